@@ -1,0 +1,49 @@
+// The decision function. Pure: the same snapshot and request always give the
+// same answer; no I/O, no locks, no clock (time comes in the request
+// context). Thread-safe for concurrent calls on shared snapshots.
+//
+// Gates, in order (docs: access-model.md, section 3); the first that denies
+// gives the reason:
+//   resolve -> root-only actions -> root user -> IAM access gate ->
+//   identity policies (explicit deny > allow > implicit deny).
+// Organizations (SCPs, Cost Explorer gate) and conditions come later; until
+// conditions are evaluated a conditional Allow never allows and a
+// conditional Deny always applies (fail closed).
+#ifndef PDP_COMMON_ENGINE_DECIDE_H_
+#define PDP_COMMON_ENGINE_DECIDE_H_
+
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/engine/snapshot.h"
+#include "pdp/v1/decision.pb.h"
+
+namespace pdp {
+
+// Root-only actions: denied (ROOT_ONLY) to everybody but the root user.
+bool IsRootOnlyAction(absl::string_view action_lower);
+
+// Decides one request. INVALID_ARGUMENT (with the field path) for requests
+// that are the caller's bug: malformed ARN or account id, unknown page, no
+// target. When `explanation` is given it receives every gate and every
+// statement considered.
+absl::StatusOr<pdp::v1::Decision> Decide(const Snapshot& snapshot,
+                                         const pdp::v1::AuthorizeRequest& request,
+                                         pdp::v1::Explanation* explanation = nullptr);
+
+struct PageDecision {
+  const CatalogPage* page;
+  pdp::v1::Decision view;
+  pdp::v1::Decision modify;
+};
+
+// VIEW and MODIFY decisions for every catalogue page, in catalogue order,
+// resolving the principal once. Same answers as Decide() page by page.
+absl::StatusOr<std::vector<PageDecision>> DecideAllPages(
+    const Snapshot& snapshot, absl::string_view principal, absl::string_view account_id,
+    const pdp::v1::RequestContext& context);
+
+}  // namespace pdp
+
+#endif  // PDP_COMMON_ENGINE_DECIDE_H_

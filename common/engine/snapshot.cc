@@ -1,0 +1,114 @@
+#include "common/engine/snapshot.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/base/errors.h"
+#include "common/base/strings.h"
+#include "common/policy/policy_compiler.h"
+#include "common/policy/policy_json.h"
+
+namespace pdp {
+
+std::string EntityKey(IamArnKind kind, absl::string_view name) {
+  return absl::StrCat(IamArnKindName(kind), "/", AsciiLower(name));
+}
+
+const EntityRecord* AccountState::FindEntity(IamArnKind kind, absl::string_view name) const {
+  auto it = entities.find(EntityKey(kind, name));
+  return it == entities.end() ? nullptr : it->second.get();
+}
+
+const PrincipalView* AccountState::FindView(IamArnKind kind, absl::string_view name) const {
+  auto it = views.find(EntityKey(kind, name));
+  return it == views.end() ? nullptr : it->second.get();
+}
+
+std::shared_ptr<const Snapshot> Snapshot::Initial(std::shared_ptr<const PageCatalog> catalog,
+                                                  std::shared_ptr<const AwsPolicyMap> aws) {
+  auto s = std::make_shared<Snapshot>();
+  s->catalog_ = std::move(catalog);
+  s->aws_policies_ = aws ? std::move(aws) : std::make_shared<AwsPolicyMap>();
+  return s;
+}
+
+const AccountState* Snapshot::FindAccount(absl::string_view id) const {
+  auto it = accounts_.find(id);
+  return it == accounts_.end() ? nullptr : it->second.get();
+}
+
+const ManagedPolicyRecord* Snapshot::FindPolicy(absl::string_view arn) const {
+  absl::StatusOr<IamArn> parsed = ParseIamArnOfKind(arn, IamArnKind::kPolicy);
+  if (!parsed.ok()) return nullptr;
+  if (parsed->account == "aws") {
+    auto it = aws_policies_->find(arn);
+    return it == aws_policies_->end() ? nullptr : it->second.get();
+  }
+  const AccountState* account = FindAccount(parsed->account);
+  if (account == nullptr) return nullptr;
+  auto it = account->policies.find(EntityKey(IamArnKind::kPolicy, parsed->name));
+  if (it == account->policies.end() || it->second->arn != arn) return nullptr;
+  return it->second.get();
+}
+
+absl::StatusOr<std::shared_ptr<const AwsPolicyMap>> LoadAwsManagedPolicies(absl::string_view text) {
+  absl::StatusOr<Json> json = ParseStrictJson(text);
+  if (!json.ok()) return json.status();
+  if (!json->is_object() || !json->contains("policies") || !(*json)["policies"].is_array()) {
+    return FieldError("policies", "must be an array");
+  }
+  auto map = std::make_shared<AwsPolicyMap>();
+  const Json& list = (*json)["policies"];
+  for (size_t i = 0; i < list.size(); ++i) {
+    std::string path = absl::StrCat("policies[", i, "]");
+    const Json& p = list[i];
+    if (!p.is_object() || !p.contains("arn") || !p["arn"].is_string() ||
+        !p.contains("document")) {
+      return FieldError(path, "needs \"arn\" and \"document\"");
+    }
+    for (const auto& [key, value] : p.items()) {
+      if (key != "arn" && key != "description" && key != "version_id" && key != "document") {
+        return FieldError(absl::StrCat(path, ".", key), "unknown field");
+      }
+    }
+    auto rec = std::make_shared<ManagedPolicyRecord>();
+    rec->arn = p["arn"].get<std::string>();
+    absl::StatusOr<IamArn> arn = ParseIamArnOfKind(rec->arn, IamArnKind::kPolicy);
+    if (!arn.ok()) return AtField(path + ".arn", arn.status());
+    if (arn->account != "aws") return FieldError(path + ".arn", "account must be \"aws\"");
+    if (p.contains("description") && p["description"].is_string()) {
+      rec->description = p["description"].get<std::string>();
+    }
+    rec->default_version_id = "v1";
+    if (p.contains("version_id") && p["version_id"].is_string()) {
+      rec->default_version_id = p["version_id"].get<std::string>();
+    }
+    std::string document =
+        p["document"].is_string() ? p["document"].get<std::string>() : p["document"].dump();
+    absl::StatusOr<CompiledPolicyPtr> compiled = CompilePolicy(document);
+    if (!compiled.ok()) return AtField(path + ".document", compiled.status());
+    rec->default_compiled = *compiled;
+    rec->aws_managed = true;
+    pdp::v1::PolicyVersion v;
+    v.set_version_id(rec->default_version_id);
+    v.set_document(document);
+    rec->versions.push_back(v);
+    if (map->contains(rec->arn)) return FieldError(path + ".arn", "duplicate policy");
+    (*map)[rec->arn] = std::move(rec);
+  }
+  return std::shared_ptr<const AwsPolicyMap>(std::move(map));
+}
+
+absl::StatusOr<std::shared_ptr<const AwsPolicyMap>> LoadAwsManagedPoliciesFile(
+    const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto r = LoadAwsManagedPolicies(ss.str());
+  if (!r.ok()) return absl::Status(r.status().code(), absl::StrCat(path, ": ", r.status().message()));
+  return r;
+}
+
+}  // namespace pdp

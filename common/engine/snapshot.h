@@ -1,0 +1,128 @@
+// The immutable state every decision is made on. A Snapshot is versioned by
+// `revision` (+1 per committed write batch), never changes once published,
+// and is shared between threads through std::shared_ptr<const Snapshot>.
+// SnapshotBuilder makes the next one, copying only the accounts it touches
+// (every record is itself shared and immutable).
+#ifndef PDP_COMMON_ENGINE_SNAPSHOT_H_
+#define PDP_COMMON_ENGINE_SNAPSHOT_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "absl/status/statusor.h"
+#include "common/base/arn.h"
+#include "common/engine/page_catalog.h"
+#include "common/policy/compiled_policy.h"
+#include "pdp/v1/types.pb.h"
+
+namespace pdp {
+
+struct InlinePolicyRecord {
+  std::string name;
+  std::string document;
+  CompiledPolicyPtr compiled;
+};
+
+// A user, group or role as written, plus its compiled inline policies.
+struct EntityRecord {
+  IamArnKind kind = IamArnKind::kUser;
+  std::string arn;
+  std::string name;
+  std::vector<std::string> groups;    // users: group names (as written)
+  std::vector<std::string> attached;  // managed policy ARNs
+  std::vector<InlinePolicyRecord> inline_policies;
+  std::map<std::string, std::string> tags;
+  int64_t modified_revision = 0;
+
+  std::string etag() const { return std::to_string(modified_revision); }
+};
+
+struct ManagedPolicyRecord {
+  std::string arn;
+  std::string description;
+  bool aws_managed = false;
+  std::vector<pdp::v1::PolicyVersion> versions;  // is_default not kept here
+  std::string default_version_id;
+  CompiledPolicyPtr default_compiled;
+  int next_version = 2;  // number of the next version id (v2, v3, ...)
+  int64_t modified_revision = 0;
+
+  std::string etag() const { return std::to_string(modified_revision); }
+};
+
+// A policy that applies to a principal, and where it came from.
+struct PolicyBinding {
+  CompiledPolicyPtr policy;
+  std::string name;  // managed policy ARN, or "<entity ARN>#inline/<name>"
+  std::string via;   // the user, group or role it is attached to
+};
+
+// Everything Decide needs about one user or role, derived when its account
+// is rebuilt so the request path does no lookups beyond this one.
+struct PrincipalView {
+  std::shared_ptr<const EntityRecord> entity;
+  std::vector<PolicyBinding> policies;
+};
+
+// Entity keys: "user/<lower-case name>", "group/...", "role/...";
+// policy keys: "policy/<lower-case name>" (names are unique per account
+// without regard to case, as in IAM).
+std::string EntityKey(IamArnKind kind, absl::string_view name);
+
+struct AccountState {
+  std::string id;
+  std::string name;
+  pdp::v1::AccountSettings settings;
+  int64_t modified_revision = 0;  // of the account record and settings
+  absl::btree_map<std::string, std::shared_ptr<const EntityRecord>> entities;
+  absl::btree_map<std::string, std::shared_ptr<const ManagedPolicyRecord>> policies;
+  // Derived: users and roles by entity key.
+  absl::btree_map<std::string, std::shared_ptr<const PrincipalView>> views;
+
+  std::string etag() const { return std::to_string(modified_revision); }
+  const EntityRecord* FindEntity(IamArnKind kind, absl::string_view name) const;
+  const PrincipalView* FindView(IamArnKind kind, absl::string_view name) const;
+};
+
+using AwsPolicyMap = absl::btree_map<std::string, std::shared_ptr<const ManagedPolicyRecord>>;
+
+class Snapshot {
+ public:
+  // The empty world at revision 0 with a catalogue and the AWS managed
+  // policies (arn -> record).
+  static std::shared_ptr<const Snapshot> Initial(std::shared_ptr<const PageCatalog> catalog,
+                                                 std::shared_ptr<const AwsPolicyMap> aws);
+
+  int64_t revision() const { return revision_; }
+  const PageCatalog& catalog() const { return *catalog_; }
+  const AccountState* FindAccount(absl::string_view id) const;
+  const absl::btree_map<std::string, std::shared_ptr<const AccountState>>& accounts() const {
+    return accounts_;
+  }
+  const AwsPolicyMap& aws_policies() const { return *aws_policies_; }
+  // An AWS managed policy or a customer managed policy of its account.
+  const ManagedPolicyRecord* FindPolicy(absl::string_view arn) const;
+
+ private:
+  friend class SnapshotBuilder;
+  int64_t revision_ = 0;
+  std::shared_ptr<const PageCatalog> catalog_;
+  std::shared_ptr<const AwsPolicyMap> aws_policies_;
+  absl::btree_map<std::string, std::shared_ptr<const AccountState>> accounts_;
+};
+
+using SnapshotPtr = std::shared_ptr<const Snapshot>;
+
+// Loads AWS managed policies from data (docs/data-formats.md).
+absl::StatusOr<std::shared_ptr<const AwsPolicyMap>> LoadAwsManagedPolicies(absl::string_view json);
+absl::StatusOr<std::shared_ptr<const AwsPolicyMap>> LoadAwsManagedPoliciesFile(
+    const std::string& path);
+
+}  // namespace pdp
+
+#endif  // PDP_COMMON_ENGINE_SNAPSHOT_H_

@@ -1,0 +1,761 @@
+#include "common/engine/snapshot_builder.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "common/base/errors.h"
+#include "common/base/strings.h"
+#include "common/engine/decide.h"
+#include "common/policy/policy_compiler.h"
+
+namespace pdp {
+namespace {
+
+using pdp::v1::Change;
+
+absl::Status NotFound(absl::string_view field, absl::string_view what) {
+  return FieldError(field, absl::StrCat(what, " does not exist"), absl::StatusCode::kNotFound);
+}
+
+absl::Status CheckEtag(absl::string_view field, absl::string_view given, const std::string& current) {
+  if (given.empty() || given == current) return absl::OkStatus();
+  return WithReason(FieldError(field,
+                               absl::StrCat("etag \"", given, "\" is stale; current is \"",
+                                            current, "\""),
+                               absl::StatusCode::kAborted),
+                    "ETAG_MISMATCH");
+}
+
+absl::Status Refuse(absl::StatusCode code, absl::string_view field, absl::string_view message,
+                    absl::string_view reason) {
+  return WithReason(FieldError(field, message, code), reason);
+}
+
+bool IsInlinePolicyName(absl::string_view name) {
+  if (name.empty() || name.size() > 128) return false;
+  for (char c : name) {
+    if (c <= ' ' || c > '~' || c == '\\' || c == '/' || c == '*' || c == '?') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// The per-change handlers; a nested class so they may use the builder's
+// copy-on-write helpers.
+class SnapshotBuilder::Ops {
+ public:
+  explicit Ops(SnapshotBuilder& b) : b_(b) {}
+
+  // ---- accounts -------------------------------------------------------
+  absl::Status CreateAccount(const pdp::v1::CreateAccountRequest& c) {
+    const pdp::v1::Account& a = c.account();
+    if (!IsAccountId(a.id())) return FieldError("account.id", "must be exactly 12 digits");
+    if (a.name().size() > 256) return FieldError("account.name", "is longer than 256 characters");
+    if (b_.next_->FindAccount(a.id()) != nullptr) {
+      if (c.allow_existing()) return UpdateExistingAsRoot(c);
+      return FieldError("account.id", absl::StrCat("account ", a.id(), " already exists"),
+                        absl::StatusCode::kAlreadyExists);
+    }
+    auto state = std::make_shared<AccountState>();
+    state->id = a.id();
+    state->name = a.name();
+    state->settings = a.settings();
+    if (state->settings.console_action_set() == pdp::v1::CONSOLE_ACTION_SET_UNSPECIFIED) {
+      state->settings.set_console_action_set(pdp::v1::FINE_GRAINED);
+    }
+    if (!pdp::v1::ConsoleActionSet_IsValid(state->settings.console_action_set())) {
+      return FieldError("account.settings.console_action_set", "unknown action set");
+    }
+    state->modified_revision = b_.revision_;
+    b_.touched_[a.id()] = state;
+    b_.next_->accounts_[a.id()] = state;
+    return absl::OkStatus();
+  }
+
+  absl::Status UpdateExistingAsRoot(const pdp::v1::CreateAccountRequest& c) {
+    AccountState* account = b_.MutableAccount(c.account().id());
+    pdp::v1::AccountSettings settings = c.account().settings();
+    if (settings.console_action_set() == pdp::v1::CONSOLE_ACTION_SET_UNSPECIFIED) {
+      settings.set_console_action_set(pdp::v1::FINE_GRAINED);
+    }
+    if (account->name == c.account().name() &&
+        account->settings.SerializeAsString() == settings.SerializeAsString()) {
+      return absl::OkStatus();
+    }
+    account->name = c.account().name();
+    account->settings = settings;
+    account->modified_revision = b_.revision_;
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<AccountState*> ExistingAccount(absl::string_view field, absl::string_view id) {
+    if (!IsAccountId(id)) return FieldError(field, "must be exactly 12 digits");
+    AccountState* account = b_.MutableAccount(id);
+    if (account == nullptr) return NotFound(field, absl::StrCat("account ", id));
+    return account;
+  }
+
+  absl::Status UpdateAccount(const pdp::v1::UpdateAccountRequest& c) {
+    absl::StatusOr<AccountState*> account = ExistingAccount("account_id", c.account_id());
+    if (!account.ok()) return account.status();
+    absl::Status s = CheckEtag("etag", c.etag(), (*account)->etag());
+    if (!s.ok()) return s;
+    if (c.name().size() > 256) return FieldError("name", "is longer than 256 characters");
+    (*account)->name = c.name();
+    (*account)->modified_revision = b_.revision_;
+    return absl::OkStatus();
+  }
+
+  absl::Status DeleteAccount(const pdp::v1::DeleteAccountRequest& c) {
+    absl::StatusOr<AccountState*> account = ExistingAccount("account_id", c.account_id());
+    if (!account.ok()) return account.status();
+    absl::Status s = CheckEtag("etag", c.etag(), (*account)->etag());
+    if (!s.ok()) return s;
+    b_.touched_.erase(c.account_id());
+    b_.next_->accounts_.erase(c.account_id());
+    return absl::OkStatus();
+  }
+
+  absl::Status UpdateAccountSettings(const pdp::v1::UpdateAccountSettingsRequest& c) {
+    absl::StatusOr<AccountState*> account = ExistingAccount("account_id", c.account_id());
+    if (!account.ok()) return account.status();
+    bool set_iam = c.update_mask().empty(), set_action_set = c.update_mask().empty();
+    for (int i = 0; i < c.update_mask_size(); ++i) {
+      if (c.update_mask(i) == "iam_access_to_billing") {
+        set_iam = true;
+      } else if (c.update_mask(i) == "console_action_set") {
+        set_action_set = true;
+      } else {
+        return FieldError(absl::StrCat("update_mask[", i, "]"),
+                          "must be \"iam_access_to_billing\" or \"console_action_set\"");
+      }
+    }
+    if (set_action_set &&
+        (c.settings().console_action_set() == pdp::v1::CONSOLE_ACTION_SET_UNSPECIFIED ||
+         !pdp::v1::ConsoleActionSet_IsValid(c.settings().console_action_set()))) {
+      return FieldError("settings.console_action_set", "must be FINE_GRAINED or LEGACY");
+    }
+    if (c.actor().empty()) {
+      return FieldError("actor", "is required: the principal the change is made on behalf of");
+    }
+    absl::StatusOr<IamArn> actor = ParsePrincipalArn(c.actor());
+    if (!actor.ok()) return AtField("actor", actor.status());
+    if (actor->account != c.account_id()) {
+      return Refuse(absl::StatusCode::kPermissionDenied, "actor",
+                    absl::StrCat("only principals of account ", c.account_id(),
+                                 " may change its settings"),
+                    "ACTOR_NOT_IN_ACCOUNT");
+    }
+    const bool actor_is_root = actor->kind == IamArnKind::kRoot;
+    if (set_iam && !actor_is_root) {
+      return Refuse(absl::StatusCode::kPermissionDenied, "actor",
+                    absl::StrCat("only the root user of account ", c.account_id(),
+                                 " (", RootArn(c.account_id()),
+                                 ") can change iam_access_to_billing; IAM users and roles "
+                                 "cannot, whatever their policies"),
+                    "ROOT_USER_REQUIRED");
+    }
+    if (set_action_set && !actor_is_root) {
+      // Authorized by billing-pdp's own decision, on the state before this
+      // batch (a batch cannot grant itself the right to change settings).
+      pdp::v1::AuthorizeRequest req;
+      req.set_principal(c.actor());
+      req.mutable_action()->set_action("aws-portal:UpdateConsoleActionSetEnforced");
+      absl::StatusOr<pdp::v1::Decision> d = Decide(*b_.base_, req);
+      if (!d.ok() || d->effect() != pdp::v1::ALLOW) {
+        return Refuse(absl::StatusCode::kPermissionDenied, "actor",
+                      absl::StrCat(c.actor(),
+                                   " is not allowed aws-portal:UpdateConsoleActionSetEnforced "
+                                   "(needed to change console_action_set)"),
+                      "NOT_AUTHORIZED");
+      }
+    }
+    absl::Status s = CheckEtag("etag", c.etag(), (*account)->etag());
+    if (!s.ok()) return s;
+    if (set_iam) (*account)->settings.set_iam_access_to_billing(c.settings().iam_access_to_billing());
+    if (set_action_set) {
+      (*account)->settings.set_console_action_set(c.settings().console_action_set());
+    }
+    (*account)->modified_revision = b_.revision_;
+    return absl::OkStatus();
+  }
+
+  // ---- users, groups, roles --------------------------------------------
+  struct EntityInput {
+    IamArnKind kind;
+    absl::string_view field;  // "user", "group", "role"
+    const std::string* arn;
+    const google::protobuf::RepeatedPtrField<std::string>* groups;  // users only
+    const google::protobuf::RepeatedPtrField<std::string>* attached;
+    const google::protobuf::RepeatedPtrField<pdp::v1::InlinePolicy>* inline_policies;
+    const google::protobuf::Map<std::string, std::string>* tags;  // may be null
+    const std::string* etag;
+    bool replace;
+    bool allow_missing;
+  };
+
+  absl::Status PutEntity(const EntityInput& in) {
+    std::string f(in.field);
+    absl::StatusOr<IamArn> arn = ParseIamArnOfKind(*in.arn, in.kind);
+    if (!arn.ok()) return AtField(f + ".arn", arn.status());
+    absl::StatusOr<AccountState*> account = ExistingAccount(f + ".arn", arn->account);
+    if (!account.ok()) return account.status();
+    std::string key = EntityKey(in.kind, arn->name);
+    auto existing = (*account)->entities.find(key);
+    if (existing != (*account)->entities.end()) {
+      if (!in.replace) {
+        return FieldError(f + ".arn",
+                          absl::StrCat("a ", in.field, " named ", arn->name,
+                                       " already exists (names are unique ignoring case)"),
+                          absl::StatusCode::kAlreadyExists);
+      }
+      absl::Status s = CheckEtag(f + ".etag", *in.etag, existing->second->etag());
+      if (!s.ok()) return s;
+    } else if (in.replace && !in.allow_missing) {
+      return NotFound(f + ".arn", *in.arn);
+    }
+    auto rec = std::make_shared<EntityRecord>();
+    rec->kind = in.kind;
+    rec->arn = arn->ToString();
+    rec->name = arn->name;
+    rec->modified_revision = b_.revision_;
+    if (in.groups != nullptr) {
+      if (in.groups->size() > static_cast<int>(b_.limits_.max_groups_per_user)) {
+        return Refuse(absl::StatusCode::kFailedPrecondition, f + ".groups",
+                      absl::StrCat("a user can be in at most ", b_.limits_.max_groups_per_user,
+                                   " groups"),
+                      "LIMIT_EXCEEDED");
+      }
+      absl::flat_hash_set<std::string> seen;
+      for (int i = 0; i < in.groups->size(); ++i) {
+        std::string gpath = absl::StrCat(f, ".groups[", i, "]");
+        const std::string& g = in.groups->Get(i);
+        if (!IsValidIamName(g, 128)) return FieldError(gpath, "must be a group name");
+        if ((*account)->FindEntity(IamArnKind::kGroup, g) == nullptr) {
+          return NotFound(gpath, absl::StrCat("group ", g, " in account ", arn->account));
+        }
+        if (seen.insert(AsciiLower(g)).second) rec->groups.push_back(g);
+      }
+    }
+    absl::Status s = SetAttached(*rec, **account, *in.attached, f + ".attached_policies");
+    if (!s.ok()) return s;
+    absl::flat_hash_set<std::string> names;
+    for (int i = 0; i < in.inline_policies->size(); ++i) {
+      const pdp::v1::InlinePolicy& p = in.inline_policies->Get(i);
+      std::string ipath = absl::StrCat(f, ".inline_policies[", i, "]");
+      absl::StatusOr<InlinePolicyRecord> r = MakeInline(ipath, p.name(), p.document());
+      if (!r.ok()) return r.status();
+      if (!names.insert(p.name()).second) return FieldError(ipath + ".name", "duplicate name");
+      rec->inline_policies.push_back(std::move(*r));
+    }
+    if (in.tags != nullptr) {
+      if (in.tags->size() > b_.limits_.max_tags) {
+        return Refuse(absl::StatusCode::kFailedPrecondition, f + ".tags",
+                      absl::StrCat("at most ", b_.limits_.max_tags, " tags"), "LIMIT_EXCEEDED");
+      }
+      for (const auto& [k, v] : *in.tags) {
+        if (k.empty() || k.size() > 128) {
+          return FieldError(absl::StrCat(f, ".tags[", k, "]"), "tag keys are 1 to 128 characters");
+        }
+        if (v.size() > 256) {
+          return FieldError(absl::StrCat(f, ".tags[", k, "]"), "tag values are at most 256 characters");
+        }
+        rec->tags[k] = v;
+      }
+    }
+    (*account)->entities[key] = std::move(rec);
+    return absl::OkStatus();
+  }
+
+  absl::Status SetAttached(EntityRecord& rec, const AccountState& account,
+                           const google::protobuf::RepeatedPtrField<std::string>& attached,
+                           const std::string& field) {
+    if (attached.size() > static_cast<int>(b_.limits_.max_attached_policies)) {
+      return Refuse(absl::StatusCode::kFailedPrecondition, field,
+                    absl::StrCat("at most ", b_.limits_.max_attached_policies,
+                                 " managed policies can be attached"),
+                    "LIMIT_EXCEEDED");
+    }
+    for (int i = 0; i < attached.size(); ++i) {
+      std::string apath = absl::StrCat(field, "[", i, "]");
+      absl::Status s = CheckAttachable(apath, attached.Get(i), account.id);
+      if (!s.ok()) return s;
+      if (std::find(rec.attached.begin(), rec.attached.end(), attached.Get(i)) ==
+          rec.attached.end()) {
+        rec.attached.push_back(attached.Get(i));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CheckAttachable(const std::string& field, const std::string& policy_arn,
+                               const std::string& account_id) {
+    absl::StatusOr<IamArn> arn = ParseIamArnOfKind(policy_arn, IamArnKind::kPolicy);
+    if (!arn.ok()) return AtField(field, arn.status());
+    if (arn->account != "aws" && arn->account != account_id) {
+      return FieldError(field, "a customer managed policy can only be attached in its own account");
+    }
+    if (b_.next_->FindPolicy(policy_arn) == nullptr) return NotFound(field, policy_arn);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<InlinePolicyRecord> MakeInline(const std::string& field, const std::string& name,
+                                                const std::string& document) {
+    if (!IsInlinePolicyName(name)) {
+      return FieldError(field + ".name",
+                        "must be 1 to 128 printable characters without spaces, \\ / * or ?");
+    }
+    absl::StatusOr<CompiledPolicyPtr> compiled = CompilePolicy(document);
+    if (!compiled.ok()) return AtField(field + ".document", compiled.status());
+    return InlinePolicyRecord{name, document, *compiled};
+  }
+
+  struct EntityRef {
+    AccountState* account;
+    EntityRecord* entity;
+    std::string previous_etag;
+  };
+
+  // Finds a user, group or role for change and makes it writable.
+  absl::StatusOr<EntityRef> MutableEntity(
+      absl::string_view field, const std::string& arn_text, bool principals_only = false) {
+    absl::StatusOr<IamArn> arn = ParseIamArn(arn_text);
+    if (!arn.ok()) return AtField(field, arn.status());
+    if (arn->kind != IamArnKind::kUser && arn->kind != IamArnKind::kRole &&
+        (principals_only || arn->kind != IamArnKind::kGroup)) {
+      return FieldError(field, principals_only ? "must be a user or role ARN"
+                                               : "must be a user, group or role ARN");
+    }
+    absl::StatusOr<AccountState*> account = ExistingAccount(field, arn->account);
+    if (!account.ok()) return account.status();
+    auto it = (*account)->entities.find(EntityKey(arn->kind, arn->name));
+    if (it == (*account)->entities.end() || it->second->arn != arn_text) {
+      return NotFound(field, arn_text);
+    }
+    std::string previous_etag = it->second->etag();
+    auto copy = std::make_shared<EntityRecord>(*it->second);
+    copy->modified_revision = b_.revision_;
+    EntityRecord* raw = copy.get();
+    it->second = std::move(copy);
+    return EntityRef{*account, raw, std::move(previous_etag)};
+  }
+
+  absl::Status DeleteEntity(const pdp::v1::DeleteEntityRequest& c) {
+    auto found = MutableEntity("arn", c.arn());
+    if (!found.ok()) return found.status();
+    auto [account, entity, previous_etag] = *found;
+    absl::Status s = CheckEtag("etag", c.etag(), previous_etag);
+    if (!s.ok()) return s;
+    if (entity->kind == IamArnKind::kGroup) {
+      std::string group_lower = AsciiLower(entity->name);
+      for (auto& [key, rec] : account->entities) {
+        if (rec->kind != IamArnKind::kUser) continue;
+        auto& g = rec->groups;
+        if (std::none_of(g.begin(), g.end(),
+                         [&](const std::string& n) { return AsciiLower(n) == group_lower; })) {
+          continue;
+        }
+        auto copy = std::make_shared<EntityRecord>(*rec);
+        std::erase_if(copy->groups, [&](const std::string& n) { return AsciiLower(n) == group_lower; });
+        copy->modified_revision = b_.revision_;
+        rec = std::move(copy);
+      }
+    }
+    account->entities.erase(EntityKey(entity->kind, entity->name));
+    return absl::OkStatus();
+  }
+
+  // ---- managed policies -------------------------------------------------
+  struct PolicyRef {
+    AccountState* account;
+    ManagedPolicyRecord* policy;
+    std::string previous_etag;
+  };
+
+  absl::StatusOr<PolicyRef> MutablePolicy(
+      absl::string_view field, const std::string& arn_text) {
+    absl::StatusOr<IamArn> arn = ParseIamArnOfKind(arn_text, IamArnKind::kPolicy);
+    if (!arn.ok()) return AtField(field, arn.status());
+    if (arn->account == "aws") {
+      return Refuse(absl::StatusCode::kPermissionDenied, field,
+                    "AWS managed policies are read-only", "AWS_MANAGED_READ_ONLY");
+    }
+    absl::StatusOr<AccountState*> account = ExistingAccount(field, arn->account);
+    if (!account.ok()) return account.status();
+    auto it = (*account)->policies.find(EntityKey(IamArnKind::kPolicy, arn->name));
+    if (it == (*account)->policies.end() || it->second->arn != arn_text) {
+      return NotFound(field, arn_text);
+    }
+    std::string previous_etag = it->second->etag();
+    auto copy = std::make_shared<ManagedPolicyRecord>(*it->second);
+    copy->modified_revision = b_.revision_;
+    ManagedPolicyRecord* raw = copy.get();
+    it->second = std::move(copy);
+    return PolicyRef{*account, raw, std::move(previous_etag)};
+  }
+
+  absl::StatusOr<CompiledPolicyPtr> CompileManaged(const std::string& field,
+                                                   const std::string& document) {
+    CompileOptions options;
+    options.max_non_whitespace_chars = b_.limits_.max_managed_policy_chars;
+    absl::StatusOr<CompiledPolicyPtr> compiled = CompilePolicy(document, options);
+    if (!compiled.ok()) return AtField(field, compiled.status());
+    return compiled;
+  }
+
+  absl::Status AddVersion(ManagedPolicyRecord& p, const std::string& document,
+                          CompiledPolicyPtr compiled, bool set_default, bool make_room) {
+    if (p.versions.size() >= b_.limits_.max_policy_versions) {
+      if (!make_room) {
+        return Refuse(absl::StatusCode::kFailedPrecondition, "policy_arn",
+                      absl::StrCat("a managed policy keeps at most ", b_.limits_.max_policy_versions,
+                                   " versions; delete a non-default version first"),
+                      "LIMIT_EXCEEDED");
+      }
+      auto oldest = std::find_if(p.versions.begin(), p.versions.end(), [&](const auto& v) {
+        return v.version_id() != p.default_version_id;
+      });
+      if (oldest != p.versions.end()) p.versions.erase(oldest);
+    }
+    pdp::v1::PolicyVersion v;
+    v.set_version_id(absl::StrCat("v", p.next_version++));
+    v.set_document(document);
+    p.versions.push_back(v);
+    if (set_default) {
+      p.default_version_id = v.version_id();
+      p.default_compiled = std::move(compiled);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CreatePolicy(const pdp::v1::CreatePolicyRequest& c) {
+    absl::StatusOr<IamArn> arn = ParseIamArnOfKind(c.arn(), IamArnKind::kPolicy);
+    if (!arn.ok()) return AtField("arn", arn.status());
+    if (arn->account == "aws") {
+      return Refuse(absl::StatusCode::kPermissionDenied, "arn",
+                    "AWS managed policies are shipped as data and cannot be created",
+                    "AWS_MANAGED_READ_ONLY");
+    }
+    if (c.description().size() > 1000) return FieldError("description", "is longer than 1000 characters");
+    absl::StatusOr<AccountState*> account = ExistingAccount("arn", arn->account);
+    if (!account.ok()) return account.status();
+    absl::StatusOr<CompiledPolicyPtr> compiled = CompileManaged("document", c.document());
+    if (!compiled.ok()) return compiled.status();
+    std::string key = EntityKey(IamArnKind::kPolicy, arn->name);
+    if ((*account)->policies.contains(key)) {
+      if (!c.allow_existing()) {
+        return FieldError("arn", absl::StrCat("policy ", arn->name, " already exists"),
+                          absl::StatusCode::kAlreadyExists);
+      }
+      auto found = MutablePolicy("arn", c.arn());
+      if (!found.ok()) return found.status();
+      ManagedPolicyRecord* p = found->policy;
+      p->description = c.description();
+      for (const auto& v : p->versions) {
+        if (v.version_id() == p->default_version_id && v.document() == c.document()) {
+          return absl::OkStatus();
+        }
+      }
+      return AddVersion(*p, c.document(), *compiled, true, true);
+    }
+    auto rec = std::make_shared<ManagedPolicyRecord>();
+    rec->arn = arn->ToString();
+    rec->description = c.description();
+    rec->modified_revision = b_.revision_;
+    rec->next_version = 1;
+    absl::Status s = AddVersion(*rec, c.document(), *compiled, true, false);
+    if (!s.ok()) return s;
+    (*account)->policies[key] = std::move(rec);
+    return absl::OkStatus();
+  }
+
+  absl::Status UpdatePolicy(const pdp::v1::UpdatePolicyRequest& c) {
+    auto found = MutablePolicy("arn", c.arn());
+    if (!found.ok()) return found.status();
+    absl::Status s = CheckEtag("etag", c.etag(), found->previous_etag);
+    if (!s.ok()) return s;
+    if (c.description().size() > 1000) return FieldError("description", "is longer than 1000 characters");
+    found->policy->description = c.description();
+    return absl::OkStatus();
+  }
+
+  absl::Status DeletePolicy(const pdp::v1::DeletePolicyRequest& c) {
+    auto found = MutablePolicy("arn", c.arn());
+    if (!found.ok()) return found.status();
+    absl::Status s = CheckEtag("etag", c.etag(), found->previous_etag);
+    if (!s.ok()) return s;
+    auto [account, policy, previous_etag] = *found;
+    for (const auto& [key, e] : account->entities) {
+      if (std::find(e->attached.begin(), e->attached.end(), c.arn()) != e->attached.end()) {
+        return Refuse(absl::StatusCode::kFailedPrecondition, "arn",
+                      absl::StrCat("policy is still attached to ", e->arn, "; detach it first"),
+                      "DELETE_CONFLICT");
+      }
+    }
+    absl::StatusOr<IamArn> arn = ParseIamArn(c.arn());
+    account->policies.erase(EntityKey(IamArnKind::kPolicy, arn->name));
+    return absl::OkStatus();
+  }
+
+  absl::Status CreatePolicyVersion(const pdp::v1::CreatePolicyVersionRequest& c) {
+    auto found = MutablePolicy("policy_arn", c.policy_arn());
+    if (!found.ok()) return found.status();
+    absl::StatusOr<CompiledPolicyPtr> compiled = CompileManaged("document", c.document());
+    if (!compiled.ok()) return compiled.status();
+    return AddVersion(*found->policy, c.document(), *compiled, c.set_as_default(), false);
+  }
+
+  absl::Status SetDefaultPolicyVersion(const pdp::v1::SetDefaultPolicyVersionRequest& c) {
+    auto found = MutablePolicy("policy_arn", c.policy_arn());
+    if (!found.ok()) return found.status();
+    ManagedPolicyRecord* p = found->policy;
+    for (const auto& v : p->versions) {
+      if (v.version_id() == c.version_id()) {
+        absl::StatusOr<CompiledPolicyPtr> compiled = CompileManaged("version_id", v.document());
+        if (!compiled.ok()) return compiled.status();
+        p->default_version_id = v.version_id();
+        p->default_compiled = *compiled;
+        return absl::OkStatus();
+      }
+    }
+    return NotFound("version_id", absl::StrCat("version ", c.version_id()));
+  }
+
+  absl::Status DeletePolicyVersion(const pdp::v1::DeletePolicyVersionRequest& c) {
+    auto found = MutablePolicy("policy_arn", c.policy_arn());
+    if (!found.ok()) return found.status();
+    ManagedPolicyRecord* p = found->policy;
+    if (c.version_id() == p->default_version_id) {
+      return Refuse(absl::StatusCode::kFailedPrecondition, "version_id",
+                    "the default version cannot be deleted; make another version the default "
+                    "or delete the policy",
+                    "DELETE_CONFLICT");
+    }
+    auto it = std::find_if(p->versions.begin(), p->versions.end(),
+                           [&](const auto& v) { return v.version_id() == c.version_id(); });
+    if (it == p->versions.end()) return NotFound("version_id", absl::StrCat("version ", c.version_id()));
+    p->versions.erase(it);
+    return absl::OkStatus();
+  }
+
+  // ---- inline policies, attachments, membership --------------------------
+  absl::Status PutInlinePolicy(const pdp::v1::PutInlinePolicyRequest& c) {
+    auto found = MutableEntity("entity_arn", c.entity_arn());
+    if (!found.ok()) return found.status();
+    absl::StatusOr<InlinePolicyRecord> r = MakeInline("", c.name(), c.document());
+    if (!r.ok()) {
+      // MakeInline's paths start with '.', drop it for a top-level message.
+      google::rpc::BadRequest br;
+      if (GetBadRequest(r.status(), &br) && br.field_violations_size() > 0) {
+        std::string field = br.field_violations(0).field().substr(1);
+        return FieldError(field, br.field_violations(0).description(), r.status().code());
+      }
+      return r.status();
+    }
+    auto& list = found->entity->inline_policies;
+    for (auto& existing : list) {
+      if (existing.name == c.name()) {
+        existing = std::move(*r);
+        return absl::OkStatus();
+      }
+    }
+    list.push_back(std::move(*r));
+    return absl::OkStatus();
+  }
+
+  absl::Status DeleteInlinePolicy(const pdp::v1::DeleteInlinePolicyRequest& c) {
+    auto found = MutableEntity("entity_arn", c.entity_arn());
+    if (!found.ok()) return found.status();
+    auto& list = found->entity->inline_policies;
+    size_t before = list.size();
+    std::erase_if(list, [&](const InlinePolicyRecord& p) { return p.name == c.name(); });
+    if (list.size() == before) return NotFound("name", absl::StrCat("inline policy ", c.name()));
+    return absl::OkStatus();
+  }
+
+  absl::Status AttachPolicy(const pdp::v1::AttachPolicyRequest& c) {
+    auto found = MutableEntity("entity_arn", c.entity_arn());
+    if (!found.ok()) return found.status();
+    auto [account, entity, previous_etag] = *found;
+    absl::Status s = CheckAttachable("policy_arn", c.policy_arn(), account->id);
+    if (!s.ok()) return s;
+    if (std::find(entity->attached.begin(), entity->attached.end(), c.policy_arn()) !=
+        entity->attached.end()) {
+      return absl::OkStatus();  // attaching twice is a no-op, as in IAM
+    }
+    if (entity->attached.size() >= b_.limits_.max_attached_policies) {
+      return Refuse(absl::StatusCode::kFailedPrecondition, "policy_arn",
+                    absl::StrCat(c.entity_arn(), " already has ",
+                                 b_.limits_.max_attached_policies, " managed policies attached"),
+                    "LIMIT_EXCEEDED");
+    }
+    entity->attached.push_back(c.policy_arn());
+    return absl::OkStatus();
+  }
+
+  absl::Status DetachPolicy(const pdp::v1::DetachPolicyRequest& c) {
+    auto found = MutableEntity("entity_arn", c.entity_arn());
+    if (!found.ok()) return found.status();
+    auto& list = found->entity->attached;
+    auto it = std::find(list.begin(), list.end(), c.policy_arn());
+    if (it == list.end()) return NotFound("policy_arn", absl::StrCat(c.policy_arn(), " attachment"));
+    list.erase(it);
+    return absl::OkStatus();
+  }
+
+  absl::Status Membership(const std::string& user_arn, const std::string& group, bool add) {
+    absl::StatusOr<IamArn> arn = ParseIamArnOfKind(user_arn, IamArnKind::kUser);
+    if (!arn.ok()) return AtField("user_arn", arn.status());
+    auto found = MutableEntity("user_arn", user_arn, true);
+    if (!found.ok()) return found.status();
+    auto [account, user, previous_etag] = *found;
+    if (!IsValidIamName(group, 128)) return FieldError("group_name", "must be a group name");
+    if (account->FindEntity(IamArnKind::kGroup, group) == nullptr) {
+      return NotFound("group_name", absl::StrCat("group ", group));
+    }
+    std::string lower = AsciiLower(group);
+    auto it = std::find_if(user->groups.begin(), user->groups.end(),
+                           [&](const std::string& g) { return AsciiLower(g) == lower; });
+    if (add) {
+      if (it != user->groups.end()) return absl::OkStatus();
+      if (user->groups.size() >= b_.limits_.max_groups_per_user) {
+        return Refuse(absl::StatusCode::kFailedPrecondition, "group_name",
+                      absl::StrCat("a user can be in at most ", b_.limits_.max_groups_per_user,
+                                   " groups"),
+                      "LIMIT_EXCEEDED");
+      }
+      user->groups.push_back(group);
+    } else {
+      if (it == user->groups.end()) return NotFound("group_name", "membership");
+      user->groups.erase(it);
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  SnapshotBuilder& b_;
+};
+
+SnapshotBuilder::SnapshotBuilder(SnapshotPtr base, WorldLimits limits)
+    : base_(std::move(base)),
+      next_(std::make_shared<Snapshot>(*base_)),
+      limits_(limits),
+      revision_(base_->revision() + 1) {
+  next_->revision_ = revision_;
+}
+
+AccountState* SnapshotBuilder::MutableAccount(absl::string_view id) {
+  auto t = touched_.find(id);
+  if (t != touched_.end()) return t->second.get();
+  auto it = next_->accounts_.find(id);
+  if (it == next_->accounts_.end()) return nullptr;
+  auto copy = std::make_shared<AccountState>(*it->second);
+  AccountState* raw = copy.get();
+  it->second = copy;
+  touched_[std::string(id)] = std::move(copy);
+  return raw;
+}
+
+absl::Status SnapshotBuilder::Apply(const Change& change) {
+  Ops ops(*this);
+  using pdp::v1::Change;
+  switch (change.kind_case()) {
+    case Change::kCreateAccount:
+      return ops.CreateAccount(change.create_account());
+    case Change::kUpdateAccount:
+      return ops.UpdateAccount(change.update_account());
+    case Change::kDeleteAccount:
+      return ops.DeleteAccount(change.delete_account());
+    case Change::kUpdateAccountSettings:
+      return ops.UpdateAccountSettings(change.update_account_settings());
+    case Change::kPutUser: {
+      const auto& c = change.put_user();
+      return ops.PutEntity({IamArnKind::kUser, "user", &c.user().arn(), &c.user().groups(),
+                            &c.user().attached_policies(), &c.user().inline_policies(),
+                            &c.user().tags(), &c.user().etag(), c.replace(), c.allow_missing()});
+    }
+    case Change::kPutGroup: {
+      const auto& c = change.put_group();
+      return ops.PutEntity({IamArnKind::kGroup, "group", &c.group().arn(), nullptr,
+                            &c.group().attached_policies(), &c.group().inline_policies(), nullptr,
+                            &c.group().etag(), c.replace(), c.allow_missing()});
+    }
+    case Change::kPutRole: {
+      const auto& c = change.put_role();
+      return ops.PutEntity({IamArnKind::kRole, "role", &c.role().arn(), nullptr,
+                            &c.role().attached_policies(), &c.role().inline_policies(),
+                            &c.role().tags(), &c.role().etag(), c.replace(), c.allow_missing()});
+    }
+    case Change::kDeleteEntity:
+      return ops.DeleteEntity(change.delete_entity());
+    case Change::kCreatePolicy:
+      return ops.CreatePolicy(change.create_policy());
+    case Change::kUpdatePolicy:
+      return ops.UpdatePolicy(change.update_policy());
+    case Change::kDeletePolicy:
+      return ops.DeletePolicy(change.delete_policy());
+    case Change::kCreatePolicyVersion:
+      return ops.CreatePolicyVersion(change.create_policy_version());
+    case Change::kSetDefaultPolicyVersion:
+      return ops.SetDefaultPolicyVersion(change.set_default_policy_version());
+    case Change::kDeletePolicyVersion:
+      return ops.DeletePolicyVersion(change.delete_policy_version());
+    case Change::kPutInlinePolicy:
+      return ops.PutInlinePolicy(change.put_inline_policy());
+    case Change::kDeleteInlinePolicy:
+      return ops.DeleteInlinePolicy(change.delete_inline_policy());
+    case Change::kAttachPolicy:
+      return ops.AttachPolicy(change.attach_policy());
+    case Change::kDetachPolicy:
+      return ops.DetachPolicy(change.detach_policy());
+    case Change::kAddUserToGroup:
+      return ops.Membership(change.add_user_to_group().user_arn(),
+                            change.add_user_to_group().group_name(), true);
+    case Change::kRemoveUserFromGroup:
+      return ops.Membership(change.remove_user_from_group().user_arn(),
+                            change.remove_user_from_group().group_name(), false);
+    case Change::KIND_NOT_SET:
+      break;
+  }
+  return FieldError("kind", "the change is empty");
+}
+
+void SnapshotBuilder::RebuildViews(AccountState& account) const {
+  account.views.clear();
+  auto add_policies = [&](const EntityRecord& e, PrincipalView& view) {
+    for (const InlinePolicyRecord& p : e.inline_policies) {
+      view.policies.push_back({p.compiled, absl::StrCat(e.arn, "#inline/", p.name), e.arn});
+    }
+    for (const std::string& arn : e.attached) {
+      const ManagedPolicyRecord* p = next_->FindPolicy(arn);
+      // Attachments are checked when written and policies cannot be deleted
+      // while attached, so a miss is a bug; an empty policy makes the
+      // principal fail closed (nothing it relied on can allow).
+      view.policies.push_back(
+          {p ? p->default_compiled : nullptr, arn, e.arn});
+    }
+  };
+  for (const auto& [key, entity] : account.entities) {
+    if (entity->kind == IamArnKind::kGroup) continue;
+    auto view = std::make_shared<PrincipalView>();
+    view->entity = entity;
+    add_policies(*entity, *view);
+    for (const std::string& g : entity->groups) {
+      const EntityRecord* group = account.FindEntity(IamArnKind::kGroup, g);
+      if (group != nullptr) add_policies(*group, *view);
+    }
+    account.views[key] = std::move(view);
+  }
+}
+
+SnapshotPtr SnapshotBuilder::Finish() {
+  for (auto& [id, account] : touched_) RebuildViews(*account);
+  touched_.clear();
+  return std::move(next_);
+}
+
+}  // namespace pdp

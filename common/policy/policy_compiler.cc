@@ -1,0 +1,232 @@
+#include "common/policy/policy_compiler.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/base/errors.h"
+#include "common/policy/policy_json.h"
+
+namespace pdp {
+namespace {
+
+bool IsSidChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool IsServicePrefixChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '-';
+}
+
+// Action patterns: "*" or "service:name" where name may hold wildcards.
+absl::Status CheckActionPattern(absl::string_view path, absl::string_view a) {
+  if (a == "*") return absl::OkStatus();
+  size_t colon = a.find(':');
+  if (colon == absl::string_view::npos || colon == 0 || colon + 1 == a.size()) {
+    return FieldError(path, absl::StrCat("action \"", a,
+                                         "\" must be \"service:action\" or \"*\""));
+  }
+  for (char c : a.substr(0, colon)) {
+    if (!IsServicePrefixChar(c)) {
+      return FieldError(path, absl::StrCat("action \"", a,
+                                           "\" has an invalid service prefix"));
+    }
+  }
+  if (a.find(':', colon + 1) != absl::string_view::npos) {
+    return FieldError(path, absl::StrCat("action \"", a, "\" has more than one ':'"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckResourcePattern(absl::string_view path, absl::string_view r) {
+  if (r == "*") return absl::OkStatus();
+  std::vector<absl::string_view> parts = absl::StrSplit(r, absl::MaxSplits(':', 5));
+  if (parts.size() < 6 && !(parts.size() >= 2 && !parts.back().empty() &&
+                            parts.back().back() == '*')) {
+    return FieldError(path, absl::StrCat("resource \"", r,
+                                         "\" must be \"*\" or an ARN"));
+  }
+  if (parts[0] != "arn") {
+    return FieldError(path, absl::StrCat("resource \"", r,
+                                         "\" must be \"*\" or start with \"arn:\""));
+  }
+  return absl::OkStatus();
+}
+
+// Reads a string-or-array-of-strings element (Action, Resource, ...).
+absl::Status ReadStringList(const Json& value, const std::string& path,
+                            std::vector<std::pair<std::string, std::string>>& out) {
+  if (value.is_string()) {
+    out.emplace_back(path, value.get<std::string>());
+    return absl::OkStatus();
+  }
+  if (!value.is_array()) {
+    return FieldError(path, "must be a string or an array of strings");
+  }
+  if (value.empty()) return FieldError(path, "must not be empty");
+  for (size_t i = 0; i < value.size(); ++i) {
+    std::string item_path = absl::StrCat(path, "[", i, "]");
+    if (!value[i].is_string()) return FieldError(item_path, "must be a string");
+    out.emplace_back(item_path, value[i].get<std::string>());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckCondition(const Json& cond, const std::string& path) {
+  if (!cond.is_object()) return FieldError(path, "must be an object");
+  for (const auto& [op, block] : cond.items()) {
+    std::string op_path = absl::StrCat(path, ".", op);
+    if (!block.is_object()) {
+      return FieldError(op_path, "must be an object of condition keys");
+    }
+    for (const auto& [key, values] : block.items()) {
+      std::string key_path = absl::StrCat(op_path, ".", key);
+      auto scalar = [](const Json& v) {
+        return v.is_string() || v.is_boolean() || v.is_number();
+      };
+      if (values.is_array()) {
+        for (size_t i = 0; i < values.size(); ++i) {
+          if (!scalar(values[i])) {
+            return FieldError(absl::StrCat(key_path, "[", i, "]"),
+                              "must be a string, number or boolean");
+          }
+        }
+      } else if (!scalar(values)) {
+        return FieldError(key_path, "must be a value or an array of values");
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<CompiledStatement> CompileStatement(const Json& st, int index,
+                                                   const std::string& path) {
+  if (!st.is_object()) return FieldError(path, "a statement must be an object");
+  CompiledStatement out;
+  out.index = index;
+  bool has_action = false, has_resource = false;
+  for (const auto& [key, value] : st.items()) {
+    std::string kpath = absl::StrCat(path, ".", key);
+    if (key == "Sid") {
+      if (!value.is_string()) return FieldError(kpath, "must be a string");
+      out.sid = value.get<std::string>();
+      for (char c : out.sid) {
+        if (!IsSidChar(c)) return FieldError(kpath, "may contain only A-Z, a-z and 0-9");
+      }
+    } else if (key == "Effect") {
+      if (value == "Allow") {
+        out.effect = StatementEffect::kAllow;
+      } else if (value == "Deny") {
+        out.effect = StatementEffect::kDeny;
+      } else {
+        return FieldError(kpath, "must be \"Allow\" or \"Deny\"");
+      }
+    } else if (key == "Action" || key == "NotAction") {
+      if (has_action) return FieldError(kpath, "a statement takes Action or NotAction, not both");
+      has_action = true;
+      out.not_action = key == "NotAction";
+      std::vector<std::pair<std::string, std::string>> items;
+      absl::Status s = ReadStringList(value, kpath, items);
+      if (!s.ok()) return s;
+      for (const auto& [ipath, a] : items) {
+        s = CheckActionPattern(ipath, a);
+        if (!s.ok()) return s;
+        out.actions.Add(a);
+      }
+    } else if (key == "Resource" || key == "NotResource") {
+      if (has_resource) {
+        return FieldError(kpath, "a statement takes Resource or NotResource, not both");
+      }
+      has_resource = true;
+      out.not_resource = key == "NotResource";
+      std::vector<std::pair<std::string, std::string>> items;
+      absl::Status s = ReadStringList(value, kpath, items);
+      if (!s.ok()) return s;
+      for (const auto& [ipath, r] : items) {
+        s = CheckResourcePattern(ipath, r);
+        if (!s.ok()) return s;
+        out.resources.Add(r);
+      }
+    } else if (key == "Condition") {
+      absl::Status s = CheckCondition(value, kpath);
+      if (!s.ok()) return s;
+      out.has_condition = true;
+    } else if (key == "Principal" || key == "NotPrincipal") {
+      return FieldError(kpath, "identity-based policies cannot name a principal");
+    } else {
+      return FieldError(kpath, "unknown statement element");
+    }
+  }
+  if (!st.contains("Effect")) return FieldError(absl::StrCat(path, ".Effect"), "is required");
+  if (!has_action) return FieldError(absl::StrCat(path, ".Action"), "Action or NotAction is required");
+  if (!has_resource) {
+    return FieldError(absl::StrCat(path, ".Resource"), "Resource or NotResource is required");
+  }
+  return out;
+}
+
+}  // namespace
+
+size_t NonWhitespaceLength(absl::string_view document) {
+  size_t n = 0;
+  for (char c : document) {
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') ++n;
+  }
+  return n;
+}
+
+absl::StatusOr<CompiledPolicyPtr> CompilePolicy(absl::string_view document,
+                                                const CompileOptions& options) {
+  if (document.size() > kMaxPolicyDocumentBytes) {
+    return FieldError("", absl::StrCat("document is larger than ",
+                                       kMaxPolicyDocumentBytes, " bytes"));
+  }
+  if (options.max_non_whitespace_chars > 0 &&
+      NonWhitespaceLength(document) > options.max_non_whitespace_chars) {
+    return FieldError("", absl::StrCat("document has more than ",
+                                       options.max_non_whitespace_chars,
+                                       " characters (white space not counted)"));
+  }
+  absl::StatusOr<Json> json = ParseStrictJson(document);
+  if (!json.ok()) return json.status();
+  if (!json->is_object()) return FieldError("", "a policy document must be a JSON object");
+  auto policy = std::make_shared<CompiledPolicy>();
+  policy->version = "2008-10-17";  // IAM's default when Version is absent
+  const Json* statements = nullptr;
+  for (const auto& [key, value] : json->items()) {
+    if (key == "Version") {
+      if (value != "2012-10-17" && value != "2008-10-17") {
+        return FieldError("Version", "must be \"2012-10-17\" or \"2008-10-17\"");
+      }
+      policy->version = value.get<std::string>();
+    } else if (key == "Id") {
+      if (!value.is_string()) return FieldError("Id", "must be a string");
+    } else if (key == "Statement") {
+      statements = &value;
+    } else {
+      return FieldError(key, "unknown policy element");
+    }
+  }
+  if (statements == nullptr) return FieldError("Statement", "is required");
+  if (statements->is_object()) {
+    absl::StatusOr<CompiledStatement> st = CompileStatement(*statements, 0, "Statement");
+    if (!st.ok()) return st.status();
+    policy->statements.push_back(std::move(*st));
+  } else if (statements->is_array()) {
+    if (statements->empty()) return FieldError("Statement", "must not be empty");
+    for (size_t i = 0; i < statements->size(); ++i) {
+      absl::StatusOr<CompiledStatement> st = CompileStatement(
+          (*statements)[i], static_cast<int>(i), absl::StrCat("Statement[", i, "]"));
+      if (!st.ok()) return st.status();
+      policy->statements.push_back(std::move(*st));
+    }
+  } else {
+    return FieldError("Statement", "must be an object or an array of objects");
+  }
+  return CompiledPolicyPtr(std::move(policy));
+}
+
+}  // namespace pdp

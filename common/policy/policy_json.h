@@ -1,0 +1,24 @@
+// A strict JSON reader for policy documents. IAM rejects documents that a
+// lenient parser would accept (duplicate keys, trailing garbage), and users
+// need to know *where* a document is wrong, so errors carry a JSON path
+// ("Statement[1].Action") or a line and column.
+#ifndef PDP_COMMON_POLICY_POLICY_JSON_H_
+#define PDP_COMMON_POLICY_POLICY_JSON_H_
+
+#include "absl/strings/string_view.h"
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+
+namespace pdp {
+
+using Json = nlohmann::ordered_json;
+
+// Parses `text` as one JSON value (RFC 8259). Rejects duplicate object keys,
+// nesting deeper than 64 and anything after the value. INVALID_ARGUMENT with
+// a BadRequest whose field is the JSON path of the problem ("" = the root).
+absl::StatusOr<Json> ParseStrictJson(absl::string_view text);
+
+}  // namespace pdp
+
+#endif  // PDP_COMMON_POLICY_POLICY_JSON_H_

@@ -1,0 +1,294 @@
+#include "common/world/world_file.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/base/errors.h"
+#include "nlohmann/json.hpp"
+#include "yaml-cpp/yaml.h"
+
+namespace pdp {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// YAML -> JSON keeping every plain scalar a string except true/false/null,
+// so 12-digit account ids stay strings and policy text is unchanged.
+absl::StatusOr<Json> YamlToJson(const YAML::Node& node, const std::string& path) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      return Json(nullptr);
+    case YAML::NodeType::Scalar: {
+      const std::string& s = node.Scalar();
+      if (node.Tag() != "!") {  // unquoted
+        if (s == "true" || s == "True") return Json(true);
+        if (s == "false" || s == "False") return Json(false);
+        if (s == "null" || s == "~") return Json(nullptr);
+      }
+      return Json(s);
+    }
+    case YAML::NodeType::Sequence: {
+      Json out = Json::array();
+      for (size_t i = 0; i < node.size(); ++i) {
+        absl::StatusOr<Json> v = YamlToJson(node[i], absl::StrCat(path, "[", i, "]"));
+        if (!v.ok()) return v;
+        out.push_back(std::move(*v));
+      }
+      return out;
+    }
+    case YAML::NodeType::Map: {
+      Json out = Json::object();
+      for (const auto& kv : node) {
+        std::string key = kv.first.as<std::string>();
+        std::string kpath = path.empty() ? key : absl::StrCat(path, ".", key);
+        if (out.contains(key)) return FieldError(kpath, "duplicate key");
+        absl::StatusOr<Json> v = YamlToJson(kv.second, kpath);
+        if (!v.ok()) return v;
+        out[key] = std::move(*v);
+      }
+      return out;
+    }
+  }
+  return Json(nullptr);
+}
+
+class WorldReader {
+ public:
+  absl::StatusOr<std::vector<pdp::v1::Change>> Read(const Json& root) {
+    if (!root.is_object()) return FieldError("", "a world file must be a mapping");
+    absl::Status s = Keys(root, "", {"accounts", "managed_policies", "groups", "users", "roles"});
+    if (!s.ok()) return s;
+    // Order matters: policies and groups must exist before what refers to them.
+    for (absl::string_view section : {"accounts", "managed_policies", "groups", "users", "roles"}) {
+      if (!root.contains(section)) continue;
+      const Json& list = root[std::string(section)];
+      if (!list.is_array()) return FieldError(section, "must be a list");
+      for (size_t i = 0; i < list.size(); ++i) {
+        std::string path = absl::StrCat(section, "[", i, "]");
+        s = ReadItem(section, list[i], path);
+        if (!s.ok()) return s;
+      }
+    }
+    return std::move(changes_);
+  }
+
+ private:
+  static absl::Status Keys(const Json& obj, const std::string& path,
+                           std::initializer_list<absl::string_view> allowed) {
+    if (!obj.is_object()) return FieldError(path, "must be a mapping");
+    for (const auto& [key, value] : obj.items()) {
+      bool ok = false;
+      for (absl::string_view a : allowed) ok = ok || key == a;
+      if (!ok) return FieldError(path.empty() ? key : absl::StrCat(path, ".", key), "unknown field");
+    }
+    return absl::OkStatus();
+  }
+
+  static absl::StatusOr<std::string> Str(const Json& obj, const std::string& path,
+                                         absl::string_view key, bool required) {
+    std::string kpath = absl::StrCat(path, ".", key);
+    if (!obj.contains(key) || obj[std::string(key)].is_null()) {
+      if (required) return FieldError(kpath, "is required");
+      return std::string();
+    }
+    const Json& v = obj[std::string(key)];
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_number()) return v.dump();
+    return FieldError(kpath, "must be a string");
+  }
+
+  static absl::Status StrList(const Json& obj, const std::string& path, absl::string_view key,
+                              google::protobuf::RepeatedPtrField<std::string>* out) {
+    if (!obj.contains(key) || obj[std::string(key)].is_null()) return absl::OkStatus();
+    const Json& v = obj[std::string(key)];
+    std::string kpath = absl::StrCat(path, ".", key);
+    if (!v.is_array()) return FieldError(kpath, "must be a list of strings");
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (!v[i].is_string()) return FieldError(absl::StrCat(kpath, "[", i, "]"), "must be a string");
+      out->Add(v[i].get<std::string>());
+    }
+    return absl::OkStatus();
+  }
+
+  static absl::StatusOr<std::string> Document(const Json& obj, const std::string& path) {
+    std::string kpath = path + ".document";
+    if (!obj.contains("document")) return FieldError(kpath, "is required");
+    const Json& d = obj["document"];
+    if (d.is_string()) return d.get<std::string>();
+    if (d.is_object()) return d.dump();
+    return FieldError(kpath, "must be a policy object or a JSON string");
+  }
+
+  static absl::Status Inline(const Json& obj, const std::string& path,
+                             google::protobuf::RepeatedPtrField<pdp::v1::InlinePolicy>* out) {
+    if (!obj.contains("inline_policies") || obj["inline_policies"].is_null()) {
+      return absl::OkStatus();
+    }
+    const Json& list = obj["inline_policies"];
+    std::string lpath = path + ".inline_policies";
+    if (!list.is_array()) return FieldError(lpath, "must be a list");
+    for (size_t i = 0; i < list.size(); ++i) {
+      std::string ipath = absl::StrCat(lpath, "[", i, "]");
+      absl::Status s = Keys(list[i], ipath, {"name", "document"});
+      if (!s.ok()) return s;
+      absl::StatusOr<std::string> name = Str(list[i], ipath, "name", true);
+      if (!name.ok()) return name.status();
+      absl::StatusOr<std::string> doc = Document(list[i], ipath);
+      if (!doc.ok()) return doc.status();
+      pdp::v1::InlinePolicy* p = out->Add();
+      p->set_name(*name);
+      p->set_document(*doc);
+    }
+    return absl::OkStatus();
+  }
+
+  static absl::Status Tags(const Json& obj, const std::string& path,
+                           google::protobuf::Map<std::string, std::string>* out) {
+    if (!obj.contains("tags") || obj["tags"].is_null()) return absl::OkStatus();
+    const Json& tags = obj["tags"];
+    if (!tags.is_object()) return FieldError(path + ".tags", "must be a mapping of strings");
+    for (const auto& [k, v] : tags.items()) {
+      if (v.is_string()) {
+        (*out)[k] = v.get<std::string>();
+      } else if (v.is_number() || v.is_boolean()) {
+        (*out)[k] = v.dump();
+      } else {
+        return FieldError(absl::StrCat(path, ".tags.", k), "must be a string");
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ReadItem(absl::string_view section, const Json& item, const std::string& path) {
+    pdp::v1::Change change;
+    absl::Status s;
+    if (section == "accounts") {
+      s = Keys(item, path, {"id", "name", "iam_access_to_billing", "console_action_set"});
+      if (!s.ok()) return s;
+      auto* c = change.mutable_create_account();
+      c->set_allow_existing(true);
+      absl::StatusOr<std::string> id = Str(item, path, "id", true);
+      if (!id.ok()) return id.status();
+      absl::StatusOr<std::string> name = Str(item, path, "name", false);
+      if (!name.ok()) return name.status();
+      c->mutable_account()->set_id(*id);
+      c->mutable_account()->set_name(*name);
+      auto* settings = c->mutable_account()->mutable_settings();
+      if (item.contains("iam_access_to_billing")) {
+        if (!item["iam_access_to_billing"].is_boolean()) {
+          return FieldError(path + ".iam_access_to_billing", "must be true or false");
+        }
+        settings->set_iam_access_to_billing(item["iam_access_to_billing"].get<bool>());
+      }
+      absl::StatusOr<std::string> set = Str(item, path, "console_action_set", false);
+      if (!set.ok()) return set.status();
+      if (!set->empty()) {
+        pdp::v1::ConsoleActionSet value;
+        if (!pdp::v1::ConsoleActionSet_Parse(*set, &value) ||
+            value == pdp::v1::CONSOLE_ACTION_SET_UNSPECIFIED) {
+          return FieldError(path + ".console_action_set", "must be FINE_GRAINED or LEGACY");
+        }
+        settings->set_console_action_set(value);
+      }
+    } else if (section == "managed_policies") {
+      s = Keys(item, path, {"arn", "description", "document"});
+      if (!s.ok()) return s;
+      auto* c = change.mutable_create_policy();
+      c->set_allow_existing(true);
+      absl::StatusOr<std::string> arn = Str(item, path, "arn", true);
+      if (!arn.ok()) return arn.status();
+      absl::StatusOr<std::string> description = Str(item, path, "description", false);
+      if (!description.ok()) return description.status();
+      absl::StatusOr<std::string> doc = Document(item, path);
+      if (!doc.ok()) return doc.status();
+      c->set_arn(*arn);
+      c->set_description(*description);
+      c->set_document(*doc);
+    } else {
+      bool user = section == "users", group = section == "groups";
+      if (user) {
+        s = Keys(item, path, {"arn", "groups", "attached_policies", "inline_policies", "tags"});
+      } else if (group) {
+        s = Keys(item, path, {"arn", "attached_policies", "inline_policies"});
+      } else {
+        s = Keys(item, path, {"arn", "attached_policies", "inline_policies", "tags"});
+      }
+      if (!s.ok()) return s;
+      absl::StatusOr<std::string> arn = Str(item, path, "arn", true);
+      if (!arn.ok()) return arn.status();
+      google::protobuf::RepeatedPtrField<std::string>* attached;
+      google::protobuf::RepeatedPtrField<pdp::v1::InlinePolicy>* inline_policies;
+      google::protobuf::Map<std::string, std::string>* tags = nullptr;
+      if (user) {
+        auto* c = change.mutable_put_user();
+        c->set_replace(true);
+        c->set_allow_missing(true);
+        c->mutable_user()->set_arn(*arn);
+        s = StrList(item, path, "groups", c->mutable_user()->mutable_groups());
+        if (!s.ok()) return s;
+        attached = c->mutable_user()->mutable_attached_policies();
+        inline_policies = c->mutable_user()->mutable_inline_policies();
+        tags = c->mutable_user()->mutable_tags();
+      } else if (group) {
+        auto* c = change.mutable_put_group();
+        c->set_replace(true);
+        c->set_allow_missing(true);
+        c->mutable_group()->set_arn(*arn);
+        attached = c->mutable_group()->mutable_attached_policies();
+        inline_policies = c->mutable_group()->mutable_inline_policies();
+      } else {
+        auto* c = change.mutable_put_role();
+        c->set_replace(true);
+        c->set_allow_missing(true);
+        c->mutable_role()->set_arn(*arn);
+        attached = c->mutable_role()->mutable_attached_policies();
+        inline_policies = c->mutable_role()->mutable_inline_policies();
+        tags = c->mutable_role()->mutable_tags();
+      }
+      s = StrList(item, path, "attached_policies", attached);
+      if (!s.ok()) return s;
+      s = Inline(item, path, inline_policies);
+      if (!s.ok()) return s;
+      if (tags != nullptr) {
+        s = Tags(item, path, tags);
+        if (!s.ok()) return s;
+      }
+    }
+    changes_.push_back(std::move(change));
+    return absl::OkStatus();
+  }
+
+  std::vector<pdp::v1::Change> changes_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::vector<pdp::v1::Change>> WorldToChanges(absl::string_view text) {
+  YAML::Node node;
+  try {
+    node = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return FieldError("", absl::StrCat("not valid YAML or JSON: line ", e.mark.line + 1,
+                                       ", column ", e.mark.column + 1, ": ", e.msg));
+  }
+  absl::StatusOr<Json> json = YamlToJson(node, "");
+  if (!json.ok()) return json.status();
+  return WorldReader().Read(*json);
+}
+
+absl::StatusOr<std::vector<pdp::v1::Change>> ReadWorldFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read world file ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  absl::StatusOr<std::vector<pdp::v1::Change>> changes = WorldToChanges(ss.str());
+  if (!changes.ok()) {
+    return absl::Status(changes.status().code(),
+                        absl::StrCat(path, ": ", changes.status().message()));
+  }
+  return changes;
+}
+
+}  // namespace pdp

@@ -1,0 +1,26 @@
+// World files: accounts and the IAM entities in them, in JSON or YAML
+// (docs/data-formats.md). A world becomes one batch of changes that creates
+// what is missing and replaces what exists, so applying the same file twice
+// changes nothing the second time.
+#ifndef PDP_COMMON_WORLD_WORLD_FILE_H_
+#define PDP_COMMON_WORLD_WORLD_FILE_H_
+
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "pdp/v1/changes.pb.h"
+
+namespace pdp {
+
+// Parses a world from text. YAML is a superset of JSON, so one parser reads
+// both. Errors name the path in the file ("users[2].arn").
+absl::StatusOr<std::vector<pdp::v1::Change>> WorldToChanges(absl::string_view text);
+
+// Reads and parses a world file.
+absl::StatusOr<std::vector<pdp::v1::Change>> ReadWorldFile(const std::string& path);
+
+}  // namespace pdp
+
+#endif  // PDP_COMMON_WORLD_WORLD_FILE_H_
