@@ -1,0 +1,21 @@
+// Snapshot records as API messages (what Get and List return).
+#ifndef PDP_COMMON_ENGINE_RECORD_PROTOS_H_
+#define PDP_COMMON_ENGINE_RECORD_PROTOS_H_
+
+#include "common/engine/snapshot.h"
+#include "pdp/v1/types.pb.h"
+
+namespace pdp {
+
+pdp::v1::Account AccountToProto(const AccountState& account);
+pdp::v1::User UserToProto(const EntityRecord& user);
+// Members are the users of `account` that list the group.
+pdp::v1::Group GroupToProto(const EntityRecord& group, const AccountState& account);
+pdp::v1::Role RoleToProto(const EntityRecord& role);
+// Attachment count over `account` (null for AWS managed policies: not counted).
+pdp::v1::ManagedPolicy PolicyToProto(const ManagedPolicyRecord& policy,
+                                     const AccountState* account);
+
+}  // namespace pdp
+
+#endif  // PDP_COMMON_ENGINE_RECORD_PROTOS_H_
