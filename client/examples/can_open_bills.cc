@@ -1,0 +1,28 @@
+// Asks billing-pdp whether a principal may open the Bills page.
+//   can_open_bills [SERVER] PRINCIPAL_ARN
+// Prints the decision; exits 0 when allowed, 1 when denied or on any error
+// (IsAllowed-style fail-closed behaviour).
+#include <cstdio>
+#include <string>
+
+#include "billing_pdp/authorization_client.h"
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: can_open_bills [SERVER] PRINCIPAL_ARN\n");
+    return 2;
+  }
+  pdp::ClientOptions options;
+  if (argc > 2) options.target = argv[1];
+  pdp::AuthorizationClient client(options);
+  pdp::PageQuery query;
+  query.principal = argv[argc - 1];
+  query.page_id = "billing_bills";
+  absl::StatusOr<pdp::Decision> decision = client.Authorize(query);
+  if (!decision.ok()) {
+    std::fprintf(stderr, "error: %s\n", std::string(decision.status().message()).c_str());
+    return 1;
+  }
+  std::printf("%s %s\n", decision->allowed ? "ALLOW" : "DENY", decision->reason_name().c_str());
+  return decision->allowed ? 0 : 1;
+}

@@ -1,0 +1,134 @@
+#include "billing_pdp/authorization_client.h"
+
+#include "billing_pdp/status.h"
+#include "grpcpp/create_channel.h"
+
+namespace pdp {
+namespace {
+
+void FillContext(const RequestContextValues& values, pdp::v1::RequestContext* out) {
+  for (const auto& [key, list] : values) {
+    auto& v = (*out->mutable_keys())[key];
+    for (const std::string& s : list) v.add_values(s);
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<grpc::Channel> MakeChannel(const ClientOptions& options) {
+  return grpc::CreateChannel(options.target, options.credentials
+                                                 ? options.credentials
+                                                 : grpc::InsecureChannelCredentials());
+}
+
+AuthorizationClient::AuthorizationClient(const ClientOptions& options)
+    : AuthorizationClient(MakeChannel(options), options) {}
+
+AuthorizationClient::AuthorizationClient(std::shared_ptr<grpc::Channel> channel,
+                                         const ClientOptions& options)
+    : stub_(pdp::v1::AuthorizationService::NewStub(std::move(channel))), options_(options) {}
+
+void AuthorizationClient::Prepare(grpc::ClientContext& ctx) const {
+  ctx.set_deadline(std::chrono::system_clock::now() + options_.timeout);
+}
+
+pdp::v1::AuthorizeRequest AuthorizationClient::ToRequest(const Query& query) {
+  pdp::v1::AuthorizeRequest r;
+  if (const auto* p = std::get_if<PageQuery>(&query)) {
+    r.set_principal(p->principal);
+    r.set_account_id(p->account_id);
+    r.mutable_page()->set_page_id(p->page_id);
+    r.mutable_page()->set_access(p->access);
+    FillContext(p->context, r.mutable_context());
+  } else {
+    const auto& a = std::get<ActionQuery>(query);
+    r.set_principal(a.principal);
+    r.set_account_id(a.account_id);
+    r.mutable_action()->set_action(a.action);
+    r.mutable_action()->set_resource(a.resource);
+    FillContext(a.context, r.mutable_context());
+  }
+  return r;
+}
+
+Decision AuthorizationClient::FromProto(const pdp::v1::Decision& d) {
+  Decision out;
+  out.allowed = d.effect() == pdp::v1::ALLOW;
+  out.reason = d.reason();
+  out.revision = d.revision();
+  out.available_features.assign(d.available_features().begin(), d.available_features().end());
+  return out;
+}
+
+absl::StatusOr<Decision> AuthorizationClient::Authorize(const Query& query) const {
+  grpc::ClientContext ctx;
+  Prepare(ctx);
+  pdp::v1::AuthorizeResponse response;
+  grpc::Status s = stub_->Authorize(&ctx, ToRequest(query), &response);
+  if (!s.ok()) return FromGrpcStatus(s);
+  return FromProto(response.decision());
+}
+
+bool AuthorizationClient::IsAllowed(const Query& query) const {
+  absl::StatusOr<Decision> d = Authorize(query);
+  return d.ok() && d->allowed;
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<Decision>>> AuthorizationClient::BatchAuthorize(
+    const std::vector<Query>& queries) const {
+  pdp::v1::BatchAuthorizeRequest request;
+  for (const Query& q : queries) *request.add_requests() = ToRequest(q);
+  grpc::ClientContext ctx;
+  Prepare(ctx);
+  pdp::v1::BatchAuthorizeResponse response;
+  grpc::Status s = stub_->BatchAuthorize(&ctx, request, &response);
+  if (!s.ok()) return FromGrpcStatus(s);
+  if (response.results_size() != static_cast<int>(queries.size())) {
+    return absl::InternalError("BatchAuthorize returned a different number of results");
+  }
+  std::vector<absl::StatusOr<Decision>> out;
+  out.reserve(queries.size());
+  for (const auto& r : response.results()) {
+    if (r.has_decision()) {
+      out.emplace_back(FromProto(r.decision()));
+    } else {
+      absl::Status err = FromRpcStatus(r.error());
+      out.emplace_back(err.ok() ? absl::InternalError("empty batch result") : err);
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<pdp::v1::ExplainResponse> AuthorizationClient::Explain(const Query& query) const {
+  grpc::ClientContext ctx;
+  Prepare(ctx);
+  pdp::v1::ExplainResponse response;
+  grpc::Status s = stub_->Explain(&ctx, ToRequest(query), &response);
+  if (!s.ok()) return FromGrpcStatus(s);
+  return response;
+}
+
+absl::StatusOr<pdp::v1::ListAccessiblePagesResponse> AuthorizationClient::ListAccessiblePages(
+    const std::string& principal, const std::string& account_id, bool include_denied) const {
+  pdp::v1::ListAccessiblePagesRequest request;
+  request.set_principal(principal);
+  request.set_account_id(account_id);
+  request.set_include_denied(include_denied);
+  grpc::ClientContext ctx;
+  Prepare(ctx);
+  pdp::v1::ListAccessiblePagesResponse response;
+  grpc::Status s = stub_->ListAccessiblePages(&ctx, request, &response);
+  if (!s.ok()) return FromGrpcStatus(s);
+  return response;
+}
+
+absl::StatusOr<pdp::v1::ListPagesResponse> AuthorizationClient::ListPages() const {
+  grpc::ClientContext ctx;
+  Prepare(ctx);
+  pdp::v1::ListPagesResponse response;
+  grpc::Status s = stub_->ListPages(&ctx, pdp::v1::ListPagesRequest(), &response);
+  if (!s.ok()) return FromGrpcStatus(s);
+  return response;
+}
+
+}  // namespace pdp

@@ -1,0 +1,595 @@
+#include "server/admin_service.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/base/arn.h"
+#include "common/base/errors.h"
+#include "common/base/strings.h"
+#include "common/engine/record_protos.h"
+#include "server/grpc_errors.h"
+
+namespace pdp {
+namespace {
+
+using pdp::v1::Change;
+
+constexpr int kDefaultPageSize = 100;
+constexpr int kMaxPageSize = 1000;
+
+struct EntityLookup {
+  const AccountState* account;
+  const EntityRecord* entity;
+};
+
+absl::StatusOr<const AccountState*> LookupAccount(const Snapshot& s, absl::string_view field,
+                                                  const std::string& id) {
+  if (!IsAccountId(id)) return FieldError(field, "must be exactly 12 digits");
+  const AccountState* a = s.FindAccount(id);
+  if (a == nullptr) {
+    return FieldError(field, absl::StrCat("account ", id, " does not exist"),
+                      absl::StatusCode::kNotFound);
+  }
+  return a;
+}
+
+absl::StatusOr<EntityLookup> LookupEntity(const Snapshot& s, absl::string_view field,
+                                          const std::string& arn_text, IamArnKind kind) {
+  absl::StatusOr<IamArn> arn = ParseIamArnOfKind(arn_text, kind);
+  if (!arn.ok()) return AtField(field, arn.status());
+  absl::StatusOr<const AccountState*> account = LookupAccount(s, field, arn->account);
+  if (!account.ok()) return account.status();
+  const EntityRecord* e = (*account)->FindEntity(kind, arn->name);
+  if (e == nullptr || e->arn != arn_text) {
+    return FieldError(field, absl::StrCat(arn_text, " does not exist"),
+                      absl::StatusCode::kNotFound);
+  }
+  return EntityLookup{*account, e};
+}
+
+// Any user, group or role.
+absl::StatusOr<EntityLookup> LookupAnyEntity(const Snapshot& s, absl::string_view field,
+                                             const std::string& arn_text) {
+  absl::StatusOr<IamArn> arn = ParseIamArn(arn_text);
+  if (!arn.ok()) return AtField(field, arn.status());
+  if (arn->kind != IamArnKind::kUser && arn->kind != IamArnKind::kGroup &&
+      arn->kind != IamArnKind::kRole) {
+    return FieldError(field, "must be a user, group or role ARN");
+  }
+  return LookupEntity(s, field, arn_text, arn->kind);
+}
+
+absl::StatusOr<const ManagedPolicyRecord*> LookupPolicy(const Snapshot& s, absl::string_view field,
+                                                        const std::string& arn_text) {
+  absl::StatusOr<IamArn> arn = ParseIamArnOfKind(arn_text, IamArnKind::kPolicy);
+  if (!arn.ok()) return AtField(field, arn.status());
+  const ManagedPolicyRecord* p = s.FindPolicy(arn_text);
+  if (p == nullptr) {
+    return FieldError(field, absl::StrCat(arn_text, " does not exist"),
+                      absl::StatusCode::kNotFound);
+  }
+  return p;
+}
+
+// Walks `map` from after the page token, emitting up to page_size entries
+// that `keep` accepts; returns the next page token ("" at the end).
+template <typename Map, typename Keep, typename Emit>
+absl::StatusOr<std::string> Paginate(const Map& map, const pdp::v1::ListRequest& req, Keep keep,
+                                     Emit emit) {
+  int size = req.page_size() == 0 ? kDefaultPageSize : req.page_size();
+  if (size < 0 || size > kMaxPageSize) {
+    return FieldError("page_size", absl::StrCat("must be between 0 and ", kMaxPageSize));
+  }
+  auto it = req.page_token().empty() ? map.begin() : map.upper_bound(req.page_token());
+  int n = 0;
+  std::string last;
+  for (; it != map.end(); ++it) {
+    if (!keep(*it->second)) continue;
+    if (n == size) return last;
+    emit(*it->second);
+    last = it->first;
+    ++n;
+  }
+  return std::string();
+}
+
+template <typename Response>
+grpc::Status ListEntities(const Snapshot& s, const pdp::v1::ListRequest& req, IamArnKind kind,
+                          Response* response,
+                          void (*add)(Response*, const EntityRecord&, const AccountState&)) {
+  absl::StatusOr<const AccountState*> account = LookupAccount(s, "parent", req.parent());
+  if (!account.ok()) return ToGrpcStatus(account.status());
+  absl::StatusOr<std::string> next = Paginate(
+      (*account)->entities, req, [&](const EntityRecord& e) { return e.kind == kind; },
+      [&](const EntityRecord& e) { add(response, e, **account); });
+  if (!next.ok()) return ToGrpcStatus(next.status());
+  response->set_next_page_token(*next);
+  response->set_revision(s.revision());
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+absl::StatusOr<SnapshotPtr> AdminServiceImpl::WriteOne(const Ctx& ctx, Change change) {
+  absl::Status auth = auth_->Check(ctx);
+  if (!auth.ok()) return auth;
+  return state_->Apply({std::move(change)}, false);
+}
+
+grpc::Status AdminServiceImpl::DeleteOfKind(const Ctx& ctx, const pdp::v1::DeleteEntityRequest& req,
+                                            IamArnKind kind, pdp::v1::WriteResponse* resp) {
+  // DeleteUser must not delete a role: the ARN's kind is checked here.
+  absl::StatusOr<IamArn> arn = ParseIamArnOfKind(req.arn(), kind);
+  if (!arn.ok()) return ToGrpcStatus(AtField("arn", arn.status()));
+  Change c;
+  *c.mutable_delete_entity() = req;
+  absl::StatusOr<SnapshotPtr> s = WriteOne(ctx, std::move(c));
+  if (!s.ok()) return ToGrpcStatus(s.status());
+  resp->set_revision((*s)->revision());
+  return grpc::Status::OK;
+}
+
+// ---- accounts ---------------------------------------------------------------
+
+grpc::Status AdminServiceImpl::CreateAccount(Ctx* ctx, const pdp::v1::CreateAccountRequest* req,
+                                             pdp::v1::Account* resp) {
+  Change c;
+  *c.mutable_create_account() = *req;
+  absl::StatusOr<SnapshotPtr> s = WriteOne(*ctx, std::move(c));
+  if (!s.ok()) return ToGrpcStatus(s.status());
+  *resp = AccountToProto(*(*s)->FindAccount(req->account().id()));
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::GetAccount(Ctx* ctx, const pdp::v1::GetRequest* req,
+                                          pdp::v1::Account* resp) {
+  absl::Status auth = auth_->Check(*ctx);
+  if (!auth.ok()) return ToGrpcStatus(auth);
+  absl::StatusOr<const AccountState*> a = LookupAccount(*state_->Current(), "name", req->name());
+  if (!a.ok()) return ToGrpcStatus(a.status());
+  *resp = AccountToProto(**a);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::ListAccounts(Ctx* ctx, const pdp::v1::ListRequest* req,
+                                            pdp::v1::ListAccountsResponse* resp) {
+  absl::Status auth = auth_->Check(*ctx);
+  if (!auth.ok()) return ToGrpcStatus(auth);
+  SnapshotPtr s = state_->Current();
+  absl::StatusOr<std::string> next = Paginate(
+      s->accounts(), *req, [](const AccountState&) { return true; },
+      [&](const AccountState& a) { *resp->add_accounts() = AccountToProto(a); });
+  if (!next.ok()) return ToGrpcStatus(next.status());
+  resp->set_next_page_token(*next);
+  resp->set_revision(s->revision());
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::UpdateAccount(Ctx* ctx, const pdp::v1::UpdateAccountRequest* req,
+                                             pdp::v1::Account* resp) {
+  Change c;
+  *c.mutable_update_account() = *req;
+  absl::StatusOr<SnapshotPtr> s = WriteOne(*ctx, std::move(c));
+  if (!s.ok()) return ToGrpcStatus(s.status());
+  *resp = AccountToProto(*(*s)->FindAccount(req->account_id()));
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::DeleteAccount(Ctx* ctx, const pdp::v1::DeleteAccountRequest* req,
+                                             pdp::v1::WriteResponse* resp) {
+  Change c;
+  *c.mutable_delete_account() = *req;
+  absl::StatusOr<SnapshotPtr> s = WriteOne(*ctx, std::move(c));
+  if (!s.ok()) return ToGrpcStatus(s.status());
+  resp->set_revision((*s)->revision());
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::UpdateAccountSettings(
+    Ctx* ctx, const pdp::v1::UpdateAccountSettingsRequest* req, pdp::v1::Account* resp) {
+  Change c;
+  *c.mutable_update_account_settings() = *req;
+  absl::StatusOr<SnapshotPtr> s = WriteOne(*ctx, std::move(c));
+  if (!s.ok()) return ToGrpcStatus(s.status());
+  *resp = AccountToProto(*(*s)->FindAccount(req->account_id()));
+  return grpc::Status::OK;
+}
+
+// ---- users, groups, roles -----------------------------------------------------
+
+namespace {
+
+template <typename Proto>
+grpc::Status ReplyEntity(const absl::StatusOr<SnapshotPtr>& s, const std::string& arn,
+                         IamArnKind kind, Proto* resp,
+                         Proto (*convert)(const EntityRecord&, const AccountState&)) {
+  if (!s.ok()) return ToGrpcStatus(s.status());
+  absl::StatusOr<IamArn> parsed = ParseIamArn(arn);
+  const AccountState* account = (*s)->FindAccount(parsed->account);
+  *resp = convert(*account->FindEntity(kind, parsed->name), *account);
+  return grpc::Status::OK;
+}
+
+pdp::v1::User UserOf(const EntityRecord& e, const AccountState&) { return UserToProto(e); }
+pdp::v1::Role RoleOf(const EntityRecord& e, const AccountState&) { return RoleToProto(e); }
+pdp::v1::Group GroupOf(const EntityRecord& e, const AccountState& a) { return GroupToProto(e, a); }
+
+}  // namespace
+
+grpc::Status AdminServiceImpl::CreateUser(Ctx* ctx, const pdp::v1::PutUserRequest* req,
+                                          pdp::v1::User* resp) {
+  Change c;
+  *c.mutable_put_user() = *req;
+  c.mutable_put_user()->set_replace(false);
+  return ReplyEntity(WriteOne(*ctx, std::move(c)), req->user().arn(), IamArnKind::kUser, resp,
+                     &UserOf);
+}
+
+grpc::Status AdminServiceImpl::UpdateUser(Ctx* ctx, const pdp::v1::PutUserRequest* req,
+                                          pdp::v1::User* resp) {
+  Change c;
+  *c.mutable_put_user() = *req;
+  c.mutable_put_user()->set_replace(true);
+  return ReplyEntity(WriteOne(*ctx, std::move(c)), req->user().arn(), IamArnKind::kUser, resp,
+                     &UserOf);
+}
+
+grpc::Status AdminServiceImpl::GetUser(Ctx* ctx, const pdp::v1::GetRequest* req,
+                                       pdp::v1::User* resp) {
+  absl::Status auth = auth_->Check(*ctx);
+  if (!auth.ok()) return ToGrpcStatus(auth);
+  absl::StatusOr<EntityLookup> e =
+      LookupEntity(*state_->Current(), "name", req->name(), IamArnKind::kUser);
+  if (!e.ok()) return ToGrpcStatus(e.status());
+  *resp = UserToProto(*e->entity);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::ListUsers(Ctx* ctx, const pdp::v1::ListRequest* req,
+                                         pdp::v1::ListUsersResponse* resp) {
+  absl::Status auth = auth_->Check(*ctx);
+  if (!auth.ok()) return ToGrpcStatus(auth);
+  return ListEntities<pdp::v1::ListUsersResponse>(
+      *state_->Current(), *req, IamArnKind::kUser, resp,
+      [](pdp::v1::ListUsersResponse* r, const EntityRecord& e, const AccountState&) {
+        *r->add_users() = UserToProto(e);
+      });
+}
+
+grpc::Status AdminServiceImpl::DeleteUser(Ctx* ctx, const pdp::v1::DeleteEntityRequest* req,
+                                          pdp::v1::WriteResponse* resp) {
+  return DeleteOfKind(*ctx, *req, IamArnKind::kUser, resp);
+}
+
+grpc::Status AdminServiceImpl::CreateGroup(Ctx* ctx, const pdp::v1::PutGroupRequest* req,
+                                           pdp::v1::Group* resp) {
+  Change c;
+  *c.mutable_put_group() = *req;
+  c.mutable_put_group()->set_replace(false);
+  return ReplyEntity(WriteOne(*ctx, std::move(c)), req->group().arn(), IamArnKind::kGroup, resp,
+                     &GroupOf);
+}
+
+grpc::Status AdminServiceImpl::UpdateGroup(Ctx* ctx, const pdp::v1::PutGroupRequest* req,
+                                           pdp::v1::Group* resp) {
+  Change c;
+  *c.mutable_put_group() = *req;
+  c.mutable_put_group()->set_replace(true);
+  return ReplyEntity(WriteOne(*ctx, std::move(c)), req->group().arn(), IamArnKind::kGroup, resp,
+                     &GroupOf);
+}
+
+grpc::Status AdminServiceImpl::GetGroup(Ctx* ctx, const pdp::v1::GetRequest* req,
+                                        pdp::v1::Group* resp) {
+  absl::Status auth = auth_->Check(*ctx);
+  if (!auth.ok()) return ToGrpcStatus(auth);
+  absl::StatusOr<EntityLookup> e =
+      LookupEntity(*state_->Current(), "name", req->name(), IamArnKind::kGroup);
+  if (!e.ok()) return ToGrpcStatus(e.status());
+  *resp = GroupToProto(*e->entity, *e->account);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::ListGroups(Ctx* ctx, const pdp::v1::ListRequest* req,
+                                          pdp::v1::ListGroupsResponse* resp) {
+  absl::Status auth = auth_->Check(*ctx);
+  if (!auth.ok()) return ToGrpcStatus(auth);
+  return ListEntities<pdp::v1::ListGroupsResponse>(
+      *state_->Current(), *req, IamArnKind::kGroup, resp,
+      [](pdp::v1::ListGroupsResponse* r, const EntityRecord& e, const AccountState& a) {
+        *r->add_groups() = GroupToProto(e, a);
+      });
+}
+
+grpc::Status AdminServiceImpl::DeleteGroup(Ctx* ctx, const pdp::v1::DeleteEntityRequest* req,
+                                           pdp::v1::WriteResponse* resp) {
+  return DeleteOfKind(*ctx, *req, IamArnKind::kGroup, resp);
+}
+
+grpc::Status AdminServiceImpl::CreateRole(Ctx* ctx, const pdp::v1::PutRoleRequest* req,
+                                          pdp::v1::Role* resp) {
+  Change c;
+  *c.mutable_put_role() = *req;
+  c.mutable_put_role()->set_replace(false);
+  return ReplyEntity(WriteOne(*ctx, std::move(c)), req->role().arn(), IamArnKind::kRole, resp,
+                     &RoleOf);
+}
+
+grpc::Status AdminServiceImpl::UpdateRole(Ctx* ctx, const pdp::v1::PutRoleRequest* req,
+                                          pdp::v1::Role* resp) {
+  Change c;
+  *c.mutable_put_role() = *req;
+  c.mutable_put_role()->set_replace(true);
+  return ReplyEntity(WriteOne(*ctx, std::move(c)), req->role().arn(), IamArnKind::kRole, resp,
+                     &RoleOf);
+}
+
+grpc::Status AdminServiceImpl::GetRole(Ctx* ctx, const pdp::v1::GetRequest* req,
+                                       pdp::v1::Role* resp) {
+  absl::Status auth = auth_->Check(*ctx);
+  if (!auth.ok()) return ToGrpcStatus(auth);
+  absl::StatusOr<EntityLookup> e =
+      LookupEntity(*state_->Current(), "name", req->name(), IamArnKind::kRole);
+  if (!e.ok()) return ToGrpcStatus(e.status());
+  *resp = RoleToProto(*e->entity);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::ListRoles(Ctx* ctx, const pdp::v1::ListRequest* req,
+                                         pdp::v1::ListRolesResponse* resp) {
+  absl::Status auth = auth_->Check(*ctx);
+  if (!auth.ok()) return ToGrpcStatus(auth);
+  return ListEntities<pdp::v1::ListRolesResponse>(
+      *state_->Current(), *req, IamArnKind::kRole, resp,
+      [](pdp::v1::ListRolesResponse* r, const EntityRecord& e, const AccountState&) {
+        *r->add_roles() = RoleToProto(e);
+      });
+}
+
+grpc::Status AdminServiceImpl::DeleteRole(Ctx* ctx, const pdp::v1::DeleteEntityRequest* req,
+                                          pdp::v1::WriteResponse* resp) {
+  return DeleteOfKind(*ctx, *req, IamArnKind::kRole, resp);
+}
+
+// ---- managed policies ---------------------------------------------------------
+
+namespace {
+
+grpc::Status ReplyPolicy(const absl::StatusOr<SnapshotPtr>& s, const std::string& arn,
+                         pdp::v1::ManagedPolicy* resp) {
+  if (!s.ok()) return ToGrpcStatus(s.status());
+  const ManagedPolicyRecord* p = (*s)->FindPolicy(arn);
+  absl::StatusOr<IamArn> parsed = ParseIamArn(arn);
+  *resp = PolicyToProto(*p, (*s)->FindAccount(parsed->account));
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+grpc::Status AdminServiceImpl::CreatePolicy(Ctx* ctx, const pdp::v1::CreatePolicyRequest* req,
+                                            pdp::v1::ManagedPolicy* resp) {
+  Change c;
+  *c.mutable_create_policy() = *req;
+  return ReplyPolicy(WriteOne(*ctx, std::move(c)), req->arn(), resp);
+}
+
+grpc::Status AdminServiceImpl::GetPolicy(Ctx* ctx, const pdp::v1::GetRequest* req,
+                                         pdp::v1::ManagedPolicy* resp) {
+  absl::Status auth = auth_->Check(*ctx);
+  if (!auth.ok()) return ToGrpcStatus(auth);
+  SnapshotPtr s = state_->Current();
+  absl::StatusOr<const ManagedPolicyRecord*> p = LookupPolicy(*s, "name", req->name());
+  if (!p.ok()) return ToGrpcStatus(p.status());
+  absl::StatusOr<IamArn> parsed = ParseIamArn(req->name());
+  *resp = PolicyToProto(**p, s->FindAccount(parsed->account));
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::ListPolicies(Ctx* ctx, const pdp::v1::ListRequest* req,
+                                            pdp::v1::ListPoliciesResponse* resp) {
+  absl::Status auth = auth_->Check(*ctx);
+  if (!auth.ok()) return ToGrpcStatus(auth);
+  SnapshotPtr s = state_->Current();
+  auto keep = [](const ManagedPolicyRecord&) { return true; };
+  absl::StatusOr<std::string> next;
+  if (req->parent() == "aws") {
+    next = Paginate(s->aws_policies(), *req, keep, [&](const ManagedPolicyRecord& p) {
+      *resp->add_policies() = PolicyToProto(p, nullptr);
+    });
+  } else {
+    absl::StatusOr<const AccountState*> account = LookupAccount(*s, "parent", req->parent());
+    if (!account.ok()) return ToGrpcStatus(account.status());
+    next = Paginate((*account)->policies, *req, keep, [&](const ManagedPolicyRecord& p) {
+      *resp->add_policies() = PolicyToProto(p, *account);
+    });
+  }
+  if (!next.ok()) return ToGrpcStatus(next.status());
+  resp->set_next_page_token(*next);
+  resp->set_revision(s->revision());
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::UpdatePolicy(Ctx* ctx, const pdp::v1::UpdatePolicyRequest* req,
+                                            pdp::v1::ManagedPolicy* resp) {
+  Change c;
+  *c.mutable_update_policy() = *req;
+  return ReplyPolicy(WriteOne(*ctx, std::move(c)), req->arn(), resp);
+}
+
+grpc::Status AdminServiceImpl::DeletePolicy(Ctx* ctx, const pdp::v1::DeletePolicyRequest* req,
+                                            pdp::v1::WriteResponse* resp) {
+  Change c;
+  *c.mutable_delete_policy() = *req;
+  absl::StatusOr<SnapshotPtr> s = WriteOne(*ctx, std::move(c));
+  if (!s.ok()) return ToGrpcStatus(s.status());
+  resp->set_revision((*s)->revision());
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::CreatePolicyVersion(Ctx* ctx,
+                                                   const pdp::v1::CreatePolicyVersionRequest* req,
+                                                   pdp::v1::ManagedPolicy* resp) {
+  Change c;
+  *c.mutable_create_policy_version() = *req;
+  return ReplyPolicy(WriteOne(*ctx, std::move(c)), req->policy_arn(), resp);
+}
+
+grpc::Status AdminServiceImpl::GetPolicyVersion(Ctx* ctx,
+                                                const pdp::v1::GetPolicyVersionRequest* req,
+                                                pdp::v1::PolicyVersion* resp) {
+  absl::Status auth = auth_->Check(*ctx);
+  if (!auth.ok()) return ToGrpcStatus(auth);
+  absl::StatusOr<const ManagedPolicyRecord*> p =
+      LookupPolicy(*state_->Current(), "policy_arn", req->policy_arn());
+  if (!p.ok()) return ToGrpcStatus(p.status());
+  for (const auto& v : (*p)->versions) {
+    if (v.version_id() == req->version_id()) {
+      *resp = v;
+      resp->set_is_default(v.version_id() == (*p)->default_version_id);
+      return grpc::Status::OK;
+    }
+  }
+  return ToGrpcStatus(FieldError("version_id", absl::StrCat("version ", req->version_id(),
+                                                            " does not exist"),
+                                 absl::StatusCode::kNotFound));
+}
+
+grpc::Status AdminServiceImpl::ListPolicyVersions(Ctx* ctx, const pdp::v1::GetRequest* req,
+                                                  pdp::v1::ListPolicyVersionsResponse* resp) {
+  absl::Status auth = auth_->Check(*ctx);
+  if (!auth.ok()) return ToGrpcStatus(auth);
+  SnapshotPtr s = state_->Current();
+  absl::StatusOr<const ManagedPolicyRecord*> p = LookupPolicy(*s, "name", req->name());
+  if (!p.ok()) return ToGrpcStatus(p.status());
+  for (const auto& v : (*p)->versions) {
+    auto* out = resp->add_versions();
+    *out = v;
+    out->set_is_default(v.version_id() == (*p)->default_version_id);
+  }
+  resp->set_revision(s->revision());
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::SetDefaultPolicyVersion(
+    Ctx* ctx, const pdp::v1::SetDefaultPolicyVersionRequest* req, pdp::v1::ManagedPolicy* resp) {
+  Change c;
+  *c.mutable_set_default_policy_version() = *req;
+  return ReplyPolicy(WriteOne(*ctx, std::move(c)), req->policy_arn(), resp);
+}
+
+grpc::Status AdminServiceImpl::DeletePolicyVersion(Ctx* ctx,
+                                                   const pdp::v1::DeletePolicyVersionRequest* req,
+                                                   pdp::v1::ManagedPolicy* resp) {
+  Change c;
+  *c.mutable_delete_policy_version() = *req;
+  return ReplyPolicy(WriteOne(*ctx, std::move(c)), req->policy_arn(), resp);
+}
+
+// ---- inline policies, attachments, membership ---------------------------------
+
+namespace {
+
+grpc::Status ReplyRevision(const absl::StatusOr<SnapshotPtr>& s, pdp::v1::WriteResponse* resp) {
+  if (!s.ok()) return ToGrpcStatus(s.status());
+  resp->set_revision((*s)->revision());
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+grpc::Status AdminServiceImpl::PutInlinePolicy(Ctx* ctx, const pdp::v1::PutInlinePolicyRequest* req,
+                                               pdp::v1::WriteResponse* resp) {
+  Change c;
+  *c.mutable_put_inline_policy() = *req;
+  return ReplyRevision(WriteOne(*ctx, std::move(c)), resp);
+}
+
+grpc::Status AdminServiceImpl::GetInlinePolicy(Ctx* ctx,
+                                               const pdp::v1::GetInlinePolicyRequest* req,
+                                               pdp::v1::InlinePolicy* resp) {
+  absl::Status auth = auth_->Check(*ctx);
+  if (!auth.ok()) return ToGrpcStatus(auth);
+  absl::StatusOr<EntityLookup> e = LookupAnyEntity(*state_->Current(), "entity_arn", req->entity_arn());
+  if (!e.ok()) return ToGrpcStatus(e.status());
+  for (const InlinePolicyRecord& p : e->entity->inline_policies) {
+    if (p.name == req->name()) {
+      resp->set_name(p.name);
+      resp->set_document(p.document);
+      return grpc::Status::OK;
+    }
+  }
+  return ToGrpcStatus(FieldError("name", absl::StrCat("inline policy ", req->name(),
+                                                      " does not exist"),
+                                 absl::StatusCode::kNotFound));
+}
+
+grpc::Status AdminServiceImpl::ListInlinePolicies(Ctx* ctx, const pdp::v1::GetRequest* req,
+                                                  pdp::v1::ListInlinePoliciesResponse* resp) {
+  absl::Status auth = auth_->Check(*ctx);
+  if (!auth.ok()) return ToGrpcStatus(auth);
+  SnapshotPtr s = state_->Current();
+  absl::StatusOr<EntityLookup> e = LookupAnyEntity(*s, "name", req->name());
+  if (!e.ok()) return ToGrpcStatus(e.status());
+  for (const InlinePolicyRecord& p : e->entity->inline_policies) {
+    auto* out = resp->add_policies();
+    out->set_name(p.name);
+    out->set_document(p.document);
+  }
+  resp->set_revision(s->revision());
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::DeleteInlinePolicy(Ctx* ctx,
+                                                  const pdp::v1::DeleteInlinePolicyRequest* req,
+                                                  pdp::v1::WriteResponse* resp) {
+  Change c;
+  *c.mutable_delete_inline_policy() = *req;
+  return ReplyRevision(WriteOne(*ctx, std::move(c)), resp);
+}
+
+grpc::Status AdminServiceImpl::AttachPolicy(Ctx* ctx, const pdp::v1::AttachPolicyRequest* req,
+                                            pdp::v1::WriteResponse* resp) {
+  Change c;
+  *c.mutable_attach_policy() = *req;
+  return ReplyRevision(WriteOne(*ctx, std::move(c)), resp);
+}
+
+grpc::Status AdminServiceImpl::DetachPolicy(Ctx* ctx, const pdp::v1::DetachPolicyRequest* req,
+                                            pdp::v1::WriteResponse* resp) {
+  Change c;
+  *c.mutable_detach_policy() = *req;
+  return ReplyRevision(WriteOne(*ctx, std::move(c)), resp);
+}
+
+grpc::Status AdminServiceImpl::AddUserToGroup(Ctx* ctx, const pdp::v1::AddUserToGroupRequest* req,
+                                              pdp::v1::WriteResponse* resp) {
+  Change c;
+  *c.mutable_add_user_to_group() = *req;
+  return ReplyRevision(WriteOne(*ctx, std::move(c)), resp);
+}
+
+grpc::Status AdminServiceImpl::RemoveUserFromGroup(
+    Ctx* ctx, const pdp::v1::RemoveUserFromGroupRequest* req, pdp::v1::WriteResponse* resp) {
+  Change c;
+  *c.mutable_remove_user_from_group() = *req;
+  return ReplyRevision(WriteOne(*ctx, std::move(c)), resp);
+}
+
+grpc::Status AdminServiceImpl::ApplyChanges(Ctx* ctx, const pdp::v1::ApplyChangesRequest* req,
+                                            pdp::v1::ApplyChangesResponse* resp) {
+  absl::Status auth = auth_->Check(*ctx);
+  if (!auth.ok()) return ToGrpcStatus(auth);
+  if (req->changes_size() == 0) return ToGrpcStatus(FieldError("changes", "must not be empty"));
+  if (req->changes_size() > kMaxChangesPerRequest) {
+    return ToGrpcStatus(
+        FieldError("changes", absl::StrCat("at most ", kMaxChangesPerRequest, " per request")));
+  }
+  std::vector<Change> changes(req->changes().begin(), req->changes().end());
+  absl::StatusOr<SnapshotPtr> s = state_->Apply(changes, true);
+  if (!s.ok()) return ToGrpcStatus(s.status());
+  resp->set_revision((*s)->revision());
+  return grpc::Status::OK;
+}
+
+}  // namespace pdp

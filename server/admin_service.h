@@ -1,0 +1,107 @@
+// pdp.v1.AdminService: the control plane. Every write becomes a batch of
+// changes applied through WorldState (atomic, durable before the reply);
+// reads answer from the current snapshot. Runs on gRPC's synchronous thread
+// pool: writes wait for the single writer and the store.
+#ifndef PDP_SERVER_ADMIN_SERVICE_H_
+#define PDP_SERVER_ADMIN_SERVICE_H_
+
+#include "common/base/arn.h"
+#include "pdp/v1/admin.grpc.pb.h"
+#include "server/admin_auth.h"
+#include "server/world_state.h"
+
+namespace pdp {
+
+// Most changes in one ApplyChanges call.
+inline constexpr int kMaxChangesPerRequest = 100000;
+
+class AdminServiceImpl final : public pdp::v1::AdminService::Service {
+ public:
+  AdminServiceImpl(WorldState* state, const AdminAuth* auth) : state_(state), auth_(auth) {}
+
+  using Ctx = grpc::ServerContext;
+  grpc::Status CreateAccount(Ctx*, const pdp::v1::CreateAccountRequest*, pdp::v1::Account*) override;
+  grpc::Status GetAccount(Ctx*, const pdp::v1::GetRequest*, pdp::v1::Account*) override;
+  grpc::Status ListAccounts(Ctx*, const pdp::v1::ListRequest*,
+                            pdp::v1::ListAccountsResponse*) override;
+  grpc::Status UpdateAccount(Ctx*, const pdp::v1::UpdateAccountRequest*, pdp::v1::Account*) override;
+  grpc::Status DeleteAccount(Ctx*, const pdp::v1::DeleteAccountRequest*,
+                             pdp::v1::WriteResponse*) override;
+  grpc::Status UpdateAccountSettings(Ctx*, const pdp::v1::UpdateAccountSettingsRequest*,
+                                     pdp::v1::Account*) override;
+
+  grpc::Status CreateUser(Ctx*, const pdp::v1::PutUserRequest*, pdp::v1::User*) override;
+  grpc::Status GetUser(Ctx*, const pdp::v1::GetRequest*, pdp::v1::User*) override;
+  grpc::Status ListUsers(Ctx*, const pdp::v1::ListRequest*, pdp::v1::ListUsersResponse*) override;
+  grpc::Status UpdateUser(Ctx*, const pdp::v1::PutUserRequest*, pdp::v1::User*) override;
+  grpc::Status DeleteUser(Ctx*, const pdp::v1::DeleteEntityRequest*,
+                          pdp::v1::WriteResponse*) override;
+
+  grpc::Status CreateGroup(Ctx*, const pdp::v1::PutGroupRequest*, pdp::v1::Group*) override;
+  grpc::Status GetGroup(Ctx*, const pdp::v1::GetRequest*, pdp::v1::Group*) override;
+  grpc::Status ListGroups(Ctx*, const pdp::v1::ListRequest*, pdp::v1::ListGroupsResponse*) override;
+  grpc::Status UpdateGroup(Ctx*, const pdp::v1::PutGroupRequest*, pdp::v1::Group*) override;
+  grpc::Status DeleteGroup(Ctx*, const pdp::v1::DeleteEntityRequest*,
+                           pdp::v1::WriteResponse*) override;
+
+  grpc::Status CreateRole(Ctx*, const pdp::v1::PutRoleRequest*, pdp::v1::Role*) override;
+  grpc::Status GetRole(Ctx*, const pdp::v1::GetRequest*, pdp::v1::Role*) override;
+  grpc::Status ListRoles(Ctx*, const pdp::v1::ListRequest*, pdp::v1::ListRolesResponse*) override;
+  grpc::Status UpdateRole(Ctx*, const pdp::v1::PutRoleRequest*, pdp::v1::Role*) override;
+  grpc::Status DeleteRole(Ctx*, const pdp::v1::DeleteEntityRequest*,
+                          pdp::v1::WriteResponse*) override;
+
+  grpc::Status CreatePolicy(Ctx*, const pdp::v1::CreatePolicyRequest*,
+                            pdp::v1::ManagedPolicy*) override;
+  grpc::Status GetPolicy(Ctx*, const pdp::v1::GetRequest*, pdp::v1::ManagedPolicy*) override;
+  grpc::Status ListPolicies(Ctx*, const pdp::v1::ListRequest*,
+                            pdp::v1::ListPoliciesResponse*) override;
+  grpc::Status UpdatePolicy(Ctx*, const pdp::v1::UpdatePolicyRequest*,
+                            pdp::v1::ManagedPolicy*) override;
+  grpc::Status DeletePolicy(Ctx*, const pdp::v1::DeletePolicyRequest*,
+                            pdp::v1::WriteResponse*) override;
+  grpc::Status CreatePolicyVersion(Ctx*, const pdp::v1::CreatePolicyVersionRequest*,
+                                   pdp::v1::ManagedPolicy*) override;
+  grpc::Status GetPolicyVersion(Ctx*, const pdp::v1::GetPolicyVersionRequest*,
+                                pdp::v1::PolicyVersion*) override;
+  grpc::Status ListPolicyVersions(Ctx*, const pdp::v1::GetRequest*,
+                                  pdp::v1::ListPolicyVersionsResponse*) override;
+  grpc::Status SetDefaultPolicyVersion(Ctx*, const pdp::v1::SetDefaultPolicyVersionRequest*,
+                                       pdp::v1::ManagedPolicy*) override;
+  grpc::Status DeletePolicyVersion(Ctx*, const pdp::v1::DeletePolicyVersionRequest*,
+                                   pdp::v1::ManagedPolicy*) override;
+
+  grpc::Status PutInlinePolicy(Ctx*, const pdp::v1::PutInlinePolicyRequest*,
+                               pdp::v1::WriteResponse*) override;
+  grpc::Status GetInlinePolicy(Ctx*, const pdp::v1::GetInlinePolicyRequest*,
+                               pdp::v1::InlinePolicy*) override;
+  grpc::Status ListInlinePolicies(Ctx*, const pdp::v1::GetRequest*,
+                                  pdp::v1::ListInlinePoliciesResponse*) override;
+  grpc::Status DeleteInlinePolicy(Ctx*, const pdp::v1::DeleteInlinePolicyRequest*,
+                                  pdp::v1::WriteResponse*) override;
+
+  grpc::Status AttachPolicy(Ctx*, const pdp::v1::AttachPolicyRequest*,
+                            pdp::v1::WriteResponse*) override;
+  grpc::Status DetachPolicy(Ctx*, const pdp::v1::DetachPolicyRequest*,
+                            pdp::v1::WriteResponse*) override;
+  grpc::Status AddUserToGroup(Ctx*, const pdp::v1::AddUserToGroupRequest*,
+                              pdp::v1::WriteResponse*) override;
+  grpc::Status RemoveUserFromGroup(Ctx*, const pdp::v1::RemoveUserFromGroupRequest*,
+                                   pdp::v1::WriteResponse*) override;
+
+  grpc::Status ApplyChanges(Ctx*, const pdp::v1::ApplyChangesRequest*,
+                            pdp::v1::ApplyChangesResponse*) override;
+
+ private:
+  // Authenticates, applies one change, and returns the new snapshot.
+  absl::StatusOr<SnapshotPtr> WriteOne(const Ctx& ctx, pdp::v1::Change change);
+  grpc::Status DeleteOfKind(const Ctx& ctx, const pdp::v1::DeleteEntityRequest& req,
+                            IamArnKind kind, pdp::v1::WriteResponse* resp);
+
+  WorldState* state_;
+  const AdminAuth* auth_;
+};
+
+}  // namespace pdp
+
+#endif  // PDP_SERVER_ADMIN_SERVICE_H_

@@ -1,0 +1,163 @@
+// billing-pdp-server: loads the page catalogue, the AWS managed policies and
+// optionally a world file, then serves AuthorizationService and
+// AdminService (plus gRPC health and reflection) until SIGINT or SIGTERM.
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/engine/page_catalog.h"
+#include "common/engine/snapshot.h"
+#include "common/world/world_file.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "server/admin_auth.h"
+#include "server/admin_service.h"
+#include "server/authorization_service.h"
+#include "server/store/memory_store.h"
+#include "server/world_state.h"
+
+#ifndef PDP_DEFAULT_DATA_DIR
+#define PDP_DEFAULT_DATA_DIR "data"
+#endif
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "Address to serve on (host:port; port 0 picks a free one). Addresses other than "
+          "loopback need --tls-cert/--tls-key and --admin-token-file.");
+ABSL_FLAG(std::string, world, "",
+          "World file (JSON or YAML, docs/data-formats.md) applied at start-up as one batch.");
+ABSL_FLAG(std::string, page_catalog, PDP_DEFAULT_DATA_DIR "/page-catalog.json",
+          "Page catalogue JSON: which actions each console page needs.");
+ABSL_FLAG(std::string, aws_managed_policies, PDP_DEFAULT_DATA_DIR "/aws-managed-policies.json",
+          "AWS managed policy documents (JSON).");
+ABSL_FLAG(std::string, store, "memory",
+          "Where state is kept: \"memory\" (lost on exit; the durable stores come with the "
+          "storage work).");
+ABSL_FLAG(std::string, admin_token_file, "",
+          "File holding the bearer token AdminService callers must send as "
+          "\"authorization: Bearer <token>\". Without it the control plane is open, which is "
+          "only allowed on loopback.");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain; with --tls-key, serve TLS.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls-cert.");
+ABSL_FLAG(int, max_request_bytes, 4 << 20, "Largest request message accepted.");
+
+namespace {
+
+[[noreturn]] void Die(const std::string& message) {
+  std::fprintf(stderr, "billing-pdp-server: %s\n", message.c_str());
+  std::exit(2);
+}
+
+std::string ReadFileOrDie(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) Die(absl::StrCat("cannot read ", what, " ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool IsLoopback(const std::string& address) {
+  return absl::StartsWith(address, "127.") || absl::StartsWith(address, "localhost:") ||
+         absl::StartsWith(address, "[::1]:") || absl::StartsWith(address, "unix:");
+}
+
+std::string TrimToken(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "billing-pdp-server: decides whether AWS principals may open Billing and Cost Management "
+      "console pages.\nUsage: billing-pdp-server [--listen 127.0.0.1:50051] [--world FILE] "
+      "[--page-catalog FILE] ...");
+  absl::ParseCommandLine(argc, argv);
+
+  const std::string listen = absl::GetFlag(FLAGS_listen);
+  const std::string token_file = absl::GetFlag(FLAGS_admin_token_file);
+  const std::string tls_cert = absl::GetFlag(FLAGS_tls_cert), tls_key = absl::GetFlag(FLAGS_tls_key);
+  if (tls_cert.empty() != tls_key.empty()) Die("--tls-cert and --tls-key go together");
+  std::string token = token_file.empty() ? "" : TrimToken(ReadFileOrDie(token_file, "admin token"));
+  if (!token_file.empty() && token.size() < 16) Die("the admin token must be at least 16 characters");
+  if (!IsLoopback(listen) && (token.empty() || tls_cert.empty())) {
+    Die(absl::StrCat("refusing to serve on ", listen,
+                     " without TLS and an admin token: state-changing calls would be open"));
+  }
+  if (absl::GetFlag(FLAGS_store) != "memory") {
+    Die(absl::StrCat("unknown --store \"", absl::GetFlag(FLAGS_store), "\" (supported: memory)"));
+  }
+
+  auto catalog = pdp::PageCatalog::FromFile(absl::GetFlag(FLAGS_page_catalog));
+  if (!catalog.ok()) Die(std::string(catalog.status().message()));
+  auto aws = pdp::LoadAwsManagedPoliciesFile(absl::GetFlag(FLAGS_aws_managed_policies));
+  if (!aws.ok()) Die(std::string(aws.status().message()));
+
+  pdp::MemoryStore store;
+  pdp::WorldState state(pdp::Snapshot::Initial(*catalog, *aws), &store);
+  absl::Status recovered = state.Recover();
+  if (!recovered.ok()) Die(absl::StrCat("cannot recover state: ", recovered.message()));
+  if (!absl::GetFlag(FLAGS_world).empty()) {
+    auto changes = pdp::ReadWorldFile(absl::GetFlag(FLAGS_world));
+    if (!changes.ok()) Die(std::string(changes.status().message()));
+    auto applied = state.Apply(*changes, false);
+    if (!applied.ok()) {
+      Die(absl::StrCat(absl::GetFlag(FLAGS_world), ": ", applied.status().message()));
+    }
+  }
+
+  pdp::AdminAuth auth(token);
+  pdp::AuthorizationServiceImpl authorization(&state);
+  pdp::AdminServiceImpl admin(&state, &auth);
+
+  // Signals are handled by sigwait below; block them before gRPC starts threads.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
+  if (!tls_cert.empty()) {
+    grpc::SslServerCredentialsOptions ssl;
+    ssl.pem_key_cert_pairs.push_back(
+        {ReadFileOrDie(tls_key, "TLS key"), ReadFileOrDie(tls_cert, "TLS certificate")});
+    creds = grpc::SslServerCredentials(ssl);
+  }
+  int port = 0;
+  builder.AddListeningPort(listen, creds, &port);
+  builder.SetMaxReceiveMessageSize(absl::GetFlag(FLAGS_max_request_bytes));
+  builder.RegisterService(&authorization);
+  builder.RegisterService(&admin);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) Die(absl::StrCat("cannot listen on ", listen));
+  server->GetHealthCheckService()->SetServingStatus(true);
+
+  std::string host = listen.substr(0, listen.rfind(':'));
+  std::fprintf(stderr,
+               "billing-pdp-server listening on %s:%d (revision %lld, %zu pages, store %s%s%s)\n",
+               host.c_str(), port, static_cast<long long>(state.Current()->revision()),
+               (*catalog)->pages().size(), absl::GetFlag(FLAGS_store).c_str(),
+               tls_cert.empty() ? "" : ", TLS", auth.enabled() ? ", admin token required" : "");
+  std::fflush(stderr);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  std::fprintf(stderr, "billing-pdp-server: signal %d, shutting down\n", sig);
+  server->GetHealthCheckService()->SetServingStatus(false);
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  return 0;
+}
