@@ -114,7 +114,7 @@ grpc::Status ListEntities(const Snapshot& s, const pdp::v1::ListRequest& req, Ia
 absl::StatusOr<SnapshotPtr> AdminServiceImpl::WriteOne(const Ctx& ctx, Change change) {
   absl::Status auth = auth_->Check(ctx);
   if (!auth.ok()) return auth;
-  return state_->Apply({std::move(change)}, false);
+  return state_->Apply({std::move(change)});
 }
 
 grpc::Status AdminServiceImpl::DeleteOfKind(const Ctx& ctx, const pdp::v1::DeleteEntityRequest& req,
@@ -586,7 +586,7 @@ grpc::Status AdminServiceImpl::ApplyChanges(Ctx* ctx, const pdp::v1::ApplyChange
         FieldError("changes", absl::StrCat("at most ", kMaxChangesPerRequest, " per request")));
   }
   std::vector<Change> changes(req->changes().begin(), req->changes().end());
-  absl::StatusOr<SnapshotPtr> s = state_->Apply(changes, true);
+  absl::StatusOr<SnapshotPtr> s = state_->Apply(changes, &WorldState::ChangeIndexPrefix);
   if (!s.ok()) return ToGrpcStatus(s.status());
   resp->set_revision((*s)->revision());
   return grpc::Status::OK;

@@ -9,9 +9,6 @@
 #include <sstream>
 #include <string>
 
-#include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/engine/page_catalog.h"
@@ -23,32 +20,13 @@
 #include "server/admin_auth.h"
 #include "server/admin_service.h"
 #include "server/authorization_service.h"
+#include "server/server_flags.h"
 #include "server/store/memory_store.h"
 #include "server/world_state.h"
 
 #ifndef PDP_DEFAULT_DATA_DIR
 #define PDP_DEFAULT_DATA_DIR "data"
 #endif
-
-ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
-          "Address to serve on (host:port; port 0 picks a free one). Addresses other than "
-          "loopback need --tls-cert/--tls-key and --admin-token-file.");
-ABSL_FLAG(std::string, world, "",
-          "World file (JSON or YAML, docs/data-formats.md) applied at start-up as one batch.");
-ABSL_FLAG(std::string, page_catalog, PDP_DEFAULT_DATA_DIR "/page-catalog.json",
-          "Page catalogue JSON: which actions each console page needs.");
-ABSL_FLAG(std::string, aws_managed_policies, PDP_DEFAULT_DATA_DIR "/aws-managed-policies.json",
-          "AWS managed policy documents (JSON).");
-ABSL_FLAG(std::string, store, "memory",
-          "Where state is kept: \"memory\" (lost on exit; the durable stores come with the "
-          "storage work).");
-ABSL_FLAG(std::string, admin_token_file, "",
-          "File holding the bearer token AdminService callers must send as "
-          "\"authorization: Bearer <token>\". Without it the control plane is open, which is "
-          "only allowed on loopback.");
-ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain; with --tls-key, serve TLS.");
-ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls-cert.");
-ABSL_FLAG(int, max_request_bytes, 4 << 20, "Largest request message accepted.");
 
 namespace {
 
@@ -78,15 +56,15 @@ std::string TrimToken(std::string s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "billing-pdp-server: decides whether AWS principals may open Billing and Cost Management "
-      "console pages.\nUsage: billing-pdp-server [--listen 127.0.0.1:50051] [--world FILE] "
-      "[--page-catalog FILE] ...");
-  absl::ParseCommandLine(argc, argv);
-
-  const std::string listen = absl::GetFlag(FLAGS_listen);
-  const std::string token_file = absl::GetFlag(FLAGS_admin_token_file);
-  const std::string tls_cert = absl::GetFlag(FLAGS_tls_cert), tls_key = absl::GetFlag(FLAGS_tls_key);
+  absl::StatusOr<pdp::ServerFlags> flags = pdp::ParseServerFlags(argc, argv, PDP_DEFAULT_DATA_DIR);
+  if (!flags.ok()) Die(std::string(flags.status().message()));
+  if (flags->help) {
+    std::fputs(pdp::ServerFlagsHelp(PDP_DEFAULT_DATA_DIR).c_str(), stdout);
+    return 0;
+  }
+  const std::string listen = flags->listen;
+  const std::string token_file = flags->admin_token_file;
+  const std::string tls_cert = flags->tls_cert, tls_key = flags->tls_key;
   if (tls_cert.empty() != tls_key.empty()) Die("--tls-cert and --tls-key go together");
   std::string token = token_file.empty() ? "" : TrimToken(ReadFileOrDie(token_file, "admin token"));
   if (!token_file.empty() && token.size() < 16) Die("the admin token must be at least 16 characters");
@@ -94,25 +72,28 @@ int main(int argc, char** argv) {
     Die(absl::StrCat("refusing to serve on ", listen,
                      " without TLS and an admin token: state-changing calls would be open"));
   }
-  if (absl::GetFlag(FLAGS_store) != "memory") {
-    Die(absl::StrCat("unknown --store \"", absl::GetFlag(FLAGS_store), "\" (supported: memory)"));
+  if (flags->store != "memory") {
+    Die(absl::StrCat("unknown --store \"", flags->store, "\" (supported: memory)"));
   }
 
-  auto catalog = pdp::PageCatalog::FromFile(absl::GetFlag(FLAGS_page_catalog));
+  auto catalog = pdp::PageCatalog::FromFile(flags->page_catalog);
   if (!catalog.ok()) Die(std::string(catalog.status().message()));
-  auto aws = pdp::LoadAwsManagedPoliciesFile(absl::GetFlag(FLAGS_aws_managed_policies));
+  auto aws = pdp::LoadAwsManagedPoliciesFile(flags->aws_managed_policies);
   if (!aws.ok()) Die(std::string(aws.status().message()));
 
   pdp::MemoryStore store;
   pdp::WorldState state(pdp::Snapshot::Initial(*catalog, *aws), &store);
   absl::Status recovered = state.Recover();
   if (!recovered.ok()) Die(absl::StrCat("cannot recover state: ", recovered.message()));
-  if (!absl::GetFlag(FLAGS_world).empty()) {
-    auto changes = pdp::ReadWorldFile(absl::GetFlag(FLAGS_world));
+  if (!flags->world.empty()) {
+    std::vector<std::string> item_paths;
+    auto changes = pdp::ReadWorldFile(flags->world, &item_paths);
     if (!changes.ok()) Die(std::string(changes.status().message()));
-    auto applied = state.Apply(*changes, false);
+    auto applied = state.Apply(*changes, [&](size_t i, const pdp::v1::Change&) {
+      return absl::StrCat(item_paths[i], ": ");
+    });
     if (!applied.ok()) {
-      Die(absl::StrCat(absl::GetFlag(FLAGS_world), ": ", applied.status().message()));
+      Die(absl::StrCat(flags->world, ": ", applied.status().message()));
     }
   }
 
@@ -139,7 +120,7 @@ int main(int argc, char** argv) {
   }
   int port = 0;
   builder.AddListeningPort(listen, creds, &port);
-  builder.SetMaxReceiveMessageSize(absl::GetFlag(FLAGS_max_request_bytes));
+  builder.SetMaxReceiveMessageSize(flags->max_request_bytes);
   builder.RegisterService(&authorization);
   builder.RegisterService(&admin);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -150,7 +131,7 @@ int main(int argc, char** argv) {
   std::fprintf(stderr,
                "billing-pdp-server listening on %s:%d (revision %lld, %zu pages, store %s%s%s)\n",
                host.c_str(), port, static_cast<long long>(state.Current()->revision()),
-               (*catalog)->pages().size(), absl::GetFlag(FLAGS_store).c_str(),
+               (*catalog)->pages().size(), flags->store.c_str(),
                tls_cert.empty() ? "" : ", TLS", auth.enabled() ? ", admin token required" : "");
   std::fflush(stderr);
 

@@ -8,18 +8,18 @@ namespace pdp {
 WorldState::WorldState(SnapshotPtr initial, Store* store, WorldLimits limits)
     : store_(store), limits_(limits), current_(std::move(initial)) {}
 
+std::string WorldState::ChangeIndexPrefix(size_t index, const pdp::v1::Change& change) {
+  const auto* field = change.GetDescriptor()->FindFieldByNumber(change.kind_case());
+  return absl::StrCat("changes[", index, "].", field != nullptr ? field->name() : "kind", ".");
+}
+
 absl::StatusOr<SnapshotPtr> WorldState::Build(const SnapshotPtr& base,
                                               const std::vector<pdp::v1::Change>& changes,
-                                              bool index_paths) const {
+                                              const PathPrefixFn& prefix) const {
   SnapshotBuilder builder(base, limits_);
   for (size_t i = 0; i < changes.size(); ++i) {
     absl::Status s = builder.Apply(changes[i]);
-    if (!s.ok()) {
-      if (!index_paths) return s;
-      const auto* field = changes[i].GetDescriptor()->FindFieldByNumber(changes[i].kind_case());
-      std::string kind = field != nullptr ? field->name() : "kind";
-      return PrefixFieldPaths(absl::StrCat("changes[", i, "].", kind, "."), s);
-    }
+    if (!s.ok()) return prefix ? PrefixFieldPaths(prefix(i, changes[i]), s) : s;
   }
   return builder.Finish();
 }
@@ -32,7 +32,7 @@ absl::Status WorldState::Recover() {
       return absl::DataLossError(absl::StrCat("store has revision ", revision, " after ",
                                               base->revision()));
     }
-    absl::StatusOr<SnapshotPtr> next = Build(base, changes, true);
+    absl::StatusOr<SnapshotPtr> next = Build(base, changes, &WorldState::ChangeIndexPrefix);
     if (!next.ok()) {
       return absl::DataLossError(absl::StrCat("stored revision ", revision,
                                               " no longer applies: ", next.status().message()));
@@ -43,10 +43,10 @@ absl::Status WorldState::Recover() {
 }
 
 absl::StatusOr<SnapshotPtr> WorldState::Apply(const std::vector<pdp::v1::Change>& changes,
-                                              bool index_paths) {
+                                              const PathPrefixFn& prefix) {
   absl::MutexLock lock(&write_mu_);
   SnapshotPtr base = current_.load();
-  absl::StatusOr<SnapshotPtr> next = Build(base, changes, index_paths);
+  absl::StatusOr<SnapshotPtr> next = Build(base, changes, prefix);
   if (!next.ok()) return next.status();
   absl::Status s = store_->Commit((*next)->revision(), changes);
   if (!s.ok()) {

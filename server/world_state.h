@@ -10,6 +10,8 @@
 #define PDP_SERVER_WORLD_STATE_H_
 
 #include <atomic>
+#include <functional>
+#include <string>
 #include <memory>
 #include <vector>
 
@@ -33,15 +35,21 @@ class WorldState {
 
   SnapshotPtr Current() const { return current_.load(std::memory_order_acquire); }
 
-  // Applies `changes` as one batch. Error field paths are prefixed with
-  // "changes[i]." when `index_paths` is set (multi-change requests).
+  // Names change i in error field paths (e.g. "changes[3].put_user.").
+  using PathPrefixFn = std::function<std::string(size_t index, const pdp::v1::Change&)>;
+
+  // Prefixes "changes[i].<kind>." (ApplyChanges requests).
+  static std::string ChangeIndexPrefix(size_t index, const pdp::v1::Change& change);
+
+  // Applies `changes` as one batch. Error field paths are prefixed by
+  // `prefix` when given (requests of many changes).
   absl::StatusOr<SnapshotPtr> Apply(const std::vector<pdp::v1::Change>& changes,
-                                    bool index_paths);
+                                    const PathPrefixFn& prefix = nullptr);
 
  private:
   absl::StatusOr<SnapshotPtr> Build(const SnapshotPtr& base,
                                     const std::vector<pdp::v1::Change>& changes,
-                                    bool index_paths) const;
+                                    const PathPrefixFn& prefix) const;
 
   Store* store_;
   WorldLimits limits_;

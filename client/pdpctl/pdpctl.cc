@@ -352,42 +352,16 @@ int main(int argc, char** argv) {
   if (const char* env = std::getenv("PDP_ADMIN_TOKEN")) options.admin_token = env;
   options.timeout = std::chrono::milliseconds(5000);
   bool json = false;
-  int i = 1;
-  for (; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--help" || a == "-h" || a == "help") {
-      std::fputs(kUsageText, stdout);
-      return kAllow;
-    }
-    if (a.rfind("--", 0) != 0) break;
-    if (i + 1 >= argc) return Usage(absl::StrCat(a, " needs a value"));
-    std::string v = argv[++i];
-    if (a == "--server") {
-      options.target = v;
-    } else if (a == "--output") {
-      if (v != "text" && v != "json") return Usage("--output is text or json");
-      json = v == "json";
-    } else if (a == "--timeout") {
-      int ms = std::atoi(v.c_str());
-      if (ms <= 0) return Usage("--timeout takes milliseconds > 0");
-      options.timeout = std::chrono::milliseconds(ms);
-    } else if (a == "--token-file") {
-      std::ifstream probe(v);
-      if (!probe) return Usage(absl::StrCat("cannot read ", v));
-      options.admin_token = ReadToken(v);
-    } else {
-      return Usage(absl::StrCat("unknown flag ", a));
-    }
-  }
-  if (i >= argc) return Usage("no command");
-  std::string command = argv[i];
   Args args;
   std::string error;
-  if (!ParseArgs(argc, argv, i + 1, args, error)) return Usage(error);
-  // Global flags may also follow the command.
+  if (!ParseArgs(argc, argv, 1, args, error)) return Usage(error);
+  // Global flags may stand before or after the command.
   for (auto it = args.flags.begin(); it != args.flags.end();) {
     const auto& [name, v] = *it;
-    if (name == "server") {
+    if (name == "help") {
+      std::fputs(kUsageText, stdout);
+      return kAllow;
+    } else if (name == "server") {
       options.target = v;
     } else if (name == "output") {
       if (v != "text" && v != "json") return Usage("--output is text or json");
@@ -405,6 +379,13 @@ int main(int argc, char** argv) {
       continue;
     }
     it = args.flags.erase(it);
+  }
+  if (args.positional.empty()) return Usage("no command");
+  std::string command = args.positional.front();
+  args.positional.erase(args.positional.begin());
+  if (command == "help") {
+    std::fputs(kUsageText, stdout);
+    return kAllow;
   }
   if (command == "authorize") return Authorize(options, args, json);
   if (command == "explain") return Explain(options, args, json);

@@ -65,6 +65,13 @@ absl::StatusOr<Subject> Resolve(const Snapshot& snapshot, absl::string_view prin
   s.arn = std::move(*arn);
   s.is_root = s.arn.kind == IamArnKind::kRoot;
   const AccountState* home = snapshot.FindAccount(s.arn.account);
+  // Accounts here are in the aws partition; the same account id in another
+  // partition is another account, which this world does not hold.
+  if (s.arn.partition != "aws") {
+    s.deny = pdp::v1::UNKNOWN_PRINCIPAL;
+    s.deny_detail = absl::StrCat("partition ", s.arn.partition, " is not served here");
+    return s;
+  }
   if (home == nullptr) {
     s.deny = pdp::v1::UNKNOWN_PRINCIPAL;
     s.deny_detail = absl::StrCat("account ", s.arn.account, " of the principal is not known");

@@ -267,8 +267,25 @@ class SnapshotBuilder::Ops {
         rec->tags[k] = v;
       }
     }
+    if (existing != (*account)->entities.end() && SameContent(*existing->second, *rec)) {
+      return absl::OkStatus();  // replacing with what is there changes nothing (nor the etag)
+    }
     (*account)->entities[key] = std::move(rec);
     return absl::OkStatus();
+  }
+
+  static bool SameContent(const EntityRecord& a, const EntityRecord& b) {
+    if (a.kind != b.kind || a.arn != b.arn || a.groups != b.groups || a.attached != b.attached ||
+        a.tags != b.tags || a.inline_policies.size() != b.inline_policies.size()) {
+      return false;
+    }
+    for (size_t i = 0; i < a.inline_policies.size(); ++i) {
+      if (a.inline_policies[i].name != b.inline_policies[i].name ||
+          a.inline_policies[i].document != b.inline_policies[i].document) {
+        return false;
+      }
+    }
+    return true;
   }
 
   absl::Status SetAttached(EntityRecord& rec, const AccountState& account,
@@ -450,6 +467,14 @@ class SnapshotBuilder::Ops {
       if (!c.allow_existing()) {
         return FieldError("arn", absl::StrCat("policy ", arn->name, " already exists"),
                           absl::StatusCode::kAlreadyExists);
+      }
+      const ManagedPolicyRecord& current = *(*account)->policies.at(key);
+      if (current.arn == c.arn() && current.description == c.description()) {
+        for (const auto& v : current.versions) {
+          if (v.version_id() == current.default_version_id && v.document() == c.document()) {
+            return absl::OkStatus();  // unchanged: keep the record (and its etag)
+          }
+        }
       }
       auto found = MutablePolicy("arn", c.arn());
       if (!found.ok()) return found.status();

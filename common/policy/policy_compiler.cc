@@ -153,7 +153,8 @@ absl::StatusOr<CompiledStatement> CompileStatement(const Json& st, int index,
     } else if (key == "Condition") {
       absl::Status s = CheckCondition(value, kpath);
       if (!s.ok()) return s;
-      out.has_condition = true;
+      // An empty block has no condition to fail: the statement is unconditional, as in IAM.
+      out.has_condition = !value.empty();
     } else if (key == "Principal" || key == "NotPrincipal") {
       return FieldError(kpath, "identity-based policies cannot name a principal");
     } else {

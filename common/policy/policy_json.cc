@@ -66,10 +66,11 @@ class Reader {
   }
 
   absl::Status ReadValue(Json& out, int depth) {
-    if (depth > kMaxDepth) return Error("nested too deeply");
     SkipSpace();
     if (pos_ >= text_.size()) return Error("unexpected end of input");
     char c = text_[pos_];
+    // `depth` containers enclose this value; it may open one more up to the limit.
+    if ((c == '{' || c == '[') && depth >= kMaxDepth) return Error("nested too deeply");
     if (c == '{') return ReadObject(out, depth);
     if (c == '[') return ReadArray(out, depth);
     if (c == '"') {

@@ -41,7 +41,10 @@ absl::StatusOr<Json> YamlToJson(const YAML::Node& node, const std::string& path)
     case YAML::NodeType::Map: {
       Json out = Json::object();
       for (const auto& kv : node) {
-        std::string key = kv.first.as<std::string>();
+        if (!kv.first.IsScalar()) {
+          return FieldError(path, "mapping keys must be plain strings");
+        }
+        std::string key = kv.first.Scalar();
         std::string kpath = path.empty() ? key : absl::StrCat(path, ".", key);
         if (out.contains(key)) return FieldError(kpath, "duplicate key");
         absl::StatusOr<Json> v = YamlToJson(kv.second, kpath);
@@ -257,15 +260,22 @@ class WorldReader {
       }
     }
     changes_.push_back(std::move(change));
+    item_paths_.push_back(path);
     return absl::OkStatus();
   }
 
+ public:
+  const std::vector<std::string>& item_paths() const { return item_paths_; }
+
+ private:
   std::vector<pdp::v1::Change> changes_;
+  std::vector<std::string> item_paths_;
 };
 
 }  // namespace
 
-absl::StatusOr<std::vector<pdp::v1::Change>> WorldToChanges(absl::string_view text) {
+absl::StatusOr<std::vector<pdp::v1::Change>> WorldToChanges(absl::string_view text,
+                                                            std::vector<std::string>* item_paths) {
   YAML::Node node;
   try {
     node = YAML::Load(std::string(text));
@@ -275,15 +285,19 @@ absl::StatusOr<std::vector<pdp::v1::Change>> WorldToChanges(absl::string_view te
   }
   absl::StatusOr<Json> json = YamlToJson(node, "");
   if (!json.ok()) return json.status();
-  return WorldReader().Read(*json);
+  WorldReader reader;
+  absl::StatusOr<std::vector<pdp::v1::Change>> changes = reader.Read(*json);
+  if (changes.ok() && item_paths != nullptr) *item_paths = reader.item_paths();
+  return changes;
 }
 
-absl::StatusOr<std::vector<pdp::v1::Change>> ReadWorldFile(const std::string& path) {
+absl::StatusOr<std::vector<pdp::v1::Change>> ReadWorldFile(const std::string& path,
+                                                           std::vector<std::string>* item_paths) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read world file ", path));
   std::stringstream ss;
   ss << in.rdbuf();
-  absl::StatusOr<std::vector<pdp::v1::Change>> changes = WorldToChanges(ss.str());
+  absl::StatusOr<std::vector<pdp::v1::Change>> changes = WorldToChanges(ss.str(), item_paths);
   if (!changes.ok()) {
     return absl::Status(changes.status().code(),
                         absl::StrCat(path, ": ", changes.status().message()));

@@ -16,10 +16,14 @@ namespace pdp {
 
 // Parses a world from text. YAML is a superset of JSON, so one parser reads
 // both. Errors name the path in the file ("users[2].arn").
-absl::StatusOr<std::vector<pdp::v1::Change>> WorldToChanges(absl::string_view text);
+// `item_paths`, when given, receives for each change the path of the file
+// item it came from ("users[2]"), to name it in later errors.
+absl::StatusOr<std::vector<pdp::v1::Change>> WorldToChanges(
+    absl::string_view text, std::vector<std::string>* item_paths = nullptr);
 
 // Reads and parses a world file.
-absl::StatusOr<std::vector<pdp::v1::Change>> ReadWorldFile(const std::string& path);
+absl::StatusOr<std::vector<pdp::v1::Change>> ReadWorldFile(
+    const std::string& path, std::vector<std::string>* item_paths = nullptr);
 
 }  // namespace pdp
 

@@ -17,8 +17,7 @@ void ExpectInvalid(absl::string_view arn, absl::string_view why_substring) {
   absl::StatusOr<IamArn> parsed = ParseIamArn(arn);
   ASSERT_FALSE(parsed.ok()) << arn << " parsed as " << parsed->ToString();
   EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << arn;
-  EXPECT_THAT(std::string(parsed.status().message()), HasSubstr(std::string(why_substring)))
-      << arn;
+  EXPECT_THAT(std::string(parsed.status().message()), HasSubstr(std::string(why_substring))) << arn;
 }
 
 TEST(ParseIamArnTest, Root) {
@@ -108,9 +107,9 @@ TEST(ParseIamArnTest, AssumedRoleShapeErrors) {
   ExpectInvalid("arn:aws:sts::123456789012:assumed-role/" + Repeat('r', 65) + "/session",
                 "role name");
   EXPECT_TRUE(ParseIamArn("arn:aws:sts::123456789012:assumed-role/r/ab").ok());
-  EXPECT_TRUE(
-      ParseIamArn("arn:aws:sts::123456789012:assumed-role/" + Repeat('r', 64) + "/" + Repeat('s', 64))
-          .ok());
+  EXPECT_TRUE(ParseIamArn("arn:aws:sts::123456789012:assumed-role/" + Repeat('r', 64) + "/" +
+                          Repeat('s', 64))
+                  .ok());
 }
 
 TEST(ParseIamArnTest, AcceptsTheThreePartitions) {
@@ -125,21 +124,18 @@ TEST(ParseIamArnTest, AcceptsTheThreePartitions) {
 
 TEST(ParseIamArnTest, RejectsOtherPartitions) {
   for (const char* partition : {"", "AWS", "aws-iso", "aws-iso-b", "azure", "aws-cn "}) {
-    ExpectInvalid(std::string("arn:") + partition + ":iam::123456789012:user/alice",
-                  "partition");
+    ExpectInvalid(std::string("arn:") + partition + ":iam::123456789012:user/alice", "partition");
   }
 }
 
 TEST(ParseIamArnTest, RejectsBadAccountIds) {
-  for (const char* account :
-       {"", "12345678901", "1234567890123", "12345678901a", "-12345678901", " 123456789012",
-        "１２３４５６７８９０１２"}) {
+  for (const char* account : {"", "12345678901", "1234567890123", "12345678901a", "-12345678901",
+                              " 123456789012", "１２３４５６７８９０１２"}) {
     std::string user = std::string("arn:aws:iam::") + account + ":user/alice";
     ExpectInvalid(user, "12 digits");
     ExpectInvalid(std::string("arn:aws:iam::") + account + ":root", "12 digits");
     ExpectInvalid(std::string("arn:aws:iam::") + account + ":policy/p", "12 digits");
-    ExpectInvalid(std::string("arn:aws:sts::") + account + ":assumed-role/r/session",
-                  "12 digits");
+    ExpectInvalid(std::string("arn:aws:sts::") + account + ":assumed-role/r/session", "12 digits");
   }
 }
 
@@ -172,8 +168,8 @@ TEST(ParseIamArnTest, NameLengthLimitsPerKind) {
     const char* type;
     size_t max;
   };
-  for (const Limit& l : {Limit{"user", 64}, Limit{"role", 64}, Limit{"group", 128},
-                         Limit{"policy", 128}}) {
+  for (const Limit& l :
+       {Limit{"user", 64}, Limit{"role", 64}, Limit{"group", 128}, Limit{"policy", 128}}) {
     std::string prefix = std::string("arn:aws:iam::123456789012:") + l.type + "/";
     absl::StatusOr<IamArn> ok = ParseIamArn(prefix + Repeat('n', l.max));
     EXPECT_TRUE(ok.ok()) << l.type << " of " << l.max << ": " << ok.status();
@@ -207,9 +203,8 @@ TEST(ParsePrincipalArnTest, AcceptsPrincipalKinds) {
 }
 
 TEST(ParsePrincipalArnTest, GroupsAndPoliciesAreNotPrincipals) {
-  for (const char* arn :
-       {"arn:aws:iam::123456789012:group/g", "arn:aws:iam::123456789012:policy/p",
-        "arn:aws:iam::aws:policy/AdministratorAccess"}) {
+  for (const char* arn : {"arn:aws:iam::123456789012:group/g", "arn:aws:iam::123456789012:policy/p",
+                          "arn:aws:iam::aws:policy/AdministratorAccess"}) {
     absl::StatusOr<IamArn> a = ParsePrincipalArn(arn);
     ASSERT_FALSE(a.ok()) << arn;
     EXPECT_EQ(a.status().code(), absl::StatusCode::kInvalidArgument);
@@ -228,8 +223,7 @@ TEST(ParseIamArnOfKindTest, RequiresTheKind) {
   ASSERT_FALSE(a.ok());
   EXPECT_EQ(a.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(a.status().message()), HasSubstr("expected a role ARN"));
-  EXPECT_FALSE(
-      ParseIamArnOfKind("arn:aws:iam::123456789012:root", IamArnKind::kUser).ok());
+  EXPECT_FALSE(ParseIamArnOfKind("arn:aws:iam::123456789012:root", IamArnKind::kUser).ok());
   EXPECT_TRUE(
       ParseIamArnOfKind("arn:aws:iam::aws:policy/ReadOnlyAccess", IamArnKind::kPolicy).ok());
 }

@@ -44,7 +44,8 @@ TEST(FieldErrorTest, InvalidArgumentWithFieldPathAndBadRequest) {
 }
 
 TEST(FieldErrorTest, OtherCodes) {
-  absl::Status s = FieldError("account_id", "account 1 does not exist", absl::StatusCode::kNotFound);
+  absl::Status s =
+      FieldError("account_id", "account 1 does not exist", absl::StatusCode::kNotFound);
   EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(Fields(s), ElementsAre("account_id"));
 }

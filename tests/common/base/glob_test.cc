@@ -96,8 +96,8 @@ TEST(GlobMatchTest, AgreesWithReferenceOnEveryShortInput) {
   int checked = 0;
   for (const std::string& p : patterns) {
     for (const std::string& t : texts) {
-      ASSERT_EQ(GlobMatch(p, t), ReferenceMatch(p, t)) << "pattern \"" << p << "\" text \"" << t
-                                                       << "\"";
+      ASSERT_EQ(GlobMatch(p, t), ReferenceMatch(p, t))
+          << "pattern \"" << p << "\" text \"" << t << "\"";
       ++checked;
     }
   }

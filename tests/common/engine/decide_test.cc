@@ -1,2 +1,735 @@
-// placeholder, being written
+#include "common/engine/decide.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "common/world/world_file.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/common/test_support.h"
+
+namespace pdp {
+namespace {
+
+using pdp::v1::ALLOW;
+using pdp::v1::DENY;
+using pdp::v1::GateTrace;
+using test::AllowDoc;
+using test::DenyDoc;
+using test::PolicyJson;
+using test::StatementJson;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr char kA[] = "111111111111";  // IAM access on, FINE_GRAINED
+constexpr char kB[] = "222222222222";  // IAM access off
+constexpr char kC[] = "333333333333";  // IAM access on, LEGACY
+const std::string kAdminAccess = "arn:aws:iam::aws:policy/AdministratorAccess";
+
+std::string User(const std::string& account, const std::string& name) {
+  return absl::StrCat("arn:aws:iam::", account, ":user/", name);
+}
+std::string UserA(const std::string& name) { return User(kA, name); }
+
+// A small catalogue whose pages isolate one behaviour each.
+constexpr char kCatalog[] = R"({
+  "catalog_version": "decide-test",
+  "pages": [
+    {"id": "gated", "console": "BILLING", "title": "Gated", "iam_access_gated": true,
+     "shows_cost_explorer_data": false, "confidence": "derived",
+     "fine_grained": {"view": ["billing:GetBillingData"], "modify": ["billing:UpdateBillingPreferences"]},
+     "legacy": {"view": ["aws-portal:ViewBilling"], "modify": ["aws-portal:ModifyBilling"]},
+     "features": [
+       {"id": "pdf", "access": "VIEW", "fine_grained": ["invoicing:GetInvoicePDF"],
+        "legacy": ["aws-portal:ViewBilling"]},
+       {"id": "tagging", "access": "MODIFY", "fine_grained": ["billing:TagResource"],
+        "legacy": ["aws-portal:ModifyBilling"]}]},
+    {"id": "two_actions", "console": "BILLING", "title": "Two", "iam_access_gated": true,
+     "shows_cost_explorer_data": false, "confidence": "derived",
+     "fine_grained": {"view": ["payments:GetPaymentStatus", "payments:ListPaymentPreferences"],
+                      "modify": ["payments:MakePayment"]},
+     "legacy": {"view": ["aws-portal:ViewBilling"], "modify": ["aws-portal:ModifyBilling"]}},
+    {"id": "ungated", "console": "COST_MANAGEMENT", "title": "Ungated", "iam_access_gated": false,
+     "shows_cost_explorer_data": true, "confidence": "derived",
+     "fine_grained": {"view": ["ce:GetAnomalies"], "modify": []},
+     "legacy": {"view": ["aws-portal:ViewBilling"], "modify": []}},
+    {"id": "iam_pref", "console": "BILLING", "title": "IAM access", "iam_access_gated": true,
+     "shows_cost_explorer_data": false, "confidence": "derived",
+     "fine_grained": {"view": ["billing:GetIAMAccessPreference"],
+                      "modify": ["billing:UpdateIAMAccessPreference"]},
+     "legacy": {"view": ["aws-portal:ViewBilling"], "modify": ["aws-portal:ModifyBilling"]}},
+    {"id": "fine_modify_only", "console": "BILLING", "title": "FG modify", "iam_access_gated": true,
+     "shows_cost_explorer_data": false, "confidence": "derived",
+     "fine_grained": {"view": ["ce:ListCostCategoryDefinitions"],
+                      "modify": ["ce:CreateCostCategoryDefinition"]},
+     "legacy": {"view": ["aws-portal:ViewBilling"], "modify": []}}
+  ]})";
+
+const std::string kCondition = R"({"Bool": {"aws:MultiFactorAuthPresent": "true"}})";
+
+std::vector<pdp::v1::Change> WorldChanges() {
+  using test::Inline;
+  using test::PutGroup;
+  using test::PutRole;
+  using test::PutUser;
+  const std::string bills = "billing:GetBillingData";
+  return {
+      test::CreateAccount(kA, true, pdp::v1::FINE_GRAINED),
+      test::CreateAccount(kB, false, pdp::v1::FINE_GRAINED),
+      test::CreateAccount(kC, true, pdp::v1::LEGACY),
+      test::CreatePolicy("arn:aws:iam::111111111111:policy/ViewBills", AllowDoc({bills})),
+      PutGroup("arn:aws:iam::111111111111:group/allowall", {kAdminAccess}),
+      PutGroup("arn:aws:iam::111111111111:group/nopay", {},
+               {{"deny", PolicyJson({StatementJson("Allow", {"s3:*"}),
+                                     StatementJson("Deny", {bills}, "*", "NoBills")})}}),
+      PutUser(UserA("admin"), {}, {kAdminAccess}),
+      PutUser(UserA("nobody")),
+      PutUser(UserA("viewer"), {}, {},
+              {{"view", PolicyJson({StatementJson("Allow", {bills}, "*", "ViewBills")})}}),
+      PutUser(UserA("managed"), {}, {"arn:aws:iam::111111111111:policy/ViewBills"}),
+      PutUser(UserA("grouped"), {"allowall"}),
+      PutUser(UserA("partial"), {}, {}, {{"p", AllowDoc({"payments:GetPaymentStatus"})}}),
+      PutUser(UserA("payer"), {}, {},
+              {{"p", AllowDoc({"payments:GetPaymentStatus", "payments:ListPaymentPreferences"})}}),
+      PutUser(UserA("modifier_only"), {}, {},
+              {{"p", AllowDoc({"billing:UpdateBillingPreferences"})}}),
+      PutUser(
+          UserA("editor"), {}, {},
+          {{"p", AllowDoc({bills, "billing:UpdateBillingPreferences", "billing:TagResource"})}}),
+      PutUser(UserA("denied_by_group"), {"nopay"}, {kAdminAccess}),
+      PutUser(UserA("denied_by_self"), {"allowall"}, {}, {{"deny", DenyDoc({bills})}}),
+      PutUser(UserA("no_prefs"), {}, {kAdminAccess},
+              {{"deny", DenyDoc({"payments:ListPaymentPreferences"})}}),
+      PutUser(UserA("cond_allow"), {}, {},
+              {{"c", PolicyJson({StatementJson("Allow", {bills}, "*", "", kCondition)})}}),
+      PutUser(UserA("cond_deny"), {}, {kAdminAccess},
+              {{"c", PolicyJson({StatementJson("Deny", {bills}, "*", "", kCondition)})}}),
+      PutUser(UserA("empty_cond"), {}, {},
+              {{"c", PolicyJson({StatementJson("Allow", {bills}, "*", "", "{}")})}}),
+      PutUser(UserA("legacy_viewer"), {}, {}, {{"p", AllowDoc({"aws-portal:ViewBilling"})}}),
+      PutUser(
+          UserA("budget_user"), {}, {},
+          {{"b", AllowDoc({"budgets:ViewBudget"}, "arn:aws:budgets::111111111111:budget/team-*")}}),
+      PutUser(UserA("pdf_viewer"), {}, {}, {{"p", AllowDoc({bills, "invoicing:GetInvoicePDF"})}}),
+      PutUser(UserA("pdf_denied"), {}, {},
+              {{"p", AllowDoc({bills, "invoicing:GetInvoicePDF"})},
+               {"d", DenyDoc({"invoicing:GetInvoicePDF"})}}),
+      PutUser("arn:aws:iam::111111111111:user/team/pathuser", {}, {kAdminAccess}),
+      PutRole("arn:aws:iam::111111111111:role/Ops", {kAdminAccess}),
+      PutRole("arn:aws:iam::111111111111:role/Reader", {}, {{"r", AllowDoc({bills})}}),
+      PutUser(User(kB, "admin"), {}, {kAdminAccess}),
+      PutUser(User(kC, "legacy_viewer"), {}, {}, {{"p", AllowDoc({"aws-portal:ViewBilling"})}}),
+      PutUser(User(kC, "fine_viewer"), {}, {}, {{"p", AllowDoc({bills})}}),
+      PutUser(User(kC, "legacy_admin"), {}, {}, {{"p", AllowDoc({"aws-portal:*"})}}),
+  };
+}
+
+pdp::v1::AuthorizeRequest PageRequest(const std::string& principal, const std::string& page,
+                                      pdp::v1::Access access = pdp::v1::VIEW,
+                                      const std::string& account = "") {
+  pdp::v1::AuthorizeRequest r;
+  r.set_principal(principal);
+  r.set_account_id(account);
+  r.mutable_page()->set_page_id(page);
+  r.mutable_page()->set_access(access);
+  return r;
+}
+
+pdp::v1::AuthorizeRequest ActionRequest(const std::string& principal, const std::string& action,
+                                        const std::string& resource = "",
+                                        const std::string& account = "") {
+  pdp::v1::AuthorizeRequest r;
+  r.set_principal(principal);
+  r.set_account_id(account);
+  r.mutable_action()->set_action(action);
+  r.mutable_action()->set_resource(resource);
+  return r;
+}
+
+std::vector<std::pair<std::string, GateTrace::Outcome>> Gates(const pdp::v1::Explanation& ex) {
+  std::vector<std::pair<std::string, GateTrace::Outcome>> out;
+  for (const GateTrace& g : ex.gates()) out.emplace_back(g.gate(), g.outcome());
+  return out;
+}
+
+using Gate = std::pair<std::string, GateTrace::Outcome>;
+
+class DecideTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto catalog = PageCatalog::FromJson(kCatalog);
+    ASSERT_TRUE(catalog.ok()) << catalog.status();
+    absl::StatusOr<SnapshotPtr> s =
+        test::ApplyBatch(Snapshot::Initial(*catalog, test::ShippedAwsPolicies()), WorldChanges());
+    ASSERT_TRUE(s.ok()) << s.status();
+    snapshot_ = *s;
+  }
+
+  pdp::v1::Decision Must(const pdp::v1::AuthorizeRequest& request,
+                         pdp::v1::Explanation* explanation = nullptr) {
+    absl::StatusOr<pdp::v1::Decision> d = Decide(*snapshot_, request, explanation);
+    EXPECT_TRUE(d.ok()) << request.DebugString() << d.status();
+    return d.ok() ? *d : pdp::v1::Decision();
+  }
+
+  void Expect(const pdp::v1::AuthorizeRequest& request, pdp::v1::Effect effect,
+              pdp::v1::Reason reason) {
+    pdp::v1::Decision d = Must(request);
+    EXPECT_EQ(d.effect(), effect) << request.ShortDebugString() << " -> "
+                                  << pdp::v1::Reason_Name(d.reason());
+    EXPECT_EQ(d.reason(), reason) << request.ShortDebugString() << " -> "
+                                  << pdp::v1::Reason_Name(d.reason());
+    EXPECT_EQ(d.revision(), snapshot_->revision());
+  }
+
+  void Update(const std::vector<pdp::v1::Change>& changes) {
+    absl::StatusOr<SnapshotPtr> s = test::ApplyBatch(snapshot_, changes);
+    ASSERT_TRUE(s.ok()) << s.status();
+    snapshot_ = *s;
+  }
+
+  SnapshotPtr snapshot_;
+};
+
+// ---- gate 1: resolve -------------------------------------------------------------------
+
+TEST_F(DecideTest, UnknownPrincipal) {
+  Expect(PageRequest(UserA("ghost"), "gated"), DENY, pdp::v1::UNKNOWN_PRINCIPAL);
+  Expect(PageRequest("arn:aws:iam::999999999999:user/admin", "gated"), DENY,
+         pdp::v1::UNKNOWN_PRINCIPAL);
+  Expect(PageRequest("arn:aws:iam::999999999999:root", "gated"), DENY, pdp::v1::UNKNOWN_PRINCIPAL);
+  // A user is known by its full ARN, path included.
+  Expect(PageRequest(UserA("pathuser"), "gated"), DENY, pdp::v1::UNKNOWN_PRINCIPAL);
+  Expect(PageRequest("arn:aws:iam::111111111111:user/other/admin", "gated"), DENY,
+         pdp::v1::UNKNOWN_PRINCIPAL);
+  Expect(PageRequest("arn:aws:iam::111111111111:user/team/pathuser", "gated"), ALLOW,
+         pdp::v1::ALLOWED_BY_POLICY);
+  // Users and roles are different things.
+  Expect(PageRequest("arn:aws:iam::111111111111:user/Ops", "gated"), DENY,
+         pdp::v1::UNKNOWN_PRINCIPAL);
+  Expect(PageRequest("arn:aws:iam::111111111111:role/admin", "gated"), DENY,
+         pdp::v1::UNKNOWN_PRINCIPAL);
+  Expect(PageRequest("arn:aws:sts::111111111111:assumed-role/Nope/s1", "gated"), DENY,
+         pdp::v1::UNKNOWN_PRINCIPAL);
+  // An unknown principal is reported before an unknown target account.
+  Expect(PageRequest(UserA("ghost"), "gated", pdp::v1::VIEW, "999999999999"), DENY,
+         pdp::v1::UNKNOWN_PRINCIPAL);
+}
+
+TEST_F(DecideTest, UnknownAccount) {
+  Expect(PageRequest(UserA("admin"), "gated", pdp::v1::VIEW, "999999999999"), DENY,
+         pdp::v1::UNKNOWN_ACCOUNT);
+  Expect(ActionRequest(RootArn(kA), "billing:GetBillingData", "", "999999999999"), DENY,
+         pdp::v1::UNKNOWN_ACCOUNT);
+}
+
+TEST_F(DecideTest, CrossAccount) {
+  Expect(PageRequest(UserA("admin"), "gated", pdp::v1::VIEW, kB), DENY, pdp::v1::CROSS_ACCOUNT);
+  Expect(PageRequest(RootArn(kA), "gated", pdp::v1::VIEW, kC), DENY, pdp::v1::CROSS_ACCOUNT);
+  Expect(ActionRequest("arn:aws:sts::111111111111:assumed-role/Ops/s1", "ce:GetAnomalies", "", kB),
+         DENY, pdp::v1::CROSS_ACCOUNT);
+  // Naming one's own account is the same as naming none.
+  Expect(PageRequest(UserA("admin"), "gated", pdp::v1::VIEW, kA), ALLOW,
+         pdp::v1::ALLOWED_BY_POLICY);
+}
+
+TEST_F(DecideTest, AccessLevelNotOffered) {
+  Expect(PageRequest(UserA("admin"), "ungated", pdp::v1::MODIFY), DENY,
+         pdp::v1::ACCESS_LEVEL_NOT_OFFERED);
+  // Not even for the root user.
+  Expect(PageRequest(RootArn(kA), "ungated", pdp::v1::MODIFY), DENY,
+         pdp::v1::ACCESS_LEVEL_NOT_OFFERED);
+  Expect(PageRequest(RootArn(kA), "ungated", pdp::v1::VIEW), ALLOW, pdp::v1::ROOT_USER);
+  // Whether MODIFY is offered depends on the account's action set.
+  Expect(PageRequest(RootArn(kA), "fine_modify_only", pdp::v1::MODIFY), ALLOW, pdp::v1::ROOT_USER);
+  Expect(PageRequest(RootArn(kC), "fine_modify_only", pdp::v1::MODIFY), DENY,
+         pdp::v1::ACCESS_LEVEL_NOT_OFFERED);
+  Expect(PageRequest(User(kC, "legacy_admin"), "fine_modify_only", pdp::v1::MODIFY), DENY,
+         pdp::v1::ACCESS_LEVEL_NOT_OFFERED);
+}
+
+// ---- gate 2: root-only actions -------------------------------------------------------------
+
+TEST_F(DecideTest, RootOnlyActions) {
+  EXPECT_TRUE(IsRootOnlyAction("billing:updateiamaccesspreference"));
+  EXPECT_FALSE(IsRootOnlyAction("billing:getiamaccesspreference"));
+  EXPECT_FALSE(IsRootOnlyAction("billing:updatebillingpreferences"));
+
+  Expect(PageRequest(UserA("admin"), "iam_pref", pdp::v1::MODIFY), DENY, pdp::v1::ROOT_ONLY);
+  Expect(PageRequest("arn:aws:iam::111111111111:role/Ops", "iam_pref", pdp::v1::MODIFY), DENY,
+         pdp::v1::ROOT_ONLY);
+  Expect(ActionRequest(UserA("admin"), "billing:UpdateIAMAccessPreference"), DENY,
+         pdp::v1::ROOT_ONLY);
+  Expect(ActionRequest(UserA("admin"), "Billing:updateIAMaccessPreference"), DENY,
+         pdp::v1::ROOT_ONLY);
+  // Checked before the IAM access gate.
+  Expect(PageRequest(User(kB, "admin"), "iam_pref", pdp::v1::MODIFY), DENY, pdp::v1::ROOT_ONLY);
+  // Viewing the preference is not root-only.
+  Expect(PageRequest(UserA("admin"), "iam_pref", pdp::v1::VIEW), ALLOW, pdp::v1::ALLOWED_BY_POLICY);
+  // The root user may.
+  Expect(PageRequest(RootArn(kA), "iam_pref", pdp::v1::MODIFY), ALLOW, pdp::v1::ROOT_USER);
+  Expect(ActionRequest(RootArn(kB), "billing:UpdateIAMAccessPreference"), ALLOW,
+         pdp::v1::ROOT_USER);
+}
+
+// ---- gate 5: root user ---------------------------------------------------------------------
+
+TEST_F(DecideTest, RootUserIsAllowedEvenWithoutIamAccess) {
+  Expect(PageRequest(RootArn(kB), "gated"), ALLOW, pdp::v1::ROOT_USER);
+  Expect(PageRequest(RootArn(kB), "gated", pdp::v1::MODIFY), ALLOW, pdp::v1::ROOT_USER);
+  Expect(PageRequest(RootArn(kC), "two_actions", pdp::v1::MODIFY), ALLOW, pdp::v1::ROOT_USER);
+  Expect(ActionRequest(RootArn(kA), "s3:DeleteBucket", "arn:aws:s3:::b"), ALLOW,
+         pdp::v1::ROOT_USER);
+}
+
+// ---- gate 6: IAM access ----------------------------------------------------------------------
+
+TEST_F(DecideTest, IamAccessGate) {
+  Expect(PageRequest(User(kB, "admin"), "gated"), DENY, pdp::v1::IAM_ACCESS_NOT_ACTIVATED);
+  Expect(PageRequest(User(kB, "admin"), "two_actions", pdp::v1::MODIFY), DENY,
+         pdp::v1::IAM_ACCESS_NOT_ACTIVATED);
+  // Pages the setting does not control, and API actions, skip the gate.
+  Expect(PageRequest(User(kB, "admin"), "ungated"), ALLOW, pdp::v1::ALLOWED_BY_POLICY);
+  Expect(ActionRequest(User(kB, "admin"), "billing:GetBillingData"), ALLOW,
+         pdp::v1::ALLOWED_BY_POLICY);
+  // Once the root user activates IAM access, policies decide.
+  Update({test::UpdateSettings(kB, RootArn(kB), {"iam_access_to_billing"}, true,
+                               pdp::v1::FINE_GRAINED)});
+  Expect(PageRequest(User(kB, "admin"), "gated"), ALLOW, pdp::v1::ALLOWED_BY_POLICY);
+}
+
+TEST_F(DecideTest, IamAccessGateComesBeforePolicies) {
+  // A user without any policy in an account without IAM access: the gate speaks first.
+  Update({test::PutUser(User(kB, "nobody"))});
+  Expect(PageRequest(User(kB, "nobody"), "gated"), DENY, pdp::v1::IAM_ACCESS_NOT_ACTIVATED);
+  Expect(PageRequest(User(kB, "nobody"), "ungated"), DENY, pdp::v1::IMPLICIT_DENY);
+}
+
+// ---- gate 7: identity policies ---------------------------------------------------------------
+
+TEST_F(DecideTest, AllowedByPolicyThroughEveryRoute) {
+  Expect(PageRequest(UserA("viewer"), "gated"), ALLOW, pdp::v1::ALLOWED_BY_POLICY);   // inline
+  Expect(PageRequest(UserA("admin"), "gated"), ALLOW, pdp::v1::ALLOWED_BY_POLICY);    // AWS managed
+  Expect(PageRequest(UserA("managed"), "gated"), ALLOW, pdp::v1::ALLOWED_BY_POLICY);  // customer
+  Expect(PageRequest(UserA("grouped"), "gated"), ALLOW, pdp::v1::ALLOWED_BY_POLICY);  // group
+  Expect(PageRequest("arn:aws:iam::111111111111:role/Reader", "gated"), ALLOW,
+         pdp::v1::ALLOWED_BY_POLICY);
+  Expect(PageRequest("arn:aws:sts::111111111111:assumed-role/Reader/alice", "gated"), ALLOW,
+         pdp::v1::ALLOWED_BY_POLICY);
+}
+
+TEST_F(DecideTest, ImplicitDeny) {
+  Expect(PageRequest(UserA("nobody"), "gated"), DENY, pdp::v1::IMPLICIT_DENY);
+  Expect(ActionRequest(UserA("nobody"), "ce:GetAnomalies"), DENY, pdp::v1::IMPLICIT_DENY);
+  // Every required action must be allowed.
+  Expect(PageRequest(UserA("partial"), "two_actions"), DENY, pdp::v1::IMPLICIT_DENY);
+  Expect(PageRequest(UserA("payer"), "two_actions"), ALLOW, pdp::v1::ALLOWED_BY_POLICY);
+  // MODIFY needs the view actions and the modify actions.
+  Expect(PageRequest(UserA("modifier_only"), "gated", pdp::v1::MODIFY), DENY,
+         pdp::v1::IMPLICIT_DENY);
+  Expect(PageRequest(UserA("viewer"), "gated", pdp::v1::MODIFY), DENY, pdp::v1::IMPLICIT_DENY);
+  Expect(PageRequest(UserA("editor"), "gated", pdp::v1::MODIFY), ALLOW, pdp::v1::ALLOWED_BY_POLICY);
+  Expect(PageRequest(UserA("payer"), "two_actions", pdp::v1::MODIFY), DENY, pdp::v1::IMPLICIT_DENY);
+}
+
+TEST_F(DecideTest, ExplicitDenyBeatsAllowAcrossUserAndGroupPolicies) {
+  // Allowed by the user's attached policy, denied by its group's inline policy.
+  Expect(PageRequest(UserA("denied_by_group"), "gated"), DENY, pdp::v1::EXPLICIT_DENY);
+  // Allowed through the group, denied by the user's own inline policy.
+  Expect(PageRequest(UserA("denied_by_self"), "gated"), DENY, pdp::v1::EXPLICIT_DENY);
+  Expect(ActionRequest(UserA("denied_by_self"), "BILLING:GETBILLINGDATA"), DENY,
+         pdp::v1::EXPLICIT_DENY);
+  // A deny of one required action denies the page.
+  Expect(PageRequest(UserA("no_prefs"), "two_actions"), DENY, pdp::v1::EXPLICIT_DENY);
+  // The deny covers only what it names.
+  Expect(PageRequest(UserA("denied_by_group"), "ungated"), ALLOW, pdp::v1::ALLOWED_BY_POLICY);
+  Expect(PageRequest(UserA("no_prefs"), "gated"), ALLOW, pdp::v1::ALLOWED_BY_POLICY);
+}
+
+TEST_F(DecideTest, ConditionsFailClosed) {
+  Expect(PageRequest(UserA("cond_allow"), "gated"), DENY, pdp::v1::IMPLICIT_DENY);
+  Expect(PageRequest(UserA("cond_deny"), "gated"), DENY, pdp::v1::EXPLICIT_DENY);
+  Expect(PageRequest(UserA("cond_deny"), "ungated"), ALLOW, pdp::v1::ALLOWED_BY_POLICY);
+  // A statement with an empty Condition block has no condition.
+  Expect(PageRequest(UserA("empty_cond"), "gated"), ALLOW, pdp::v1::ALLOWED_BY_POLICY);
+}
+
+TEST_F(DecideTest, ResourcesOfRawActions) {
+  const std::string team_a = "arn:aws:budgets::111111111111:budget/team-a";
+  Expect(ActionRequest(UserA("budget_user"), "budgets:ViewBudget", team_a), ALLOW,
+         pdp::v1::ALLOWED_BY_POLICY);
+  Expect(ActionRequest(UserA("budget_user"), "BUDGETS:viewbudget", team_a), ALLOW,
+         pdp::v1::ALLOWED_BY_POLICY);
+  Expect(ActionRequest(UserA("budget_user"), "budgets:ViewBudget",
+                       "arn:aws:budgets::111111111111:budget/other"),
+         DENY, pdp::v1::IMPLICIT_DENY);
+  Expect(ActionRequest(UserA("budget_user"), "budgets:ViewBudget",
+                       "arn:aws:budgets::111111111111:budget/Team-a"),
+         DENY, pdp::v1::IMPLICIT_DENY);
+  // No resource means "*", which a resource-specific statement does not cover.
+  Expect(ActionRequest(UserA("budget_user"), "budgets:ViewBudget"), DENY, pdp::v1::IMPLICIT_DENY);
+  Expect(ActionRequest(UserA("budget_user"), "budgets:ViewBudget", "*"), DENY,
+         pdp::v1::IMPLICIT_DENY);
+  Expect(ActionRequest(UserA("admin"), "budgets:ViewBudget", team_a), ALLOW,
+         pdp::v1::ALLOWED_BY_POLICY);
+}
+
+// ---- action sets
+// ---------------------------------------------------------------------------------
+
+TEST_F(DecideTest, LegacyAndFineGrainedActionSets) {
+  // LEGACY account: the aws-portal actions count, the fine-grained ones do not.
+  Expect(PageRequest(User(kC, "legacy_viewer"), "gated"), ALLOW, pdp::v1::ALLOWED_BY_POLICY);
+  Expect(PageRequest(User(kC, "fine_viewer"), "gated"), DENY, pdp::v1::IMPLICIT_DENY);
+  Expect(PageRequest(User(kC, "legacy_viewer"), "gated", pdp::v1::MODIFY), DENY,
+         pdp::v1::IMPLICIT_DENY);
+  Expect(PageRequest(User(kC, "legacy_admin"), "gated", pdp::v1::MODIFY), ALLOW,
+         pdp::v1::ALLOWED_BY_POLICY);
+  // FINE_GRAINED account: the other way round.
+  Expect(PageRequest(UserA("legacy_viewer"), "gated"), DENY, pdp::v1::IMPLICIT_DENY);
+  Expect(PageRequest(UserA("viewer"), "gated"), ALLOW, pdp::v1::ALLOWED_BY_POLICY);
+
+  pdp::v1::Explanation ex;
+  Must(PageRequest(User(kC, "legacy_admin"), "gated", pdp::v1::MODIFY), &ex);
+  EXPECT_THAT(ex.required_actions(),
+              ElementsAre("aws-portal:ViewBilling", "aws-portal:ModifyBilling"));
+
+  // Switching the account's action set switches the actions checked.
+  Update({test::UpdateSettings(kA, RootArn(kA), {"console_action_set"}, true, pdp::v1::LEGACY)});
+  Expect(PageRequest(UserA("legacy_viewer"), "gated"), ALLOW, pdp::v1::ALLOWED_BY_POLICY);
+  Expect(PageRequest(UserA("viewer"), "gated"), DENY, pdp::v1::IMPLICIT_DENY);
+}
+
+// ---- features ----------------------------------------------------------------------------------
+
+TEST_F(DecideTest, AvailableFeatures) {
+  EXPECT_THAT(Must(PageRequest(UserA("pdf_viewer"), "gated")).available_features(),
+              ElementsAre("pdf"));
+  EXPECT_THAT(Must(PageRequest(UserA("viewer"), "gated")).available_features(), IsEmpty());
+  // Denying a feature's action removes the feature, not the page.
+  pdp::v1::Decision denied = Must(PageRequest(UserA("pdf_denied"), "gated"));
+  EXPECT_EQ(denied.effect(), ALLOW);
+  EXPECT_THAT(denied.available_features(), IsEmpty());
+  // MODIFY features only for MODIFY requests.
+  EXPECT_THAT(Must(PageRequest(UserA("editor"), "gated")).available_features(), IsEmpty());
+  EXPECT_THAT(Must(PageRequest(UserA("editor"), "gated", pdp::v1::MODIFY)).available_features(),
+              ElementsAre("tagging"));
+  EXPECT_THAT(Must(PageRequest(UserA("admin"), "gated", pdp::v1::MODIFY)).available_features(),
+              ElementsAre("pdf", "tagging"));
+  // The root user has every feature.
+  EXPECT_THAT(Must(PageRequest(RootArn(kB), "gated")).available_features(), ElementsAre("pdf"));
+  EXPECT_THAT(Must(PageRequest(RootArn(kB), "gated", pdp::v1::MODIFY)).available_features(),
+              ElementsAre("pdf", "tagging"));
+  // Features use the account's action set.
+  EXPECT_THAT(Must(PageRequest(User(kC, "legacy_viewer"), "gated")).available_features(),
+              ElementsAre("pdf"));
+  // A denied page has no features.
+  EXPECT_THAT(Must(PageRequest(User(kB, "admin"), "gated")).available_features(), IsEmpty());
+  EXPECT_THAT(Must(PageRequest(UserA("nobody"), "gated")).available_features(), IsEmpty());
+  // Raw actions have none.
+  EXPECT_THAT(Must(ActionRequest(UserA("admin"), "billing:GetBillingData")).available_features(),
+              IsEmpty());
+}
+
+// ---- explanations
+// --------------------------------------------------------------------------------
+
+TEST_F(DecideTest, ExplainAllowedByPolicy) {
+  pdp::v1::Explanation ex;
+  pdp::v1::Decision d = Must(PageRequest(UserA("viewer"), "gated"), &ex);
+  EXPECT_EQ(d.reason(), pdp::v1::ALLOWED_BY_POLICY);
+  EXPECT_THAT(
+      Gates(ex),
+      ElementsAre(Gate{"resolve", GateTrace::PASSED}, Gate{"root_only", GateTrace::PASSED},
+                  Gate{"root_user", GateTrace::SKIPPED}, Gate{"iam_access", GateTrace::PASSED},
+                  Gate{"identity_policies", GateTrace::ALLOWED}));
+  EXPECT_THAT(ex.required_actions(), ElementsAre("billing:GetBillingData"));
+  ASSERT_EQ(ex.actions_size(), 1);
+  const pdp::v1::ActionTrace& a = ex.actions(0);
+  EXPECT_EQ(a.action(), "billing:GetBillingData");
+  EXPECT_EQ(a.resource(), "*");
+  EXPECT_EQ(a.effect(), ALLOW);
+  ASSERT_EQ(a.statements_size(), 1);
+  const pdp::v1::StatementTrace& st = a.statements(0);
+  EXPECT_EQ(st.policy(), UserA("viewer") + "#inline/view");
+  EXPECT_EQ(st.via(), UserA("viewer"));
+  EXPECT_EQ(st.sid(), "ViewBills");
+  EXPECT_EQ(st.index(), 0);
+  EXPECT_EQ(st.effect(), ALLOW);
+  EXPECT_TRUE(st.matched());
+  for (const GateTrace& g : ex.gates()) EXPECT_FALSE(g.detail().empty()) << g.gate();
+}
+
+TEST_F(DecideTest, ExplainExplicitDenyThroughAGroup) {
+  pdp::v1::Explanation ex;
+  pdp::v1::Decision d = Must(PageRequest(UserA("denied_by_group"), "gated"), &ex);
+  EXPECT_EQ(d.reason(), pdp::v1::EXPLICIT_DENY);
+  EXPECT_THAT(
+      Gates(ex),
+      ElementsAre(Gate{"resolve", GateTrace::PASSED}, Gate{"root_only", GateTrace::PASSED},
+                  Gate{"root_user", GateTrace::SKIPPED}, Gate{"iam_access", GateTrace::PASSED},
+                  Gate{"identity_policies", GateTrace::DENIED}));
+  ASSERT_EQ(ex.actions_size(), 1);
+  const pdp::v1::ActionTrace& a = ex.actions(0);
+  EXPECT_EQ(a.effect(), DENY);
+  // Statements whose action does not match (the group's s3:* allow) are not listed.
+  ASSERT_EQ(a.statements_size(), 2);
+  EXPECT_EQ(a.statements(0).policy(), kAdminAccess);
+  EXPECT_EQ(a.statements(0).via(), UserA("denied_by_group"));
+  EXPECT_EQ(a.statements(0).effect(), ALLOW);
+  EXPECT_TRUE(a.statements(0).matched());
+  const std::string group = "arn:aws:iam::111111111111:group/nopay";
+  EXPECT_EQ(a.statements(1).policy(), group + "#inline/deny");
+  EXPECT_EQ(a.statements(1).via(), group);
+  EXPECT_EQ(a.statements(1).sid(), "NoBills");
+  EXPECT_EQ(a.statements(1).index(), 1);
+  EXPECT_EQ(a.statements(1).effect(), DENY);
+  EXPECT_TRUE(a.statements(1).matched());
+}
+
+TEST_F(DecideTest, ExplainListsEveryRequiredAction) {
+  pdp::v1::Explanation ex;
+  pdp::v1::Decision d = Must(PageRequest(UserA("partial"), "two_actions"), &ex);
+  EXPECT_EQ(d.reason(), pdp::v1::IMPLICIT_DENY);
+  EXPECT_THAT(ex.required_actions(),
+              ElementsAre("payments:GetPaymentStatus", "payments:ListPaymentPreferences"));
+  ASSERT_EQ(ex.actions_size(), 2);
+  EXPECT_EQ(ex.actions(0).action(), "payments:GetPaymentStatus");
+  EXPECT_EQ(ex.actions(0).effect(), ALLOW);
+  EXPECT_EQ(ex.actions(0).statements_size(), 1);
+  EXPECT_EQ(ex.actions(1).action(), "payments:ListPaymentPreferences");
+  EXPECT_EQ(ex.actions(1).effect(), DENY);
+  EXPECT_EQ(ex.actions(1).statements_size(), 0);
+  EXPECT_EQ(ex.gates(ex.gates_size() - 1).outcome(), GateTrace::DENIED);
+}
+
+TEST_F(DecideTest, ExplainNotMatchedStatements) {
+  pdp::v1::Explanation ex;
+  Must(ActionRequest(UserA("budget_user"), "budgets:ViewBudget",
+                     "arn:aws:budgets::111111111111:budget/other"),
+       &ex);
+  ASSERT_EQ(ex.actions_size(), 1);
+  EXPECT_EQ(ex.actions(0).resource(), "arn:aws:budgets::111111111111:budget/other");
+  ASSERT_EQ(ex.actions(0).statements_size(), 1);
+  EXPECT_FALSE(ex.actions(0).statements(0).matched());
+  EXPECT_THAT(ex.actions(0).statements(0).note(), HasSubstr("Resource"));
+  // API actions skip the IAM access gate.
+  EXPECT_EQ(ex.gates(3).gate(), "iam_access");
+  EXPECT_EQ(ex.gates(3).outcome(), GateTrace::SKIPPED);
+
+  pdp::v1::Explanation cond;
+  Must(PageRequest(UserA("cond_allow"), "gated"), &cond);
+  ASSERT_EQ(cond.actions_size(), 1);
+  ASSERT_EQ(cond.actions(0).statements_size(), 1);
+  EXPECT_FALSE(cond.actions(0).statements(0).matched());
+  EXPECT_THAT(cond.actions(0).statements(0).note(), HasSubstr("Condition"));
+
+  pdp::v1::Explanation cond_deny;
+  Must(PageRequest(UserA("cond_deny"), "gated"), &cond_deny);
+  ASSERT_EQ(cond_deny.actions_size(), 1);
+  bool saw_conditional_deny = false;
+  for (const auto& st : cond_deny.actions(0).statements()) {
+    if (st.effect() == DENY) {
+      saw_conditional_deny = true;
+      EXPECT_TRUE(st.matched());
+      EXPECT_THAT(st.note(), HasSubstr("Condition"));
+    }
+  }
+  EXPECT_TRUE(saw_conditional_deny);
+}
+
+TEST_F(DecideTest, ExplainGatesThatDenyEarly) {
+  pdp::v1::Explanation resolve;
+  Must(PageRequest(UserA("ghost"), "gated"), &resolve);
+  EXPECT_THAT(Gates(resolve), ElementsAre(Gate{"resolve", GateTrace::DENIED}));
+  EXPECT_THAT(resolve.gates(0).detail(), HasSubstr("ghost"));
+  EXPECT_EQ(resolve.actions_size(), 0);
+
+  pdp::v1::Explanation not_offered;
+  Must(PageRequest(UserA("admin"), "ungated", pdp::v1::MODIFY), &not_offered);
+  EXPECT_THAT(Gates(not_offered), ElementsAre(Gate{"resolve", GateTrace::DENIED}));
+
+  pdp::v1::Explanation root_only;
+  Must(PageRequest(UserA("admin"), "iam_pref", pdp::v1::MODIFY), &root_only);
+  EXPECT_THAT(Gates(root_only), ElementsAre(Gate{"resolve", GateTrace::PASSED},
+                                            Gate{"root_only", GateTrace::DENIED}));
+  EXPECT_THAT(root_only.gates(1).detail(), HasSubstr("billing:UpdateIAMAccessPreference"));
+
+  pdp::v1::Explanation root;
+  Must(PageRequest(RootArn(kB), "gated"), &root);
+  EXPECT_THAT(Gates(root),
+              ElementsAre(Gate{"resolve", GateTrace::PASSED}, Gate{"root_only", GateTrace::PASSED},
+                          Gate{"root_user", GateTrace::ALLOWED}));
+  EXPECT_EQ(root.actions_size(), 0);
+
+  pdp::v1::Explanation iam;
+  Must(PageRequest(User(kB, "admin"), "gated"), &iam);
+  EXPECT_THAT(
+      Gates(iam),
+      ElementsAre(Gate{"resolve", GateTrace::PASSED}, Gate{"root_only", GateTrace::PASSED},
+                  Gate{"root_user", GateTrace::SKIPPED}, Gate{"iam_access", GateTrace::DENIED}));
+  EXPECT_EQ(iam.actions_size(), 0);
+
+  pdp::v1::Explanation ungated;
+  Must(PageRequest(User(kB, "admin"), "ungated"), &ungated);
+  EXPECT_THAT(
+      Gates(ungated),
+      ElementsAre(Gate{"resolve", GateTrace::PASSED}, Gate{"root_only", GateTrace::PASSED},
+                  Gate{"root_user", GateTrace::SKIPPED}, Gate{"iam_access", GateTrace::SKIPPED},
+                  Gate{"identity_policies", GateTrace::ALLOWED}));
+}
+
+TEST_F(DecideTest, ExplainingDoesNotChangeTheDecision) {
+  std::vector<pdp::v1::AuthorizeRequest> requests = {
+      PageRequest(UserA("viewer"), "gated"),
+      PageRequest(UserA("denied_by_group"), "gated"),
+      PageRequest(UserA("no_prefs"), "two_actions"),
+      PageRequest(UserA("pdf_denied"), "gated"),
+      PageRequest(UserA("admin"), "gated", pdp::v1::MODIFY),
+      PageRequest(User(kB, "admin"), "gated"),
+      PageRequest(RootArn(kA), "iam_pref", pdp::v1::MODIFY),
+      ActionRequest(UserA("budget_user"), "budgets:ViewBudget"),
+  };
+  for (const auto& r : requests) {
+    pdp::v1::Explanation ex;
+    pdp::v1::Decision with = Must(r, &ex);
+    pdp::v1::Decision without = Must(r);
+    EXPECT_EQ(with.SerializeAsString(), without.SerializeAsString()) << r.ShortDebugString();
+  }
+}
+
+// ---- caller errors
+// -------------------------------------------------------------------------------
+
+TEST_F(DecideTest, MalformedRequestsAreInvalidArgumentWithTheField) {
+  struct Case {
+    pdp::v1::AuthorizeRequest request;
+    std::string field;
+  };
+  pdp::v1::AuthorizeRequest no_target;
+  no_target.set_principal(UserA("admin"));
+  std::vector<Case> cases = {
+      {PageRequest("", "gated"), "principal"},
+      {PageRequest("admin", "gated"), "principal"},
+      {PageRequest("arn:aws:iam::1111:user/admin", "gated"), "principal"},
+      {PageRequest("arn:aws:iam::111111111111:group/allowall", "gated"), "principal"},
+      {PageRequest(kAdminAccess, "gated"), "principal"},
+      {PageRequest(UserA("admin"), "gated", pdp::v1::VIEW, "1111"), "account_id"},
+      {PageRequest(UserA("admin"), "gated", pdp::v1::VIEW, "11111111111x"), "account_id"},
+      {PageRequest(UserA("admin"), "no_such_page"), "page.page_id"},
+      {PageRequest(UserA("admin"), ""), "page.page_id"},
+      {PageRequest(UserA("admin"), "Gated"), "page.page_id"},
+      {PageRequest(UserA("admin"), "gated", pdp::v1::ACCESS_UNSPECIFIED), "page.access"},
+      {no_target, "target"},
+      {ActionRequest(UserA("admin"), ""), "action.action"},
+      {ActionRequest(UserA("admin"), "billing"), "action.action"},
+      {ActionRequest(UserA("admin"), "billing:Get*"), "action.action"},
+      {ActionRequest(UserA("admin"), "billing:Get?illingData"), "action.action"},
+      {ActionRequest(UserA("admin"), "*"), "action.action"},
+      {ActionRequest(UserA("admin"), "a:b:c"), "action.action"},
+      {ActionRequest(UserA("admin"), ":GetBillingData"), "action.action"},
+      {ActionRequest(UserA("admin"), "budgets:ViewBudget", "budget/x"), "action.resource"},
+      {ActionRequest(UserA("admin"), "budgets:ViewBudget", "arn:aws:budgets"), "action.resource"},
+      // Caller errors win over decisions about unknown principals.
+      {PageRequest(UserA("ghost"), "no_such_page"), "page.page_id"},
+      {PageRequest(UserA("ghost"), "gated", pdp::v1::VIEW, "12"), "account_id"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<pdp::v1::Decision> d = Decide(*snapshot_, c.request);
+    ASSERT_FALSE(d.ok()) << c.request.ShortDebugString() << " decided "
+                         << pdp::v1::Reason_Name(d->reason());
+    EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument)
+        << c.request.ShortDebugString();
+    EXPECT_EQ(test::FieldOf(d.status()), c.field) << c.request.ShortDebugString() << d.status();
+  }
+}
+
+TEST_F(DecideTest, DecisionsCarryTheRevisionTheyWereMadeOn) {
+  SnapshotPtr before = snapshot_;
+  Update({test::DeleteEntity(UserA("viewer"))});
+  EXPECT_EQ(snapshot_->revision(), before->revision() + 1);
+  absl::StatusOr<pdp::v1::Decision> old = Decide(*before, PageRequest(UserA("viewer"), "gated"));
+  absl::StatusOr<pdp::v1::Decision> now = Decide(*snapshot_, PageRequest(UserA("viewer"), "gated"));
+  ASSERT_TRUE(old.ok() && now.ok());
+  EXPECT_EQ(old->revision(), before->revision());
+  EXPECT_EQ(old->reason(), pdp::v1::ALLOWED_BY_POLICY);
+  EXPECT_EQ(now->revision(), snapshot_->revision());
+  EXPECT_EQ(now->reason(), pdp::v1::UNKNOWN_PRINCIPAL);
+}
+
+// ---- DecideAllPages
+// ---------------------------------------------------------------------------------
+
+// Compares DecideAllPages with Decide for every page and both access levels.
+void ExpectAllPagesAgree(const Snapshot& snapshot, const std::string& principal,
+                         const std::string& account) {
+  SCOPED_TRACE(principal + " @ " + account);
+  absl::StatusOr<std::vector<PageDecision>> all =
+      DecideAllPages(snapshot, principal, account, pdp::v1::RequestContext());
+  ASSERT_TRUE(all.ok()) << all.status();
+  const auto& pages = snapshot.catalog().pages();
+  ASSERT_EQ(all->size(), pages.size());
+  for (size_t i = 0; i < pages.size(); ++i) {
+    const PageDecision& pd = (*all)[i];
+    ASSERT_EQ(pd.page, &pages[i]);
+    for (auto access : {pdp::v1::VIEW, pdp::v1::MODIFY}) {
+      absl::StatusOr<pdp::v1::Decision> one =
+          Decide(snapshot, PageRequest(principal, pages[i].proto.id(), access, account));
+      ASSERT_TRUE(one.ok()) << one.status();
+      const pdp::v1::Decision& many = access == pdp::v1::VIEW ? pd.view : pd.modify;
+      EXPECT_EQ(many.SerializeAsString(), one->SerializeAsString())
+          << pages[i].proto.id() << " " << pdp::v1::Access_Name(access) << ": all-pages "
+          << many.ShortDebugString() << " vs one " << one->ShortDebugString();
+    }
+  }
+}
+
+TEST_F(DecideTest, DecideAllPagesAgreesWithDecide) {
+  for (const char* name : {"admin", "nobody", "viewer", "editor", "denied_by_group", "no_prefs",
+                           "cond_deny", "pdf_viewer", "pdf_denied", "legacy_viewer", "ghost"}) {
+    ExpectAllPagesAgree(*snapshot_, UserA(name), "");
+  }
+  ExpectAllPagesAgree(*snapshot_, RootArn(kA), "");
+  ExpectAllPagesAgree(*snapshot_, RootArn(kB), "");
+  ExpectAllPagesAgree(*snapshot_, User(kB, "admin"), "");
+  ExpectAllPagesAgree(*snapshot_, User(kC, "legacy_admin"), "");
+  ExpectAllPagesAgree(*snapshot_, "arn:aws:sts::111111111111:assumed-role/Reader/s1", "");
+  ExpectAllPagesAgree(*snapshot_, UserA("admin"), kB);
+  ExpectAllPagesAgree(*snapshot_, UserA("admin"), "999999999999");
+}
+
+TEST(DecideAllPagesShippedTest, AgreesWithDecideOnTheDemoWorld) {
+  absl::StatusOr<std::vector<pdp::v1::Change>> changes =
+      ReadWorldFile(test::DataPath("demo-world.yaml"));
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  absl::StatusOr<SnapshotPtr> s = test::ApplyBatch(test::EmptyShippedSnapshot(), *changes);
+  ASSERT_TRUE(s.ok()) << s.status();
+  const Snapshot& snapshot = **s;
+  std::vector<std::string> principals;
+  for (const auto& [id, account] : snapshot.accounts()) {
+    principals.push_back(RootArn(id));
+    for (const auto& [key, entity] : account->entities) {
+      if (entity->kind != IamArnKind::kGroup) principals.push_back(entity->arn);
+    }
+  }
+  principals.push_back("arn:aws:sts::111111111111:assumed-role/FinanceAuditor/audit");
+  ASSERT_GE(principals.size(), 12u);
+  for (const std::string& p : principals) ExpectAllPagesAgree(snapshot, p, "");
+}
+
+TEST_F(DecideTest, DecideAllPagesRejectsMalformedInput) {
+  auto bad_principal = DecideAllPages(*snapshot_, "nope", "", pdp::v1::RequestContext());
+  ASSERT_FALSE(bad_principal.ok());
+  EXPECT_EQ(bad_principal.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(test::FieldOf(bad_principal.status()), "principal");
+  auto bad_account = DecideAllPages(*snapshot_, UserA("admin"), "12", pdp::v1::RequestContext());
+  ASSERT_FALSE(bad_account.ok());
+  EXPECT_EQ(test::FieldOf(bad_account.status()), "account_id");
+}
+
+}  // namespace
+}  // namespace pdp

@@ -89,8 +89,8 @@ TEST(ParseStrictJsonTest, RejectsDuplicateKeysWithTheirPath) {
 }
 
 TEST(ParseStrictJsonTest, RejectsTrailingGarbage) {
-  for (const char* text : {"{} x", "{}{}", "[1] ,", "\"a\" \"b\"", "1 2", "true false", "{}]",
-                           "null\n//comment"}) {
+  for (const char* text :
+       {"{} x", "{}{}", "[1] ,", "\"a\" \"b\"", "1 2", "true false", "{}]", "null\n//comment"}) {
     absl::Status s = ErrorOf(text);
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << text;
     EXPECT_THAT(std::string(s.message()), HasSubstr("after the JSON value")) << text;
@@ -100,9 +100,10 @@ TEST(ParseStrictJsonTest, RejectsTrailingGarbage) {
 
 TEST(ParseStrictJsonTest, RejectsSyntaxErrors) {
   for (const char* text :
-       {"{", "[", "{\"a\"}", "{\"a\" 1}", "{\"a\": }", "{a: 1}", "{'a': 1}", "[1,]", "{\"a\":1,}",
-        "[1 2]", "tru", "nul", "True", "01", "1.", ".5", "-", "+1", "1e", "0x10", "NaN",
-        "Infinity", "\"abc", "[\"a\"", "{\"a\": 1"}) {
+       {"{",        "[",          "{\"a\"}", "{\"a\" 1}", "{\"a\": }", "{a: 1}", "{'a': 1}",
+        "[1,]",     "{\"a\":1,}", "[1 2]",   "tru",       "nul",       "True",   "01",
+        "1.",       ".5",         "-",       "+1",        "1e",        "0x10",   "NaN",
+        "Infinity", "\"abc",      "[\"a\"",  "{\"a\": 1"}) {
     absl::Status s = ErrorOf(text);
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << "accepted: " << text;
   }
@@ -172,9 +173,8 @@ TEST(ParseStrictJsonTest, DecodesUnicodeEscapesToUtf8) {
 }
 
 TEST(ParseStrictJsonTest, RejectsUnpairedSurrogates) {
-  for (const char* text : {R"("\ud83d")", R"("\ud83dx")", R"("\ud83d\u0041")",
-                           R"("\ud83d\ud83d")", R"("\ude00")", R"("\ude00\ud83d")",
-                           R"("\ud83d\n")"}) {
+  for (const char* text : {R"("\ud83d")", R"("\ud83dx")", R"("\ud83d\u0041")", R"("\ud83d\ud83d")",
+                           R"("\ude00")", R"("\ude00\ud83d")", R"("\ud83d\n")"}) {
     absl::Status s = ErrorOf(text);
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << text;
     EXPECT_THAT(std::string(s.message()), HasSubstr("surrogate")) << text;

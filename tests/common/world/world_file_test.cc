@@ -1,2 +1,458 @@
-// placeholder, being written
+#include "common/world/world_file.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "common/engine/decide.h"
+#include "common/engine/snapshot_builder.h"
+#include "common/policy/policy_compiler.h"
+#include "common/policy/policy_json.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/common/test_support.h"
+
+namespace pdp {
+namespace {
+
+using test::FieldOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+const std::string kDemoWorld = test::DataPath("demo-world.yaml");
+
+constexpr char kYamlWorld[] = R"(
+# Order inside the file does not matter.
+users:
+  - arn: arn:aws:iam::111111111111:user/alice
+    groups: [admins]
+    attached_policies: [arn:aws:iam::111111111111:policy/Custom]
+    inline_policies:
+      - name: own
+        document: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "ce:Get*", Resource: "*"}]}
+    tags: {team: finance, cost-center: 4711}
+roles:
+  - arn: arn:aws:iam::111111111111:role/Auditor
+    attached_policies: [arn:aws:iam::aws:policy/AWSBillingReadOnlyAccess]
+groups:
+  - arn: arn:aws:iam::111111111111:group/admins
+    attached_policies: [arn:aws:iam::aws:policy/AdministratorAccess]
+    inline_policies: []
+managed_policies:
+  - arn: arn:aws:iam::111111111111:policy/Custom
+    description: custom
+    document: '{"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Action": "payments:*", "Resource": "*"}}'
+accounts:
+  - id: 111111111111
+    name: payer
+    iam_access_to_billing: true
+    console_action_set: LEGACY
+  - id: "012345678901"
+)";
+
+// The same world as JSON.
+constexpr char kJsonWorld[] = R"({
+  "accounts": [
+    {"id": "111111111111", "name": "payer", "iam_access_to_billing": true,
+     "console_action_set": "LEGACY"},
+    {"id": "012345678901"}],
+  "managed_policies": [
+    {"arn": "arn:aws:iam::111111111111:policy/Custom", "description": "custom",
+     "document": "{\"Version\": \"2012-10-17\", \"Statement\": {\"Effect\": \"Deny\", \"Action\": \"payments:*\", \"Resource\": \"*\"}}"}],
+  "groups": [
+    {"arn": "arn:aws:iam::111111111111:group/admins",
+     "attached_policies": ["arn:aws:iam::aws:policy/AdministratorAccess"], "inline_policies": []}],
+  "users": [
+    {"arn": "arn:aws:iam::111111111111:user/alice", "groups": ["admins"],
+     "attached_policies": ["arn:aws:iam::111111111111:policy/Custom"],
+     "inline_policies": [{"name": "own", "document": {"Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "ce:Get*", "Resource": "*"}]}}],
+     "tags": {"team": "finance", "cost-center": "4711"}}],
+  "roles": [
+    {"arn": "arn:aws:iam::111111111111:role/Auditor",
+     "attached_policies": ["arn:aws:iam::aws:policy/AWSBillingReadOnlyAccess"]}]
+})";
+
+std::vector<pdp::v1::Change> MustParse(absl::string_view text) {
+  absl::StatusOr<std::vector<pdp::v1::Change>> changes = WorldToChanges(text);
+  EXPECT_TRUE(changes.ok()) << changes.status();
+  return changes.ok() ? *changes : std::vector<pdp::v1::Change>();
+}
+
+std::vector<pdp::v1::Change::KindCase> Kinds(const std::vector<pdp::v1::Change>& changes) {
+  std::vector<pdp::v1::Change::KindCase> out;
+  for (const auto& c : changes) out.push_back(c.kind_case());
+  return out;
+}
+
+// Compact JSON of a policy document, for comparing documents whatever their formatting.
+std::string Canonical(const std::string& document) {
+  absl::StatusOr<Json> j = ParseStrictJson(document);
+  EXPECT_TRUE(j.ok()) << document;
+  return j.ok() ? j->dump() : "";
+}
+
+TEST(WorldToChangesTest, YamlWorldBecomesOrderedChanges) {
+  std::vector<pdp::v1::Change> changes = MustParse(kYamlWorld);
+  using K = pdp::v1::Change;
+  // Accounts, then policies, then groups, users and roles, whatever the file's order.
+  EXPECT_THAT(Kinds(changes), ElementsAre(K::kCreateAccount, K::kCreateAccount, K::kCreatePolicy,
+                                          K::kPutGroup, K::kPutUser, K::kPutRole));
+
+  const pdp::v1::CreateAccountRequest& payer = changes[0].create_account();
+  EXPECT_TRUE(payer.allow_existing());
+  EXPECT_EQ(payer.account().id(), "111111111111");
+  EXPECT_EQ(payer.account().name(), "payer");
+  EXPECT_TRUE(payer.account().settings().iam_access_to_billing());
+  EXPECT_EQ(payer.account().settings().console_action_set(), pdp::v1::LEGACY);
+  const pdp::v1::CreateAccountRequest& other = changes[1].create_account();
+  EXPECT_EQ(other.account().id(), "012345678901");
+  EXPECT_FALSE(other.account().settings().iam_access_to_billing());  // the default
+
+  const pdp::v1::CreatePolicyRequest& policy = changes[2].create_policy();
+  EXPECT_TRUE(policy.allow_existing());
+  EXPECT_EQ(policy.arn(), "arn:aws:iam::111111111111:policy/Custom");
+  EXPECT_EQ(policy.description(), "custom");
+  // A document given as a string is passed on verbatim.
+  EXPECT_EQ(
+      policy.document(),
+      R"({"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Action": "payments:*", "Resource": "*"}})");
+
+  const pdp::v1::PutUserRequest& alice = changes[4].put_user();
+  EXPECT_TRUE(alice.replace());
+  EXPECT_TRUE(alice.allow_missing());
+  EXPECT_EQ(alice.user().arn(), "arn:aws:iam::111111111111:user/alice");
+  EXPECT_THAT(alice.user().groups(), ElementsAre("admins"));
+  EXPECT_THAT(alice.user().attached_policies(),
+              ElementsAre("arn:aws:iam::111111111111:policy/Custom"));
+  ASSERT_EQ(alice.user().inline_policies_size(), 1);
+  EXPECT_EQ(alice.user().inline_policies(0).name(), "own");
+  // A document given as an object becomes JSON that compiles to the same policy.
+  EXPECT_EQ(Canonical(alice.user().inline_policies(0).document()),
+            Canonical(R"({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                          "Action": "ce:Get*", "Resource": "*"}]})"));
+  EXPECT_TRUE(CompilePolicy(alice.user().inline_policies(0).document()).ok());
+  EXPECT_EQ(alice.user().tags().at("team"), "finance");
+  EXPECT_EQ(alice.user().tags().at("cost-center"), "4711");
+
+  EXPECT_TRUE(changes[3].put_group().replace());
+  EXPECT_TRUE(changes[5].put_role().allow_missing());
+  EXPECT_EQ(changes[5].put_role().role().arn(), "arn:aws:iam::111111111111:role/Auditor");
+}
+
+TEST(WorldToChangesTest, JsonAndYamlGiveTheSameChanges) {
+  std::vector<pdp::v1::Change> yaml = MustParse(kYamlWorld);
+  std::vector<pdp::v1::Change> json = MustParse(kJsonWorld);
+  ASSERT_EQ(yaml.size(), json.size());
+  for (size_t i = 0; i < yaml.size(); ++i) {
+    // Inline documents may differ in formatting only.
+    for (auto* changes : {&yaml, &json}) {
+      auto& c = (*changes)[i];
+      if (c.has_put_user()) {
+        for (auto& p : *c.mutable_put_user()->mutable_user()->mutable_inline_policies()) {
+          p.set_document(Canonical(p.document()));
+        }
+      }
+    }
+    EXPECT_EQ(yaml[i].ShortDebugString(), json[i].ShortDebugString()) << i;
+  }
+}
+
+TEST(WorldToChangesTest, AccountIdsStayStrings) {
+  // Unquoted 12-digit ids (even with a leading zero) are not turned into numbers.
+  std::vector<pdp::v1::Change> changes = MustParse(R"(
+accounts:
+  - id: 000000000001
+  - id: 999999999999
+  - id: "123456789012"
+)");
+  ASSERT_EQ(changes.size(), 3u);
+  EXPECT_EQ(changes[0].create_account().account().id(), "000000000001");
+  EXPECT_EQ(changes[1].create_account().account().id(), "999999999999");
+  EXPECT_EQ(changes[2].create_account().account().id(), "123456789012");
+  // In JSON too, where a number literal would otherwise lose a leading zero or precision.
+  std::vector<pdp::v1::Change> json = MustParse(R"({"accounts": [{"id": 111111111111}]})");
+  ASSERT_EQ(json.size(), 1u);
+  EXPECT_EQ(json[0].create_account().account().id(), "111111111111");
+}
+
+TEST(WorldToChangesTest, YamlScalarsKeepTheirText) {
+  std::vector<pdp::v1::Change> changes = MustParse(R"(
+users:
+  - arn: arn:aws:iam::111111111111:user/u
+    tags: {a: "true", b: 1.50, c: 0x10, d: yes, e: "null"}
+    inline_policies:
+      - name: p
+        document:
+          Version: 2012-10-17
+          Statement:
+            - Effect: Allow
+              Action: billing:GetBillingData
+              Resource: "*"
+              Condition: {Bool: {"aws:MultiFactorAuthPresent": true}}
+)");
+  ASSERT_EQ(changes.size(), 1u);
+  const pdp::v1::User& u = changes[0].put_user().user();
+  EXPECT_EQ(u.tags().at("a"), "true");
+  EXPECT_EQ(u.tags().at("b"), "1.50");
+  EXPECT_EQ(u.tags().at("c"), "0x10");
+  EXPECT_EQ(u.tags().at("d"), "yes");
+  EXPECT_EQ(u.tags().at("e"), "null");
+  absl::StatusOr<Json> doc = ParseStrictJson(u.inline_policies(0).document());
+  ASSERT_TRUE(doc.ok()) << u.inline_policies(0).document();
+  EXPECT_EQ((*doc)["Version"], "2012-10-17");
+  absl::StatusOr<CompiledPolicyPtr> compiled = CompilePolicy(u.inline_policies(0).document());
+  ASSERT_TRUE(compiled.ok()) << compiled.status();
+  EXPECT_EQ((*compiled)->version, "2012-10-17");
+  EXPECT_TRUE((*compiled)->statements[0].has_condition);
+}
+
+TEST(WorldToChangesTest, EmptySectionsAndEmptyWorld) {
+  EXPECT_TRUE(MustParse("{}").empty());
+  EXPECT_TRUE(MustParse("accounts: []\nusers: []\n").empty());
+  EXPECT_TRUE(
+      MustParse("users:\n  - arn: arn:aws:iam::111111111111:user/u\n    groups:\n").size() == 1);
+}
+
+struct Bad {
+  const char* name;
+  const char* text;
+  const char* field;
+  const char* message;
+};
+
+class WorldRejectionTest : public ::testing::TestWithParam<Bad> {};
+
+TEST_P(WorldRejectionTest, NamesThePath) {
+  absl::StatusOr<std::vector<pdp::v1::Change>> changes = WorldToChanges(GetParam().text);
+  ASSERT_FALSE(changes.ok()) << "accepted: " << GetParam().text;
+  EXPECT_EQ(changes.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldOf(changes.status()), GetParam().field) << changes.status();
+  EXPECT_THAT(std::string(changes.status().message()), HasSubstr(GetParam().message));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rules, WorldRejectionTest,
+    ::testing::Values(
+        Bad{"UnknownSection", "acounts: []\n", "acounts", "unknown field"},
+        Bad{"UnknownAccountField", "accounts:\n  - id: '111111111111'\n    iam_acess: true\n",
+            "accounts[0].iam_acess", "unknown field"},
+        Bad{"UnknownUserField",
+            "users:\n  - arn: arn:aws:iam::111111111111:user/a\n  - arn: "
+            "arn:aws:iam::111111111111:user/b\n    atached_policies: []\n",
+            "users[1].atached_policies", "unknown field"},
+        Bad{"TagsOnAGroup", "groups:\n  - arn: arn:aws:iam::111111111111:group/g\n    tags: {}\n",
+            "groups[0].tags", "unknown field"},
+        Bad{"GroupsOnARole", "roles:\n  - arn: arn:aws:iam::111111111111:role/r\n    groups: []\n",
+            "roles[0].groups", "unknown field"},
+        Bad{"UnknownInlineField",
+            "roles:\n  - arn: arn:aws:iam::111111111111:role/r\n    inline_policies:\n      - "
+            "name: p\n        doc: {}\n",
+            "roles[0].inline_policies[0].doc", "unknown field"},
+        Bad{"UnknownPolicyField",
+            "managed_policies:\n  - arn: arn:aws:iam::111111111111:policy/p\n    document: '{}'\n  "
+            " "
+            " version: v1\n",
+            "managed_policies[0].version", "unknown field"},
+        Bad{"MissingArn", "users:\n  - groups: []\n", "users[0].arn", "is required"},
+        Bad{"MissingAccountId", "accounts:\n  - name: x\n", "accounts[0].id", "is required"},
+        Bad{"MissingDocument",
+            "groups:\n  - arn: arn:aws:iam::111111111111:group/g\n    inline_policies: [{name: "
+            "p}]\n",
+            "groups[0].inline_policies[0].document", "is required"},
+        Bad{"DocumentList",
+            "managed_policies:\n  - arn: arn:aws:iam::111111111111:policy/p\n    document: [1]\n",
+            "managed_policies[0].document", "policy object or a JSON string"},
+        Bad{"IamAccessNotBoolean",
+            "accounts:\n  - id: '111111111111'\n    iam_access_to_billing: \"yes\"\n",
+            "accounts[0].iam_access_to_billing", "true or false"},
+        Bad{"BadActionSet", "accounts:\n  - id: '111111111111'\n    console_action_set: fine\n",
+            "accounts[0].console_action_set", "FINE_GRAINED or LEGACY"},
+        Bad{"SectionNotAList", "users: {arn: x}\n", "users", "must be a list"},
+        Bad{"GroupsNotAList",
+            "users:\n  - arn: arn:aws:iam::111111111111:user/u\n    groups: admins\n",
+            "users[0].groups", "list of strings"},
+        Bad{"AttachedItemNotString",
+            "users:\n  - arn: arn:aws:iam::111111111111:user/u\n    attached_policies: [[x]]\n",
+            "users[0].attached_policies[0]", "must be a string"},
+        Bad{"TagNotScalar",
+            "users:\n  - arn: arn:aws:iam::111111111111:user/u\n    tags: {team: [a]}\n",
+            "users[0].tags.team", "must be a string"},
+        Bad{"ArnNotString", "roles:\n  - arn: [x]\n", "roles[0].arn", "must be a string"},
+        Bad{"DuplicateKey", "accounts:\n  - id: '111111111111'\n    id: '222222222222'\n",
+            "accounts[0].id", "duplicate key"},
+        Bad{"NotAMapping", "- a\n- b\n", "", "mapping"}, Bad{"Scalar", "hello\n", "", "mapping"},
+        Bad{"BrokenYaml", "accounts: [\n  {id: 1\n", "", "line"},
+        Bad{"BrokenJson", "{\"accounts\": [}", "", "line 1"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(WorldToChangesTest, NonScalarKeysAreRejectedNotThrown) {
+  for (const char* text : {"? [a, b]\n: 1\n", "accounts:\n  - ? {x: 1}\n    : 2\n"}) {
+    absl::StatusOr<std::vector<pdp::v1::Change>> changes = WorldToChanges(text);
+    ASSERT_FALSE(changes.ok()) << text;
+    EXPECT_EQ(changes.status().code(), absl::StatusCode::kInvalidArgument) << text;
+  }
+}
+
+TEST(ReadWorldFileTest, MissingFileIsNotFound) {
+  auto changes = ReadWorldFile("/nonexistent/world.yaml");
+  ASSERT_FALSE(changes.ok());
+  EXPECT_EQ(changes.status().code(), absl::StatusCode::kNotFound);
+}
+
+// ---- the demo world through SnapshotBuilder
+// ------------------------------------------------------
+
+class DemoWorldTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::vector<pdp::v1::Change>> changes = ReadWorldFile(kDemoWorld);
+    ASSERT_TRUE(changes.ok()) << changes.status();
+    changes_ = *changes;
+  }
+  std::vector<pdp::v1::Change> changes_;
+};
+
+TEST_F(DemoWorldTest, AppliesThroughTheSnapshotBuilder) {
+  absl::StatusOr<SnapshotPtr> s = test::ApplyBatch(test::EmptyShippedSnapshot(), changes_);
+  ASSERT_TRUE(s.ok()) << s.status();
+  const Snapshot& snapshot = **s;
+  EXPECT_EQ(snapshot.revision(), 1);
+  EXPECT_EQ(snapshot.accounts().size(), 3u);
+  const AccountState* payer = snapshot.FindAccount("111111111111");
+  ASSERT_NE(payer, nullptr);
+  EXPECT_EQ(payer->name, "demo-payer");
+  EXPECT_TRUE(payer->settings.iam_access_to_billing());
+  EXPECT_FALSE(snapshot.FindAccount("222222222222")->settings.iam_access_to_billing());
+  EXPECT_EQ(snapshot.FindAccount("333333333333")->settings.console_action_set(), pdp::v1::LEGACY);
+  EXPECT_NE(snapshot.FindPolicy("arn:aws:iam::111111111111:policy/DenyPaymentMethods"), nullptr);
+  const EntityRecord* dave = payer->FindEntity(IamArnKind::kUser, "dave");
+  ASSERT_NE(dave, nullptr);
+  EXPECT_THAT(dave->groups, ElementsAre("billing-admins", "readers"));
+  const EntityRecord* alice = payer->FindEntity(IamArnKind::kUser, "finance-alice");
+  ASSERT_NE(alice, nullptr);
+  EXPECT_EQ(alice->tags.at("cost-center"), "4711");
+  EXPECT_NE(payer->FindView(IamArnKind::kRole, "FinanceAuditor"), nullptr);
+  EXPECT_NE(payer->FindEntity(IamArnKind::kGroup, "billing-admins"), nullptr);
+
+  // Spot-check that the world means what its comments say.
+  auto decide = [&](const std::string& principal, const std::string& page) {
+    pdp::v1::AuthorizeRequest r;
+    r.set_principal(principal);
+    r.mutable_page()->set_page_id(page);
+    r.mutable_page()->set_access(pdp::v1::VIEW);
+    absl::StatusOr<pdp::v1::Decision> d = Decide(snapshot, r);
+    EXPECT_TRUE(d.ok()) << d.status();
+    return d.ok() ? d->reason() : pdp::v1::REASON_UNSPECIFIED;
+  };
+  EXPECT_EQ(decide("arn:aws:iam::222222222222:user/admin", "billing_bills"),
+            pdp::v1::IAM_ACCESS_NOT_ACTIVATED);
+  EXPECT_EQ(decide("arn:aws:iam::111111111111:user/admin", "billing_bills"),
+            pdp::v1::ALLOWED_BY_POLICY);
+  EXPECT_EQ(decide("arn:aws:iam::111111111111:user/auditor-bob", "billing_payment_methods"),
+            pdp::v1::EXPLICIT_DENY);
+  EXPECT_EQ(decide("arn:aws:iam::111111111111:user/carol", "billing_bills"),
+            pdp::v1::IMPLICIT_DENY);
+  EXPECT_EQ(decide("arn:aws:iam::333333333333:user/legacy-viewer", "billing_bills"),
+            pdp::v1::ALLOWED_BY_POLICY);
+}
+
+TEST_F(DemoWorldTest, ApplyingItTwiceChangesNothing) {
+  absl::StatusOr<SnapshotPtr> first = test::ApplyBatch(test::EmptyShippedSnapshot(), changes_);
+  ASSERT_TRUE(first.ok()) << first.status();
+  absl::StatusOr<SnapshotPtr> second = test::ApplyBatch(*first, changes_);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ((*second)->revision(), 2);
+
+  const Snapshot& a = **first;
+  const Snapshot& b = **second;
+  ASSERT_EQ(a.accounts().size(), b.accounts().size());
+  for (const auto& [id, acc] : a.accounts()) {
+    SCOPED_TRACE(id);
+    const AccountState* other = b.FindAccount(id);
+    ASSERT_NE(other, nullptr);
+    EXPECT_EQ(other->name, acc->name);
+    EXPECT_EQ(other->settings.SerializeAsString(), acc->settings.SerializeAsString());
+    EXPECT_EQ(other->etag(), acc->etag());
+    ASSERT_EQ(other->entities.size(), acc->entities.size());
+    for (const auto& [key, e] : acc->entities) {
+      SCOPED_TRACE(key);
+      auto it = other->entities.find(key);
+      ASSERT_NE(it, other->entities.end());
+      const EntityRecord& f = *it->second;
+      EXPECT_EQ(f.arn, e->arn);
+      EXPECT_EQ(f.groups, e->groups);
+      EXPECT_EQ(f.attached, e->attached);
+      EXPECT_EQ(f.tags, e->tags);
+      ASSERT_EQ(f.inline_policies.size(), e->inline_policies.size());
+      for (size_t i = 0; i < f.inline_policies.size(); ++i) {
+        EXPECT_EQ(f.inline_policies[i].name, e->inline_policies[i].name);
+        EXPECT_EQ(f.inline_policies[i].document, e->inline_policies[i].document);
+      }
+      // Nothing changed, so nothing looks changed to a client holding an etag.
+      EXPECT_EQ(f.etag(), e->etag());
+    }
+    ASSERT_EQ(other->policies.size(), acc->policies.size());
+    for (const auto& [key, p] : acc->policies) {
+      SCOPED_TRACE(key);
+      auto it = other->policies.find(key);
+      ASSERT_NE(it, other->policies.end());
+      const ManagedPolicyRecord& q = *it->second;
+      EXPECT_EQ(q.default_version_id, p->default_version_id);
+      EXPECT_EQ(q.versions.size(), p->versions.size());  // no new version for the same document
+      EXPECT_EQ(q.description, p->description);
+      EXPECT_EQ(q.etag(), p->etag());
+    }
+  }
+
+  // And every decision is the same.
+  for (const auto& [id, acc] : a.accounts()) {
+    std::vector<std::string> principals = {RootArn(id)};
+    for (const auto& [key, e] : acc->entities) {
+      if (e->kind != IamArnKind::kGroup) principals.push_back(e->arn);
+    }
+    for (const std::string& p : principals) {
+      auto da = DecideAllPages(a, p, "", pdp::v1::RequestContext());
+      auto db = DecideAllPages(b, p, "", pdp::v1::RequestContext());
+      ASSERT_TRUE(da.ok() && db.ok());
+      ASSERT_EQ(da->size(), db->size());
+      for (size_t i = 0; i < da->size(); ++i) {
+        EXPECT_EQ((*da)[i].view.effect(), (*db)[i].view.effect()) << p;
+        EXPECT_EQ((*da)[i].view.reason(), (*db)[i].view.reason()) << p;
+        EXPECT_EQ((*da)[i].modify.reason(), (*db)[i].modify.reason()) << p;
+        EXPECT_EQ((*da)[i].view.available_features().size(),
+                  (*db)[i].view.available_features().size())
+            << p;
+      }
+    }
+  }
+}
+
+TEST_F(DemoWorldTest, ReapplyingAnEditedWorldUpdatesInPlace) {
+  absl::StatusOr<SnapshotPtr> first = test::ApplyBatch(test::EmptyShippedSnapshot(), changes_);
+  ASSERT_TRUE(first.ok()) << first.status();
+  absl::StatusOr<std::vector<pdp::v1::Change>> edited = WorldToChanges(R"(
+accounts:
+  - id: "222222222222"
+    name: demo-newcomer
+    iam_access_to_billing: true
+managed_policies:
+  - arn: arn:aws:iam::111111111111:policy/DenyPaymentMethods
+    document: {Version: "2012-10-17", Statement: [{Effect: Deny, Action: "payments:MakePayment", Resource: "*"}]}
+)");
+  ASSERT_TRUE(edited.ok()) << edited.status();
+  absl::StatusOr<SnapshotPtr> second = test::ApplyBatch(*first, *edited);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_TRUE((*second)->FindAccount("222222222222")->settings.iam_access_to_billing());
+  const ManagedPolicyRecord* p =
+      (*second)->FindPolicy("arn:aws:iam::111111111111:policy/DenyPaymentMethods");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->versions.size(), 2u);
+  EXPECT_EQ(p->default_version_id, "v2");
+  // Users the edited file does not mention are left as they are.
+  EXPECT_NE((*second)->FindAccount("111111111111")->FindEntity(IamArnKind::kUser, "carol"),
+            nullptr);
+}
+
+}  // namespace
+}  // namespace pdp

@@ -1,0 +1,107 @@
+#include "server/server_flags.h"
+
+#include <cstdlib>
+#include <functional>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace pdp {
+namespace {
+
+struct FlagSpec {
+  const char* name;
+  const char* value_name;
+  const char* help;
+  std::function<std::string*(ServerFlags&)> field;  // string flags
+};
+
+std::vector<FlagSpec> Specs() {
+  return {
+      {"listen", "HOST:PORT",
+       "Address to serve on (default 127.0.0.1:50051; port 0 picks a free one). Other than "
+       "loopback needs --tls-cert, --tls-key and --admin-token-file.",
+       [](ServerFlags& f) { return &f.listen; }},
+      {"world", "FILE",
+       "World file (JSON or YAML, docs/data-formats.md) applied at start-up as one batch.",
+       [](ServerFlags& f) { return &f.world; }},
+      {"page-catalog", "FILE", "Page catalogue JSON: which IAM actions each page needs.",
+       [](ServerFlags& f) { return &f.page_catalog; }},
+      {"aws-managed-policies", "FILE", "AWS managed policy documents (JSON).",
+       [](ServerFlags& f) { return &f.aws_managed_policies; }},
+      {"store", "KIND",
+       "Where state is kept: memory (default; lost on exit). Durable stores come with the "
+       "storage work.",
+       [](ServerFlags& f) { return &f.store; }},
+      {"admin-token-file", "FILE",
+       "File holding the bearer token AdminService callers must send as \"authorization: "
+       "Bearer <token>\" (at least 16 characters). Without it the control plane is open, "
+       "which is only allowed on loopback.",
+       [](ServerFlags& f) { return &f.admin_token_file; }},
+      {"tls-cert", "FILE", "PEM certificate chain; with --tls-key, serve TLS.",
+       [](ServerFlags& f) { return &f.tls_cert; }},
+      {"tls-key", "FILE", "PEM private key of --tls-cert.",
+       [](ServerFlags& f) { return &f.tls_key; }},
+      {"max-request-bytes", "N", "Largest request message accepted (default 4194304).", nullptr},
+  };
+}
+
+}  // namespace
+
+std::string ServerFlagsHelp(const std::string& data_dir) {
+  std::string out =
+      "billing-pdp-server: decides whether AWS principals may open Billing and Cost Management\n"
+      "console pages, and answers the admin API that manages accounts, principals and policies.\n"
+      "\nusage: billing-pdp-server [flags]\n\nflags:\n";
+  for (const FlagSpec& s : Specs()) {
+    absl::StrAppend(&out, "  --", s.name, " ", s.value_name, "\n      ", s.help, "\n");
+  }
+  absl::StrAppend(&out, "  --help\n      This text.\n\nDefault data directory: ", data_dir,
+                  "\nThe server stops cleanly on SIGINT or SIGTERM.\n");
+  return out;
+}
+
+absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv, const std::string& data_dir) {
+  ServerFlags flags;
+  flags.page_catalog = data_dir + "/page-catalog.json";
+  flags.aws_managed_policies = data_dir + "/aws-managed-policies.json";
+  std::vector<FlagSpec> specs = Specs();
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      flags.help = true;
+      continue;
+    }
+    if (arg.rfind("--", 0) != 0) {
+      return absl::InvalidArgumentError(absl::StrCat("unexpected argument \"", arg, "\""));
+    }
+    std::string name = arg.substr(2), value;
+    bool has_value = false;
+    if (size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      has_value = true;
+    }
+    const FlagSpec* spec = nullptr;
+    for (const FlagSpec& s : specs) {
+      if (name == s.name) spec = &s;
+    }
+    if (spec == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name, " (see --help)"));
+    }
+    if (!has_value) {
+      if (i + 1 >= argc) return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a value"));
+      value = argv[++i];
+    }
+    if (spec->field) {
+      *spec->field(flags) = value;
+    } else if (!absl::SimpleAtoi(value, &flags.max_request_bytes) ||
+               flags.max_request_bytes < 1024) {
+      return absl::InvalidArgumentError("--max-request-bytes must be a number >= 1024");
+    }
+  }
+  return flags;
+}
+
+}  // namespace pdp

@@ -1,0 +1,279 @@
+// The control plane and bad input through a real server and the client
+// library: CRUD, etags, quotas, the admin token, precise errors.
+#include <fstream>
+
+#include "billing_pdp/admin_client.h"
+#include "billing_pdp/authorization_client.h"
+#include "billing_pdp/status.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/server_process.h"
+
+namespace pdp::testing {
+namespace {
+
+using ::testing::Contains;
+using Stub = AdminClient::Stub;
+
+constexpr char kAccount[] = "123456789012";
+constexpr char kRoot[] = "arn:aws:iam::123456789012:root";
+constexpr char kUser[] = "arn:aws:iam::123456789012:user/ops/alice";
+
+constexpr char kAllowBilling[] = R"({"Version":"2012-10-17","Statement":[
+  {"Effect":"Allow","Action":["billing:Get*","invoicing:*","cur:GetClassicReport",
+   "consolidatedbilling:*"],"Resource":"*"}]})";
+
+class AdminTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server_.ok()) << server_.log();
+    options_.target = server_.address();
+    options_.timeout = std::chrono::milliseconds(10000);
+  }
+
+  void CreateAccount(bool iam_access) {
+    pdp::v1::CreateAccountRequest req;
+    req.mutable_account()->set_id(kAccount);
+    req.mutable_account()->set_name("test");
+    req.mutable_account()->mutable_settings()->set_iam_access_to_billing(iam_access);
+    ASSERT_TRUE(admin().Call(&Stub::CreateAccount, req).ok());
+  }
+
+  AdminClient admin() const { return AdminClient(options_); }
+  AuthorizationClient authz() const { return AuthorizationClient(options_); }
+
+  ServerProcess server_{{}};
+  ClientOptions options_;
+};
+
+TEST_F(AdminTest, UserLifecycleChangesDecisions) {
+  CreateAccount(true);
+  pdp::v1::CreatePolicyRequest policy;
+  policy.set_arn("arn:aws:iam::123456789012:policy/BillingRead");
+  policy.set_document(kAllowBilling);
+  auto created = admin().Call(&Stub::CreatePolicy, policy);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->default_version_id(), "v1");
+
+  pdp::v1::PutUserRequest user;
+  user.mutable_user()->set_arn(kUser);
+  (*user.mutable_user()->mutable_tags())["team"] = "ops";
+  auto u = admin().Call(&Stub::CreateUser, user);
+  ASSERT_TRUE(u.ok()) << u.status();
+  EXPECT_FALSE(u->etag().empty());
+
+  PageQuery bills{kUser, "billing_bills"};
+  auto before = authz().Authorize(bills);
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(before->reason, pdp::v1::IMPLICIT_DENY);
+
+  pdp::v1::AttachPolicyRequest attach;
+  attach.set_entity_arn(kUser);
+  attach.set_policy_arn(policy.arn());
+  auto attached = admin().Call(&Stub::AttachPolicy, attach);
+  ASSERT_TRUE(attached.ok()) << attached.status();
+
+  auto after = authz().Authorize(bills);
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(after->allowed);
+  EXPECT_EQ(after->revision, attached->revision());
+
+  // The policy cannot be deleted while attached.
+  pdp::v1::DeletePolicyRequest del;
+  del.set_arn(policy.arn());
+  auto conflict = admin().Call(&Stub::DeletePolicy, del);
+  EXPECT_EQ(conflict.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ServerErrorReason(conflict.status()), "DELETE_CONFLICT");
+
+  // Stale etag on update: ABORTED, nothing changes.
+  pdp::v1::PutUserRequest stale = user;
+  stale.mutable_user()->set_etag("0");
+  auto aborted = admin().Call(&Stub::UpdateUser, stale);
+  EXPECT_EQ(aborted.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(ServerErrorReason(aborted.status()), "ETAG_MISMATCH");
+  EXPECT_TRUE(authz().IsAllowed(bills));
+
+  // Delete the user: the decision becomes UNKNOWN_PRINCIPAL.
+  pdp::v1::DeleteEntityRequest delete_user;
+  delete_user.set_arn(kUser);
+  ASSERT_TRUE(admin().Call(&Stub::DeleteUser, delete_user).ok());
+  auto gone = authz().Authorize(bills);
+  ASSERT_TRUE(gone.ok());
+  EXPECT_EQ(gone->reason, pdp::v1::UNKNOWN_PRINCIPAL);
+  EXPECT_FALSE(authz().IsAllowed(bills));
+}
+
+TEST_F(AdminTest, PolicyVersionsAndPaging) {
+  CreateAccount(true);
+  pdp::v1::CreatePolicyRequest policy;
+  policy.set_arn("arn:aws:iam::123456789012:policy/P");
+  policy.set_document(kAllowBilling);
+  ASSERT_TRUE(admin().Call(&Stub::CreatePolicy, policy).ok());
+  for (int i = 0; i < 4; ++i) {
+    pdp::v1::CreatePolicyVersionRequest v;
+    v.set_policy_arn(policy.arn());
+    v.set_document(kAllowBilling);
+    ASSERT_TRUE(admin().Call(&Stub::CreatePolicyVersion, v).ok());
+  }
+  pdp::v1::CreatePolicyVersionRequest sixth;
+  sixth.set_policy_arn(policy.arn());
+  sixth.set_document(kAllowBilling);
+  auto limit = admin().Call(&Stub::CreatePolicyVersion, sixth);
+  EXPECT_EQ(limit.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ServerErrorReason(limit.status()), "LIMIT_EXCEEDED");
+
+  pdp::v1::SetDefaultPolicyVersionRequest set;
+  set.set_policy_arn(policy.arn());
+  set.set_version_id("v3");
+  auto p = admin().Call(&Stub::SetDefaultPolicyVersion, set);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->default_version_id(), "v3");
+
+  for (int i = 0; i < 5; ++i) {
+    pdp::v1::PutUserRequest u;
+    u.mutable_user()->set_arn("arn:aws:iam::123456789012:user/u" + std::to_string(i));
+    ASSERT_TRUE(admin().Call(&Stub::CreateUser, u).ok());
+  }
+  pdp::v1::ListRequest list;
+  list.set_parent(kAccount);
+  list.set_page_size(2);
+  std::vector<std::string> seen;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto r = admin().Call(&Stub::ListUsers, list);
+    ASSERT_TRUE(r.ok()) << r.status();
+    for (const auto& u : r->users()) seen.push_back(u.arn());
+    if (r->next_page_token().empty()) break;
+    list.set_page_token(r->next_page_token());
+  }
+  EXPECT_EQ(seen.size(), 5u);
+  list.set_page_size(5000);
+  EXPECT_EQ(admin().Call(&Stub::ListUsers, list).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(AdminTest, BadInputGetsPreciseErrors) {
+  CreateAccount(true);
+  // Invalid policy JSON: INVALID_ARGUMENT naming the JSON path.
+  pdp::v1::CreatePolicyRequest policy;
+  policy.set_arn("arn:aws:iam::123456789012:policy/Bad");
+  policy.set_document(R"({"Version":"2012-10-17","Statement":[{"Effect":"Maybe","Action":"*","Resource":"*"}]})");
+  auto bad = admin().Call(&Stub::CreatePolicy, policy);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(ServerErrorFields(bad.status()), Contains("document.Statement[0].Effect"));
+  policy.set_document(R"({"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Action":"x:y","Resource":"*"}})");
+  bad = admin().Call(&Stub::CreatePolicy, policy);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(ServerErrorFields(bad.status()), Contains("document.Statement.Action"));
+
+  // Malformed ARNs and account ids.
+  pdp::v1::PutUserRequest user;
+  user.mutable_user()->set_arn("arn:aws:iam::123:user/x");
+  auto u = admin().Call(&Stub::CreateUser, user);
+  EXPECT_EQ(u.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(ServerErrorFields(u.status()), Contains("user.arn"));
+  pdp::v1::GetRequest get;
+  get.set_name("12345");
+  EXPECT_EQ(admin().Call(&Stub::GetAccount, get).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  get.set_name("999999999999");
+  EXPECT_EQ(admin().Call(&Stub::GetAccount, get).status().code(), absl::StatusCode::kNotFound);
+
+  // Authorization questions that are the caller's bug.
+  auto d = authz().Authorize(PageQuery{"arn:aws:iam::123456789012:user/", "billing_bills"});
+  EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(ServerErrorFields(d.status()), Contains("principal"));
+  d = authz().Authorize(ActionQuery{kRoot, "ce:*"});
+  EXPECT_THAT(ServerErrorFields(d.status()), Contains("action.action"));
+  EXPECT_FALSE(authz().IsAllowed(ActionQuery{kRoot, "ce:*"}));
+
+  // A batch with one bad item: the others still answer.
+  auto batch = authz().BatchAuthorize({PageQuery{kRoot, "billing_bills"}, PageQuery{kRoot, "nope"}});
+  ASSERT_TRUE(batch.ok());
+  ASSERT_EQ(batch->size(), 2u);
+  EXPECT_TRUE((*batch)[0].ok() && (*batch)[0]->allowed);
+  EXPECT_EQ((*batch)[1].status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(ServerErrorFields((*batch)[1].status()), Contains("requests[1].page.page_id"));
+
+  // Too many in one batch.
+  std::vector<Query> many(1001, PageQuery{kRoot, "billing_bills"});
+  EXPECT_EQ(authz().BatchAuthorize(many).status().code(), absl::StatusCode::kInvalidArgument);
+
+  // An oversize request is refused by the transport; the server lives on.
+  pdp::v1::PutInlinePolicyRequest huge;
+  huge.set_entity_arn(kUser);
+  huge.set_name("huge");
+  huge.set_document(std::string(5 << 20, ' '));
+  EXPECT_EQ(admin().Call(&Stub::PutInlinePolicy, huge).status().code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(authz().IsAllowed(PageQuery{kRoot, "billing_bills"}));
+
+  // A failed ApplyChanges applies nothing and names the change.
+  pdp::v1::ApplyChangesRequest apply;
+  apply.add_changes()->mutable_put_user()->mutable_user()->set_arn(
+      "arn:aws:iam::123456789012:user/bob");
+  apply.add_changes()->mutable_attach_policy()->set_entity_arn(
+      "arn:aws:iam::123456789012:user/bob");
+  apply.mutable_changes(1)->mutable_attach_policy()->set_policy_arn(
+      "arn:aws:iam::123456789012:policy/Missing");
+  auto applied = admin().Call(&Stub::ApplyChanges, apply);
+  EXPECT_EQ(applied.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(ServerErrorFields(applied.status()),
+              Contains("changes[1].attach_policy.policy_arn"));
+  auto bob = authz().Authorize(PageQuery{"arn:aws:iam::123456789012:user/bob", "billing_bills"});
+  ASSERT_TRUE(bob.ok());
+  EXPECT_EQ(bob->reason, pdp::v1::UNKNOWN_PRINCIPAL);
+}
+
+TEST_F(AdminTest, IamAccessOnlyByRoot) {
+  CreateAccount(false);
+  pdp::v1::PutUserRequest user;
+  user.mutable_user()->set_arn(kUser);
+  user.mutable_user()->add_attached_policies("arn:aws:iam::aws:policy/AdministratorAccess");
+  ASSERT_TRUE(admin().Call(&Stub::CreateUser, user).ok());
+
+  auto denied = admin().SetIamAccessToBilling(kAccount, true, kUser);
+  EXPECT_EQ(denied.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(ServerErrorReason(denied.status()), "ROOT_USER_REQUIRED");
+  EXPECT_EQ(authz().Authorize(PageQuery{kUser, "billing_bills"})->reason,
+            pdp::v1::IAM_ACCESS_NOT_ACTIVATED);
+
+  auto account = admin().GetAccount(kAccount);
+  ASSERT_TRUE(account.ok());
+  pdp::v1::UpdateAccountSettingsRequest stale;
+  stale.set_account_id(kAccount);
+  stale.mutable_settings()->set_iam_access_to_billing(true);
+  stale.add_update_mask("iam_access_to_billing");
+  stale.set_actor(kRoot);
+  stale.set_etag("0");
+  EXPECT_EQ(admin().Call(&Stub::UpdateAccountSettings, stale).status().code(),
+            absl::StatusCode::kAborted);
+  stale.set_etag(account->etag());
+  ASSERT_TRUE(admin().Call(&Stub::UpdateAccountSettings, stale).ok());
+  EXPECT_TRUE(authz().IsAllowed(PageQuery{kUser, "billing_bills"}));
+}
+
+TEST(AdminTokenTest, ControlPlaneNeedsTheToken) {
+  std::string token_path = ::testing::TempDir() + "/admin-token";
+  std::ofstream(token_path) << "correct-horse-battery-staple\n";
+  ServerProcess server({"--admin-token-file", token_path});
+  ASSERT_TRUE(server.ok()) << server.log();
+  ClientOptions options;
+  options.target = server.address();
+  auto missing = AdminClient(options).GetAccount("123456789012");
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(ServerErrorReason(missing.status()), "MISSING_CREDENTIALS");
+  options.admin_token = "wrong-token-of-some-length";
+  EXPECT_EQ(AdminClient(options).GetAccount("123456789012").status().code(),
+            absl::StatusCode::kUnauthenticated);
+  options.admin_token = "correct-horse-battery-staple";
+  EXPECT_EQ(AdminClient(options).GetAccount("123456789012").status().code(),
+            absl::StatusCode::kNotFound);
+  // The data plane needs no token.
+  auto d = AuthorizationClient(options).Authorize(
+      PageQuery{"arn:aws:iam::123456789012:root", "billing_bills"});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->reason, pdp::v1::UNKNOWN_PRINCIPAL);
+}
+
+}  // namespace
+}  // namespace pdp::testing

@@ -1,0 +1,143 @@
+// billing-pdp-server and pdpctl as a user runs them: load the demo world,
+// ask questions, hit the "IAM access is off" wall, fix it as root.
+#include <string>
+
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/support/server_process.h"
+
+namespace pdp::testing {
+namespace {
+
+constexpr char kAdmin2[] = "arn:aws:iam::222222222222:user/admin";
+
+class PdpctlTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(server_.ok()) << server_.log(); }
+
+  int Pdpctl(std::vector<std::string> args, std::string* out) {
+    args.insert(args.begin(), {BinaryPath("client/pdpctl"), "--server", server_.address()});
+    out->clear();
+    return RunCommand(args, out);
+  }
+
+  ServerProcess server_{{}};  // starts empty: the test loads the world with pdpctl
+};
+
+TEST_F(PdpctlTest, WalksTheReadmeStory) {
+  std::string out;
+  ASSERT_EQ(Pdpctl({"apply", SourcePath("data/demo-world.yaml")}, &out), 0) << out;
+  EXPECT_NE(out.find("revision 1"), std::string::npos) << out;
+
+  // Applying the same world again is accepted and changes nothing visible.
+  ASSERT_EQ(Pdpctl({"apply", SourcePath("data/demo-world.yaml")}, &out), 0) << out;
+
+  // Admin of an activated account: ALLOW, exit 0.
+  EXPECT_EQ(Pdpctl({"authorize", "arn:aws:iam::111111111111:user/admin", "--page", "billing_bills"},
+                   &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("ALLOW (ALLOWED_BY_POLICY)"), std::string::npos) << out;
+
+  // Admin where IAM access is off: DENY, exit 1.
+  EXPECT_EQ(Pdpctl({"authorize", kAdmin2, "--page", "billing_bills"}, &out), 1) << out;
+  EXPECT_NE(out.find("IAM_ACCESS_NOT_ACTIVATED"), std::string::npos) << out;
+
+  // The admin cannot turn it on: only root can.
+  EXPECT_EQ(Pdpctl({"settings", "set-iam-access", "222222222222", "on", "--actor", kAdmin2}, &out),
+            3)
+      << out;
+  EXPECT_NE(out.find("ROOT_USER_REQUIRED"), std::string::npos) << out;
+  EXPECT_EQ(Pdpctl({"authorize", kAdmin2, "--page", "billing_bills"}, &out), 1) << out;
+
+  // Root turns it on; now the admin gets in.
+  EXPECT_EQ(Pdpctl({"settings", "set-iam-access", "222222222222", "on", "--actor",
+                    "arn:aws:iam::222222222222:root"},
+                   &out),
+            0)
+      << out;
+  EXPECT_EQ(Pdpctl({"authorize", kAdmin2, "--page", "billing_bills", "--output", "json"}, &out), 0)
+      << out;
+  auto json = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_FALSE(json.is_discarded()) << out;
+  EXPECT_EQ(json["effect"], "ALLOW");
+  EXPECT_EQ(json["reason"], "ALLOWED_BY_POLICY");
+}
+
+TEST_F(PdpctlTest, ExplainPagesAndErrors) {
+  std::string out;
+  ASSERT_EQ(Pdpctl({"apply", SourcePath("data/demo-world.yaml")}, &out), 0) << out;
+
+  EXPECT_EQ(Pdpctl({"explain", "arn:aws:iam::111111111111:user/auditor-bob", "--page",
+                    "billing_payment_methods"},
+                   &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("EXPLICIT_DENY"), std::string::npos) << out;
+  EXPECT_NE(out.find("arn:aws:iam::111111111111:policy/DenyPaymentMethods"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("identity_policies"), std::string::npos) << out;
+
+  EXPECT_EQ(Pdpctl({"pages", "arn:aws:iam::111111111111:user/carol"}, &out), 0) << out;
+  EXPECT_NE(out.find("(0 pages"), std::string::npos) << out;
+  EXPECT_EQ(Pdpctl({"pages", "arn:aws:iam::111111111111:root", "--output", "json"}, &out), 0);
+  auto pages = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_FALSE(pages.is_discarded()) << out;
+  EXPECT_EQ(pages["pages"].size(), 42u);
+
+  // Raw action.
+  EXPECT_EQ(Pdpctl({"authorize", "arn:aws:iam::111111111111:user/carol", "--action",
+                    "ce:GetCostAndUsage"},
+                   &out),
+            1)
+      << out;
+  EXPECT_NE(out.find("IMPLICIT_DENY"), std::string::npos);
+
+  // Bad input: exit 2 with the field named.
+  EXPECT_EQ(Pdpctl({"authorize", "not-an-arn", "--page", "billing_bills"}, &out), 2) << out;
+  EXPECT_NE(out.find("principal"), std::string::npos) << out;
+  EXPECT_EQ(Pdpctl({"authorize", "arn:aws:iam::111111111111:root", "--page", "no_such_page"}, &out),
+            2);
+  EXPECT_NE(out.find("page.page_id"), std::string::npos) << out;
+  EXPECT_EQ(Pdpctl({"frobnicate"}, &out), 2);
+  EXPECT_EQ(Pdpctl({"authorize", "arn:aws:iam::111111111111:root"}, &out), 2);
+}
+
+TEST(PdpctlUnreachable, ServerDownIsExitThree) {
+  std::string out;
+  int rc = RunCommand({BinaryPath("client/pdpctl"), "--server", "127.0.0.1:1", "--timeout", "500",
+                       "authorize", "arn:aws:iam::111111111111:root", "--page", "billing_bills"},
+                      &out);
+  EXPECT_EQ(rc, 3) << out;
+}
+
+TEST(ServerFlags, HelpDocumentsEveryFlag) {
+  std::string out;
+  RunCommand({BinaryPath("server/billing-pdp-server"), "--help"}, &out);
+  for (const char* flag : {"--listen", "--world", "--page-catalog", "--admin-token-file",
+                           "--tls-cert", "--store", "--aws-managed-policies", "--max-request-bytes"}) {
+    EXPECT_NE(out.find(flag), std::string::npos) << flag;
+  }
+}
+
+TEST(ServerFlags, RefusesOpenControlPlaneOffLoopback) {
+  std::string out;
+  int rc = RunCommand({BinaryPath("server/billing-pdp-server"), "--listen", "0.0.0.0:0"}, &out);
+  EXPECT_EQ(rc, 2) << out;
+  EXPECT_NE(out.find("refusing"), std::string::npos) << out;
+}
+
+TEST(ServerFlags, BadWorldFileStopsStartupWithThePath) {
+  std::string path = ::testing::TempDir() + "/bad-world.yaml";
+  FILE* f = fopen(path.c_str(), "w");
+  fputs("accounts:\n  - id: \"12\"\n", f);
+  fclose(f);
+  std::string out;
+  int rc = RunCommand(
+      {BinaryPath("server/billing-pdp-server"), "--listen", "127.0.0.1:0", "--world", path}, &out);
+  EXPECT_EQ(rc, 2) << out;
+  EXPECT_NE(out.find("account.id"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace pdp::testing
