@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The client library as another project uses it: install billing-pdp into a
+# temporary prefix, build client/examples with find_package(billing_pdp),
+# and run the example against a real server.
+#   tests/client_package_test.sh BUILD_DIR SOURCE_DIR
+set -euo pipefail
+BUILD=${1:?build dir}
+SRC=${2:?source dir}
+work=$(mktemp -d)
+log=$work/server.log
+pid=
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
+
+cmake --install "$BUILD" --prefix "$work/prefix" >/dev/null
+test -f "$work/prefix/lib/cmake/billing_pdp/billing_pdpConfig.cmake"
+cmake -S "$SRC/client/examples" -B "$work/example" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+cmake --build "$work/example" >/dev/null
+
+"$work/prefix/bin/billing-pdp-server" --listen 127.0.0.1:0 --world "$SRC/data/demo-world.yaml" \
+  2>"$log" &
+pid=$!
+for _ in $(seq 100); do
+  port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log")
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+[ -n "${port:-}" ] || { echo "server did not start"; cat "$log"; exit 1; }
+
+out=$("$work/example/can_open_bills" "127.0.0.1:$port" arn:aws:iam::111111111111:user/admin)
+[ "$out" = "ALLOW ALLOWED_BY_POLICY" ] || { echo "unexpected: $out"; exit 1; }
+if out=$("$work/example/can_open_bills" "127.0.0.1:$port" arn:aws:iam::222222222222:user/admin); then
+  echo "denied principal was allowed: $out"; exit 1
+fi
+[ "$out" = "DENY IAM_ACCESS_NOT_ACTIVATED" ] || { echo "unexpected: $out"; exit 1; }
+echo "client package: 3 passed, 0 failed"
