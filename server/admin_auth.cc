@@ -8,8 +8,8 @@ namespace {
 bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {
   unsigned char diff = a.size() == b.size() ? 0 : 1;
   for (size_t i = 0; i < a.size(); ++i) {
-    diff |= static_cast<unsigned char>(a[i] ^ b[i % (b.empty() ? 1 : b.size())]) |
-            (b.empty() ? 1 : 0);
+    diff |=
+        static_cast<unsigned char>(a[i] ^ b[i % (b.empty() ? 1 : b.size())]) | (b.empty() ? 1 : 0);
   }
   return diff == 0;
 }

@@ -94,21 +94,6 @@ absl::StatusOr<std::string> Paginate(const Map& map, const pdp::v1::ListRequest&
   return std::string();
 }
 
-template <typename Response>
-grpc::Status ListEntities(const Snapshot& s, const pdp::v1::ListRequest& req, IamArnKind kind,
-                          Response* response,
-                          void (*add)(Response*, const EntityRecord&, const AccountState&)) {
-  absl::StatusOr<const AccountState*> account = LookupAccount(s, "parent", req.parent());
-  if (!account.ok()) return ToGrpcStatus(account.status());
-  absl::StatusOr<std::string> next = Paginate(
-      (*account)->entities, req, [&](const EntityRecord& e) { return e.kind == kind; },
-      [&](const EntityRecord& e) { add(response, e, **account); });
-  if (!next.ok()) return ToGrpcStatus(next.status());
-  response->set_next_page_token(*next);
-  response->set_revision(s.revision());
-  return grpc::Status::OK;
-}
-
 }  // namespace
 
 absl::StatusOr<SnapshotPtr> AdminServiceImpl::WriteOne(const Ctx& ctx, Change change) {
@@ -198,159 +183,118 @@ grpc::Status AdminServiceImpl::UpdateAccountSettings(
 
 // ---- users, groups, roles -----------------------------------------------------
 
-namespace {
+// What differs between users, groups and roles in their RPCs.
+template <>
+struct EntityTraits<pdp::v1::User> {
+  static constexpr IamArnKind kKind = IamArnKind::kUser;
+  using PutRequest = pdp::v1::PutUserRequest;
+  using ListResponse = pdp::v1::ListUsersResponse;
+  static const pdp::v1::User& Of(const PutRequest& r) { return r.user(); }
+  static PutRequest* Put(Change& c) { return c.mutable_put_user(); }
+  static pdp::v1::User ToProto(const EntityRecord& e, const AccountState&) {
+    return UserToProto(e);
+  }
+  static pdp::v1::User* Add(ListResponse* r) { return r->add_users(); }
+};
+
+template <>
+struct EntityTraits<pdp::v1::Group> {
+  static constexpr IamArnKind kKind = IamArnKind::kGroup;
+  using PutRequest = pdp::v1::PutGroupRequest;
+  using ListResponse = pdp::v1::ListGroupsResponse;
+  static const pdp::v1::Group& Of(const PutRequest& r) { return r.group(); }
+  static PutRequest* Put(Change& c) { return c.mutable_put_group(); }
+  static pdp::v1::Group ToProto(const EntityRecord& e, const AccountState& a) {
+    return GroupToProto(e, a);
+  }
+  static pdp::v1::Group* Add(ListResponse* r) { return r->add_groups(); }
+};
+
+template <>
+struct EntityTraits<pdp::v1::Role> {
+  static constexpr IamArnKind kKind = IamArnKind::kRole;
+  using PutRequest = pdp::v1::PutRoleRequest;
+  using ListResponse = pdp::v1::ListRolesResponse;
+  static const pdp::v1::Role& Of(const PutRequest& r) { return r.role(); }
+  static PutRequest* Put(Change& c) { return c.mutable_put_role(); }
+  static pdp::v1::Role ToProto(const EntityRecord& e, const AccountState&) {
+    return RoleToProto(e);
+  }
+  static pdp::v1::Role* Add(ListResponse* r) { return r->add_roles(); }
+};
 
 template <typename Proto>
-grpc::Status ReplyEntity(const absl::StatusOr<SnapshotPtr>& s, const std::string& arn,
-                         IamArnKind kind, Proto* resp,
-                         Proto (*convert)(const EntityRecord&, const AccountState&)) {
+grpc::Status AdminServiceImpl::PutEntity(const Ctx& ctx,
+                                         const typename EntityTraits<Proto>::PutRequest& req,
+                                         bool replace, Proto* resp) {
+  using T = EntityTraits<Proto>;
+  Change c;
+  *T::Put(c) = req;
+  T::Put(c)->set_replace(replace);
+  absl::StatusOr<SnapshotPtr> s = WriteOne(ctx, std::move(c));
   if (!s.ok()) return ToGrpcStatus(s.status());
-  absl::StatusOr<IamArn> parsed = ParseIamArn(arn);
-  const AccountState* account = (*s)->FindAccount(parsed->account);
-  *resp = convert(*account->FindEntity(kind, parsed->name), *account);
+  absl::StatusOr<IamArn> arn = ParseIamArn(T::Of(req).arn());
+  const AccountState* account = (*s)->FindAccount(arn->account);
+  *resp = T::ToProto(*account->FindEntity(T::kKind, arn->name), *account);
   return grpc::Status::OK;
 }
 
-pdp::v1::User UserOf(const EntityRecord& e, const AccountState&) { return UserToProto(e); }
-pdp::v1::Role RoleOf(const EntityRecord& e, const AccountState&) { return RoleToProto(e); }
-pdp::v1::Group GroupOf(const EntityRecord& e, const AccountState& a) { return GroupToProto(e, a); }
-
-}  // namespace
-
-grpc::Status AdminServiceImpl::CreateUser(Ctx* ctx, const pdp::v1::PutUserRequest* req,
-                                          pdp::v1::User* resp) {
-  Change c;
-  *c.mutable_put_user() = *req;
-  c.mutable_put_user()->set_replace(false);
-  return ReplyEntity(WriteOne(*ctx, std::move(c)), req->user().arn(), IamArnKind::kUser, resp,
-                     &UserOf);
-}
-
-grpc::Status AdminServiceImpl::UpdateUser(Ctx* ctx, const pdp::v1::PutUserRequest* req,
-                                          pdp::v1::User* resp) {
-  Change c;
-  *c.mutable_put_user() = *req;
-  c.mutable_put_user()->set_replace(true);
-  return ReplyEntity(WriteOne(*ctx, std::move(c)), req->user().arn(), IamArnKind::kUser, resp,
-                     &UserOf);
-}
-
-grpc::Status AdminServiceImpl::GetUser(Ctx* ctx, const pdp::v1::GetRequest* req,
-                                       pdp::v1::User* resp) {
-  absl::Status auth = auth_->Check(*ctx);
+template <typename Proto>
+grpc::Status AdminServiceImpl::GetEntity(const Ctx& ctx, const pdp::v1::GetRequest& req,
+                                         Proto* resp) {
+  absl::Status auth = auth_->Check(ctx);
   if (!auth.ok()) return ToGrpcStatus(auth);
   absl::StatusOr<EntityLookup> e =
-      LookupEntity(*state_->Current(), "name", req->name(), IamArnKind::kUser);
+      LookupEntity(*state_->Current(), "name", req.name(), EntityTraits<Proto>::kKind);
   if (!e.ok()) return ToGrpcStatus(e.status());
-  *resp = UserToProto(*e->entity);
+  *resp = EntityTraits<Proto>::ToProto(*e->entity, *e->account);
   return grpc::Status::OK;
 }
 
-grpc::Status AdminServiceImpl::ListUsers(Ctx* ctx, const pdp::v1::ListRequest* req,
-                                         pdp::v1::ListUsersResponse* resp) {
-  absl::Status auth = auth_->Check(*ctx);
+template <typename Proto>
+grpc::Status AdminServiceImpl::ListEntities(const Ctx& ctx, const pdp::v1::ListRequest& req,
+                                            typename EntityTraits<Proto>::ListResponse* resp) {
+  using T = EntityTraits<Proto>;
+  absl::Status auth = auth_->Check(ctx);
   if (!auth.ok()) return ToGrpcStatus(auth);
-  return ListEntities<pdp::v1::ListUsersResponse>(
-      *state_->Current(), *req, IamArnKind::kUser, resp,
-      [](pdp::v1::ListUsersResponse* r, const EntityRecord& e, const AccountState&) {
-        *r->add_users() = UserToProto(e);
-      });
-}
-
-grpc::Status AdminServiceImpl::DeleteUser(Ctx* ctx, const pdp::v1::DeleteEntityRequest* req,
-                                          pdp::v1::WriteResponse* resp) {
-  return DeleteOfKind(*ctx, *req, IamArnKind::kUser, resp);
-}
-
-grpc::Status AdminServiceImpl::CreateGroup(Ctx* ctx, const pdp::v1::PutGroupRequest* req,
-                                           pdp::v1::Group* resp) {
-  Change c;
-  *c.mutable_put_group() = *req;
-  c.mutable_put_group()->set_replace(false);
-  return ReplyEntity(WriteOne(*ctx, std::move(c)), req->group().arn(), IamArnKind::kGroup, resp,
-                     &GroupOf);
-}
-
-grpc::Status AdminServiceImpl::UpdateGroup(Ctx* ctx, const pdp::v1::PutGroupRequest* req,
-                                           pdp::v1::Group* resp) {
-  Change c;
-  *c.mutable_put_group() = *req;
-  c.mutable_put_group()->set_replace(true);
-  return ReplyEntity(WriteOne(*ctx, std::move(c)), req->group().arn(), IamArnKind::kGroup, resp,
-                     &GroupOf);
-}
-
-grpc::Status AdminServiceImpl::GetGroup(Ctx* ctx, const pdp::v1::GetRequest* req,
-                                        pdp::v1::Group* resp) {
-  absl::Status auth = auth_->Check(*ctx);
-  if (!auth.ok()) return ToGrpcStatus(auth);
-  absl::StatusOr<EntityLookup> e =
-      LookupEntity(*state_->Current(), "name", req->name(), IamArnKind::kGroup);
-  if (!e.ok()) return ToGrpcStatus(e.status());
-  *resp = GroupToProto(*e->entity, *e->account);
+  SnapshotPtr s = state_->Current();
+  absl::StatusOr<const AccountState*> account = LookupAccount(*s, "parent", req.parent());
+  if (!account.ok()) return ToGrpcStatus(account.status());
+  absl::StatusOr<std::string> next =
+      Paginate((*account)->entities, req, [](const EntityRecord& e) { return e.kind == T::kKind; },
+               [&](const EntityRecord& e) { *T::Add(resp) = T::ToProto(e, **account); });
+  if (!next.ok()) return ToGrpcStatus(next.status());
+  resp->set_next_page_token(*next);
+  resp->set_revision(s->revision());
   return grpc::Status::OK;
 }
 
-grpc::Status AdminServiceImpl::ListGroups(Ctx* ctx, const pdp::v1::ListRequest* req,
-                                          pdp::v1::ListGroupsResponse* resp) {
-  absl::Status auth = auth_->Check(*ctx);
-  if (!auth.ok()) return ToGrpcStatus(auth);
-  return ListEntities<pdp::v1::ListGroupsResponse>(
-      *state_->Current(), *req, IamArnKind::kGroup, resp,
-      [](pdp::v1::ListGroupsResponse* r, const EntityRecord& e, const AccountState& a) {
-        *r->add_groups() = GroupToProto(e, a);
-      });
-}
+#define PDP_ENTITY_RPCS(Proto, Name)                                                             \
+  grpc::Status AdminServiceImpl::Create##Name(Ctx* ctx, const pdp::v1::Put##Name##Request* req,  \
+                                              Proto* resp) {                                     \
+    return PutEntity<Proto>(*ctx, *req, false, resp);                                            \
+  }                                                                                              \
+  grpc::Status AdminServiceImpl::Update##Name(Ctx* ctx, const pdp::v1::Put##Name##Request* req,  \
+                                              Proto* resp) {                                     \
+    return PutEntity<Proto>(*ctx, *req, true, resp);                                             \
+  }                                                                                              \
+  grpc::Status AdminServiceImpl::Get##Name(Ctx* ctx, const pdp::v1::GetRequest* req,             \
+                                           Proto* resp) {                                        \
+    return GetEntity<Proto>(*ctx, *req, resp);                                                   \
+  }                                                                                              \
+  grpc::Status AdminServiceImpl::List##Name##s(Ctx* ctx, const pdp::v1::ListRequest* req,        \
+                                               pdp::v1::List##Name##sResponse* resp) {           \
+    return ListEntities<Proto>(*ctx, *req, resp);                                                \
+  }                                                                                              \
+  grpc::Status AdminServiceImpl::Delete##Name(Ctx* ctx, const pdp::v1::DeleteEntityRequest* req, \
+                                              pdp::v1::WriteResponse* resp) {                    \
+    return DeleteOfKind(*ctx, *req, EntityTraits<Proto>::kKind, resp);                           \
+  }
 
-grpc::Status AdminServiceImpl::DeleteGroup(Ctx* ctx, const pdp::v1::DeleteEntityRequest* req,
-                                           pdp::v1::WriteResponse* resp) {
-  return DeleteOfKind(*ctx, *req, IamArnKind::kGroup, resp);
-}
-
-grpc::Status AdminServiceImpl::CreateRole(Ctx* ctx, const pdp::v1::PutRoleRequest* req,
-                                          pdp::v1::Role* resp) {
-  Change c;
-  *c.mutable_put_role() = *req;
-  c.mutable_put_role()->set_replace(false);
-  return ReplyEntity(WriteOne(*ctx, std::move(c)), req->role().arn(), IamArnKind::kRole, resp,
-                     &RoleOf);
-}
-
-grpc::Status AdminServiceImpl::UpdateRole(Ctx* ctx, const pdp::v1::PutRoleRequest* req,
-                                          pdp::v1::Role* resp) {
-  Change c;
-  *c.mutable_put_role() = *req;
-  c.mutable_put_role()->set_replace(true);
-  return ReplyEntity(WriteOne(*ctx, std::move(c)), req->role().arn(), IamArnKind::kRole, resp,
-                     &RoleOf);
-}
-
-grpc::Status AdminServiceImpl::GetRole(Ctx* ctx, const pdp::v1::GetRequest* req,
-                                       pdp::v1::Role* resp) {
-  absl::Status auth = auth_->Check(*ctx);
-  if (!auth.ok()) return ToGrpcStatus(auth);
-  absl::StatusOr<EntityLookup> e =
-      LookupEntity(*state_->Current(), "name", req->name(), IamArnKind::kRole);
-  if (!e.ok()) return ToGrpcStatus(e.status());
-  *resp = RoleToProto(*e->entity);
-  return grpc::Status::OK;
-}
-
-grpc::Status AdminServiceImpl::ListRoles(Ctx* ctx, const pdp::v1::ListRequest* req,
-                                         pdp::v1::ListRolesResponse* resp) {
-  absl::Status auth = auth_->Check(*ctx);
-  if (!auth.ok()) return ToGrpcStatus(auth);
-  return ListEntities<pdp::v1::ListRolesResponse>(
-      *state_->Current(), *req, IamArnKind::kRole, resp,
-      [](pdp::v1::ListRolesResponse* r, const EntityRecord& e, const AccountState&) {
-        *r->add_roles() = RoleToProto(e);
-      });
-}
-
-grpc::Status AdminServiceImpl::DeleteRole(Ctx* ctx, const pdp::v1::DeleteEntityRequest* req,
-                                          pdp::v1::WriteResponse* resp) {
-  return DeleteOfKind(*ctx, *req, IamArnKind::kRole, resp);
-}
+PDP_ENTITY_RPCS(pdp::v1::User, User)
+PDP_ENTITY_RPCS(pdp::v1::Group, Group)
+PDP_ENTITY_RPCS(pdp::v1::Role, Role)
+#undef PDP_ENTITY_RPCS
 
 // ---- managed policies ---------------------------------------------------------
 
@@ -450,8 +394,8 @@ grpc::Status AdminServiceImpl::GetPolicyVersion(Ctx* ctx,
       return grpc::Status::OK;
     }
   }
-  return ToGrpcStatus(FieldError("version_id", absl::StrCat("version ", req->version_id(),
-                                                            " does not exist"),
+  return ToGrpcStatus(FieldError("version_id",
+                                 absl::StrCat("version ", req->version_id(), " does not exist"),
                                  absl::StatusCode::kNotFound));
 }
 
@@ -505,12 +449,12 @@ grpc::Status AdminServiceImpl::PutInlinePolicy(Ctx* ctx, const pdp::v1::PutInlin
   return ReplyRevision(WriteOne(*ctx, std::move(c)), resp);
 }
 
-grpc::Status AdminServiceImpl::GetInlinePolicy(Ctx* ctx,
-                                               const pdp::v1::GetInlinePolicyRequest* req,
+grpc::Status AdminServiceImpl::GetInlinePolicy(Ctx* ctx, const pdp::v1::GetInlinePolicyRequest* req,
                                                pdp::v1::InlinePolicy* resp) {
   absl::Status auth = auth_->Check(*ctx);
   if (!auth.ok()) return ToGrpcStatus(auth);
-  absl::StatusOr<EntityLookup> e = LookupAnyEntity(*state_->Current(), "entity_arn", req->entity_arn());
+  absl::StatusOr<EntityLookup> e =
+      LookupAnyEntity(*state_->Current(), "entity_arn", req->entity_arn());
   if (!e.ok()) return ToGrpcStatus(e.status());
   for (const InlinePolicyRecord& p : e->entity->inline_policies) {
     if (p.name == req->name()) {
@@ -519,8 +463,8 @@ grpc::Status AdminServiceImpl::GetInlinePolicy(Ctx* ctx,
       return grpc::Status::OK;
     }
   }
-  return ToGrpcStatus(FieldError("name", absl::StrCat("inline policy ", req->name(),
-                                                      " does not exist"),
+  return ToGrpcStatus(FieldError("name",
+                                 absl::StrCat("inline policy ", req->name(), " does not exist"),
                                  absl::StatusCode::kNotFound));
 }
 
@@ -569,8 +513,9 @@ grpc::Status AdminServiceImpl::AddUserToGroup(Ctx* ctx, const pdp::v1::AddUserTo
   return ReplyRevision(WriteOne(*ctx, std::move(c)), resp);
 }
 
-grpc::Status AdminServiceImpl::RemoveUserFromGroup(
-    Ctx* ctx, const pdp::v1::RemoveUserFromGroupRequest* req, pdp::v1::WriteResponse* resp) {
+grpc::Status AdminServiceImpl::RemoveUserFromGroup(Ctx* ctx,
+                                                   const pdp::v1::RemoveUserFromGroupRequest* req,
+                                                   pdp::v1::WriteResponse* resp) {
   Change c;
   *c.mutable_remove_user_from_group() = *req;
   return ReplyRevision(WriteOne(*ctx, std::move(c)), resp);

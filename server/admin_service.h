@@ -15,16 +15,22 @@ namespace pdp {
 // Most changes in one ApplyChanges call.
 inline constexpr int kMaxChangesPerRequest = 100000;
 
+// Per-kind glue for users, groups and roles (defined in the .cc).
+template <typename Proto>
+struct EntityTraits;
+
 class AdminServiceImpl final : public pdp::v1::AdminService::Service {
  public:
   AdminServiceImpl(WorldState* state, const AdminAuth* auth) : state_(state), auth_(auth) {}
 
   using Ctx = grpc::ServerContext;
-  grpc::Status CreateAccount(Ctx*, const pdp::v1::CreateAccountRequest*, pdp::v1::Account*) override;
+  grpc::Status CreateAccount(Ctx*, const pdp::v1::CreateAccountRequest*,
+                             pdp::v1::Account*) override;
   grpc::Status GetAccount(Ctx*, const pdp::v1::GetRequest*, pdp::v1::Account*) override;
   grpc::Status ListAccounts(Ctx*, const pdp::v1::ListRequest*,
                             pdp::v1::ListAccountsResponse*) override;
-  grpc::Status UpdateAccount(Ctx*, const pdp::v1::UpdateAccountRequest*, pdp::v1::Account*) override;
+  grpc::Status UpdateAccount(Ctx*, const pdp::v1::UpdateAccountRequest*,
+                             pdp::v1::Account*) override;
   grpc::Status DeleteAccount(Ctx*, const pdp::v1::DeleteAccountRequest*,
                              pdp::v1::WriteResponse*) override;
   grpc::Status UpdateAccountSettings(Ctx*, const pdp::v1::UpdateAccountSettingsRequest*,
@@ -95,6 +101,14 @@ class AdminServiceImpl final : public pdp::v1::AdminService::Service {
  private:
   // Authenticates, applies one change, and returns the new snapshot.
   absl::StatusOr<SnapshotPtr> WriteOne(const Ctx& ctx, pdp::v1::Change change);
+  template <typename Proto>
+  grpc::Status PutEntity(const Ctx& ctx, const typename EntityTraits<Proto>::PutRequest& req,
+                         bool replace, Proto* resp);
+  template <typename Proto>
+  grpc::Status GetEntity(const Ctx& ctx, const pdp::v1::GetRequest& req, Proto* resp);
+  template <typename Proto>
+  grpc::Status ListEntities(const Ctx& ctx, const pdp::v1::ListRequest& req,
+                            typename EntityTraits<Proto>::ListResponse* resp);
   grpc::Status DeleteOfKind(const Ctx& ctx, const pdp::v1::DeleteEntityRequest& req,
                             IamArnKind kind, pdp::v1::WriteResponse* resp);
 

@@ -29,8 +29,8 @@ grpc::ServerUnaryReactor* AuthorizationServiceImpl::BatchAuthorize(
     grpc::CallbackServerContext* ctx, const pdp::v1::BatchAuthorizeRequest* request,
     pdp::v1::BatchAuthorizeResponse* response) {
   if (request->requests_size() > kMaxBatchRequests) {
-    return Done(ctx, FieldError("requests", absl::StrCat("at most ", kMaxBatchRequests,
-                                                         " requests per call")));
+    return Done(ctx, FieldError("requests",
+                                absl::StrCat("at most ", kMaxBatchRequests, " requests per call")));
   }
   SnapshotPtr snapshot = state_->Current();
   response->set_revision(snapshot->revision());

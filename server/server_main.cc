@@ -67,7 +67,8 @@ int main(int argc, char** argv) {
   const std::string tls_cert = flags->tls_cert, tls_key = flags->tls_key;
   if (tls_cert.empty() != tls_key.empty()) Die("--tls-cert and --tls-key go together");
   std::string token = token_file.empty() ? "" : TrimToken(ReadFileOrDie(token_file, "admin token"));
-  if (!token_file.empty() && token.size() < 16) Die("the admin token must be at least 16 characters");
+  if (!token_file.empty() && token.size() < 16)
+    Die("the admin token must be at least 16 characters");
   if (!IsLoopback(listen) && (token.empty() || tls_cert.empty())) {
     Die(absl::StrCat("refusing to serve on ", listen,
                      " without TLS and an admin token: state-changing calls would be open"));
@@ -131,8 +132,8 @@ int main(int argc, char** argv) {
   std::fprintf(stderr,
                "billing-pdp-server listening on %s:%d (revision %lld, %zu pages, store %s%s%s)\n",
                host.c_str(), port, static_cast<long long>(state.Current()->revision()),
-               (*catalog)->pages().size(), flags->store.c_str(),
-               tls_cert.empty() ? "" : ", TLS", auth.enabled() ? ", admin token required" : "");
+               (*catalog)->pages().size(), flags->store.c_str(), tls_cert.empty() ? "" : ", TLS",
+               auth.enabled() ? ", admin token required" : "");
   std::fflush(stderr);
 
   int sig = 0;

@@ -29,8 +29,8 @@ absl::Status WorldState::Recover() {
   return store_->Replay([&](int64_t revision, const Store::Batch& changes) -> absl::Status {
     SnapshotPtr base = current_.load();
     if (revision != base->revision() + 1) {
-      return absl::DataLossError(absl::StrCat("store has revision ", revision, " after ",
-                                              base->revision()));
+      return absl::DataLossError(
+          absl::StrCat("store has revision ", revision, " after ", base->revision()));
     }
     absl::StatusOr<SnapshotPtr> next = Build(base, changes, &WorldState::ChangeIndexPrefix);
     if (!next.ok()) {
@@ -50,7 +50,8 @@ absl::StatusOr<SnapshotPtr> WorldState::Apply(const std::vector<pdp::v1::Change>
   if (!next.ok()) return next.status();
   absl::Status s = store_->Commit((*next)->revision(), changes);
   if (!s.ok()) {
-    return absl::UnavailableError(absl::StrCat("the store did not commit the change: ", s.message()));
+    return absl::UnavailableError(
+        absl::StrCat("the store did not commit the change: ", s.message()));
   }
   current_.store(*next, std::memory_order_release);
   return next;

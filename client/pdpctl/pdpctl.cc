@@ -118,7 +118,6 @@ int Fail(const absl::Status& status, bool json) {
   return code;
 }
 
-
 // Parses argv after the command: positional words and --flag VALUE pairs
 // (--all is the one flag without a value).
 bool ParseArgs(int argc, char** argv, int start, Args& args, std::string& error) {

@@ -26,9 +26,8 @@ absl::StatusOr<int64_t> AdminClient::ApplyChanges(
   return r->revision();
 }
 
-absl::StatusOr<pdp::v1::Account> AdminClient::SetIamAccessToBilling(const std::string& account_id,
-                                                                    bool on,
-                                                                    const std::string& actor) const {
+absl::StatusOr<pdp::v1::Account> AdminClient::SetIamAccessToBilling(
+    const std::string& account_id, bool on, const std::string& actor) const {
   pdp::v1::UpdateAccountSettingsRequest request;
   request.set_account_id(account_id);
   request.mutable_settings()->set_iam_access_to_billing(on);

@@ -11,14 +11,12 @@ namespace pdp {
 namespace {
 
 absl::Status Bad(absl::string_view arn, absl::string_view why) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("malformed ARN \"", arn, "\": ", why));
+  return absl::InvalidArgumentError(absl::StrCat("malformed ARN \"", arn, "\": ", why));
 }
 
 bool IsNameChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9') || c == '_' || c == '+' || c == '=' ||
-         c == ',' || c == '.' || c == '@' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '+' || c == '=' || c == ',' || c == '.' || c == '@' || c == '-';
 }
 
 bool IsValidPath(absl::string_view path) {
@@ -69,11 +67,11 @@ std::string IamArn::ToString() const {
     case IamArnKind::kRoot:
       return absl::StrCat("arn:", partition, ":iam::", account, ":root");
     case IamArnKind::kAssumedRole:
-      return absl::StrCat("arn:", partition, ":sts::", account,
-                          ":assumed-role/", name, "/", session);
+      return absl::StrCat("arn:", partition, ":sts::", account, ":assumed-role/", name, "/",
+                          session);
     default:
-      return absl::StrCat("arn:", partition, ":iam::", account, ":",
-                          IamArnKindName(kind), path, name);
+      return absl::StrCat("arn:", partition, ":iam::", account, ":", IamArnKindName(kind), path,
+                          name);
   }
 }
 
@@ -86,8 +84,7 @@ absl::StatusOr<IamArn> ParseIamArn(absl::string_view arn) {
   }
   IamArn out;
   out.partition = std::string(parts[1]);
-  if (out.partition != "aws" && out.partition != "aws-cn" &&
-      out.partition != "aws-us-gov") {
+  if (out.partition != "aws" && out.partition != "aws-cn" && out.partition != "aws-us-gov") {
     return Bad(arn, "unknown partition");
   }
   if (!parts[3].empty()) return Bad(arn, "IAM and STS ARNs have no region");
@@ -162,8 +159,7 @@ absl::StatusOr<IamArn> ParsePrincipalArn(absl::string_view arn) {
   absl::StatusOr<IamArn> parsed = ParseIamArn(arn);
   if (!parsed.ok()) return parsed.status();
   if (parsed->kind == IamArnKind::kGroup || parsed->kind == IamArnKind::kPolicy) {
-    return Bad(arn, absl::StrCat("a ", IamArnKindName(parsed->kind),
-                                 " is not a principal"));
+    return Bad(arn, absl::StrCat("a ", IamArnKindName(parsed->kind), " is not a principal"));
   }
   return parsed;
 }

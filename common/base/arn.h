@@ -12,9 +12,9 @@
 #define PDP_COMMON_BASE_ARN_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace pdp {
 
@@ -41,8 +41,7 @@ absl::StatusOr<IamArn> ParseIamArn(absl::string_view arn);
 absl::StatusOr<IamArn> ParsePrincipalArn(absl::string_view arn);
 
 // Parses and requires `kind`.
-absl::StatusOr<IamArn> ParseIamArnOfKind(absl::string_view arn,
-                                         IamArnKind kind);
+absl::StatusOr<IamArn> ParseIamArnOfKind(absl::string_view arn, IamArnKind kind);
 
 // The root user's ARN of an account.
 std::string RootArn(absl::string_view account_id);

@@ -38,15 +38,14 @@ absl::Status AtField(absl::string_view field, const absl::Status& status) {
     // becomes `field`, "[i]" attaches without a dot, anything else after one.
     absl::string_view message = status.message();
     std::string first = br.field_violations_size() > 0 ? br.field_violations(0).field() : "";
-    std::string out_message = absl::StartsWith(message, absl::StrCat(first, ":"))
-                                  ? absl::StrCat(JoinFieldPath(field, first),
-                                                 message.substr(first.size()))
-                                  : absl::StrCat(field, ": ", message);
+    std::string out_message =
+        absl::StartsWith(message, absl::StrCat(first, ":"))
+            ? absl::StrCat(JoinFieldPath(field, first), message.substr(first.size()))
+            : absl::StrCat(field, ": ", message);
     for (auto& v : *br.mutable_field_violations()) v.set_field(JoinFieldPath(field, v.field()));
     absl::Status out(status.code(), out_message);
-    status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
-      out.SetPayload(url, payload);
-    });
+    status.ForEachPayload(
+        [&](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
     SetBadRequest(out, br);
     return out;
   }
@@ -63,9 +62,8 @@ absl::Status PrefixFieldPaths(absl::string_view prefix, const absl::Status& stat
     v.set_field(absl::StrCat(prefix, v.field()));
   }
   absl::Status out(status.code(), absl::StrCat(prefix, status.message()));
-  status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
-    out.SetPayload(url, payload);
-  });
+  status.ForEachPayload(
+      [&](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
   SetBadRequest(out, br);
   return out;
 }

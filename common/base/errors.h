@@ -6,9 +6,9 @@
 #define PDP_COMMON_BASE_ERRORS_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "google/rpc/error_details.pb.h"
 
 namespace pdp {
@@ -17,10 +17,8 @@ namespace pdp {
 inline constexpr absl::string_view kErrorDomain = "billing-pdp";
 
 // Payload type URLs (the Any type URLs of the google.rpc messages).
-inline constexpr absl::string_view kBadRequestUrl =
-    "type.googleapis.com/google.rpc.BadRequest";
-inline constexpr absl::string_view kErrorInfoUrl =
-    "type.googleapis.com/google.rpc.ErrorInfo";
+inline constexpr absl::string_view kBadRequestUrl = "type.googleapis.com/google.rpc.BadRequest";
+inline constexpr absl::string_view kErrorInfoUrl = "type.googleapis.com/google.rpc.ErrorInfo";
 
 // An error about one request field: INVALID_ARGUMENT (or `code`) whose
 // message starts with the field path, with a BadRequest payload.

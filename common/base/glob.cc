@@ -25,8 +25,6 @@ bool GlobMatch(absl::string_view pattern, absl::string_view text) {
   return p == pattern.size();
 }
 
-bool HasWildcard(absl::string_view s) {
-  return s.find_first_of("*?") != absl::string_view::npos;
-}
+bool HasWildcard(absl::string_view s) { return s.find_first_of("*?") != absl::string_view::npos; }
 
 }  // namespace pdp

@@ -3,6 +3,7 @@
 #define PDP_COMMON_BASE_STRINGS_H_
 
 #include <string>
+
 #include "absl/strings/string_view.h"
 
 namespace pdp {

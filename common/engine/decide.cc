@@ -109,9 +109,8 @@ absl::StatusOr<Target> ParseTarget(const Snapshot& snapshot, const pdp::v1::Auth
       t.page = snapshot.catalog().Find(r.page().page_id());
       if (r.page().page_id().empty()) return FieldError("page.page_id", "is required");
       if (t.page == nullptr) {
-        return FieldError("page.page_id",
-                          absl::StrCat("unknown page \"", r.page().page_id(),
-                                       "\" (ListPages shows the catalogue)"));
+        return FieldError("page.page_id", absl::StrCat("unknown page \"", r.page().page_id(),
+                                                       "\" (ListPages shows the catalogue)"));
       }
       if (r.page().access() != pdp::v1::VIEW && r.page().access() != pdp::v1::MODIFY) {
         return FieldError("page.access", "must be VIEW or MODIFY");
@@ -132,7 +131,9 @@ absl::StatusOr<Target> ParseTarget(const Snapshot& snapshot, const pdp::v1::Auth
       if (!res.empty() && res != "*") {
         std::vector<absl::string_view> parts = absl::StrSplit(res, absl::MaxSplits(':', 5));
         if (parts.size() != 6 || parts[0] != "arn" || res.size() > 2048) {
-          return FieldError("action.resource", "must be an ARN (arn:partition:service:region:account:resource) or empty");
+          return FieldError(
+              "action.resource",
+              "must be an ARN (arn:partition:service:region:account:resource) or empty");
         }
         t.resource = res;
       }
@@ -188,8 +189,8 @@ ActionOutcome EvaluateAction(const PrincipalView& view, const CatalogAction& act
         st->set_effect(is_deny ? pdp::v1::DENY : pdp::v1::ALLOW);
         st->set_matched(applies);
         if (!resource_ok) {
-          st->set_note(absl::StrCat(s.not_resource ? "NotResource" : "Resource",
-                                    " does not match ", resource));
+          st->set_note(absl::StrCat(s.not_resource ? "NotResource" : "Resource", " does not match ",
+                                    resource));
         } else if (s.has_condition) {
           st->set_note(is_deny ? "Condition not evaluated yet: the deny applies (fail closed)"
                                : "Condition not evaluated yet: this allow does not apply "

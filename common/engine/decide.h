@@ -12,10 +12,10 @@
 #ifndef PDP_COMMON_ENGINE_DECIDE_H_
 #define PDP_COMMON_ENGINE_DECIDE_H_
 
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/engine/snapshot.h"
 #include "pdp/v1/decision.pb.h"
 
@@ -40,9 +40,10 @@ struct PageDecision {
 
 // VIEW and MODIFY decisions for every catalogue page, in catalogue order,
 // resolving the principal once. Same answers as Decide() page by page.
-absl::StatusOr<std::vector<PageDecision>> DecideAllPages(
-    const Snapshot& snapshot, absl::string_view principal, absl::string_view account_id,
-    const pdp::v1::RequestContext& context);
+absl::StatusOr<std::vector<PageDecision>> DecideAllPages(const Snapshot& snapshot,
+                                                         absl::string_view principal,
+                                                         absl::string_view account_id,
+                                                         const pdp::v1::RequestContext& context);
 
 }  // namespace pdp
 

@@ -13,9 +13,7 @@
 namespace pdp {
 namespace {
 
-bool IsPageIdChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-}
+bool IsPageIdChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }
 
 absl::Status CheckKeys(const Json& obj, const std::string& path,
                        std::initializer_list<absl::string_view> allowed) {
@@ -119,7 +117,8 @@ absl::StatusOr<std::shared_ptr<const PageCatalog>> PageCatalog::FromJson(absl::s
     CatalogPage page;
     absl::StatusOr<std::string> id = GetString(p, path, "id", true);
     if (!id.ok()) return id.status();
-    if (id->empty() || id->size() > 64) return FieldError(path + ".id", "must be 1 to 64 characters");
+    if (id->empty() || id->size() > 64)
+      return FieldError(path + ".id", "must be 1 to 64 characters");
     for (char c : *id) {
       if (!IsPageIdChar(c)) return FieldError(path + ".id", "may contain only a-z, 0-9 and _");
     }
@@ -145,8 +144,10 @@ absl::StatusOr<std::shared_ptr<const PageCatalog>> PageCatalog::FromJson(absl::s
         return FieldError(kpath, "is required and must be true or false");
       }
       bool v = p[std::string(key)].get<bool>();
-      if (key == "iam_access_gated") page.proto.set_iam_access_gated(v);
-      else page.proto.set_shows_cost_explorer_data(v);
+      if (key == "iam_access_gated")
+        page.proto.set_iam_access_gated(v);
+      else
+        page.proto.set_shows_cost_explorer_data(v);
     }
     absl::StatusOr<std::string> confidence = GetString(p, path, "confidence", true);
     if (!confidence.ok()) return confidence.status();

@@ -63,8 +63,7 @@ absl::StatusOr<std::shared_ptr<const AwsPolicyMap>> LoadAwsManagedPolicies(absl:
   for (size_t i = 0; i < list.size(); ++i) {
     std::string path = absl::StrCat("policies[", i, "]");
     const Json& p = list[i];
-    if (!p.is_object() || !p.contains("arn") || !p["arn"].is_string() ||
-        !p.contains("document")) {
+    if (!p.is_object() || !p.contains("arn") || !p["arn"].is_string() || !p.contains("document")) {
       return FieldError(path, "needs \"arn\" and \"document\"");
     }
     for (const auto& [key, value] : p.items()) {
@@ -107,7 +106,8 @@ absl::StatusOr<std::shared_ptr<const AwsPolicyMap>> LoadAwsManagedPoliciesFile(
   std::stringstream ss;
   ss << in.rdbuf();
   auto r = LoadAwsManagedPolicies(ss.str());
-  if (!r.ok()) return absl::Status(r.status().code(), absl::StrCat(path, ": ", r.status().message()));
+  if (!r.ok())
+    return absl::Status(r.status().code(), absl::StrCat(path, ": ", r.status().message()));
   return r;
 }
 

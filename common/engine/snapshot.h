@@ -10,11 +10,11 @@
 #include <map>
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/container/btree_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/base/arn.h"
 #include "common/engine/page_catalog.h"
 #include "common/policy/compiled_policy.h"

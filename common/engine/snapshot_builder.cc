@@ -20,13 +20,13 @@ absl::Status NotFound(absl::string_view field, absl::string_view what) {
   return FieldError(field, absl::StrCat(what, " does not exist"), absl::StatusCode::kNotFound);
 }
 
-absl::Status CheckEtag(absl::string_view field, absl::string_view given, const std::string& current) {
+absl::Status CheckEtag(absl::string_view field, absl::string_view given,
+                       const std::string& current) {
   if (given.empty() || given == current) return absl::OkStatus();
-  return WithReason(FieldError(field,
-                               absl::StrCat("etag \"", given, "\" is stale; current is \"",
-                                            current, "\""),
-                               absl::StatusCode::kAborted),
-                    "ETAG_MISMATCH");
+  return WithReason(
+      FieldError(field, absl::StrCat("etag \"", given, "\" is stale; current is \"", current, "\""),
+                 absl::StatusCode::kAborted),
+      "ETAG_MISMATCH");
 }
 
 absl::Status Refuse(absl::StatusCode code, absl::string_view field, absl::string_view message,
@@ -145,16 +145,16 @@ class SnapshotBuilder::Ops {
     absl::StatusOr<IamArn> actor = ParsePrincipalArn(c.actor());
     if (!actor.ok()) return AtField("actor", actor.status());
     if (actor->account != c.account_id()) {
-      return Refuse(absl::StatusCode::kPermissionDenied, "actor",
-                    absl::StrCat("only principals of account ", c.account_id(),
-                                 " may change its settings"),
-                    "ACTOR_NOT_IN_ACCOUNT");
+      return Refuse(
+          absl::StatusCode::kPermissionDenied, "actor",
+          absl::StrCat("only principals of account ", c.account_id(), " may change its settings"),
+          "ACTOR_NOT_IN_ACCOUNT");
     }
     const bool actor_is_root = actor->kind == IamArnKind::kRoot;
     if (set_iam && !actor_is_root) {
       return Refuse(absl::StatusCode::kPermissionDenied, "actor",
-                    absl::StrCat("only the root user of account ", c.account_id(),
-                                 " (", RootArn(c.account_id()),
+                    absl::StrCat("only the root user of account ", c.account_id(), " (",
+                                 RootArn(c.account_id()),
                                  ") can change iam_access_to_billing; IAM users and roles "
                                  "cannot, whatever their policies"),
                     "ROOT_USER_REQUIRED");
@@ -176,7 +176,8 @@ class SnapshotBuilder::Ops {
     }
     absl::Status s = CheckEtag("etag", c.etag(), (*account)->etag());
     if (!s.ok()) return s;
-    if (set_iam) (*account)->settings.set_iam_access_to_billing(c.settings().iam_access_to_billing());
+    if (set_iam)
+      (*account)->settings.set_iam_access_to_billing(c.settings().iam_access_to_billing());
     if (set_action_set) {
       (*account)->settings.set_console_action_set(c.settings().console_action_set());
     }
@@ -225,10 +226,10 @@ class SnapshotBuilder::Ops {
     rec->modified_revision = b_.revision_;
     if (in.groups != nullptr) {
       if (in.groups->size() > static_cast<int>(b_.limits_.max_groups_per_user)) {
-        return Refuse(absl::StatusCode::kFailedPrecondition, f + ".groups",
-                      absl::StrCat("a user can be in at most ", b_.limits_.max_groups_per_user,
-                                   " groups"),
-                      "LIMIT_EXCEEDED");
+        return Refuse(
+            absl::StatusCode::kFailedPrecondition, f + ".groups",
+            absl::StrCat("a user can be in at most ", b_.limits_.max_groups_per_user, " groups"),
+            "LIMIT_EXCEEDED");
       }
       absl::flat_hash_set<std::string> seen;
       for (int i = 0; i < in.groups->size(); ++i) {
@@ -262,7 +263,8 @@ class SnapshotBuilder::Ops {
           return FieldError(absl::StrCat(f, ".tags[", k, "]"), "tag keys are 1 to 128 characters");
         }
         if (v.size() > 256) {
-          return FieldError(absl::StrCat(f, ".tags[", k, "]"), "tag values are at most 256 characters");
+          return FieldError(absl::StrCat(f, ".tags[", k, "]"),
+                            "tag values are at most 256 characters");
         }
         rec->tags[k] = v;
       }
@@ -338,8 +340,8 @@ class SnapshotBuilder::Ops {
   };
 
   // Finds a user, group or role for change and makes it writable.
-  absl::StatusOr<EntityRef> MutableEntity(
-      absl::string_view field, const std::string& arn_text, bool principals_only = false) {
+  absl::StatusOr<EntityRef> MutableEntity(absl::string_view field, const std::string& arn_text,
+                                          bool principals_only = false) {
     absl::StatusOr<IamArn> arn = ParseIamArn(arn_text);
     if (!arn.ok()) return AtField(field, arn.status());
     if (arn->kind != IamArnKind::kUser && arn->kind != IamArnKind::kRole &&
@@ -377,7 +379,8 @@ class SnapshotBuilder::Ops {
           continue;
         }
         auto copy = std::make_shared<EntityRecord>(*rec);
-        std::erase_if(copy->groups, [&](const std::string& n) { return AsciiLower(n) == group_lower; });
+        std::erase_if(copy->groups,
+                      [&](const std::string& n) { return AsciiLower(n) == group_lower; });
         copy->modified_revision = b_.revision_;
         rec = std::move(copy);
       }
@@ -393,8 +396,7 @@ class SnapshotBuilder::Ops {
     std::string previous_etag;
   };
 
-  absl::StatusOr<PolicyRef> MutablePolicy(
-      absl::string_view field, const std::string& arn_text) {
+  absl::StatusOr<PolicyRef> MutablePolicy(absl::string_view field, const std::string& arn_text) {
     absl::StatusOr<IamArn> arn = ParseIamArnOfKind(arn_text, IamArnKind::kPolicy);
     if (!arn.ok()) return AtField(field, arn.status());
     if (arn->account == "aws") {
@@ -428,10 +430,11 @@ class SnapshotBuilder::Ops {
                           CompiledPolicyPtr compiled, bool set_default, bool make_room) {
     if (p.versions.size() >= b_.limits_.max_policy_versions) {
       if (!make_room) {
-        return Refuse(absl::StatusCode::kFailedPrecondition, "policy_arn",
-                      absl::StrCat("a managed policy keeps at most ", b_.limits_.max_policy_versions,
-                                   " versions; delete a non-default version first"),
-                      "LIMIT_EXCEEDED");
+        return Refuse(
+            absl::StatusCode::kFailedPrecondition, "policy_arn",
+            absl::StrCat("a managed policy keeps at most ", b_.limits_.max_policy_versions,
+                         " versions; delete a non-default version first"),
+            "LIMIT_EXCEEDED");
       }
       auto oldest = std::find_if(p.versions.begin(), p.versions.end(), [&](const auto& v) {
         return v.version_id() != p.default_version_id;
@@ -457,7 +460,8 @@ class SnapshotBuilder::Ops {
                     "AWS managed policies are shipped as data and cannot be created",
                     "AWS_MANAGED_READ_ONLY");
     }
-    if (c.description().size() > 1000) return FieldError("description", "is longer than 1000 characters");
+    if (c.description().size() > 1000)
+      return FieldError("description", "is longer than 1000 characters");
     absl::StatusOr<AccountState*> account = ExistingAccount("arn", arn->account);
     if (!account.ok()) return account.status();
     absl::StatusOr<CompiledPolicyPtr> compiled = CompileManaged("document", c.document());
@@ -503,7 +507,8 @@ class SnapshotBuilder::Ops {
     if (!found.ok()) return found.status();
     absl::Status s = CheckEtag("etag", c.etag(), found->previous_etag);
     if (!s.ok()) return s;
-    if (c.description().size() > 1000) return FieldError("description", "is longer than 1000 characters");
+    if (c.description().size() > 1000)
+      return FieldError("description", "is longer than 1000 characters");
     found->policy->description = c.description();
     return absl::OkStatus();
   }
@@ -562,7 +567,8 @@ class SnapshotBuilder::Ops {
     }
     auto it = std::find_if(p->versions.begin(), p->versions.end(),
                            [&](const auto& v) { return v.version_id() == c.version_id(); });
-    if (it == p->versions.end()) return NotFound("version_id", absl::StrCat("version ", c.version_id()));
+    if (it == p->versions.end())
+      return NotFound("version_id", absl::StrCat("version ", c.version_id()));
     p->versions.erase(it);
     return absl::OkStatus();
   }
@@ -614,8 +620,8 @@ class SnapshotBuilder::Ops {
     }
     if (entity->attached.size() >= b_.limits_.max_attached_policies) {
       return Refuse(absl::StatusCode::kFailedPrecondition, "policy_arn",
-                    absl::StrCat(c.entity_arn(), " already has ",
-                                 b_.limits_.max_attached_policies, " managed policies attached"),
+                    absl::StrCat(c.entity_arn(), " already has ", b_.limits_.max_attached_policies,
+                                 " managed policies attached"),
                     "LIMIT_EXCEEDED");
     }
     entity->attached.push_back(c.policy_arn());
@@ -627,7 +633,8 @@ class SnapshotBuilder::Ops {
     if (!found.ok()) return found.status();
     auto& list = found->entity->attached;
     auto it = std::find(list.begin(), list.end(), c.policy_arn());
-    if (it == list.end()) return NotFound("policy_arn", absl::StrCat(c.policy_arn(), " attachment"));
+    if (it == list.end())
+      return NotFound("policy_arn", absl::StrCat(c.policy_arn(), " attachment"));
     list.erase(it);
     return absl::OkStatus();
   }
@@ -648,10 +655,10 @@ class SnapshotBuilder::Ops {
     if (add) {
       if (it != user->groups.end()) return absl::OkStatus();
       if (user->groups.size() >= b_.limits_.max_groups_per_user) {
-        return Refuse(absl::StatusCode::kFailedPrecondition, "group_name",
-                      absl::StrCat("a user can be in at most ", b_.limits_.max_groups_per_user,
-                                   " groups"),
-                      "LIMIT_EXCEEDED");
+        return Refuse(
+            absl::StatusCode::kFailedPrecondition, "group_name",
+            absl::StrCat("a user can be in at most ", b_.limits_.max_groups_per_user, " groups"),
+            "LIMIT_EXCEEDED");
       }
       user->groups.push_back(group);
     } else {
@@ -760,8 +767,7 @@ void SnapshotBuilder::RebuildViews(AccountState& account) const {
       // Attachments are checked when written and policies cannot be deleted
       // while attached, so a miss is a bug; an empty policy makes the
       // principal fail closed (nothing it relied on can allow).
-      view.policies.push_back(
-          {p ? p->default_compiled : nullptr, arn, e.arn});
+      view.policies.push_back({p ? p->default_compiled : nullptr, arn, e.arn});
     }
   };
   for (const auto& [key, entity] : account.entities) {

@@ -13,10 +13,10 @@
 #include <cstddef>
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "common/engine/snapshot.h"
 #include "pdp/v1/changes.pb.h"
 

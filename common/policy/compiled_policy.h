@@ -7,10 +7,10 @@
 
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/string_view.h"
 
 namespace pdp {
 
@@ -45,8 +45,8 @@ class ResourceMatcher {
 enum class StatementEffect { kAllow, kDeny };
 
 struct CompiledStatement {
-  int index = 0;     // position in the document's Statement list
-  std::string sid;   // may be empty
+  int index = 0;    // position in the document's Statement list
+  std::string sid;  // may be empty
   StatementEffect effect = StatementEffect::kAllow;
   bool not_action = false;
   bool not_resource = false;

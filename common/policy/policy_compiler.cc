@@ -17,8 +17,7 @@ bool IsSidChar(char c) {
 }
 
 bool IsServicePrefixChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9') || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
 }
 
 // Action patterns: "*" or "service:name" where name may hold wildcards.
@@ -26,13 +25,11 @@ absl::Status CheckActionPattern(absl::string_view path, absl::string_view a) {
   if (a == "*") return absl::OkStatus();
   size_t colon = a.find(':');
   if (colon == absl::string_view::npos || colon == 0 || colon + 1 == a.size()) {
-    return FieldError(path, absl::StrCat("action \"", a,
-                                         "\" must be \"service:action\" or \"*\""));
+    return FieldError(path, absl::StrCat("action \"", a, "\" must be \"service:action\" or \"*\""));
   }
   for (char c : a.substr(0, colon)) {
     if (!IsServicePrefixChar(c)) {
-      return FieldError(path, absl::StrCat("action \"", a,
-                                           "\" has an invalid service prefix"));
+      return FieldError(path, absl::StrCat("action \"", a, "\" has an invalid service prefix"));
     }
   }
   if (a.find(':', colon + 1) != absl::string_view::npos) {
@@ -44,14 +41,13 @@ absl::Status CheckActionPattern(absl::string_view path, absl::string_view a) {
 absl::Status CheckResourcePattern(absl::string_view path, absl::string_view r) {
   if (r == "*") return absl::OkStatus();
   std::vector<absl::string_view> parts = absl::StrSplit(r, absl::MaxSplits(':', 5));
-  if (parts.size() < 6 && !(parts.size() >= 2 && !parts.back().empty() &&
-                            parts.back().back() == '*')) {
-    return FieldError(path, absl::StrCat("resource \"", r,
-                                         "\" must be \"*\" or an ARN"));
+  if (parts.size() < 6 &&
+      !(parts.size() >= 2 && !parts.back().empty() && parts.back().back() == '*')) {
+    return FieldError(path, absl::StrCat("resource \"", r, "\" must be \"*\" or an ARN"));
   }
   if (parts[0] != "arn") {
-    return FieldError(path, absl::StrCat("resource \"", r,
-                                         "\" must be \"*\" or start with \"arn:\""));
+    return FieldError(path,
+                      absl::StrCat("resource \"", r, "\" must be \"*\" or start with \"arn:\""));
   }
   return absl::OkStatus();
 }
@@ -84,9 +80,7 @@ absl::Status CheckCondition(const Json& cond, const std::string& path) {
     }
     for (const auto& [key, values] : block.items()) {
       std::string key_path = absl::StrCat(op_path, ".", key);
-      auto scalar = [](const Json& v) {
-        return v.is_string() || v.is_boolean() || v.is_number();
-      };
+      auto scalar = [](const Json& v) { return v.is_string() || v.is_boolean() || v.is_number(); };
       if (values.is_array()) {
         for (size_t i = 0; i < values.size(); ++i) {
           if (!scalar(values[i])) {
@@ -162,7 +156,8 @@ absl::StatusOr<CompiledStatement> CompileStatement(const Json& st, int index,
     }
   }
   if (!st.contains("Effect")) return FieldError(absl::StrCat(path, ".Effect"), "is required");
-  if (!has_action) return FieldError(absl::StrCat(path, ".Action"), "Action or NotAction is required");
+  if (!has_action)
+    return FieldError(absl::StrCat(path, ".Action"), "Action or NotAction is required");
   if (!has_resource) {
     return FieldError(absl::StrCat(path, ".Resource"), "Resource or NotResource is required");
   }
@@ -182,13 +177,12 @@ size_t NonWhitespaceLength(absl::string_view document) {
 absl::StatusOr<CompiledPolicyPtr> CompilePolicy(absl::string_view document,
                                                 const CompileOptions& options) {
   if (document.size() > kMaxPolicyDocumentBytes) {
-    return FieldError("", absl::StrCat("document is larger than ",
-                                       kMaxPolicyDocumentBytes, " bytes"));
+    return FieldError("",
+                      absl::StrCat("document is larger than ", kMaxPolicyDocumentBytes, " bytes"));
   }
   if (options.max_non_whitespace_chars > 0 &&
       NonWhitespaceLength(document) > options.max_non_whitespace_chars) {
-    return FieldError("", absl::StrCat("document has more than ",
-                                       options.max_non_whitespace_chars,
+    return FieldError("", absl::StrCat("document has more than ", options.max_non_whitespace_chars,
                                        " characters (white space not counted)"));
   }
   absl::StatusOr<Json> json = ParseStrictJson(document);
@@ -219,8 +213,8 @@ absl::StatusOr<CompiledPolicyPtr> CompilePolicy(absl::string_view document,
   } else if (statements->is_array()) {
     if (statements->empty()) return FieldError("Statement", "must not be empty");
     for (size_t i = 0; i < statements->size(); ++i) {
-      absl::StatusOr<CompiledStatement> st = CompileStatement(
-          (*statements)[i], static_cast<int>(i), absl::StrCat("Statement[", i, "]"));
+      absl::StatusOr<CompiledStatement> st = CompileStatement((*statements)[i], static_cast<int>(i),
+                                                              absl::StrCat("Statement[", i, "]"));
       if (!st.ok()) return st.status();
       policy->statements.push_back(std::move(*st));
     }

@@ -3,9 +3,9 @@
 #define PDP_COMMON_POLICY_POLICY_COMPILER_H_
 
 #include <cstddef>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/policy/compiled_policy.h"
 
 namespace pdp {

@@ -48,8 +48,8 @@ class Reader {
         ++col;
       }
     }
-    return FieldError(Path(), absl::StrCat("invalid JSON at line ", line,
-                                           ", column ", col, ": ", what));
+    return FieldError(Path(),
+                      absl::StrCat("invalid JSON at line ", line, ", column ", col, ": ", what));
   }
 
   void SkipSpace() {
@@ -211,14 +211,30 @@ class Reader {
       if (pos_ >= text_.size()) break;
       char e = text_[pos_++];
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           uint32_t cp;
           if (!ReadHex4(cp)) return Error("bad \\u escape");
@@ -275,8 +291,6 @@ class Reader {
 
 }  // namespace
 
-absl::StatusOr<Json> ParseStrictJson(absl::string_view text) {
-  return Reader(text).ReadDocument();
-}
+absl::StatusOr<Json> ParseStrictJson(absl::string_view text) { return Reader(text).ReadDocument(); }
 
 }  // namespace pdp

@@ -5,9 +5,8 @@
 #ifndef PDP_COMMON_POLICY_POLICY_JSON_H_
 #define PDP_COMMON_POLICY_POLICY_JSON_H_
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
 
 namespace pdp {

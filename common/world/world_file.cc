@@ -84,7 +84,8 @@ class WorldReader {
     for (const auto& [key, value] : obj.items()) {
       bool ok = false;
       for (absl::string_view a : allowed) ok = ok || key == a;
-      if (!ok) return FieldError(path.empty() ? key : absl::StrCat(path, ".", key), "unknown field");
+      if (!ok)
+        return FieldError(path.empty() ? key : absl::StrCat(path, ".", key), "unknown field");
     }
     return absl::OkStatus();
   }
@@ -109,7 +110,8 @@ class WorldReader {
     std::string kpath = absl::StrCat(path, ".", key);
     if (!v.is_array()) return FieldError(kpath, "must be a list of strings");
     for (size_t i = 0; i < v.size(); ++i) {
-      if (!v[i].is_string()) return FieldError(absl::StrCat(kpath, "[", i, "]"), "must be a string");
+      if (!v[i].is_string())
+        return FieldError(absl::StrCat(kpath, "[", i, "]"), "must be a string");
       out->Add(v[i].get<std::string>());
     }
     return absl::OkStatus();

@@ -6,10 +6,10 @@
 #define PDP_COMMON_WORLD_WORLD_FILE_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "pdp/v1/changes.pb.h"
 
 namespace pdp {

@@ -83,11 +83,12 @@ absl::StatusOr<std::vector<CorpusFile>> LoadCorpus(const std::string& dir,
     CorpusFile file;
     file.path = path;
     if (doc.contains("world_file")) {
-      file.world_path = (std::filesystem::path(path).parent_path() /
-                         doc["world_file"].get<std::string>()).string();
+      file.world_path =
+          (std::filesystem::path(path).parent_path() / doc["world_file"].get<std::string>())
+              .string();
     } else if (doc.contains("world")) {
-      file.world_path = (std::filesystem::path(scratch_dir) /
-                         std::filesystem::path(path).filename()).string();
+      file.world_path =
+          (std::filesystem::path(scratch_dir) / std::filesystem::path(path).filename()).string();
       std::ofstream(file.world_path) << doc["world"].dump(1);
     } else {
       return absl::InvalidArgumentError(absl::StrCat(path, ": needs world or world_file"));

@@ -156,11 +156,13 @@ TEST_F(AdminTest, BadInputGetsPreciseErrors) {
   // Invalid policy JSON: INVALID_ARGUMENT naming the JSON path.
   pdp::v1::CreatePolicyRequest policy;
   policy.set_arn("arn:aws:iam::123456789012:policy/Bad");
-  policy.set_document(R"({"Version":"2012-10-17","Statement":[{"Effect":"Maybe","Action":"*","Resource":"*"}]})");
+  policy.set_document(
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Maybe","Action":"*","Resource":"*"}]})");
   auto bad = admin().Call(&Stub::CreatePolicy, policy);
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(ServerErrorFields(bad.status()), Contains("document.Statement[0].Effect"));
-  policy.set_document(R"({"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Action":"x:y","Resource":"*"}})");
+  policy.set_document(
+      R"({"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Action":"x:y","Resource":"*"}})");
   bad = admin().Call(&Stub::CreatePolicy, policy);
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(ServerErrorFields(bad.status()), Contains("document.Statement.Action"));
@@ -187,7 +189,8 @@ TEST_F(AdminTest, BadInputGetsPreciseErrors) {
   EXPECT_FALSE(authz().IsAllowed(ActionQuery{kRoot, "ce:*"}));
 
   // A batch with one bad item: the others still answer.
-  auto batch = authz().BatchAuthorize({PageQuery{kRoot, "billing_bills"}, PageQuery{kRoot, "nope"}});
+  auto batch =
+      authz().BatchAuthorize({PageQuery{kRoot, "billing_bills"}, PageQuery{kRoot, "nope"}});
   ASSERT_TRUE(batch.ok());
   ASSERT_EQ(batch->size(), 2u);
   EXPECT_TRUE((*batch)[0].ok() && (*batch)[0]->allowed);
@@ -217,8 +220,7 @@ TEST_F(AdminTest, BadInputGetsPreciseErrors) {
       "arn:aws:iam::123456789012:policy/Missing");
   auto applied = admin().Call(&Stub::ApplyChanges, apply);
   EXPECT_EQ(applied.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(ServerErrorFields(applied.status()),
-              Contains("changes[1].attach_policy.policy_arn"));
+  EXPECT_THAT(ServerErrorFields(applied.status()), Contains("changes[1].attach_policy.policy_arn"));
   auto bob = authz().Authorize(PageQuery{"arn:aws:iam::123456789012:user/bob", "billing_bills"});
   ASSERT_TRUE(bob.ok());
   EXPECT_EQ(bob->reason, pdp::v1::UNKNOWN_PRINCIPAL);

@@ -114,8 +114,9 @@ TEST(PdpctlUnreachable, ServerDownIsExitThree) {
 TEST(ServerFlags, HelpDocumentsEveryFlag) {
   std::string out;
   RunCommand({BinaryPath("server/billing-pdp-server"), "--help"}, &out);
-  for (const char* flag : {"--listen", "--world", "--page-catalog", "--admin-token-file",
-                           "--tls-cert", "--store", "--aws-managed-policies", "--max-request-bytes"}) {
+  for (const char* flag :
+       {"--listen", "--world", "--page-catalog", "--admin-token-file", "--tls-cert", "--store",
+        "--aws-managed-policies", "--max-request-bytes"}) {
     EXPECT_NE(out.find(flag), std::string::npos) << flag;
   }
 }

@@ -29,7 +29,7 @@ class AdminClient {
   // Any AdminService method, e.g. Call(&Stub::CreateUser, request).
   template <typename Request, typename Response>
   absl::StatusOr<Response> Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
-                                                              Response*),
+                                                             Response*),
                                 const Request& request) const {
     grpc::ClientContext ctx;
     Prepare(ctx);
