@@ -107,24 +107,17 @@ grpc::Status AdminServiceImpl::DeleteOfKind(const Ctx& ctx, const pdp::v1::Delet
   // DeleteUser must not delete a role: the ARN's kind is checked here.
   absl::StatusOr<IamArn> arn = ParseIamArnOfKind(req.arn(), kind);
   if (!arn.ok()) return ToGrpcStatus(AtField("arn", arn.status()));
-  Change c;
-  *c.mutable_delete_entity() = req;
-  absl::StatusOr<SnapshotPtr> s = WriteOne(ctx, std::move(c));
-  if (!s.ok()) return ToGrpcStatus(s.status());
-  resp->set_revision((*s)->revision());
-  return grpc::Status::OK;
+  return Write(ctx, &Change::mutable_delete_entity, req,
+               [&](const Snapshot& s) { resp->set_revision(s.revision()); });
 }
 
 // ---- accounts ---------------------------------------------------------------
 
 grpc::Status AdminServiceImpl::CreateAccount(Ctx* ctx, const pdp::v1::CreateAccountRequest* req,
                                              pdp::v1::Account* resp) {
-  Change c;
-  *c.mutable_create_account() = *req;
-  absl::StatusOr<SnapshotPtr> s = WriteOne(*ctx, std::move(c));
-  if (!s.ok()) return ToGrpcStatus(s.status());
-  *resp = AccountToProto(*(*s)->FindAccount(req->account().id()));
-  return grpc::Status::OK;
+  return Write(*ctx, &Change::mutable_create_account, *req, [&](const Snapshot& s) {
+    *resp = AccountToProto(*s.FindAccount(req->account().id()));
+  });
 }
 
 grpc::Status AdminServiceImpl::GetAccount(Ctx* ctx, const pdp::v1::GetRequest* req,
@@ -153,32 +146,22 @@ grpc::Status AdminServiceImpl::ListAccounts(Ctx* ctx, const pdp::v1::ListRequest
 
 grpc::Status AdminServiceImpl::UpdateAccount(Ctx* ctx, const pdp::v1::UpdateAccountRequest* req,
                                              pdp::v1::Account* resp) {
-  Change c;
-  *c.mutable_update_account() = *req;
-  absl::StatusOr<SnapshotPtr> s = WriteOne(*ctx, std::move(c));
-  if (!s.ok()) return ToGrpcStatus(s.status());
-  *resp = AccountToProto(*(*s)->FindAccount(req->account_id()));
-  return grpc::Status::OK;
+  return Write(*ctx, &Change::mutable_update_account, *req, [&](const Snapshot& s) {
+    *resp = AccountToProto(*s.FindAccount(req->account_id()));
+  });
 }
 
 grpc::Status AdminServiceImpl::DeleteAccount(Ctx* ctx, const pdp::v1::DeleteAccountRequest* req,
                                              pdp::v1::WriteResponse* resp) {
-  Change c;
-  *c.mutable_delete_account() = *req;
-  absl::StatusOr<SnapshotPtr> s = WriteOne(*ctx, std::move(c));
-  if (!s.ok()) return ToGrpcStatus(s.status());
-  resp->set_revision((*s)->revision());
-  return grpc::Status::OK;
+  return Write(*ctx, &Change::mutable_delete_account, *req,
+               [&](const Snapshot& s) { resp->set_revision(s.revision()); });
 }
 
 grpc::Status AdminServiceImpl::UpdateAccountSettings(
     Ctx* ctx, const pdp::v1::UpdateAccountSettingsRequest* req, pdp::v1::Account* resp) {
-  Change c;
-  *c.mutable_update_account_settings() = *req;
-  absl::StatusOr<SnapshotPtr> s = WriteOne(*ctx, std::move(c));
-  if (!s.ok()) return ToGrpcStatus(s.status());
-  *resp = AccountToProto(*(*s)->FindAccount(req->account_id()));
-  return grpc::Status::OK;
+  return Write(*ctx, &Change::mutable_update_account_settings, *req, [&](const Snapshot& s) {
+    *resp = AccountToProto(*s.FindAccount(req->account_id()));
+  });
 }
 
 // ---- users, groups, roles -----------------------------------------------------
@@ -233,6 +216,7 @@ grpc::Status AdminServiceImpl::PutEntity(const Ctx& ctx,
   T::Put(c)->set_replace(replace);
   absl::StatusOr<SnapshotPtr> s = WriteOne(ctx, std::move(c));
   if (!s.ok()) return ToGrpcStatus(s.status());
+  // The ARN parsed when the change was applied; look the result up by it.
   absl::StatusOr<IamArn> arn = ParseIamArn(T::Of(req).arn());
   const AccountState* account = (*s)->FindAccount(arn->account);
   *resp = T::ToProto(*account->FindEntity(T::kKind, arn->name), *account);
@@ -300,22 +284,17 @@ PDP_ENTITY_RPCS(pdp::v1::Role, Role)
 
 namespace {
 
-grpc::Status ReplyPolicy(const absl::StatusOr<SnapshotPtr>& s, const std::string& arn,
-                         pdp::v1::ManagedPolicy* resp) {
-  if (!s.ok()) return ToGrpcStatus(s.status());
-  const ManagedPolicyRecord* p = (*s)->FindPolicy(arn);
+void ReplyPolicy(const Snapshot& s, const std::string& arn, pdp::v1::ManagedPolicy* resp) {
   absl::StatusOr<IamArn> parsed = ParseIamArn(arn);
-  *resp = PolicyToProto(*p, (*s)->FindAccount(parsed->account));
-  return grpc::Status::OK;
+  *resp = PolicyToProto(*s.FindPolicy(arn), s.FindAccount(parsed->account));
 }
 
 }  // namespace
 
 grpc::Status AdminServiceImpl::CreatePolicy(Ctx* ctx, const pdp::v1::CreatePolicyRequest* req,
                                             pdp::v1::ManagedPolicy* resp) {
-  Change c;
-  *c.mutable_create_policy() = *req;
-  return ReplyPolicy(WriteOne(*ctx, std::move(c)), req->arn(), resp);
+  return Write(*ctx, &Change::mutable_create_policy, *req,
+               [&](const Snapshot& s) { ReplyPolicy(s, req->arn(), resp); });
 }
 
 grpc::Status AdminServiceImpl::GetPolicy(Ctx* ctx, const pdp::v1::GetRequest* req,
@@ -356,27 +335,21 @@ grpc::Status AdminServiceImpl::ListPolicies(Ctx* ctx, const pdp::v1::ListRequest
 
 grpc::Status AdminServiceImpl::UpdatePolicy(Ctx* ctx, const pdp::v1::UpdatePolicyRequest* req,
                                             pdp::v1::ManagedPolicy* resp) {
-  Change c;
-  *c.mutable_update_policy() = *req;
-  return ReplyPolicy(WriteOne(*ctx, std::move(c)), req->arn(), resp);
+  return Write(*ctx, &Change::mutable_update_policy, *req,
+               [&](const Snapshot& s) { ReplyPolicy(s, req->arn(), resp); });
 }
 
 grpc::Status AdminServiceImpl::DeletePolicy(Ctx* ctx, const pdp::v1::DeletePolicyRequest* req,
                                             pdp::v1::WriteResponse* resp) {
-  Change c;
-  *c.mutable_delete_policy() = *req;
-  absl::StatusOr<SnapshotPtr> s = WriteOne(*ctx, std::move(c));
-  if (!s.ok()) return ToGrpcStatus(s.status());
-  resp->set_revision((*s)->revision());
-  return grpc::Status::OK;
+  return Write(*ctx, &Change::mutable_delete_policy, *req,
+               [&](const Snapshot& s) { resp->set_revision(s.revision()); });
 }
 
 grpc::Status AdminServiceImpl::CreatePolicyVersion(Ctx* ctx,
                                                    const pdp::v1::CreatePolicyVersionRequest* req,
                                                    pdp::v1::ManagedPolicy* resp) {
-  Change c;
-  *c.mutable_create_policy_version() = *req;
-  return ReplyPolicy(WriteOne(*ctx, std::move(c)), req->policy_arn(), resp);
+  return Write(*ctx, &Change::mutable_create_policy_version, *req,
+               [&](const Snapshot& s) { ReplyPolicy(s, req->policy_arn(), resp); });
 }
 
 grpc::Status AdminServiceImpl::GetPolicyVersion(Ctx* ctx,
@@ -417,36 +390,23 @@ grpc::Status AdminServiceImpl::ListPolicyVersions(Ctx* ctx, const pdp::v1::GetRe
 
 grpc::Status AdminServiceImpl::SetDefaultPolicyVersion(
     Ctx* ctx, const pdp::v1::SetDefaultPolicyVersionRequest* req, pdp::v1::ManagedPolicy* resp) {
-  Change c;
-  *c.mutable_set_default_policy_version() = *req;
-  return ReplyPolicy(WriteOne(*ctx, std::move(c)), req->policy_arn(), resp);
+  return Write(*ctx, &Change::mutable_set_default_policy_version, *req,
+               [&](const Snapshot& s) { ReplyPolicy(s, req->policy_arn(), resp); });
 }
 
 grpc::Status AdminServiceImpl::DeletePolicyVersion(Ctx* ctx,
                                                    const pdp::v1::DeletePolicyVersionRequest* req,
                                                    pdp::v1::ManagedPolicy* resp) {
-  Change c;
-  *c.mutable_delete_policy_version() = *req;
-  return ReplyPolicy(WriteOne(*ctx, std::move(c)), req->policy_arn(), resp);
+  return Write(*ctx, &Change::mutable_delete_policy_version, *req,
+               [&](const Snapshot& s) { ReplyPolicy(s, req->policy_arn(), resp); });
 }
 
 // ---- inline policies, attachments, membership ---------------------------------
 
-namespace {
-
-grpc::Status ReplyRevision(const absl::StatusOr<SnapshotPtr>& s, pdp::v1::WriteResponse* resp) {
-  if (!s.ok()) return ToGrpcStatus(s.status());
-  resp->set_revision((*s)->revision());
-  return grpc::Status::OK;
-}
-
-}  // namespace
-
 grpc::Status AdminServiceImpl::PutInlinePolicy(Ctx* ctx, const pdp::v1::PutInlinePolicyRequest* req,
                                                pdp::v1::WriteResponse* resp) {
-  Change c;
-  *c.mutable_put_inline_policy() = *req;
-  return ReplyRevision(WriteOne(*ctx, std::move(c)), resp);
+  return Write(*ctx, &Change::mutable_put_inline_policy, *req,
+               [&](const Snapshot& s) { resp->set_revision(s.revision()); });
 }
 
 grpc::Status AdminServiceImpl::GetInlinePolicy(Ctx* ctx, const pdp::v1::GetInlinePolicyRequest* req,
@@ -487,38 +447,33 @@ grpc::Status AdminServiceImpl::ListInlinePolicies(Ctx* ctx, const pdp::v1::GetRe
 grpc::Status AdminServiceImpl::DeleteInlinePolicy(Ctx* ctx,
                                                   const pdp::v1::DeleteInlinePolicyRequest* req,
                                                   pdp::v1::WriteResponse* resp) {
-  Change c;
-  *c.mutable_delete_inline_policy() = *req;
-  return ReplyRevision(WriteOne(*ctx, std::move(c)), resp);
+  return Write(*ctx, &Change::mutable_delete_inline_policy, *req,
+               [&](const Snapshot& s) { resp->set_revision(s.revision()); });
 }
 
 grpc::Status AdminServiceImpl::AttachPolicy(Ctx* ctx, const pdp::v1::AttachPolicyRequest* req,
                                             pdp::v1::WriteResponse* resp) {
-  Change c;
-  *c.mutable_attach_policy() = *req;
-  return ReplyRevision(WriteOne(*ctx, std::move(c)), resp);
+  return Write(*ctx, &Change::mutable_attach_policy, *req,
+               [&](const Snapshot& s) { resp->set_revision(s.revision()); });
 }
 
 grpc::Status AdminServiceImpl::DetachPolicy(Ctx* ctx, const pdp::v1::DetachPolicyRequest* req,
                                             pdp::v1::WriteResponse* resp) {
-  Change c;
-  *c.mutable_detach_policy() = *req;
-  return ReplyRevision(WriteOne(*ctx, std::move(c)), resp);
+  return Write(*ctx, &Change::mutable_detach_policy, *req,
+               [&](const Snapshot& s) { resp->set_revision(s.revision()); });
 }
 
 grpc::Status AdminServiceImpl::AddUserToGroup(Ctx* ctx, const pdp::v1::AddUserToGroupRequest* req,
                                               pdp::v1::WriteResponse* resp) {
-  Change c;
-  *c.mutable_add_user_to_group() = *req;
-  return ReplyRevision(WriteOne(*ctx, std::move(c)), resp);
+  return Write(*ctx, &Change::mutable_add_user_to_group, *req,
+               [&](const Snapshot& s) { resp->set_revision(s.revision()); });
 }
 
 grpc::Status AdminServiceImpl::RemoveUserFromGroup(Ctx* ctx,
                                                    const pdp::v1::RemoveUserFromGroupRequest* req,
                                                    pdp::v1::WriteResponse* resp) {
-  Change c;
-  *c.mutable_remove_user_from_group() = *req;
-  return ReplyRevision(WriteOne(*ctx, std::move(c)), resp);
+  return Write(*ctx, &Change::mutable_remove_user_from_group, *req,
+               [&](const Snapshot& s) { resp->set_revision(s.revision()); });
 }
 
 grpc::Status AdminServiceImpl::ApplyChanges(Ctx* ctx, const pdp::v1::ApplyChangesRequest* req,

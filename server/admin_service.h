@@ -8,6 +8,7 @@
 #include "common/base/arn.h"
 #include "pdp/v1/admin.grpc.pb.h"
 #include "server/admin_auth.h"
+#include "server/grpc_errors.h"
 #include "server/world_state.h"
 
 namespace pdp {
@@ -101,6 +102,19 @@ class AdminServiceImpl final : public pdp::v1::AdminService::Service {
  private:
   // Authenticates, applies one change, and returns the new snapshot.
   absl::StatusOr<SnapshotPtr> WriteOne(const Ctx& ctx, pdp::v1::Change change);
+
+  // Wraps `request` as one change (Change's field `mutable_field`), applies
+  // it, and lets `reply` fill the response from the new snapshot.
+  template <typename Request, typename Reply>
+  grpc::Status Write(const Ctx& ctx, Request* (pdp::v1::Change::*mutable_field)(),
+                     const Request& request, Reply reply) {
+    pdp::v1::Change change;
+    *(change.*mutable_field)() = request;
+    absl::StatusOr<SnapshotPtr> s = WriteOne(ctx, std::move(change));
+    if (!s.ok()) return ToGrpcStatus(s.status());
+    reply(**s);
+    return grpc::Status::OK;
+  }
   template <typename Proto>
   grpc::Status PutEntity(const Ctx& ctx, const typename EntityTraits<Proto>::PutRequest& req,
                          bool replace, Proto* resp);

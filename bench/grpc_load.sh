@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# End-to-end gRPC load on billing-pdp-server next to the no-op ceiling.
+#
+# Starts billing-pdp-server with data/demo-world.yaml and the shared
+# noopserver (1 thread) on free 127.0.0.1 ports, then drives them with the
+# shared grpcload, interleaved, ROUNDS times:
+#   - Authorize (dave VIEW billing_bills, checked: ALLOW / ALLOWED_BY_POLICY)
+#     at each concurrency in CONCURRENCY, billing-pdp and no-op side by side;
+#   - BatchAuthorize with 20 pages per request (each of the 20 decisions
+#     checked) at each concurrency in BATCH_CONCURRENCY, also next to no-op
+#     (which answers the same request bytes without decoding them).
+# Prints a summary table (qps, p50, p99, billing-pdp/no-op ratio, decisions/s)
+# and the per-workload detail table of ../shared/bench/perf-table.py. Every
+# process it starts is stopped on exit; nothing listens beyond 127.0.0.1.
+#
+# usage: bench/grpc_load.sh [--server-bin PATH]
+# environment (defaults):
+#   BUILD_DIR=<repo>/build       billing-pdp build tree (server binary, proto/pdp.pb)
+#   SHARED_BENCH=<repo>/../shared/bench   grpcload, noopserver, perf-table.py
+#   WARMUP=2 DURATION=10 ROUNDS=1 CONCURRENCY="1 16 64" BATCH_CONCURRENCY="1 16 64"
+#   CHANNELS=1                   grpcload --channels
+#   WORK=/tmp/billing-pdp-grpc-load   tools build (kept between runs)
+#   OUT=$WORK/<timestamp>        logs, runs.jsonl, table.md
+#   BUILD_LOCK=                  a file to flock while building the tools (optional)
+#   QUIET_WAIT=60                seconds to wait for an idle machine before each run (0: don't)
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+SERVER_BIN=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --server-bin) SERVER_BIN=${2:?--server-bin needs a path}; shift 2 ;;
+    --server-bin=*) SERVER_BIN=${1#*=}; shift ;;
+    -h | --help) sed -n '2,/^set -euo/{/^set -euo/d; s/^# \{0,1\}//; p}' "$0"; exit 0 ;;
+    *) echo "grpc_load.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+BUILD_DIR=${BUILD_DIR:-$REPO/build}
+SHARED_BENCH=${SHARED_BENCH:-$REPO/../shared/bench}
+WARMUP=${WARMUP:-2}
+DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-1}
+CONCURRENCY=${CONCURRENCY:-1 16 64}
+BATCH_CONCURRENCY=${BATCH_CONCURRENCY:-$CONCURRENCY}
+CHANNELS=${CHANNELS:-1}
+WORK=${WORK:-/tmp/billing-pdp-grpc-load}
+OUT=${OUT:-$WORK/$(date +%Y%m%d-%H%M%S)}
+BUILD_LOCK=${BUILD_LOCK:-}
+QUIET_WAIT=${QUIET_WAIT:-60}
+BATCH_SIZE=20
+REQ=$HERE/requests
+METHOD=/pdp.v1.AuthorizationService
+
+log() { echo "== $*" >&2; }
+die() { echo "grpc_load.sh: $*" >&2; exit 1; }
+
+SERVER_BIN=${SERVER_BIN:-$BUILD_DIR/server/billing-pdp-server}
+[ -x "$SERVER_BIN" ] || die "no server binary at $SERVER_BIN (build target billing-pdp-server, or pass --server-bin)"
+[ -f "$SHARED_BENCH/CMakeLists.txt" ] || die "no shared bench tools at $SHARED_BENCH (set SHARED_BENCH)"
+SHARED_BENCH=$(cd "$SHARED_BENCH" && pwd)
+for cmd in cmake python3 timeout; do
+  command -v "$cmd" >/dev/null || die "missing $cmd"
+done
+mkdir -p "$WORK" "$OUT"
+
+# ---- tools
+log "building grpcload and noopserver in $WORK/tools"
+build_tools() {
+  cmake -S "$SHARED_BENCH" -B "$WORK/tools" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+    cmake --build "$WORK/tools" -j2
+}
+if [ -n "$BUILD_LOCK" ]; then
+  (flock 9 && build_tools) 9>"$BUILD_LOCK" >"$OUT/tools-build.log" 2>&1
+else
+  build_tools >"$OUT/tools-build.log" 2>&1
+fi || die "building the tools failed (see $OUT/tools-build.log)"
+LOAD=$WORK/tools/grpcload/grpcload
+NOOP=$WORK/tools/noopserver/noopserver
+
+# ---- descriptor set: the build's (target pdp_descriptor_set) when it is
+# newer than every .proto, else made here with protoc.
+PROTOS=(google/rpc/status.proto google/rpc/error_details.proto pdp/v1/types.proto
+  pdp/v1/decision.proto pdp/v1/changes.proto pdp/v1/authorization.proto pdp/v1/admin.proto)
+DESC=$BUILD_DIR/proto/pdp.pb
+fresh=1
+[ -f "$DESC" ] || fresh=0
+if [ $fresh = 1 ]; then
+  for p in "${PROTOS[@]}"; do [ "$REPO/proto/$p" -nt "$DESC" ] && fresh=0; done
+fi
+if [ $fresh = 0 ]; then
+  command -v protoc >/dev/null || die "no up-to-date $DESC and no protoc to make one"
+  DESC=$OUT/pdp.pb
+  (cd "$REPO/proto" && protoc --include_imports --descriptor_set_out="$DESC" "${PROTOS[@]}")
+fi
+log "descriptor set: $DESC"
+
+# ---- servers
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# billing-pdp picks its own port (--listen 127.0.0.1:0) and prints it.
+"$SERVER_BIN" --listen 127.0.0.1:0 --world "$REPO/data/demo-world.yaml" \
+  --page-catalog "$REPO/data/page-catalog.json" \
+  --aws-managed-policies "$REPO/data/aws-managed-policies.json" 2>"$OUT/billing-pdp.log" &
+PDP_PID=$!
+PIDS+=("$PDP_PID")
+PDP_PORT=
+for _ in $(seq 100); do
+  PDP_PORT=$(sed -n 's/^billing-pdp-server listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
+    "$OUT/billing-pdp.log")
+  [ -n "$PDP_PORT" ] && break
+  kill -0 "$PDP_PID" 2>/dev/null || die "billing-pdp-server exited: $(cat "$OUT/billing-pdp.log")"
+  sleep 0.1
+done
+[ -n "$PDP_PORT" ] || die "billing-pdp-server did not start (see $OUT/billing-pdp.log)"
+
+# noopserver does not report its port: take a free one.
+NOOP_PORT=$(free_port)
+"$NOOP" --address "127.0.0.1:$NOOP_PORT" --threads 1 2>"$OUT/noop.log" &
+NOOP_PID=$!
+PIDS+=("$NOOP_PID")
+for _ in $(seq 100); do
+  port_open "$NOOP_PORT" && break
+  kill -0 "$NOOP_PID" 2>/dev/null || die "noopserver exited: $(cat "$OUT/noop.log")"
+  sleep 0.1
+done
+port_open "$NOOP_PORT" || die "noopserver is not listening on 127.0.0.1:$NOOP_PORT"
+log "billing-pdp on 127.0.0.1:$PDP_PORT (pid $PDP_PID), no-op on 127.0.0.1:$NOOP_PORT (pid $NOOP_PID)"
+
+{
+  echo "date: $(date -u +%FT%TZ)"
+  echo "host: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
+    "kernel $(uname -r)"
+  echo "server: $SERVER_BIN ($(head -1 "$OUT/billing-pdp.log"))"
+  echo "grpcload: --warmup $WARMUP --duration $DURATION --channels $CHANNELS, $ROUNDS round(s)"
+} | tee "$OUT/env.txt" >&2
+
+busy_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+# Waits up to QUIET_WAIT seconds for the machine to be nearly idle (< 0.2 cores busy).
+wait_quiet() {
+  local hz a b
+  hz=$(getconf CLK_TCK)
+  for _ in $(seq "$QUIET_WAIT"); do
+    a=$(busy_ticks); sleep 1; b=$(busy_ticks)
+    (((b - a) * 5 < hz)) && return 0
+  done
+  [ "$QUIET_WAIT" = 0 ] || log "machine still busy; measuring anyway (see the noise column)"
+}
+
+ROUND=0
+measure() { # label port server-pid grpcload-args...
+  local label=$1 port=$2 pid=$3 result rc=0
+  shift 3
+  wait_quiet
+  result=$(timeout $((WARMUP + DURATION + 60)) "$LOAD" --target "127.0.0.1:$port" \
+    --server-pid "$pid" --descriptor-set "$DESC" --warmup "$WARMUP" --duration "$DURATION" \
+    --channels "$CHANNELS" "$@" 2>>"$OUT/grpcload.log") || rc=$?
+  [ "$rc" = 0 ] && [ -n "$result" ] ||
+    die "grpcload failed (exit $rc) for $label (see $OUT/grpcload.log)"
+  echo "{\"label\":\"$label\",\"round\":$ROUND,${result:1}" | tee -a "$OUT/runs.jsonl" >&2
+}
+
+AUTH=(--method "$METHOD/Authorize" --request-json "$REQ/authorize_dave_billing_bills.json")
+BATCH=(--method "$METHOD/BatchAuthorize" --request-json "$REQ/batch_dave_${BATCH_SIZE}_pages.json")
+for ROUND in $(seq "$ROUNDS"); do
+  log "round $ROUND of $ROUNDS"
+  for c in $CONCURRENCY; do
+    measure "noop Authorize" "$NOOP_PORT" "$NOOP_PID" "${AUTH[@]}" --concurrency "$c"
+    measure "billing-pdp Authorize" "$PDP_PORT" "$PDP_PID" "${AUTH[@]}" --concurrency "$c" \
+      --expect-json "$REQ/authorize_expect_allow.json"
+  done
+  for c in $BATCH_CONCURRENCY; do
+    measure "noop BatchAuthorize x$BATCH_SIZE" "$NOOP_PORT" "$NOOP_PID" "${BATCH[@]}" \
+      --concurrency "$c"
+    measure "billing-pdp BatchAuthorize x$BATCH_SIZE" "$PDP_PORT" "$PDP_PID" "${BATCH[@]}" \
+      --concurrency "$c" --expect-json "$REQ/batch_dave_${BATCH_SIZE}_pages_expect.json"
+  done
+done
+
+{
+  python3 "$HERE/load_table.py" --batch-size "$BATCH_SIZE" "$OUT/runs.jsonl"
+  echo
+  echo "Detail (../shared/bench/perf-table.py; cells: median [min–max] over rounds):"
+  echo
+  python3 "$SHARED_BENCH/perf-table.py" "$OUT/runs.jsonl"
+} | tee "$OUT/table.md"
+log "results in $OUT"
