@@ -161,14 +161,16 @@ wait_quiet() {
 
 ROUND=0
 measure() { # label port server-pid grpcload-args...
-  local label=$1 port=$2 pid=$3 result rc=0
+  local label=$1 port=$2 pid=$3 result rc=0 limit
   shift 3
   wait_quiet
-  result=$(timeout $((WARMUP + DURATION + 60)) "$LOAD" --target "127.0.0.1:$port" \
+  limit=$(awk -v w="$WARMUP" -v d="$DURATION" 'BEGIN { printf "%d", w + d + 60 }')
+  result=$(timeout "$limit" "$LOAD" --target "127.0.0.1:$port" \
     --server-pid "$pid" --descriptor-set "$DESC" --warmup "$WARMUP" --duration "$DURATION" \
     --channels "$CHANNELS" "$@" 2>>"$OUT/grpcload.log") || rc=$?
-  [ "$rc" = 0 ] && [ -n "$result" ] ||
+  if [ "$rc" != 0 ] || [ -z "$result" ]; then
     die "grpcload failed (exit $rc) for $label (see $OUT/grpcload.log)"
+  fi
   echo "{\"label\":\"$label\",\"round\":$ROUND,${result:1}" | tee -a "$OUT/runs.jsonl" >&2
 }
 

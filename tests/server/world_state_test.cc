@@ -1,0 +1,160 @@
+// The write path: WorldState over a Store. Batches are atomic, durable in the
+// store before they are published, and replayable at start-up.
+#include "server/world_state.h"
+
+#include <atomic>
+#include <thread>
+
+#include "common/base/errors.h"
+#include "gtest/gtest.h"
+#include "server/store/memory_store.h"
+#include "tests/support/server_process.h"
+
+namespace pdp {
+namespace {
+
+using pdp::v1::Change;
+
+SnapshotPtr Empty() {
+  auto catalog = PageCatalog::FromFile(testing::SourcePath("data/page-catalog.json"));
+  auto aws = LoadAwsManagedPoliciesFile(testing::SourcePath("data/aws-managed-policies.json"));
+  EXPECT_TRUE(catalog.ok() && aws.ok());
+  return Snapshot::Initial(*catalog, *aws);
+}
+
+Change NewAccount(const std::string& id) {
+  Change c;
+  c.mutable_create_account()->mutable_account()->set_id(id);
+  return c;
+}
+
+Change NewUser(const std::string& arn) {
+  Change c;
+  c.mutable_put_user()->mutable_user()->set_arn(arn);
+  return c;
+}
+
+// A store that refuses every commit, like a database that went away.
+class RefusingStore : public Store {
+ public:
+  absl::Status Commit(int64_t, const Batch&) override {
+    return absl::UnavailableError("disk on fire");
+  }
+  absl::Status Replay(const ReplayFn&) override { return absl::OkStatus(); }
+};
+
+TEST(MemoryStoreTest, ReplaysInOrderAndRefusesOldRevisions) {
+  MemoryStore store;
+  ASSERT_TRUE(store.Commit(1, {NewAccount("111111111111")}).ok());
+  ASSERT_TRUE(store.Commit(2, {NewAccount("222222222222")}).ok());
+  EXPECT_FALSE(store.Commit(2, {}).ok());
+  std::vector<int64_t> seen;
+  ASSERT_TRUE(store
+                  .Replay([&](int64_t rev, const Store::Batch& b) {
+                    seen.push_back(rev);
+                    EXPECT_EQ(b.size(), 1u);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(seen, (std::vector<int64_t>{1, 2}));
+  // Replay stops at the first error and returns it.
+  int calls = 0;
+  absl::Status s = store.Replay([&](int64_t, const Store::Batch&) {
+    ++calls;
+    return absl::InternalError("stop");
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(WorldStateTest, BatchesAreAtomicAndCountRevisions) {
+  MemoryStore store;
+  WorldState state(Empty(), &store);
+  auto first = state.Apply({NewAccount("111111111111")});
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ((*first)->revision(), 1);
+  EXPECT_EQ(state.Current()->revision(), 1);
+
+  // Second change fails: the first (a new account) must not appear.
+  auto failed =
+      state.Apply({NewAccount("222222222222"), NewUser("arn:aws:iam::999999999999:user/x")},
+                  &WorldState::ChangeIndexPrefix);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kNotFound);
+  google::rpc::BadRequest br;
+  ASSERT_TRUE(GetBadRequest(failed.status(), &br));
+  EXPECT_EQ(br.field_violations(0).field(), "changes[1].put_user.user.arn");
+  EXPECT_EQ(state.Current()->revision(), 1);
+  EXPECT_EQ(state.Current()->FindAccount("222222222222"), nullptr);
+
+  int batches = 0;
+  ASSERT_TRUE(store
+                  .Replay([&](int64_t, const Store::Batch&) {
+                    ++batches;
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(batches, 1) << "a failed batch must not reach the store";
+}
+
+TEST(WorldStateTest, NothingIsPublishedWhenTheStoreRefuses) {
+  RefusingStore store;
+  WorldState state(Empty(), &store);
+  auto r = state.Apply({NewAccount("111111111111")});
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(state.Current()->revision(), 0);
+  EXPECT_EQ(state.Current()->FindAccount("111111111111"), nullptr);
+}
+
+TEST(WorldStateTest, RecoverRebuildsTheSameState) {
+  MemoryStore store;
+  {
+    WorldState state(Empty(), &store);
+    ASSERT_TRUE(state.Apply({NewAccount("111111111111")}).ok());
+    ASSERT_TRUE(state.Apply({NewUser("arn:aws:iam::111111111111:user/alice")}).ok());
+  }
+  WorldState recovered(Empty(), &store);
+  ASSERT_TRUE(recovered.Recover().ok());
+  EXPECT_EQ(recovered.Current()->revision(), 2);
+  const AccountState* a = recovered.Current()->FindAccount("111111111111");
+  ASSERT_NE(a, nullptr);
+  EXPECT_NE(a->FindEntity(IamArnKind::kUser, "alice"), nullptr);
+}
+
+TEST(WorldStateTest, ReadersSeeWholeBatchesWhileWritersRun) {
+  MemoryStore store;
+  WorldState state(Empty(), &store);
+  ASSERT_TRUE(state.Apply({NewAccount("111111111111")}).ok());
+  std::atomic<bool> done{false};
+  std::atomic<int> bad{0};
+  std::thread reader([&] {
+    int64_t last = 0;
+    while (!done.load()) {
+      SnapshotPtr s = state.Current();
+      if (s->revision() < last) ++bad;
+      last = s->revision();
+      // Each batch adds a user and a role together: never one without the other.
+      const AccountState* a = s->FindAccount("111111111111");
+      size_t users = 0, roles = 0;
+      for (const auto& [k, e] : a->entities) {
+        users += e->kind == IamArnKind::kUser;
+        roles += e->kind == IamArnKind::kRole;
+      }
+      if (users != roles) ++bad;
+    }
+  });
+  for (int i = 0; i < 200; ++i) {
+    Change role;
+    role.mutable_put_role()->mutable_role()->set_arn("arn:aws:iam::111111111111:role/r" +
+                                                     std::to_string(i));
+    ASSERT_TRUE(
+        state.Apply({NewUser("arn:aws:iam::111111111111:user/u" + std::to_string(i)), role}).ok());
+  }
+  done = true;
+  reader.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(state.Current()->revision(), 201);
+}
+
+}  // namespace
+}  // namespace pdp
