@@ -262,8 +262,10 @@ Decision DecideTarget(const Snapshot& snapshot, const Subject& subject, const Ta
   if (ex) {
     for (const CatalogAction& a : *actions) ex->add_required_actions(a.display);
   }
-  AddGate(ex, "resolve", GateTrace::PASSED,
-          absl::StrCat(subject.arn.ToString(), " in account ", subject.account->id));
+  if (ex) {
+    AddGate(ex, "resolve", GateTrace::PASSED,
+            absl::StrCat(subject.arn.ToString(), " in account ", subject.account->id));
+  }
 
   for (const CatalogAction& a : *actions) {
     if (!subject.is_root && IsRootOnlyAction(a.lower)) {
