@@ -280,6 +280,23 @@ PDP_ENTITY_RPCS(pdp::v1::Group, Group)
 PDP_ENTITY_RPCS(pdp::v1::Role, Role)
 #undef PDP_ENTITY_RPCS
 
+// ---- role sessions ---------------------------------------------------------------
+
+grpc::Status AdminServiceImpl::PutRoleSession(Ctx* ctx, const pdp::v1::PutRoleSessionRequest* req,
+                                              pdp::v1::RoleSession* resp) {
+  return Write(*ctx, &Change::mutable_put_role_session, *req, [&](const Snapshot& s) {
+    absl::StatusOr<IamArn> arn = ParseIamArn(req->session().arn());
+    *resp = SessionToProto(*s.FindAccount(arn->account)->FindSession(arn->name, arn->session));
+  });
+}
+
+grpc::Status AdminServiceImpl::DeleteRoleSession(Ctx* ctx,
+                                                 const pdp::v1::DeleteRoleSessionRequest* req,
+                                                 pdp::v1::WriteResponse* resp) {
+  return Write(*ctx, &Change::mutable_delete_role_session, *req,
+               [&](const Snapshot& s) { resp->set_revision(s.revision()); });
+}
+
 // ---- managed policies ---------------------------------------------------------
 
 namespace {

@@ -58,6 +58,11 @@ class AdminServiceImpl final : public pdp::v1::AdminService::Service {
   grpc::Status DeleteRole(Ctx*, const pdp::v1::DeleteEntityRequest*,
                           pdp::v1::WriteResponse*) override;
 
+  grpc::Status PutRoleSession(Ctx*, const pdp::v1::PutRoleSessionRequest*,
+                              pdp::v1::RoleSession*) override;
+  grpc::Status DeleteRoleSession(Ctx*, const pdp::v1::DeleteRoleSessionRequest*,
+                                 pdp::v1::WriteResponse*) override;
+
   grpc::Status CreatePolicy(Ctx*, const pdp::v1::CreatePolicyRequest*,
                             pdp::v1::ManagedPolicy*) override;
   grpc::Status GetPolicy(Ctx*, const pdp::v1::GetRequest*, pdp::v1::ManagedPolicy*) override;

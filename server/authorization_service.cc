@@ -8,6 +8,9 @@
 namespace pdp {
 namespace {
 
+// aws:CurrentTime / aws:EpochTime default to when the request arrived.
+DecideOptions Now() { return DecideOptions{absl::Now()}; }
+
 grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* ctx, const absl::Status& status) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   reactor->Finish(ToGrpcStatus(status));
@@ -20,7 +23,7 @@ grpc::ServerUnaryReactor* AuthorizationServiceImpl::Authorize(
     grpc::CallbackServerContext* ctx, const pdp::v1::AuthorizeRequest* request,
     pdp::v1::AuthorizeResponse* response) {
   SnapshotPtr snapshot = state_->Current();
-  absl::StatusOr<pdp::v1::Decision> d = Decide(*snapshot, *request);
+  absl::StatusOr<pdp::v1::Decision> d = Decide(*snapshot, *request, nullptr, Now());
   if (d.ok()) *response->mutable_decision() = std::move(*d);
   return Done(ctx, d.status());
 }
@@ -33,11 +36,12 @@ grpc::ServerUnaryReactor* AuthorizationServiceImpl::BatchAuthorize(
                                 absl::StrCat("at most ", kMaxBatchRequests, " requests per call")));
   }
   SnapshotPtr snapshot = state_->Current();
+  const DecideOptions options = Now();  // one instant for the whole batch
   response->set_revision(snapshot->revision());
   response->mutable_results()->Reserve(request->requests_size());
   for (int i = 0; i < request->requests_size(); ++i) {
     pdp::v1::BatchAuthorizeResult* result = response->add_results();
-    absl::StatusOr<pdp::v1::Decision> d = Decide(*snapshot, request->requests(i));
+    absl::StatusOr<pdp::v1::Decision> d = Decide(*snapshot, request->requests(i), nullptr, options);
     if (d.ok()) {
       *result->mutable_decision() = std::move(*d);
     } else {
@@ -53,7 +57,7 @@ grpc::ServerUnaryReactor* AuthorizationServiceImpl::Explain(
     pdp::v1::ExplainResponse* response) {
   SnapshotPtr snapshot = state_->Current();
   absl::StatusOr<pdp::v1::Decision> d =
-      Decide(*snapshot, *request, response->mutable_explanation());
+      Decide(*snapshot, *request, response->mutable_explanation(), Now());
   if (d.ok()) *response->mutable_decision() = std::move(*d);
   return Done(ctx, d.status());
 }
@@ -62,8 +66,8 @@ grpc::ServerUnaryReactor* AuthorizationServiceImpl::ListAccessiblePages(
     grpc::CallbackServerContext* ctx, const pdp::v1::ListAccessiblePagesRequest* request,
     pdp::v1::ListAccessiblePagesResponse* response) {
   SnapshotPtr snapshot = state_->Current();
-  absl::StatusOr<std::vector<PageDecision>> pages =
-      DecideAllPages(*snapshot, request->principal(), request->account_id(), request->context());
+  absl::StatusOr<std::vector<PageDecision>> pages = DecideAllPages(
+      *snapshot, request->principal(), request->account_id(), request->context(), Now());
   if (!pages.ok()) return Done(ctx, pages.status());
   response->set_revision(snapshot->revision());
   for (PageDecision& pd : *pages) {

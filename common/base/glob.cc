@@ -8,12 +8,14 @@ bool GlobMatch(absl::string_view pattern, absl::string_view text) {
   // on a mismatch we let that star swallow one more character.
   size_t star = absl::string_view::npos, star_text = 0;
   while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
+    if (p < pattern.size() && pattern[p] == '*') {
+      // Checked first: a '*' in the pattern is always a wildcard, even where
+      // the text holds a '*' too.
       star = p++;
       star_text = t;
+    } else if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+      ++p;
+      ++t;
     } else if (star != absl::string_view::npos) {
       p = star + 1;
       t = ++star_text;

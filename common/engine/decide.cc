@@ -1,5 +1,6 @@
 #include "common/engine/decide.h"
 
+#include <set>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -8,6 +9,8 @@
 #include "common/base/errors.h"
 #include "common/base/glob.h"
 #include "common/base/strings.h"
+#include "common/engine/policy_evaluation.h"
+#include "common/engine/principal_context.h"
 
 namespace pdp {
 namespace {
@@ -22,8 +25,10 @@ constexpr absl::string_view kAnyResource = "*";
 // Who is asking, about which account, resolved once per request.
 struct Subject {
   IamArn arn;
-  const AccountState* account = nullptr;  // the target account
-  const PrincipalView* view = nullptr;    // users and roles
+  const AccountState* account = nullptr;   // the target account
+  const PrincipalView* view = nullptr;     // users and roles
+  const SessionRecord* session = nullptr;  // a registered role session
+  std::vector<PolicyBinding> session_policies;
   bool is_root = false;
   Reason deny = pdp::v1::REASON_UNSPECIFIED;  // set when resolving denies
   std::string deny_detail;
@@ -88,6 +93,20 @@ absl::StatusOr<Subject> Resolve(const Snapshot& snapshot, absl::string_view prin
       s.deny_detail = absl::StrCat(principal, " does not exist");
       return s;
     }
+    if (s.arn.kind == IamArnKind::kAssumedRole) {
+      s.session = home->FindSession(s.arn.name, s.arn.session);
+      if (s.session != nullptr) {
+        if (s.session->policy_compiled != nullptr) {
+          s.session_policies.push_back({s.session->policy_compiled,
+                                        absl::StrCat(s.session->arn, "#session-policy"),
+                                        s.session->arn});
+        }
+        for (const std::string& arn : s.session->policy_arns) {
+          const ManagedPolicyRecord* p = snapshot.FindPolicy(arn);
+          s.session_policies.push_back({p ? p->default_compiled : nullptr, arn, s.session->arn});
+        }
+      }
+    }
   }
   absl::string_view target = account_id.empty() ? absl::string_view(s.arn.account) : account_id;
   s.account = snapshot.FindAccount(target);
@@ -145,100 +164,102 @@ absl::StatusOr<Target> ParseTarget(const Snapshot& snapshot, const pdp::v1::Auth
   return FieldError("target", "set either page (page_id and access) or action");
 }
 
-struct ActionOutcome {
-  bool allowed = false;
-  bool denied = false;
-};
-
-// Evaluates one action against the principal's identity policies.
-ActionOutcome EvaluateAction(const PrincipalView& view, const CatalogAction& action,
-                             absl::string_view resource, pdp::v1::ActionTrace* trace) {
-  ActionOutcome out;
-  for (const PolicyBinding& b : view.policies) {
-    if (b.policy == nullptr) {
-      out.denied = true;  // fail closed on a dangling attachment
-      if (trace) {
-        auto* st = trace->add_statements();
-        st->set_policy(b.name);
-        st->set_via(b.via);
-        st->set_effect(pdp::v1::DENY);
-        st->set_matched(true);
-        st->set_note("policy missing from the state: treated as a deny (fail closed)");
-      }
-      if (!trace) return out;
-      continue;
-    }
-    for (const CompiledStatement& s : b.policy->statements) {
-      bool action_ok = s.MatchesAction(action.lower);
-      bool resource_ok = action_ok && s.MatchesResource(resource);
-      bool is_deny = s.effect == StatementEffect::kDeny;
-      bool applies = action_ok && resource_ok && (is_deny || !s.has_condition);
-      if (applies) {
-        if (is_deny) {
-          out.denied = true;
-        } else {
-          out.allowed = true;
-        }
-      }
-      if (trace && action_ok) {
-        auto* st = trace->add_statements();
-        st->set_policy(b.name);
-        st->set_via(b.via);
-        st->set_sid(s.sid);
-        st->set_index(s.index);
-        st->set_effect(is_deny ? pdp::v1::DENY : pdp::v1::ALLOW);
-        st->set_matched(applies);
-        if (!resource_ok) {
-          st->set_note(absl::StrCat(s.not_resource ? "NotResource" : "Resource", " does not match ",
-                                    resource));
-        } else if (s.has_condition) {
-          st->set_note(is_deny ? "Condition not evaluated yet: the deny applies (fail closed)"
-                               : "Condition not evaluated yet: this allow does not apply "
-                                 "(fail closed)");
-        } else {
-          st->set_note(is_deny ? "explicit deny" : "allows");
-        }
-      }
-      if (out.denied && trace == nullptr) return out;
-    }
-  }
-  return out;
-}
-
-// Gate 7 over a list of actions: explicit deny anywhere, else all allowed.
-Reason EvaluateIdentity(const PrincipalView& view, const std::vector<CatalogAction>& actions,
-                        absl::string_view resource, Explanation* ex) {
-  bool any_denied = false, all_allowed = true;
+// Gate 7 over a list of actions: explicit deny in any policy set, else every
+// action allowed by the identity policies, the permissions boundary (if any)
+// and the session policies (if any).
+Reason EvaluatePolicies(const Subject& subject, const std::vector<CatalogAction>& actions,
+                        absl::string_view resource, LazyContext& context, Explanation* ex,
+                        std::set<std::string>* missing_keys) {
+  bool denied = false, identity = true, boundary = true, session = true;
+  const bool has_boundary = !subject.view->boundary.empty();
+  const bool has_session = !subject.session_policies.empty();
   for (const CatalogAction& a : actions) {
-    pdp::v1::ActionTrace* trace = nullptr;
+    EvaluationTrace trace;
     if (ex) {
-      trace = ex->add_actions();
-      trace->set_action(a.display);
-      trace->set_resource(std::string(resource));
+      trace.action = ex->add_actions();
+      trace.action->set_action(a.display);
+      trace.action->set_resource(std::string(resource));
+      trace.missing_keys = missing_keys;
     }
-    ActionOutcome o = EvaluateAction(view, a, resource, trace);
-    if (trace) trace->set_effect(o.allowed && !o.denied ? pdp::v1::ALLOW : pdp::v1::DENY);
-    any_denied = any_denied || o.denied;
-    all_allowed = all_allowed && o.allowed;
-    if (any_denied && ex == nullptr) break;
+    SetOutcome id =
+        EvaluatePolicySet(subject.view->policies, a, resource, context, "identity", trace);
+    SetOutcome bd, ss;
+    if (has_boundary && (ex || !id.denied)) {
+      bd = EvaluatePolicySet(subject.view->boundary, a, resource, context, "permissions_boundary",
+                             trace);
+    }
+    if (has_session && (ex || !(id.denied || bd.denied))) {
+      ss = EvaluatePolicySet(subject.session_policies, a, resource, context, "session", trace);
+    }
+    const bool action_denied = id.denied || bd.denied || ss.denied;
+    denied = denied || action_denied;
+    identity = identity && id.allowed;
+    boundary = boundary && (!has_boundary || bd.allowed);
+    session = session && (!has_session || ss.allowed);
+    if (trace.action) {
+      trace.action->set_effect(!action_denied && id.allowed && (!has_boundary || bd.allowed) &&
+                                       (!has_session || ss.allowed)
+                                   ? pdp::v1::ALLOW
+                                   : pdp::v1::DENY);
+    }
+    if (denied && ex == nullptr) break;
   }
-  if (any_denied) return pdp::v1::EXPLICIT_DENY;
-  return all_allowed ? pdp::v1::ALLOWED_BY_POLICY : pdp::v1::IMPLICIT_DENY;
+  if (denied) return pdp::v1::EXPLICIT_DENY;
+  if (!identity) return pdp::v1::IMPLICIT_DENY;
+  if (!boundary) return pdp::v1::BOUNDARY_NO_ALLOW;
+  if (!session) return pdp::v1::SESSION_POLICY_NO_ALLOW;
+  return pdp::v1::ALLOWED_BY_POLICY;
 }
 
-void AddAvailableFeatures(const Subject& subject, const Target& target, Decision& d) {
+void AddAvailableFeatures(const Subject& subject, const Target& target, LazyContext& context,
+                          Decision& d) {
   pdp::v1::ConsoleActionSet set = subject.account->settings.console_action_set();
   for (const CatalogFeature& f : target.page->features) {
     if (f.access == pdp::v1::MODIFY && target.access != pdp::v1::MODIFY) continue;
-    bool ok = subject.is_root ||
-              EvaluateIdentity(*subject.view, set == pdp::v1::LEGACY ? f.legacy : f.fine_grained,
-                               kAnyResource, nullptr) == pdp::v1::ALLOWED_BY_POLICY;
+    bool ok =
+        subject.is_root ||
+        EvaluatePolicies(subject, set == pdp::v1::LEGACY ? f.legacy : f.fine_grained, kAnyResource,
+                         context, nullptr, nullptr) == pdp::v1::ALLOWED_BY_POLICY;
     if (ok) d.add_available_features(f.id);
   }
 }
 
+const char* ReasonDetail(Reason r) {
+  switch (r) {
+    case pdp::v1::EXPLICIT_DENY:
+      return "a statement explicitly denies a required action";
+    case pdp::v1::BOUNDARY_NO_ALLOW:
+      return "the identity policies allow, but the permissions boundary does not allow every "
+             "required action";
+    case pdp::v1::SESSION_POLICY_NO_ALLOW:
+      return "the role allows, but the session policies do not allow every required action";
+    default:
+      return "no statement allows every required action";
+  }
+}
+
+// The context builder for a resolved subject (used only when a policy needs it).
+LazyContext ContextFor(const Subject& subject, const pdp::v1::RequestContext& caller,
+                       const DecideOptions& options) {
+  return LazyContext([&subject, &caller, &options] {
+    PrincipalFacts facts{&subject.arn, subject.view ? subject.view->entity.get() : nullptr,
+                         subject.session};
+    RequestContext ctx = BuildRequestContext(caller, facts);
+    if (options.now.has_value()) {
+      if (ctx.Find("aws:CurrentTime") == nullptr) {
+        ctx.Set("aws:CurrentTime",
+                absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", *options.now, absl::UTCTimeZone()));
+      }
+      if (ctx.Find("aws:EpochTime") == nullptr) {
+        ctx.Set("aws:EpochTime", std::to_string(absl::ToUnixSeconds(*options.now)));
+      }
+    }
+    return ctx;
+  });
+}
+
 Decision DecideTarget(const Snapshot& snapshot, const Subject& subject, const Target& target,
-                      Explanation* ex) {
+                      LazyContext& context, Explanation* ex) {
   const int64_t rev = snapshot.revision();
   if (subject.deny != pdp::v1::REASON_UNSPECIFIED) {
     AddGate(ex, "resolve", GateTrace::DENIED, subject.deny_detail);
@@ -295,17 +316,19 @@ Decision DecideTarget(const Snapshot& snapshot, const Subject& subject, const Ta
               target.page ? "this page is not controlled by the IAM access setting"
                           : "API actions are not controlled by the IAM access setting");
     }
-    Reason r = EvaluateIdentity(*subject.view, *actions, target.resource, ex);
+    std::set<std::string> missing;
+    Reason r = EvaluatePolicies(subject, *actions, target.resource, context, ex, &missing);
+    if (ex) {
+      for (const std::string& k : missing) ex->add_missing_context_keys(k);
+    }
     if (r != pdp::v1::ALLOWED_BY_POLICY) {
-      AddGate(ex, "identity_policies", GateTrace::DENIED,
-              r == pdp::v1::EXPLICIT_DENY ? "a statement explicitly denies a required action"
-                                          : "no statement allows every required action");
+      AddGate(ex, "identity_policies", GateTrace::DENIED, ReasonDetail(r));
       return Make(pdp::v1::DENY, r, rev);
     }
     AddGate(ex, "identity_policies", GateTrace::ALLOWED, "every required action is allowed");
     d = Make(pdp::v1::ALLOW, pdp::v1::ALLOWED_BY_POLICY, rev);
   }
-  if (target.page != nullptr) AddAvailableFeatures(subject, target, d);
+  if (target.page != nullptr) AddAvailableFeatures(subject, target, context, d);
   return d;
 }
 
@@ -316,29 +339,43 @@ bool IsRootOnlyAction(absl::string_view action_lower) {
 }
 
 absl::StatusOr<Decision> Decide(const Snapshot& snapshot, const pdp::v1::AuthorizeRequest& request,
-                                Explanation* explanation) {
+                                Explanation* explanation, const DecideOptions& options) {
   absl::StatusOr<Subject> subject = Resolve(snapshot, request.principal(), request.account_id());
   if (!subject.ok()) return subject.status();
   absl::StatusOr<Target> target = ParseTarget(snapshot, request);
   if (!target.ok()) return target.status();
-  return DecideTarget(snapshot, *subject, *target, explanation);
+  absl::Status context_ok = ValidateCallerContext(request.context());
+  if (!context_ok.ok()) return context_ok;
+  LazyContext context = ContextFor(*subject, request.context(), options);
+  Decision d = DecideTarget(snapshot, *subject, *target, context, explanation);
+  if (explanation != nullptr && subject->deny == pdp::v1::REASON_UNSPECIFIED) {
+    for (const auto& [key, values] : context.Get().keys()) {
+      auto& v = (*explanation->mutable_context()->mutable_keys())[key];
+      for (const std::string& value : values) v.add_values(value);
+    }
+  }
+  return d;
 }
 
 absl::StatusOr<std::vector<PageDecision>> DecideAllPages(const Snapshot& snapshot,
                                                          absl::string_view principal,
                                                          absl::string_view account_id,
-                                                         const pdp::v1::RequestContext& context) {
+                                                         const pdp::v1::RequestContext& context,
+                                                         const DecideOptions& options) {
   absl::StatusOr<Subject> subject = Resolve(snapshot, principal, account_id);
   if (!subject.ok()) return subject.status();
+  absl::Status context_ok = ValidateCallerContext(context);
+  if (!context_ok.ok()) return context_ok;
+  LazyContext lazy = ContextFor(*subject, context, options);
   std::vector<PageDecision> out;
   out.reserve(snapshot.catalog().pages().size());
   for (const CatalogPage& page : snapshot.catalog().pages()) {
     Target t;
     t.page = &page;
     t.access = pdp::v1::VIEW;
-    PageDecision pd{&page, DecideTarget(snapshot, *subject, t, nullptr), {}};
+    PageDecision pd{&page, DecideTarget(snapshot, *subject, t, lazy, nullptr), {}};
     t.access = pdp::v1::MODIFY;
-    pd.modify = DecideTarget(snapshot, *subject, t, nullptr);
+    pd.modify = DecideTarget(snapshot, *subject, t, lazy, nullptr);
     out.push_back(std::move(pd));
   }
   return out;

@@ -12,10 +12,12 @@
 #ifndef PDP_COMMON_ENGINE_DECIDE_H_
 #define PDP_COMMON_ENGINE_DECIDE_H_
 
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "common/engine/snapshot.h"
 #include "pdp/v1/decision.pb.h"
 
@@ -28,9 +30,17 @@ bool IsRootOnlyAction(absl::string_view action_lower);
 // that are the caller's bug: malformed ARN or account id, unknown page, no
 // target. When `explanation` is given it receives every gate and every
 // statement considered.
+struct DecideOptions {
+  // When set, aws:CurrentTime and aws:EpochTime default to this instant if
+  // the request context does not carry them (the server passes the time it
+  // received the request; the engine itself never reads a clock).
+  std::optional<absl::Time> now;
+};
+
 absl::StatusOr<pdp::v1::Decision> Decide(const Snapshot& snapshot,
                                          const pdp::v1::AuthorizeRequest& request,
-                                         pdp::v1::Explanation* explanation = nullptr);
+                                         pdp::v1::Explanation* explanation = nullptr,
+                                         const DecideOptions& options = {});
 
 struct PageDecision {
   const CatalogPage* page;
@@ -43,7 +53,8 @@ struct PageDecision {
 absl::StatusOr<std::vector<PageDecision>> DecideAllPages(const Snapshot& snapshot,
                                                          absl::string_view principal,
                                                          absl::string_view account_id,
-                                                         const pdp::v1::RequestContext& context);
+                                                         const pdp::v1::RequestContext& context,
+                                                         const DecideOptions& options = {});
 
 }  // namespace pdp
 

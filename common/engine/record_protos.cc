@@ -33,6 +33,8 @@ pdp::v1::Account AccountToProto(const AccountState& account) {
 pdp::v1::User UserToProto(const EntityRecord& user) {
   pdp::v1::User u;
   FillCommon(user, u);
+  u.set_permissions_boundary(user.permissions_boundary);
+  u.set_unique_id(user.unique_id);
   for (const std::string& g : user.groups) u.add_groups(g);
   for (const auto& [k, v] : user.tags) (*u.mutable_tags())[k] = v;
   return u;
@@ -55,8 +57,20 @@ pdp::v1::Group GroupToProto(const EntityRecord& group, const AccountState& accou
 pdp::v1::Role RoleToProto(const EntityRecord& role) {
   pdp::v1::Role r;
   FillCommon(role, r);
+  r.set_permissions_boundary(role.permissions_boundary);
+  r.set_unique_id(role.unique_id);
   for (const auto& [k, v] : role.tags) (*r.mutable_tags())[k] = v;
   return r;
+}
+
+pdp::v1::RoleSession SessionToProto(const SessionRecord& session) {
+  pdp::v1::RoleSession s;
+  s.set_arn(session.arn);
+  for (const std::string& a : session.policy_arns) s.add_policy_arns(a);
+  s.set_policy(session.policy);
+  for (const auto& [k, v] : session.tags) (*s.mutable_tags())[k] = v;
+  s.set_etag(session.etag());
+  return s;
 }
 
 pdp::v1::ManagedPolicy PolicyToProto(const ManagedPolicyRecord& policy,

@@ -12,6 +12,7 @@ pdp::v1::User UserToProto(const EntityRecord& user);
 // Members are the users of `account` that list the group.
 pdp::v1::Group GroupToProto(const EntityRecord& group, const AccountState& account);
 pdp::v1::Role RoleToProto(const EntityRecord& role);
+pdp::v1::RoleSession SessionToProto(const SessionRecord& session);
 // Attachment count over `account` (null for AWS managed policies: not counted).
 pdp::v1::ManagedPolicy PolicyToProto(const ManagedPolicyRecord& policy,
                                      const AccountState* account);

@@ -20,6 +20,16 @@ const EntityRecord* AccountState::FindEntity(IamArnKind kind, absl::string_view 
   return it == entities.end() ? nullptr : it->second.get();
 }
 
+std::string SessionKey(absl::string_view role_name, absl::string_view session_name) {
+  return absl::StrCat(AsciiLower(role_name), "/", session_name);
+}
+
+const SessionRecord* AccountState::FindSession(absl::string_view role_name,
+                                               absl::string_view session_name) const {
+  auto it = sessions.find(SessionKey(role_name, session_name));
+  return it == sessions.end() ? nullptr : it->second.get();
+}
+
 const PrincipalView* AccountState::FindView(IamArnKind kind, absl::string_view name) const {
   auto it = views.find(EntityKey(kind, name));
   return it == views.end() ? nullptr : it->second.get();

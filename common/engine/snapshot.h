@@ -37,10 +37,29 @@ struct EntityRecord {
   std::vector<std::string> attached;  // managed policy ARNs
   std::vector<InlinePolicyRecord> inline_policies;
   std::map<std::string, std::string> tags;
+  std::string permissions_boundary;  // users and roles: managed policy ARN or ""
+  std::string unique_id;             // AIDA... / AGPA... / AROA..., stable for the entity's life
   int64_t modified_revision = 0;
 
   std::string etag() const { return std::to_string(modified_revision); }
 };
+
+// A registered role session and its session policies.
+struct SessionRecord {
+  std::string arn;        // arn:aws:sts::<account>:assumed-role/<role>/<session>
+  std::string role_name;  // as in the ARN
+  std::string session_name;
+  std::vector<std::string> policy_arns;
+  std::string policy;                 // inline session policy JSON, may be empty
+  CompiledPolicyPtr policy_compiled;  // null when `policy` is empty
+  std::map<std::string, std::string> tags;
+  int64_t modified_revision = 0;
+
+  std::string etag() const { return std::to_string(modified_revision); }
+};
+
+// Session keys: "<lower-case role name>/<session name>".
+std::string SessionKey(absl::string_view role_name, absl::string_view session_name);
 
 struct ManagedPolicyRecord {
   std::string arn;
@@ -67,6 +86,8 @@ struct PolicyBinding {
 struct PrincipalView {
   std::shared_ptr<const EntityRecord> entity;
   std::vector<PolicyBinding> policies;
+  // The permissions boundary (at most one); empty when the entity has none.
+  std::vector<PolicyBinding> boundary;
 };
 
 // Entity keys: "user/<lower-case name>", "group/...", "role/...";
@@ -81,12 +102,15 @@ struct AccountState {
   int64_t modified_revision = 0;  // of the account record and settings
   absl::btree_map<std::string, std::shared_ptr<const EntityRecord>> entities;
   absl::btree_map<std::string, std::shared_ptr<const ManagedPolicyRecord>> policies;
+  absl::btree_map<std::string, std::shared_ptr<const SessionRecord>> sessions;
   // Derived: users and roles by entity key.
   absl::btree_map<std::string, std::shared_ptr<const PrincipalView>> views;
 
   std::string etag() const { return std::to_string(modified_revision); }
   const EntityRecord* FindEntity(IamArnKind kind, absl::string_view name) const;
   const PrincipalView* FindView(IamArnKind kind, absl::string_view name) const;
+  const SessionRecord* FindSession(absl::string_view role_name,
+                                   absl::string_view session_name) const;
 };
 
 using AwsPolicyMap = absl::btree_map<std::string, std::shared_ptr<const ManagedPolicyRecord>>;

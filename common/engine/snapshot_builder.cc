@@ -4,7 +4,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/base/errors.h"
 #include "common/base/strings.h"
@@ -197,6 +199,7 @@ class SnapshotBuilder::Ops {
     const std::string* etag;
     bool replace;
     bool allow_missing;
+    const std::string* boundary;  // users and roles; may be null
   };
 
   absl::Status PutEntity(const EntityInput& in) {
@@ -224,6 +227,13 @@ class SnapshotBuilder::Ops {
     rec->arn = arn->ToString();
     rec->name = arn->name;
     rec->modified_revision = b_.revision_;
+    rec->unique_id = existing != (*account)->entities.end() ? existing->second->unique_id
+                                                            : UniqueId(in.kind, rec->arn);
+    if (in.boundary != nullptr && !in.boundary->empty()) {
+      absl::Status s = CheckAttachable(f + ".permissions_boundary", *in.boundary, arn->account);
+      if (!s.ok()) return s;
+      rec->permissions_boundary = *in.boundary;
+    }
     if (in.groups != nullptr) {
       if (in.groups->size() > static_cast<int>(b_.limits_.max_groups_per_user)) {
         return Refuse(
@@ -276,9 +286,30 @@ class SnapshotBuilder::Ops {
     return absl::OkStatus();
   }
 
+  // IAM-style unique ids: a kind prefix and 17 characters, derived from the
+  // ARN and the revision that created the entity, so a replay of the same
+  // batches gives the same ids.
+  std::string UniqueId(IamArnKind kind, const std::string& arn) const {
+    uint64_t h = 1469598103934665603ull;  // FNV-1a
+    for (char c : absl::StrCat(arn, "#", b_.revision_)) {
+      h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    }
+    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    std::string id = kind == IamArnKind::kUser    ? "AIDA"
+                     : kind == IamArnKind::kGroup ? "AGPA"
+                                                  : "AROA";
+    for (int i = 0; i < 17; ++i) {
+      id += kAlphabet[h & 31];
+      h = (h >> 5) | (h << 59);
+      h *= 0x9E3779B97F4A7C15ull;
+    }
+    return id;
+  }
+
   static bool SameContent(const EntityRecord& a, const EntityRecord& b) {
     if (a.kind != b.kind || a.arn != b.arn || a.groups != b.groups || a.attached != b.attached ||
-        a.tags != b.tags || a.inline_policies.size() != b.inline_policies.size()) {
+        a.tags != b.tags || a.permissions_boundary != b.permissions_boundary ||
+        a.inline_policies.size() != b.inline_policies.size()) {
       return false;
     }
     for (size_t i = 0; i < a.inline_policies.size(); ++i) {
@@ -385,7 +416,71 @@ class SnapshotBuilder::Ops {
         rec = std::move(copy);
       }
     }
+    if (entity->kind == IamArnKind::kRole) {
+      std::string prefix = AsciiLower(entity->name) + "/";
+      absl::erase_if(account->sessions,
+                     [&](const auto& kv) { return absl::StartsWith(kv.first, prefix); });
+    }
     account->entities.erase(EntityKey(entity->kind, entity->name));
+    return absl::OkStatus();
+  }
+
+  // ---- role sessions ----------------------------------------------------
+  absl::Status PutRoleSession(const pdp::v1::PutRoleSessionRequest& c) {
+    const pdp::v1::RoleSession& in = c.session();
+    absl::StatusOr<IamArn> arn = ParseIamArnOfKind(in.arn(), IamArnKind::kAssumedRole);
+    if (!arn.ok()) return AtField("session.arn", arn.status());
+    absl::StatusOr<AccountState*> account = ExistingAccount("session.arn", arn->account);
+    if (!account.ok()) return account.status();
+    if ((*account)->FindEntity(IamArnKind::kRole, arn->name) == nullptr) {
+      return NotFound("session.arn", absl::StrCat("role ", arn->name));
+    }
+    std::string key = SessionKey(arn->name, arn->session);
+    auto existing = (*account)->sessions.find(key);
+    if (existing != (*account)->sessions.end()) {
+      absl::Status s = CheckEtag("session.etag", in.etag(), existing->second->etag());
+      if (!s.ok()) return s;
+    }
+    auto rec = std::make_shared<SessionRecord>();
+    rec->arn = arn->ToString();
+    rec->role_name = arn->name;
+    rec->session_name = arn->session;
+    rec->modified_revision = b_.revision_;
+    if (in.policy_arns_size() > 10) {
+      return Refuse(absl::StatusCode::kFailedPrecondition, "session.policy_arns",
+                    "at most 10 managed session policies", "LIMIT_EXCEEDED");
+    }
+    for (int i = 0; i < in.policy_arns_size(); ++i) {
+      absl::Status s = CheckAttachable(absl::StrCat("session.policy_arns[", i, "]"),
+                                       in.policy_arns(i), arn->account);
+      if (!s.ok()) return s;
+      rec->policy_arns.push_back(in.policy_arns(i));
+    }
+    if (!in.policy().empty()) {
+      absl::StatusOr<CompiledPolicyPtr> compiled = CompilePolicy(in.policy());
+      if (!compiled.ok()) return AtField("session.policy", compiled.status());
+      rec->policy = in.policy();
+      rec->policy_compiled = *compiled;
+    }
+    for (const auto& [k, v] : in.tags()) {
+      if (k.empty() || k.size() > 128 || v.size() > 256) {
+        return FieldError(absl::StrCat("session.tags[", k, "]"),
+                          "tag keys are 1 to 128 characters, values at most 256");
+      }
+      rec->tags[k] = v;
+    }
+    (*account)->sessions[key] = std::move(rec);
+    return absl::OkStatus();
+  }
+
+  absl::Status DeleteRoleSession(const pdp::v1::DeleteRoleSessionRequest& c) {
+    absl::StatusOr<IamArn> arn = ParseIamArnOfKind(c.arn(), IamArnKind::kAssumedRole);
+    if (!arn.ok()) return AtField("arn", arn.status());
+    absl::StatusOr<AccountState*> account = ExistingAccount("arn", arn->account);
+    if (!account.ok()) return account.status();
+    if ((*account)->sessions.erase(SessionKey(arn->name, arn->session)) == 0) {
+      return NotFound("arn", c.arn());
+    }
     return absl::OkStatus();
   }
 
@@ -520,9 +615,20 @@ class SnapshotBuilder::Ops {
     if (!s.ok()) return s;
     auto [account, policy, previous_etag] = *found;
     for (const auto& [key, e] : account->entities) {
-      if (std::find(e->attached.begin(), e->attached.end(), c.arn()) != e->attached.end()) {
+      if (std::find(e->attached.begin(), e->attached.end(), c.arn()) != e->attached.end() ||
+          e->permissions_boundary == c.arn()) {
         return Refuse(absl::StatusCode::kFailedPrecondition, "arn",
-                      absl::StrCat("policy is still attached to ", e->arn, "; detach it first"),
+                      absl::StrCat("policy is still attached to ", e->arn,
+                                   " (as a policy or permissions boundary); detach it first"),
+                      "DELETE_CONFLICT");
+      }
+    }
+    for (const auto& [key, session] : account->sessions) {
+      const auto& arns = session->policy_arns;
+      if (std::find(arns.begin(), arns.end(), c.arn()) != arns.end()) {
+        return Refuse(absl::StatusCode::kFailedPrecondition, "arn",
+                      absl::StrCat("policy is a session policy of ", session->arn,
+                                   "; delete the session first"),
                       "DELETE_CONFLICT");
       }
     }
@@ -708,19 +814,21 @@ absl::Status SnapshotBuilder::Apply(const Change& change) {
       const auto& c = change.put_user();
       return ops.PutEntity({IamArnKind::kUser, "user", &c.user().arn(), &c.user().groups(),
                             &c.user().attached_policies(), &c.user().inline_policies(),
-                            &c.user().tags(), &c.user().etag(), c.replace(), c.allow_missing()});
+                            &c.user().tags(), &c.user().etag(), c.replace(), c.allow_missing(),
+                            &c.user().permissions_boundary()});
     }
     case Change::kPutGroup: {
       const auto& c = change.put_group();
       return ops.PutEntity({IamArnKind::kGroup, "group", &c.group().arn(), nullptr,
                             &c.group().attached_policies(), &c.group().inline_policies(), nullptr,
-                            &c.group().etag(), c.replace(), c.allow_missing()});
+                            &c.group().etag(), c.replace(), c.allow_missing(), nullptr});
     }
     case Change::kPutRole: {
       const auto& c = change.put_role();
       return ops.PutEntity({IamArnKind::kRole, "role", &c.role().arn(), nullptr,
                             &c.role().attached_policies(), &c.role().inline_policies(),
-                            &c.role().tags(), &c.role().etag(), c.replace(), c.allow_missing()});
+                            &c.role().tags(), &c.role().etag(), c.replace(), c.allow_missing(),
+                            &c.role().permissions_boundary()});
     }
     case Change::kDeleteEntity:
       return ops.DeleteEntity(change.delete_entity());
@@ -750,6 +858,10 @@ absl::Status SnapshotBuilder::Apply(const Change& change) {
     case Change::kRemoveUserFromGroup:
       return ops.Membership(change.remove_user_from_group().user_arn(),
                             change.remove_user_from_group().group_name(), false);
+    case Change::kPutRoleSession:
+      return ops.PutRoleSession(change.put_role_session());
+    case Change::kDeleteRoleSession:
+      return ops.DeleteRoleSession(change.delete_role_session());
     case Change::KIND_NOT_SET:
       break;
   }
@@ -775,6 +887,11 @@ void SnapshotBuilder::RebuildViews(AccountState& account) const {
     auto view = std::make_shared<PrincipalView>();
     view->entity = entity;
     add_policies(*entity, *view);
+    if (!entity->permissions_boundary.empty()) {
+      const ManagedPolicyRecord* p = next_->FindPolicy(entity->permissions_boundary);
+      view->boundary.push_back(
+          {p ? p->default_compiled : nullptr, entity->permissions_boundary, entity->arn});
+    }
     for (const std::string& g : entity->groups) {
       const EntityRecord* group = account.FindEntity(IamArnKind::kGroup, g);
       if (group != nullptr) add_policies(*group, *view);

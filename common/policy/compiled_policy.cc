@@ -33,7 +33,7 @@ void ResourceMatcher::Add(absl::string_view pattern) {
     all_ = true;
     return;
   }
-  patterns_.emplace_back(pattern);
+  patterns_.push_back({std::string(pattern), std::vector<bool>(pattern.size(), false)});
 }
 
 namespace {
@@ -43,37 +43,63 @@ std::vector<absl::string_view> ArnParts(absl::string_view arn) {
   return absl::StrSplit(arn, absl::MaxSplits(':', 5));
 }
 
-bool ArnPatternMatches(absl::string_view pattern, absl::string_view resource) {
-  std::vector<absl::string_view> p = ArnParts(pattern);
+// The part of a resolved pattern from `start`, `len` characters long.
+ResolvedPattern Slice(const ResolvedPattern& p, size_t start, size_t len) {
+  return {p.text.substr(start, len),
+          std::vector<bool>(p.literal.begin() + start, p.literal.begin() + start + len)};
+}
+
+// Matches per ARN part; literal flags keep substituted '*' and '?' literal.
+bool ArnPatternMatches(const ResolvedPattern& pattern, absl::string_view resource) {
   std::vector<absl::string_view> r = ArnParts(resource);
   if (r.size() != 6) {
     // Not an ARN (e.g. the "*" of a console page request): only a pattern
     // that matches the whole text matches it.
-    return GlobMatch(pattern, resource);
+    return GlobMatchResolved(pattern, resource);
   }
-  if (p.size() < 6) {
+  // Pattern parts at the first five colons.
+  std::vector<std::pair<size_t, size_t>> parts;  // start, length
+  size_t start = 0;
+  for (size_t i = 0; i < pattern.text.size() && parts.size() < 5; ++i) {
+    if (pattern.text[i] == ':') {
+      parts.emplace_back(start, i - start);
+      start = i + 1;
+    }
+  }
+  parts.emplace_back(start, pattern.text.size() - start);
+  if (parts.size() < 6) {
     // A pattern with fewer parts matches when its last part ends with '*',
     // which then runs across the remaining colons.
-    if (p.empty() || p.back().empty() || p.back().back() != '*') return false;
-    for (size_t i = 0; i + 1 < p.size(); ++i) {
-      if (!GlobMatch(p[i], r[i])) return false;
+    const auto [last_start, last_len] = parts.back();
+    if (last_len == 0 || pattern.text[last_start + last_len - 1] != '*' ||
+        pattern.literal[last_start + last_len - 1]) {
+      return false;
     }
-    size_t start = 0;
-    for (size_t i = 0; i + 1 < p.size(); ++i) start += r[i].size() + 1;
-    return GlobMatch(p.back(), resource.substr(start));
+    size_t offset = 0;
+    for (size_t i = 0; i + 1 < parts.size(); ++i) {
+      if (!GlobMatchResolved(Slice(pattern, parts[i].first, parts[i].second), r[i])) return false;
+      offset += r[i].size() + 1;
+    }
+    return GlobMatchResolved(Slice(pattern, last_start, last_len), resource.substr(offset));
   }
   for (size_t i = 0; i < 6; ++i) {
-    if (!GlobMatch(p[i], r[i])) return false;
+    if (!GlobMatchResolved(Slice(pattern, parts[i].first, parts[i].second), r[i])) return false;
   }
   return true;
 }
 
 }  // namespace
 
-bool ResourceMatcher::Matches(absl::string_view resource) const {
+void ResourceMatcher::Add(VariableTemplate pattern) { templates_.push_back(std::move(pattern)); }
+
+bool ResourceMatcher::Matches(absl::string_view resource, const RequestContext& context) const {
   if (all_) return true;
-  for (const std::string& p : patterns_) {
+  for (const ResolvedPattern& p : patterns_) {
     if (ArnPatternMatches(p, resource)) return true;
+  }
+  for (const VariableTemplate& t : templates_) {
+    std::optional<ResolvedPattern> resolved = t.Resolve(context);
+    if (resolved && ArnPatternMatches(*resolved, resource)) return true;
   }
   return false;
 }

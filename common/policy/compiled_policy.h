@@ -11,6 +11,9 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
+#include "common/policy/condition.h"
+#include "common/policy/policy_variables.h"
+#include "common/policy/request_context.h"
 
 namespace pdp {
 
@@ -31,15 +34,21 @@ class ActionMatcher {
 
 // Resource patterns of a statement. Matching follows IAM: "*" matches
 // everything; otherwise pattern and resource are split into the six ARN
-// parts and each is matched with wildcards, case-sensitively.
+// parts and each is matched with wildcards, case-sensitively. Patterns may
+// hold policy variables (Version 2012-10-17), resolved from the request
+// context; a pattern whose variable has no value matches nothing.
 class ResourceMatcher {
  public:
   void Add(absl::string_view pattern);
-  bool Matches(absl::string_view resource) const;
+  void Add(VariableTemplate pattern);
+  bool Matches(absl::string_view resource, const RequestContext& context) const;
+  // True when a pattern has variables, so matching reads the context.
+  bool needs_context() const { return !templates_.empty(); }
 
  private:
   bool all_ = false;
-  std::vector<std::string> patterns_;
+  std::vector<ResolvedPattern> patterns_;  // without variables
+  std::vector<VariableTemplate> templates_;
 };
 
 enum class StatementEffect { kAllow, kDeny };
@@ -52,21 +61,29 @@ struct CompiledStatement {
   bool not_resource = false;
   ActionMatcher actions;
   ResourceMatcher resources;
-  // Conditions are not evaluated yet (policy-language issue). Fail closed: a
-  // conditional Allow never allows; a conditional Deny always applies.
-  bool has_condition = false;
+  // Null when the statement has no (or an empty) Condition element.
+  std::shared_ptr<const CompiledCondition> condition;
 
   bool MatchesAction(absl::string_view action_lower) const {
     return actions.Matches(action_lower) != not_action;
   }
-  bool MatchesResource(absl::string_view resource) const {
-    return resources.Matches(resource) != not_resource;
+  bool MatchesResource(absl::string_view resource, const RequestContext& context) const {
+    return resources.Matches(resource, context) != not_resource;
   }
+};
+
+// A validation finding that is not an error (like IAM Access Analyzer's
+// warnings): the policy is accepted as written.
+struct PolicyWarning {
+  std::string path;  // JSON path, e.g. "Statement[0].Action[2]"
+  std::string code;  // e.g. "UNKNOWN_SERVICE", "ALLOW_WITH_NOT_RESOURCE"
+  std::string message;
 };
 
 struct CompiledPolicy {
   std::string version;  // "2012-10-17" or "2008-10-17"
   std::vector<CompiledStatement> statements;
+  std::vector<PolicyWarning> warnings;
 };
 
 using CompiledPolicyPtr = std::shared_ptr<const CompiledPolicy>;

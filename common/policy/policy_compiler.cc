@@ -4,10 +4,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/base/errors.h"
+#include "common/policy/condition.h"
 #include "common/policy/policy_json.h"
+#include "common/policy/policy_variables.h"
 
 namespace pdp {
 namespace {
@@ -71,33 +74,9 @@ absl::Status ReadStringList(const Json& value, const std::string& path,
   return absl::OkStatus();
 }
 
-absl::Status CheckCondition(const Json& cond, const std::string& path) {
-  if (!cond.is_object()) return FieldError(path, "must be an object");
-  for (const auto& [op, block] : cond.items()) {
-    std::string op_path = absl::StrCat(path, ".", op);
-    if (!block.is_object()) {
-      return FieldError(op_path, "must be an object of condition keys");
-    }
-    for (const auto& [key, values] : block.items()) {
-      std::string key_path = absl::StrCat(op_path, ".", key);
-      auto scalar = [](const Json& v) { return v.is_string() || v.is_boolean() || v.is_number(); };
-      if (values.is_array()) {
-        for (size_t i = 0; i < values.size(); ++i) {
-          if (!scalar(values[i])) {
-            return FieldError(absl::StrCat(key_path, "[", i, "]"),
-                              "must be a string, number or boolean");
-          }
-        }
-      } else if (!scalar(values)) {
-        return FieldError(key_path, "must be a value or an array of values");
-      }
-    }
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<CompiledStatement> CompileStatement(const Json& st, int index,
-                                                   const std::string& path) {
+                                                   const std::string& path, bool variables,
+                                                   std::vector<PolicyWarning>& warnings) {
   if (!st.is_object()) return FieldError(path, "a statement must be an object");
   CompiledStatement out;
   out.index = index;
@@ -142,13 +121,20 @@ absl::StatusOr<CompiledStatement> CompileStatement(const Json& st, int index,
       for (const auto& [ipath, r] : items) {
         s = CheckResourcePattern(ipath, r);
         if (!s.ok()) return s;
-        out.resources.Add(r);
+        if (variables && r.find("${") != std::string::npos) {
+          absl::StatusOr<VariableTemplate> t = VariableTemplate::Parse(r, true);
+          if (!t.ok()) return AtField(ipath, t.status());
+          out.resources.Add(std::move(*t));
+        } else {
+          out.resources.Add(r);
+        }
       }
     } else if (key == "Condition") {
-      absl::Status s = CheckCondition(value, kpath);
-      if (!s.ok()) return s;
-      // An empty block has no condition to fail: the statement is unconditional, as in IAM.
-      out.has_condition = !value.empty();
+      if (!value.is_object()) return FieldError(kpath, "must be an object");
+      if (value.empty()) continue;  // nothing to fail: unconditional, as in IAM
+      auto condition = CompiledCondition::Compile(value, kpath, variables);
+      if (!condition.ok()) return condition.status();
+      out.condition = *condition;
     } else if (key == "Principal" || key == "NotPrincipal") {
       return FieldError(kpath, "identity-based policies cannot name a principal");
     } else {
@@ -160,6 +146,21 @@ absl::StatusOr<CompiledStatement> CompileStatement(const Json& st, int index,
     return FieldError(absl::StrCat(path, ".Action"), "Action or NotAction is required");
   if (!has_resource) {
     return FieldError(absl::StrCat(path, ".Resource"), "Resource or NotResource is required");
+  }
+  if (out.effect == StatementEffect::kAllow && out.not_resource) {
+    warnings.push_back({path + ".NotResource", "ALLOW_WITH_NOT_RESOURCE",
+                        "Allow with NotResource grants the actions on every resource not listed, "
+                        "including ones created later"});
+  }
+  if (out.effect == StatementEffect::kAllow && st.contains("Condition") &&
+      st["Condition"].is_object()) {
+    for (const auto& [op, block] : st["Condition"].items()) {
+      if (op.rfind("ForAllValues:", 0) == 0) {
+        warnings.push_back({absl::StrCat(path, ".Condition.", op), "FOR_ALL_VALUES_WITH_ALLOW",
+                            "ForAllValues is true when the key is missing or empty, so this "
+                            "Allow also applies to requests without the key"});
+      }
+    }
   }
   return out;
 }
@@ -206,20 +207,29 @@ absl::StatusOr<CompiledPolicyPtr> CompilePolicy(absl::string_view document,
     }
   }
   if (statements == nullptr) return FieldError("Statement", "is required");
+  // Variables are policy text under 2008-10-17; Version may come after
+  // Statement in the document, so statements are compiled once it is known.
+  const bool variables = policy->version == "2012-10-17";
+  std::vector<std::pair<const Json*, std::string>> list;
   if (statements->is_object()) {
-    absl::StatusOr<CompiledStatement> st = CompileStatement(*statements, 0, "Statement");
-    if (!st.ok()) return st.status();
-    policy->statements.push_back(std::move(*st));
+    list.emplace_back(statements, "Statement");
   } else if (statements->is_array()) {
     if (statements->empty()) return FieldError("Statement", "must not be empty");
     for (size_t i = 0; i < statements->size(); ++i) {
-      absl::StatusOr<CompiledStatement> st = CompileStatement((*statements)[i], static_cast<int>(i),
-                                                              absl::StrCat("Statement[", i, "]"));
-      if (!st.ok()) return st.status();
-      policy->statements.push_back(std::move(*st));
+      list.emplace_back(&(*statements)[i], absl::StrCat("Statement[", i, "]"));
     }
   } else {
     return FieldError("Statement", "must be an object or an array of objects");
+  }
+  absl::flat_hash_set<std::string> sids;
+  for (size_t i = 0; i < list.size(); ++i) {
+    absl::StatusOr<CompiledStatement> st = CompileStatement(
+        *list[i].first, static_cast<int>(i), list[i].second, variables, policy->warnings);
+    if (!st.ok()) return st.status();
+    if (!st->sid.empty() && !sids.insert(st->sid).second) {
+      return FieldError(list[i].second + ".Sid", "Sid values must be unique within a policy");
+    }
+    policy->statements.push_back(std::move(*st));
   }
   return CompiledPolicyPtr(std::move(policy));
 }

@@ -61,10 +61,12 @@ class WorldReader {
  public:
   absl::StatusOr<std::vector<pdp::v1::Change>> Read(const Json& root) {
     if (!root.is_object()) return FieldError("", "a world file must be a mapping");
-    absl::Status s = Keys(root, "", {"accounts", "managed_policies", "groups", "users", "roles"});
+    absl::Status s = Keys(
+        root, "", {"accounts", "managed_policies", "groups", "users", "roles", "role_sessions"});
     if (!s.ok()) return s;
     // Order matters: policies and groups must exist before what refers to them.
-    for (absl::string_view section : {"accounts", "managed_policies", "groups", "users", "roles"}) {
+    for (absl::string_view section :
+         {"accounts", "managed_policies", "groups", "users", "roles", "role_sessions"}) {
       if (!root.contains(section)) continue;
       const Json& list = root[std::string(section)];
       if (!list.is_array()) return FieldError(section, "must be a list");
@@ -211,14 +213,35 @@ class WorldReader {
       c->set_arn(*arn);
       c->set_description(*description);
       c->set_document(*doc);
+    } else if (section == "role_sessions") {
+      s = Keys(item, path, {"arn", "policy_arns", "policy", "tags"});
+      if (!s.ok()) return s;
+      auto* session = change.mutable_put_role_session()->mutable_session();
+      absl::StatusOr<std::string> arn = Str(item, path, "arn", true);
+      if (!arn.ok()) return arn.status();
+      session->set_arn(*arn);
+      s = StrList(item, path, "policy_arns", session->mutable_policy_arns());
+      if (!s.ok()) return s;
+      if (item.contains("policy") && !item["policy"].is_null()) {
+        const Json& d = item["policy"];
+        if (!d.is_string() && !d.is_object()) {
+          return FieldError(path + ".policy", "must be a policy object or a JSON string");
+        }
+        session->set_policy(d.is_string() ? d.get<std::string>() : d.dump());
+      }
+      s = Tags(item, path, session->mutable_tags());
+      if (!s.ok()) return s;
     } else {
       bool user = section == "users", group = section == "groups";
       if (user) {
-        s = Keys(item, path, {"arn", "groups", "attached_policies", "inline_policies", "tags"});
+        s = Keys(item, path,
+                 {"arn", "groups", "attached_policies", "inline_policies", "tags",
+                  "permissions_boundary"});
       } else if (group) {
         s = Keys(item, path, {"arn", "attached_policies", "inline_policies"});
       } else {
-        s = Keys(item, path, {"arn", "attached_policies", "inline_policies", "tags"});
+        s = Keys(item, path,
+                 {"arn", "attached_policies", "inline_policies", "tags", "permissions_boundary"});
       }
       if (!s.ok()) return s;
       absl::StatusOr<std::string> arn = Str(item, path, "arn", true);
@@ -233,6 +256,9 @@ class WorldReader {
         c->mutable_user()->set_arn(*arn);
         s = StrList(item, path, "groups", c->mutable_user()->mutable_groups());
         if (!s.ok()) return s;
+        absl::StatusOr<std::string> boundary = Str(item, path, "permissions_boundary", false);
+        if (!boundary.ok()) return boundary.status();
+        c->mutable_user()->set_permissions_boundary(*boundary);
         attached = c->mutable_user()->mutable_attached_policies();
         inline_policies = c->mutable_user()->mutable_inline_policies();
         tags = c->mutable_user()->mutable_tags();
@@ -248,6 +274,9 @@ class WorldReader {
         c->set_replace(true);
         c->set_allow_missing(true);
         c->mutable_role()->set_arn(*arn);
+        absl::StatusOr<std::string> boundary = Str(item, path, "permissions_boundary", false);
+        if (!boundary.ok()) return boundary.status();
+        c->mutable_role()->set_permissions_boundary(*boundary);
         attached = c->mutable_role()->mutable_attached_policies();
         inline_policies = c->mutable_role()->mutable_inline_policies();
         tags = c->mutable_role()->mutable_tags();

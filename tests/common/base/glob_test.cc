@@ -123,5 +123,11 @@ TEST(HasWildcardTest, DetectsStarAndQuestionMark) {
   EXPECT_TRUE(HasWildcard("?"));
 }
 
+TEST(GlobTest, PatternStarStaysAWildcardAgainstAStarInTheText) {
+  EXPECT_TRUE(GlobMatch("*a", "*ba"));
+  EXPECT_TRUE(GlobMatch("x*", "x*y"));
+  EXPECT_FALSE(GlobMatch("*a", "*b"));
+}
+
 }  // namespace
 }  // namespace pdp

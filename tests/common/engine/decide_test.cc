@@ -108,6 +108,12 @@ std::vector<pdp::v1::Change> WorldChanges() {
               {{"c", PolicyJson({StatementJson("Allow", {bills}, "*", "", kCondition)})}}),
       PutUser(UserA("cond_deny"), {}, {kAdminAccess},
               {{"c", PolicyJson({StatementJson("Deny", {bills}, "*", "", kCondition)})}}),
+      PutUser(UserA("num_allow"), {}, {},
+              {{"c", PolicyJson({StatementJson("Allow", {bills}, "*", "",
+                                               R"({"NumericLessThan": {"pdp:level": 5}})")})}}),
+      PutUser(UserA("num_deny"), {}, {kAdminAccess},
+              {{"c", PolicyJson({StatementJson("Deny", {bills}, "*", "",
+                                               R"({"NumericLessThan": {"pdp:level": 5}})")})}}),
       PutUser(UserA("empty_cond"), {}, {},
               {{"c", PolicyJson({StatementJson("Allow", {bills}, "*", "", "{}")})}}),
       PutUser(UserA("legacy_viewer"), {}, {}, {{"p", AllowDoc({"aws-portal:ViewBilling"})}}),
@@ -350,12 +356,48 @@ TEST_F(DecideTest, ExplicitDenyBeatsAllowAcrossUserAndGroupPolicies) {
   Expect(PageRequest(UserA("no_prefs"), "gated"), ALLOW, pdp::v1::ALLOWED_BY_POLICY);
 }
 
-TEST_F(DecideTest, ConditionsFailClosed) {
+pdp::v1::AuthorizeRequest WithContext(pdp::v1::AuthorizeRequest r, const std::string& key,
+                                      const std::string& value) {
+  (*r.mutable_context()->mutable_keys())[key].add_values(value);
+  return r;
+}
+
+TEST_F(DecideTest, ConditionsAreEvaluated) {
+  // Allow if MFA: the key is missing, so the allow does not apply.
   Expect(PageRequest(UserA("cond_allow"), "gated"), DENY, pdp::v1::IMPLICIT_DENY);
-  Expect(PageRequest(UserA("cond_deny"), "gated"), DENY, pdp::v1::EXPLICIT_DENY);
-  Expect(PageRequest(UserA("cond_deny"), "ungated"), ALLOW, pdp::v1::ALLOWED_BY_POLICY);
+  Expect(
+      WithContext(PageRequest(UserA("cond_allow"), "gated"), "aws:MultiFactorAuthPresent", "true"),
+      ALLOW, pdp::v1::ALLOWED_BY_POLICY);
+  // Deny if MFA: without the key the deny does not apply; with it, it does.
+  Expect(PageRequest(UserA("cond_deny"), "gated"), ALLOW, pdp::v1::ALLOWED_BY_POLICY);
+  Expect(
+      WithContext(PageRequest(UserA("cond_deny"), "gated"), "AWS:MultiFactorAuthPresent", "true"),
+      DENY, pdp::v1::EXPLICIT_DENY);
+  Expect(
+      WithContext(PageRequest(UserA("cond_deny"), "ungated"), "aws:MultiFactorAuthPresent", "true"),
+      ALLOW, pdp::v1::ALLOWED_BY_POLICY);
   // A statement with an empty Condition block has no condition.
   Expect(PageRequest(UserA("empty_cond"), "gated"), ALLOW, pdp::v1::ALLOWED_BY_POLICY);
+}
+
+TEST_F(DecideTest, ConditionsThatCannotBeEvaluatedFailClosed) {
+  // A request value that is not a number: the allow never applies, the deny does.
+  Expect(WithContext(PageRequest(UserA("num_allow"), "gated"), "pdp:level", "abc"), DENY,
+         pdp::v1::IMPLICIT_DENY);
+  Expect(WithContext(PageRequest(UserA("num_allow"), "gated"), "pdp:level", "3"), ALLOW,
+         pdp::v1::ALLOWED_BY_POLICY);
+  Expect(WithContext(PageRequest(UserA("num_deny"), "gated"), "pdp:level", "abc"), DENY,
+         pdp::v1::EXPLICIT_DENY);
+  Expect(WithContext(PageRequest(UserA("num_deny"), "gated"), "pdp:level", "9"), ALLOW,
+         pdp::v1::ALLOWED_BY_POLICY);
+}
+
+TEST_F(DecideTest, CallersCannotSetPrincipalKeys) {
+  auto r = Decide(*snapshot_, WithContext(PageRequest(UserA("admin"), "gated"), "aws:username",
+                                          "someone-else"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("context.keys[aws:username]"));
 }
 
 TEST_F(DecideTest, ResourcesOfRawActions) {
@@ -464,6 +506,18 @@ TEST_F(DecideTest, ExplainAllowedByPolicy) {
   for (const GateTrace& g : ex.gates()) EXPECT_FALSE(g.detail().empty()) << g.gate();
 }
 
+// Statements whose action matched (Explain also lists the others, with a note).
+std::vector<pdp::v1::StatementTrace> Considered(const pdp::v1::ActionTrace& a) {
+  std::vector<pdp::v1::StatementTrace> out;
+  for (const auto& st : a.statements()) {
+    if (st.note().rfind("Action does not match", 0) != 0 &&
+        st.note().rfind("NotAction lists", 0) != 0) {
+      out.push_back(st);
+    }
+  }
+  return out;
+}
+
 TEST_F(DecideTest, ExplainExplicitDenyThroughAGroup) {
   pdp::v1::Explanation ex;
   pdp::v1::Decision d = Must(PageRequest(UserA("denied_by_group"), "gated"), &ex);
@@ -476,19 +530,21 @@ TEST_F(DecideTest, ExplainExplicitDenyThroughAGroup) {
   ASSERT_EQ(ex.actions_size(), 1);
   const pdp::v1::ActionTrace& a = ex.actions(0);
   EXPECT_EQ(a.effect(), DENY);
-  // Statements whose action does not match (the group's s3:* allow) are not listed.
-  ASSERT_EQ(a.statements_size(), 2);
-  EXPECT_EQ(a.statements(0).policy(), kAdminAccess);
-  EXPECT_EQ(a.statements(0).via(), UserA("denied_by_group"));
-  EXPECT_EQ(a.statements(0).effect(), ALLOW);
-  EXPECT_TRUE(a.statements(0).matched());
+  // The group's s3:* allow is listed as not matching the action.
+  EXPECT_GT(a.statements_size(), 2);
+  std::vector<pdp::v1::StatementTrace> considered = Considered(a);
+  ASSERT_EQ(considered.size(), 2u);
+  EXPECT_EQ(considered[0].policy(), kAdminAccess);
+  EXPECT_EQ(considered[0].via(), UserA("denied_by_group"));
+  EXPECT_EQ(considered[0].effect(), ALLOW);
+  EXPECT_TRUE(considered[0].matched());
   const std::string group = "arn:aws:iam::111111111111:group/nopay";
-  EXPECT_EQ(a.statements(1).policy(), group + "#inline/deny");
-  EXPECT_EQ(a.statements(1).via(), group);
-  EXPECT_EQ(a.statements(1).sid(), "NoBills");
-  EXPECT_EQ(a.statements(1).index(), 1);
-  EXPECT_EQ(a.statements(1).effect(), DENY);
-  EXPECT_TRUE(a.statements(1).matched());
+  EXPECT_EQ(considered[1].policy(), group + "#inline/deny");
+  EXPECT_EQ(considered[1].via(), group);
+  EXPECT_EQ(considered[1].sid(), "NoBills");
+  EXPECT_EQ(considered[1].index(), 1);
+  EXPECT_EQ(considered[1].effect(), DENY);
+  EXPECT_TRUE(considered[1].matched());
 }
 
 TEST_F(DecideTest, ExplainListsEveryRequiredAction) {
@@ -500,10 +556,11 @@ TEST_F(DecideTest, ExplainListsEveryRequiredAction) {
   ASSERT_EQ(ex.actions_size(), 2);
   EXPECT_EQ(ex.actions(0).action(), "payments:GetPaymentStatus");
   EXPECT_EQ(ex.actions(0).effect(), ALLOW);
-  EXPECT_EQ(ex.actions(0).statements_size(), 1);
+  EXPECT_EQ(Considered(ex.actions(0)).size(), 1u);
   EXPECT_EQ(ex.actions(1).action(), "payments:ListPaymentPreferences");
   EXPECT_EQ(ex.actions(1).effect(), DENY);
-  EXPECT_EQ(ex.actions(1).statements_size(), 0);
+  EXPECT_EQ(Considered(ex.actions(1)).size(), 0u);
+  EXPECT_EQ(ex.actions(1).statements_size(), 1) << "listed, with why it did not match";
   EXPECT_EQ(ex.gates(ex.gates_size() - 1).outcome(), GateTrace::DENIED);
 }
 
@@ -514,9 +571,9 @@ TEST_F(DecideTest, ExplainNotMatchedStatements) {
        &ex);
   ASSERT_EQ(ex.actions_size(), 1);
   EXPECT_EQ(ex.actions(0).resource(), "arn:aws:budgets::111111111111:budget/other");
-  ASSERT_EQ(ex.actions(0).statements_size(), 1);
-  EXPECT_FALSE(ex.actions(0).statements(0).matched());
-  EXPECT_THAT(ex.actions(0).statements(0).note(), HasSubstr("Resource"));
+  ASSERT_EQ(Considered(ex.actions(0)).size(), 1u);
+  EXPECT_FALSE(Considered(ex.actions(0))[0].matched());
+  EXPECT_THAT(Considered(ex.actions(0))[0].note(), HasSubstr("Resource"));
   // API actions skip the IAM access gate.
   EXPECT_EQ(ex.gates(3).gate(), "iam_access");
   EXPECT_EQ(ex.gates(3).outcome(), GateTrace::SKIPPED);
@@ -527,16 +584,21 @@ TEST_F(DecideTest, ExplainNotMatchedStatements) {
   ASSERT_EQ(cond.actions(0).statements_size(), 1);
   EXPECT_FALSE(cond.actions(0).statements(0).matched());
   EXPECT_THAT(cond.actions(0).statements(0).note(), HasSubstr("Condition"));
+  ASSERT_EQ(cond.actions(0).statements(0).conditions_size(), 1);
+  EXPECT_TRUE(cond.actions(0).statements(0).conditions(0).key_missing());
+  EXPECT_THAT(cond.missing_context_keys(), ElementsAre("aws:MultiFactorAuthPresent"));
 
   pdp::v1::Explanation cond_deny;
-  Must(PageRequest(UserA("cond_deny"), "gated"), &cond_deny);
+  Must(WithContext(PageRequest(UserA("cond_deny"), "gated"), "aws:MultiFactorAuthPresent", "true"),
+       &cond_deny);
   ASSERT_EQ(cond_deny.actions_size(), 1);
   bool saw_conditional_deny = false;
   for (const auto& st : cond_deny.actions(0).statements()) {
     if (st.effect() == DENY) {
       saw_conditional_deny = true;
       EXPECT_TRUE(st.matched());
-      EXPECT_THAT(st.note(), HasSubstr("Condition"));
+      ASSERT_EQ(st.conditions_size(), 1);
+      EXPECT_EQ(st.conditions(0).outcome(), "true");
     }
   }
   EXPECT_TRUE(saw_conditional_deny);

@@ -223,7 +223,7 @@ TEST(CompilePolicyTest, CompiledStatementsCarryTheirElements) {
   EXPECT_EQ(a.effect, StatementEffect::kAllow);
   EXPECT_FALSE(a.not_action);
   EXPECT_FALSE(a.not_resource);
-  EXPECT_FALSE(a.has_condition);
+  EXPECT_FALSE(a.condition != nullptr);
   EXPECT_TRUE(a.MatchesAction("s3:getobject"));
   EXPECT_FALSE(a.MatchesAction("s3:putobject"));
 
@@ -233,11 +233,11 @@ TEST(CompilePolicyTest, CompiledStatementsCarryTheirElements) {
   EXPECT_EQ(d.effect, StatementEffect::kDeny);
   EXPECT_TRUE(d.not_action);
   EXPECT_TRUE(d.not_resource);
-  EXPECT_TRUE(d.has_condition);
+  EXPECT_TRUE(d.condition != nullptr);
   EXPECT_TRUE(d.MatchesAction("s3:getobject"));
   EXPECT_FALSE(d.MatchesAction("iam:createuser"));
-  EXPECT_TRUE(d.MatchesResource("arn:aws:s3:::other"));
-  EXPECT_FALSE(d.MatchesResource("arn:aws:s3:::b"));
+  EXPECT_TRUE(d.MatchesResource("arn:aws:s3:::other", RequestContext()));
+  EXPECT_FALSE(d.MatchesResource("arn:aws:s3:::b", RequestContext()));
 }
 
 TEST(CompilePolicyTest, StatementObjectIsIndexZeroAndVersionDefaults) {
@@ -257,11 +257,11 @@ TEST(CompilePolicyTest, AnEmptyConditionBlockIsNoCondition) {
   absl::StatusOr<CompiledPolicyPtr> p =
       CompilePolicy(One(std::string(kAllowAll) + R"(, "Condition": {})"));
   ASSERT_TRUE(p.ok()) << p.status();
-  EXPECT_FALSE((*p)->statements[0].has_condition);
+  EXPECT_FALSE((*p)->statements[0].condition != nullptr);
   absl::StatusOr<CompiledPolicyPtr> q = CompilePolicy(
       One(std::string(kAllowAll) + R"(, "Condition": {"Bool": {"aws:SecureTransport": true}})"));
   ASSERT_TRUE(q.ok()) << q.status();
-  EXPECT_TRUE((*q)->statements[0].has_condition);
+  EXPECT_TRUE((*q)->statements[0].condition != nullptr);
 }
 
 TEST(CompilePolicyTest, NonWhitespaceLimit) {

@@ -204,7 +204,7 @@ users:
   absl::StatusOr<CompiledPolicyPtr> compiled = CompilePolicy(u.inline_policies(0).document());
   ASSERT_TRUE(compiled.ok()) << compiled.status();
   EXPECT_EQ((*compiled)->version, "2012-10-17");
-  EXPECT_TRUE((*compiled)->statements[0].has_condition);
+  EXPECT_TRUE((*compiled)->statements[0].condition != nullptr);
 }
 
 TEST(WorldToChangesTest, EmptySectionsAndEmptyWorld) {

@@ -1,0 +1,107 @@
+#include "common/engine/policy_evaluation.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace pdp {
+namespace {
+
+const RequestContext& EmptyContext() {
+  static const RequestContext* empty = new RequestContext();
+  return *empty;
+}
+
+const char* OutcomeName(ConditionOutcome o) {
+  switch (o) {
+    case ConditionOutcome::kTrue:
+      return "true";
+    case ConditionOutcome::kFalse:
+      return "false";
+    case ConditionOutcome::kError:
+      return "error";
+  }
+  return "error";
+}
+
+pdp::v1::StatementTrace* AddStatement(const EvaluationTrace& trace, const PolicyBinding& b,
+                                      const CompiledStatement* s, absl::string_view policy_type) {
+  pdp::v1::StatementTrace* st = trace.action->add_statements();
+  st->set_policy(b.name);
+  st->set_via(b.via);
+  st->set_policy_type(std::string(policy_type));
+  if (s != nullptr) {
+    st->set_sid(s->sid);
+    st->set_index(s->index);
+    st->set_effect(s->effect == StatementEffect::kDeny ? pdp::v1::DENY : pdp::v1::ALLOW);
+  }
+  return st;
+}
+
+}  // namespace
+
+SetOutcome EvaluatePolicySet(const std::vector<PolicyBinding>& policies,
+                             const CatalogAction& action, absl::string_view resource,
+                             LazyContext& context, absl::string_view policy_type,
+                             const EvaluationTrace& trace) {
+  SetOutcome out;
+  for (const PolicyBinding& b : policies) {
+    if (b.policy == nullptr) {
+      out.denied = true;  // fail closed on a dangling reference
+      if (trace.action == nullptr) return out;
+      pdp::v1::StatementTrace* st = AddStatement(trace, b, nullptr, policy_type);
+      st->set_effect(pdp::v1::DENY);
+      st->set_matched(true);
+      st->set_note("policy missing from the state: treated as a deny (fail closed)");
+      continue;
+    }
+    for (const CompiledStatement& s : b.policy->statements) {
+      const bool is_deny = s.effect == StatementEffect::kDeny;
+      const bool action_ok = s.MatchesAction(action.lower);
+      if (!action_ok) {
+        if (trace.action != nullptr) {
+          AddStatement(trace, b, &s, policy_type)
+              ->set_note(absl::StrCat(s.not_action ? "NotAction lists " : "Action does not match ",
+                                      action.display));
+        }
+        continue;
+      }
+      const RequestContext& ctx = s.resources.needs_context() ? context.Get() : EmptyContext();
+      const bool resource_ok = s.MatchesResource(resource, ctx);
+      ConditionOutcome cond = ConditionOutcome::kTrue;
+      std::vector<ConditionTrace> clauses;
+      if (resource_ok && s.condition != nullptr) {
+        cond = s.condition->Evaluate(context.Get(), trace.action ? &clauses : nullptr);
+      }
+      const bool applies = resource_ok && (cond == ConditionOutcome::kTrue ||
+                                           (is_deny && cond == ConditionOutcome::kError));
+      if (applies) (is_deny ? out.denied : out.allowed) = true;
+      if (trace.action != nullptr) {
+        pdp::v1::StatementTrace* st = AddStatement(trace, b, &s, policy_type);
+        st->set_matched(applies);
+        for (const ConditionTrace& c : clauses) {
+          auto* ct = st->add_conditions();
+          ct->set_operator_(c.op);
+          ct->set_key(c.key);
+          ct->set_outcome(OutcomeName(c.outcome));
+          ct->set_key_missing(c.key_missing);
+          ct->set_note(c.note);
+          if (c.key_missing && trace.missing_keys) trace.missing_keys->insert(c.key);
+        }
+        if (!resource_ok) {
+          st->set_note(absl::StrCat(
+              s.not_resource ? "NotResource lists " : "Resource does not match ", resource));
+        } else if (cond == ConditionOutcome::kFalse) {
+          st->set_note("Condition is false");
+        } else if (cond == ConditionOutcome::kError) {
+          st->set_note(is_deny ? "Condition cannot be evaluated: the deny applies (fail closed)"
+                               : "Condition cannot be evaluated: this allow does not apply");
+        } else {
+          st->set_note(is_deny ? "explicit deny" : "allows");
+        }
+      }
+      if (out.denied && trace.action == nullptr) return out;
+    }
+  }
+  return out;
+}
+
+}  // namespace pdp

@@ -1,0 +1,61 @@
+// Evaluates one action against a set of policies (a principal's identity
+// policies, its permissions boundary, or its session policies) as IAM does:
+// a statement applies when its Action/NotAction, Resource/NotResource and
+// Condition all match. A Condition that cannot be evaluated (kError) never
+// lets an Allow apply and always lets a Deny apply (fail closed).
+#ifndef PDP_COMMON_ENGINE_POLICY_EVALUATION_H_
+#define PDP_COMMON_ENGINE_POLICY_EVALUATION_H_
+
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/engine/page_catalog.h"
+#include "common/engine/snapshot.h"
+#include "common/policy/request_context.h"
+#include "pdp/v1/decision.pb.h"
+
+namespace pdp {
+
+// The request context, built only when a statement needs it (a Condition or
+// a Resource with variables): most decisions never do.
+class LazyContext {
+ public:
+  explicit LazyContext(std::function<RequestContext()> build) : build_(std::move(build)) {}
+  const RequestContext& Get() {
+    if (!built_) {
+      context_ = build_();
+      built_ = true;
+    }
+    return context_;
+  }
+
+ private:
+  std::function<RequestContext()> build_;
+  bool built_ = false;
+  RequestContext context_;
+};
+
+struct SetOutcome {
+  bool allowed = false;  // some Allow statement applies
+  bool denied = false;   // some Deny statement applies
+};
+
+// What Explain wants from an evaluation.
+struct EvaluationTrace {
+  pdp::v1::ActionTrace* action = nullptr;  // receives one entry per statement
+  std::set<std::string>* missing_keys = nullptr;
+};
+
+// Evaluates `action` on `resource` against `policies`. `policy_type` labels
+// the statements in the trace ("identity", "permissions_boundary",
+// "session"). Without a trace it returns as soon as a Deny applies.
+SetOutcome EvaluatePolicySet(const std::vector<PolicyBinding>& policies,
+                             const CatalogAction& action, absl::string_view resource,
+                             LazyContext& context, absl::string_view policy_type,
+                             const EvaluationTrace& trace);
+
+}  // namespace pdp
+
+#endif  // PDP_COMMON_ENGINE_POLICY_EVALUATION_H_

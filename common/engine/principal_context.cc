@@ -1,0 +1,77 @@
+#include "common/engine/principal_context.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/base/errors.h"
+#include "common/base/strings.h"
+
+namespace pdp {
+
+bool IsPrincipalDerivedKey(absl::string_view key) {
+  std::string k = AsciiLower(key);
+  return k == "aws:username" || k == "aws:userid" || k == "aws:principalarn" ||
+         k == "aws:principalaccount" || k == "aws:principaltype" ||
+         absl::StartsWith(k, "aws:principaltag/") || absl::StartsWith(k, "aws:principalorg");
+}
+
+absl::Status ValidateCallerContext(const pdp::v1::RequestContext& context) {
+  if (context.keys_size() > kMaxContextKeys) {
+    return FieldError("context.keys", absl::StrCat("at most ", kMaxContextKeys, " keys"));
+  }
+  for (const auto& [key, values] : context.keys()) {
+    std::string field = absl::StrCat("context.keys[", key, "]");
+    if (key.empty() || key.size() > 256) return FieldError(field, "keys are 1 to 256 characters");
+    if (IsPrincipalDerivedKey(key)) {
+      return FieldError(field,
+                        "is derived from the principal by billing-pdp and cannot be set by the "
+                        "caller");
+    }
+    if (values.values_size() > kMaxContextValues) {
+      return FieldError(field, absl::StrCat("at most ", kMaxContextValues, " values"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+RequestContext BuildRequestContext(const pdp::v1::RequestContext& caller, const PrincipalFacts& p) {
+  RequestContext ctx;
+  for (const auto& [key, values] : caller.keys()) {
+    ctx.Set(key, std::vector<std::string>(values.values().begin(), values.values().end()));
+  }
+  const IamArn& arn = *p.arn;
+  ctx.Set("aws:PrincipalAccount", arn.account);
+  std::map<std::string, std::string> tags;
+  switch (arn.kind) {
+    case IamArnKind::kRoot:
+      ctx.Set("aws:PrincipalArn", RootArn(arn.account));
+      ctx.Set("aws:PrincipalType", std::string("Account"));
+      ctx.Set("aws:userid", arn.account);
+      break;
+    case IamArnKind::kUser:
+      ctx.Set("aws:PrincipalArn", p.entity->arn);
+      ctx.Set("aws:PrincipalType", std::string("User"));
+      ctx.Set("aws:username", p.entity->name);
+      ctx.Set("aws:userid", p.entity->unique_id);
+      tags = p.entity->tags;
+      break;
+    case IamArnKind::kRole:
+    case IamArnKind::kAssumedRole:
+      // For a role session IAM reports the role's ARN as aws:PrincipalArn.
+      ctx.Set("aws:PrincipalArn", p.entity->arn);
+      ctx.Set("aws:PrincipalType", std::string("AssumedRole"));
+      ctx.Set("aws:userid", arn.kind == IamArnKind::kAssumedRole
+                                ? absl::StrCat(p.entity->unique_id, ":", arn.session)
+                                : p.entity->unique_id);
+      tags = p.entity->tags;
+      if (p.session != nullptr) {
+        for (const auto& [k, v] : p.session->tags) tags[k] = v;  // session tags win
+      }
+      break;
+    default:
+      break;
+  }
+  for (const auto& [k, v] : tags) ctx.Set(absl::StrCat("aws:PrincipalTag/", k), v);
+  return ctx;
+}
+
+}  // namespace pdp
