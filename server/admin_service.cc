@@ -8,6 +8,7 @@
 #include "common/base/errors.h"
 #include "common/base/strings.h"
 #include "common/engine/record_protos.h"
+#include "common/policy/policy_compiler.h"
 #include "server/grpc_errors.h"
 
 namespace pdp {
@@ -491,6 +492,38 @@ grpc::Status AdminServiceImpl::RemoveUserFromGroup(Ctx* ctx,
                                                    pdp::v1::WriteResponse* resp) {
   return Write(*ctx, &Change::mutable_remove_user_from_group, *req,
                [&](const Snapshot& s) { resp->set_revision(s.revision()); });
+}
+
+grpc::Status AdminServiceImpl::ValidatePolicy(Ctx* ctx, const pdp::v1::ValidatePolicyRequest* req,
+                                              pdp::v1::ValidatePolicyResponse* resp) {
+  absl::Status auth = auth_->Check(*ctx);
+  if (!auth.ok()) return ToGrpcStatus(auth);
+  CompileOptions options;
+  if (req->kind() != pdp::v1::ValidatePolicyRequest::INLINE) {
+    options.max_non_whitespace_chars = limits_.max_managed_policy_chars;
+  }
+  absl::StatusOr<CompiledPolicyPtr> compiled = CompilePolicy(req->document(), options);
+  if (!compiled.ok()) {
+    auto* f = resp->add_findings();
+    f->set_severity(pdp::v1::PolicyFinding::ERROR);
+    f->set_code("INVALID_DOCUMENT");
+    google::rpc::BadRequest br;
+    if (GetBadRequest(compiled.status(), &br) && br.field_violations_size() > 0) {
+      f->set_path(br.field_violations(0).field());
+      f->set_message(br.field_violations(0).description());
+    } else {
+      f->set_message(std::string(compiled.status().message()));
+    }
+    return grpc::Status::OK;
+  }
+  for (const PolicyWarning& w : (*compiled)->warnings) {
+    auto* f = resp->add_findings();
+    f->set_severity(pdp::v1::PolicyFinding::WARNING);
+    f->set_code(w.code);
+    f->set_path(w.path);
+    f->set_message(w.message);
+  }
+  return grpc::Status::OK;
 }
 
 grpc::Status AdminServiceImpl::ApplyChanges(Ctx* ctx, const pdp::v1::ApplyChangesRequest* req,

@@ -22,7 +22,8 @@ struct EntityTraits;
 
 class AdminServiceImpl final : public pdp::v1::AdminService::Service {
  public:
-  AdminServiceImpl(WorldState* state, const AdminAuth* auth) : state_(state), auth_(auth) {}
+  AdminServiceImpl(WorldState* state, const AdminAuth* auth, WorldLimits limits = {})
+      : state_(state), auth_(auth), limits_(limits) {}
 
   using Ctx = grpc::ServerContext;
   grpc::Status CreateAccount(Ctx*, const pdp::v1::CreateAccountRequest*,
@@ -101,6 +102,8 @@ class AdminServiceImpl final : public pdp::v1::AdminService::Service {
   grpc::Status RemoveUserFromGroup(Ctx*, const pdp::v1::RemoveUserFromGroupRequest*,
                                    pdp::v1::WriteResponse*) override;
 
+  grpc::Status ValidatePolicy(Ctx*, const pdp::v1::ValidatePolicyRequest*,
+                              pdp::v1::ValidatePolicyResponse*) override;
   grpc::Status ApplyChanges(Ctx*, const pdp::v1::ApplyChangesRequest*,
                             pdp::v1::ApplyChangesResponse*) override;
 
@@ -133,6 +136,7 @@ class AdminServiceImpl final : public pdp::v1::AdminService::Service {
 
   WorldState* state_;
   const AdminAuth* auth_;
+  WorldLimits limits_;
 };
 
 }  // namespace pdp

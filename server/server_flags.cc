@@ -44,6 +44,11 @@ std::vector<FlagSpec> Specs() {
       {"tls-key", "FILE", "PEM private key of --tls-cert.",
        [](ServerFlags& f) { return &f.tls_key; }},
       {"max-request-bytes", "N", "Largest request message accepted (default 4194304).", nullptr},
+      {"quota", "NAME=N",
+       "Overrides an IAM quota (repeatable). Names and AWS's defaults: groups_per_user=10, "
+       "attached_policies=10, policy_versions=5, managed_policy_chars=6144, "
+       "inline_chars_user=2048, inline_chars_group=5120, inline_chars_role=10240, tags=50.",
+       nullptr},
   };
 }
 
@@ -97,6 +102,14 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv, const std::s
     }
     if (spec->field) {
       *spec->field(flags) = value;
+    } else if (name == "quota") {
+      size_t eq = value.find('=');
+      size_t n = 0;
+      if (eq == std::string::npos || !absl::SimpleAtoi(value.substr(eq + 1), &n)) {
+        return absl::InvalidArgumentError("--quota takes NAME=N");
+      }
+      absl::Status s = SetWorldLimit(flags.limits, value.substr(0, eq), n);
+      if (!s.ok()) return absl::InvalidArgumentError(absl::StrCat("--quota: ", s.message()));
     } else if (!absl::SimpleAtoi(value, &flags.max_request_bytes) ||
                flags.max_request_bytes < 1024) {
       return absl::InvalidArgumentError("--max-request-bytes must be a number >= 1024");

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/engine/snapshot_builder.h"
 
 namespace pdp {
 
@@ -19,6 +20,7 @@ struct ServerFlags {
   std::string tls_cert;
   std::string tls_key;
   int max_request_bytes = 4 << 20;
+  WorldLimits limits;  // --quota NAME=N
   bool help = false;
 };
 

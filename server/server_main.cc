@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
   if (!aws.ok()) Die(std::string(aws.status().message()));
 
   pdp::MemoryStore store;
-  pdp::WorldState state(pdp::Snapshot::Initial(*catalog, *aws), &store);
+  pdp::WorldState state(pdp::Snapshot::Initial(*catalog, *aws), &store, flags->limits);
   absl::Status recovered = state.Recover();
   if (!recovered.ok()) Die(absl::StrCat("cannot recover state: ", recovered.message()));
   if (!flags->world.empty()) {
@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
 
   pdp::AdminAuth auth(token);
   pdp::AuthorizationServiceImpl authorization(&state);
-  pdp::AdminServiceImpl admin(&state, &auth);
+  pdp::AdminServiceImpl admin(&state, &auth, flags->limits);
 
   // Signals are handled by sigwait below; block them before gRPC starts threads.
   sigset_t signals;

@@ -47,6 +47,8 @@ commands:
   apply     FILE          load a world file (JSON or YAML) as one atomic change
   settings  set-iam-access ACCOUNT on|off --actor ARN
                           turn "Activate IAM Access" on or off (only the account's root may)
+  validate  FILE [--inline]
+                          check a policy document: errors and warnings (exit 0 if no error)
 
 The server defaults to $PDP_SERVER or 127.0.0.1:50051; the admin token to $PDP_ADMIN_TOKEN.
 exit status: 0 ok/ALLOW, 1 DENY, 2 usage or bad input, 3 server error
@@ -129,7 +131,7 @@ bool ParseArgs(int argc, char** argv, int start, Args& args, std::string& error)
       if (eq != std::string::npos) {
         value = name.substr(eq + 1);
         name = name.substr(0, eq);
-      } else if (name == "all" || name == "help") {
+      } else if (name == "all" || name == "help" || name == "inline") {
         value = "true";
       } else if (i + 1 < argc) {
         value = argv[++i];
@@ -334,6 +336,37 @@ int Settings(const pdp::ClientOptions& options, const Args& args, bool json) {
   return kAllow;
 }
 
+int Validate(const pdp::ClientOptions& options, const Args& args, bool json) {
+  std::string error;
+  if (!CheckFlags(args, {"inline"}, error)) return Usage(error);
+  if (args.positional.size() != 1) return Usage("give exactly one policy FILE");
+  std::ifstream in(args.positional[0], std::ios::binary);
+  if (!in) return Usage(absl::StrCat("cannot read ", args.positional[0]));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  pdp::v1::ValidatePolicyRequest request;
+  request.set_document(ss.str());
+  request.set_kind(args.Has("inline") ? pdp::v1::ValidatePolicyRequest::INLINE
+                                      : pdp::v1::ValidatePolicyRequest::MANAGED);
+  auto r = pdp::AdminClient(options).Call(&pdp::AdminClient::Stub::ValidatePolicy, request);
+  if (!r.ok()) return Fail(r.status(), json);
+  bool has_error = false;
+  for (const auto& f : r->findings())
+    has_error = has_error || f.severity() == pdp::v1::PolicyFinding::ERROR;
+  if (json) {
+    std::printf("%s\n", ToJson(*r).c_str());
+  } else if (r->findings().empty()) {
+    std::printf("%s: no findings\n", args.positional[0].c_str());
+  } else {
+    for (const auto& f : r->findings()) {
+      std::printf("%s %s at %s: %s\n", pdp::v1::PolicyFinding::Severity_Name(f.severity()).c_str(),
+                  f.code().c_str(), f.path().empty() ? "(document)" : f.path().c_str(),
+                  f.message().c_str());
+    }
+  }
+  return has_error ? kUsage : kAllow;
+}
+
 std::string ReadToken(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;
@@ -391,5 +424,6 @@ int main(int argc, char** argv) {
   if (command == "pages") return Pages(options, args, json);
   if (command == "apply") return Apply(options, args, json);
   if (command == "settings") return Settings(options, args, json);
+  if (command == "validate") return Validate(options, args, json);
   return Usage(absl::StrCat("unknown command \"", command, "\""));
 }

@@ -279,11 +279,27 @@ class SnapshotBuilder::Ops {
         rec->tags[k] = v;
       }
     }
+    s = CheckInlineTotal(*rec, f + ".inline_policies");
+    if (!s.ok()) return s;
     if (existing != (*account)->entities.end() && SameContent(*existing->second, *rec)) {
       return absl::OkStatus();  // replacing with what is there changes nothing (nor the etag)
     }
     (*account)->entities[key] = std::move(rec);
     return absl::OkStatus();
+  }
+
+  // IAM's aggregate limit on an entity's inline policies.
+  absl::Status CheckInlineTotal(const EntityRecord& e, const std::string& field) const {
+    size_t limit = e.kind == IamArnKind::kUser    ? b_.limits_.max_inline_chars_user
+                   : e.kind == IamArnKind::kGroup ? b_.limits_.max_inline_chars_group
+                                                  : b_.limits_.max_inline_chars_role;
+    size_t total = 0;
+    for (const InlinePolicyRecord& p : e.inline_policies) total += NonWhitespaceLength(p.document);
+    if (total <= limit) return absl::OkStatus();
+    return Refuse(absl::StatusCode::kFailedPrecondition, field,
+                  absl::StrCat("the inline policies of a ", IamArnKindName(e.kind), " total ",
+                               total, " characters (white space not counted); at most ", limit),
+                  "LIMIT_EXCEEDED");
   }
 
   // IAM-style unique ids: a kind prefix and 17 characters, derived from the
@@ -694,14 +710,14 @@ class SnapshotBuilder::Ops {
       return r.status();
     }
     auto& list = found->entity->inline_policies;
-    for (auto& existing : list) {
-      if (existing.name == c.name()) {
-        existing = std::move(*r);
-        return absl::OkStatus();
-      }
+    auto same = std::find_if(list.begin(), list.end(),
+                             [&](const InlinePolicyRecord& p) { return p.name == c.name(); });
+    if (same != list.end()) {
+      *same = std::move(*r);
+    } else {
+      list.push_back(std::move(*r));
     }
-    list.push_back(std::move(*r));
-    return absl::OkStatus();
+    return CheckInlineTotal(*found->entity, "document");
   }
 
   absl::Status DeleteInlinePolicy(const pdp::v1::DeleteInlinePolicyRequest& c) {
@@ -777,6 +793,22 @@ class SnapshotBuilder::Ops {
  private:
   SnapshotBuilder& b_;
 };
+
+absl::Status SetWorldLimit(WorldLimits& limits, absl::string_view name, size_t value) {
+  if (value == 0) return absl::InvalidArgumentError(absl::StrCat("quota ", name, " must be > 0"));
+  size_t* field = name == "groups_per_user"        ? &limits.max_groups_per_user
+                  : name == "attached_policies"    ? &limits.max_attached_policies
+                  : name == "policy_versions"      ? &limits.max_policy_versions
+                  : name == "managed_policy_chars" ? &limits.max_managed_policy_chars
+                  : name == "inline_chars_user"    ? &limits.max_inline_chars_user
+                  : name == "inline_chars_group"   ? &limits.max_inline_chars_group
+                  : name == "inline_chars_role"    ? &limits.max_inline_chars_role
+                  : name == "tags"                 ? &limits.max_tags
+                                                   : nullptr;
+  if (field == nullptr) return absl::InvalidArgumentError(absl::StrCat("unknown quota ", name));
+  *field = value;
+  return absl::OkStatus();
+}
 
 SnapshotBuilder::SnapshotBuilder(SnapshotPtr base, WorldLimits limits)
     : base_(std::move(base)),

@@ -28,8 +28,18 @@ struct WorldLimits {
   size_t max_attached_policies = 10;  // per user, group or role
   size_t max_policy_versions = 5;
   size_t max_managed_policy_chars = 6144;  // white space not counted
+  // Aggregate size of an entity's inline policies, white space not counted.
+  size_t max_inline_chars_user = 2048;
+  size_t max_inline_chars_group = 5120;
+  size_t max_inline_chars_role = 10240;
   size_t max_tags = 50;
 };
+
+// Sets one quota by name ("groups_per_user", "attached_policies",
+// "policy_versions", "managed_policy_chars", "inline_chars_user",
+// "inline_chars_group", "inline_chars_role", "tags"). INVALID_ARGUMENT for
+// an unknown name or a value of 0.
+absl::Status SetWorldLimit(WorldLimits& limits, absl::string_view name, size_t value);
 
 class SnapshotBuilder {
  public:

@@ -254,6 +254,74 @@ TEST_F(AdminTest, IamAccessOnlyByRoot) {
   EXPECT_TRUE(authz().IsAllowed(PageQuery{kUser, "billing_bills"}));
 }
 
+TEST_F(AdminTest, ValidatePolicyReportsErrorsAndWarnings) {
+  pdp::v1::ValidatePolicyRequest req;
+  req.set_document(R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*",
+    "NotResource":"arn:aws:s3:::secret/*"},{"Effect":"Allow","Action":"ce:Get*","Resource":"*",
+    "Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["team"]}}}]})");
+  auto r = admin().Call(&Stub::ValidatePolicy, req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  std::vector<std::string> codes;
+  for (const auto& f : r->findings()) {
+    EXPECT_EQ(f.severity(), pdp::v1::PolicyFinding::WARNING);
+    codes.push_back(f.code());
+  }
+  EXPECT_THAT(codes, ::testing::UnorderedElementsAre("ALLOW_WITH_NOT_RESOURCE",
+                                                     "FOR_ALL_VALUES_WITH_ALLOW"));
+  req.set_document(R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*",
+    "Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.300/8"}}}]})");
+  r = admin().Call(&Stub::ValidatePolicy, req);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->findings_size(), 1);
+  EXPECT_EQ(r->findings(0).severity(), pdp::v1::PolicyFinding::ERROR);
+  EXPECT_EQ(r->findings(0).path(), "Statement[0].Condition.IpAddress.aws:SourceIp");
+}
+
+TEST_F(AdminTest, InlinePoliciesOfAUserHaveAnAggregateLimit) {
+  CreateAccount(true);
+  pdp::v1::PutUserRequest user;
+  user.mutable_user()->set_arn(kUser);
+  ASSERT_TRUE(admin().Call(&Stub::CreateUser, user).ok());
+  // ~1,100 characters each: the second one passes IAM's 2,048 for a user.
+  std::string actions;
+  for (int i = 0; i < 40; ++i) actions += "\"billing:GetSomethingLong" + std::to_string(i) + "\",";
+  std::string doc = R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":[)" +
+                    actions + R"("billing:GetBillingData"],"Resource":"*"}]})";
+  pdp::v1::PutInlinePolicyRequest put;
+  put.set_entity_arn(kUser);
+  put.set_name("one");
+  put.set_document(doc);
+  ASSERT_TRUE(admin().Call(&Stub::PutInlinePolicy, put).ok());
+  put.set_name("two");
+  auto r = admin().Call(&Stub::PutInlinePolicy, put);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ServerErrorReason(r.status()), "LIMIT_EXCEEDED");
+}
+
+TEST(QuotaFlagTest, QuotasAreConfigurable) {
+  ServerProcess server({"--quota", "inline_chars_user=100000", "--quota", "policy_versions=2"});
+  ASSERT_TRUE(server.ok()) << server.log();
+  ClientOptions options;
+  options.target = server.address();
+  AdminClient admin(options);
+  pdp::v1::CreateAccountRequest account;
+  account.mutable_account()->set_id(kAccount);
+  ASSERT_TRUE(admin.Call(&Stub::CreateAccount, account).ok());
+  pdp::v1::CreatePolicyRequest policy;
+  policy.set_arn("arn:aws:iam::123456789012:policy/P");
+  policy.set_document(kAllowBilling);
+  ASSERT_TRUE(admin.Call(&Stub::CreatePolicy, policy).ok());
+  pdp::v1::CreatePolicyVersionRequest v;
+  v.set_policy_arn(policy.arn());
+  v.set_document(kAllowBilling);
+  ASSERT_TRUE(admin.Call(&Stub::CreatePolicyVersion, v).ok());
+  EXPECT_EQ(admin.Call(&Stub::CreatePolicyVersion, v).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  std::string out;
+  EXPECT_EQ(RunCommand({BinaryPath("server/billing-pdp-server"), "--quota", "bogus=3"}, &out), 2);
+  EXPECT_NE(out.find("unknown quota bogus"), std::string::npos) << out;
+}
+
 TEST(AdminTokenTest, ControlPlaneNeedsTheToken) {
   std::string token_path = ::testing::TempDir() + "/admin-token";
   std::ofstream(token_path) << "correct-horse-battery-staple\n";
