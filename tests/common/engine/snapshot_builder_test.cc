@@ -552,8 +552,13 @@ TEST_F(SnapshotBuilderTest, ManagedPolicySizeLimitIgnoresWhiteSpace) {
   std::string padded = AllowDoc({"budgets:ViewBudget"});
   padded.insert(1, std::string(7000, ' '));
   EXPECT_TRUE(ApplyOne(test::CreatePolicy("arn:aws:iam::111111111111:policy/Padded", padded)).ok());
-  // Inline policies are not held to the managed-policy limit.
-  EXPECT_TRUE(ApplyOne(test::PutInline(kAlice, "big", big)).ok());
+  // Inline policies have their own aggregate limit per entity (2,048 for a user).
+  ExpectError(ApplyOne(test::PutInline(kAlice, "big", big)), absl::StatusCode::kFailedPrecondition,
+              "document", "LIMIT_EXCEEDED");
+  WorldLimits roomy;
+  roomy.max_inline_chars_user = 100000;
+  SnapshotBuilder r(base_, roomy);
+  EXPECT_TRUE(r.Apply(test::PutInline(kAlice, "big", big)).ok());
 
   WorldLimits limits;
   limits.max_managed_policy_chars = 20;
