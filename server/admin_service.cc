@@ -499,6 +499,7 @@ grpc::Status AdminServiceImpl::ValidatePolicy(Ctx* ctx, const pdp::v1::ValidateP
   absl::Status auth = auth_->Check(*ctx);
   if (!auth.ok()) return ToGrpcStatus(auth);
   CompileOptions options;
+  options.known_actions = known_actions_.get();
   if (req->kind() != pdp::v1::ValidatePolicyRequest::INLINE) {
     options.max_non_whitespace_chars = limits_.max_managed_policy_chars;
   }

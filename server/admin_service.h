@@ -6,6 +6,7 @@
 #define PDP_SERVER_ADMIN_SERVICE_H_
 
 #include "common/base/arn.h"
+#include "common/policy/known_actions.h"
 #include "pdp/v1/admin.grpc.pb.h"
 #include "server/admin_auth.h"
 #include "server/grpc_errors.h"
@@ -22,8 +23,9 @@ struct EntityTraits;
 
 class AdminServiceImpl final : public pdp::v1::AdminService::Service {
  public:
-  AdminServiceImpl(WorldState* state, const AdminAuth* auth, WorldLimits limits = {})
-      : state_(state), auth_(auth), limits_(limits) {}
+  AdminServiceImpl(WorldState* state, const AdminAuth* auth, WorldLimits limits = {},
+                   std::shared_ptr<const KnownActions> known_actions = nullptr)
+      : state_(state), auth_(auth), limits_(limits), known_actions_(std::move(known_actions)) {}
 
   using Ctx = grpc::ServerContext;
   grpc::Status CreateAccount(Ctx*, const pdp::v1::CreateAccountRequest*,
@@ -137,6 +139,7 @@ class AdminServiceImpl final : public pdp::v1::AdminService::Service {
   WorldState* state_;
   const AdminAuth* auth_;
   WorldLimits limits_;
+  std::shared_ptr<const KnownActions> known_actions_;  // for ValidatePolicy warnings
 };
 
 }  // namespace pdp

@@ -1,97 +1,126 @@
 #include "server/authorization_service.h"
 
-#include "absl/strings/str_cat.h"
-#include "common/base/errors.h"
-#include "common/engine/decide.h"
+#include "server/authorization_handlers.h"
 #include "server/grpc_errors.h"
 
 namespace pdp {
 namespace {
 
-// aws:CurrentTime / aws:EpochTime default to when the request arrived.
-DecideOptions Now() { return DecideOptions{absl::Now()}; }
+// Calls waiting to be accepted per queue and method: enough that a burst of
+// clients never waits for the queue thread to post the next one.
+constexpr int kPendingCallsPerMethod = 64;
 
-grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* ctx, const absl::Status& status) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
-}
+// A call in flight on a completion queue: accepted, answered, finished.
+class CallBase {
+ public:
+  virtual ~CallBase() = default;
+  // Advances on a completion; false when the call is over (delete it).
+  virtual bool Proceed(bool ok) = 0;
+};
+
+template <typename Request, typename Response>
+class UnaryCall final : public CallBase {
+ public:
+  using RequestFn = void (AuthorizationServiceBase::*)(grpc::ServerContext*, Request*,
+                                                       grpc::ServerAsyncResponseWriter<Response>*,
+                                                       grpc::CompletionQueue*,
+                                                       grpc::ServerCompletionQueue*, void*);
+  using HandleFn = absl::Status (*)(const WorldState&, const Request&, Response*);
+
+  UnaryCall(AuthorizationServiceBase* service, RequestFn request_fn, HandleFn handle,
+            const WorldState* state, grpc::ServerCompletionQueue* cq)
+      : service_(service),
+        request_fn_(request_fn),
+        handle_(handle),
+        state_(state),
+        cq_(cq),
+        responder_(&ctx_) {
+    (service_->*request_fn_)(&ctx_, &request_, &responder_, cq_, cq_, this);
+  }
+
+  bool Proceed(bool ok) override {
+    if (finishing_ || !ok) return false;  // finished, or the server is shutting down
+    new UnaryCall(service_, request_fn_, handle_, state_, cq_);  // accept the next one
+    absl::Status status = handle_(*state_, request_, &response_);
+    finishing_ = true;
+    if (status.ok()) {
+      responder_.Finish(response_, grpc::Status::OK, this);
+    } else {
+      responder_.FinishWithError(ToGrpcStatus(status), this);
+    }
+    return true;
+  }
+
+ private:
+  AuthorizationServiceBase* service_;
+  RequestFn request_fn_;
+  HandleFn handle_;
+  const WorldState* state_;
+  grpc::ServerCompletionQueue* cq_;
+  grpc::ServerContext ctx_;
+  Request request_;
+  Response response_;
+  grpc::ServerAsyncResponseWriter<Response> responder_;
+  bool finishing_ = false;
+};
+
+using AuthorizeCall = UnaryCall<pdp::v1::AuthorizeRequest, pdp::v1::AuthorizeResponse>;
+using BatchCall = UnaryCall<pdp::v1::BatchAuthorizeRequest, pdp::v1::BatchAuthorizeResponse>;
 
 }  // namespace
 
-grpc::ServerUnaryReactor* AuthorizationServiceImpl::Authorize(
-    grpc::CallbackServerContext* ctx, const pdp::v1::AuthorizeRequest* request,
-    pdp::v1::AuthorizeResponse* response) {
-  SnapshotPtr snapshot = state_->Current();
-  absl::StatusOr<pdp::v1::Decision> d = Decide(*snapshot, *request, nullptr, Now());
-  if (d.ok()) *response->mutable_decision() = std::move(*d);
-  return Done(ctx, d.status());
+grpc::Status AuthorizationSyncMethods::Explain(grpc::ServerContext*,
+                                               const pdp::v1::AuthorizeRequest* request,
+                                               pdp::v1::ExplainResponse* response) {
+  return ToGrpcStatus(HandleExplain(*state_, *request, response));
 }
 
-grpc::ServerUnaryReactor* AuthorizationServiceImpl::BatchAuthorize(
-    grpc::CallbackServerContext* ctx, const pdp::v1::BatchAuthorizeRequest* request,
-    pdp::v1::BatchAuthorizeResponse* response) {
-  if (request->requests_size() > kMaxBatchRequests) {
-    return Done(ctx, FieldError("requests",
-                                absl::StrCat("at most ", kMaxBatchRequests, " requests per call")));
-  }
-  SnapshotPtr snapshot = state_->Current();
-  const DecideOptions options = Now();  // one instant for the whole batch
-  response->set_revision(snapshot->revision());
-  response->mutable_results()->Reserve(request->requests_size());
-  for (int i = 0; i < request->requests_size(); ++i) {
-    pdp::v1::BatchAuthorizeResult* result = response->add_results();
-    absl::StatusOr<pdp::v1::Decision> d = Decide(*snapshot, request->requests(i), nullptr, options);
-    if (d.ok()) {
-      *result->mutable_decision() = std::move(*d);
-    } else {
-      *result->mutable_error() =
-          ToRpcStatus(PrefixFieldPaths(absl::StrCat("requests[", i, "]."), d.status()));
-    }
-  }
-  return Done(ctx, absl::OkStatus());
-}
-
-grpc::ServerUnaryReactor* AuthorizationServiceImpl::Explain(
-    grpc::CallbackServerContext* ctx, const pdp::v1::AuthorizeRequest* request,
-    pdp::v1::ExplainResponse* response) {
-  SnapshotPtr snapshot = state_->Current();
-  absl::StatusOr<pdp::v1::Decision> d =
-      Decide(*snapshot, *request, response->mutable_explanation(), Now());
-  if (d.ok()) *response->mutable_decision() = std::move(*d);
-  return Done(ctx, d.status());
-}
-
-grpc::ServerUnaryReactor* AuthorizationServiceImpl::ListAccessiblePages(
-    grpc::CallbackServerContext* ctx, const pdp::v1::ListAccessiblePagesRequest* request,
+grpc::Status AuthorizationSyncMethods::ListAccessiblePages(
+    grpc::ServerContext*, const pdp::v1::ListAccessiblePagesRequest* request,
     pdp::v1::ListAccessiblePagesResponse* response) {
-  SnapshotPtr snapshot = state_->Current();
-  absl::StatusOr<std::vector<PageDecision>> pages = DecideAllPages(
-      *snapshot, request->principal(), request->account_id(), request->context(), Now());
-  if (!pages.ok()) return Done(ctx, pages.status());
-  response->set_revision(snapshot->revision());
-  for (PageDecision& pd : *pages) {
-    if (!request->include_denied() && pd.view.effect() != pdp::v1::ALLOW &&
-        pd.modify.effect() != pdp::v1::ALLOW) {
-      continue;
-    }
-    pdp::v1::PageAccess* access = response->add_pages();
-    access->set_page_id(pd.page->proto.id());
-    access->set_title(pd.page->proto.title());
-    access->set_console(pd.page->proto.console());
-    *access->mutable_view() = std::move(pd.view);
-    *access->mutable_modify() = std::move(pd.modify);
-  }
-  return Done(ctx, absl::OkStatus());
+  return ToGrpcStatus(HandleListAccessiblePages(*state_, *request, response));
 }
 
-grpc::ServerUnaryReactor* AuthorizationServiceImpl::ListPages(
-    grpc::CallbackServerContext* ctx, const pdp::v1::ListPagesRequest* request,
-    pdp::v1::ListPagesResponse* response) {
-  SnapshotPtr snapshot = state_->Current();
-  response->set_catalog_version(snapshot->catalog().version());
-  for (const CatalogPage& page : snapshot->catalog().pages()) *response->add_pages() = page.proto;
-  return Done(ctx, absl::OkStatus());
+grpc::Status AuthorizationSyncMethods::ListPages(grpc::ServerContext*,
+                                                 const pdp::v1::ListPagesRequest*,
+                                                 pdp::v1::ListPagesResponse* response) {
+  return ToGrpcStatus(HandleListPages(*state_, response));
+}
+
+AuthorizationServiceImpl::AuthorizationServiceImpl(const WorldState* state,
+                                                   grpc::ServerBuilder& builder, int queues) {
+  state_ = state;
+  for (int i = 0; i < queues; ++i) queues_.push_back(builder.AddCompletionQueue());
+}
+
+AuthorizationServiceImpl::~AuthorizationServiceImpl() { Stop(); }
+
+void AuthorizationServiceImpl::Start() {
+  for (auto& cq : queues_) {
+    for (int i = 0; i < kPendingCallsPerMethod; ++i) {
+      new AuthorizeCall(this, &AuthorizationServiceBase::RequestAuthorize, &HandleAuthorize, state_,
+                        cq.get());
+      new BatchCall(this, &AuthorizationServiceBase::RequestBatchAuthorize, &HandleBatchAuthorize,
+                    state_, cq.get());
+    }
+    threads_.emplace_back([this, q = cq.get()] { Drain(q); });
+  }
+}
+
+void AuthorizationServiceImpl::Drain(grpc::ServerCompletionQueue* cq) {
+  void* tag;
+  bool ok;
+  while (cq->Next(&tag, &ok)) {
+    auto* call = static_cast<CallBase*>(tag);
+    if (!call->Proceed(ok)) delete call;
+  }
+}
+
+void AuthorizationServiceImpl::Stop() {
+  if (threads_.empty()) return;
+  for (auto& cq : queues_) cq->Shutdown();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
 }
 
 }  // namespace pdp

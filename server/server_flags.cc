@@ -30,6 +30,10 @@ std::vector<FlagSpec> Specs() {
        [](ServerFlags& f) { return &f.page_catalog; }},
       {"aws-managed-policies", "FILE", "AWS managed policy documents (JSON).",
        [](ServerFlags& f) { return &f.aws_managed_policies; }},
+      {"service-actions", "FILE",
+       "Every AWS service prefix and its actions (JSON), for ValidatePolicy's UNKNOWN_SERVICE / "
+       "UNKNOWN_ACTION warnings.",
+       [](ServerFlags& f) { return &f.service_actions; }},
       {"store", "KIND",
        "Where state is kept: memory (default; lost on exit). Durable stores come with the "
        "storage work.",
@@ -44,6 +48,10 @@ std::vector<FlagSpec> Specs() {
       {"tls-key", "FILE", "PEM private key of --tls-cert.",
        [](ServerFlags& f) { return &f.tls_key; }},
       {"max-request-bytes", "N", "Largest request message accepted (default 4194304).", nullptr},
+      {"queues", "N",
+       "Completion queues, one thread each, serving Authorize and BatchAuthorize (default 1: "
+       "on 2 cores one queue leaves the other core to the kernel and the clients).",
+       nullptr},
       {"quota", "NAME=N",
        "Overrides an IAM quota (repeatable). Names and AWS's defaults: groups_per_user=10, "
        "attached_policies=10, policy_versions=5, managed_policy_chars=6144, "
@@ -71,6 +79,7 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv, const std::s
   ServerFlags flags;
   flags.page_catalog = data_dir + "/page-catalog.json";
   flags.aws_managed_policies = data_dir + "/aws-managed-policies.json";
+  flags.service_actions = data_dir + "/aws-service-actions.json";
   std::vector<FlagSpec> specs = Specs();
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -102,6 +111,10 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv, const std::s
     }
     if (spec->field) {
       *spec->field(flags) = value;
+    } else if (name == "queues") {
+      if (!absl::SimpleAtoi(value, &flags.queues) || flags.queues < 1 || flags.queues > 64) {
+        return absl::InvalidArgumentError("--queues must be 1 to 64");
+      }
     } else if (name == "quota") {
       size_t eq = value.find('=');
       size_t n = 0;

@@ -15,11 +15,13 @@ struct ServerFlags {
   std::string world;
   std::string page_catalog;
   std::string aws_managed_policies;
+  std::string service_actions;
   std::string store = "memory";
   std::string admin_token_file;
   std::string tls_cert;
   std::string tls_key;
   int max_request_bytes = 4 << 20;
+  int queues = 1;      // completion queues (threads) for Authorize and BatchAuthorize
   WorldLimits limits;  // --quota NAME=N
   bool help = false;
 };

@@ -1,8 +1,10 @@
 // billing-pdp-server: loads the page catalogue, the AWS managed policies and
 // optionally a world file, then serves AuthorizationService and
 // AdminService (plus gRPC health and reflection) until SIGINT or SIGTERM.
+#include <semaphore.h>
 #include <signal.h>
 
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -14,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/engine/page_catalog.h"
 #include "common/engine/snapshot.h"
+#include "common/policy/known_actions.h"
 #include "common/world/world_file.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
@@ -44,6 +47,25 @@ std::string ReadFileOrDie(const std::string& path, const char* what) {
   return ss.str();
 }
 
+// SIGINT/SIGTERM: the handler only posts a semaphore (async-signal-safe),
+// whichever thread it runs on; main waits for it and shuts down cleanly.
+sem_t g_stop;
+std::atomic<int> g_signal{0};
+
+void OnStopSignal(int sig) {
+  g_signal.store(sig);
+  sem_post(&g_stop);
+}
+
+void InstallStopHandlers() {
+  sem_init(&g_stop, 0, 0);
+  struct sigaction action = {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
 bool IsLoopback(const std::string& address) {
   return absl::StartsWith(address, "127.") || absl::StartsWith(address, "localhost:") ||
          absl::StartsWith(address, "[::1]:") || absl::StartsWith(address, "unix:");
@@ -60,6 +82,7 @@ int main(int argc, char** argv) {
   // Debian's Abseil is built with deadlock detection on, which costs every
   // mutex operation in gRPC a few percent; the server has one writer mutex.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  InstallStopHandlers();
   absl::StatusOr<pdp::ServerFlags> flags = pdp::ParseServerFlags(argc, argv, PDP_DEFAULT_DATA_DIR);
   if (!flags.ok()) Die(std::string(flags.status().message()));
   if (flags->help) {
@@ -103,15 +126,9 @@ int main(int argc, char** argv) {
   }
 
   pdp::AdminAuth auth(token);
-  pdp::AuthorizationServiceImpl authorization(&state);
-  pdp::AdminServiceImpl admin(&state, &auth, flags->limits);
-
-  // Signals are handled by sigwait below; block them before gRPC starts threads.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  auto known_actions = pdp::KnownActions::FromFile(flags->service_actions);
+  if (!known_actions.ok()) Die(std::string(known_actions.status().message()));
+  pdp::AdminServiceImpl admin(&state, &auth, flags->limits, *known_actions);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -126,10 +143,12 @@ int main(int argc, char** argv) {
   int port = 0;
   builder.AddListeningPort(listen, creds, &port);
   builder.SetMaxReceiveMessageSize(flags->max_request_bytes);
+  pdp::AuthorizationServiceImpl authorization(&state, builder, flags->queues);
   builder.RegisterService(&authorization);
   builder.RegisterService(&admin);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) Die(absl::StrCat("cannot listen on ", listen));
+  authorization.Start();
   server->GetHealthCheckService()->SetServingStatus(true);
 
   std::string host = listen.substr(0, listen.rfind(':'));
@@ -140,10 +159,11 @@ int main(int argc, char** argv) {
                auth.enabled() ? ", admin token required" : "");
   std::fflush(stderr);
 
-  int sig = 0;
-  sigwait(&signals, &sig);
-  std::fprintf(stderr, "billing-pdp-server: signal %d, shutting down\n", sig);
+  while (sem_wait(&g_stop) != 0) {
+  }
+  std::fprintf(stderr, "billing-pdp-server: signal %d, shutting down\n", g_signal.load());
   server->GetHealthCheckService()->SetServingStatus(false);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  authorization.Stop();
   return 0;
 }

@@ -76,6 +76,7 @@ absl::Status ReadStringList(const Json& value, const std::string& path,
 
 absl::StatusOr<CompiledStatement> CompileStatement(const Json& st, int index,
                                                    const std::string& path, bool variables,
+                                                   const KnownActions* known,
                                                    std::vector<PolicyWarning>& warnings) {
   if (!st.is_object()) return FieldError(path, "a statement must be an object");
   CompiledStatement out;
@@ -108,6 +109,11 @@ absl::StatusOr<CompiledStatement> CompileStatement(const Json& st, int index,
         s = CheckActionPattern(ipath, a);
         if (!s.ok()) return s;
         out.actions.Add(a);
+        if (known != nullptr) {
+          if (auto finding = known->Check(a)) {
+            warnings.push_back({ipath, finding->first, finding->second});
+          }
+        }
       }
     } else if (key == "Resource" || key == "NotResource") {
       if (has_resource) {
@@ -223,8 +229,9 @@ absl::StatusOr<CompiledPolicyPtr> CompilePolicy(absl::string_view document,
   }
   absl::flat_hash_set<std::string> sids;
   for (size_t i = 0; i < list.size(); ++i) {
-    absl::StatusOr<CompiledStatement> st = CompileStatement(
-        *list[i].first, static_cast<int>(i), list[i].second, variables, policy->warnings);
+    absl::StatusOr<CompiledStatement> st =
+        CompileStatement(*list[i].first, static_cast<int>(i), list[i].second, variables,
+                         options.known_actions, policy->warnings);
     if (!st.ok()) return st.status();
     if (!st->sid.empty() && !sids.insert(st->sid).second) {
       return FieldError(list[i].second + ".Sid", "Sid values must be unique within a policy");

@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/policy/compiled_policy.h"
+#include "common/policy/known_actions.h"
 
 namespace pdp {
 
@@ -14,6 +15,9 @@ struct CompileOptions {
   // Characters allowed, white space not counted (IAM: 6,144 for a managed
   // policy). 0 means no limit beyond the absolute document size.
   size_t max_non_whitespace_chars = 0;
+  // When set, Action/NotAction entries that name no known service or match
+  // no action of their service come back as warnings (never errors).
+  const KnownActions* known_actions = nullptr;
 };
 
 // The absolute ceiling on a document's size, as IAM's API (131,072).

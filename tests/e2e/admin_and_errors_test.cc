@@ -268,6 +268,15 @@ TEST_F(AdminTest, ValidatePolicyReportsErrorsAndWarnings) {
   }
   EXPECT_THAT(codes, ::testing::UnorderedElementsAre("ALLOW_WITH_NOT_RESOURCE",
                                                      "FOR_ALL_VALUES_WITH_ALLOW"));
+  req.set_document(R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow",
+    "Action":["ce:GetCostAndUsag","nosuchservice:Get","ce:Get*","*"],"Resource":"*"}]})");
+  r = admin().Call(&Stub::ValidatePolicy, req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  std::vector<std::pair<std::string, std::string>> found;
+  for (const auto& f : r->findings()) found.emplace_back(f.code(), f.path());
+  EXPECT_THAT(found, ::testing::UnorderedElementsAre(
+                         std::make_pair("UNKNOWN_ACTION", "Statement[0].Action[0]"),
+                         std::make_pair("UNKNOWN_SERVICE", "Statement[0].Action[1]")));
   req.set_document(R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*",
     "Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.300/8"}}}]})");
   r = admin().Call(&Stub::ValidatePolicy, req);
