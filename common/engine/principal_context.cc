@@ -40,6 +40,7 @@ RequestContext BuildRequestContext(const pdp::v1::RequestContext& caller, const 
   }
   const IamArn& arn = *p.arn;
   ctx.Set("aws:PrincipalAccount", arn.account);
+  // Tag keys are case-insensitive (case preserved): lower-case key -> value.
   std::map<std::string, std::string> tags;
   switch (arn.kind) {
     case IamArnKind::kRoot:
@@ -52,7 +53,7 @@ RequestContext BuildRequestContext(const pdp::v1::RequestContext& caller, const 
       ctx.Set("aws:PrincipalType", std::string("User"));
       ctx.Set("aws:username", p.entity->name);
       ctx.Set("aws:userid", p.entity->unique_id);
-      tags = p.entity->tags;
+      for (const auto& [k, v] : p.entity->tags) tags[AsciiLower(k)] = v;
       break;
     case IamArnKind::kRole:
     case IamArnKind::kAssumedRole:
@@ -62,9 +63,10 @@ RequestContext BuildRequestContext(const pdp::v1::RequestContext& caller, const 
       ctx.Set("aws:userid", arn.kind == IamArnKind::kAssumedRole
                                 ? absl::StrCat(p.entity->unique_id, ":", arn.session)
                                 : p.entity->unique_id);
-      tags = p.entity->tags;
+      for (const auto& [k, v] : p.entity->tags) tags[AsciiLower(k)] = v;
       if (p.session != nullptr) {
-        for (const auto& [k, v] : p.session->tags) tags[k] = v;  // session tags win
+        // A session tag overrides the role tag with the same key in any case.
+        for (const auto& [k, v] : p.session->tags) tags[AsciiLower(k)] = v;
       }
       break;
     default:

@@ -90,16 +90,21 @@ bool ArnPatternMatches(const ResolvedPattern& pattern, absl::string_view resourc
 
 }  // namespace
 
-void ResourceMatcher::Add(VariableTemplate pattern) { templates_.push_back(std::move(pattern)); }
+void ResourceMatcher::Add(std::string prefix, VariableTemplate resource_part) {
+  templates_.emplace_back(std::move(prefix), std::move(resource_part));
+}
 
 bool ResourceMatcher::Matches(absl::string_view resource, const RequestContext& context) const {
   if (all_) return true;
   for (const ResolvedPattern& p : patterns_) {
     if (ArnPatternMatches(p, resource)) return true;
   }
-  for (const VariableTemplate& t : templates_) {
+  for (const auto& [prefix, t] : templates_) {
     std::optional<ResolvedPattern> resolved = t.Resolve(context);
-    if (resolved && ArnPatternMatches(*resolved, resource)) return true;
+    if (!resolved) continue;
+    resolved->text.insert(0, prefix);
+    resolved->literal.insert(resolved->literal.begin(), prefix.size(), false);
+    if (ArnPatternMatches(*resolved, resource)) return true;
   }
   return false;
 }

@@ -40,7 +40,9 @@ class ActionMatcher {
 class ResourceMatcher {
  public:
   void Add(absl::string_view pattern);
-  void Add(VariableTemplate pattern);
+  // `prefix` (up to and including the fifth colon) is plain pattern text:
+  // IAM substitutes variables only in the resource part of an ARN.
+  void Add(std::string prefix, VariableTemplate resource_part);
   bool Matches(absl::string_view resource, const RequestContext& context) const;
   // True when a pattern has variables, so matching reads the context.
   bool needs_context() const { return !templates_.empty(); }
@@ -48,7 +50,7 @@ class ResourceMatcher {
  private:
   bool all_ = false;
   std::vector<ResolvedPattern> patterns_;  // without variables
-  std::vector<VariableTemplate> templates_;
+  std::vector<std::pair<std::string, VariableTemplate>> templates_;
 };
 
 enum class StatementEffect { kAllow, kDeny };

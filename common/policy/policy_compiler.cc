@@ -127,10 +127,14 @@ absl::StatusOr<CompiledStatement> CompileStatement(const Json& st, int index,
       for (const auto& [ipath, r] : items) {
         s = CheckResourcePattern(ipath, r);
         if (!s.ok()) return s;
-        if (variables && r.find("${") != std::string::npos) {
-          absl::StatusOr<VariableTemplate> t = VariableTemplate::Parse(r, true);
+        // Variables count only in the resource part, after the fifth colon;
+        // before it "${...}" is literal text (IAM User Guide, policy variables).
+        size_t part = 0;
+        for (int colons = 0; part < r.size() && colons < 5; ++part) colons += r[part] == ':';
+        if (variables && r.find("${", part) != std::string::npos) {
+          absl::StatusOr<VariableTemplate> t = VariableTemplate::Parse(r.substr(part), true);
           if (!t.ok()) return AtField(ipath, t.status());
-          out.resources.Add(std::move(*t));
+          out.resources.Add(r.substr(0, part), std::move(*t));
         } else {
           out.resources.Add(r);
         }

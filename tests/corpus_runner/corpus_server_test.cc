@@ -70,6 +70,7 @@ TEST(CorpusServerTest, EveryRpcGivesEveryExpectedDecision) {
         lreq.set_principal(c.request.principal());
         lreq.set_account_id(c.request.account_id());
         lreq.set_include_denied(true);
+        *lreq.mutable_context() = c.request.context();
         pdp::v1::ListAccessiblePagesResponse pages;
         ASSERT_TRUE(stub->ListAccessiblePages(&lctx, lreq, &pages).ok());
         bool found = false;
