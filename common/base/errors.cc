@@ -17,15 +17,43 @@ std::string JoinFieldPath(absl::string_view parent, absl::string_view child) {
   return absl::StrCat(parent, ".", child);
 }
 
+// Error text ends up in proto3 string fields, which must be UTF-8: bytes of
+// invalid sequences (from malformed input echoed back) become "\xNN".
+std::string Utf8Safe(absl::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80             ? 1
+                 : (c & 0xE0) == 0xC0 ? 2
+                 : (c & 0xF0) == 0xE0 ? 3
+                 : (c & 0xF8) == 0xF0 ? 4
+                                      : 0;
+    bool valid = len > 0 && i + len <= s.size() && !(len == 2 && c < 0xC2);
+    for (size_t k = 1; valid && k < len; ++k) {
+      valid = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+    }
+    if (valid) {
+      out.append(s.data() + i, len);
+      i += len;
+    } else {
+      absl::StrAppend(&out, "\\x", absl::Hex(c, absl::kZeroPad2));
+      ++i;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::Status FieldError(absl::string_view field, absl::string_view description,
                         absl::StatusCode code) {
-  absl::Status status(code, absl::StrCat(field, ": ", description));
+  const std::string safe_field = Utf8Safe(field), safe_description = Utf8Safe(description);
+  absl::Status status(code, absl::StrCat(safe_field, ": ", safe_description));
   google::rpc::BadRequest br;
   auto* v = br.add_field_violations();
-  v->set_field(std::string(field));
-  v->set_description(std::string(description));
+  v->set_field(safe_field);
+  v->set_description(safe_description);
   SetBadRequest(status, br);
   return status;
 }

@@ -175,6 +175,39 @@ absl::StatusOr<CompiledStatement> CompileStatement(const Json& st, int index,
   return out;
 }
 
+// IAM accepts TAB, LF, CR and U+0020 to U+00FF in policy documents (UTF-8).
+absl::Status CheckDocumentCharacters(absl::string_view doc) {
+  for (size_t i = 0; i < doc.size();) {
+    unsigned char c = static_cast<unsigned char>(doc[i]);
+    uint32_t cp;
+    size_t len;
+    if (c < 0x80) {
+      cp = c;
+      len = 1;
+    } else if ((c & 0xE0) == 0xC0 && i + 1 < doc.size() &&
+               (static_cast<unsigned char>(doc[i + 1]) & 0xC0) == 0x80) {
+      cp = ((c & 0x1Fu) << 6) | (static_cast<unsigned char>(doc[i + 1]) & 0x3Fu);
+      len = 2;
+      if (cp < 0x80) cp = 0xFFFFFFFF;  // overlong encoding
+    } else {
+      // Three- and four-byte sequences encode U+0800 and above: never allowed.
+      return FieldError("", absl::StrCat("byte ", i,
+                                         ": not UTF-8 for a character IAM allows (policy "
+                                         "documents may hold TAB, LF, CR and U+0020 to U+00FF)"));
+    }
+    if (!(cp == 0x09 || cp == 0x0A || cp == 0x0D || (cp >= 0x20 && cp <= 0xFF))) {
+      return FieldError(
+          "", absl::StrCat("byte ", i, ": character ",
+                           cp == 0xFFFFFFFF ? std::string("(malformed)")
+                                            : absl::StrCat("U+", absl::Hex(cp, absl::kZeroPad4)),
+                           " is not allowed (policy documents may hold TAB, LF, "
+                           "CR and U+0020 to U+00FF)"));
+    }
+    i += len;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 size_t NonWhitespaceLength(absl::string_view document) {
@@ -196,6 +229,8 @@ absl::StatusOr<CompiledPolicyPtr> CompilePolicy(absl::string_view document,
     return FieldError("", absl::StrCat("document has more than ", options.max_non_whitespace_chars,
                                        " characters (white space not counted)"));
   }
+  absl::Status chars = CheckDocumentCharacters(document);
+  if (!chars.ok()) return chars;
   absl::StatusOr<Json> json = ParseStrictJson(document);
   if (!json.ok()) return json.status();
   if (!json->is_object()) return FieldError("", "a policy document must be a JSON object");

@@ -153,3 +153,21 @@ TEST(PrefixFieldPathsTest, LeavesOkAndPlainErrorsAlone) {
 
 }  // namespace
 }  // namespace pdp
+
+namespace pdp {
+namespace {
+
+TEST(FieldErrorUtf8Test, InvalidBytesAreEscapedSoProtosStayValid) {
+  absl::Status s = FieldError("principal", "malformed ARN \"arn:\xff\"");
+  std::string message(s.message());
+  EXPECT_NE(message.find("\\xff"), std::string::npos) << message;
+  EXPECT_EQ(message.find('\xff'), std::string::npos);
+  google::rpc::BadRequest br;
+  ASSERT_TRUE(GetBadRequest(s, &br));
+  EXPECT_EQ(br.field_violations(0).description(), "malformed ARN \"arn:\\xff\"");
+  // Valid multi-byte text is kept as it is.
+  EXPECT_EQ(std::string(FieldError("f", "caf\xc3\xa9").message()), "f: caf\xc3\xa9");
+}
+
+}  // namespace
+}  // namespace pdp

@@ -308,3 +308,28 @@ TEST(NonWhitespaceLengthTest, CountsEverythingButSpaceTabAndNewlines) {
 
 }  // namespace
 }  // namespace pdp
+
+namespace pdp {
+namespace {
+
+TEST(CompilePolicyCharactersTest, OnlyTabLineBreaksAndLatin1AreAllowed) {
+  auto doc = [](const std::string& resource) {
+    return R"({"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":")" +
+           resource + R"("}})";
+  };
+  // U+00E9 (é) encoded as UTF-8 is within IAM's range.
+  EXPECT_TRUE(CompilePolicy(doc("arn:aws:s3:::caf\xc3\xa9")).ok());
+  // A byte that is not UTF-8, and U+20AC (€), are not.
+  for (const std::string& bad :
+       {std::string("arn:aws:s3:::b\xff"), std::string("arn:aws:s3:::\xe2\x82\xac")}) {
+    absl::StatusOr<CompiledPolicyPtr> p = CompilePolicy(doc(bad));
+    ASSERT_FALSE(p.ok());
+    EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(p.status().message()), ::testing::HasSubstr("U+0020 to U+00FF"));
+  }
+  // A control character outside strings is refused by the same check.
+  EXPECT_FALSE(CompilePolicy(std::string("{\x01}")).ok());
+}
+
+}  // namespace
+}  // namespace pdp

@@ -1,0 +1,799 @@
+// Differential test: random worlds and requests decided by the engine
+// (pdp::Decide on a snapshot built from the world file) and by the naive
+// reference evaluator (reference_evaluator.h); every effect, reason and list
+// of available features must agree.
+//
+// Each world has its own seed (base seed + world index), printed with the
+// world and the request on a mismatch. PDP_DIFF_SEED and PDP_DIFF_WORLDS
+// override the base seed and the number of worlds, e.g. to explore:
+//   PDP_DIFF_SEED=7 PDP_DIFF_WORLDS=5000 build/tests/differential_test
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/engine/decide.h"
+#include "common/engine/page_catalog.h"
+#include "common/engine/snapshot.h"
+#include "common/engine/snapshot_builder.h"
+#include "common/world/world_file.h"
+#include "gtest/gtest.h"
+#include "pdp/v1/decision.pb.h"
+#include "tests/differential/reference_evaluator.h"
+
+namespace pdp::difftest {
+namespace {
+
+constexpr char kAccount[] = "111122223333";
+constexpr char kOtherAccount[] = "444455556666";
+constexpr int kDefaultWorlds = 2000;
+constexpr int kRequestsPerWorld = 12;
+constexpr uint32_t kDefaultSeed = 20240917;
+
+std::string SourcePath(const std::string& rel) { return std::string(PDP_SOURCE_DIR) + "/" + rel; }
+
+Json ReadJson(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return Json::parse(ss.str());
+}
+
+// What the generator needs from the catalogue.
+struct PageInfo {
+  std::string id;
+  std::vector<std::string> actions[2];  // [0] fine_grained, [1] legacy: view + modify + features
+};
+
+struct CatalogInfo {
+  std::vector<PageInfo> pages;
+  std::vector<std::string> actions;  // every action, both sets
+};
+
+CatalogInfo ReadCatalogInfo(const Json& catalog) {
+  CatalogInfo info;
+  std::set<std::string> all;
+  for (const Json& p : catalog["pages"]) {
+    PageInfo page;
+    page.id = p["id"].get<std::string>();
+    const char* sets[2] = {"fine_grained", "legacy"};
+    for (int s = 0; s < 2; ++s) {
+      for (const char* level : {"view", "modify"}) {
+        for (const Json& a : p[sets[s]][level]) page.actions[s].push_back(a.get<std::string>());
+      }
+      if (p.contains("features")) {
+        for (const Json& f : p["features"]) {
+          for (const Json& a : f[sets[s]]) page.actions[s].push_back(a.get<std::string>());
+        }
+      }
+      all.insert(page.actions[s].begin(), page.actions[s].end());
+    }
+    info.pages.push_back(std::move(page));
+  }
+  info.actions.assign(all.begin(), all.end());
+  return info;
+}
+
+// Non-white-space characters, as IAM counts policy size.
+size_t PolicyChars(const std::string& doc) {
+  return std::count_if(doc.begin(), doc.end(),
+                       [](char c) { return c != ' ' && c != '\n' && c != '\t' && c != '\r'; });
+}
+
+class Generator {
+ public:
+  Generator(uint32_t seed, const CatalogInfo& catalog, const std::vector<std::string>& aws_arns)
+      : rng_(seed), catalog_(catalog), aws_arns_(aws_arns) {}
+
+  Json MakeWorld();
+  std::vector<RefRequest> MakeRequests(const Json& world, int n);
+
+ private:
+  // Portable draws (std::mt19937 is fully specified; distributions are not).
+  size_t Below(size_t n) { return n == 0 ? 0 : rng_() % n; }
+  bool Chance(double p) { return (rng_() % 10000) < p * 10000; }
+  template <typename T>
+  const T& Pick(const std::vector<T>& v) {
+    return v[Below(v.size())];
+  }
+  std::string MangleCase(std::string s) {
+    for (char& c : s) {
+      if (!Chance(0.5)) continue;
+      if (c >= 'a' && c <= 'z') {
+        c = static_cast<char>(c - 'a' + 'A');
+      } else if (c >= 'A' && c <= 'Z') {
+        c = static_cast<char>(c - 'A' + 'a');
+      }
+    }
+    return s;
+  }
+
+  std::string ActionPattern();
+  std::string ResourcePattern();
+  Json Condition();
+  Json Statement(int index);
+  std::string PolicyDocument();
+  Json Entity(const std::string& arn, bool principal, size_t inline_limit);
+  std::vector<std::pair<std::string, std::vector<std::string>>> RequestContext();
+
+  std::mt19937 rng_;
+  const CatalogInfo& catalog_;
+  const std::vector<std::string>& aws_arns_;
+  // Per world: a few pages the policies and requests favour, so that
+  // allows, denies and boundaries meet often enough.
+  std::vector<const PageInfo*> hot_pages_;
+  std::vector<std::string> hot_actions_;
+  std::vector<std::string> resources_;
+  std::vector<std::string> policy_arns_;  // customer managed
+};
+
+std::string Generator::ActionPattern() {
+  if (Chance(0.05)) return "*";
+  std::string a = Chance(0.7) ? Pick(hot_actions_) : Pick(catalog_.actions);
+  if (Chance(0.02)) a = "billing:UpdateIAMAccessPreference";
+  const size_t colon = a.find(':');
+  const std::string service = a.substr(0, colon);
+  std::string name = a.substr(colon + 1);
+  std::string out;
+  switch (Below(8)) {
+    case 3:
+      out = service + ":*";
+      break;
+    case 4:
+      out = absl::StrCat(service, ":", name.substr(0, 1 + Below(name.size())), "*");
+      break;
+    case 5:
+      out = absl::StrCat(service, ":*", name.substr(Below(name.size())));
+      break;
+    case 6:
+      name[Below(name.size())] = '?';
+      out = absl::StrCat(service, ":", name);
+      break;
+    case 7: {
+      size_t start = Below(name.size());
+      size_t len = 1 + Below(std::min<size_t>(4, name.size() - start));
+      out = absl::StrCat(service, ":*", name.substr(start, len), "*");
+      break;
+    }
+    default:
+      out = a;
+  }
+  return Chance(0.2) ? MangleCase(out) : out;
+}
+
+std::string Generator::ResourcePattern() {
+  if (Chance(0.5)) return "*";
+  std::string base = Pick(resources_);
+  // Mutations cut text anywhere: keep them off the "${...}" literal.
+  const bool exact = Chance(0.25);
+  while (!exact && base.find("${") != std::string::npos) base = Pick(resources_);
+  std::vector<std::string> seg;
+  {
+    size_t start = 0;
+    for (int i = 0; i < 5; ++i) {
+      size_t colon = base.find(':', start);
+      seg.push_back(base.substr(start, colon - start));
+      start = colon + 1;
+    }
+    seg.push_back(base.substr(start));
+  }
+  auto join = [&] { return absl::StrJoin(seg, ":"); };
+  const std::string& res = seg[5];
+  const std::string type = res.substr(0, res.find('/'));
+  switch (exact ? 0 : Below(9)) {
+    case 1:
+      seg[4] = "*";
+      return join();
+    case 2:
+      seg[3] = Chance(0.5) ? "*" : "us-*";
+      return join();
+    case 3:
+      seg[5] = type + "/*";
+      return join();
+    case 4:
+      seg[5] = res.substr(0, 1 + Below(res.size())) + "*";
+      return join();
+    case 5:
+      seg[5][Below(res.size())] = '?';
+      return join();
+    case 6: {
+      // Fewer than six parts: the final '*' runs across the colons.
+      size_t keep = 2 + Below(4);  // arn:aws[:service[:region[:account]]]
+      std::string out;
+      for (size_t i = 0; i < keep; ++i) absl::StrAppend(&out, seg[i], ":");
+      if (Chance(0.5)) out.pop_back();  // "arn:aws:budgets*" rather than "arn:aws:budgets:*"
+      return out + "*";
+    }
+    case 7: {
+      static const std::vector<std::string> kVariableParts = {
+          "budget/${aws:username}",
+          "budget/${AWS:UserName}",
+          "budget/${aws:PrincipalTag/team}",
+          "budget/${aws:PrincipalTag/team, 'Monthly'}",
+          "budget/${aws:username}*",
+          "budget/${*}",
+          "budget/M${?}nthly",
+          "budget/${aws:RequestedRegion, 'alice'}",
+      };
+      return absl::StrCat("arn:aws:budgets::", kAccount, ":", Pick(kVariableParts));
+    }
+    case 8:
+      seg[5] = MangleCase(res);  // resources are case-sensitive
+      return join();
+    default:
+      return base;
+  }
+}
+
+Json Generator::Condition() {
+  enum Kind { kIp, kBool, kNum, kStr, kMulti };
+  struct KeySpec {
+    const char* key;
+    Kind kind;
+  };
+  static const std::vector<KeySpec> kKeys = {
+      {"aws:SourceIp", kIp},           {"aws:MultiFactorAuthPresent", kBool},
+      {"aws:SecureTransport", kBool},  {"aws:MultiFactorAuthAge", kNum},
+      {"aws:RequestedRegion", kStr},   {"aws:username", kStr},
+      {"aws:PrincipalTag/team", kStr}, {"aws:TagKeys", kMulti},
+  };
+  static const std::vector<Json> kIps = {"10.0.0.0/8",     "192.0.2.0/24", "203.0.113.7",
+                                         "203.0.113.0/28", "0.0.0.0/0",    "10.1.2.3/32",
+                                         "172.16.0.0/12",  "10.1.2.3/8"};
+  static const std::vector<Json> kBools = {"true", "false", true, false};
+  static const std::vector<Json> kNums = {"3600", 3600, "300.5", "0", "-1", "86400", 7200};
+  static const std::vector<Json> kStrs = {
+      "us-east-1",
+      "us-*",
+      "US-EAST-1",
+      "eu-west-?",
+      "alice",
+      "Alice",
+      "a*",
+      "bob",
+      "finance",
+      "fin*",
+      "ops",
+      "Monthly",
+      "*",
+      "${*}",
+      "${aws:username}",
+      "${AWS:UserName}",
+      "${aws:PrincipalTag/team}",
+      "${aws:PrincipalTag/team, 'ops'}",
+      "${aws:RequestedRegion}",
+      "us-east-1${?}",
+  };
+  static const std::vector<Json> kTagKeys = {"env",   "team", "Env",
+                                             "cost*", "t?am", "${aws:PrincipalTag/team, 'team'}"};
+  static const std::vector<std::string> kStringOps = {
+      "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase",
+      "StringLike",   "StringNotLike"};
+  static const std::vector<std::string> kNumOps = {"NumericLessThan", "NumericEquals",
+                                                   "NumericNotEquals", "NumericGreaterThanEquals"};
+
+  Json condition = Json::object();
+  const size_t clauses = 1 + Below(2);
+  for (size_t c = 0; c < clauses; ++c) {
+    const KeySpec& spec = Pick(kKeys);
+    std::string key = Chance(0.15) ? MangleCase(spec.key) : spec.key;
+    std::string op;
+    const std::vector<Json>* pool = nullptr;
+    if (Chance(0.12)) {
+      op = "Null";
+      pool = &kBools;
+    } else {
+      switch (spec.kind) {
+        case kIp:
+          op = Chance(0.6) ? "IpAddress" : "NotIpAddress";
+          pool = &kIps;
+          break;
+        case kBool:
+          op = "Bool";
+          pool = &kBools;
+          break;
+        case kNum:
+          op = Pick(kNumOps);
+          pool = &kNums;
+          break;
+        case kStr:
+          op = Pick(kStringOps);
+          pool = &kStrs;
+          break;
+        case kMulti:
+          op = Pick(kStringOps);
+          pool = &kTagKeys;
+          break;
+      }
+      if (Chance(0.2)) op += "IfExists";
+      if (Chance(spec.kind == kMulti ? 0.85 : 0.08)) {
+        op = (Chance(0.5) ? "ForAnyValue:" : "ForAllValues:") + op;
+      }
+    }
+    const size_t n = op == "Null" ? 1 : 1 + Below(3);
+    Json values = Json::array();
+    for (size_t i = 0; i < n; ++i) values.push_back(Pick(*pool));
+    condition[op][key] = (n == 1 && Chance(0.5)) ? values[0] : values;
+  }
+  return condition;
+}
+
+Json Generator::Statement(int index) {
+  Json st = Json::object();
+  if (Chance(0.3)) st["Sid"] = absl::StrCat("S", index);
+  st["Effect"] = Chance(0.62) ? "Allow" : "Deny";
+  Json actions = Json::array();
+  if (Chance(0.12)) {
+    // Every action of a page, so that multi-action pages can be allowed.
+    const PageInfo* page = Pick(hot_pages_);
+    for (const std::string& a : page->actions[Below(2)]) actions.push_back(a);
+  } else {
+    const size_t n = 1 + Below(3);
+    for (size_t i = 0; i < n; ++i) actions.push_back(ActionPattern());
+  }
+  const char* action_key = Chance(0.12) ? "NotAction" : "Action";
+  st[action_key] = (actions.size() == 1 && Chance(0.5)) ? actions[0] : actions;
+  Json resources = Json::array();
+  const size_t nr = 1 + Below(2);
+  for (size_t i = 0; i < nr; ++i) resources.push_back(ResourcePattern());
+  const char* resource_key = Chance(0.12) ? "NotResource" : "Resource";
+  st[resource_key] = (resources.size() == 1 && Chance(0.5)) ? resources[0] : resources;
+  if (Chance(0.35)) {
+    st["Condition"] = Condition();
+  } else if (Chance(0.02)) {
+    st["Condition"] = Json::object();  // empty: unconditional
+  }
+  return st;
+}
+
+std::string Generator::PolicyDocument() {
+  Json doc = Json::object();
+  const size_t v = Below(10);
+  if (v < 6) {
+    doc["Version"] = "2012-10-17";
+  } else if (v < 9) {
+    doc["Version"] = "2008-10-17";
+  }  // else no Version: 2008-10-17
+  const size_t n = 1 + Below(3);
+  if (n == 1 && Chance(0.3)) {
+    doc["Statement"] = Statement(0);
+  } else {
+    Json list = Json::array();
+    for (size_t i = 0; i < n; ++i) list.push_back(Statement(static_cast<int>(i)));
+    doc["Statement"] = list;
+  }
+  return doc.dump();
+}
+
+Json Generator::Entity(const std::string& arn, bool principal, size_t inline_limit) {
+  Json e = Json::object();
+  e["arn"] = arn;
+  Json attached = Json::array();
+  const size_t na = Below(3);
+  for (size_t i = 0; i < na; ++i) {
+    std::string p = (!policy_arns_.empty() && Chance(0.65)) ? Pick(policy_arns_) : Pick(aws_arns_);
+    if (std::find(attached.begin(), attached.end(), p) == attached.end()) attached.push_back(p);
+  }
+  e["attached_policies"] = attached;
+  Json inline_policies = Json::array();
+  const size_t ni = Below(3);
+  size_t total = 0;
+  for (size_t i = 0; i < ni; ++i) {
+    std::string doc = PolicyDocument();
+    if (total + PolicyChars(doc) > inline_limit) break;  // IAM's aggregate inline limit
+    total += PolicyChars(doc);
+    inline_policies.push_back({{"name", absl::StrCat("inline", i)}, {"document", doc}});
+  }
+  e["inline_policies"] = inline_policies;
+  if (principal) {
+    static const std::vector<std::string> kTeams = {"finance", "ops", "Monthly", "alice",
+                                                    "Finance"};
+    Json tags = Json::object();
+    if (Chance(0.6)) tags["team"] = Pick(kTeams);
+    if (Chance(0.2)) tags["env"] = "prod";
+    e["tags"] = tags;
+    if (Chance(0.3)) {
+      e["permissions_boundary"] =
+          (!policy_arns_.empty() && Chance(0.7)) ? Pick(policy_arns_) : Pick(aws_arns_);
+    }
+  }
+  return e;
+}
+
+Json Generator::MakeWorld() {
+  hot_pages_.clear();
+  hot_actions_.clear();
+  for (int i = 0; i < 3; ++i) hot_pages_.push_back(&Pick(catalog_.pages));
+  for (const PageInfo* p : hot_pages_) {
+    for (const auto& set : p->actions)
+      hot_actions_.insert(hot_actions_.end(), set.begin(), set.end());
+  }
+  const std::string a = kAccount;
+  resources_ = {
+      "arn:aws:budgets::" + a + ":budget/Monthly",
+      "arn:aws:budgets::" + a + ":budget/monthly",
+      "arn:aws:budgets::" + a + ":budget/alice",
+      "arn:aws:budgets::" + a + ":budget/finance",
+      "arn:aws:budgets::" + a + ":budget/Monthly/action/a1",
+      "arn:aws:budgets::" + a + ":budget/*",
+      // Policy text taken literally under 2008-10-17 (no ':' in the resource
+      // part: whether a '*' there matches ':' is not documented).
+      "arn:aws:budgets::" + a + ":budget/${*}",
+      "arn:aws:budgets::" + a + ":budget/${team}",
+      "arn:aws:ce::" + a + ":anomalymonitor/m-1",
+      "arn:aws:cur:us-east-1:" + a + ":definition/report1",
+      "arn:aws:billing::" + a + ":billingview/primary",
+      "arn:aws:savingsplans::" + a + ":savingsplan/sp-1",
+      "arn:aws:payments::" + a + ":paymentinstrument/pi-1",
+      "arn:aws:purchase-orders::" + a + ":purchase-order/po-1",
+      std::string("arn:aws:budgets::") + kOtherAccount + ":budget/Monthly",
+  };
+
+  Json world = Json::object();
+  Json account = {{"id", a}, {"name", "differential"}};
+  if (Chance(0.85)) account["iam_access_to_billing"] = Chance(0.7);
+  if (Chance(0.85)) account["console_action_set"] = Chance(0.6) ? "FINE_GRAINED" : "LEGACY";
+  world["accounts"] = Json::array({account});
+  if (Chance(0.2)) world["accounts"].push_back({{"id", kOtherAccount}});
+
+  policy_arns_.clear();
+  Json managed = Json::array();
+  const size_t np = Below(4);
+  for (size_t i = 0; i < np; ++i) {
+    std::string arn =
+        absl::StrCat("arn:aws:iam::", a, ":policy/", Chance(0.3) ? "limits/" : "", "P", i);
+    policy_arns_.push_back(arn);
+    managed.push_back({{"arn", arn}, {"document", PolicyDocument()}});
+  }
+  world["managed_policies"] = managed;
+
+  static const std::vector<std::string> kPaths = {"", "", "finance/", "a/b/"};
+  Json groups = Json::array();
+  std::vector<std::string> group_names;
+  for (const char* name : {"admins", "billing", "readers"}) {
+    if (!Chance(0.4)) continue;
+    group_names.push_back(name);
+    groups.push_back(
+        Entity(absl::StrCat("arn:aws:iam::", a, ":group/", Pick(kPaths), name), false, 5120));
+  }
+  world["groups"] = groups;
+
+  Json users = Json::array();
+  for (const char* name : {"alice", "bob", "carol", "Eve"}) {
+    if (!Chance(0.55) && !(users.empty() && std::string(name) == "Eve")) continue;
+    Json u = Entity(absl::StrCat("arn:aws:iam::", a, ":user/", Pick(kPaths), name), true, 2048);
+    Json member_of = Json::array();
+    for (const std::string& g : group_names) {
+      if (Chance(0.5)) member_of.push_back(g);
+    }
+    u["groups"] = member_of;
+    users.push_back(u);
+  }
+  world["users"] = users;
+
+  Json roles = Json::array();
+  for (const char* name : {"Auditor", "FinanceRole"}) {
+    if (!Chance(0.5)) continue;
+    roles.push_back(
+        Entity(absl::StrCat("arn:aws:iam::", a, ":role/", Pick(kPaths), name), true, 10240));
+  }
+  world["roles"] = roles;
+  return world;
+}
+
+std::vector<std::pair<std::string, std::vector<std::string>>> Generator::RequestContext() {
+  std::vector<std::pair<std::string, std::vector<std::string>>> ctx;
+  auto add = [&](const std::string& key, std::vector<std::string> values) {
+    if (Chance(0.04)) values.clear();  // present, with no values
+    ctx.emplace_back(Chance(0.2) ? MangleCase(key) : key, std::move(values));
+  };
+  using V = std::vector<std::string>;
+  if (Chance(0.6)) {
+    add("aws:SourceIp", {Pick(V{"10.1.2.3", "192.0.2.55", "203.0.113.7", "203.0.113.20", "8.8.8.8",
+                                "172.20.1.1"})});
+  }
+  if (Chance(0.5)) add("aws:MultiFactorAuthPresent", {Chance(0.5) ? "true" : "false"});
+  if (Chance(0.5)) add("aws:SecureTransport", {Chance(0.5) ? "true" : "false"});
+  if (Chance(0.4)) add("aws:MultiFactorAuthAge", {Pick(V{"0", "300", "3600", "7200", "86400"})});
+  if (Chance(0.5)) {
+    static const V kRegions = {"us-east-1",       "eu-west-1", "US-EAST-1", "alice",
+                               "${aws:username}", "*",         "finance",   "us-east-1?"};
+    V values = {Pick(kRegions)};
+    if (Chance(0.05)) values.push_back(Pick(kRegions));  // multivalued: a set operator is needed
+    add("aws:RequestedRegion", values);
+  }
+  if (Chance(0.5)) {
+    static const std::vector<V> kTagKeys = {
+        {}, {"env"}, {"team", "env"}, {"costcenter"}, {"Env", "other"}, {"team"}};
+    add("aws:TagKeys", Pick(kTagKeys));
+  }
+  return ctx;
+}
+
+std::vector<RefRequest> Generator::MakeRequests(const Json& world, int n) {
+  std::vector<std::string> users, roles;
+  for (const Json& u : world["users"]) users.push_back(u["arn"].get<std::string>());
+  for (const Json& r : world["roles"]) roles.push_back(r["arn"].get<std::string>());
+  const bool has_other = world["accounts"].size() > 1;
+  const std::string root = absl::StrCat("arn:aws:iam::", kAccount, ":root");
+  std::vector<RefRequest> out;
+  for (int i = 0; i < n; ++i) {
+    RefRequest r;
+    const size_t who = Below(100);
+    if (who < 12 || (users.empty() && roles.empty())) {
+      r.principal = root;
+    } else if (who < 60 || roles.empty()) {
+      r.principal = users.empty() ? root : Pick(users);
+    } else if (who < 85) {
+      r.principal = Pick(roles);
+    } else if (who < 93) {
+      std::string role = Pick(roles);
+      r.principal = absl::StrCat("arn:aws:sts::", kAccount, ":assumed-role/",
+                                 role.substr(role.rfind('/') + 1), "/session-", i);
+    } else if (who < 96) {
+      r.principal = absl::StrCat("arn:aws:iam::", kAccount, ":user/nobody");
+    } else if (who < 98) {
+      r.principal = "arn:aws:iam::999999999999:user/alice";
+    } else {
+      r.principal = absl::StrCat("arn:aws:iam::", kAccount, ":user/wrong/path/alice");
+    }
+    const size_t where = Below(100);
+    if (where < 5) {
+      r.account_id = kAccount;
+    } else if (where < 8) {
+      r.account_id = has_other ? kOtherAccount : "000000000000";
+    }
+    if (Chance(0.55)) {
+      r.page_id = Chance(0.6) ? Pick(hot_pages_)->id : Pick(catalog_.pages).id;
+      r.modify = Chance(0.4);
+    } else {
+      const size_t what = Below(100);
+      if (what < 50) {
+        r.action = Pick(hot_actions_);
+      } else if (what < 90) {
+        r.action = Pick(catalog_.actions);
+      } else if (what < 95) {
+        r.action = "billing:UpdateIAMAccessPreference";
+      } else {
+        r.action = Chance(0.5) ? "iam:ListUsers" : "s3:GetObject";
+      }
+      if (Chance(0.1)) r.action = MangleCase(r.action);
+      const size_t res = Below(100);
+      if (res < 10) {
+        r.resource = "*";
+      } else if (res >= 45) {
+        r.resource = Pick(resources_);
+      }
+    }
+    r.context = RequestContext();
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+pdp::v1::AuthorizeRequest ToProto(const RefRequest& r) {
+  pdp::v1::AuthorizeRequest p;
+  p.set_principal(r.principal);
+  p.set_account_id(r.account_id);
+  if (!r.page_id.empty()) {
+    p.mutable_page()->set_page_id(r.page_id);
+    p.mutable_page()->set_access(r.modify ? pdp::v1::MODIFY : pdp::v1::VIEW);
+  } else {
+    p.mutable_action()->set_action(r.action);
+    p.mutable_action()->set_resource(r.resource);
+  }
+  for (const auto& [key, values] : r.context) {
+    pdp::v1::ContextValue& v = (*p.mutable_context()->mutable_keys())[key];
+    for (const std::string& s : values) v.add_values(s);
+  }
+  return p;
+}
+
+std::string Describe(const RefRequest& r) {
+  Json j = {{"principal", r.principal}};
+  if (!r.account_id.empty()) j["account"] = r.account_id;
+  if (!r.page_id.empty()) {
+    j["page"] = r.page_id;
+    j["access"] = r.modify ? "MODIFY" : "VIEW";
+  } else {
+    j["action"] = r.action;
+    if (!r.resource.empty()) j["resource"] = r.resource;
+  }
+  Json ctx = Json::object();
+  for (const auto& [k, v] : r.context) ctx[k] = v;
+  j["context"] = ctx;
+  return j.dump();
+}
+
+class DifferentialTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    catalog_json_ = new Json(ReadJson(SourcePath("data/page-catalog.json")));
+    aws_json_ = new Json(ReadJson(SourcePath("data/aws-managed-policies.json")));
+    auto catalog = PageCatalog::FromFile(SourcePath("data/page-catalog.json"));
+    ASSERT_TRUE(catalog.ok()) << catalog.status();
+    auto aws = LoadAwsManagedPoliciesFile(SourcePath("data/aws-managed-policies.json"));
+    ASSERT_TRUE(aws.ok()) << aws.status();
+    initial_ = new SnapshotPtr(Snapshot::Initial(*catalog, *aws));
+  }
+  static void TearDownTestSuite() {
+    delete catalog_json_;
+    delete aws_json_;
+    delete initial_;
+  }
+
+  static absl::StatusOr<SnapshotPtr> Build(const Json& world) {
+    auto changes = WorldToChanges(world.dump());
+    if (!changes.ok()) return changes.status();
+    SnapshotBuilder builder(*initial_);
+    for (const pdp::v1::Change& c : *changes) {
+      absl::Status s = builder.Apply(c);
+      if (!s.ok()) return s;
+    }
+    return builder.Finish();
+  }
+
+  static Json* catalog_json_;
+  static Json* aws_json_;
+  static SnapshotPtr* initial_;
+};
+
+Json* DifferentialTest::catalog_json_ = nullptr;
+Json* DifferentialTest::aws_json_ = nullptr;
+SnapshotPtr* DifferentialTest::initial_ = nullptr;
+
+uint32_t EnvOr(const char* name, uint32_t fallback) {
+  const char* v = std::getenv(name);
+  return v == nullptr || *v == '\0' ? fallback
+                                    : static_cast<uint32_t>(std::strtoul(v, nullptr, 10));
+}
+
+TEST_F(DifferentialTest, EngineAgreesWithReferenceEvaluator) {
+  const CatalogInfo info = ReadCatalogInfo(*catalog_json_);
+  std::vector<std::string> aws_arns;
+  for (const Json& p : (*aws_json_)["policies"]) aws_arns.push_back(p["arn"].get<std::string>());
+  const ReferenceEvaluator reference(*catalog_json_, *aws_json_);
+
+  const uint32_t base_seed = EnvOr("PDP_DIFF_SEED", kDefaultSeed);
+  const uint32_t worlds = EnvOr("PDP_DIFF_WORLDS", kDefaultWorlds);
+  const auto start = std::chrono::steady_clock::now();
+  std::map<std::string, int> reasons;
+  int cases = 0, mismatches = 0, with_features = 0;
+  for (uint32_t w = 0; w < worlds && mismatches < 5; ++w) {
+    const uint32_t seed = base_seed + w;
+    Generator gen(seed, info, aws_arns);
+    const Json world = gen.MakeWorld();
+    const std::vector<RefRequest> requests = gen.MakeRequests(world, kRequestsPerWorld);
+    absl::StatusOr<SnapshotPtr> snapshot = Build(world);
+    ASSERT_TRUE(snapshot.ok()) << "seed " << seed
+                               << ": the generated world was refused: " << snapshot.status()
+                               << "\nworld: " << world.dump(2);
+    for (const RefRequest& req : requests) {
+      ++cases;
+      absl::StatusOr<pdp::v1::Decision> d = Decide(**snapshot, ToProto(req));
+      ASSERT_TRUE(d.ok()) << "seed " << seed << ": " << d.status() << "\nrequest: " << Describe(req)
+                          << "\nworld: " << world.dump(2);
+      const RefDecision ref = reference.Decide(world, req);
+      std::vector<std::string> features(d->available_features().begin(),
+                                        d->available_features().end());
+      const std::string reason = pdp::v1::Reason_Name(d->reason());
+      ++reasons[reason];
+      with_features += features.empty() ? 0 : 1;
+      const bool allow = d->effect() == pdp::v1::ALLOW;
+      if (allow == ref.allow && reason == ref.reason && features == ref.features) continue;
+      ++mismatches;
+      pdp::v1::Explanation explanation;
+      (void)Decide(**snapshot, ToProto(req), &explanation);
+      ADD_FAILURE() << "engine and reference disagree (seed " << seed
+                    << "; rerun with PDP_DIFF_SEED=" << seed << " PDP_DIFF_WORLDS=1)\n"
+                    << "engine:    " << (allow ? "ALLOW " : "DENY ") << reason << " features ["
+                    << absl::StrJoin(features, ",") << "]\n"
+                    << "reference: " << (ref.allow ? "ALLOW " : "DENY ") << ref.reason
+                    << " features [" << absl::StrJoin(ref.features, ",") << "]\n"
+                    << "request: " << Describe(req) << "\nworld: " << world.dump(2)
+                    << "\nengine explanation:\n"
+                    << explanation.DebugString();
+    }
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << "differential: " << cases << " requests over " << worlds << " worlds (seeds "
+            << base_seed << ".." << base_seed + worlds - 1 << ") in " << seconds << " s; "
+            << with_features << " with available features\n";
+  for (const auto& [reason, n] : reasons) std::cout << "  " << reason << ": " << n << "\n";
+  EXPECT_EQ(mismatches, 0);
+
+  // The generator must keep reaching every gate (guards against a generator
+  // that degenerates into one answer).
+  if (worlds >= kDefaultWorlds) {
+    for (const char* r :
+         {"ROOT_USER", "ALLOWED_BY_POLICY", "EXPLICIT_DENY", "IMPLICIT_DENY", "BOUNDARY_NO_ALLOW",
+          "IAM_ACCESS_NOT_ACTIVATED", "ROOT_ONLY", "UNKNOWN_PRINCIPAL", "UNKNOWN_ACCOUNT",
+          "CROSS_ACCOUNT", "ACCESS_LEVEL_NOT_OFFERED"}) {
+      EXPECT_GE(reasons[r], 20) << r;
+    }
+    EXPECT_GE(cases, 5000);
+  }
+}
+
+// The reference evaluator on documented examples, so that agreement with it
+// means something.
+TEST_F(DifferentialTest, ReferenceFollowsTheDocumentedRules) {
+  const ReferenceEvaluator reference(*catalog_json_, *aws_json_);
+  const std::string a = kAccount;
+  auto world_with = [&](const Json& doc, bool variables = true) {
+    Json d = doc;
+    d["Version"] = variables ? "2012-10-17" : "2008-10-17";
+    return Json{{"accounts", {{{"id", a}, {"iam_access_to_billing", true}}}},
+                {"users",
+                 {{{"arn", "arn:aws:iam::" + a + ":user/alice"},
+                   {"tags", {{"team", "finance"}}},
+                   {"inline_policies", {{{"name", "p"}, {"document", d.dump()}}}}}}}};
+  };
+  auto allow = [](Json condition, const std::string& resource = "*") {
+    Json st = {{"Effect", "Allow"}, {"Action", "budgets:View*"}, {"Resource", resource}};
+    if (!condition.is_null()) st["Condition"] = condition;
+    return Json{{"Statement", {st}}};
+  };
+  auto decide = [&](const Json& world,
+                    std::vector<std::pair<std::string, std::vector<std::string>>> ctx = {},
+                    const std::string& resource = "") {
+    RefRequest r;
+    r.principal = "arn:aws:iam::" + a + ":user/alice";
+    r.action = "budgets:ViewBudget";
+    r.resource = resource;
+    r.context = std::move(ctx);
+    return reference.Decide(world, r).reason;
+  };
+  const std::string budget = "arn:aws:budgets::" + a + ":budget/alice";
+  EXPECT_EQ(decide(world_with(allow(nullptr))), "ALLOWED_BY_POLICY");
+  // Resource variables, and 2008-10-17 taking them literally.
+  Json by_name = allow(nullptr, "arn:aws:budgets::" + a + ":budget/${aws:username}");
+  EXPECT_EQ(decide(world_with(by_name), {}, budget), "ALLOWED_BY_POLICY");
+  EXPECT_EQ(decide(world_with(by_name, false), {}, budget), "IMPLICIT_DENY");
+  // Missing keys: positive false, negated true, IfExists true.
+  EXPECT_EQ(decide(world_with(allow({{"StringEquals", {{"aws:RequestedRegion", "x"}}}}))),
+            "IMPLICIT_DENY");
+  EXPECT_EQ(decide(world_with(allow({{"StringNotEquals", {{"aws:RequestedRegion", "x"}}}}))),
+            "ALLOWED_BY_POLICY");
+  EXPECT_EQ(decide(world_with(allow({{"StringEqualsIfExists", {{"aws:RequestedRegion", "x"}}}}))),
+            "ALLOWED_BY_POLICY");
+  // Set operators on a missing or empty key.
+  EXPECT_EQ(decide(world_with(allow({{"ForAllValues:StringEquals", {{"aws:TagKeys", "x"}}}}))),
+            "ALLOWED_BY_POLICY");
+  EXPECT_EQ(decide(world_with(allow({{"ForAnyValue:StringEquals", {{"aws:TagKeys", "x"}}}})),
+                   {{"aws:TagKeys", {}}}),
+            "IMPLICIT_DENY");
+  EXPECT_EQ(decide(world_with(allow({{"ForAllValues:StringLike", {{"aws:TagKeys", "e*"}}}})),
+                   {{"aws:TagKeys", {"env", "eu"}}}),
+            "ALLOWED_BY_POLICY");
+  // Variables in condition values, with defaults; key names any case.
+  EXPECT_EQ(decide(world_with(allow(
+                       {{"StringEquals", {{"AWS:RequestedRegion", "${aws:PrincipalTag/team}"}}}})),
+                   {{"aws:requestedregion", {"finance"}}}),
+            "ALLOWED_BY_POLICY");
+  EXPECT_EQ(decide(world_with(allow({{"StringEquals",
+                                      {{"aws:RequestedRegion", "${aws:PrincipalTag/x, 'd'}"}}}})),
+                   {{"aws:RequestedRegion", {"d"}}}),
+            "ALLOWED_BY_POLICY");
+  EXPECT_EQ(decide(world_with(allow({{"IpAddress", {{"aws:SourceIp", "10.0.0.0/8"}}}})),
+                   {{"aws:SourceIp", {"10.200.1.1"}}}),
+            "ALLOWED_BY_POLICY");
+  EXPECT_EQ(decide(world_with(allow({{"NumericLessThan", {{"aws:MultiFactorAuthAge", "3600"}}}})),
+                   {{"aws:MultiFactorAuthAge", {"3600"}}}),
+            "IMPLICIT_DENY");
+  EXPECT_EQ(decide(world_with(allow({{"Null", {{"aws:SourceIp", "true"}}}}))), "ALLOWED_BY_POLICY");
+}
+
+}  // namespace
+}  // namespace pdp::difftest
