@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/base/glob.h"
 
 namespace pdp {
 namespace {
@@ -154,29 +155,7 @@ std::optional<ResolvedPattern> VariableTemplate::Resolve(const RequestContext& c
 }
 
 bool GlobMatchResolved(const ResolvedPattern& pattern, absl::string_view text) {
-  const std::string& pat = pattern.text;
-  auto is_star = [&](size_t p) { return pat[p] == '*' && !pattern.literal[p]; };
-  auto matches_one = [&](size_t p, char c) {
-    return (pat[p] == '?' && !pattern.literal[p]) || (pat[p] == c && !is_star(p));
-  };
-  size_t p = 0, t = 0;
-  size_t star = absl::string_view::npos, star_text = 0;
-  while (t < text.size()) {
-    if (p < pat.size() && is_star(p)) {
-      star = p++;
-      star_text = t;
-    } else if (p < pat.size() && matches_one(p, text[t])) {
-      ++p;
-      ++t;
-    } else if (star != absl::string_view::npos) {
-      p = star + 1;
-      t = ++star_text;
-    } else {
-      return false;
-    }
-  }
-  while (p < pat.size() && is_star(p)) ++p;
-  return p == pat.size();
+  return GlobMatchWith(pattern.text, text, [&](size_t i) { return !pattern.literal[i]; });
 }
 
 }  // namespace pdp
