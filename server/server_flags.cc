@@ -24,7 +24,8 @@ std::vector<FlagSpec> Specs() {
        "loopback needs --tls-cert, --tls-key and --admin-token-file.",
        [](ServerFlags& f) { return &f.listen; }},
       {"world", "FILE",
-       "World file (JSON or YAML, docs/data-formats.md) applied at start-up as one batch.",
+       "World file (JSON or YAML, docs/data-formats.md) applied at start-up as one batch when "
+       "the store is empty (a durable store that has state keeps it; use pdpctl apply).",
        [](ServerFlags& f) { return &f.world; }},
       {"page-catalog", "FILE", "Page catalogue JSON: which IAM actions each page needs.",
        [](ServerFlags& f) { return &f.page_catalog; }},
@@ -35,8 +36,8 @@ std::vector<FlagSpec> Specs() {
        "UNKNOWN_ACTION warnings.",
        [](ServerFlags& f) { return &f.service_actions; }},
       {"store", "KIND",
-       "Where state is kept: memory (default; lost on exit). Durable stores come with the "
-       "storage work.",
+       "Where state is kept: memory (default; lost on exit) or sqlite:PATH (one file, every "
+       "acknowledged write durable; the state is reloaded on start).",
        [](ServerFlags& f) { return &f.store; }},
       {"admin-token-file", "FILE",
        "File holding the bearer token AdminService callers must send as \"authorization: "

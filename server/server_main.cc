@@ -26,6 +26,7 @@
 #include "server/authorization_service.h"
 #include "server/server_flags.h"
 #include "server/store/memory_store.h"
+#include "server/store/sqlite_store.h"
 #include "server/world_state.h"
 
 #ifndef PDP_DEFAULT_DATA_DIR
@@ -100,8 +101,15 @@ int main(int argc, char** argv) {
     Die(absl::StrCat("refusing to serve on ", listen,
                      " without TLS and an admin token: state-changing calls would be open"));
   }
-  if (flags->store != "memory") {
-    Die(absl::StrCat("unknown --store \"", flags->store, "\" (supported: memory)"));
+  std::unique_ptr<pdp::Store> store;
+  if (flags->store == "memory") {
+    store = std::make_unique<pdp::MemoryStore>();
+  } else if (absl::StartsWith(flags->store, "sqlite:") && flags->store.size() > 7) {
+    auto sqlite = pdp::SqliteStore::Open(flags->store.substr(7));
+    if (!sqlite.ok()) Die(std::string(sqlite.status().message()));
+    store = std::move(*sqlite);
+  } else {
+    Die(absl::StrCat("unknown --store \"", flags->store, "\" (memory or sqlite:PATH)"));
   }
 
   auto catalog = pdp::PageCatalog::FromFile(flags->page_catalog);
@@ -109,11 +117,14 @@ int main(int argc, char** argv) {
   auto aws = pdp::LoadAwsManagedPoliciesFile(flags->aws_managed_policies);
   if (!aws.ok()) Die(std::string(aws.status().message()));
 
-  pdp::MemoryStore store;
-  pdp::WorldState state(pdp::Snapshot::Initial(*catalog, *aws), &store, flags->limits);
+  pdp::WorldState state(pdp::Snapshot::Initial(*catalog, *aws), store.get(), flags->limits);
   absl::Status recovered = state.Recover();
   if (!recovered.ok()) Die(absl::StrCat("cannot recover state: ", recovered.message()));
-  if (!flags->world.empty()) {
+  if (!flags->world.empty() && state.Current()->revision() > 0) {
+    std::fprintf(stderr,
+                 "billing-pdp-server: the store holds revision %lld; --world %s not applied\n",
+                 static_cast<long long>(state.Current()->revision()), flags->world.c_str());
+  } else if (!flags->world.empty()) {
     std::vector<std::string> item_paths;
     auto changes = pdp::ReadWorldFile(flags->world, &item_paths);
     if (!changes.ok()) Die(std::string(changes.status().message()));

@@ -1,5 +1,7 @@
 // billing-pdp-server and pdpctl as a user runs them: load the demo world,
 // ask questions, hit the "IAM access is off" wall, fix it as root.
+#include <csignal>
+#include <cstdio>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -101,6 +103,36 @@ TEST_F(PdpctlTest, ExplainPagesAndErrors) {
   EXPECT_NE(out.find("page.page_id"), std::string::npos) << out;
   EXPECT_EQ(Pdpctl({"frobnicate"}, &out), 2);
   EXPECT_EQ(Pdpctl({"authorize", "arn:aws:iam::111111111111:root"}, &out), 2);
+}
+
+TEST(SqliteStoreE2ETest, AcknowledgedWritesSurviveSigkill) {
+  std::string db = ::testing::TempDir() + "/e2e-state.db";
+  std::remove(db.c_str());
+  std::remove((db + "-wal").c_str());
+  std::remove((db + "-shm").c_str());
+  const std::vector<std::string> args = {"--store", "sqlite:" + db, "--world",
+                                         SourcePath("data/demo-world.yaml")};
+  std::string out;
+  {
+    ServerProcess server(args);
+    ASSERT_TRUE(server.ok()) << server.log();
+    ASSERT_EQ(RunCommand({BinaryPath("client/pdpctl"), "--server", server.address(), "settings",
+                          "set-iam-access", "222222222222", "on", "--actor",
+                          "arn:aws:iam::222222222222:root"},
+                         &out),
+              0)
+        << out;
+    server.Stop(SIGKILL);  // no clean shutdown: only what is on disk counts
+  }
+  ServerProcess again(args);
+  ASSERT_TRUE(again.ok()) << again.log();
+  EXPECT_NE(again.log().find("revision 2"), std::string::npos) << again.log();
+  EXPECT_NE(again.log().find("not applied"), std::string::npos) << again.log();
+  EXPECT_EQ(RunCommand({BinaryPath("client/pdpctl"), "--server", again.address(), "authorize",
+                        kAdmin2, "--page", "billing_bills"},
+                       &out),
+            0)
+      << out;
 }
 
 TEST(PdpctlUnreachable, ServerDownIsExitThree) {

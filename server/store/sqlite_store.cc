@@ -1,0 +1,136 @@
+#include "server/store/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include "absl/strings/str_cat.h"
+#include "pdp/v1/admin.pb.h"
+
+namespace pdp {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+// Finalizes a statement however the function returns.
+struct Statement {
+  sqlite3_stmt* stmt = nullptr;
+  ~Statement() { sqlite3_finalize(stmt); }
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    return absl::UnavailableError(absl::StrCat("cannot open SQLite store ", path, ": ", message));
+  }
+  std::unique_ptr<SqliteStore> store(new SqliteStore(db));
+  absl::MutexLock lock(&store->mu_);
+  sqlite3_busy_timeout(db, 5000);
+  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+                          "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)",
+                          "CREATE TABLE IF NOT EXISTS batches (revision INTEGER PRIMARY KEY, "
+                          "changes BLOB NOT NULL)"}) {
+    absl::Status s = store->Exec(sql);
+    if (!s.ok()) return s;
+  }
+  // Schema version: absent means a new file (version 1 is the first).
+  Statement read;
+  sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &read.stmt,
+                     nullptr);
+  int version = 0;
+  if (sqlite3_step(read.stmt) == SQLITE_ROW) version = sqlite3_column_int(read.stmt, 0);
+  if (version > kSchemaVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(path, " has schema version ", version,
+                                                      "; this build knows up to ", kSchemaVersion));
+  }
+  if (version < kSchemaVersion) {
+    absl::Status s = store->Exec(
+        absl::StrCat("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '",
+                     kSchemaVersion, "')")
+            .c_str());
+    if (!s.ok()) return s;
+  }
+  return store;
+}
+
+SqliteStore::~SqliteStore() {
+  absl::MutexLock lock(&mu_);
+  sqlite3_close(db_);
+}
+
+absl::Status SqliteStore::Exec(const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    absl::Status s = absl::UnavailableError(absl::StrCat("SQLite: ", message ? message : "error"));
+    sqlite3_free(message);
+    return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStore::Error(const char* what) {
+  return absl::UnavailableError(absl::StrCat("SQLite ", what, ": ", sqlite3_errmsg(db_)));
+}
+
+absl::Status SqliteStore::Commit(int64_t revision, const Batch& changes) {
+  pdp::v1::ApplyChangesRequest batch;
+  for (const auto& c : changes) *batch.add_changes() = c;
+  std::string bytes = batch.SerializeAsString();
+  absl::MutexLock lock(&mu_);
+  absl::Status s = Exec("BEGIN IMMEDIATE");
+  if (!s.ok()) return s;
+  Statement last;
+  sqlite3_prepare_v2(db_, "SELECT COALESCE(MAX(revision), 0) FROM batches", -1, &last.stmt,
+                     nullptr);
+  if (sqlite3_step(last.stmt) == SQLITE_ROW && sqlite3_column_int64(last.stmt, 0) >= revision) {
+    int64_t max = sqlite3_column_int64(last.stmt, 0);
+    Exec("ROLLBACK").IgnoreError();
+    return absl::FailedPreconditionError(
+        absl::StrCat("revision ", revision, " is not after ", max));
+  }
+  Statement insert;
+  if (sqlite3_prepare_v2(db_, "INSERT INTO batches (revision, changes) VALUES (?, ?)", -1,
+                         &insert.stmt, nullptr) != SQLITE_OK) {
+    absl::Status e = Error("prepare");
+    Exec("ROLLBACK").IgnoreError();
+    return e;
+  }
+  sqlite3_bind_int64(insert.stmt, 1, revision);
+  sqlite3_bind_blob(insert.stmt, 2, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC);
+  if (sqlite3_step(insert.stmt) != SQLITE_DONE) {
+    absl::Status e = Error("insert");
+    Exec("ROLLBACK").IgnoreError();
+    return e;
+  }
+  return Exec("COMMIT");
+}
+
+absl::Status SqliteStore::Replay(const ReplayFn& fn) {
+  absl::MutexLock lock(&mu_);
+  Statement select;
+  if (sqlite3_prepare_v2(db_, "SELECT revision, changes FROM batches ORDER BY revision", -1,
+                         &select.stmt, nullptr) != SQLITE_OK) {
+    return Error("prepare");
+  }
+  int rc;
+  while ((rc = sqlite3_step(select.stmt)) == SQLITE_ROW) {
+    int64_t revision = sqlite3_column_int64(select.stmt, 0);
+    const void* data = sqlite3_column_blob(select.stmt, 1);
+    int size = sqlite3_column_bytes(select.stmt, 1);
+    pdp::v1::ApplyChangesRequest batch;
+    if (!batch.ParseFromArray(data, size)) {
+      return absl::DataLossError(absl::StrCat("stored revision ", revision, " does not parse"));
+    }
+    Batch changes(batch.changes().begin(), batch.changes().end());
+    absl::Status s = fn(revision, changes);
+    if (!s.ok()) return s;
+  }
+  return rc == SQLITE_DONE ? absl::OkStatus() : Error("read");
+}
+
+}  // namespace pdp
