@@ -241,21 +241,11 @@ const char* ReasonDetail(Reason r) {
 // The context builder for a resolved subject (used only when a policy needs it).
 LazyContext ContextFor(const Subject& subject, const pdp::v1::RequestContext& caller,
                        const DecideOptions& options) {
-  return LazyContext([&subject, &caller, &options] {
-    PrincipalFacts facts{&subject.arn, subject.view ? subject.view->entity.get() : nullptr,
-                         subject.session};
-    RequestContext ctx = BuildRequestContext(caller, facts);
-    if (options.now.has_value()) {
-      if (ctx.Find("aws:CurrentTime") == nullptr) {
-        ctx.Set("aws:CurrentTime",
-                absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", *options.now, absl::UTCTimeZone()));
-      }
-      if (ctx.Find("aws:EpochTime") == nullptr) {
-        ctx.Set("aws:EpochTime", std::to_string(absl::ToUnixSeconds(*options.now)));
-      }
-    }
-    return ctx;
-  });
+  return LazyContext(
+      &caller,
+      PrincipalFacts{&subject.arn, subject.view ? subject.view->entity.get() : nullptr,
+                     subject.session},
+      options.now);
 }
 
 Decision DecideTarget(const Snapshot& snapshot, const Subject& subject, const Target& target,

@@ -6,36 +6,17 @@
 #ifndef PDP_COMMON_ENGINE_POLICY_EVALUATION_H_
 #define PDP_COMMON_ENGINE_POLICY_EVALUATION_H_
 
-#include <functional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "common/engine/page_catalog.h"
+#include "common/engine/principal_context.h"
 #include "common/engine/snapshot.h"
 #include "common/policy/request_context.h"
 #include "pdp/v1/decision.pb.h"
 
 namespace pdp {
-
-// The request context, built only when a statement needs it (a Condition or
-// a Resource with variables): most decisions never do.
-class LazyContext {
- public:
-  explicit LazyContext(std::function<RequestContext()> build) : build_(std::move(build)) {}
-  const RequestContext& Get() {
-    if (!built_) {
-      context_ = build_();
-      built_ = true;
-    }
-    return context_;
-  }
-
- private:
-  std::function<RequestContext()> build_;
-  bool built_ = false;
-  RequestContext context_;
-};
 
 struct SetOutcome {
   bool allowed = false;  // some Allow statement applies

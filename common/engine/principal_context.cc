@@ -33,7 +33,8 @@ absl::Status ValidateCallerContext(const pdp::v1::RequestContext& context) {
   return absl::OkStatus();
 }
 
-RequestContext BuildRequestContext(const pdp::v1::RequestContext& caller, const PrincipalFacts& p) {
+RequestContext BuildRequestContext(const pdp::v1::RequestContext& caller, const PrincipalFacts& p,
+                                   std::optional<absl::Time> now) {
   RequestContext ctx;
   for (const auto& [key, values] : caller.keys()) {
     ctx.Set(key, std::vector<std::string>(values.values().begin(), values.values().end()));
@@ -73,6 +74,14 @@ RequestContext BuildRequestContext(const pdp::v1::RequestContext& caller, const 
       break;
   }
   for (const auto& [k, v] : tags) ctx.Set(absl::StrCat("aws:PrincipalTag/", k), v);
+  if (now.has_value()) {
+    if (ctx.Find("aws:CurrentTime") == nullptr) {
+      ctx.Set("aws:CurrentTime", absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", *now, absl::UTCTimeZone()));
+    }
+    if (ctx.Find("aws:EpochTime") == nullptr) {
+      ctx.Set("aws:EpochTime", std::to_string(absl::ToUnixSeconds(*now)));
+    }
+  }
   return ctx;
 }
 

@@ -7,7 +7,10 @@
 #ifndef PDP_COMMON_ENGINE_PRINCIPAL_CONTEXT_H_
 #define PDP_COMMON_ENGINE_PRINCIPAL_CONTEXT_H_
 
+#include <optional>
+
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "common/base/arn.h"
 #include "common/engine/snapshot.h"
 #include "common/policy/request_context.h"
@@ -32,8 +35,34 @@ struct PrincipalFacts {
   const SessionRecord* session = nullptr;  // a registered role session, if any
 };
 
+// `now`, when set, is the default of aws:CurrentTime and aws:EpochTime.
 RequestContext BuildRequestContext(const pdp::v1::RequestContext& caller,
-                                   const PrincipalFacts& principal);
+                                   const PrincipalFacts& principal,
+                                   std::optional<absl::Time> now = std::nullopt);
+
+// The request context, built only when a statement needs it (a Condition or
+// a Resource with variables): most decisions never do. Holds pointers only;
+// the caller keeps what they point to alive.
+class LazyContext {
+ public:
+  LazyContext(const pdp::v1::RequestContext* caller, PrincipalFacts principal,
+              std::optional<absl::Time> now)
+      : caller_(caller), principal_(principal), now_(now) {}
+  const RequestContext& Get() {
+    if (!built_) {
+      context_ = BuildRequestContext(*caller_, principal_, now_);
+      built_ = true;
+    }
+    return context_;
+  }
+
+ private:
+  const pdp::v1::RequestContext* caller_;
+  PrincipalFacts principal_;
+  std::optional<absl::Time> now_;
+  bool built_ = false;
+  RequestContext context_;
+};
 
 }  // namespace pdp
 
