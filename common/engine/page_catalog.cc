@@ -15,17 +15,6 @@ namespace {
 
 bool IsPageIdChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }
 
-absl::Status CheckKeys(const Json& obj, const std::string& path,
-                       std::initializer_list<absl::string_view> allowed) {
-  if (!obj.is_object()) return FieldError(path, "must be an object");
-  for (const auto& [key, value] : obj.items()) {
-    bool ok = false;
-    for (absl::string_view a : allowed) ok = ok || key == a;
-    if (!ok) return FieldError(absl::StrCat(path, path.empty() ? "" : ".", key), "unknown field");
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<std::string> GetString(const Json& obj, const std::string& path,
                                       absl::string_view key, bool required) {
   std::string kpath = absl::StrCat(path, ".", key);
@@ -67,7 +56,7 @@ absl::Status ReadActionSet(const Json& page, const std::string& path, absl::stri
   std::string kpath = absl::StrCat(path, ".", key);
   if (!page.contains(key)) return FieldError(kpath, "is required");
   const Json& set = page[std::string(key)];
-  absl::Status s = CheckKeys(set, kpath, {"view", "modify"});
+  absl::Status s = CheckKnownFields(set, kpath, {"view", "modify"});
   if (!s.ok()) return s;
   s = ReadActions(set, kpath, "view", req.view, proto->mutable_view());
   if (!s.ok()) return s;
@@ -94,7 +83,7 @@ absl::Status ReadActionSet(const Json& page, const std::string& path, absl::stri
 absl::StatusOr<std::shared_ptr<const PageCatalog>> PageCatalog::FromJson(absl::string_view text) {
   absl::StatusOr<Json> json = ParseStrictJson(text);
   if (!json.ok()) return json.status();
-  absl::Status s = CheckKeys(*json, "", {"catalog_version", "pages"});
+  absl::Status s = CheckKnownFields(*json, "", {"catalog_version", "pages"});
   if (!s.ok()) return s;
   auto catalog = std::make_shared<PageCatalog>();
   if (json->contains("catalog_version")) {
@@ -110,9 +99,9 @@ absl::StatusOr<std::shared_ptr<const PageCatalog>> PageCatalog::FromJson(absl::s
   for (size_t i = 0; i < pages.size(); ++i) {
     std::string path = absl::StrCat("pages[", i, "]");
     const Json& p = pages[i];
-    s = CheckKeys(p, path,
-                  {"id", "console", "title", "iam_access_gated", "shows_cost_explorer_data",
-                   "confidence", "fine_grained", "legacy", "features", "notes", "source"});
+    s = CheckKnownFields(p, path,
+                         {"id", "console", "title", "iam_access_gated", "shows_cost_explorer_data",
+                          "confidence", "fine_grained", "legacy", "features", "notes", "source"});
     if (!s.ok()) return s;
     CatalogPage page;
     absl::StatusOr<std::string> id = GetString(p, path, "id", true);
@@ -165,7 +154,8 @@ absl::StatusOr<std::shared_ptr<const PageCatalog>> PageCatalog::FromJson(absl::s
       if (!features.is_array()) return FieldError(path + ".features", "must be an array");
       for (size_t f = 0; f < features.size(); ++f) {
         std::string fpath = absl::StrCat(path, ".features[", f, "]");
-        s = CheckKeys(features[f], fpath, {"id", "title", "access", "fine_grained", "legacy"});
+        s = CheckKnownFields(features[f], fpath,
+                             {"id", "title", "access", "fine_grained", "legacy"});
         if (!s.ok()) return s;
         CatalogFeature feature;
         pdp::v1::PageFeature* fp = page.proto.add_features();

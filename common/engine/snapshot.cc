@@ -76,11 +76,9 @@ absl::StatusOr<std::shared_ptr<const AwsPolicyMap>> LoadAwsManagedPolicies(absl:
     if (!p.is_object() || !p.contains("arn") || !p["arn"].is_string() || !p.contains("document")) {
       return FieldError(path, "needs \"arn\" and \"document\"");
     }
-    for (const auto& [key, value] : p.items()) {
-      if (key != "arn" && key != "description" && key != "version_id" && key != "document") {
-        return FieldError(absl::StrCat(path, ".", key), "unknown field");
-      }
-    }
+    absl::Status fields =
+        CheckKnownFields(p, path, {"arn", "description", "version_id", "document"});
+    if (!fields.ok()) return fields;
     auto rec = std::make_shared<ManagedPolicyRecord>();
     rec->arn = p["arn"].get<std::string>();
     absl::StatusOr<IamArn> arn = ParseIamArnOfKind(rec->arn, IamArnKind::kPolicy);

@@ -43,10 +43,11 @@ std::vector<absl::string_view> ArnParts(absl::string_view arn) {
   return absl::StrSplit(arn, absl::MaxSplits(':', 5));
 }
 
-// The part of a resolved pattern from `start`, `len` characters long.
-ResolvedPattern Slice(const ResolvedPattern& p, size_t start, size_t len) {
-  return {p.text.substr(start, len),
-          std::vector<bool>(p.literal.begin() + start, p.literal.begin() + start + len)};
+// Matches the part of `p` from `start`, `len` characters long, against
+// `text`, without copying the part.
+bool PartMatches(const ResolvedPattern& p, size_t start, size_t len, absl::string_view text) {
+  return GlobMatchWith(absl::string_view(p.text).substr(start, len), text,
+                       [&](size_t i) { return !p.literal[start + i]; });
 }
 
 // Matches per ARN part; literal flags keep substituted '*' and '?' literal.
@@ -77,13 +78,13 @@ bool ArnPatternMatches(const ResolvedPattern& pattern, absl::string_view resourc
     }
     size_t offset = 0;
     for (size_t i = 0; i + 1 < parts.size(); ++i) {
-      if (!GlobMatchResolved(Slice(pattern, parts[i].first, parts[i].second), r[i])) return false;
+      if (!PartMatches(pattern, parts[i].first, parts[i].second, r[i])) return false;
       offset += r[i].size() + 1;
     }
-    return GlobMatchResolved(Slice(pattern, last_start, last_len), resource.substr(offset));
+    return PartMatches(pattern, last_start, last_len, resource.substr(offset));
   }
   for (size_t i = 0; i < 6; ++i) {
-    if (!GlobMatchResolved(Slice(pattern, parts[i].first, parts[i].second), r[i])) return false;
+    if (!PartMatches(pattern, parts[i].first, parts[i].second, r[i])) return false;
   }
   return true;
 }

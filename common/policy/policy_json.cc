@@ -293,4 +293,17 @@ class Reader {
 
 absl::StatusOr<Json> ParseStrictJson(absl::string_view text) { return Reader(text).ReadDocument(); }
 
+absl::Status CheckKnownFields(const Json& object, absl::string_view path,
+                              std::initializer_list<absl::string_view> allowed) {
+  if (!object.is_object()) return FieldError(path, "must be an object");
+  for (const auto& [key, value] : object.items()) {
+    bool known = false;
+    for (absl::string_view a : allowed) known = known || key == a;
+    if (!known) {
+      return FieldError(path.empty() ? key : absl::StrCat(path, ".", key), "unknown field");
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace pdp

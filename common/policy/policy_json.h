@@ -5,6 +5,8 @@
 #ifndef PDP_COMMON_POLICY_POLICY_JSON_H_
 #define PDP_COMMON_POLICY_POLICY_JSON_H_
 
+#include <initializer_list>
+
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
@@ -17,6 +19,12 @@ using Json = nlohmann::ordered_json;
 // nesting deeper than 64 and anything after the value. INVALID_ARGUMENT with
 // a BadRequest whose field is the JSON path of the problem ("" = the root).
 absl::StatusOr<Json> ParseStrictJson(absl::string_view text);
+
+// For data files with a fixed shape: INVALID_ARGUMENT naming `path` when
+// `object` is not an object, or naming "<path>.<key>" for the first member
+// not in `allowed` (so a typo never silently drops a setting).
+absl::Status CheckKnownFields(const Json& object, absl::string_view path,
+                              std::initializer_list<absl::string_view> allowed);
 
 }  // namespace pdp
 

@@ -5,13 +5,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/base/errors.h"
+#include "common/policy/policy_json.h"
 #include "nlohmann/json.hpp"
 #include "yaml-cpp/yaml.h"
 
 namespace pdp {
 namespace {
-
-using Json = nlohmann::ordered_json;
 
 // YAML -> JSON keeping every plain scalar a string except true/false/null,
 // so 12-digit account ids stay strings and policy text is unchanged.
@@ -61,7 +60,7 @@ class WorldReader {
  public:
   absl::StatusOr<std::vector<pdp::v1::Change>> Read(const Json& root) {
     if (!root.is_object()) return FieldError("", "a world file must be a mapping");
-    absl::Status s = Keys(
+    absl::Status s = CheckKnownFields(
         root, "", {"accounts", "managed_policies", "groups", "users", "roles", "role_sessions"});
     if (!s.ok()) return s;
     // Order matters: policies and groups must exist before what refers to them.
@@ -80,18 +79,6 @@ class WorldReader {
   }
 
  private:
-  static absl::Status Keys(const Json& obj, const std::string& path,
-                           std::initializer_list<absl::string_view> allowed) {
-    if (!obj.is_object()) return FieldError(path, "must be a mapping");
-    for (const auto& [key, value] : obj.items()) {
-      bool ok = false;
-      for (absl::string_view a : allowed) ok = ok || key == a;
-      if (!ok)
-        return FieldError(path.empty() ? key : absl::StrCat(path, ".", key), "unknown field");
-    }
-    return absl::OkStatus();
-  }
-
   static absl::StatusOr<std::string> Str(const Json& obj, const std::string& path,
                                          absl::string_view key, bool required) {
     std::string kpath = absl::StrCat(path, ".", key);
@@ -138,7 +125,7 @@ class WorldReader {
     if (!list.is_array()) return FieldError(lpath, "must be a list");
     for (size_t i = 0; i < list.size(); ++i) {
       std::string ipath = absl::StrCat(lpath, "[", i, "]");
-      absl::Status s = Keys(list[i], ipath, {"name", "document"});
+      absl::Status s = CheckKnownFields(list[i], ipath, {"name", "document"});
       if (!s.ok()) return s;
       absl::StatusOr<std::string> name = Str(list[i], ipath, "name", true);
       if (!name.ok()) return name.status();
@@ -172,7 +159,8 @@ class WorldReader {
     pdp::v1::Change change;
     absl::Status s;
     if (section == "accounts") {
-      s = Keys(item, path, {"id", "name", "iam_access_to_billing", "console_action_set"});
+      s = CheckKnownFields(item, path,
+                           {"id", "name", "iam_access_to_billing", "console_action_set"});
       if (!s.ok()) return s;
       auto* c = change.mutable_create_account();
       c->set_allow_existing(true);
@@ -200,7 +188,7 @@ class WorldReader {
         settings->set_console_action_set(value);
       }
     } else if (section == "managed_policies") {
-      s = Keys(item, path, {"arn", "description", "document"});
+      s = CheckKnownFields(item, path, {"arn", "description", "document"});
       if (!s.ok()) return s;
       auto* c = change.mutable_create_policy();
       c->set_allow_existing(true);
@@ -214,7 +202,7 @@ class WorldReader {
       c->set_description(*description);
       c->set_document(*doc);
     } else if (section == "role_sessions") {
-      s = Keys(item, path, {"arn", "policy_arns", "policy", "tags"});
+      s = CheckKnownFields(item, path, {"arn", "policy_arns", "policy", "tags"});
       if (!s.ok()) return s;
       auto* session = change.mutable_put_role_session()->mutable_session();
       absl::StatusOr<std::string> arn = Str(item, path, "arn", true);
@@ -234,14 +222,15 @@ class WorldReader {
     } else {
       bool user = section == "users", group = section == "groups";
       if (user) {
-        s = Keys(item, path,
-                 {"arn", "groups", "attached_policies", "inline_policies", "tags",
-                  "permissions_boundary"});
+        s = CheckKnownFields(item, path,
+                             {"arn", "groups", "attached_policies", "inline_policies", "tags",
+                              "permissions_boundary"});
       } else if (group) {
-        s = Keys(item, path, {"arn", "attached_policies", "inline_policies"});
+        s = CheckKnownFields(item, path, {"arn", "attached_policies", "inline_policies"});
       } else {
-        s = Keys(item, path,
-                 {"arn", "attached_policies", "inline_policies", "tags", "permissions_boundary"});
+        s = CheckKnownFields(
+            item, path,
+            {"arn", "attached_policies", "inline_policies", "tags", "permissions_boundary"});
       }
       if (!s.ok()) return s;
       absl::StatusOr<std::string> arn = Str(item, path, "arn", true);
