@@ -3,6 +3,7 @@
 #include <set>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -29,6 +30,9 @@ struct Subject {
   const PrincipalView* view = nullptr;     // users and roles
   const SessionRecord* session = nullptr;  // a registered role session
   std::vector<PolicyBinding> session_policies;
+  const OrganizationState* organization = nullptr;  // of the target account
+  const AccountPlacement* placement = nullptr;
+  bool scp_bound = false;  // gate 3 applies
   bool is_root = false;
   Reason deny = pdp::v1::REASON_UNSPECIFIED;  // set when resolving denies
   std::string deny_detail;
@@ -117,9 +121,18 @@ absl::StatusOr<Subject> Resolve(const Snapshot& snapshot, absl::string_view prin
     s.deny = pdp::v1::CROSS_ACCOUNT;
     s.deny_detail = absl::StrCat("a principal of account ", s.arn.account,
                                  " cannot use the billing pages of account ", target);
+  } else if ((s.organization = snapshot.OrganizationOf(*s.account)) != nullptr) {
+    s.placement = s.organization->FindPlacement(s.account->id);
+    // SCPs bind every principal of a member account, its root user
+    // included; never the management account, nor service-linked roles.
+    const bool service_linked =
+        s.view != nullptr && absl::StrContains(s.view->entity->arn, ":role/aws-service-role/");
+    s.scp_bound = s.organization->scps_enabled &&
+                  s.organization->management_account_id != s.account->id && !service_linked;
   }
   return s;
 }
+
 
 absl::StatusOr<Target> ParseTarget(const Snapshot& snapshot, const pdp::v1::AuthorizeRequest& r) {
   Target t;
@@ -162,6 +175,64 @@ absl::StatusOr<Target> ParseTarget(const Snapshot& snapshot, const pdp::v1::Auth
       break;
   }
   return FieldError("target", "set either page (page_id and access) or action");
+}
+
+// Gate 3 over a list of actions: an SCP that denies at any level wins;
+// otherwise every level from the root to the account must allow every
+// action. `detail` names the first level that decided.
+Reason EvaluateScps(const Subject& subject, const std::vector<CatalogAction>& actions,
+                    absl::string_view resource, LazyContext& context, Explanation* ex,
+                    std::string* detail) {
+  const std::vector<ScpLevel>& levels = subject.placement->scp_levels;
+  bool denied = false, allowed = true;
+  for (const CatalogAction& a : actions) {
+    EvaluationTrace trace;
+    if (ex) {
+      trace.action = ex->add_actions();
+      trace.action->set_action(a.display);
+      trace.action->set_resource(std::string(resource));
+    }
+    bool action_ok = true;
+    for (const ScpLevel& level : levels) {
+      SetOutcome out = EvaluatePolicySet(level.policies, a, resource, context, "scp", trace);
+      if (out.denied && !denied) {
+        denied = true;
+        if (detail) *detail = absl::StrCat("an SCP at ", level.target_id, " denies ", a.display);
+      } else if (!out.allowed && allowed && !denied) {
+        allowed = false;
+        if (detail) {
+          *detail = absl::StrCat("no SCP at ", level.target_id, " allows ", a.display);
+        }
+      }
+      action_ok = action_ok && out.allowed && !out.denied;
+      if (denied && ex == nullptr) return pdp::v1::SCP_DENY;
+    }
+    if (trace.action) trace.action->set_effect(action_ok ? pdp::v1::ALLOW : pdp::v1::DENY);
+  }
+  if (denied) return pdp::v1::SCP_DENY;
+  if (!allowed) return pdp::v1::SCP_NO_ALLOW;
+  return pdp::v1::ALLOWED_BY_POLICY;
+}
+
+// Gate 4: the Cost Explorer settings in force for the account (the
+// management account's for a member). REASON_UNSPECIFIED when it passes.
+Reason CostExplorerGate(const Snapshot& snapshot, const Subject& subject, std::string* detail) {
+  const pdp::v1::AccountSettings& ce = snapshot.CostExplorerSettingsOf(*subject.account);
+  const bool member = subject.organization != nullptr &&
+                      subject.organization->management_account_id != subject.account->id;
+  if (!ce.cost_explorer_enabled()) {
+    *detail = member ? absl::StrCat("Cost Explorer is not enabled in organization ",
+                                    subject.organization->id, " (its management account ",
+                                    subject.organization->management_account_id, " enables it)")
+                     : "Cost Explorer is not enabled in this account";
+    return pdp::v1::COST_EXPLORER_NOT_ENABLED;
+  }
+  if (member && !ce.linked_account_access()) {
+    *detail = absl::StrCat("the management account ", subject.organization->management_account_id,
+                           " has turned off member accounts' access to Cost Explorer data");
+    return pdp::v1::LINKED_ACCOUNT_ACCESS_DISABLED;
+  }
+  return pdp::v1::REASON_UNSPECIFIED;
 }
 
 // Gate 7 over a list of actions: explicit deny in any policy set, else every
@@ -216,10 +287,11 @@ void AddAvailableFeatures(const Subject& subject, const Target& target, LazyCont
   pdp::v1::ConsoleActionSet set = subject.account->settings.console_action_set();
   for (const CatalogFeature& f : target.page->features) {
     if (f.access == pdp::v1::MODIFY && target.access != pdp::v1::MODIFY) continue;
-    bool ok =
-        subject.is_root ||
-        EvaluatePolicies(subject, set == pdp::v1::LEGACY ? f.legacy : f.fine_grained, kAnyResource,
-                         context, nullptr, nullptr) == pdp::v1::ALLOWED_BY_POLICY;
+    const std::vector<CatalogAction>& actions = set == pdp::v1::LEGACY ? f.legacy : f.fine_grained;
+    bool ok = (!subject.scp_bound || EvaluateScps(subject, actions, kAnyResource, context, nullptr,
+                                                  nullptr) == pdp::v1::ALLOWED_BY_POLICY) &&
+              (subject.is_root || EvaluatePolicies(subject, actions, kAnyResource, context,
+                                                   nullptr, nullptr) == pdp::v1::ALLOWED_BY_POLICY);
     if (ok) d.add_available_features(f.id);
   }
 }
@@ -244,7 +316,7 @@ LazyContext ContextFor(const Subject& subject, const pdp::v1::RequestContext& ca
   return LazyContext(
       &caller,
       PrincipalFacts{&subject.arn, subject.view ? subject.view->entity.get() : nullptr,
-                     subject.session},
+                     subject.session, subject.organization, subject.placement},
       options.now);
 }
 
@@ -287,6 +359,45 @@ Decision DecideTarget(const Snapshot& snapshot, const Subject& subject, const Ta
   }
   AddGate(ex, "root_only", GateTrace::PASSED, "no root-only action required");
 
+  if (subject.scp_bound && subject.placement != nullptr) {
+    std::string detail;
+    Reason r = EvaluateScps(subject, *actions, target.resource, context, ex, &detail);
+    if (r != pdp::v1::ALLOWED_BY_POLICY) {
+      AddGate(ex, "scp", GateTrace::DENIED, detail);
+      return Make(pdp::v1::DENY, r, rev);
+    }
+    AddGate(ex, "scp", GateTrace::PASSED,
+            absl::StrCat("every level from the organization root to account ",
+                         subject.account->id, " allows"));
+  } else if (subject.scp_bound) {
+    // A member without a placement cannot happen; fail closed if it does.
+    AddGate(ex, "scp", GateTrace::DENIED, "the account's place in its organization is unknown");
+    return Make(pdp::v1::DENY, pdp::v1::SCP_NO_ALLOW, rev);
+  } else {
+    AddGate(ex, "scp", GateTrace::SKIPPED,
+            subject.organization == nullptr ? "a standalone account: no SCPs"
+            : !subject.organization->scps_enabled
+                ? "SCPs are not enabled in the organization"
+                : subject.organization->management_account_id == subject.account->id
+                    ? "SCPs never limit the management account"
+                    : "SCPs do not limit service-linked roles");
+  }
+
+  const bool cost_explorer = target.page != nullptr
+                                 ? target.page->proto.shows_cost_explorer_data()
+                                 : IsCostExplorerDataAction(target.action.lower);
+  if (cost_explorer) {
+    std::string detail;
+    Reason r = CostExplorerGate(snapshot, subject, &detail);
+    if (r != pdp::v1::REASON_UNSPECIFIED) {
+      AddGate(ex, "cost_explorer", GateTrace::DENIED, detail);
+      return Make(pdp::v1::DENY, r, rev);
+    }
+    AddGate(ex, "cost_explorer", GateTrace::PASSED, "Cost Explorer data is available here");
+  } else {
+    AddGate(ex, "cost_explorer", GateTrace::SKIPPED, "no Cost Explorer data involved");
+  }
+
   Decision d;
   if (subject.is_root) {
     AddGate(ex, "root_user", GateTrace::ALLOWED, "the root user has full access to its account");
@@ -326,6 +437,14 @@ Decision DecideTarget(const Snapshot& snapshot, const Subject& subject, const Ta
 
 bool IsRootOnlyAction(absl::string_view action_lower) {
   return action_lower == "billing:updateiamaccesspreference";
+}
+
+// Cost Explorer data actions (gate 4): every ce: action but the preferences
+// themselves, which are how Cost Explorer and linked-account access are
+// managed.
+bool IsCostExplorerDataAction(absl::string_view action_lower) {
+  return absl::StartsWith(action_lower, "ce:") && action_lower != "ce:getpreferences" &&
+         action_lower != "ce:updatepreferences";
 }
 
 absl::StatusOr<Decision> Decide(const Snapshot& snapshot, const pdp::v1::AuthorizeRequest& request,

@@ -4,11 +4,14 @@
 //
 // Gates, in order (docs: access-model.md, section 3); the first that denies
 // gives the reason:
-//   resolve -> root-only actions -> root user -> IAM access gate ->
-//   identity policies (explicit deny > allow > implicit deny).
-// Organizations (SCPs, Cost Explorer gate) and conditions come later; until
-// conditions are evaluated a conditional Allow never allows and a
-// conditional Deny always applies (fail closed).
+//   resolve -> root-only actions -> SCPs (member accounts, root user
+//   included; never the management account or service-linked roles) ->
+//   Cost Explorer (pages showing Cost Explorer data and ce: actions other
+//   than ce:GetPreferences / ce:UpdatePreferences; the management account's
+//   settings for members) -> root user -> IAM access gate -> identity
+//   policies (explicit deny > allow > implicit deny).
+// A condition that cannot be evaluated never allows and always lets a Deny
+// apply (fail closed).
 #ifndef PDP_COMMON_ENGINE_DECIDE_H_
 #define PDP_COMMON_ENGINE_DECIDE_H_
 
@@ -25,6 +28,9 @@ namespace pdp {
 
 // Root-only actions: denied (ROOT_ONLY) to everybody but the root user.
 bool IsRootOnlyAction(absl::string_view action_lower);
+
+// Actions gate 4 applies to.
+bool IsCostExplorerDataAction(absl::string_view action_lower);
 
 // Decides one request. INVALID_ARGUMENT (with the field path) for requests
 // that are the caller's bug: malformed ARN or account id, unknown page, no

@@ -74,6 +74,10 @@ RequestContext BuildRequestContext(const pdp::v1::RequestContext& caller, const 
       break;
   }
   for (const auto& [k, v] : tags) ctx.Set(absl::StrCat("aws:PrincipalTag/", k), v);
+  if (p.organization != nullptr) {
+    ctx.Set("aws:PrincipalOrgID", p.organization->id);
+    if (p.placement != nullptr) ctx.Set("aws:PrincipalOrgPaths", p.placement->org_path);
+  }
   if (now.has_value()) {
     if (ctx.Find("aws:CurrentTime") == nullptr) {
       ctx.Set("aws:CurrentTime", absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", *now, absl::UTCTimeZone()));

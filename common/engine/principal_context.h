@@ -33,6 +33,9 @@ struct PrincipalFacts {
   const IamArn* arn = nullptr;             // as requested
   const EntityRecord* entity = nullptr;    // the user or role; null for root
   const SessionRecord* session = nullptr;  // a registered role session, if any
+  // The organization of the principal's account; null when standalone.
+  const OrganizationState* organization = nullptr;
+  const AccountPlacement* placement = nullptr;
 };
 
 // `now`, when set, is the default of aws:CurrentTime and aws:EpochTime.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_map.h"
 #include "common/base/strings.h"
 
 namespace pdp {
@@ -21,13 +22,66 @@ void FillCommon(const EntityRecord& e, Proto& p) {
 
 }  // namespace
 
-pdp::v1::Account AccountToProto(const AccountState& account) {
+pdp::v1::Account AccountToProto(const AccountState& account,
+                                const OrganizationState* organization) {
   pdp::v1::Account a;
   a.set_id(account.id);
   a.set_name(account.name);
   *a.mutable_settings() = account.settings;
   a.set_etag(account.etag());
+  if (organization != nullptr) {
+    auto member = organization->members.find(account.id);
+    pdp::v1::OrganizationMembership* m = a.mutable_organization();
+    m->set_organization_id(organization->id);
+    if (member != organization->members.end()) {
+      m->set_parent_id(member->second.parent_id);
+      m->set_joined(member->second.joined);
+    }
+  }
   return a;
+}
+
+pdp::v1::Organization OrganizationToProto(const OrganizationState& org) {
+  pdp::v1::Organization o;
+  o.set_id(org.id);
+  o.set_management_account_id(org.management_account_id);
+  o.set_root_id(org.root_id);
+  o.set_scps_enabled(org.scps_enabled);
+  o.set_etag(org.etag());
+  absl::flat_hash_map<std::string, std::vector<std::string>> targets;
+  for (const auto& [id, node] : org.nodes) {
+    for (const std::string& p : node.policy_ids) targets[p].push_back(id);
+    if (id == org.root_id) {
+      for (const std::string& p : node.policy_ids) o.add_root_policy_ids(p);
+      continue;
+    }
+    pdp::v1::OrganizationalUnit* ou = o.add_organizational_units();
+    ou->set_id(id);
+    ou->set_name(node.name);
+    ou->set_parent_id(node.parent_id);
+    for (const std::string& p : node.policy_ids) ou->add_policy_ids(p);
+  }
+  for (const auto& [id, member] : org.members) {
+    pdp::v1::OrganizationAccount* a = o.add_accounts();
+    a->set_account_id(id);
+    a->set_parent_id(member.parent_id);
+    a->set_joined(member.joined);
+    for (const std::string& p : member.policy_ids) {
+      a->add_policy_ids(p);
+      targets[p].push_back(id);
+    }
+  }
+  for (const auto& [id, scp] : org.scps) {
+    pdp::v1::ServiceControlPolicy* p = o.add_policies();
+    p->set_id(id);
+    p->set_name(scp->name);
+    p->set_description(scp->description);
+    p->set_document(scp->document);
+    p->set_aws_managed(scp->aws_managed);
+    p->set_etag(scp->etag());
+    for (const std::string& t : targets[id]) p->add_targets(t);
+  }
+  return o;
 }
 
 pdp::v1::User UserToProto(const EntityRecord& user) {

@@ -3,11 +3,16 @@
 #define PDP_COMMON_ENGINE_RECORD_PROTOS_H_
 
 #include "common/engine/snapshot.h"
+#include "pdp/v1/organization.pb.h"
 #include "pdp/v1/types.pb.h"
 
 namespace pdp {
 
-pdp::v1::Account AccountToProto(const AccountState& account);
+// `organization`: the account's organization (Snapshot::OrganizationOf), or
+// null for a standalone account.
+pdp::v1::Account AccountToProto(const AccountState& account,
+                                const OrganizationState* organization = nullptr);
+pdp::v1::Organization OrganizationToProto(const OrganizationState& organization);
 pdp::v1::User UserToProto(const EntityRecord& user);
 // Members are the users of `account` that list the group.
 pdp::v1::Group GroupToProto(const EntityRecord& group, const AccountState& account);

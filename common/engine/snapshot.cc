@@ -48,6 +48,21 @@ const AccountState* Snapshot::FindAccount(absl::string_view id) const {
   return it == accounts_.end() ? nullptr : it->second.get();
 }
 
+const OrganizationState* Snapshot::FindOrganization(absl::string_view id) const {
+  auto it = organizations_.find(id);
+  return it == organizations_.end() ? nullptr : it->second.get();
+}
+
+const pdp::v1::AccountSettings& Snapshot::CostExplorerSettingsOf(
+    const AccountState& account) const {
+  const OrganizationState* org = OrganizationOf(account);
+  if (org != nullptr && org->management_account_id != account.id) {
+    const AccountState* management = FindAccount(org->management_account_id);
+    if (management != nullptr) return management->settings;
+  }
+  return account.settings;
+}
+
 const ManagedPolicyRecord* Snapshot::FindPolicy(absl::string_view arn) const {
   absl::StatusOr<IamArn> parsed = ParseIamArnOfKind(arn, IamArnKind::kPolicy);
   if (!parsed.ok()) return nullptr;

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/base/arn.h"
+#include "common/engine/organization_state.h"
 #include "common/engine/page_catalog.h"
 #include "common/policy/compiled_policy.h"
 #include "pdp/v1/types.pb.h"
@@ -74,13 +75,6 @@ struct ManagedPolicyRecord {
   std::string etag() const { return std::to_string(modified_revision); }
 };
 
-// A policy that applies to a principal, and where it came from.
-struct PolicyBinding {
-  CompiledPolicyPtr policy;
-  std::string name;  // managed policy ARN, or "<entity ARN>#inline/<name>"
-  std::string via;   // the user, group or role it is attached to
-};
-
 // Everything Decide needs about one user or role, derived when its account
 // is rebuilt so the request path does no lookups beyond this one.
 struct PrincipalView {
@@ -99,6 +93,7 @@ struct AccountState {
   std::string id;
   std::string name;
   pdp::v1::AccountSettings settings;
+  std::string organization_id;  // empty for a standalone account
   int64_t modified_revision = 0;  // of the account record and settings
   absl::btree_map<std::string, std::shared_ptr<const EntityRecord>> entities;
   absl::btree_map<std::string, std::shared_ptr<const ManagedPolicyRecord>> policies;
@@ -131,6 +126,18 @@ class Snapshot {
   const AwsPolicyMap& aws_policies() const { return *aws_policies_; }
   // An AWS managed policy or a customer managed policy of its account.
   const ManagedPolicyRecord* FindPolicy(absl::string_view arn) const;
+  const OrganizationState* FindOrganization(absl::string_view id) const;
+  const absl::btree_map<std::string, std::shared_ptr<const OrganizationState>>& organizations()
+      const {
+    return organizations_;
+  }
+  // The organization of an account, or null for a standalone one.
+  const OrganizationState* OrganizationOf(const AccountState& account) const {
+    return account.organization_id.empty() ? nullptr : FindOrganization(account.organization_id);
+  }
+  // The Cost Explorer settings in force for an account: its own when
+  // standalone or management, its management account's when a member.
+  const pdp::v1::AccountSettings& CostExplorerSettingsOf(const AccountState& account) const;
 
  private:
   friend class SnapshotBuilder;
@@ -138,6 +145,7 @@ class Snapshot {
   std::shared_ptr<const PageCatalog> catalog_;
   std::shared_ptr<const AwsPolicyMap> aws_policies_;
   absl::btree_map<std::string, std::shared_ptr<const AccountState>> accounts_;
+  absl::btree_map<std::string, std::shared_ptr<const OrganizationState>> organizations_;
 };
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;

@@ -10,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/base/errors.h"
 #include "common/base/strings.h"
+#include "common/engine/builder_errors.h"
+#include "common/engine/change_address.h"
 #include "common/engine/decide.h"
 #include "common/policy/policy_compiler.h"
 
@@ -18,22 +20,13 @@ namespace {
 
 using pdp::v1::Change;
 
-absl::Status NotFound(absl::string_view field, absl::string_view what) {
-  return FieldError(field, absl::StrCat(what, " does not exist"), absl::StatusCode::kNotFound);
-}
-
-absl::Status CheckEtag(absl::string_view field, absl::string_view given,
-                       const std::string& current) {
-  if (given.empty() || given == current) return absl::OkStatus();
-  return WithReason(
-      FieldError(field, absl::StrCat("etag \"", given, "\" is stale; current is \"", current, "\""),
-                 absl::StatusCode::kAborted),
-      "ETAG_MISMATCH");
-}
-
-absl::Status Refuse(absl::StatusCode code, absl::string_view field, absl::string_view message,
-                    absl::string_view reason) {
-  return WithReason(FieldError(field, message, code), reason);
+// Settings as stored: the defaults of unset fields made explicit.
+pdp::v1::AccountSettings WithDefaults(pdp::v1::AccountSettings settings) {
+  if (settings.console_action_set() == pdp::v1::CONSOLE_ACTION_SET_UNSPECIFIED) {
+    settings.set_console_action_set(pdp::v1::FINE_GRAINED);
+  }
+  if (!settings.has_linked_account_access()) settings.set_linked_account_access(true);
+  return settings;
 }
 
 bool IsInlinePolicyName(absl::string_view name) {
@@ -65,25 +58,20 @@ class SnapshotBuilder::Ops {
     auto state = std::make_shared<AccountState>();
     state->id = a.id();
     state->name = a.name();
-    state->settings = a.settings();
-    if (state->settings.console_action_set() == pdp::v1::CONSOLE_ACTION_SET_UNSPECIFIED) {
-      state->settings.set_console_action_set(pdp::v1::FINE_GRAINED);
-    }
+    state->settings = WithDefaults(a.settings());
     if (!pdp::v1::ConsoleActionSet_IsValid(state->settings.console_action_set())) {
       return FieldError("account.settings.console_action_set", "unknown action set");
     }
     state->modified_revision = b_.revision_;
     b_.touched_[a.id()] = state;
+    b_.affected_.insert(a.id());
     b_.next_->accounts_[a.id()] = state;
     return absl::OkStatus();
   }
 
   absl::Status UpdateExistingAsRoot(const pdp::v1::CreateAccountRequest& c) {
     AccountState* account = b_.MutableAccount(c.account().id());
-    pdp::v1::AccountSettings settings = c.account().settings();
-    if (settings.console_action_set() == pdp::v1::CONSOLE_ACTION_SET_UNSPECIFIED) {
-      settings.set_console_action_set(pdp::v1::FINE_GRAINED);
-    }
+    pdp::v1::AccountSettings settings = WithDefaults(c.account().settings());
     if (account->name == c.account().name() &&
         account->settings.SerializeAsString() == settings.SerializeAsString()) {
       return absl::OkStatus();
@@ -117,6 +105,12 @@ class SnapshotBuilder::Ops {
     if (!account.ok()) return account.status();
     absl::Status s = CheckEtag("etag", c.etag(), (*account)->etag());
     if (!s.ok()) return s;
+    if (!(*account)->organization_id.empty()) {
+      return Refuse(absl::StatusCode::kFailedPrecondition, "account_id",
+                    absl::StrCat("account ", c.account_id(), " is in organization ",
+                                 (*account)->organization_id, "; remove it from there first"),
+                    "ACCOUNT_IN_ORGANIZATION");
+    }
     b_.touched_.erase(c.account_id());
     b_.next_->accounts_.erase(c.account_id());
     return absl::OkStatus();
@@ -125,21 +119,40 @@ class SnapshotBuilder::Ops {
   absl::Status UpdateAccountSettings(const pdp::v1::UpdateAccountSettingsRequest& c) {
     absl::StatusOr<AccountState*> account = ExistingAccount("account_id", c.account_id());
     if (!account.ok()) return account.status();
-    bool set_iam = c.update_mask().empty(), set_action_set = c.update_mask().empty();
+    const OrganizationState* org = b_.next_->OrganizationOf(**account);
+    const bool member = org != nullptr && org->management_account_id != c.account_id();
+    bool set_iam = false, set_action_set = false, set_ce = false, set_linked = false;
+    if (c.update_mask().empty()) {
+      // Every setting the account owns (a member's Cost Explorer settings
+      // are its organization's).
+      set_iam = set_action_set = true;
+      set_ce = set_linked = !member;
+    }
     for (int i = 0; i < c.update_mask_size(); ++i) {
-      if (c.update_mask(i) == "iam_access_to_billing") {
-        set_iam = true;
-      } else if (c.update_mask(i) == "console_action_set") {
-        set_action_set = true;
-      } else {
+      const std::string& f = c.update_mask(i);
+      bool* flag = f == "iam_access_to_billing"   ? &set_iam
+                   : f == "console_action_set"    ? &set_action_set
+                   : f == "cost_explorer_enabled" ? &set_ce
+                   : f == "linked_account_access" ? &set_linked
+                                                  : nullptr;
+      if (flag == nullptr) {
         return FieldError(absl::StrCat("update_mask[", i, "]"),
-                          "must be \"iam_access_to_billing\" or \"console_action_set\"");
+                          "must be \"iam_access_to_billing\", \"console_action_set\", "
+                          "\"cost_explorer_enabled\" or \"linked_account_access\"");
       }
+      *flag = true;
     }
     if (set_action_set &&
         (c.settings().console_action_set() == pdp::v1::CONSOLE_ACTION_SET_UNSPECIFIED ||
          !pdp::v1::ConsoleActionSet_IsValid(c.settings().console_action_set()))) {
       return FieldError("settings.console_action_set", "must be FINE_GRAINED or LEGACY");
+    }
+    if (member && (set_ce || set_linked)) {
+      return Refuse(absl::StatusCode::kFailedPrecondition, "update_mask",
+                    absl::StrCat("account ", c.account_id(), " is a member of organization ",
+                                 org->id, "; its Cost Explorer settings are set in the management "
+                                 "account ", org->management_account_id),
+                    "MANAGED_BY_ORGANIZATION");
     }
     if (c.actor().empty()) {
       return FieldError("actor", "is required: the principal the change is made on behalf of");
@@ -161,30 +174,49 @@ class SnapshotBuilder::Ops {
                                  "cannot, whatever their policies"),
                     "ROOT_USER_REQUIRED");
     }
-    if (set_action_set && !actor_is_root) {
+    if (!actor_is_root) {
       // Authorized by billing-pdp's own decision, on the state before this
       // batch (a batch cannot grant itself the right to change settings).
-      pdp::v1::AuthorizeRequest req;
-      req.set_principal(c.actor());
-      req.mutable_action()->set_action("aws-portal:UpdateConsoleActionSetEnforced");
-      absl::StatusOr<pdp::v1::Decision> d = Decide(*b_.base_, req);
-      if (!d.ok() || d->effect() != pdp::v1::ALLOW) {
-        return Refuse(absl::StatusCode::kPermissionDenied, "actor",
-                      absl::StrCat(c.actor(),
-                                   " is not allowed aws-portal:UpdateConsoleActionSetEnforced "
-                                   "(needed to change console_action_set)"),
-                      "NOT_AUTHORIZED");
+      if (set_action_set) {
+        absl::Status s = CheckActorAllowed(c.actor(), "aws-portal:UpdateConsoleActionSetEnforced",
+                                           "console_action_set");
+        if (!s.ok()) return s;
+      }
+      if (set_ce || set_linked) {
+        absl::Status s = CheckActorAllowed(c.actor(), "ce:UpdatePreferences",
+                                           "the Cost Explorer settings");
+        if (!s.ok()) return s;
       }
     }
     absl::Status s = CheckEtag("etag", c.etag(), (*account)->etag());
     if (!s.ok()) return s;
-    if (set_iam)
-      (*account)->settings.set_iam_access_to_billing(c.settings().iam_access_to_billing());
-    if (set_action_set) {
-      (*account)->settings.set_console_action_set(c.settings().console_action_set());
+    pdp::v1::AccountSettings& settings = (*account)->settings;
+    if (set_iam) settings.set_iam_access_to_billing(c.settings().iam_access_to_billing());
+    if (set_action_set) settings.set_console_action_set(c.settings().console_action_set());
+    if (set_ce) settings.set_cost_explorer_enabled(c.settings().cost_explorer_enabled());
+    if (set_linked) {
+      // Unset in the request means on, as when Cost Explorer is enabled.
+      settings.set_linked_account_access(!c.settings().has_linked_account_access() ||
+                                         c.settings().linked_account_access());
     }
     (*account)->modified_revision = b_.revision_;
     return absl::OkStatus();
+  }
+
+  absl::Status CheckActorAllowed(const std::string& actor, const std::string& action,
+                                 absl::string_view what) {
+    pdp::v1::AuthorizeRequest req;
+    req.set_principal(actor);
+    req.mutable_action()->set_action(action);
+    absl::StatusOr<pdp::v1::Decision> d = Decide(*b_.base_, req);
+    if (d.ok() && d->effect() == pdp::v1::ALLOW) return absl::OkStatus();
+    return Refuse(absl::StatusCode::kPermissionDenied, "actor",
+                  absl::StrCat(actor, " is not allowed ", action, " (needed to change ", what,
+                               d.ok() ? absl::StrCat("; decision: ",
+                                                     pdp::v1::Reason_Name(d->reason()))
+                                      : "",
+                               ")"),
+                  "NOT_AUTHORIZED");
   }
 
   // ---- users, groups, roles --------------------------------------------
@@ -821,6 +853,7 @@ SnapshotBuilder::SnapshotBuilder(SnapshotPtr base, WorldLimits limits)
 AccountState* SnapshotBuilder::MutableAccount(absl::string_view id) {
   auto t = touched_.find(id);
   if (t != touched_.end()) return t->second.get();
+  affected_.insert(std::string(id));
   auto it = next_->accounts_.find(id);
   if (it == next_->accounts_.end()) return nullptr;
   auto copy = std::make_shared<AccountState>(*it->second);
@@ -830,7 +863,35 @@ AccountState* SnapshotBuilder::MutableAccount(absl::string_view id) {
   return raw;
 }
 
-absl::Status SnapshotBuilder::Apply(const Change& change) {
+absl::Status SnapshotBuilder::Apply(const Change& change, pdp::v1::ChangeResult* result) {
+  ChangeAddress address = AddressOf(change);
+  if (!change.etag().empty()) {
+    std::optional<std::string> current = EtagOf(*next_, address);
+    if (!current.has_value()) {
+      return NotFound("etag", absl::StrCat("the object the change addresses (", address.name,
+                                           ")"));
+    }
+    absl::Status s = CheckEtag("etag", change.etag(), *current);
+    if (!s.ok()) return s;
+  }
+  assigned_name_.clear();
+  absl::Status s = ApplyKind(change);
+  if (!s.ok()) return s;
+  if (result != nullptr) {
+    if (!assigned_name_.empty()) {
+      if (address.kind == ChangeAddress::Kind::kScp) address.scp_id = assigned_name_;
+      if (change.kind_case() == Change::kCreateOrganization) {
+        address.organization_id = assigned_name_;
+      }
+      address.name = assigned_name_;
+    }
+    result->set_name(address.name);
+    result->set_etag(EtagOf(*next_, address).value_or(""));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SnapshotBuilder::ApplyKind(const Change& change) {
   Ops ops(*this);
   using pdp::v1::Change;
   switch (change.kind_case()) {
@@ -894,6 +955,22 @@ absl::Status SnapshotBuilder::Apply(const Change& change) {
       return ops.PutRoleSession(change.put_role_session());
     case Change::kDeleteRoleSession:
       return ops.DeleteRoleSession(change.delete_role_session());
+    case Change::kCreateOrganization:
+    case Change::kUpdateOrganization:
+    case Change::kDeleteOrganization:
+    case Change::kCreateOrganizationalUnit:
+    case Change::kUpdateOrganizationalUnit:
+    case Change::kDeleteOrganizationalUnit:
+    case Change::kCreateMemberAccount:
+    case Change::kInviteAccount:
+    case Change::kMoveAccount:
+    case Change::kRemoveAccount:
+    case Change::kCreateScp:
+    case Change::kUpdateScp:
+    case Change::kDeleteScp:
+    case Change::kAttachScp:
+    case Change::kDetachScp:
+      return ApplyOrganizationChange(change);
     case Change::KIND_NOT_SET:
       break;
   }
@@ -934,6 +1011,7 @@ void SnapshotBuilder::RebuildViews(AccountState& account) const {
 
 SnapshotPtr SnapshotBuilder::Finish() {
   for (auto& [id, account] : touched_) RebuildViews(*account);
+  FinishOrganizations();
   touched_.clear();
   return std::move(next_);
 }

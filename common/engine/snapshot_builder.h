@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -33,6 +34,8 @@ struct WorldLimits {
   size_t max_inline_chars_group = 5120;
   size_t max_inline_chars_role = 10240;
   size_t max_tags = 50;
+  size_t max_scp_chars = 5120;  // every character counts
+  size_t max_scps_per_target = 5;
 };
 
 // Sets one quota by name ("groups_per_user", "attached_policies",
@@ -46,21 +49,35 @@ class SnapshotBuilder {
   explicit SnapshotBuilder(SnapshotPtr base, WorldLimits limits = {});
 
   // Applies one change. Errors carry field paths relative to the change's
-  // own message (e.g. "user.arn"); reasons (ErrorInfo) for the documented
-  // refusals: ROOT_USER_REQUIRED, NOT_AUTHORIZED, ETAG_MISMATCH,
-  // DELETE_CONFLICT, LIMIT_EXCEEDED, AWS_MANAGED_READ_ONLY.
-  absl::Status Apply(const pdp::v1::Change& change);
+  // own message (e.g. "user.arn"; "etag" for Change.etag); reasons
+  // (ErrorInfo) for the documented refusals: ROOT_USER_REQUIRED,
+  // NOT_AUTHORIZED, ETAG_MISMATCH, DELETE_CONFLICT, LIMIT_EXCEEDED,
+  // AWS_MANAGED_READ_ONLY, MANAGED_BY_ORGANIZATION, ACCOUNT_IN_ORGANIZATION,
+  // ORGANIZATION_NOT_EMPTY, MIN_POLICY_ATTACHMENT. When `result` is given it
+  // receives the addressed object's name (assigned ids included) and etag.
+  absl::Status Apply(const pdp::v1::Change& change, pdp::v1::ChangeResult* result = nullptr);
 
   // The new snapshot. Call once, after every Apply succeeded.
   SnapshotPtr Finish();
 
   int64_t revision() const { return revision_; }
+  // Accounts whose decisions the changes so far may affect: the accounts
+  // they touched and, for organization changes, every account of the
+  // organization (before and after the change).
+  const absl::btree_set<std::string>& affected_accounts() const { return affected_; }
   // The state as changed so far (for building responses).
   const Snapshot& current() const { return *next_; }
 
  private:
   class Ops;
+  class OrgOps;
   AccountState* MutableAccount(absl::string_view id);
+  OrganizationState* MutableOrganization(absl::string_view id);
+  absl::Status ApplyKind(const pdp::v1::Change& change);
+  // Organization and SCP changes (organization_builder.cc).
+  absl::Status ApplyOrganizationChange(const pdp::v1::Change& change);
+  // Derives placements of the organizations the batch touched.
+  void FinishOrganizations();
   void RebuildViews(AccountState& account) const;
 
   SnapshotPtr base_;
@@ -68,6 +85,9 @@ class SnapshotBuilder {
   WorldLimits limits_;
   int64_t revision_;
   absl::flat_hash_map<std::string, std::shared_ptr<AccountState>> touched_;
+  absl::flat_hash_map<std::string, std::shared_ptr<OrganizationState>> touched_orgs_;
+  absl::btree_set<std::string> affected_;
+  std::string assigned_name_;  // an id the current change had assigned
 };
 
 }  // namespace pdp

@@ -1,6 +1,8 @@
 #include "common/world/world_file.h"
 
 #include <fstream>
+#include <initializer_list>
+#include <optional>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -60,18 +62,23 @@ class WorldReader {
  public:
   absl::StatusOr<std::vector<pdp::v1::Change>> Read(const Json& root) {
     if (!root.is_object()) return FieldError("", "a world file must be a mapping");
-    absl::Status s = CheckKnownFields(
-        root, "", {"accounts", "managed_policies", "groups", "users", "roles", "role_sessions"});
+    static constexpr absl::string_view kSections[] = {
+        "accounts", "organizations", "managed_policies", "groups", "users", "roles",
+        "role_sessions"};
+    absl::Status s = CheckKnownFields(root, "", {kSections[0], kSections[1], kSections[2],
+                                                 kSections[3], kSections[4], kSections[5],
+                                                 kSections[6]});
     if (!s.ok()) return s;
-    // Order matters: policies and groups must exist before what refers to them.
-    for (absl::string_view section :
-         {"accounts", "managed_policies", "groups", "users", "roles", "role_sessions"}) {
+    // Order matters: accounts (and accounts created through organizations),
+    // policies and groups must exist before what refers to them.
+    for (absl::string_view section : kSections) {
       if (!root.contains(section)) continue;
       const Json& list = root[std::string(section)];
       if (!list.is_array()) return FieldError(section, "must be a list");
       for (size_t i = 0; i < list.size(); ++i) {
         std::string path = absl::StrCat(section, "[", i, "]");
-        s = ReadItem(section, list[i], path);
+        s = section == "organizations" ? ReadOrganization(list[i], path)
+                                       : ReadItem(section, list[i], path);
         if (!s.ok()) return s;
       }
     }
@@ -155,12 +162,177 @@ class WorldReader {
     return absl::OkStatus();
   }
 
+  static absl::StatusOr<std::optional<bool>> Bool(const Json& obj, const std::string& path,
+                                                  absl::string_view key) {
+    if (!obj.contains(key) || obj[std::string(key)].is_null()) return std::optional<bool>();
+    if (!obj[std::string(key)].is_boolean()) {
+      return FieldError(absl::StrCat(path, ".", key), "must be true or false");
+    }
+    return std::optional<bool>(obj[std::string(key)].get<bool>());
+  }
+
+  void Add(pdp::v1::Change change, std::string path) {
+    changes_.push_back(std::move(change));
+    item_paths_.push_back(std::move(path));
+  }
+
+  // A list under `key` of mappings with the given fields; `read` turns
+  // each into changes.
+  template <typename Fn>
+  absl::Status ForEach(const Json& obj, const std::string& path, absl::string_view key,
+                       std::initializer_list<absl::string_view> fields, Fn read) {
+    if (!obj.contains(key) || obj[std::string(key)].is_null()) return absl::OkStatus();
+    const Json& list = obj[std::string(key)];
+    std::string lpath = absl::StrCat(path, ".", key);
+    if (!list.is_array()) return FieldError(lpath, "must be a list");
+    for (size_t i = 0; i < list.size(); ++i) {
+      std::string ipath = absl::StrCat(lpath, "[", i, "]");
+      absl::Status s = CheckKnownFields(list[i], ipath, fields);
+      if (!s.ok()) return s;
+      s = read(list[i], ipath);
+      if (!s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+
+  // An organization: created with its management account (which must be in
+  // the accounts section), then its OUs, member accounts (created through
+  // the organization, or invited existing accounts), SCPs, and SCP
+  // attachments and detachments, in that order.
+  absl::Status ReadOrganization(const Json& item, const std::string& path) {
+    absl::Status s = CheckKnownFields(
+        item, path,
+        {"id", "management_account", "root_id", "scps_enabled", "organizational_units",
+         "accounts", "scps", "attach", "detach"});
+    if (!s.ok()) return s;
+    absl::StatusOr<std::string> id = Str(item, path, "id", true);
+    if (!id.ok()) return id.status();
+    absl::StatusOr<std::string> management = Str(item, path, "management_account", true);
+    if (!management.ok()) return management.status();
+    absl::StatusOr<std::string> root = Str(item, path, "root_id", true);
+    if (!root.ok()) return root.status();
+    absl::StatusOr<std::optional<bool>> scps = Bool(item, path, "scps_enabled");
+    if (!scps.ok()) return scps.status();
+    pdp::v1::Change change;
+    auto* create = change.mutable_create_organization();
+    create->set_organization_id(*id);
+    create->set_management_account_id(*management);
+    create->set_root_id(*root);
+    create->set_scps_enabled(scps->value_or(false));
+    Add(std::move(change), path);
+    s = ForEach(item, path, "organizational_units", {"id", "name", "parent"},
+                [&](const Json& ou, const std::string& opath) -> absl::Status {
+                  pdp::v1::Change c;
+                  auto* create_ou = c.mutable_create_organizational_unit();
+                  create_ou->set_organization_id(*id);
+                  absl::StatusOr<std::string> ou_id = Str(ou, opath, "id", true);
+                  if (!ou_id.ok()) return ou_id.status();
+                  absl::StatusOr<std::string> name = Str(ou, opath, "name", true);
+                  if (!name.ok()) return name.status();
+                  absl::StatusOr<std::string> parent = Str(ou, opath, "parent", true);
+                  if (!parent.ok()) return parent.status();
+                  create_ou->set_ou_id(*ou_id);
+                  create_ou->set_name(*name);
+                  create_ou->set_parent_id(*parent);
+                  Add(std::move(c), opath);
+                  return absl::OkStatus();
+                });
+    if (!s.ok()) return s;
+    s = ForEach(
+        item, path, "accounts", {"id", "name", "parent", "joined", "iam_user_access_to_billing"},
+        [&](const Json& a, const std::string& apath) -> absl::Status {
+          absl::StatusOr<std::string> account = Str(a, apath, "id", true);
+          if (!account.ok()) return account.status();
+          absl::StatusOr<std::string> parent = Str(a, apath, "parent", false);
+          if (!parent.ok()) return parent.status();
+          absl::StatusOr<std::string> joined = Str(a, apath, "joined", true);
+          if (!joined.ok()) return joined.status();
+          absl::StatusOr<std::string> name = Str(a, apath, "name", false);
+          if (!name.ok()) return name.status();
+          absl::StatusOr<std::string> access = Str(a, apath, "iam_user_access_to_billing", false);
+          if (!access.ok()) return access.status();
+          pdp::v1::Change c;
+          if (*joined == "created") {
+            auto* m = c.mutable_create_member_account();
+            m->set_organization_id(*id);
+            m->set_account_id(*account);
+            m->set_name(*name);
+            m->set_parent_id(*parent);
+            if (*access == "DENY") {
+              m->set_iam_user_access_to_billing(pdp::v1::IAM_USER_ACCESS_DENY);
+            } else if (!access->empty() && *access != "ALLOW") {
+              return FieldError(apath + ".iam_user_access_to_billing", "must be ALLOW or DENY");
+            }
+          } else if (*joined == "invited") {
+            if (!access->empty() || !name->empty()) {
+              return FieldError(apath, "an invited account keeps its own name and settings "
+                                       "(set them in the accounts section)");
+            }
+            auto* m = c.mutable_invite_account();
+            m->set_organization_id(*id);
+            m->set_account_id(*account);
+            m->set_parent_id(*parent);
+          } else {
+            return FieldError(apath + ".joined", "must be \"created\" or \"invited\"");
+          }
+          Add(std::move(c), apath);
+          return absl::OkStatus();
+        });
+    if (!s.ok()) return s;
+    s = ForEach(item, path, "scps", {"id", "name", "description", "document"},
+                [&](const Json& p, const std::string& ppath) -> absl::Status {
+                  pdp::v1::Change c;
+                  auto* scp = c.mutable_create_scp();
+                  scp->set_organization_id(*id);
+                  absl::StatusOr<std::string> pid = Str(p, ppath, "id", true);
+                  if (!pid.ok()) return pid.status();
+                  absl::StatusOr<std::string> name = Str(p, ppath, "name", true);
+                  if (!name.ok()) return name.status();
+                  absl::StatusOr<std::string> description = Str(p, ppath, "description", false);
+                  if (!description.ok()) return description.status();
+                  absl::StatusOr<std::string> doc = Document(p, ppath);
+                  if (!doc.ok()) return doc.status();
+                  scp->set_policy_id(*pid);
+                  scp->set_name(*name);
+                  scp->set_description(*description);
+                  scp->set_document(*doc);
+                  Add(std::move(c), ppath);
+                  return absl::OkStatus();
+                });
+    if (!s.ok()) return s;
+    for (bool attach : {true, false}) {
+      s = ForEach(item, path, attach ? "attach" : "detach", {"policy", "target"},
+                  [&](const Json& a, const std::string& apath) -> absl::Status {
+                    absl::StatusOr<std::string> policy = Str(a, apath, "policy", true);
+                    if (!policy.ok()) return policy.status();
+                    absl::StatusOr<std::string> target = Str(a, apath, "target", true);
+                    if (!target.ok()) return target.status();
+                    pdp::v1::AttachScpRequest r;
+                    r.set_organization_id(*id);
+                    r.set_policy_id(*policy);
+                    r.set_target_id(*target);
+                    pdp::v1::Change c;
+                    if (attach) {
+                      *c.mutable_attach_scp() = r;
+                    } else {
+                      // Same fields, same numbers: the one message serves both.
+                      c.mutable_detach_scp()->ParseFromString(r.SerializeAsString());
+                    }
+                    Add(std::move(c), apath);
+                    return absl::OkStatus();
+                  });
+      if (!s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status ReadItem(absl::string_view section, const Json& item, const std::string& path) {
     pdp::v1::Change change;
     absl::Status s;
     if (section == "accounts") {
       s = CheckKnownFields(item, path,
-                           {"id", "name", "iam_access_to_billing", "console_action_set"});
+                           {"id", "name", "iam_access_to_billing", "console_action_set",
+                            "cost_explorer_enabled", "linked_account_access"});
       if (!s.ok()) return s;
       auto* c = change.mutable_create_account();
       c->set_allow_existing(true);
@@ -177,6 +349,12 @@ class WorldReader {
         }
         settings->set_iam_access_to_billing(item["iam_access_to_billing"].get<bool>());
       }
+      absl::StatusOr<std::optional<bool>> ce = Bool(item, path, "cost_explorer_enabled");
+      if (!ce.ok()) return ce.status();
+      if (ce->has_value()) settings->set_cost_explorer_enabled(**ce);
+      absl::StatusOr<std::optional<bool>> linked = Bool(item, path, "linked_account_access");
+      if (!linked.ok()) return linked.status();
+      if (linked->has_value()) settings->set_linked_account_access(**linked);
       absl::StatusOr<std::string> set = Str(item, path, "console_action_set", false);
       if (!set.ok()) return set.status();
       if (!set->empty()) {

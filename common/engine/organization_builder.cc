@@ -1,0 +1,664 @@
+// SnapshotBuilder's organization and SCP changes (AWS Organizations'
+// CreateOrganization, CreateOrganizationalUnit, CreateAccount,
+// InviteAccountToOrganization, MoveAccount, RemoveAccountFromOrganization,
+// CreatePolicy/AttachPolicy/DetachPolicy for SCPs, EnablePolicyType).
+#include <algorithm>
+#include <regex>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/base/errors.h"
+#include "common/base/strings.h"
+#include "common/engine/builder_errors.h"
+#include "common/engine/snapshot_builder.h"
+#include "common/policy/policy_compiler.h"
+
+namespace pdp {
+namespace {
+
+using pdp::v1::Change;
+
+constexpr int kMaxOuDepth = 5;  // AWS: OUs nest at most five levels under the root
+constexpr char kFullAwsAccessDocument[] =
+    R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]})";
+
+bool Matches(const std::string& s, const char* pattern) {
+  static thread_local std::map<const char*, std::regex> cache;
+  auto it = cache.find(pattern);
+  if (it == cache.end()) it = cache.emplace(pattern, std::regex(pattern)).first;
+  return std::regex_match(s, it->second);
+}
+
+constexpr char kOrgIdPattern[] = "o-[a-z0-9]{10,32}";
+constexpr char kRootIdPattern[] = "r-[0-9a-z]{4,32}";
+constexpr char kPolicyIdPattern[] = "p-[0-9a-zA-Z_]{8,128}";
+
+bool IsOuId(const std::string& id, const std::string& root_id) {
+  // ou-<root suffix>-<8 to 32 of [a-z0-9]>, as AWS forms them.
+  std::string prefix = absl::StrCat("ou-", root_id.substr(2), "-");
+  if (!absl::StartsWith(id, prefix)) return false;
+  std::string rest = id.substr(prefix.size());
+  return Matches(rest, "[a-z0-9]{8,32}");
+}
+
+std::shared_ptr<const ScpRecord> FullAwsAccess() {
+  static const std::shared_ptr<const ScpRecord> policy = [] {
+    auto p = std::make_shared<ScpRecord>();
+    p->id = kFullAwsAccessId;
+    p->name = "FullAWSAccess";
+    p->description = "Allows access to every operation";
+    p->document = kFullAwsAccessDocument;
+    p->aws_managed = true;
+    p->compiled = *CompilePolicy(p->document);
+    return p;
+  }();
+  return policy;
+}
+
+absl::Status CheckName(absl::string_view field, const std::string& name) {
+  if (name.empty() || name.size() > 128) return FieldError(field, "must be 1 to 128 characters");
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f) return FieldError(field, "must not contain control characters");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+class SnapshotBuilder::OrgOps {
+ public:
+  explicit OrgOps(SnapshotBuilder& b) : b_(b) {}
+
+  absl::Status CreateOrganization(const pdp::v1::CreateOrganizationRequest& c) {
+    std::string id = c.organization_id();
+    if (id.empty()) {
+      id = Generate("o-", 10, c.management_account_id());
+    } else if (!Matches(id, kOrgIdPattern)) {
+      return FieldError("organization_id", "must match o-[a-z0-9]{10,32}");
+    }
+    if (b_.next_->FindOrganization(id) != nullptr) {
+      return FieldError("organization_id", absl::StrCat("organization ", id, " already exists"),
+                        absl::StatusCode::kAlreadyExists);
+    }
+    std::string root = c.root_id();
+    if (root.empty()) {
+      root = Generate("r-", 4, id);
+    } else if (!Matches(root, kRootIdPattern)) {
+      return FieldError("root_id", "must match r-[0-9a-z]{4,32}");
+    }
+    absl::StatusOr<AccountState*> account =
+        StandaloneAccount("management_account_id", c.management_account_id());
+    if (!account.ok()) return account.status();
+    auto org = std::make_shared<OrganizationState>();
+    org->id = id;
+    org->management_account_id = c.management_account_id();
+    org->root_id = root;
+    org->scps_enabled = c.scps_enabled();
+    org->modified_revision = b_.revision_;
+    org->nodes[root] = OrgNode{root, "Root", "", {}};
+    org->scps[kFullAwsAccessId] = FullAwsAccess();
+    org->members[c.management_account_id()] =
+        OrgMember{c.management_account_id(), root, pdp::v1::MANAGEMENT, {}};
+    if (org->scps_enabled) {
+      org->nodes[root].policy_ids.push_back(kFullAwsAccessId);
+      org->members[c.management_account_id()].policy_ids.push_back(kFullAwsAccessId);
+    }
+    Join(**account, id);
+    b_.next_->organizations_[id] = org;
+    b_.touched_orgs_[id] = std::move(org);
+    b_.assigned_name_ = id;
+    return absl::OkStatus();
+  }
+
+  absl::Status UpdateOrganization(const pdp::v1::UpdateOrganizationRequest& c) {
+    absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
+    if (!org.ok()) return org.status();
+    absl::Status s = CheckEtag("etag", c.etag(), (*org)->etag());
+    if (!s.ok()) return s;
+    OrganizationState& o = **org;
+    if (o.scps_enabled == c.scps_enabled()) return absl::OkStatus();
+    o.scps_enabled = c.scps_enabled();
+    // AWS: enabling the policy type attaches FullAWSAccess everywhere;
+    // disabling it detaches every SCP.
+    std::vector<std::string> initial;
+    if (o.scps_enabled) initial.push_back(kFullAwsAccessId);
+    for (auto& [id, node] : o.nodes) node.policy_ids = initial;
+    for (auto& [id, member] : o.members) member.policy_ids = initial;
+    for (auto& [id, scp] : o.scps) TouchScp(o, id);
+    return absl::OkStatus();
+  }
+
+  absl::Status DeleteOrganization(const pdp::v1::DeleteOrganizationRequest& c) {
+    absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
+    if (!org.ok()) return org.status();
+    absl::Status s = CheckEtag("etag", c.etag(), (*org)->etag());
+    if (!s.ok()) return s;
+    if ((*org)->members.size() > 1) {
+      return Refuse(absl::StatusCode::kFailedPrecondition, "organization_id",
+                    absl::StrCat("organization ", c.organization_id(), " still has ",
+                                 (*org)->members.size() - 1,
+                                 " member accounts; remove them first"),
+                    "ORGANIZATION_NOT_EMPTY");
+    }
+    Leave((*org)->management_account_id);
+    b_.next_->organizations_.erase(c.organization_id());
+    b_.touched_orgs_.erase(c.organization_id());
+    return absl::OkStatus();
+  }
+
+  absl::Status CreateOrganizationalUnit(const pdp::v1::CreateOrganizationalUnitRequest& c) {
+    absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
+    if (!org.ok()) return org.status();
+    OrganizationState& o = **org;
+    absl::Status s = CheckName("name", c.name());
+    if (!s.ok()) return s;
+    absl::StatusOr<int> depth = ParentDepth(o, "parent_id", c.parent_id());
+    if (!depth.ok()) return depth.status();
+    if (*depth + 1 > kMaxOuDepth) {
+      return Refuse(absl::StatusCode::kFailedPrecondition, "parent_id",
+                    absl::StrCat("OUs nest at most ", kMaxOuDepth, " levels below the root"),
+                    "LIMIT_EXCEEDED");
+    }
+    s = CheckSiblingName(o, c.parent_id(), c.name(), "");
+    if (!s.ok()) return s;
+    std::string id = c.ou_id();
+    if (id.empty()) {
+      id = absl::StrCat("ou-", o.root_id.substr(2), "-",
+                        Generate("", 8, absl::StrCat(o.id, "/", c.parent_id(), "/", c.name())));
+    } else if (!IsOuId(id, o.root_id)) {
+      return FieldError("ou_id", absl::StrCat("must be ou-", o.root_id.substr(2),
+                                              "-<8 to 32 of [a-z0-9]> in this organization"));
+    }
+    if (o.nodes.contains(id)) {
+      return FieldError("ou_id", absl::StrCat("OU ", id, " already exists"),
+                        absl::StatusCode::kAlreadyExists);
+    }
+    OrgNode node{id, c.name(), c.parent_id(), {}};
+    if (o.scps_enabled) {
+      node.policy_ids.push_back(kFullAwsAccessId);
+      TouchScp(o, kFullAwsAccessId);
+    }
+    o.nodes[id] = std::move(node);
+    b_.assigned_name_ = id;
+    return absl::OkStatus();
+  }
+
+  absl::Status UpdateOrganizationalUnit(const pdp::v1::UpdateOrganizationalUnitRequest& c) {
+    absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
+    if (!org.ok()) return org.status();
+    absl::StatusOr<OrgNode*> ou = ExistingOu(**org, c.ou_id());
+    if (!ou.ok()) return ou.status();
+    absl::Status s = CheckName("name", c.name());
+    if (!s.ok()) return s;
+    s = CheckSiblingName(**org, (*ou)->parent_id, c.name(), c.ou_id());
+    if (!s.ok()) return s;
+    (*ou)->name = c.name();
+    return absl::OkStatus();
+  }
+
+  absl::Status DeleteOrganizationalUnit(const pdp::v1::DeleteOrganizationalUnitRequest& c) {
+    absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
+    if (!org.ok()) return org.status();
+    OrganizationState& o = **org;
+    absl::StatusOr<OrgNode*> ou = ExistingOu(o, c.ou_id());
+    if (!ou.ok()) return ou.status();
+    for (const auto& [id, node] : o.nodes) {
+      if (node.parent_id == c.ou_id()) return NotEmpty(c.ou_id(), absl::StrCat("OU ", id));
+    }
+    for (const auto& [id, member] : o.members) {
+      if (member.parent_id == c.ou_id()) return NotEmpty(c.ou_id(), absl::StrCat("account ", id));
+    }
+    for (const std::string& p : (*ou)->policy_ids) TouchScp(o, p);
+    o.nodes.erase(c.ou_id());
+    return absl::OkStatus();
+  }
+
+  absl::Status CreateMemberAccount(const pdp::v1::CreateMemberAccountRequest& c) {
+    absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
+    if (!org.ok()) return org.status();
+    if (!pdp::v1::IamUserAccessToBilling_IsValid(c.iam_user_access_to_billing())) {
+      return FieldError("iam_user_access_to_billing", "must be ALLOW or DENY");
+    }
+    pdp::v1::CreateAccountRequest create;
+    create.mutable_account()->set_id(c.account_id());
+    create.mutable_account()->set_name(c.name());
+    // As Organizations' CreateAccount: IAM access to billing is on unless
+    // the request says DENY.
+    create.mutable_account()->mutable_settings()->set_iam_access_to_billing(
+        c.iam_user_access_to_billing() != pdp::v1::IAM_USER_ACCESS_DENY);
+    std::string parent = c.parent_id().empty() ? (*org)->root_id : c.parent_id();
+    absl::StatusOr<int> depth = ParentDepth(**org, "parent_id", parent);
+    if (!depth.ok()) return depth.status();
+    if (!IsAccountId(c.account_id())) return FieldError("account_id", "must be exactly 12 digits");
+    if (c.name().size() > 256) return FieldError("name", "is longer than 256 characters");
+    if (b_.next_->FindAccount(c.account_id()) != nullptr) {
+      return FieldError("account_id",
+                        absl::StrCat("account ", c.account_id(),
+                                     " already exists (invite_account brings an existing one in)"),
+                        absl::StatusCode::kAlreadyExists);
+    }
+    pdp::v1::Change change;
+    *change.mutable_create_account() = create;
+    absl::Status s = b_.ApplyKind(change);
+    if (!s.ok()) return s;
+    AddMember(**org, c.account_id(), parent, pdp::v1::CREATED);
+    return absl::OkStatus();
+  }
+
+  absl::Status InviteAccount(const pdp::v1::InviteAccountRequest& c) {
+    absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
+    if (!org.ok()) return org.status();
+    std::string parent = c.parent_id().empty() ? (*org)->root_id : c.parent_id();
+    absl::StatusOr<int> depth = ParentDepth(**org, "parent_id", parent);
+    if (!depth.ok()) return depth.status();
+    absl::StatusOr<AccountState*> account = StandaloneAccount("account_id", c.account_id());
+    if (!account.ok()) return account.status();
+    Join(**account, (*org)->id);
+    AddMember(**org, c.account_id(), parent, pdp::v1::INVITED);
+    return absl::OkStatus();
+  }
+
+  absl::Status MoveAccount(const pdp::v1::MoveAccountRequest& c) {
+    absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
+    if (!org.ok()) return org.status();
+    absl::StatusOr<OrgMember*> member = ExistingMember(**org, c.account_id());
+    if (!member.ok()) return member.status();
+    absl::StatusOr<int> depth =
+        ParentDepth(**org, "destination_parent_id", c.destination_parent_id());
+    if (!depth.ok()) return depth.status();
+    (*member)->parent_id = c.destination_parent_id();
+    Touch(c.account_id());
+    return absl::OkStatus();
+  }
+
+  absl::Status RemoveAccount(const pdp::v1::RemoveAccountRequest& c) {
+    absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
+    if (!org.ok()) return org.status();
+    absl::StatusOr<OrgMember*> member = ExistingMember(**org, c.account_id());
+    if (!member.ok()) return member.status();
+    if ((*member)->joined == pdp::v1::MANAGEMENT) {
+      return Refuse(absl::StatusCode::kFailedPrecondition, "account_id",
+                    "the management account cannot leave its organization; delete the "
+                    "organization instead",
+                    "MANAGEMENT_ACCOUNT");
+    }
+    for (const std::string& p : (*member)->policy_ids) TouchScp(**org, p);
+    (*org)->members.erase(c.account_id());
+    Leave(c.account_id());
+    return absl::OkStatus();
+  }
+
+  absl::Status CreateScp(const pdp::v1::CreateScpRequest& c) {
+    absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
+    if (!org.ok()) return org.status();
+    OrganizationState& o = **org;
+    std::string id = c.policy_id();
+    if (id.empty()) {
+      id = Generate("p-", 8, absl::StrCat(o.id, "/", c.name()));
+    } else if (!Matches(id, kPolicyIdPattern)) {
+      return FieldError("policy_id", "must match p-[0-9a-zA-Z_]{8,128}");
+    }
+    if (o.scps.contains(id)) {
+      return FieldError("policy_id", absl::StrCat("SCP ", id, " already exists"),
+                        absl::StatusCode::kAlreadyExists);
+    }
+    auto scp = std::make_shared<ScpRecord>();
+    scp->id = id;
+    absl::Status s = SetScpContent(o, *scp, c.name(), c.description(), c.document());
+    if (!s.ok()) return s;
+    scp->modified_revision = b_.revision_;
+    o.scps[id] = std::move(scp);
+    b_.assigned_name_ = id;
+    return absl::OkStatus();
+  }
+
+  absl::Status UpdateScp(const pdp::v1::UpdateScpRequest& c) {
+    absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
+    if (!org.ok()) return org.status();
+    absl::StatusOr<ScpRecord*> scp = MutableScp(**org, c.policy_id(), c.etag());
+    if (!scp.ok()) return scp.status();
+    return SetScpContent(**org, **scp, c.name().empty() ? (*scp)->name : c.name(),
+                         c.description(), c.document().empty() ? (*scp)->document : c.document());
+  }
+
+  absl::Status DeleteScp(const pdp::v1::DeleteScpRequest& c) {
+    absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
+    if (!org.ok()) return org.status();
+    absl::StatusOr<ScpRecord*> scp = MutableScp(**org, c.policy_id(), c.etag());
+    if (!scp.ok()) return scp.status();
+    std::vector<std::string> targets = TargetsOf(**org, c.policy_id());
+    if (!targets.empty()) {
+      return Refuse(absl::StatusCode::kFailedPrecondition, "policy_id",
+                    absl::StrCat("SCP ", c.policy_id(), " is attached to ", targets.size(),
+                                 " targets (", targets.front(), " ...); detach it first"),
+                    "DELETE_CONFLICT");
+    }
+    (*org)->scps.erase(c.policy_id());
+    return absl::OkStatus();
+  }
+
+  absl::Status AttachScp(const pdp::v1::AttachScpRequest& c, bool attach) {
+    absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
+    if (!org.ok()) return org.status();
+    OrganizationState& o = **org;
+    if (!o.scps_enabled) {
+      return Refuse(absl::StatusCode::kFailedPrecondition, "organization_id",
+                    absl::StrCat("SCPs are not enabled in organization ", o.id,
+                                 " (update_organization with scps_enabled)"),
+                    "SCPS_NOT_ENABLED");
+    }
+    if (!o.scps.contains(c.policy_id())) {
+      return NotFound("policy_id", absl::StrCat("SCP ", c.policy_id()));
+    }
+    absl::StatusOr<std::vector<std::string>*> list = TargetPolicies(o, c.target_id());
+    if (!list.ok()) return list.status();
+    auto it = std::find((*list)->begin(), (*list)->end(), c.policy_id());
+    if (attach) {
+      if (it != (*list)->end()) {
+        return FieldError("policy_id",
+                          absl::StrCat("SCP ", c.policy_id(), " is already attached to ",
+                                       c.target_id()),
+                          absl::StatusCode::kAlreadyExists);
+      }
+      if ((*list)->size() >= b_.limits_.max_scps_per_target) {
+        return Refuse(absl::StatusCode::kFailedPrecondition, "target_id",
+                      absl::StrCat("at most ", b_.limits_.max_scps_per_target,
+                                   " SCPs can be attached to ", c.target_id()),
+                      "LIMIT_EXCEEDED");
+      }
+      (*list)->push_back(c.policy_id());
+    } else {
+      if (it == (*list)->end()) {
+        return NotFound("policy_id", absl::StrCat("an attachment of ", c.policy_id(), " to ",
+                                                  c.target_id()));
+      }
+      if ((*list)->size() == 1) {
+        return Refuse(absl::StatusCode::kFailedPrecondition, "policy_id",
+                      absl::StrCat(c.target_id(),
+                                   " must keep at least one SCP (attach another first; "
+                                   "without any, nothing would be allowed)"),
+                      "MIN_POLICY_ATTACHMENT");
+      }
+      (*list)->erase(it);
+    }
+    TouchScp(o, c.policy_id());
+    return absl::OkStatus();
+  }
+
+ private:
+  // Deterministic ids: derived from the batch's revision and a seed, so a
+  // replay of the same batches assigns the same ids.
+  std::string Generate(absl::string_view prefix, int length, absl::string_view seed) {
+    static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    for (int attempt = 0;; ++attempt) {
+      uint64_t h = 1469598103934665603ull;
+      for (char ch : absl::StrCat(seed, "#", b_.revision_, "#", attempt)) {
+        h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ull;
+      }
+      std::string id(prefix);
+      for (int i = 0; i < length; ++i) {
+        id += kAlphabet[h % 36];
+        h = h / 36 ^ (h * 0x9E3779B97F4A7C15ull);
+      }
+      if (!InUse(id)) return id;
+    }
+  }
+
+  bool InUse(const std::string& id) const {
+    if (b_.next_->FindOrganization(id) != nullptr) return true;
+    for (const auto& [org_id, org] : b_.next_->organizations()) {
+      if (org->nodes.contains(id) || org->scps.contains(id)) return true;
+    }
+    return false;
+  }
+
+  absl::StatusOr<OrganizationState*> Existing(const std::string& id) {
+    if (id.empty()) return FieldError("organization_id", "is required");
+    OrganizationState* org = b_.MutableOrganization(id);
+    if (org == nullptr) return NotFound("organization_id", absl::StrCat("organization ", id));
+    org->modified_revision = b_.revision_;
+    return org;
+  }
+
+  absl::StatusOr<OrgNode*> ExistingOu(OrganizationState& org, const std::string& id) {
+    auto it = org.nodes.find(id);
+    if (id.empty()) return FieldError("ou_id", "is required");
+    if (it == org.nodes.end() || id == org.root_id) {
+      return NotFound("ou_id", absl::StrCat("OU ", id, " in organization ", org.id));
+    }
+    return &it->second;
+  }
+
+  absl::StatusOr<OrgMember*> ExistingMember(OrganizationState& org, const std::string& id) {
+    auto it = org.members.find(id);
+    if (it == org.members.end()) {
+      return NotFound("account_id", absl::StrCat("account ", id, " in organization ", org.id));
+    }
+    return &it->second;
+  }
+
+  // The depth of a parent (root: 0), or an error naming `field`.
+  absl::StatusOr<int> ParentDepth(const OrganizationState& org, absl::string_view field,
+                                  const std::string& parent) {
+    if (parent.empty()) return FieldError(field, "is required (the root or an OU id)");
+    int depth = 0;
+    for (std::string id = parent; id != org.root_id; ++depth) {
+      auto it = org.nodes.find(id);
+      if (it == org.nodes.end() || depth > kMaxOuDepth) {
+        return NotFound(field, absl::StrCat("parent ", parent, " in organization ", org.id));
+      }
+      id = it->second.parent_id;
+    }
+    return depth;
+  }
+
+  absl::Status CheckSiblingName(const OrganizationState& org, const std::string& parent,
+                                const std::string& name, const std::string& self) {
+    for (const auto& [id, node] : org.nodes) {
+      if (id != self && node.parent_id == parent && node.name == name) {
+        return FieldError("name", absl::StrCat("an OU named ", name, " already exists under ",
+                                               parent),
+                          absl::StatusCode::kAlreadyExists);
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status NotEmpty(const std::string& ou, const std::string& what) {
+    return Refuse(absl::StatusCode::kFailedPrecondition, "ou_id",
+                  absl::StrCat("OU ", ou, " still holds ", what, "; move or delete it first"),
+                  "ORGANIZATION_NOT_EMPTY");
+  }
+
+  absl::StatusOr<AccountState*> StandaloneAccount(absl::string_view field, const std::string& id) {
+    if (!IsAccountId(id)) return FieldError(field, "must be exactly 12 digits");
+    const AccountState* current = b_.next_->FindAccount(id);
+    if (current == nullptr) return NotFound(field, absl::StrCat("account ", id));
+    if (!current->organization_id.empty()) {
+      return Refuse(absl::StatusCode::kFailedPrecondition, field,
+                    absl::StrCat("account ", id, " is already in organization ",
+                                 current->organization_id),
+                    "ACCOUNT_IN_ORGANIZATION");
+    }
+    return b_.MutableAccount(id);
+  }
+
+  void Join(AccountState& account, const std::string& org_id) {
+    account.organization_id = org_id;
+    account.modified_revision = b_.revision_;
+  }
+
+  void Leave(const std::string& account_id) {
+    AccountState* account = b_.MutableAccount(account_id);
+    if (account == nullptr) return;
+    account->organization_id.clear();
+    account->modified_revision = b_.revision_;
+  }
+
+  void Touch(const std::string& account_id) {
+    AccountState* account = b_.MutableAccount(account_id);
+    if (account != nullptr) account->modified_revision = b_.revision_;
+  }
+
+  void AddMember(OrganizationState& org, const std::string& account_id, const std::string& parent,
+                 pdp::v1::JoinMethod joined) {
+    OrgMember member{account_id, parent, joined, {}};
+    if (org.scps_enabled) {
+      member.policy_ids.push_back(kFullAwsAccessId);
+      TouchScp(org, kFullAwsAccessId);
+    }
+    org.members[account_id] = std::move(member);
+    AccountState* account = b_.MutableAccount(account_id);
+    Join(*account, org.id);
+  }
+
+  std::vector<std::string> TargetsOf(const OrganizationState& org, const std::string& policy) {
+    std::vector<std::string> targets;
+    auto has = [&](const std::vector<std::string>& ids) {
+      return std::find(ids.begin(), ids.end(), policy) != ids.end();
+    };
+    for (const auto& [id, node] : org.nodes) {
+      if (has(node.policy_ids)) targets.push_back(id);
+    }
+    for (const auto& [id, member] : org.members) {
+      if (has(member.policy_ids)) targets.push_back(id);
+    }
+    return targets;
+  }
+
+  absl::StatusOr<std::vector<std::string>*> TargetPolicies(OrganizationState& org,
+                                                           const std::string& target) {
+    if (target.empty()) return FieldError("target_id", "is required (root, OU or account id)");
+    auto node = org.nodes.find(target);
+    if (node != org.nodes.end()) return &node->second.policy_ids;
+    auto member = org.members.find(target);
+    if (member != org.members.end()) return &member->second.policy_ids;
+    return NotFound("target_id", absl::StrCat("target ", target, " in organization ", org.id));
+  }
+
+  // Marks an SCP as changed (its targets are part of what it reports).
+  void TouchScp(OrganizationState& org, const std::string& id) {
+    auto it = org.scps.find(id);
+    if (it == org.scps.end() || it->second->modified_revision == b_.revision_) return;
+    auto copy = std::make_shared<ScpRecord>(*it->second);
+    copy->modified_revision = b_.revision_;
+    it->second = std::move(copy);
+  }
+
+  absl::StatusOr<ScpRecord*> MutableScp(OrganizationState& org, const std::string& id,
+                                        const std::string& etag) {
+    auto it = org.scps.find(id);
+    if (id.empty()) return FieldError("policy_id", "is required");
+    if (it == org.scps.end()) return NotFound("policy_id", absl::StrCat("SCP ", id));
+    if (it->second->aws_managed) {
+      return Refuse(absl::StatusCode::kPermissionDenied, "policy_id",
+                    absl::StrCat(id, " is managed by AWS and cannot be changed"),
+                    "AWS_MANAGED_READ_ONLY");
+    }
+    absl::Status s = CheckEtag("etag", etag, it->second->etag());
+    if (!s.ok()) return s;
+    auto copy = std::make_shared<ScpRecord>(*it->second);
+    copy->modified_revision = b_.revision_;
+    ScpRecord* raw = copy.get();
+    it->second = std::move(copy);
+    return raw;
+  }
+
+  absl::Status SetScpContent(const OrganizationState& org, ScpRecord& scp, const std::string& name,
+                             const std::string& description, const std::string& document) {
+    absl::Status s = CheckName("name", name);
+    if (!s.ok()) return s;
+    for (const auto& [id, other] : org.scps) {
+      if (id != scp.id && other->name == name) {
+        return FieldError("name", absl::StrCat("an SCP named ", name, " already exists (", id, ")"),
+                          absl::StatusCode::kAlreadyExists);
+      }
+    }
+    if (description.size() > 512) return FieldError("description", "is longer than 512 characters");
+    if (document.empty()) return FieldError("document", "is required");
+    // Organizations counts every character of an SCP, white space included.
+    if (document.size() > b_.limits_.max_scp_chars) {
+      return Refuse(absl::StatusCode::kInvalidArgument, "document",
+                    absl::StrCat("an SCP is at most ", b_.limits_.max_scp_chars,
+                                 " characters, white space included; this one has ",
+                                 document.size()),
+                    "LIMIT_EXCEEDED");
+    }
+    absl::StatusOr<CompiledPolicyPtr> compiled = CompilePolicy(document);
+    if (!compiled.ok()) return AtField("document", compiled.status());
+    scp.name = name;
+    scp.description = description;
+    scp.document = document;
+    scp.compiled = *compiled;
+    return absl::OkStatus();
+  }
+
+  SnapshotBuilder& b_;
+};
+
+OrganizationState* SnapshotBuilder::MutableOrganization(absl::string_view id) {
+  auto t = touched_orgs_.find(id);
+  if (t != touched_orgs_.end()) return t->second.get();
+  auto it = next_->organizations_.find(id);
+  if (it == next_->organizations_.end()) return nullptr;
+  // Every account of the organization may decide differently now.
+  for (const auto& [account_id, member] : it->second->members) affected_.insert(account_id);
+  auto copy = std::make_shared<OrganizationState>(*it->second);
+  OrganizationState* raw = copy.get();
+  it->second = copy;
+  touched_orgs_[std::string(id)] = std::move(copy);
+  return raw;
+}
+
+absl::Status SnapshotBuilder::ApplyOrganizationChange(const Change& change) {
+  OrgOps ops(*this);
+  switch (change.kind_case()) {
+    case Change::kCreateOrganization:
+      return ops.CreateOrganization(change.create_organization());
+    case Change::kUpdateOrganization:
+      return ops.UpdateOrganization(change.update_organization());
+    case Change::kDeleteOrganization:
+      return ops.DeleteOrganization(change.delete_organization());
+    case Change::kCreateOrganizationalUnit:
+      return ops.CreateOrganizationalUnit(change.create_organizational_unit());
+    case Change::kUpdateOrganizationalUnit:
+      return ops.UpdateOrganizationalUnit(change.update_organizational_unit());
+    case Change::kDeleteOrganizationalUnit:
+      return ops.DeleteOrganizationalUnit(change.delete_organizational_unit());
+    case Change::kCreateMemberAccount:
+      return ops.CreateMemberAccount(change.create_member_account());
+    case Change::kInviteAccount:
+      return ops.InviteAccount(change.invite_account());
+    case Change::kMoveAccount:
+      return ops.MoveAccount(change.move_account());
+    case Change::kRemoveAccount:
+      return ops.RemoveAccount(change.remove_account());
+    case Change::kCreateScp:
+      return ops.CreateScp(change.create_scp());
+    case Change::kUpdateScp:
+      return ops.UpdateScp(change.update_scp());
+    case Change::kDeleteScp:
+      return ops.DeleteScp(change.delete_scp());
+    case Change::kAttachScp:
+      return ops.AttachScp(change.attach_scp(), true);
+    case Change::kDetachScp: {
+      pdp::v1::AttachScpRequest detach;
+      detach.set_organization_id(change.detach_scp().organization_id());
+      detach.set_policy_id(change.detach_scp().policy_id());
+      detach.set_target_id(change.detach_scp().target_id());
+      return ops.AttachScp(detach, false);
+    }
+    default:
+      return FieldError("kind", "not an organization change");
+  }
+}
+
+void SnapshotBuilder::FinishOrganizations() {
+  for (auto& [id, org] : touched_orgs_) {
+    org->DerivePlacements();
+    for (const auto& [account_id, member] : org->members) affected_.insert(account_id);
+  }
+  touched_orgs_.clear();
+}
+
+}  // namespace pdp

@@ -1,0 +1,200 @@
+#include "common/engine/questions.h"
+
+#include <algorithm>
+#include <tuple>
+#include <utility>
+
+#include "absl/container/btree_map.h"
+#include "absl/strings/str_cat.h"
+#include "common/base/arn.h"
+#include "common/base/errors.h"
+#include "common/base/strings.h"
+
+namespace pdp {
+namespace {
+
+using pdp::v1::AccessDifference;
+using pdp::v1::Decision;
+
+constexpr char kRootKind[] = "root";
+
+// Root first, then by ARN: the order WhoCan and AccessDifferences report.
+bool PrincipalBefore(const AccountPrincipal& a, const AccountPrincipal& b) {
+  const bool a_root = a.kind == kRootKind, b_root = b.kind == kRootKind;
+  if (a_root != b_root) return a_root;
+  return a.arn < b.arn;
+}
+
+// The principals of an account in either snapshot (each ARN once), in
+// PrincipalsOf order.
+std::vector<AccountPrincipal> PrincipalsOfEither(const AccountState* before,
+                                                 const AccountState* after) {
+  absl::btree_map<std::string, std::string> kinds;  // arn -> kind
+  for (const AccountState* account : {before, after}) {
+    if (account == nullptr) continue;
+    for (AccountPrincipal& p : PrincipalsOf(*account)) kinds.emplace(p.arn, std::move(p.kind));
+  }
+  std::vector<AccountPrincipal> out;
+  out.reserve(kinds.size());
+  for (auto& [arn, kind] : kinds) out.push_back({arn, std::move(kind)});
+  std::stable_sort(out.begin(), out.end(), PrincipalBefore);
+  return out;
+}
+
+bool SameOutcome(const Decision& a, const Decision& b) {
+  return a.effect() == b.effect() && a.reason() == b.reason();
+}
+
+}  // namespace
+
+absl::StatusOr<pdp::v1::ListAccessiblePagesResponse> AccessiblePages(
+    const Snapshot& snapshot, const pdp::v1::ListAccessiblePagesRequest& request,
+    const DecideOptions& options) {
+  absl::StatusOr<std::vector<PageDecision>> pages = DecideAllPages(
+      snapshot, request.principal(), request.account_id(), request.context(), options);
+  if (!pages.ok()) return pages.status();
+  pdp::v1::ListAccessiblePagesResponse response;
+  response.set_revision(snapshot.revision());
+  for (PageDecision& pd : *pages) {
+    if (!request.include_denied() && pd.view.effect() != pdp::v1::ALLOW &&
+        pd.modify.effect() != pdp::v1::ALLOW) {
+      continue;
+    }
+    pdp::v1::PageAccess* access = response.add_pages();
+    access->set_page_id(pd.page->proto.id());
+    access->set_title(pd.page->proto.title());
+    access->set_console(pd.page->proto.console());
+    *access->mutable_view() = std::move(pd.view);
+    *access->mutable_modify() = std::move(pd.modify);
+  }
+  return response;
+}
+
+std::vector<AccountPrincipal> PrincipalsOf(const AccountState& account) {
+  std::vector<AccountPrincipal> out;
+  out.reserve(1 + account.entities.size() + account.sessions.size());
+  out.push_back({RootArn(account.id), kRootKind});
+  for (const auto& [key, entity] : account.entities) {
+    if (entity->kind == IamArnKind::kUser) out.push_back({entity->arn, "user"});
+    if (entity->kind == IamArnKind::kRole) out.push_back({entity->arn, "role"});
+  }
+  for (const auto& [key, session] : account.sessions) {
+    out.push_back({session->arn, "role_session"});
+  }
+  std::sort(out.begin(), out.end(), PrincipalBefore);
+  return out;
+}
+
+absl::StatusOr<pdp::v1::WhoCanResponse> WhoCan(const Snapshot& snapshot,
+                                               const pdp::v1::WhoCanRequest& request,
+                                               const DecideOptions& options) {
+  const std::string& account_id = request.account_id();
+  if (account_id.empty()) return FieldError("account_id", "is required");
+  if (!IsAccountId(account_id)) return FieldError("account_id", "must be exactly 12 digits");
+
+  // One AuthorizeRequest, re-aimed at each principal. Its target and context
+  // fields have the same names as WhoCanRequest's, so the field paths of
+  // Decide's errors name the WhoCanRequest fields as they are.
+  pdp::v1::AuthorizeRequest ask;
+  ask.set_account_id(account_id);
+  switch (request.target_case()) {
+    case pdp::v1::WhoCanRequest::kPage:
+      *ask.mutable_page() = request.page();
+      break;
+    case pdp::v1::WhoCanRequest::kAction:
+      *ask.mutable_action() = request.action();
+      break;
+    case pdp::v1::WhoCanRequest::TARGET_NOT_SET:
+      break;  // Decide names the missing target
+  }
+  *ask.mutable_context() = request.context();
+
+  // The root user first: this validates the target and the context (the
+  // caller's bugs) before an unknown account is reported.
+  ask.set_principal(RootArn(account_id));
+  absl::StatusOr<Decision> root = Decide(snapshot, ask, nullptr, options);
+  if (!root.ok()) return root.status();
+  const AccountState* account = snapshot.FindAccount(account_id);
+  if (account == nullptr) {
+    return FieldError("account_id", absl::StrCat("account ", account_id, " does not exist"),
+                      absl::StatusCode::kNotFound);
+  }
+
+  pdp::v1::WhoCanResponse response;
+  response.set_revision(snapshot.revision());
+  for (const AccountPrincipal& p : PrincipalsOf(*account)) {
+    absl::StatusOr<Decision> d = root;
+    if (p.kind != kRootKind) {
+      ask.set_principal(p.arn);
+      d = Decide(snapshot, ask, nullptr, options);
+    }
+    if (!d.ok()) {
+      // Stored principals always parse; an error here is our own bug.
+      return absl::InternalError(
+          absl::StrCat("deciding for stored principal ", p.arn, ": ", d.status().message()));
+    }
+    if (!request.include_denied() && d->effect() != pdp::v1::ALLOW) continue;
+    pdp::v1::PrincipalDecision* out = response.add_principals();
+    out->set_principal(p.arn);
+    out->set_kind(p.kind);
+    *out->mutable_decision() = std::move(*d);
+  }
+  return response;
+}
+
+absl::StatusOr<std::vector<AccessDifference>> AccessDifferences(
+    const Snapshot& before, const Snapshot& after, const std::vector<std::string>& account_ids,
+    size_t limit, bool* truncated, const DecideOptions& options) {
+  if (truncated != nullptr) *truncated = false;
+  for (size_t i = 0; i < account_ids.size(); ++i) {
+    if (!IsAccountId(account_ids[i])) {
+      return FieldError(absl::StrCat("account_ids[", i, "]"), "must be exactly 12 digits");
+    }
+  }
+  std::vector<std::string> accounts = account_ids;
+  std::sort(accounts.begin(), accounts.end());
+  accounts.erase(std::unique(accounts.begin(), accounts.end()), accounts.end());
+
+  const pdp::v1::RequestContext no_context;
+  std::vector<AccessDifference> out;
+  for (const std::string& account_id : accounts) {
+    for (const AccountPrincipal& p :
+         PrincipalsOfEither(before.FindAccount(account_id), after.FindAccount(account_id))) {
+      absl::StatusOr<std::vector<PageDecision>> was =
+          DecideAllPages(before, p.arn, account_id, no_context, options);
+      if (!was.ok()) return was.status();
+      absl::StatusOr<std::vector<PageDecision>> will =
+          DecideAllPages(after, p.arn, account_id, no_context, options);
+      if (!will.ok()) return will.status();
+      if (was->size() != will->size()) {
+        return absl::FailedPreconditionError("the snapshots have different page catalogues");
+      }
+      for (size_t i = 0; i < was->size(); ++i) {
+        const PageDecision& b = (*was)[i];
+        const PageDecision& a = (*will)[i];
+        if (b.page->proto.id() != a.page->proto.id()) {
+          return absl::FailedPreconditionError("the snapshots have different page catalogues");
+        }
+        for (const auto& [access, old_decision, new_decision] :
+             {std::tuple{pdp::v1::VIEW, &b.view, &a.view},
+              std::tuple{pdp::v1::MODIFY, &b.modify, &a.modify}}) {
+          if (SameOutcome(*old_decision, *new_decision)) continue;
+          if (out.size() >= limit) {
+            if (truncated != nullptr) *truncated = true;
+            return out;
+          }
+          AccessDifference& d = out.emplace_back();
+          d.set_principal(p.arn);
+          d.set_account_id(account_id);
+          d.set_page_id(b.page->proto.id());
+          d.set_access(access);
+          *d.mutable_before() = *old_decision;
+          *d.mutable_after() = *new_decision;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace pdp
