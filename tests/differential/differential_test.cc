@@ -443,6 +443,7 @@ Json Generator::MakeWorld() {
   Json account = {{"id", a}, {"name", "differential"}};
   if (Chance(0.85)) account["iam_access_to_billing"] = Chance(0.7);
   if (Chance(0.85)) account["console_action_set"] = Chance(0.6) ? "FINE_GRAINED" : "LEGACY";
+  if (Chance(0.9)) account["cost_explorer_enabled"] = Chance(0.8);
   world["accounts"] = Json::array({account});
   if (Chance(0.2)) world["accounts"].push_back({{"id", kOtherAccount}});
 

@@ -71,6 +71,14 @@ constexpr char kCatalog[] = R"({
 
 const std::string kCondition = R"({"Bool": {"aws:MultiFactorAuthPresent": "true"}})";
 
+// Cost Explorer enabled, so gate 4 passes and the other gates are what these
+// tests see (organization_builder_test and the corpus cover gate 4).
+pdp::v1::Change WithCostExplorer(pdp::v1::Change change) {
+  change.mutable_create_account()->mutable_account()->mutable_settings()->set_cost_explorer_enabled(
+      true);
+  return change;
+}
+
 std::vector<pdp::v1::Change> WorldChanges() {
   using test::Inline;
   using test::PutGroup;
@@ -78,9 +86,9 @@ std::vector<pdp::v1::Change> WorldChanges() {
   using test::PutUser;
   const std::string bills = "billing:GetBillingData";
   return {
-      test::CreateAccount(kA, true, pdp::v1::FINE_GRAINED),
-      test::CreateAccount(kB, false, pdp::v1::FINE_GRAINED),
-      test::CreateAccount(kC, true, pdp::v1::LEGACY),
+      WithCostExplorer(test::CreateAccount(kA, true, pdp::v1::FINE_GRAINED)),
+      WithCostExplorer(test::CreateAccount(kB, false, pdp::v1::FINE_GRAINED)),
+      WithCostExplorer(test::CreateAccount(kC, true, pdp::v1::LEGACY)),
       test::CreatePolicy("arn:aws:iam::111111111111:policy/ViewBills", AllowDoc({bills})),
       PutGroup("arn:aws:iam::111111111111:group/allowall", {kAdminAccess}),
       PutGroup("arn:aws:iam::111111111111:group/nopay", {},
@@ -487,6 +495,7 @@ TEST_F(DecideTest, ExplainAllowedByPolicy) {
   EXPECT_THAT(
       Gates(ex),
       ElementsAre(Gate{"resolve", GateTrace::PASSED}, Gate{"root_only", GateTrace::PASSED},
+                  Gate{"scp", GateTrace::SKIPPED}, Gate{"cost_explorer", GateTrace::SKIPPED},
                   Gate{"root_user", GateTrace::SKIPPED}, Gate{"iam_access", GateTrace::PASSED},
                   Gate{"identity_policies", GateTrace::ALLOWED}));
   EXPECT_THAT(ex.required_actions(), ElementsAre("billing:GetBillingData"));
@@ -525,6 +534,7 @@ TEST_F(DecideTest, ExplainExplicitDenyThroughAGroup) {
   EXPECT_THAT(
       Gates(ex),
       ElementsAre(Gate{"resolve", GateTrace::PASSED}, Gate{"root_only", GateTrace::PASSED},
+                  Gate{"scp", GateTrace::SKIPPED}, Gate{"cost_explorer", GateTrace::SKIPPED},
                   Gate{"root_user", GateTrace::SKIPPED}, Gate{"iam_access", GateTrace::PASSED},
                   Gate{"identity_policies", GateTrace::DENIED}));
   ASSERT_EQ(ex.actions_size(), 1);
@@ -575,8 +585,8 @@ TEST_F(DecideTest, ExplainNotMatchedStatements) {
   EXPECT_FALSE(Considered(ex.actions(0))[0].matched());
   EXPECT_THAT(Considered(ex.actions(0))[0].note(), HasSubstr("Resource"));
   // API actions skip the IAM access gate.
-  EXPECT_EQ(ex.gates(3).gate(), "iam_access");
-  EXPECT_EQ(ex.gates(3).outcome(), GateTrace::SKIPPED);
+  EXPECT_EQ(ex.gates(5).gate(), "iam_access");
+  EXPECT_EQ(ex.gates(5).outcome(), GateTrace::SKIPPED);
 
   pdp::v1::Explanation cond;
   Must(PageRequest(UserA("cond_allow"), "gated"), &cond);
@@ -625,6 +635,8 @@ TEST_F(DecideTest, ExplainGatesThatDenyEarly) {
   Must(PageRequest(RootArn(kB), "gated"), &root);
   EXPECT_THAT(Gates(root),
               ElementsAre(Gate{"resolve", GateTrace::PASSED}, Gate{"root_only", GateTrace::PASSED},
+                          Gate{"scp", GateTrace::SKIPPED},
+                          Gate{"cost_explorer", GateTrace::SKIPPED},
                           Gate{"root_user", GateTrace::ALLOWED}));
   EXPECT_EQ(root.actions_size(), 0);
 
@@ -633,6 +645,7 @@ TEST_F(DecideTest, ExplainGatesThatDenyEarly) {
   EXPECT_THAT(
       Gates(iam),
       ElementsAre(Gate{"resolve", GateTrace::PASSED}, Gate{"root_only", GateTrace::PASSED},
+                  Gate{"scp", GateTrace::SKIPPED}, Gate{"cost_explorer", GateTrace::SKIPPED},
                   Gate{"root_user", GateTrace::SKIPPED}, Gate{"iam_access", GateTrace::DENIED}));
   EXPECT_EQ(iam.actions_size(), 0);
 
@@ -641,6 +654,7 @@ TEST_F(DecideTest, ExplainGatesThatDenyEarly) {
   EXPECT_THAT(
       Gates(ungated),
       ElementsAre(Gate{"resolve", GateTrace::PASSED}, Gate{"root_only", GateTrace::PASSED},
+                  Gate{"scp", GateTrace::SKIPPED}, Gate{"cost_explorer", GateTrace::PASSED},
                   Gate{"root_user", GateTrace::SKIPPED}, Gate{"iam_access", GateTrace::SKIPPED},
                   Gate{"identity_policies", GateTrace::ALLOWED}));
 }
