@@ -576,12 +576,12 @@ class SnapshotBuilder::OrgOps {
     }
     if (description.size() > 512) return FieldError("description", "is longer than 512 characters");
     if (document.empty()) return FieldError("document", "is required");
-    // Organizations counts every character of an SCP, white space included.
-    if (document.size() > b_.limits_.max_scp_chars) {
+    // Organizations limits an SCP's size in bytes, white space included
+    // (unlike IAM, which does not count white space).
+    if (document.size() > b_.limits_.max_scp_bytes) {
       return Refuse(absl::StatusCode::kInvalidArgument, "document",
-                    absl::StrCat("an SCP is at most ", b_.limits_.max_scp_chars,
-                                 " characters, white space included; this one has ",
-                                 document.size()),
+                    absl::StrCat("an SCP is at most ", b_.limits_.max_scp_bytes,
+                                 " bytes, white space included; this one has ", document.size()),
                     "LIMIT_EXCEEDED");
     }
     absl::StatusOr<CompiledPolicyPtr> compiled = CompilePolicy(document);

@@ -836,6 +836,8 @@ absl::Status SetWorldLimit(WorldLimits& limits, absl::string_view name, size_t v
                   : name == "inline_chars_group"   ? &limits.max_inline_chars_group
                   : name == "inline_chars_role"    ? &limits.max_inline_chars_role
                   : name == "tags"                 ? &limits.max_tags
+                  : name == "scp_bytes"            ? &limits.max_scp_bytes
+                  : name == "scps_per_target"      ? &limits.max_scps_per_target
                                                    : nullptr;
   if (field == nullptr) return absl::InvalidArgumentError(absl::StrCat("unknown quota ", name));
   *field = value;

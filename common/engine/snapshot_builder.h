@@ -34,13 +34,14 @@ struct WorldLimits {
   size_t max_inline_chars_group = 5120;
   size_t max_inline_chars_role = 10240;
   size_t max_tags = 50;
-  size_t max_scp_chars = 5120;  // every character counts
+  size_t max_scp_bytes = 5120;  // white space included
   size_t max_scps_per_target = 5;
 };
 
 // Sets one quota by name ("groups_per_user", "attached_policies",
 // "policy_versions", "managed_policy_chars", "inline_chars_user",
-// "inline_chars_group", "inline_chars_role", "tags"). INVALID_ARGUMENT for
+// "inline_chars_group", "inline_chars_role", "tags", "scp_bytes",
+// "scps_per_target"). INVALID_ARGUMENT for
 // an unknown name or a value of 0.
 absl::Status SetWorldLimit(WorldLimits& limits, absl::string_view name, size_t value);
 

@@ -203,7 +203,7 @@ TEST_F(OrganizationBuilderTest, ScpRulesAsOrganizations) {
                                     "' policy_id: 'p-denyce000' name: 'DenyCe' document: '",
                                     DenyDoc({"ce:*"}), "' }");
   ASSERT_TRUE(ApplyOne(create).ok());
-  // 5,120 characters at most, white space included.
+  // 5,120 bytes at most, white space included.
   std::string padded = DenyDoc({"ce:*"});
   padded.insert(1, std::string(5121 - padded.size(), ' '));
   ExpectError(ApplyOne(absl::StrCat("create_scp { organization_id: '", kOrg,
