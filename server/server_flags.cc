@@ -48,15 +48,18 @@ std::vector<FlagSpec> Specs() {
        [](ServerFlags& f) { return &f.tls_cert; }},
       {"tls-key", "FILE", "PEM private key of --tls-cert.",
        [](ServerFlags& f) { return &f.tls_key; }},
-      {"max-request-bytes", "N", "Largest request message accepted (default 4194304).", nullptr},
+      {"max-request-bytes", "N", "Largest request message accepted (default 67108864, 64 MiB).",
+       nullptr},
       {"queues", "N",
        "Completion queues, one thread each, serving Authorize and BatchAuthorize (default 1: "
        "on 2 cores one queue leaves the other core to the kernel and the clients).",
        nullptr},
       {"quota", "NAME=N",
-       "Overrides an IAM quota (repeatable). Names and AWS's defaults: groups_per_user=10, "
+       "Overrides an IAM or Organizations quota (repeatable). Names and AWS's defaults: "
+       "groups_per_user=10, "
        "attached_policies=10, policy_versions=5, managed_policy_chars=6144, "
-       "inline_chars_user=2048, inline_chars_group=5120, inline_chars_role=10240, tags=50.",
+       "inline_chars_user=2048, inline_chars_group=5120, inline_chars_role=10240, tags=50, "
+       "scp_bytes=5120, scps_per_target=5.",
        nullptr},
   };
 }
