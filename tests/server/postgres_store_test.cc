@@ -1,0 +1,142 @@
+// PostgresStore specifics beyond the store conformance suite: the shared
+// change log between writers (replicas), notifications, and outages.
+#include "server/store/postgres_store.h"
+
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/test_postgres.h"
+
+namespace pdp {
+namespace {
+
+StoredBatch Batch(int64_t revision, const std::string& account) {
+  StoredBatch b;
+  b.revision = revision;
+  b.request_id = "req-" + std::to_string(revision);
+  b.changes.emplace_back();
+  b.changes.back().mutable_create_account()->mutable_account()->set_id(account);
+  return b;
+}
+
+std::vector<int64_t> Revisions(Store& store, int64_t from = 0) {
+  std::vector<int64_t> out;
+  absl::Status s = store.ReadFrom(from, 1 << 30, [&](const StoredBatch& b) {
+    out.push_back(b.revision);
+    return absl::OkStatus();
+  });
+  EXPECT_TRUE(s.ok()) << s;
+  return out;
+}
+
+class PostgresStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::string> db = testing::FreshPostgresDatabase();
+    ASSERT_TRUE(db.ok()) << db.status();
+    conninfo_ = *db;
+  }
+  std::unique_ptr<PostgresStore> Open() {
+    absl::StatusOr<std::unique_ptr<PostgresStore>> s = PostgresStore::Open(conninfo_);
+    EXPECT_TRUE(s.ok()) << s.status();
+    return s.ok() ? std::move(*s) : nullptr;
+  }
+  std::string conninfo_;
+};
+
+TEST_F(PostgresStoreTest, TwoWritersShareOneOrderedLog) {
+  auto a = Open(), b = Open();
+  ASSERT_TRUE(a && b);
+  EXPECT_TRUE(b->IsShared());
+  ASSERT_TRUE(a->Commit(Batch(1, "111111111111")).ok());
+  // b did not see revision 1 and tries it: refused, nothing stored twice.
+  absl::Status taken = b->Commit(Batch(1, "222222222222"));
+  EXPECT_EQ(taken.code(), absl::StatusCode::kAborted) << taken;
+  // A gap is refused too.
+  EXPECT_EQ(b->Commit(Batch(3, "222222222222")).code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(b->Commit(Batch(2, "222222222222")).ok());
+  EXPECT_THAT(Revisions(*a), ::testing::ElementsAre(1, 2));
+  std::string account;
+  ASSERT_TRUE(a->ReadFrom(2, 2, [&](const StoredBatch& batch) {
+                 account = batch.changes[0].create_account().account().id();
+                 EXPECT_EQ(batch.request_id, "req-2");
+                 return absl::OkStatus();
+               }).ok());
+  EXPECT_EQ(account, "222222222222");
+}
+
+TEST_F(PostgresStoreTest, ConcurrentWritersNeverDuplicateARevision) {
+  auto a = Open(), b = Open();
+  ASSERT_TRUE(a && b);
+  // Each writer keeps trying the next revision it believes free.
+  auto writer = [&](PostgresStore* store, int count, std::vector<int64_t>* won) {
+    int64_t next = 1;
+    while (static_cast<int>(won->size()) < count) {
+      absl::Status s = store->Commit(Batch(next, "111111111111"));
+      if (s.ok()) won->push_back(next);
+      ASSERT_TRUE(s.ok() || s.code() == absl::StatusCode::kAborted) << s;
+      ++next;
+    }
+  };
+  std::vector<int64_t> won_a, won_b;
+  std::thread ta(writer, a.get(), 20, &won_a), tb(writer, b.get(), 20, &won_b);
+  ta.join();
+  tb.join();
+  std::vector<int64_t> all = Revisions(*a);
+  ASSERT_EQ(all.size(), 40u);
+  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i], static_cast<int64_t>(i + 1));
+}
+
+TEST_F(PostgresStoreTest, AWriterWakesTheOthersListener) {
+  auto a = Open(), b = Open();
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(b->WaitForCommits(absl::Milliseconds(10)).ok());  // starts listening
+  absl::Time start = absl::Now();
+  std::thread commit([&] {
+    absl::SleepFor(absl::Milliseconds(200));
+    ASSERT_TRUE(a->Commit(Batch(1, "111111111111")).ok());
+  });
+  ASSERT_TRUE(b->WaitForCommits(absl::Seconds(20)).ok());
+  commit.join();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));  // woken, not timed out
+  EXPECT_THAT(Revisions(*b), ::testing::ElementsAre(1));
+}
+
+TEST_F(PostgresStoreTest, ReopenKeepsEveryCommittedBatch) {
+  {
+    auto a = Open();
+    ASSERT_TRUE(a);
+    for (int r = 1; r <= 300; ++r) ASSERT_TRUE(a->Commit(Batch(r, "111111111111")).ok());
+  }
+  auto again = Open();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(Revisions(*again).size(), 300u);  // more than one page
+  EXPECT_THAT(Revisions(*again, 299), ::testing::ElementsAre(299, 300));
+}
+
+TEST_F(PostgresStoreTest, UnreachableDatabaseIsUnavailableThenRecovers) {
+  auto a = Open();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(a->Commit(Batch(1, "111111111111")).ok());
+  ASSERT_TRUE(testing::PausePostgres().ok());
+  absl::Status down = a->Commit(Batch(2, "111111111111"));
+  absl::Status read = a->ReadFrom(0, 10, [](const StoredBatch&) { return absl::OkStatus(); });
+  absl::Status wait = a->WaitForCommits(absl::Milliseconds(50));
+  ASSERT_TRUE(testing::ResumePostgres().ok());
+  EXPECT_EQ(down.code(), absl::StatusCode::kUnavailable) << down;
+  EXPECT_EQ(read.code(), absl::StatusCode::kUnavailable) << read;
+  EXPECT_EQ(wait.code(), absl::StatusCode::kUnavailable) << wait;
+  // Reconnects by itself.
+  ASSERT_TRUE(a->Commit(Batch(2, "111111111111")).ok());
+  EXPECT_THAT(Revisions(*a), ::testing::ElementsAre(1, 2));
+}
+
+TEST(PostgresStoreOpenTest, UnreachableDatabaseIsUnavailable) {
+  absl::StatusOr<std::unique_ptr<PostgresStore>> s =
+      PostgresStore::Open("host=/nonexistent-dir port=1 dbname=x connect_timeout=1");
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kUnavailable) << s.status();
+}
+
+}  // namespace
+}  // namespace pdp
