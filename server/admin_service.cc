@@ -1,4 +1,5 @@
 #include "server/admin_service.h"
+#include "server/pagination.h"
 
 #include <utility>
 #include <vector>
@@ -9,15 +10,15 @@
 #include "common/base/strings.h"
 #include "common/engine/record_protos.h"
 #include "common/policy/policy_compiler.h"
+#include "server/call_context.h"
 #include "server/grpc_errors.h"
+#include "server/watch_handler.h"
 
 namespace pdp {
 namespace {
 
 using pdp::v1::Change;
 
-constexpr int kDefaultPageSize = 100;
-constexpr int kMaxPageSize = 1000;
 
 struct EntityLookup {
   const AccountState* account;
@@ -73,37 +74,27 @@ absl::StatusOr<const ManagedPolicyRecord*> LookupPolicy(const Snapshot& s, absl:
   return p;
 }
 
-// Walks `map` from after the page token, emitting up to page_size entries
-// that `keep` accepts; returns the next page token ("" at the end).
-template <typename Map, typename Keep, typename Emit>
-absl::StatusOr<std::string> Paginate(const Map& map, const pdp::v1::ListRequest& req, Keep keep,
-                                     Emit emit) {
-  int size = req.page_size() == 0 ? kDefaultPageSize : req.page_size();
-  if (size < 0 || size > kMaxPageSize) {
-    return FieldError("page_size", absl::StrCat("must be between 0 and ", kMaxPageSize));
-  }
-  auto it = req.page_token().empty() ? map.begin() : map.upper_bound(req.page_token());
-  int n = 0;
-  std::string last;
-  for (; it != map.end(); ++it) {
-    if (!keep(*it->second)) continue;
-    if (n == size) return last;
-    emit(*it->second);
-    last = it->first;
-    ++n;
-  }
-  return std::string();
-}
-
 }  // namespace
 
-absl::StatusOr<SnapshotPtr> AdminServiceImpl::WriteOne(const Ctx& ctx, Change change) {
-  absl::Status auth = auth_->Check(ctx);
+absl::StatusOr<SnapshotPtr> AdminServiceImpl::WriteOne(Ctx* ctx, Change change) {
+  absl::Status auth = auth_->Check(*ctx);
   if (!auth.ok()) return auth;
-  return state_->Apply({std::move(change)});
+  absl::StatusOr<SnapshotPtr> s = state_->Apply({std::move(change)});
+  if (s.ok()) SetRevisionTrailer(*ctx, (*s)->revision());
+  return s;
 }
 
-grpc::Status AdminServiceImpl::DeleteOfKind(const Ctx& ctx, const pdp::v1::DeleteEntityRequest& req,
+absl::StatusOr<SnapshotPtr> AdminServiceImpl::Read(Ctx* ctx, int64_t min_revision) {
+  absl::Status auth = auth_->Check(*ctx);
+  if (!auth.ok()) return auth;
+  absl::Status reached = state_->WaitForRevision(min_revision, WaitDeadline(*ctx));
+  if (!reached.ok()) return reached;
+  SnapshotPtr s = state_->Current();
+  SetRevisionTrailer(*ctx, s->revision());
+  return s;
+}
+
+grpc::Status AdminServiceImpl::DeleteOfKind(Ctx* ctx, const pdp::v1::DeleteEntityRequest& req,
                                             IamArnKind kind, pdp::v1::WriteResponse* resp) {
   // DeleteUser must not delete a role: the ARN's kind is checked here.
   absl::StatusOr<IamArn> arn = ParseIamArnOfKind(req.arn(), kind);
@@ -116,29 +107,31 @@ grpc::Status AdminServiceImpl::DeleteOfKind(const Ctx& ctx, const pdp::v1::Delet
 
 grpc::Status AdminServiceImpl::CreateAccount(Ctx* ctx, const pdp::v1::CreateAccountRequest* req,
                                              pdp::v1::Account* resp) {
-  return Write(*ctx, &Change::mutable_create_account, *req, [&](const Snapshot& s) {
-    *resp = AccountToProto(*s.FindAccount(req->account().id()));
+  return Write(ctx, &Change::mutable_create_account, *req, [&](const Snapshot& s) {
+    const AccountState& a = *s.FindAccount(req->account().id());
+    *resp = AccountToProto(a, s.OrganizationOf(a));
   });
 }
 
 grpc::Status AdminServiceImpl::GetAccount(Ctx* ctx, const pdp::v1::GetRequest* req,
                                           pdp::v1::Account* resp) {
-  absl::Status auth = auth_->Check(*ctx);
-  if (!auth.ok()) return ToGrpcStatus(auth);
-  absl::StatusOr<const AccountState*> a = LookupAccount(*state_->Current(), "name", req->name());
+  absl::StatusOr<SnapshotPtr> read = Read(ctx, req->min_revision());
+  if (!read.ok()) return ToGrpcStatus(read.status());
+  const SnapshotPtr& snapshot = *read;
+  absl::StatusOr<const AccountState*> a = LookupAccount(*snapshot, "name", req->name());
   if (!a.ok()) return ToGrpcStatus(a.status());
-  *resp = AccountToProto(**a);
+  *resp = AccountToProto(**a, snapshot->OrganizationOf(**a));
   return grpc::Status::OK;
 }
 
 grpc::Status AdminServiceImpl::ListAccounts(Ctx* ctx, const pdp::v1::ListRequest* req,
                                             pdp::v1::ListAccountsResponse* resp) {
-  absl::Status auth = auth_->Check(*ctx);
-  if (!auth.ok()) return ToGrpcStatus(auth);
-  SnapshotPtr s = state_->Current();
+  absl::StatusOr<SnapshotPtr> read = Read(ctx, req->min_revision());
+  if (!read.ok()) return ToGrpcStatus(read.status());
+  const SnapshotPtr& s = *read;
   absl::StatusOr<std::string> next = Paginate(
       s->accounts(), *req, [](const AccountState&) { return true; },
-      [&](const AccountState& a) { *resp->add_accounts() = AccountToProto(a); });
+      [&](const AccountState& a) { *resp->add_accounts() = AccountToProto(a, s->OrganizationOf(a)); });
   if (!next.ok()) return ToGrpcStatus(next.status());
   resp->set_next_page_token(*next);
   resp->set_revision(s->revision());
@@ -147,21 +140,23 @@ grpc::Status AdminServiceImpl::ListAccounts(Ctx* ctx, const pdp::v1::ListRequest
 
 grpc::Status AdminServiceImpl::UpdateAccount(Ctx* ctx, const pdp::v1::UpdateAccountRequest* req,
                                              pdp::v1::Account* resp) {
-  return Write(*ctx, &Change::mutable_update_account, *req, [&](const Snapshot& s) {
-    *resp = AccountToProto(*s.FindAccount(req->account_id()));
+  return Write(ctx, &Change::mutable_update_account, *req, [&](const Snapshot& s) {
+    const AccountState& a = *s.FindAccount(req->account_id());
+    *resp = AccountToProto(a, s.OrganizationOf(a));
   });
 }
 
 grpc::Status AdminServiceImpl::DeleteAccount(Ctx* ctx, const pdp::v1::DeleteAccountRequest* req,
                                              pdp::v1::WriteResponse* resp) {
-  return Write(*ctx, &Change::mutable_delete_account, *req,
+  return Write(ctx, &Change::mutable_delete_account, *req,
                [&](const Snapshot& s) { resp->set_revision(s.revision()); });
 }
 
 grpc::Status AdminServiceImpl::UpdateAccountSettings(
     Ctx* ctx, const pdp::v1::UpdateAccountSettingsRequest* req, pdp::v1::Account* resp) {
-  return Write(*ctx, &Change::mutable_update_account_settings, *req, [&](const Snapshot& s) {
-    *resp = AccountToProto(*s.FindAccount(req->account_id()));
+  return Write(ctx, &Change::mutable_update_account_settings, *req, [&](const Snapshot& s) {
+    const AccountState& a = *s.FindAccount(req->account_id());
+    *resp = AccountToProto(a, s.OrganizationOf(a));
   });
 }
 
@@ -208,7 +203,7 @@ struct EntityTraits<pdp::v1::Role> {
 };
 
 template <typename Proto>
-grpc::Status AdminServiceImpl::PutEntity(const Ctx& ctx,
+grpc::Status AdminServiceImpl::PutEntity(Ctx* ctx,
                                          const typename EntityTraits<Proto>::PutRequest& req,
                                          bool replace, Proto* resp) {
   using T = EntityTraits<Proto>;
@@ -225,24 +220,23 @@ grpc::Status AdminServiceImpl::PutEntity(const Ctx& ctx,
 }
 
 template <typename Proto>
-grpc::Status AdminServiceImpl::GetEntity(const Ctx& ctx, const pdp::v1::GetRequest& req,
-                                         Proto* resp) {
-  absl::Status auth = auth_->Check(ctx);
-  if (!auth.ok()) return ToGrpcStatus(auth);
+grpc::Status AdminServiceImpl::GetEntity(Ctx* ctx, const pdp::v1::GetRequest& req, Proto* resp) {
+  absl::StatusOr<SnapshotPtr> s = Read(ctx, req.min_revision());
+  if (!s.ok()) return ToGrpcStatus(s.status());
   absl::StatusOr<EntityLookup> e =
-      LookupEntity(*state_->Current(), "name", req.name(), EntityTraits<Proto>::kKind);
+      LookupEntity(**s, "name", req.name(), EntityTraits<Proto>::kKind);
   if (!e.ok()) return ToGrpcStatus(e.status());
   *resp = EntityTraits<Proto>::ToProto(*e->entity, *e->account);
   return grpc::Status::OK;
 }
 
 template <typename Proto>
-grpc::Status AdminServiceImpl::ListEntities(const Ctx& ctx, const pdp::v1::ListRequest& req,
+grpc::Status AdminServiceImpl::ListEntities(Ctx* ctx, const pdp::v1::ListRequest& req,
                                             typename EntityTraits<Proto>::ListResponse* resp) {
   using T = EntityTraits<Proto>;
-  absl::Status auth = auth_->Check(ctx);
-  if (!auth.ok()) return ToGrpcStatus(auth);
-  SnapshotPtr s = state_->Current();
+  absl::StatusOr<SnapshotPtr> read = Read(ctx, req.min_revision());
+  if (!read.ok()) return ToGrpcStatus(read.status());
+  const SnapshotPtr& s = *read;
   absl::StatusOr<const AccountState*> account = LookupAccount(*s, "parent", req.parent());
   if (!account.ok()) return ToGrpcStatus(account.status());
   absl::StatusOr<std::string> next =
@@ -257,23 +251,23 @@ grpc::Status AdminServiceImpl::ListEntities(const Ctx& ctx, const pdp::v1::ListR
 #define PDP_ENTITY_RPCS(Proto, Name)                                                             \
   grpc::Status AdminServiceImpl::Create##Name(Ctx* ctx, const pdp::v1::Put##Name##Request* req,  \
                                               Proto* resp) {                                     \
-    return PutEntity<Proto>(*ctx, *req, false, resp);                                            \
+    return PutEntity<Proto>(ctx, *req, false, resp);                                             \
   }                                                                                              \
   grpc::Status AdminServiceImpl::Update##Name(Ctx* ctx, const pdp::v1::Put##Name##Request* req,  \
                                               Proto* resp) {                                     \
-    return PutEntity<Proto>(*ctx, *req, true, resp);                                             \
+    return PutEntity<Proto>(ctx, *req, true, resp);                                              \
   }                                                                                              \
   grpc::Status AdminServiceImpl::Get##Name(Ctx* ctx, const pdp::v1::GetRequest* req,             \
                                            Proto* resp) {                                        \
-    return GetEntity<Proto>(*ctx, *req, resp);                                                   \
+    return GetEntity<Proto>(ctx, *req, resp);                                                    \
   }                                                                                              \
   grpc::Status AdminServiceImpl::List##Name##s(Ctx* ctx, const pdp::v1::ListRequest* req,        \
                                                pdp::v1::List##Name##sResponse* resp) {           \
-    return ListEntities<Proto>(*ctx, *req, resp);                                                \
+    return ListEntities<Proto>(ctx, *req, resp);                                                 \
   }                                                                                              \
   grpc::Status AdminServiceImpl::Delete##Name(Ctx* ctx, const pdp::v1::DeleteEntityRequest* req, \
                                               pdp::v1::WriteResponse* resp) {                    \
-    return DeleteOfKind(*ctx, *req, EntityTraits<Proto>::kKind, resp);                           \
+    return DeleteOfKind(ctx, *req, EntityTraits<Proto>::kKind, resp);                            \
   }
 
 PDP_ENTITY_RPCS(pdp::v1::User, User)
@@ -285,7 +279,7 @@ PDP_ENTITY_RPCS(pdp::v1::Role, Role)
 
 grpc::Status AdminServiceImpl::PutRoleSession(Ctx* ctx, const pdp::v1::PutRoleSessionRequest* req,
                                               pdp::v1::RoleSession* resp) {
-  return Write(*ctx, &Change::mutable_put_role_session, *req, [&](const Snapshot& s) {
+  return Write(ctx, &Change::mutable_put_role_session, *req, [&](const Snapshot& s) {
     absl::StatusOr<IamArn> arn = ParseIamArn(req->session().arn());
     *resp = SessionToProto(*s.FindAccount(arn->account)->FindSession(arn->name, arn->session));
   });
@@ -294,7 +288,7 @@ grpc::Status AdminServiceImpl::PutRoleSession(Ctx* ctx, const pdp::v1::PutRoleSe
 grpc::Status AdminServiceImpl::DeleteRoleSession(Ctx* ctx,
                                                  const pdp::v1::DeleteRoleSessionRequest* req,
                                                  pdp::v1::WriteResponse* resp) {
-  return Write(*ctx, &Change::mutable_delete_role_session, *req,
+  return Write(ctx, &Change::mutable_delete_role_session, *req,
                [&](const Snapshot& s) { resp->set_revision(s.revision()); });
 }
 
@@ -311,15 +305,15 @@ void ReplyPolicy(const Snapshot& s, const std::string& arn, pdp::v1::ManagedPoli
 
 grpc::Status AdminServiceImpl::CreatePolicy(Ctx* ctx, const pdp::v1::CreatePolicyRequest* req,
                                             pdp::v1::ManagedPolicy* resp) {
-  return Write(*ctx, &Change::mutable_create_policy, *req,
+  return Write(ctx, &Change::mutable_create_policy, *req,
                [&](const Snapshot& s) { ReplyPolicy(s, req->arn(), resp); });
 }
 
 grpc::Status AdminServiceImpl::GetPolicy(Ctx* ctx, const pdp::v1::GetRequest* req,
                                          pdp::v1::ManagedPolicy* resp) {
-  absl::Status auth = auth_->Check(*ctx);
-  if (!auth.ok()) return ToGrpcStatus(auth);
-  SnapshotPtr s = state_->Current();
+  absl::StatusOr<SnapshotPtr> read = Read(ctx, req->min_revision());
+  if (!read.ok()) return ToGrpcStatus(read.status());
+  const SnapshotPtr& s = *read;
   absl::StatusOr<const ManagedPolicyRecord*> p = LookupPolicy(*s, "name", req->name());
   if (!p.ok()) return ToGrpcStatus(p.status());
   absl::StatusOr<IamArn> parsed = ParseIamArn(req->name());
@@ -329,9 +323,9 @@ grpc::Status AdminServiceImpl::GetPolicy(Ctx* ctx, const pdp::v1::GetRequest* re
 
 grpc::Status AdminServiceImpl::ListPolicies(Ctx* ctx, const pdp::v1::ListRequest* req,
                                             pdp::v1::ListPoliciesResponse* resp) {
-  absl::Status auth = auth_->Check(*ctx);
-  if (!auth.ok()) return ToGrpcStatus(auth);
-  SnapshotPtr s = state_->Current();
+  absl::StatusOr<SnapshotPtr> read = Read(ctx, req->min_revision());
+  if (!read.ok()) return ToGrpcStatus(read.status());
+  const SnapshotPtr& s = *read;
   auto keep = [](const ManagedPolicyRecord&) { return true; };
   absl::StatusOr<std::string> next;
   if (req->parent() == "aws") {
@@ -353,30 +347,29 @@ grpc::Status AdminServiceImpl::ListPolicies(Ctx* ctx, const pdp::v1::ListRequest
 
 grpc::Status AdminServiceImpl::UpdatePolicy(Ctx* ctx, const pdp::v1::UpdatePolicyRequest* req,
                                             pdp::v1::ManagedPolicy* resp) {
-  return Write(*ctx, &Change::mutable_update_policy, *req,
+  return Write(ctx, &Change::mutable_update_policy, *req,
                [&](const Snapshot& s) { ReplyPolicy(s, req->arn(), resp); });
 }
 
 grpc::Status AdminServiceImpl::DeletePolicy(Ctx* ctx, const pdp::v1::DeletePolicyRequest* req,
                                             pdp::v1::WriteResponse* resp) {
-  return Write(*ctx, &Change::mutable_delete_policy, *req,
+  return Write(ctx, &Change::mutable_delete_policy, *req,
                [&](const Snapshot& s) { resp->set_revision(s.revision()); });
 }
 
 grpc::Status AdminServiceImpl::CreatePolicyVersion(Ctx* ctx,
                                                    const pdp::v1::CreatePolicyVersionRequest* req,
                                                    pdp::v1::ManagedPolicy* resp) {
-  return Write(*ctx, &Change::mutable_create_policy_version, *req,
+  return Write(ctx, &Change::mutable_create_policy_version, *req,
                [&](const Snapshot& s) { ReplyPolicy(s, req->policy_arn(), resp); });
 }
 
 grpc::Status AdminServiceImpl::GetPolicyVersion(Ctx* ctx,
                                                 const pdp::v1::GetPolicyVersionRequest* req,
                                                 pdp::v1::PolicyVersion* resp) {
-  absl::Status auth = auth_->Check(*ctx);
-  if (!auth.ok()) return ToGrpcStatus(auth);
-  absl::StatusOr<const ManagedPolicyRecord*> p =
-      LookupPolicy(*state_->Current(), "policy_arn", req->policy_arn());
+  absl::StatusOr<SnapshotPtr> s = Read(ctx, /*min_revision=*/0);  // the request has none
+  if (!s.ok()) return ToGrpcStatus(s.status());
+  absl::StatusOr<const ManagedPolicyRecord*> p = LookupPolicy(**s, "policy_arn", req->policy_arn());
   if (!p.ok()) return ToGrpcStatus(p.status());
   for (const auto& v : (*p)->versions) {
     if (v.version_id() == req->version_id()) {
@@ -392,9 +385,9 @@ grpc::Status AdminServiceImpl::GetPolicyVersion(Ctx* ctx,
 
 grpc::Status AdminServiceImpl::ListPolicyVersions(Ctx* ctx, const pdp::v1::GetRequest* req,
                                                   pdp::v1::ListPolicyVersionsResponse* resp) {
-  absl::Status auth = auth_->Check(*ctx);
-  if (!auth.ok()) return ToGrpcStatus(auth);
-  SnapshotPtr s = state_->Current();
+  absl::StatusOr<SnapshotPtr> read = Read(ctx, req->min_revision());
+  if (!read.ok()) return ToGrpcStatus(read.status());
+  const SnapshotPtr& s = *read;
   absl::StatusOr<const ManagedPolicyRecord*> p = LookupPolicy(*s, "name", req->name());
   if (!p.ok()) return ToGrpcStatus(p.status());
   for (const auto& v : (*p)->versions) {
@@ -408,14 +401,14 @@ grpc::Status AdminServiceImpl::ListPolicyVersions(Ctx* ctx, const pdp::v1::GetRe
 
 grpc::Status AdminServiceImpl::SetDefaultPolicyVersion(
     Ctx* ctx, const pdp::v1::SetDefaultPolicyVersionRequest* req, pdp::v1::ManagedPolicy* resp) {
-  return Write(*ctx, &Change::mutable_set_default_policy_version, *req,
+  return Write(ctx, &Change::mutable_set_default_policy_version, *req,
                [&](const Snapshot& s) { ReplyPolicy(s, req->policy_arn(), resp); });
 }
 
 grpc::Status AdminServiceImpl::DeletePolicyVersion(Ctx* ctx,
                                                    const pdp::v1::DeletePolicyVersionRequest* req,
                                                    pdp::v1::ManagedPolicy* resp) {
-  return Write(*ctx, &Change::mutable_delete_policy_version, *req,
+  return Write(ctx, &Change::mutable_delete_policy_version, *req,
                [&](const Snapshot& s) { ReplyPolicy(s, req->policy_arn(), resp); });
 }
 
@@ -423,16 +416,15 @@ grpc::Status AdminServiceImpl::DeletePolicyVersion(Ctx* ctx,
 
 grpc::Status AdminServiceImpl::PutInlinePolicy(Ctx* ctx, const pdp::v1::PutInlinePolicyRequest* req,
                                                pdp::v1::WriteResponse* resp) {
-  return Write(*ctx, &Change::mutable_put_inline_policy, *req,
+  return Write(ctx, &Change::mutable_put_inline_policy, *req,
                [&](const Snapshot& s) { resp->set_revision(s.revision()); });
 }
 
 grpc::Status AdminServiceImpl::GetInlinePolicy(Ctx* ctx, const pdp::v1::GetInlinePolicyRequest* req,
                                                pdp::v1::InlinePolicy* resp) {
-  absl::Status auth = auth_->Check(*ctx);
-  if (!auth.ok()) return ToGrpcStatus(auth);
-  absl::StatusOr<EntityLookup> e =
-      LookupAnyEntity(*state_->Current(), "entity_arn", req->entity_arn());
+  absl::StatusOr<SnapshotPtr> s = Read(ctx, /*min_revision=*/0);  // the request has none
+  if (!s.ok()) return ToGrpcStatus(s.status());
+  absl::StatusOr<EntityLookup> e = LookupAnyEntity(**s, "entity_arn", req->entity_arn());
   if (!e.ok()) return ToGrpcStatus(e.status());
   for (const InlinePolicyRecord& p : e->entity->inline_policies) {
     if (p.name == req->name()) {
@@ -448,9 +440,9 @@ grpc::Status AdminServiceImpl::GetInlinePolicy(Ctx* ctx, const pdp::v1::GetInlin
 
 grpc::Status AdminServiceImpl::ListInlinePolicies(Ctx* ctx, const pdp::v1::GetRequest* req,
                                                   pdp::v1::ListInlinePoliciesResponse* resp) {
-  absl::Status auth = auth_->Check(*ctx);
-  if (!auth.ok()) return ToGrpcStatus(auth);
-  SnapshotPtr s = state_->Current();
+  absl::StatusOr<SnapshotPtr> read = Read(ctx, req->min_revision());
+  if (!read.ok()) return ToGrpcStatus(read.status());
+  const SnapshotPtr& s = *read;
   absl::StatusOr<EntityLookup> e = LookupAnyEntity(*s, "name", req->name());
   if (!e.ok()) return ToGrpcStatus(e.status());
   for (const InlinePolicyRecord& p : e->entity->inline_policies) {
@@ -465,32 +457,32 @@ grpc::Status AdminServiceImpl::ListInlinePolicies(Ctx* ctx, const pdp::v1::GetRe
 grpc::Status AdminServiceImpl::DeleteInlinePolicy(Ctx* ctx,
                                                   const pdp::v1::DeleteInlinePolicyRequest* req,
                                                   pdp::v1::WriteResponse* resp) {
-  return Write(*ctx, &Change::mutable_delete_inline_policy, *req,
+  return Write(ctx, &Change::mutable_delete_inline_policy, *req,
                [&](const Snapshot& s) { resp->set_revision(s.revision()); });
 }
 
 grpc::Status AdminServiceImpl::AttachPolicy(Ctx* ctx, const pdp::v1::AttachPolicyRequest* req,
                                             pdp::v1::WriteResponse* resp) {
-  return Write(*ctx, &Change::mutable_attach_policy, *req,
+  return Write(ctx, &Change::mutable_attach_policy, *req,
                [&](const Snapshot& s) { resp->set_revision(s.revision()); });
 }
 
 grpc::Status AdminServiceImpl::DetachPolicy(Ctx* ctx, const pdp::v1::DetachPolicyRequest* req,
                                             pdp::v1::WriteResponse* resp) {
-  return Write(*ctx, &Change::mutable_detach_policy, *req,
+  return Write(ctx, &Change::mutable_detach_policy, *req,
                [&](const Snapshot& s) { resp->set_revision(s.revision()); });
 }
 
 grpc::Status AdminServiceImpl::AddUserToGroup(Ctx* ctx, const pdp::v1::AddUserToGroupRequest* req,
                                               pdp::v1::WriteResponse* resp) {
-  return Write(*ctx, &Change::mutable_add_user_to_group, *req,
+  return Write(ctx, &Change::mutable_add_user_to_group, *req,
                [&](const Snapshot& s) { resp->set_revision(s.revision()); });
 }
 
 grpc::Status AdminServiceImpl::RemoveUserFromGroup(Ctx* ctx,
                                                    const pdp::v1::RemoveUserFromGroupRequest* req,
                                                    pdp::v1::WriteResponse* resp) {
-  return Write(*ctx, &Change::mutable_remove_user_from_group, *req,
+  return Write(ctx, &Change::mutable_remove_user_from_group, *req,
                [&](const Snapshot& s) { resp->set_revision(s.revision()); });
 }
 
@@ -498,6 +490,8 @@ grpc::Status AdminServiceImpl::ValidatePolicy(Ctx* ctx, const pdp::v1::ValidateP
                                               pdp::v1::ValidatePolicyResponse* resp) {
   absl::Status auth = auth_->Check(*ctx);
   if (!auth.ok()) return ToGrpcStatus(auth);
+  // Nothing here depends on the state; the trailer is there for uniformity.
+  SetRevisionTrailer(*ctx, state_->revision());
   CompileOptions options;
   options.known_actions = known_actions_.get();
   if (req->kind() != pdp::v1::ValidatePolicyRequest::INLINE) {
@@ -536,11 +530,21 @@ grpc::Status AdminServiceImpl::ApplyChanges(Ctx* ctx, const pdp::v1::ApplyChange
     return ToGrpcStatus(
         FieldError("changes", absl::StrCat("at most ", kMaxChangesPerRequest, " per request")));
   }
-  std::vector<Change> changes(req->changes().begin(), req->changes().end());
-  absl::StatusOr<SnapshotPtr> s = state_->Apply(changes, &WorldState::ChangeIndexPrefix);
-  if (!s.ok()) return ToGrpcStatus(s.status());
-  resp->set_revision((*s)->revision());
+  absl::StatusOr<pdp::v1::ApplyChangesResponse> applied = state_->ApplyChanges(*req);
+  if (!applied.ok()) return ToGrpcStatus(applied.status());
+  *resp = std::move(*applied);
+  SetRevisionTrailer(*ctx, resp->revision());
   return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::Watch(Ctx* ctx, const pdp::v1::WatchRequest* req,
+                                     grpc::ServerWriter<pdp::v1::WatchResponse>* writer) {
+  absl::Status auth = auth_->Check(*ctx);
+  if (!auth.ok()) return ToGrpcStatus(auth);
+  absl::Status s = HandleWatch(
+      *state_, *req, [ctx] { return ctx->IsCancelled(); },
+      [writer](const pdp::v1::WatchResponse& r) { return writer->Write(r); });
+  return ToGrpcStatus(s);
 }
 
 }  // namespace pdp

@@ -1,7 +1,9 @@
 // pdp.v1.AdminService: the control plane. Every write becomes a batch of
 // changes applied through WorldState (atomic, durable before the reply);
-// reads answer from the current snapshot. Runs on gRPC's synchronous thread
-// pool: writes wait for the single writer and the store.
+// reads wait for their min_revision, then answer from the current snapshot.
+// Every answer carries the revision it reflects in the "pdp-revision"
+// trailer. Runs on gRPC's synchronous thread pool: writes wait for the
+// single writer and the store, Watch streams for as long as its client.
 #ifndef PDP_SERVER_ADMIN_SERVICE_H_
 #define PDP_SERVER_ADMIN_SERVICE_H_
 
@@ -106,18 +108,28 @@ class AdminServiceImpl final : public pdp::v1::AdminService::Service {
 
   grpc::Status ValidatePolicy(Ctx*, const pdp::v1::ValidatePolicyRequest*,
                               pdp::v1::ValidatePolicyResponse*) override;
+  grpc::Status GetOrganization(Ctx*, const pdp::v1::GetRequest*, pdp::v1::Organization*) override;
+  grpc::Status ListOrganizations(Ctx*, const pdp::v1::ListRequest*,
+                                 pdp::v1::ListOrganizationsResponse*) override;
   grpc::Status ApplyChanges(Ctx*, const pdp::v1::ApplyChangesRequest*,
                             pdp::v1::ApplyChangesResponse*) override;
+  grpc::Status Watch(Ctx*, const pdp::v1::WatchRequest*,
+                     grpc::ServerWriter<pdp::v1::WatchResponse>*) override;
 
  private:
-  // Authenticates, applies one change, and returns the new snapshot.
-  absl::StatusOr<SnapshotPtr> WriteOne(const Ctx& ctx, pdp::v1::Change change);
+  // Authenticates, applies one change, and returns the new snapshot (its
+  // revision in the trailer).
+  absl::StatusOr<SnapshotPtr> WriteOne(Ctx* ctx, pdp::v1::Change change);
+
+  // Authenticates, waits (within the call's deadline) for `min_revision`,
+  // and returns the snapshot to answer from (its revision in the trailer).
+  absl::StatusOr<SnapshotPtr> Read(Ctx* ctx, int64_t min_revision);
 
   // Wraps `request` as one change (Change's field `mutable_field`), applies
   // it, and lets `reply` fill the response from the new snapshot.
   template <typename Request, typename Reply>
-  grpc::Status Write(const Ctx& ctx, Request* (pdp::v1::Change::*mutable_field)(),
-                     const Request& request, Reply reply) {
+  grpc::Status Write(Ctx* ctx, Request* (pdp::v1::Change::*mutable_field)(), const Request& request,
+                     Reply reply) {
     pdp::v1::Change change;
     *(change.*mutable_field)() = request;
     absl::StatusOr<SnapshotPtr> s = WriteOne(ctx, std::move(change));
@@ -126,15 +138,15 @@ class AdminServiceImpl final : public pdp::v1::AdminService::Service {
     return grpc::Status::OK;
   }
   template <typename Proto>
-  grpc::Status PutEntity(const Ctx& ctx, const typename EntityTraits<Proto>::PutRequest& req,
+  grpc::Status PutEntity(Ctx* ctx, const typename EntityTraits<Proto>::PutRequest& req,
                          bool replace, Proto* resp);
   template <typename Proto>
-  grpc::Status GetEntity(const Ctx& ctx, const pdp::v1::GetRequest& req, Proto* resp);
+  grpc::Status GetEntity(Ctx* ctx, const pdp::v1::GetRequest& req, Proto* resp);
   template <typename Proto>
-  grpc::Status ListEntities(const Ctx& ctx, const pdp::v1::ListRequest& req,
+  grpc::Status ListEntities(Ctx* ctx, const pdp::v1::ListRequest& req,
                             typename EntityTraits<Proto>::ListResponse* resp);
-  grpc::Status DeleteOfKind(const Ctx& ctx, const pdp::v1::DeleteEntityRequest& req,
-                            IamArnKind kind, pdp::v1::WriteResponse* resp);
+  grpc::Status DeleteOfKind(Ctx* ctx, const pdp::v1::DeleteEntityRequest& req, IamArnKind kind,
+                            pdp::v1::WriteResponse* resp);
 
   WorldState* state_;
   const AdminAuth* auth_;

@@ -1,8 +1,11 @@
 #include "server/authorization_handlers.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/base/errors.h"
 #include "common/engine/decide.h"
+#include "common/engine/questions.h"
 #include "server/grpc_errors.h"
 
 namespace pdp {
@@ -13,8 +16,18 @@ DecideOptions Now() { return DecideOptions{absl::Now()}; }
 
 }  // namespace
 
+int64_t MinRevision(const pdp::v1::AuthorizeRequest& request) { return request.min_revision(); }
+
+int64_t MinRevision(const pdp::v1::BatchAuthorizeRequest& request) {
+  int64_t revision = request.min_revision();
+  for (const auto& r : request.requests()) revision = std::max(revision, r.min_revision());
+  return revision;
+}
+
 absl::Status HandleAuthorize(const WorldState& state, const pdp::v1::AuthorizeRequest& request,
-                             pdp::v1::AuthorizeResponse* response) {
+                             absl::Time deadline, pdp::v1::AuthorizeResponse* response) {
+  absl::Status reached = state.WaitForRevision(request.min_revision(), deadline);
+  if (!reached.ok()) return reached;
   SnapshotPtr snapshot = state.Current();
   absl::StatusOr<pdp::v1::Decision> d = Decide(*snapshot, request, nullptr, Now());
   if (!d.ok()) return d.status();
@@ -24,11 +37,20 @@ absl::Status HandleAuthorize(const WorldState& state, const pdp::v1::AuthorizeRe
 
 absl::Status HandleBatchAuthorize(const WorldState& state,
                                   const pdp::v1::BatchAuthorizeRequest& request,
-                                  pdp::v1::BatchAuthorizeResponse* response) {
+                                  absl::Time deadline, pdp::v1::BatchAuthorizeResponse* response) {
   if (request.requests_size() > kMaxBatchRequests) {
     return FieldError("requests",
                       absl::StrCat("at most ", kMaxBatchRequests, " requests per call"));
   }
+  // One snapshot answers every request, so the batch waits once, for the
+  // largest min_revision; a negative one anywhere is the caller's bug.
+  for (int i = 0; i < request.requests_size(); ++i) {
+    if (request.requests(i).min_revision() < 0) {
+      return FieldError(absl::StrCat("requests[", i, "].min_revision"), "must not be negative");
+    }
+  }
+  absl::Status reached = state.WaitForRevision(MinRevision(request), deadline);
+  if (!reached.ok()) return reached;
   SnapshotPtr snapshot = state.Current();
   const DecideOptions options = Now();  // one instant for the whole batch
   response->set_revision(snapshot->revision());
@@ -47,7 +69,9 @@ absl::Status HandleBatchAuthorize(const WorldState& state,
 }
 
 absl::Status HandleExplain(const WorldState& state, const pdp::v1::AuthorizeRequest& request,
-                           pdp::v1::ExplainResponse* response) {
+                           absl::Time deadline, pdp::v1::ExplainResponse* response) {
+  absl::Status reached = state.WaitForRevision(request.min_revision(), deadline);
+  if (!reached.ok()) return reached;
   SnapshotPtr snapshot = state.Current();
   absl::StatusOr<pdp::v1::Decision> d =
       Decide(*snapshot, request, response->mutable_explanation(), Now());
@@ -58,24 +82,15 @@ absl::Status HandleExplain(const WorldState& state, const pdp::v1::AuthorizeRequ
 
 absl::Status HandleListAccessiblePages(const WorldState& state,
                                        const pdp::v1::ListAccessiblePagesRequest& request,
+                                       absl::Time deadline,
                                        pdp::v1::ListAccessiblePagesResponse* response) {
+  absl::Status reached = state.WaitForRevision(request.min_revision(), deadline);
+  if (!reached.ok()) return reached;
   SnapshotPtr snapshot = state.Current();
-  absl::StatusOr<std::vector<PageDecision>> pages = DecideAllPages(
-      *snapshot, request.principal(), request.account_id(), request.context(), Now());
+  absl::StatusOr<pdp::v1::ListAccessiblePagesResponse> pages =
+      AccessiblePages(*snapshot, request, Now());
   if (!pages.ok()) return pages.status();
-  response->set_revision(snapshot->revision());
-  for (PageDecision& pd : *pages) {
-    if (!request.include_denied() && pd.view.effect() != pdp::v1::ALLOW &&
-        pd.modify.effect() != pdp::v1::ALLOW) {
-      continue;
-    }
-    pdp::v1::PageAccess* access = response->add_pages();
-    access->set_page_id(pd.page->proto.id());
-    access->set_title(pd.page->proto.title());
-    access->set_console(pd.page->proto.console());
-    *access->mutable_view() = std::move(pd.view);
-    *access->mutable_modify() = std::move(pd.modify);
-  }
+  *response = std::move(*pages);
   return absl::OkStatus();
 }
 

@@ -1,10 +1,17 @@
 // What each AuthorizationService method does, independent of how gRPC
-// delivers the call (completion queue or thread pool). Each takes the
-// current snapshot once and answers from it alone; never blocks.
+// delivers the call (completion queue or thread pool). Each waits for the
+// request's min_revision (until `deadline`: UNAVAILABLE, reason
+// REVISION_NOT_REACHED; a negative one is INVALID_ARGUMENT), then takes the
+// current snapshot once and answers from it alone. A caller that must not
+// block waits first (WorldState::WhenRevision with MinRevision(request)):
+// the handler then finds the revision reached and returns at once.
 #ifndef PDP_SERVER_AUTHORIZATION_HANDLERS_H_
 #define PDP_SERVER_AUTHORIZATION_HANDLERS_H_
 
+#include <cstdint>
+
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "pdp/v1/authorization.pb.h"
 #include "server/world_state.h"
 
@@ -13,15 +20,21 @@ namespace pdp {
 // Most requests in one BatchAuthorize call.
 inline constexpr int kMaxBatchRequests = 1000;
 
+// The revision a request waits for: its min_revision; for BatchAuthorize the
+// largest of its own and its requests'.
+int64_t MinRevision(const pdp::v1::AuthorizeRequest& request);
+int64_t MinRevision(const pdp::v1::BatchAuthorizeRequest& request);
+
 absl::Status HandleAuthorize(const WorldState& state, const pdp::v1::AuthorizeRequest& request,
-                             pdp::v1::AuthorizeResponse* response);
+                             absl::Time deadline, pdp::v1::AuthorizeResponse* response);
 absl::Status HandleBatchAuthorize(const WorldState& state,
                                   const pdp::v1::BatchAuthorizeRequest& request,
-                                  pdp::v1::BatchAuthorizeResponse* response);
+                                  absl::Time deadline, pdp::v1::BatchAuthorizeResponse* response);
 absl::Status HandleExplain(const WorldState& state, const pdp::v1::AuthorizeRequest& request,
-                           pdp::v1::ExplainResponse* response);
+                           absl::Time deadline, pdp::v1::ExplainResponse* response);
 absl::Status HandleListAccessiblePages(const WorldState& state,
                                        const pdp::v1::ListAccessiblePagesRequest& request,
+                                       absl::Time deadline,
                                        pdp::v1::ListAccessiblePagesResponse* response);
 absl::Status HandleListPages(const WorldState& state, pdp::v1::ListPagesResponse* response);
 

@@ -1,7 +1,10 @@
 #include "server/authorization_service.h"
 
+#include "absl/time/time.h"
 #include "server/authorization_handlers.h"
+#include "server/call_context.h"
 #include "server/grpc_errors.h"
+#include "server/question_handlers.h"
 
 namespace pdp {
 namespace {
@@ -18,6 +21,10 @@ class CallBase {
   virtual bool Proceed(bool ok) = 0;
 };
 
+// The revision a response reflects (its "pdp-revision" trailer).
+int64_t ResponseRevision(const pdp::v1::AuthorizeResponse& r) { return r.decision().revision(); }
+int64_t ResponseRevision(const pdp::v1::BatchAuthorizeResponse& r) { return r.revision(); }
+
 template <typename Request, typename Response>
 class UnaryCall final : public CallBase {
  public:
@@ -25,7 +32,7 @@ class UnaryCall final : public CallBase {
                                                        grpc::ServerAsyncResponseWriter<Response>*,
                                                        grpc::CompletionQueue*,
                                                        grpc::ServerCompletionQueue*, void*);
-  using HandleFn = absl::Status (*)(const WorldState&, const Request&, Response*);
+  using HandleFn = absl::Status (*)(const WorldState&, const Request&, absl::Time, Response*);
 
   UnaryCall(AuthorizationServiceBase* service, RequestFn request_fn, HandleFn handle,
             const WorldState* state, grpc::ServerCompletionQueue* cq)
@@ -41,12 +48,15 @@ class UnaryCall final : public CallBase {
   bool Proceed(bool ok) override {
     if (finishing_ || !ok) return false;  // finished, or the server is shutting down
     new UnaryCall(service_, request_fn_, handle_, state_, cq_);  // accept the next one
-    absl::Status status = handle_(*state_, request_, &response_);
-    finishing_ = true;
-    if (status.ok()) {
-      responder_.Finish(response_, grpc::Status::OK, this);
+    const int64_t min_revision = MinRevision(request_);
+    if (min_revision > state_->revision()) {
+      // Not there yet. Blocking would stall every call on this queue, so the
+      // call is parked and answered from the waiting thread (Finish may be
+      // called from any thread; the completion comes back to this queue).
+      state_->WhenRevision(min_revision, WaitDeadline(ctx_),
+                           [this](absl::Status reached) { Answer(std::move(reached)); });
     } else {
-      responder_.FinishWithError(ToGrpcStatus(status), this);
+      Answer(absl::OkStatus());
     }
     return true;
   }
@@ -62,6 +72,21 @@ class UnaryCall final : public CallBase {
   Response response_;
   grpc::ServerAsyncResponseWriter<Response> responder_;
   bool finishing_ = false;
+
+  // Answers once min_revision is reached (`reached` OK), or with the
+  // reason it was not.
+  void Answer(absl::Status reached) {
+    // Already reached: the handler does not wait, whatever the deadline.
+    absl::Status status =
+        reached.ok() ? handle_(*state_, request_, absl::InfinitePast(), &response_) : reached;
+    finishing_ = true;
+    if (status.ok()) {
+      SetRevisionTrailer(ctx_, ResponseRevision(response_));
+      responder_.Finish(response_, grpc::Status::OK, this);
+    } else {
+      responder_.FinishWithError(ToGrpcStatus(status), this);
+    }
+  }
 };
 
 using AuthorizeCall = UnaryCall<pdp::v1::AuthorizeRequest, pdp::v1::AuthorizeResponse>;
@@ -69,27 +94,52 @@ using BatchCall = UnaryCall<pdp::v1::BatchAuthorizeRequest, pdp::v1::BatchAuthor
 
 }  // namespace
 
-grpc::Status AuthorizationSyncMethods::Explain(grpc::ServerContext*,
+grpc::Status AuthorizationSyncMethods::Explain(grpc::ServerContext* ctx,
                                                const pdp::v1::AuthorizeRequest* request,
                                                pdp::v1::ExplainResponse* response) {
-  return ToGrpcStatus(HandleExplain(*state_, *request, response));
+  absl::Status s = HandleExplain(*state_, *request, WaitDeadline(*ctx), response);
+  if (s.ok()) SetRevisionTrailer(*ctx, response->decision().revision());
+  return ToGrpcStatus(s);
 }
 
 grpc::Status AuthorizationSyncMethods::ListAccessiblePages(
-    grpc::ServerContext*, const pdp::v1::ListAccessiblePagesRequest* request,
+    grpc::ServerContext* ctx, const pdp::v1::ListAccessiblePagesRequest* request,
     pdp::v1::ListAccessiblePagesResponse* response) {
-  return ToGrpcStatus(HandleListAccessiblePages(*state_, *request, response));
+  absl::Status s = HandleListAccessiblePages(*state_, *request, WaitDeadline(*ctx), response);
+  if (s.ok()) SetRevisionTrailer(*ctx, response->revision());
+  return ToGrpcStatus(s);
 }
 
-grpc::Status AuthorizationSyncMethods::ListPages(grpc::ServerContext*,
+grpc::Status AuthorizationSyncMethods::ListPages(grpc::ServerContext* ctx,
                                                  const pdp::v1::ListPagesRequest*,
                                                  pdp::v1::ListPagesResponse* response) {
+  // The catalogue is fixed at start-up; the trailer still says how far the
+  // state was, as every response's does.
+  SetRevisionTrailer(*ctx, state_->revision());
   return ToGrpcStatus(HandleListPages(*state_, response));
 }
 
+grpc::Status AuthorizationSyncMethods::WhoCan(grpc::ServerContext* context,
+                                              const pdp::v1::WhoCanRequest* request,
+                                              pdp::v1::WhoCanResponse* response) {
+  absl::Status s = HandleWhoCan(*state_, *request, WaitDeadline(*context), response);
+  if (s.ok()) SetRevisionTrailer(*context, response->revision());
+  return ToGrpcStatus(s);
+}
+
+grpc::Status AuthorizationSyncMethods::WhatIf(grpc::ServerContext* context,
+                                              const pdp::v1::WhatIfRequest* request,
+                                              pdp::v1::WhatIfResponse* response) {
+  absl::Status s = HandleWhatIf(*state_, limits_, *request, WaitDeadline(*context), response);
+  if (s.ok()) SetRevisionTrailer(*context, response->base_revision());
+  return ToGrpcStatus(s);
+}
+
 AuthorizationServiceImpl::AuthorizationServiceImpl(const WorldState* state,
-                                                   grpc::ServerBuilder& builder, int queues) {
+                                                   grpc::ServerBuilder& builder, int queues,
+                                                   WorldLimits limits) {
   state_ = state;
+  limits_ = limits;
   for (int i = 0; i < queues; ++i) queues_.push_back(builder.AddCompletionQueue());
 }
 

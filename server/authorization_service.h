@@ -2,7 +2,9 @@
 // are served from completion queues, each drained by its own thread that
 // decides inline, the cheapest way a unary call can be served in gRPC C++
 // (the same shape as the no-op ceiling server). The rest (Explain,
-// ListAccessiblePages, ListPages) run on gRPC's synchronous thread pool.
+// ListAccessiblePages, ListPages, WhoCan, WhatIf) run on gRPC's synchronous
+// thread pool: the questions about many principals are too heavy to hold up
+// a completion queue.
 #ifndef PDP_SERVER_AUTHORIZATION_SERVICE_H_
 #define PDP_SERVER_AUTHORIZATION_SERVICE_H_
 
@@ -25,22 +27,33 @@ class AuthorizationSyncMethods : public pdp::v1::AuthorizationService::Service {
                                    pdp::v1::ListAccessiblePagesResponse*) override;
   grpc::Status ListPages(grpc::ServerContext*, const pdp::v1::ListPagesRequest*,
                          pdp::v1::ListPagesResponse*) override;
+  grpc::Status WhoCan(grpc::ServerContext*, const pdp::v1::WhoCanRequest*,
+                      pdp::v1::WhoCanResponse*) override;
+  grpc::Status WhatIf(grpc::ServerContext*, const pdp::v1::WhatIfRequest*,
+                      pdp::v1::WhatIfResponse*) override;
 
  protected:
   // Set by AuthorizationServiceImpl (gRPC's method wrappers need a default
   // constructor).
   const WorldState* state_ = nullptr;
+  // The server's quotas, for the snapshots WhatIf proposes.
+  WorldLimits limits_;
 };
 
 using AuthorizationServiceBase = pdp::v1::AuthorizationService::WithAsyncMethod_Authorize<
     pdp::v1::AuthorizationService::WithAsyncMethod_BatchAuthorize<AuthorizationSyncMethods>>;
 
 // Register with a ServerBuilder, then call Start() after BuildAndStart() and
-// Stop() after Server::Shutdown().
+// Stop() after Server::Shutdown(). A queued call whose min_revision the
+// server has not reached is parked (WorldState::WhenRevision), never blocking
+// its queue's thread; WorldState::StopWaiting() before Server::Shutdown()
+// answers the parked ones, so that none is left when the queues close.
 class AuthorizationServiceImpl final : public AuthorizationServiceBase {
  public:
-  // `queues` completion queues, one thread each.
-  AuthorizationServiceImpl(const WorldState* state, grpc::ServerBuilder& builder, int queues);
+  // `queues` completion queues, one thread each. `limits`: the quotas the
+  // server's writes use (WhatIf applies its changes with them).
+  AuthorizationServiceImpl(const WorldState* state, grpc::ServerBuilder& builder, int queues,
+                           WorldLimits limits = {});
   ~AuthorizationServiceImpl() override;
 
   void Start();

@@ -20,7 +20,8 @@ struct ServerFlags {
   std::string admin_token_file;
   std::string tls_cert;
   std::string tls_key;
-  int max_request_bytes = 4 << 20;
+  // Large enough for an ApplyChanges of 100,000 changes (its limit).
+  int max_request_bytes = 64 << 20;
   int queues = 1;      // completion queues (threads) for Authorize and BatchAuthorize
   WorldLimits limits;  // --quota NAME=N
   bool help = false;

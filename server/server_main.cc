@@ -154,7 +154,7 @@ int main(int argc, char** argv) {
   int port = 0;
   builder.AddListeningPort(listen, creds, &port);
   builder.SetMaxReceiveMessageSize(flags->max_request_bytes);
-  pdp::AuthorizationServiceImpl authorization(&state, builder, flags->queues);
+  pdp::AuthorizationServiceImpl authorization(&state, builder, flags->queues, flags->limits);
   builder.RegisterService(&authorization);
   builder.RegisterService(&admin);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -174,6 +174,9 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "billing-pdp-server: signal %d, shutting down\n", g_signal.load());
   server->GetHealthCheckService()->SetServingStatus(false);
+  // Readers waiting for a revision (min_revision, Watch) give up now rather
+  // than hold the shutdown for their deadlines.
+  state.StopWaiting();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   authorization.Stop();
   return 0;

@@ -1,60 +1,177 @@
 #include "server/world_state.h"
 
+#include <optional>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "common/base/errors.h"
+#include "common/engine/change_address.h"
+#include "server/batch_errors.h"
 
 namespace pdp {
+namespace {
+
+using pdp::v1::Change;
+using pdp::v1::ChangeResult;
+
+// Would the builder refuse `change` for its own Change.etag precondition
+// (which it checks first, against the addressed object's etag)? Such an
+// error is about the Change message, not the request inside it, and its
+// path must say so.
+bool ChangeEtagFails(const SnapshotBuilder& builder, const Change& change) {
+  if (change.etag().empty()) return false;
+  std::optional<std::string> current = EtagOf(builder.current(), AddressOf(change));
+  return !current.has_value() || *current != change.etag();
+}
+
+}  // namespace
 
 WorldState::WorldState(SnapshotPtr initial, Store* store, WorldLimits limits)
-    : store_(store), limits_(limits), current_(std::move(initial)) {}
+    : store_(store), limits_(limits), current_(std::move(initial)) {
+  gate_.Publish(Current()->revision());
+}
 
-std::string WorldState::ChangeIndexPrefix(size_t index, const pdp::v1::Change& change) {
+std::string WorldState::ChangeIndexPrefix(size_t index, const Change& change) {
   const auto* field = change.GetDescriptor()->FindFieldByNumber(change.kind_case());
-  return absl::StrCat("changes[", index, "].", field != nullptr ? field->name() : "kind", ".");
+  if (field == nullptr) return absl::StrCat("changes[", index, "].");  // the Change itself
+  return absl::StrCat("changes[", index, "].", field->name(), ".");
 }
 
 absl::StatusOr<SnapshotPtr> WorldState::Build(const SnapshotPtr& base,
-                                              const std::vector<pdp::v1::Change>& changes,
-                                              const PathPrefixFn& prefix) const {
+                                              const std::vector<Change>& changes,
+                                              const PathPrefixFn& prefix, bool every_error,
+                                              std::vector<ChangeResult>* results) const {
   SnapshotBuilder builder(base, limits_);
+  BatchErrors errors;
   for (size_t i = 0; i < changes.size(); ++i) {
-    absl::Status s = builder.Apply(changes[i]);
-    if (!s.ok()) return prefix ? PrefixFieldPaths(prefix(i, changes[i]), s) : s;
+    // After a failure the builder is doomed (never finished); applying the
+    // rest to it only finds their errors too.
+    const bool about_change = prefix && ChangeEtagFails(builder, changes[i]);
+    absl::Status s = builder.Apply(changes[i], results ? &(*results)[i] : nullptr);
+    if (s.ok()) continue;
+    if (prefix) s = PrefixFieldPaths(prefix(i, about_change ? Change() : changes[i]), s);
+    if (!every_error) return s;
+    errors.Add(std::move(s));
+    if (errors.full()) break;
   }
+  if (!errors.empty()) return errors.ToStatus();
   return builder.Finish();
 }
 
 absl::Status WorldState::Recover() {
   absl::MutexLock lock(&write_mu_);
-  return store_->Replay([&](int64_t revision, const Store::Batch& changes) -> absl::Status {
+  return store_->Replay([&](const StoredBatch& batch) -> absl::Status {
     SnapshotPtr base = current_.load();
-    if (revision != base->revision() + 1) {
+    if (batch.revision != base->revision() + 1) {
       return absl::DataLossError(
-          absl::StrCat("store has revision ", revision, " after ", base->revision()));
+          absl::StrCat("store has revision ", batch.revision, " after ", base->revision()));
     }
-    absl::StatusOr<SnapshotPtr> next = Build(base, changes, &WorldState::ChangeIndexPrefix);
+    // The builder is deterministic: the results are what the first call
+    // returned, so a retry after the restart gets the same response.
+    const bool has_id = !batch.request_id.empty();
+    std::vector<ChangeResult> results(has_id ? batch.changes.size() : 0);
+    absl::StatusOr<SnapshotPtr> next = Build(base, batch.changes, &WorldState::ChangeIndexPrefix,
+                                             /*every_error=*/false, has_id ? &results : nullptr);
     if (!next.ok()) {
-      return absl::DataLossError(absl::StrCat("stored revision ", revision,
+      return absl::DataLossError(absl::StrCat("stored revision ", batch.revision,
                                               " no longer applies: ", next.status().message()));
     }
     current_.store(*next, std::memory_order_release);
+    gate_.Publish(batch.revision);
+    if (has_id) {
+      auto response = std::make_shared<pdp::v1::ApplyChangesResponse>();
+      response->set_revision(batch.revision);
+      for (ChangeResult& r : results) *response->add_results() = std::move(r);
+      request_ids_.Remember(batch.request_id,
+                            RequestIdLog::Entry{FingerprintChanges(batch.changes), response});
+    }
     return absl::OkStatus();
   });
 }
 
-absl::StatusOr<SnapshotPtr> WorldState::Apply(const std::vector<pdp::v1::Change>& changes,
-                                              const PathPrefixFn& prefix) {
-  absl::MutexLock lock(&write_mu_);
+absl::Status WorldState::WaitForRevision(int64_t revision, absl::Time deadline) const {
+  if (revision < 0) return FieldError("min_revision", "must not be negative");
+  return gate_.Wait(revision, deadline);
+}
+
+void WorldState::WhenRevision(int64_t revision, absl::Time deadline,
+                              std::function<void(absl::Status)> done) const {
+  if (revision < 0) {
+    done(FieldError("min_revision", "must not be negative"));
+    return;
+  }
+  gate_.WaitAsync(revision, deadline, std::move(done));
+}
+
+absl::Status WorldState::ReadCommitted(int64_t from_revision, int64_t to_revision,
+                                       const Store::ReadFn& fn) const {
+  return store_->ReadFrom(from_revision, to_revision, fn);
+}
+
+absl::StatusOr<SnapshotPtr> WorldState::Commit(StoredBatch& batch, const PathPrefixFn& prefix,
+                                               std::vector<ChangeResult>* results) {
   SnapshotPtr base = current_.load();
-  absl::StatusOr<SnapshotPtr> next = Build(base, changes, prefix);
+  absl::StatusOr<SnapshotPtr> next =
+      Build(base, batch.changes, prefix, /*every_error=*/true, results);
   if (!next.ok()) return next.status();
-  absl::Status s = store_->Commit((*next)->revision(), changes);
+  batch.revision = (*next)->revision();
+  absl::Status s = store_->Commit(batch);
   if (!s.ok()) {
     return absl::UnavailableError(
         absl::StrCat("the store did not commit the change: ", s.message()));
   }
   current_.store(*next, std::memory_order_release);
+  gate_.Publish(batch.revision);
   return next;
+}
+
+absl::StatusOr<SnapshotPtr> WorldState::Apply(const std::vector<Change>& changes,
+                                              const PathPrefixFn& prefix) {
+  StoredBatch batch;
+  batch.changes = changes;
+  absl::MutexLock lock(&write_mu_);
+  return Commit(batch, prefix, nullptr);
+}
+
+absl::StatusOr<pdp::v1::ApplyChangesResponse> WorldState::ApplyChanges(
+    const pdp::v1::ApplyChangesRequest& request) {
+  StoredBatch batch;
+  batch.request_id = request.request_id();
+  const bool has_id = !batch.request_id.empty();
+  if (has_id) {
+    absl::Status valid = ValidateRequestId(batch.request_id);
+    if (!valid.ok()) return valid;
+  }
+  batch.changes.assign(request.changes().begin(), request.changes().end());
+  // Outside the lock: serializing a large batch takes a while.
+  const ChangesFingerprint fingerprint =
+      has_id ? FingerprintChanges(batch.changes) : ChangesFingerprint{};
+
+  // Checking the id and committing under one lock: of two concurrent calls
+  // with the same id, exactly one applies and the other replays.
+  absl::MutexLock lock(&write_mu_);
+  if (const RequestIdLog::Entry* seen = has_id ? request_ids_.Find(batch.request_id) : nullptr) {
+    if (!(seen->fingerprint == fingerprint)) {
+      return WithReason(
+          FieldError("request_id", absl::StrCat("\"", batch.request_id,
+                                                "\" was already used for different changes "
+                                                "(committed as revision ",
+                                                seen->response->revision(), ")")),
+          "REQUEST_ID_REUSED");
+    }
+    pdp::v1::ApplyChangesResponse replay = *seen->response;
+    replay.set_replayed(true);
+    return replay;
+  }
+  std::vector<ChangeResult> results(batch.changes.size());
+  absl::StatusOr<SnapshotPtr> next = Commit(batch, &WorldState::ChangeIndexPrefix, &results);
+  if (!next.ok()) return next.status();
+  auto response = std::make_shared<pdp::v1::ApplyChangesResponse>();
+  response->set_revision((*next)->revision());
+  response->mutable_results()->Reserve(static_cast<int>(results.size()));
+  for (ChangeResult& r : results) *response->add_results() = std::move(r);
+  if (has_id) request_ids_.Remember(batch.request_id, RequestIdLog::Entry{fingerprint, response});
+  return *response;
 }
 
 }  // namespace pdp

@@ -2,10 +2,12 @@
 // without locks, and the single writer that makes the next one.
 //
 // Readers call Current() and keep the returned pointer for as long as they
-// need a consistent view. Apply() serializes writers: it builds the next
-// snapshot from a batch, commits the batch to the Store (durable before it
-// is acknowledged), then publishes the snapshot atomically. A failed batch
-// changes nothing.
+// need a consistent view; a reader that must see a given revision (a
+// request's min_revision) calls WaitForRevision first. Apply() and
+// ApplyChanges() serialize writers: each builds the next snapshot from a
+// batch, commits the batch to the Store (durable before it is
+// acknowledged), then publishes the snapshot atomically and wakes the
+// waiting readers. A failed batch changes nothing.
 #ifndef PDP_SERVER_WORLD_STATE_H_
 #define PDP_SERVER_WORLD_STATE_H_
 
@@ -18,8 +20,12 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "common/engine/snapshot.h"
 #include "common/engine/snapshot_builder.h"
+#include "pdp/v1/admin.pb.h"
+#include "server/request_id_log.h"
+#include "server/revision_gate.h"
 #include "server/store/store.h"
 
 namespace pdp {
@@ -29,11 +35,35 @@ class WorldState {
   // `store` must outlive this object.
   WorldState(SnapshotPtr initial, Store* store, WorldLimits limits = {});
 
-  // Rebuilds the state from every batch in the store. Call once, before
-  // serving.
+  // Rebuilds the state from every batch in the store, and the remembered
+  // request ids from the batches that had one. Call once, before serving.
   absl::Status Recover();
 
   SnapshotPtr Current() const { return current_.load(std::memory_order_acquire); }
+  // The published revision, without taking a reference to the snapshot.
+  int64_t revision() const { return gate_.revision(); }
+
+  // Waits until the published revision is at least `revision`: OK at once
+  // when it already is (or `revision` is 0); INVALID_ARGUMENT (field
+  // "min_revision") when negative; UNAVAILABLE, reason REVISION_NOT_REACHED,
+  // at `deadline` (at most 30 s away) or at shutdown.
+  absl::Status WaitForRevision(int64_t revision, absl::Time deadline) const;
+
+  // As WaitForRevision, for a thread that must not block: `done` runs once
+  // with the outcome, on this thread if known now, else on a waiting thread
+  // (so it must be quick).
+  void WhenRevision(int64_t revision, absl::Time deadline,
+                    std::function<void(absl::Status)> done) const;
+
+  // Server shutdown: every wait for a revision not yet reached fails now and
+  // from now on (Watch streams end). Returns once no reader is parked.
+  void StopWaiting() const { gate_.Close(); }
+  bool stopping() const { return gate_.closed(); }
+
+  // Calls `fn` for the committed batches from `from_revision` up to
+  // `to_revision`, in order, from the store (for Watch).
+  absl::Status ReadCommitted(int64_t from_revision, int64_t to_revision,
+                             const Store::ReadFn& fn) const;
 
   // Names change i in error field paths (e.g. "changes[3].put_user.").
   using PathPrefixFn = std::function<std::string(size_t index, const pdp::v1::Change&)>;
@@ -42,19 +72,43 @@ class WorldState {
   static std::string ChangeIndexPrefix(size_t index, const pdp::v1::Change& change);
 
   // Applies `changes` as one batch. Error field paths are prefixed by
-  // `prefix` when given (requests of many changes).
+  // `prefix` when given (requests of many changes); a batch in which several
+  // changes fail reports each of them (see ApplyChanges).
   absl::StatusOr<SnapshotPtr> Apply(const std::vector<pdp::v1::Change>& changes,
                                     const PathPrefixFn& prefix = nullptr);
 
+  // AdminService.ApplyChanges: the request's changes as one batch, with
+  // one result (name, etag) per change in request order and the revision.
+  // Idempotent by request_id (validated: INVALID_ARGUMENT, field
+  // "request_id"): an id already committed returns its first response with
+  // replayed = true and changes nothing; the same id with different changes
+  // is INVALID_ARGUMENT, reason REQUEST_ID_REUSED. The last 100,000 ids are
+  // remembered, across restarts. On failure nothing is applied and the
+  // error names every failing change (up to 100, paths
+  // "changes[i].<kind>.<field>", or "changes[i].etag" for Change.etag); its
+  // code and reason are the first failure's.
+  absl::StatusOr<pdp::v1::ApplyChangesResponse> ApplyChanges(
+      const pdp::v1::ApplyChangesRequest& request);
+
  private:
+  // Builds the snapshot after `changes` on `base`, filling `results` (one
+  // per change) when given. With `every_error`, keeps going after a failing
+  // change to report the others.
   absl::StatusOr<SnapshotPtr> Build(const SnapshotPtr& base,
                                     const std::vector<pdp::v1::Change>& changes,
-                                    const PathPrefixFn& prefix) const;
+                                    const PathPrefixFn& prefix, bool every_error,
+                                    std::vector<pdp::v1::ChangeResult>* results) const;
+  // Builds, commits and publishes `batch` (its revision is set here).
+  absl::StatusOr<SnapshotPtr> Commit(StoredBatch& batch, const PathPrefixFn& prefix,
+                                     std::vector<pdp::v1::ChangeResult>* results)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   Store* store_;
   WorldLimits limits_;
   absl::Mutex write_mu_;
+  RequestIdLog request_ids_ ABSL_GUARDED_BY(write_mu_);
   std::atomic<SnapshotPtr> current_;
+  mutable RevisionGate gate_;
 };
 
 }  // namespace pdp

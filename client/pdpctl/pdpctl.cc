@@ -5,8 +5,15 @@
 //                                             [--account ID] [--context KEY=VALUE ...]
 //   pdpctl [global flags] explain   (same arguments as authorize)
 //   pdpctl [global flags] pages     PRINCIPAL [--account ID] [--all]
-//   pdpctl [global flags] apply     FILE            (world file, JSON or YAML)
+//   pdpctl [global flags] apply     FILE [--request-id ID]
+//                                   (world file, JSON or YAML; or a change set:
+//                                    an ApplyChangesRequest in proto JSON)
+//   pdpctl [global flags] watch     [--from REV] [--count N]
 //   pdpctl [global flags] settings  set-iam-access ACCOUNT on|off --actor ARN
+//   pdpctl [global flags] who-can   ACCOUNT (--page ID [--modify] | --action ACTION
+//                                            [--resource ARN]) [--all] [--context K=V ...]
+//   pdpctl [global flags] what-if   CHANGES_FILE [--account ID ...]
+//                                   [--authorize PRINCIPAL PAGE ...]
 //
 // Global flags: --server HOST:PORT (default $PDP_SERVER or 127.0.0.1:50051),
 // --output text|json, --timeout MS, --token-file FILE (or $PDP_ADMIN_TOKEN).
@@ -19,14 +26,17 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <variant>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "billing_pdp/admin_client.h"
 #include "billing_pdp/authorization_client.h"
 #include "billing_pdp/status.h"
 #include "common/world/world_file.h"
+#include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace {
@@ -44,11 +54,25 @@ commands:
   explain   (as authorize)  the decision with every gate and matching statement
   pages     PRINCIPAL [--account ID] [--all]
                           pages PRINCIPAL can view or modify (--all: every page)
-  apply     FILE          load a world file (JSON or YAML) as one atomic change
+  apply     FILE [--request-id ID]
+                          apply a world file (JSON or YAML) or a change set (JSON: an
+                          ApplyChangesRequest, {"changes": [...], "request_id": "..."}) as one
+                          atomic batch; prints the revision (and each change's name and etag).
+                          With a request ID (flag or file) a retry is safe: a batch the server
+                          already committed is not applied twice
+  watch     [--from REV] [--count N]
+                          print committed batches as JSON lines, one per revision, from REV
+                          (default: only new ones) until interrupted (or N batches)
   settings  set-iam-access ACCOUNT on|off --actor ARN
                           turn "Activate IAM Access" on or off (only the account's root may)
   validate  FILE [--inline]
                           check a policy document: errors and warnings (exit 0 if no error)
+  who-can   ACCOUNT --page ID [--modify] [--all] [--context K=V ...]
+  who-can   ACCOUNT --action SERVICE:ACTION [--resource ARN] [--all]
+                          principals of ACCOUNT allowed (--all: everyone, with the reason)
+  what-if   CHANGES_FILE [--account ID ...] [--authorize PRINCIPAL PAGE ...]
+                          the page access the changes would change, without applying them
+                          (CHANGES_FILE: {"changes": [...]} as for ApplyChanges, proto JSON)
 
 The server defaults to $PDP_SERVER or 127.0.0.1:50051; the admin token to $PDP_ADMIN_TOKEN.
 exit status: 0 ok/ALLOW, 1 DENY, 2 usage or bad input, 3 server error
@@ -121,7 +145,8 @@ int Fail(const absl::Status& status, bool json) {
 }
 
 // Parses argv after the command: positional words and --flag VALUE pairs
-// (--all is the one flag without a value).
+// (--all, --help, --inline and --modify take no value; --authorize takes
+// two: PRINCIPAL PAGE).
 bool ParseArgs(int argc, char** argv, int start, Args& args, std::string& error) {
   for (int i = start; i < argc; ++i) {
     std::string a = argv[i];
@@ -131,8 +156,11 @@ bool ParseArgs(int argc, char** argv, int start, Args& args, std::string& error)
       if (eq != std::string::npos) {
         value = name.substr(eq + 1);
         name = name.substr(0, eq);
-      } else if (name == "all" || name == "help" || name == "inline") {
+      } else if (name == "all" || name == "help" || name == "inline" || name == "modify") {
         value = "true";
+      } else if (name == "authorize" && i + 2 < argc) {
+        value = absl::StrCat(argv[i + 1], " ", argv[i + 2]);  // PRINCIPAL PAGE
+        i += 2;
       } else if (i + 1 < argc) {
         value = argv[++i];
       } else {
@@ -294,20 +322,102 @@ int Pages(const pdp::ClientOptions& options, const Args& args, bool json) {
   return kAllow;
 }
 
+// A change set is a JSON object with a top-level "changes" key (an
+// ApplyChangesRequest); anything else is a world file.
+bool IsChangeSet(const std::string& text) {
+  google::protobuf::Struct object;
+  return google::protobuf::util::JsonStringToMessage(text, &object).ok() &&
+         object.fields().contains("changes");
+}
+
+// Reads FILE as a change set or a world file, as the request to send.
+absl::StatusOr<pdp::v1::ApplyChangesRequest> ReadApplyFile(const std::string& path,
+                                                           bool* change_set) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  pdp::v1::ApplyChangesRequest request;
+  *change_set = IsChangeSet(ss.str());
+  if (*change_set) {
+    auto parsed = google::protobuf::util::JsonStringToMessage(ss.str(), &request);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": not a change set (ApplyChangesRequest in proto JSON): ",
+                       std::string(parsed.message())));
+    }
+    return request;
+  }
+  absl::StatusOr<std::vector<pdp::v1::Change>> changes = pdp::ReadWorldFile(path);
+  if (!changes.ok()) return changes.status();
+  for (auto& c : *changes) *request.add_changes() = std::move(c);
+  return request;
+}
+
 int Apply(const pdp::ClientOptions& options, const Args& args, bool json) {
   std::string error;
-  if (!CheckFlags(args, {}, error)) return Usage(error);
-  if (args.positional.size() != 1) return Usage("give exactly one world FILE");
-  absl::StatusOr<std::vector<pdp::v1::Change>> changes = pdp::ReadWorldFile(args.positional[0]);
-  if (!changes.ok()) return Fail(changes.status(), json);
-  absl::StatusOr<int64_t> revision = pdp::AdminClient(options).ApplyChanges(*changes);
-  if (!revision.ok()) return Fail(revision.status(), json);
+  if (!CheckFlags(args, {"request-id"}, error)) return Usage(error);
+  if (args.positional.size() != 1) return Usage("give exactly one FILE (world file or change set)");
+  const std::string& path = args.positional[0];
+  bool change_set = false;
+  absl::StatusOr<pdp::v1::ApplyChangesRequest> request = ReadApplyFile(path, &change_set);
+  if (!request.ok()) return Fail(request.status(), json);
+  if (args.Has("request-id")) request->set_request_id(args.Get("request-id"));
+  absl::StatusOr<pdp::v1::ApplyChangesResponse> r = pdp::AdminClient(options).ApplyChanges(*request);
+  if (!r.ok()) return Fail(r.status(), json);
+  const auto revision = static_cast<long long>(r->revision());
   if (json) {
-    std::printf("{\"revision\": %lld, \"changes\": %zu}\n", static_cast<long long>(*revision),
-                changes->size());
+    if (change_set) {
+      std::printf("%s\n", ToJson(*r).c_str());
+    } else {
+      std::printf("{\"revision\": %lld, \"changes\": %d, \"replayed\": %s}\n", revision,
+                  request->changes_size(), r->replayed() ? "true" : "false");
+    }
+    return kAllow;
+  }
+  if (r->replayed()) {
+    std::printf("request %s was already applied: revision %lld (nothing changed now)\n",
+                request->request_id().c_str(), revision);
   } else {
-    std::printf("applied %zu changes from %s: revision %lld\n", changes->size(),
-                args.positional[0].c_str(), static_cast<long long>(*revision));
+    std::printf("applied %d changes from %s: revision %lld\n", request->changes_size(),
+                path.c_str(), revision);
+  }
+  if (change_set) {
+    for (int i = 0; i < r->results_size(); ++i) {
+      const auto& result = r->results(i);
+      std::printf("  [%d] %s %s\n", i, result.name().c_str(),
+                  result.etag().empty() ? "(deleted)" : ("etag " + result.etag()).c_str());
+    }
+  }
+  return kAllow;
+}
+
+// Prints each committed batch as one JSON line until interrupted, the
+// server ends the stream, or --count batches.
+int Watch(const pdp::ClientOptions& options, const Args& args, bool json) {
+  std::string error;
+  if (!CheckFlags(args, {"from", "count"}, error)) return Usage(error);
+  if (!args.positional.empty()) return Usage("watch takes no arguments");
+  int64_t from = 0, count = 0;
+  if (!absl::SimpleAtoi(args.Get("from", "0"), &from) || from < 0) {
+    return Usage("--from takes a revision >= 0");
+  }
+  if (!absl::SimpleAtoi(args.Get("count", "0"), &count) || count < 0) {
+    return Usage("--count takes a number >= 0");
+  }
+  std::unique_ptr<pdp::ChangeWatch> watch = pdp::AdminClient(options).Watch(from);
+  google::protobuf::util::JsonPrintOptions line;
+  line.preserve_proto_field_names = true;
+  pdp::v1::WatchResponse batch;
+  for (int64_t seen = 0; count == 0 || seen < count; ++seen) {
+    if (!watch->Next(&batch)) {
+      absl::Status ended = watch->Finish();
+      return ended.ok() ? kAllow : Fail(ended, json);
+    }
+    std::string out;
+    (void)google::protobuf::util::MessageToJsonString(batch, &out, line);
+    std::printf("%s\n", out.c_str());
+    std::fflush(stdout);  // a line as soon as it commits, also into a pipe
   }
   return kAllow;
 }
@@ -367,6 +477,107 @@ int Validate(const pdp::ClientOptions& options, const Args& args, bool json) {
   return has_error ? kUsage : kAllow;
 }
 
+std::string DecisionText(const pdp::v1::Decision& d) {
+  return absl::StrCat(pdp::v1::Effect_Name(d.effect()), " (", pdp::v1::Reason_Name(d.reason()),
+                      ")");
+}
+
+int WhoCan(const pdp::ClientOptions& options, const Args& args, bool json) {
+  std::string error;
+  if (!CheckFlags(args, {"page", "modify", "action", "resource", "all", "context"}, error)) {
+    return Usage(error);
+  }
+  if (args.positional.size() != 1) return Usage("give exactly one ACCOUNT (12 digits)");
+  if (args.Has("page") == args.Has("action")) {
+    return Usage("give either --page ID or --action SERVICE:ACTION");
+  }
+  if (args.Has("modify") && !args.Has("page")) return Usage("--modify goes with --page");
+  if (args.Has("resource") && !args.Has("action")) return Usage("--resource goes with --action");
+  pdp::WhoCanQuery query;
+  query.account_id = args.positional[0];
+  query.page_id = args.Get("page");
+  query.access = args.Has("modify") ? pdp::v1::MODIFY : pdp::v1::VIEW;
+  query.action = args.Get("action");
+  query.resource = args.Get("resource");
+  query.include_denied = args.Has("all");
+  for (const auto& [k, v] : args.flags) {
+    if (k != "context") continue;
+    size_t eq = v.find('=');
+    if (eq == std::string::npos) return Usage("--context takes KEY=VALUE");
+    query.context[v.substr(0, eq)].push_back(v.substr(eq + 1));
+  }
+  absl::StatusOr<pdp::v1::WhoCanResponse> r = pdp::AuthorizationClient(options).WhoCan(query);
+  if (!r.ok()) return Fail(r.status(), json);
+  if (json) {
+    std::printf("%s\n", ToJson(*r).c_str());
+    return kAllow;
+  }
+  for (const auto& p : r->principals()) {
+    std::printf("%-5s %-30s %-12s %s\n", pdp::v1::Effect_Name(p.decision().effect()).c_str(),
+                pdp::v1::Reason_Name(p.decision().reason()).c_str(), p.kind().c_str(),
+                p.principal().c_str());
+  }
+  std::printf("(%d principals, revision %lld)\n", r->principals_size(),
+              static_cast<long long>(r->revision()));
+  return kAllow;
+}
+
+int WhatIf(const pdp::ClientOptions& options, const Args& args, bool json) {
+  std::string error;
+  if (!CheckFlags(args, {"account", "authorize"}, error)) return Usage(error);
+  if (args.positional.size() != 1) return Usage("give exactly one CHANGES_FILE");
+  std::ifstream in(args.positional[0], std::ios::binary);
+  if (!in) return Usage(absl::StrCat("cannot read ", args.positional[0]));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  // {"changes": [...]}: an ApplyChangesRequest (its request_id is ignored).
+  pdp::v1::ApplyChangesRequest file;
+  auto parsed = google::protobuf::util::JsonStringToMessage(ss.str(), &file);
+  if (!parsed.ok()) {
+    return Usage(absl::StrCat(args.positional[0],
+                              ": not a {\"changes\": [...]} JSON file: ", parsed.ToString()));
+  }
+  pdp::WhatIfQuery query;
+  query.changes.assign(file.changes().begin(), file.changes().end());
+  for (const auto& [k, v] : args.flags) {
+    if (k == "account") query.diff_account_ids.push_back(v);
+    if (k != "authorize") continue;
+    size_t space = v.find(' ');
+    if (space == std::string::npos) return Usage("--authorize takes PRINCIPAL PAGE");
+    query.authorize.push_back(
+        pdp::PageQuery{.principal = v.substr(0, space), .page_id = v.substr(space + 1)});
+  }
+  absl::StatusOr<pdp::v1::WhatIfResponse> r = pdp::AuthorizationClient(options).WhatIf(query);
+  if (!r.ok()) return Fail(r.status(), json);
+  if (json) {
+    std::printf("%s\n", ToJson(*r).c_str());
+    return kAllow;
+  }
+  std::printf("%zu %s applied to revision %lld (not committed):\n", query.changes.size(),
+              query.changes.size() == 1 ? "change" : "changes",
+              static_cast<long long>(r->base_revision()));
+  for (int i = 0; i < r->change_results_size(); ++i) {
+    const auto& c = r->change_results(i);
+    std::printf("  changes[%d] %s%s\n", i, c.name().c_str(),
+                c.etag().empty() ? " (deleted)" : absl::StrCat(" (etag ", c.etag(), ")").c_str());
+  }
+  for (int i = 0; i < r->authorize_size(); ++i) {
+    const auto& asked = std::get<pdp::PageQuery>(query.authorize[i]);
+    std::printf("authorize %s %s: %s -> %s\n", asked.principal.c_str(), asked.page_id.c_str(),
+                DecisionText(r->authorize(i).before()).c_str(),
+                DecisionText(r->authorize(i).after()).c_str());
+  }
+  std::printf("%d %s%s\n", r->differences_size(),
+              r->differences_size() == 1 ? "difference" : "differences",
+              r->differences_truncated() ? " (truncated; narrow with --account)" : "");
+  for (const auto& d : r->differences()) {
+    std::printf("  %s %s %s: %s -> %s\n", d.principal().c_str(), d.page_id().c_str(),
+                pdp::v1::Access_Name(d.access()).c_str(), DecisionText(d.before()).c_str(),
+                DecisionText(d.after()).c_str());
+  }
+  return kAllow;
+}
+
 std::string ReadToken(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;
@@ -423,7 +634,10 @@ int main(int argc, char** argv) {
   if (command == "explain") return Explain(options, args, json);
   if (command == "pages") return Pages(options, args, json);
   if (command == "apply") return Apply(options, args, json);
+  if (command == "watch") return Watch(options, args, json);
   if (command == "settings") return Settings(options, args, json);
   if (command == "validate") return Validate(options, args, json);
+  if (command == "who-can") return WhoCan(options, args, json);
+  if (command == "what-if") return WhatIf(options, args, json);
   return Usage(absl::StrCat("unknown command \"", command, "\""));
 }

@@ -17,13 +17,22 @@ void AdminClient::Prepare(grpc::ClientContext& ctx) const {
   }
 }
 
-absl::StatusOr<int64_t> AdminClient::ApplyChanges(
-    const std::vector<pdp::v1::Change>& changes) const {
+absl::StatusOr<pdp::v1::ApplyChangesResponse> AdminClient::ApplyChanges(
+    const std::vector<pdp::v1::Change>& changes, const std::string& request_id) const {
   pdp::v1::ApplyChangesRequest request;
+  request.mutable_changes()->Reserve(static_cast<int>(changes.size()));
   for (const auto& c : changes) *request.add_changes() = c;
-  absl::StatusOr<pdp::v1::ApplyChangesResponse> r = Call(&Stub::ApplyChanges, request);
-  if (!r.ok()) return r.status();
-  return r->revision();
+  request.set_request_id(request_id);
+  return ApplyChanges(request);
+}
+
+absl::StatusOr<pdp::v1::ApplyChangesResponse> AdminClient::ApplyChanges(
+    const pdp::v1::ApplyChangesRequest& request) const {
+  return Call(&Stub::ApplyChanges, request);
+}
+
+std::unique_ptr<ChangeWatch> AdminClient::Watch(int64_t from_revision) const {
+  return std::make_unique<ChangeWatch>(*stub_, options_.admin_token, from_revision);
 }
 
 absl::StatusOr<pdp::v1::Account> AdminClient::SetIamAccessToBilling(
@@ -36,9 +45,11 @@ absl::StatusOr<pdp::v1::Account> AdminClient::SetIamAccessToBilling(
   return Call(&Stub::UpdateAccountSettings, request);
 }
 
-absl::StatusOr<pdp::v1::Account> AdminClient::GetAccount(const std::string& account_id) const {
+absl::StatusOr<pdp::v1::Account> AdminClient::GetAccount(const std::string& account_id,
+                                                         int64_t min_revision) const {
   pdp::v1::GetRequest request;
   request.set_name(account_id);
+  request.set_min_revision(min_revision);
   return Call(&Stub::GetAccount, request);
 }
 

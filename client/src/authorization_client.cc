@@ -2,6 +2,7 @@
 
 #include "billing_pdp/status.h"
 #include "grpcpp/create_channel.h"
+#include "grpcpp/support/channel_arguments.h"
 
 namespace pdp {
 namespace {
@@ -16,9 +17,11 @@ void FillContext(const RequestContextValues& values, pdp::v1::RequestContext* ou
 }  // namespace
 
 std::shared_ptr<grpc::Channel> MakeChannel(const ClientOptions& options) {
-  return grpc::CreateChannel(options.target, options.credentials
-                                                 ? options.credentials
-                                                 : grpc::InsecureChannelCredentials());
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  return grpc::CreateCustomChannel(
+      options.target,
+      options.credentials ? options.credentials : grpc::InsecureChannelCredentials(), args);
 }
 
 AuthorizationClient::AuthorizationClient(const ClientOptions& options)
@@ -40,6 +43,7 @@ pdp::v1::AuthorizeRequest AuthorizationClient::ToRequest(const Query& query) {
     r.mutable_page()->set_page_id(p->page_id);
     r.mutable_page()->set_access(p->access);
     FillContext(p->context, r.mutable_context());
+    r.set_min_revision(p->min_revision);
   } else {
     const auto& a = std::get<ActionQuery>(query);
     r.set_principal(a.principal);
@@ -47,6 +51,7 @@ pdp::v1::AuthorizeRequest AuthorizationClient::ToRequest(const Query& query) {
     r.mutable_action()->set_action(a.action);
     r.mutable_action()->set_resource(a.resource);
     FillContext(a.context, r.mutable_context());
+    r.set_min_revision(a.min_revision);
   }
   return r;
 }
@@ -109,11 +114,13 @@ absl::StatusOr<pdp::v1::ExplainResponse> AuthorizationClient::Explain(const Quer
 }
 
 absl::StatusOr<pdp::v1::ListAccessiblePagesResponse> AuthorizationClient::ListAccessiblePages(
-    const std::string& principal, const std::string& account_id, bool include_denied) const {
+    const std::string& principal, const std::string& account_id, bool include_denied,
+    int64_t min_revision) const {
   pdp::v1::ListAccessiblePagesRequest request;
   request.set_principal(principal);
   request.set_account_id(account_id);
   request.set_include_denied(include_denied);
+  request.set_min_revision(min_revision);
   grpc::ClientContext ctx;
   Prepare(ctx);
   pdp::v1::ListAccessiblePagesResponse response;
@@ -127,6 +134,67 @@ absl::StatusOr<pdp::v1::ListPagesResponse> AuthorizationClient::ListPages() cons
   Prepare(ctx);
   pdp::v1::ListPagesResponse response;
   grpc::Status s = stub_->ListPages(&ctx, pdp::v1::ListPagesRequest(), &response);
+  if (!s.ok()) return FromGrpcStatus(s);
+  return response;
+}
+
+pdp::v1::WhoCanRequest AuthorizationClient::ToRequest(const WhoCanQuery& query) {
+  pdp::v1::WhoCanRequest r;
+  r.set_account_id(query.account_id);
+  if (!query.page_id.empty()) {
+    r.mutable_page()->set_page_id(query.page_id);
+    r.mutable_page()->set_access(query.access);
+  } else if (!query.action.empty()) {
+    r.mutable_action()->set_action(query.action);
+    r.mutable_action()->set_resource(query.resource);
+  }
+  FillContext(query.context, r.mutable_context());
+  r.set_include_denied(query.include_denied);
+  return r;
+}
+
+pdp::v1::WhatIfRequest AuthorizationClient::ToRequest(const WhatIfQuery& query) {
+  pdp::v1::WhatIfRequest r;
+  r.mutable_changes()->Reserve(static_cast<int>(query.changes.size()));
+  for (const pdp::v1::Change& c : query.changes) *r.add_changes() = c;
+  for (const Query& q : query.authorize) *r.add_authorize() = ToRequest(q);
+  for (const std::string& p : query.list_accessible_pages) {
+    r.add_list_accessible_pages()->set_principal(p);
+  }
+  for (const WhoCanQuery& q : query.who_can) *r.add_who_can() = ToRequest(q);
+  for (const std::string& a : query.diff_account_ids) r.add_diff_account_ids(a);
+  return r;
+}
+
+absl::StatusOr<pdp::v1::WhoCanResponse> AuthorizationClient::WhoCan(
+    const WhoCanQuery& query) const {
+  if (!query.page_id.empty() && !query.action.empty()) {
+    return absl::InvalidArgumentError("WhoCanQuery: set page_id or action, not both");
+  }
+  grpc::ClientContext ctx;
+  Prepare(ctx);
+  pdp::v1::WhoCanResponse response;
+  grpc::Status s = stub_->WhoCan(&ctx, ToRequest(query), &response);
+  if (!s.ok()) return FromGrpcStatus(s);
+  return response;
+}
+
+absl::StatusOr<pdp::v1::WhatIfResponse> AuthorizationClient::WhatIf(
+    const WhatIfQuery& query) const {
+  for (const WhoCanQuery& q : query.who_can) {
+    if (!q.page_id.empty() && !q.action.empty()) {
+      return absl::InvalidArgumentError("WhoCanQuery: set page_id or action, not both");
+    }
+  }
+  return WhatIf(ToRequest(query));
+}
+
+absl::StatusOr<pdp::v1::WhatIfResponse> AuthorizationClient::WhatIf(
+    const pdp::v1::WhatIfRequest& request) const {
+  grpc::ClientContext ctx;
+  Prepare(ctx);
+  pdp::v1::WhatIfResponse response;
+  grpc::Status s = stub_->WhatIf(&ctx, request, &response);
   if (!s.ok()) return FromGrpcStatus(s);
   return response;
 }

@@ -3,7 +3,7 @@
 #ifndef PDP_SERVER_STORE_MEMORY_STORE_H_
 #define PDP_SERVER_STORE_MEMORY_STORE_H_
 
-#include <utility>
+#include <memory>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -14,12 +14,13 @@ namespace pdp {
 
 class MemoryStore : public Store {
  public:
-  absl::Status Commit(int64_t revision, const Batch& changes) override;
-  absl::Status Replay(const ReplayFn& fn) override;
+  absl::Status Commit(const StoredBatch& batch) override;
+  absl::Status ReadFrom(int64_t from_revision, int64_t to_revision, const ReadFn& fn) override;
 
  private:
   absl::Mutex mu_;
-  std::vector<std::pair<int64_t, Batch>> batches_ ABSL_GUARDED_BY(mu_);
+  // Shared so that a reader copies pointers, not batches, under the lock.
+  std::vector<std::shared_ptr<const StoredBatch>> batches_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace pdp

@@ -2,6 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <limits>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "pdp/v1/admin.pb.h"
 
@@ -9,6 +12,11 @@ namespace pdp {
 namespace {
 
 constexpr int kSchemaVersion = 1;
+
+// ReadFrom reads at most this many rows, or a little over this many bytes,
+// per query.
+constexpr int kPageRows = 256;
+constexpr size_t kPageBytes = 16 << 20;
 
 // Finalizes a statement however the function returns.
 struct Statement {
@@ -77,9 +85,15 @@ absl::Status SqliteStore::Error(const char* what) {
   return absl::UnavailableError(absl::StrCat("SQLite ", what, ": ", sqlite3_errmsg(db_)));
 }
 
-absl::Status SqliteStore::Commit(int64_t revision, const Batch& changes) {
+absl::Status SqliteStore::Commit(const StoredBatch& stored) {
+  // The row keeps the ApplyChangesRequest form, so the request id travels
+  // with its changes in the one blob (rows written before request ids parse
+  // with an empty one).
   pdp::v1::ApplyChangesRequest batch;
-  for (const auto& c : changes) *batch.add_changes() = c;
+  batch.mutable_changes()->Reserve(static_cast<int>(stored.changes.size()));
+  for (const auto& c : stored.changes) *batch.add_changes() = c;
+  batch.set_request_id(stored.request_id);
+  const int64_t revision = stored.revision;
   std::string bytes = batch.SerializeAsString();
   absl::MutexLock lock(&mu_);
   absl::Status s = Exec("BEGIN IMMEDIATE");
@@ -110,27 +124,59 @@ absl::Status SqliteStore::Commit(int64_t revision, const Batch& changes) {
   return Exec("COMMIT");
 }
 
-absl::Status SqliteStore::Replay(const ReplayFn& fn) {
+absl::Status SqliteStore::ReadPage(int64_t from_revision, int64_t to_revision,
+                                   std::vector<std::pair<int64_t, std::string>>* rows) {
   absl::MutexLock lock(&mu_);
   Statement select;
-  if (sqlite3_prepare_v2(db_, "SELECT revision, changes FROM batches ORDER BY revision", -1,
-                         &select.stmt, nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db_,
+                         "SELECT revision, changes FROM batches WHERE revision >= ? AND "
+                         "revision <= ? ORDER BY revision LIMIT ?",
+                         -1, &select.stmt, nullptr) != SQLITE_OK) {
     return Error("prepare");
   }
-  int rc;
-  while ((rc = sqlite3_step(select.stmt)) == SQLITE_ROW) {
-    int64_t revision = sqlite3_column_int64(select.stmt, 0);
-    const void* data = sqlite3_column_blob(select.stmt, 1);
+  sqlite3_bind_int64(select.stmt, 1, from_revision);
+  sqlite3_bind_int64(select.stmt, 2, to_revision);
+  sqlite3_bind_int(select.stmt, 3, kPageRows);
+  size_t bytes = 0;
+  int rc = SQLITE_DONE;
+  while (bytes < kPageBytes && (rc = sqlite3_step(select.stmt)) == SQLITE_ROW) {
+    const char* data = static_cast<const char*>(sqlite3_column_blob(select.stmt, 1));
     int size = sqlite3_column_bytes(select.stmt, 1);
-    pdp::v1::ApplyChangesRequest batch;
-    if (!batch.ParseFromArray(data, size)) {
-      return absl::DataLossError(absl::StrCat("stored revision ", revision, " does not parse"));
-    }
-    Batch changes(batch.changes().begin(), batch.changes().end());
-    absl::Status s = fn(revision, changes);
-    if (!s.ok()) return s;
+    rows->emplace_back(sqlite3_column_int64(select.stmt, 0),
+                       std::string(data == nullptr ? "" : data, data == nullptr ? 0 : size));
+    bytes += size;
   }
-  return rc == SQLITE_DONE ? absl::OkStatus() : Error("read");
+  // A full page by bytes stops early; the caller asks again after its last row.
+  return bytes >= kPageBytes || rc == SQLITE_DONE ? absl::OkStatus() : Error("read");
+}
+
+absl::Status SqliteStore::ReadFrom(int64_t from_revision, int64_t to_revision, const ReadFn& fn) {
+  // Page by page, each read in its own short transaction: a long history
+  // streamed to a slow Watch client never holds the lock (or a read
+  // transaction) for long, and never needs more than a page in memory.
+  int64_t next = from_revision;
+  while (next <= to_revision) {
+    std::vector<std::pair<int64_t, std::string>> rows;
+    absl::Status s = ReadPage(next, to_revision, &rows);
+    if (!s.ok()) return s;
+    if (rows.empty()) return absl::OkStatus();
+    for (const auto& [revision, bytes] : rows) {
+      pdp::v1::ApplyChangesRequest request;
+      if (!request.ParseFromString(bytes)) {
+        return absl::DataLossError(absl::StrCat("stored revision ", revision, " does not parse"));
+      }
+      StoredBatch batch;
+      batch.revision = revision;
+      batch.request_id = std::move(*request.mutable_request_id());
+      batch.changes.reserve(request.changes_size());
+      for (auto& c : *request.mutable_changes()) batch.changes.push_back(std::move(c));
+      s = fn(batch);
+      if (!s.ok()) return s;
+    }
+    if (rows.back().first == std::numeric_limits<int64_t>::max()) return absl::OkStatus();
+    next = rows.back().first + 1;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace pdp

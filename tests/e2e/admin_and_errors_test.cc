@@ -201,11 +201,12 @@ TEST_F(AdminTest, BadInputGetsPreciseErrors) {
   std::vector<Query> many(1001, PageQuery{kRoot, "billing_bills"});
   EXPECT_EQ(authz().BatchAuthorize(many).status().code(), absl::StatusCode::kInvalidArgument);
 
-  // An oversize request is refused by the transport; the server lives on.
+  // An oversize request (over --max-request-bytes, 64 MiB by default) is
+  // refused by the transport; the server lives on.
   pdp::v1::PutInlinePolicyRequest huge;
   huge.set_entity_arn(kUser);
   huge.set_name("huge");
-  huge.set_document(std::string(5 << 20, ' '));
+  huge.set_document(std::string((64 << 20) + 1, ' '));
   EXPECT_EQ(admin().Call(&Stub::PutInlinePolicy, huge).status().code(),
             absl::StatusCode::kResourceExhausted);
   EXPECT_TRUE(authz().IsAllowed(PageQuery{kRoot, "billing_bills"}));

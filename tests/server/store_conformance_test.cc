@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <memory>
 
 #include "gtest/gtest.h"
@@ -20,6 +21,10 @@ Change NewAccount(const std::string& id) {
   Change c;
   c.mutable_create_account()->mutable_account()->set_id(id);
   return c;
+}
+
+StoredBatch Batch(int64_t revision, std::vector<Change> changes, std::string request_id = "") {
+  return StoredBatch{revision, std::move(request_id), std::move(changes)};
 }
 
 struct StoreKind {
@@ -41,11 +46,21 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreKind> {
   std::vector<std::pair<int64_t, size_t>> ReadAll(Store& store) {
     std::vector<std::pair<int64_t, size_t>> out;
     EXPECT_TRUE(store
-                    .Replay([&](int64_t rev, const Store::Batch& b) {
-                      out.emplace_back(rev, b.size());
+                    .Replay([&](const StoredBatch& b) {
+                      out.emplace_back(b.revision, b.changes.size());
                       return absl::OkStatus();
                     })
                     .ok());
+    return out;
+  }
+
+  std::vector<int64_t> Revisions(Store& store, int64_t from, int64_t to) {
+    std::vector<int64_t> out;
+    absl::Status s = store.ReadFrom(from, to, [&](const StoredBatch& b) {
+      out.push_back(b.revision);
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(s.ok()) << s;
     return out;
   }
 
@@ -54,30 +69,94 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreKind> {
 
 TEST_P(StoreConformanceTest, ReplaysBatchesInOrderWhole) {
   auto store = Open();
-  ASSERT_TRUE(store->Commit(1, {NewAccount("111111111111")}).ok());
-  ASSERT_TRUE(store->Commit(2, {NewAccount("222222222222"), NewAccount("333333333333")}).ok());
+  ASSERT_TRUE(store->Commit(Batch(1, {NewAccount("111111111111")})).ok());
+  ASSERT_TRUE(
+      store->Commit(Batch(2, {NewAccount("222222222222"), NewAccount("333333333333")})).ok());
   EXPECT_EQ(ReadAll(*store), (std::vector<std::pair<int64_t, size_t>>{{1, 1}, {2, 2}}));
 }
 
 TEST_P(StoreConformanceTest, RefusesARevisionThatIsNotNew) {
   auto store = Open();
-  ASSERT_TRUE(store->Commit(5, {NewAccount("111111111111")}).ok());
-  EXPECT_FALSE(store->Commit(5, {NewAccount("222222222222")}).ok());
-  EXPECT_FALSE(store->Commit(4, {NewAccount("222222222222")}).ok());
+  ASSERT_TRUE(store->Commit(Batch(5, {NewAccount("111111111111")})).ok());
+  EXPECT_EQ(store->Commit(Batch(5, {NewAccount("222222222222")})).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(store->Commit(Batch(4, {NewAccount("222222222222")})).ok());
   EXPECT_EQ(ReadAll(*store).size(), 1u);
 }
 
 TEST_P(StoreConformanceTest, ReplayStopsAtTheFirstError) {
   auto store = Open();
-  ASSERT_TRUE(store->Commit(1, {NewAccount("111111111111")}).ok());
-  ASSERT_TRUE(store->Commit(2, {NewAccount("222222222222")}).ok());
+  ASSERT_TRUE(store->Commit(Batch(1, {NewAccount("111111111111")})).ok());
+  ASSERT_TRUE(store->Commit(Batch(2, {NewAccount("222222222222")})).ok());
   int calls = 0;
-  absl::Status s = store->Replay([&](int64_t, const Store::Batch&) {
+  absl::Status s = store->Replay([&](const StoredBatch&) {
     ++calls;
     return absl::InternalError("stop");
   });
   EXPECT_EQ(s.code(), absl::StatusCode::kInternal);
   EXPECT_EQ(calls, 1);
+  calls = 0;
+  s = store->ReadFrom(2, 2, [&](const StoredBatch&) {
+    ++calls;
+    return absl::InternalError("stop");
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(calls, 1);
+}
+
+TEST_P(StoreConformanceTest, ReadFromGivesARangeInOrder) {
+  auto store = Open();
+  for (int64_t r = 1; r <= 6; ++r) {
+    ASSERT_TRUE(store->Commit(Batch(r, {NewAccount(std::to_string(100000000000 + r))})).ok());
+  }
+  EXPECT_EQ(Revisions(*store, 3, 6), (std::vector<int64_t>{3, 4, 5, 6}));
+  EXPECT_EQ(Revisions(*store, 2, 4), (std::vector<int64_t>{2, 3, 4}));
+  EXPECT_EQ(Revisions(*store, 0, 1), (std::vector<int64_t>{1}));
+  EXPECT_EQ(Revisions(*store, 7, 100), (std::vector<int64_t>{}));
+  EXPECT_EQ(Revisions(*store, 5, 4), (std::vector<int64_t>{}));
+  EXPECT_EQ(Revisions(*store, 6, std::numeric_limits<int64_t>::max()), (std::vector<int64_t>{6}));
+}
+
+TEST_P(StoreConformanceTest, ReadFromKeepsTheRequestIdAndTheChanges) {
+  auto store = Open();
+  ASSERT_TRUE(store->Commit(Batch(1, {NewAccount("111111111111")})).ok());
+  Change user;
+  user.mutable_put_user()->mutable_user()->set_arn("arn:aws:iam::111111111111:user/a");
+  (*user.mutable_put_user()->mutable_user()->mutable_tags())["team"] = "ops";
+  ASSERT_TRUE(store->Commit(Batch(2, {NewAccount("222222222222"), user}, "req-42")).ok());
+  std::vector<StoredBatch> got;
+  ASSERT_TRUE(store
+                  ->ReadFrom(1, 2,
+                             [&](const StoredBatch& b) {
+                               got.push_back(b);
+                               return absl::OkStatus();
+                             })
+                  .ok());
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].request_id, "");
+  EXPECT_EQ(got[1].request_id, "req-42");
+  ASSERT_EQ(got[1].changes.size(), 2u);
+  EXPECT_EQ(got[1].changes[1].put_user().user().tags().at("team"), "ops");
+}
+
+TEST_P(StoreConformanceTest, ReadFromPagesThroughALongHistory) {
+  auto store = Open();
+  constexpr int64_t kBatches = 700;  // more than one SQLite page (256 rows)
+  for (int64_t r = 1; r <= kBatches; ++r) {
+    ASSERT_TRUE(store->Commit(Batch(r, {NewAccount(std::to_string(100000000000 + r))})).ok());
+  }
+  std::vector<int64_t> want;
+  for (int64_t r = 10; r <= kBatches; ++r) want.push_back(r);
+  EXPECT_EQ(Revisions(*store, 10, kBatches), want);
+  // The callback runs without the store's lock: it may commit.
+  int64_t next = kBatches + 1;
+  int calls = 0;
+  absl::Status s = store->ReadFrom(kBatches - 1, kBatches, [&](const StoredBatch&) {
+    ++calls;
+    return store->Commit(Batch(next++, {NewAccount("999999999999")}));
+  });
+  EXPECT_TRUE(s.ok()) << s;
+  EXPECT_EQ(calls, 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -108,7 +187,10 @@ TEST(SqliteStoreTest, KeepsEveryAcknowledgedBatchAcrossReopen) {
   {
     auto store = Open();
     WorldState state(Snapshot::Initial(*catalog, *aws), store.get());
-    ASSERT_TRUE(state.Apply({NewAccount("111111111111")}).ok());
+    pdp::v1::ApplyChangesRequest first;
+    *first.add_changes() = NewAccount("111111111111");
+    first.set_request_id("first");
+    ASSERT_TRUE(state.ApplyChanges(first).ok());
     Change user;
     user.mutable_put_user()->mutable_user()->set_arn("arn:aws:iam::111111111111:user/alice");
     ASSERT_TRUE(state.Apply({user}).ok());
@@ -121,6 +203,14 @@ TEST(SqliteStoreTest, KeepsEveryAcknowledgedBatchAcrossReopen) {
   const AccountState* a = state.Current()->FindAccount("111111111111");
   ASSERT_NE(a, nullptr);
   EXPECT_NE(a->FindEntity(IamArnKind::kUser, "alice"), nullptr);
+  // The request id came back with its batch.
+  pdp::v1::ApplyChangesRequest retry;
+  *retry.add_changes() = NewAccount("111111111111");
+  retry.set_request_id("first");
+  auto replayed = state.ApplyChanges(retry);
+  ASSERT_TRUE(replayed.ok()) << replayed.status();
+  EXPECT_TRUE(replayed->replayed());
+  EXPECT_EQ(replayed->revision(), 1);
 }
 
 TEST(SqliteStoreTest, RefusesASchemaFromTheFuture) {

@@ -5,6 +5,8 @@
 //   auto account = admin.SetIamAccessToBilling("111111111111", true,
 //                                              "arn:aws:iam::111111111111:root");
 //   auto user = admin.Call(&pdp::v1::AdminService::Stub::GetUser, get_request);
+//   auto applied = admin.ApplyChanges(changes, "7f3c...");  // safe to retry
+//   auto watch = admin.Watch(applied->revision() + 1);       // what comes next
 #ifndef BILLING_PDP_ADMIN_CLIENT_H_
 #define BILLING_PDP_ADMIN_CLIENT_H_
 
@@ -13,7 +15,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "billing_pdp/change_watch.h"
 #include "billing_pdp/client_options.h"
+#include "billing_pdp/revision.h"
 #include "billing_pdp/status.h"
 #include "pdp/v1/admin.grpc.pb.h"
 
@@ -26,28 +30,49 @@ class AdminClient {
   explicit AdminClient(const ClientOptions& options);
   AdminClient(std::shared_ptr<grpc::Channel> channel, const ClientOptions& options);
 
-  // Any AdminService method, e.g. Call(&Stub::CreateUser, request).
+  // Any unary AdminService method, e.g. Call(&Stub::CreateUser, request).
+  // Reads take request.min_revision (wait until the server has reached it).
+  // With `revision`, receives the revision the answer reflects (the
+  // "pdp-revision" trailer; 0 if none).
   template <typename Request, typename Response>
   absl::StatusOr<Response> Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
                                                              Response*),
-                                const Request& request) const {
+                                const Request& request, int64_t* revision = nullptr) const {
     grpc::ClientContext ctx;
     Prepare(ctx);
     Response response;
     grpc::Status s = (stub_.get()->*method)(&ctx, request, &response);
+    if (revision != nullptr) *revision = ResponseRevision(ctx).value_or(0);
     if (!s.ok()) return FromGrpcStatus(s);
     return response;
   }
 
-  // All changes or none, as one new revision; returns the revision.
-  absl::StatusOr<int64_t> ApplyChanges(const std::vector<pdp::v1::Change>& changes) const;
+  // All changes or none, as one new revision: the response has the revision
+  // and one result (name, etag) per change, in order. With a request_id
+  // (1 to 128 printable ASCII characters, e.g. a UUID), retrying after a
+  // timeout is safe: a request the server already committed is not applied
+  // again, its first response comes back with replayed = true. Reusing an
+  // id for other changes is INVALID_ARGUMENT, reason REQUEST_ID_REUSED. On
+  // failure the error names every failing change ("changes[3].put_user.
+  // user.arn", ...; ServerErrorFields). A large batch may need a longer
+  // ClientOptions::timeout than the default second.
+  absl::StatusOr<pdp::v1::ApplyChangesResponse> ApplyChanges(
+      const std::vector<pdp::v1::Change>& changes, const std::string& request_id = "") const;
+  absl::StatusOr<pdp::v1::ApplyChangesResponse> ApplyChanges(
+      const pdp::v1::ApplyChangesRequest& request) const;
+
+  // Streams the committed batches from `from_revision` (0: only those
+  // committed from now on); see change_watch.h. Never fails here: errors
+  // end the stream and come from ChangeWatch::Finish().
+  std::unique_ptr<ChangeWatch> Watch(int64_t from_revision) const;
 
   // Turns "Activate IAM Access" on or off. Only the account's root user may
   // (`actor`); anyone else gets PERMISSION_DENIED, reason ROOT_USER_REQUIRED.
   absl::StatusOr<pdp::v1::Account> SetIamAccessToBilling(const std::string& account_id, bool on,
                                                          const std::string& actor) const;
 
-  absl::StatusOr<pdp::v1::Account> GetAccount(const std::string& account_id) const;
+  absl::StatusOr<pdp::v1::Account> GetAccount(const std::string& account_id,
+                                              int64_t min_revision = 0) const;
 
   // Sets the deadline and credentials on a context (for direct stub use).
   void Prepare(grpc::ClientContext& ctx) const;

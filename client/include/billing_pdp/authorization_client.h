@@ -31,6 +31,9 @@ struct PageQuery {
   pdp::v1::Access access = pdp::v1::VIEW;
   std::string account_id;  // empty: the principal's own account
   RequestContextValues context;
+  // Wait (within the call's timeout) until the server has reached this
+  // revision, e.g. one a write returned: read your own writes.
+  int64_t min_revision = 0;
 };
 
 // May `principal` perform an IAM action (an SDK call) on a resource?
@@ -40,9 +43,33 @@ struct ActionQuery {
   std::string resource;  // empty: "*"
   std::string account_id;
   RequestContextValues context;
+  int64_t min_revision = 0;  // as PageQuery::min_revision
 };
 
 using Query = std::variant<PageQuery, ActionQuery>;
+
+// Who in `account_id` can use a page (page_id, access) or perform an action
+// (action, resource)? Set one of page_id and action.
+struct WhoCanQuery {
+  std::string account_id;
+  std::string page_id;
+  pdp::v1::Access access = pdp::v1::VIEW;
+  std::string action;
+  std::string resource;  // empty: "*"
+  RequestContextValues context;
+  bool include_denied = false;  // also list who is denied, and why
+};
+
+// Questions asked of the current state with `changes` applied (never
+// committed), next to their answers without them.
+struct WhatIfQuery {
+  std::vector<pdp::v1::Change> changes;  // as in AdminClient::ApplyChanges
+  std::vector<Query> authorize;
+  std::vector<std::string> list_accessible_pages;  // principals (their own account)
+  std::vector<WhoCanQuery> who_can;
+  // Accounts whose page access is compared; empty: every account the changes touch.
+  std::vector<std::string> diff_account_ids;
+};
 
 struct Decision {
   bool allowed = false;
@@ -63,26 +90,44 @@ class AuthorizationClient {
   // (INVALID_ARGUMENT with field paths, see status.h) and transport failures.
   absl::StatusOr<Decision> Authorize(const Query& query) const;
 
-  // Fails closed: true only for an ALLOW; any error is false.
+  // Fails closed: true only for an ALLOW; any error (a min_revision not
+  // reached in time included) is false.
   bool IsAllowed(const Query& query) const;
 
-  // Many queries on one snapshot; one result per query, in order.
+  // Many queries on one snapshot (at the largest of their min_revisions);
+  // one result per query, in order.
   absl::StatusOr<std::vector<absl::StatusOr<Decision>>> BatchAuthorize(
       const std::vector<Query>& queries) const;
 
   // The decision with every gate and statement behind it.
   absl::StatusOr<pdp::v1::ExplainResponse> Explain(const Query& query) const;
 
-  // Pages the principal can VIEW or MODIFY (all pages with include_denied).
+  // Pages the principal can VIEW or MODIFY (all pages with include_denied),
+  // once the server has reached min_revision.
   absl::StatusOr<pdp::v1::ListAccessiblePagesResponse> ListAccessiblePages(
-      const std::string& principal, const std::string& account_id = "",
-      bool include_denied = false) const;
+      const std::string& principal, const std::string& account_id = "", bool include_denied = false,
+      int64_t min_revision = 0) const;
 
   absl::StatusOr<pdp::v1::ListPagesResponse> ListPages() const;
+
+  // Every principal of the account allowed (with include_denied: every
+  // principal) and the reason: the root user first, then by ARN.
+  // INVALID_ARGUMENT locally when both page_id and action are set.
+  absl::StatusOr<pdp::v1::WhoCanResponse> WhoCan(const WhoCanQuery& query) const;
+
+  // The changes' effect without applying them: change results, each
+  // question's answer before and after (after: revision 0), and the page
+  // access that would change. Errors name the change or question
+  // ("changes[3].put_user.user.arn", "authorize[0].principal"). A large
+  // change set can take longer than the default 1 s timeout.
+  absl::StatusOr<pdp::v1::WhatIfResponse> WhatIf(const WhatIfQuery& query) const;
+  absl::StatusOr<pdp::v1::WhatIfResponse> WhatIf(const pdp::v1::WhatIfRequest& request) const;
 
   // The request message a query becomes (exposed for tools and tests).
   static pdp::v1::AuthorizeRequest ToRequest(const Query& query);
   static Decision FromProto(const pdp::v1::Decision& d);
+  static pdp::v1::WhoCanRequest ToRequest(const WhoCanQuery& query);
+  static pdp::v1::WhatIfRequest ToRequest(const WhatIfQuery& query);
 
  private:
   void Prepare(grpc::ClientContext& ctx) const;

@@ -20,6 +20,11 @@ struct ClientOptions {
   std::chrono::milliseconds timeout{1000};
   // Bearer token for AdminService (the server's --admin-token-file).
   std::string admin_token;
+  // Largest response accepted (gRPC's default is 4 MiB): an ApplyChanges of
+  // many changes answers with one result each, and a Watch message is as
+  // large as the batch it carries. Requests are not limited on this side
+  // (the server's --max-request-bytes, 64 MiB by default, is).
+  int max_receive_message_bytes = 64 << 20;
 };
 
 }  // namespace pdp

@@ -1,0 +1,47 @@
+// `pdpctl org ...` and `pdpctl scp ...` writes, turned into the one Change
+// each sends through ApplyChanges. Pure (no I/O but reading a policy file),
+// so the command line is tested without a server.
+#ifndef PDP_CLIENT_PDPCTL_ORG_COMMANDS_H_
+#define PDP_CLIENT_PDPCTL_ORG_COMMANDS_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "pdp/v1/changes.pb.h"
+
+namespace pdpctl {
+
+struct OrgCommandLine {
+  std::string group;                        // "org" or "scp"
+  std::vector<std::string> words;           // subcommand and its positional arguments
+  std::map<std::string, std::string> flags;  // --name VALUE ...
+};
+
+// The change a write subcommand makes; INVALID_ARGUMENT naming what is
+// wrong (missing argument, unknown flag, unreadable file).
+absl::StatusOr<pdp::v1::Change> OrgChange(const OrgCommandLine& line);
+
+// Whether the subcommand only reads (org show/list, scp list).
+bool IsOrgRead(const OrgCommandLine& line);
+
+inline constexpr char kOrgUsage[] =
+    R"(  org create MANAGEMENT_ACCOUNT [--id o-..] [--root-id r-..] [--scps on|off]
+  org show ORG | org list
+  org set-scps ORG on|off           enable (FullAWSAccess everywhere) or disable SCPs
+  org delete ORG                    once only the management account is left
+  org create-ou ORG --parent ROOT_OR_OU --name NAME [--id ou-..]
+  org rename-ou ORG OU --name NAME | org delete-ou ORG OU
+  org create-account ORG ACCOUNT [--name NAME] [--parent ID] [--iam-access allow|deny]
+  org invite ORG ACCOUNT [--parent ID]   an existing account joins, keeping its settings
+  org move ORG ACCOUNT --to PARENT | org remove ORG ACCOUNT
+  scp create ORG --name NAME --file POLICY.json [--id p-..] [--description TEXT]
+  scp update ORG POLICY [--name NAME] [--file POLICY.json] [--description TEXT] [--etag E]
+  scp delete ORG POLICY [--etag E] | scp list ORG
+  scp attach ORG POLICY TARGET | scp detach ORG POLICY TARGET   (TARGET: root, OU or account)
+)";
+
+}  // namespace pdpctl
+
+#endif  // PDP_CLIENT_PDPCTL_ORG_COMMANDS_H_

@@ -1,0 +1,30 @@
+#include "server/call_context.h"
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+
+namespace pdp {
+namespace {
+
+// The most that is kept back from the call's deadline for the answer's trip.
+constexpr absl::Duration kReplyMargin = absl::Milliseconds(50);
+
+}  // namespace
+
+absl::Time WaitDeadline(const grpc::ServerContext& ctx) {
+  const auto deadline = ctx.deadline();
+  // No deadline is time_point::max(), out of absl::Time's exact range.
+  if (deadline >= std::chrono::system_clock::now() + std::chrono::hours(24 * 365)) {
+    return absl::InfiniteFuture();
+  }
+  const absl::Time end = absl::FromChrono(deadline);
+  const absl::Duration left = end - absl::Now();
+  return end - std::min(kReplyMargin, left / 10);
+}
+
+void SetRevisionTrailer(grpc::ServerContext& ctx, int64_t revision) {
+  ctx.AddTrailingMetadata(kRevisionTrailer, std::to_string(revision));
+}
+
+}  // namespace pdp

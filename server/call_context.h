@@ -1,0 +1,28 @@
+// What every handler takes from, and gives back to, its gRPC call: how long
+// it may wait for a min_revision, and the "pdp-revision" trailer naming the
+// state revision the response reflects.
+#ifndef PDP_SERVER_CALL_CONTEXT_H_
+#define PDP_SERVER_CALL_CONTEXT_H_
+
+#include <cstdint>
+
+#include "absl/time/time.h"
+#include "grpcpp/server_context.h"
+
+namespace pdp {
+
+// Trailing metadata key of the revision a response reflects.
+inline constexpr char kRevisionTrailer[] = "pdp-revision";
+
+// When a wait for a revision must give up: a little before the call's
+// deadline, so that the REVISION_NOT_REACHED answer (which says how far the
+// server is) reaches the client before its own deadline turns the call into
+// a bare DEADLINE_EXCEEDED. InfiniteFuture when the call has no deadline
+// (the wait itself is bounded).
+absl::Time WaitDeadline(const grpc::ServerContext& ctx);
+
+void SetRevisionTrailer(grpc::ServerContext& ctx, int64_t revision);
+
+}  // namespace pdp
+
+#endif  // PDP_SERVER_CALL_CONTEXT_H_

@@ -1,0 +1,49 @@
+#include "server/watch_handler.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/base/errors.h"
+
+namespace pdp {
+
+absl::Status HandleWatch(const WorldState& state, const pdp::v1::WatchRequest& request,
+                         const std::function<bool()>& cancelled,
+                         const std::function<bool(const pdp::v1::WatchResponse&)>& send) {
+  if (request.from_revision() < 0) {
+    return FieldError("from_revision", "must not be negative");
+  }
+  int64_t next = request.from_revision() == 0 ? state.revision() + 1 : request.from_revision();
+  while (true) {
+    if (cancelled()) return absl::CancelledError("the client went away");
+    const int64_t published = state.revision();
+    if (published >= next) {
+      absl::Status read =
+          state.ReadCommitted(next, published, [&](const StoredBatch& batch) -> absl::Status {
+            if (batch.revision != next) {
+              return absl::DataLossError(absl::StrCat("the store has revision ", batch.revision,
+                                                      " where ", next, " was expected"));
+            }
+            pdp::v1::WatchResponse response;
+            response.set_revision(batch.revision);
+            response.set_request_id(batch.request_id);
+            response.mutable_changes()->Reserve(static_cast<int>(batch.changes.size()));
+            for (const auto& c : batch.changes) *response.add_changes() = c;
+            if (!send(response)) return absl::CancelledError("the client went away");
+            ++next;
+            return absl::OkStatus();
+          });
+      if (!read.ok()) return read;
+      if (next <= published) {
+        return absl::DataLossError(absl::StrCat("the store does not have revision ", next));
+      }
+      continue;
+    }
+    // Wakes on the next publish, or after a while to look at the client.
+    absl::Status waited = state.WaitForRevision(next, absl::Now() + kWatchCancelCheck);
+    if (!waited.ok() && state.stopping()) {
+      return absl::UnavailableError(
+          absl::StrCat("the server is shutting down; resume the watch from revision ", next));
+    }
+  }
+}
+
+}  // namespace pdp

@@ -1,0 +1,287 @@
+// Readers waiting for the writer: WorldState::WaitForRevision and
+// WhenRevision (min_revision), StopWaiting (shutdown), and the Watch
+// handler's history-then-live stream.
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/notification.h"
+#include "common/base/errors.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/store/memory_store.h"
+#include "server/watch_handler.h"
+#include "server/world_state.h"
+#include "tests/support/server_process.h"
+
+namespace pdp {
+namespace {
+
+using pdp::v1::Change;
+
+SnapshotPtr Empty() {
+  auto catalog = PageCatalog::FromFile(testing::SourcePath("data/page-catalog.json"));
+  auto aws = LoadAwsManagedPoliciesFile(testing::SourcePath("data/aws-managed-policies.json"));
+  EXPECT_TRUE(catalog.ok() && aws.ok());
+  return Snapshot::Initial(*catalog, *aws);
+}
+
+Change NewAccount(int i) {
+  Change c;
+  c.mutable_create_account()->mutable_account()->set_id(std::to_string(100000000000LL + i));
+  return c;
+}
+
+TEST(WaitForRevisionTest, ReachedRevisionsReturnAtOnceAndNegativeOnesAreRefused) {
+  MemoryStore store;
+  WorldState state(Empty(), &store);
+  ASSERT_TRUE(state.Apply({NewAccount(1)}).ok());
+  EXPECT_TRUE(state.WaitForRevision(0, absl::InfinitePast()).ok());
+  EXPECT_TRUE(state.WaitForRevision(1, absl::InfinitePast()).ok());
+  absl::Status negative = state.WaitForRevision(-1, absl::InfiniteFuture());
+  EXPECT_EQ(negative.code(), absl::StatusCode::kInvalidArgument);
+  google::rpc::BadRequest br;
+  ASSERT_TRUE(GetBadRequest(negative, &br));
+  EXPECT_EQ(br.field_violations(0).field(), "min_revision");
+}
+
+TEST(WaitForRevisionTest, TimesOutAtTheDeadlineSayingWhereTheServerIs) {
+  MemoryStore store;
+  WorldState state(Empty(), &store);
+  ASSERT_TRUE(state.Apply({NewAccount(1)}).ok());
+  const absl::Time start = absl::Now();
+  absl::Status s = state.WaitForRevision(5, start + absl::Milliseconds(300));
+  const absl::Duration took = absl::Now() - start;
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ErrorReason(s), "REVISION_NOT_REACHED");
+  EXPECT_EQ(s.message(), "revision 5 not reached; this server is at 1");
+  EXPECT_GE(took, absl::Milliseconds(290));
+  EXPECT_LT(took, absl::Seconds(5));
+}
+
+TEST(WaitForRevisionTest, WakesUpWhenAWriterPublishesTheRevision) {
+  MemoryStore store;
+  WorldState state(Empty(), &store);
+  std::atomic<bool> written{false};
+  std::thread writer([&] {
+    absl::SleepFor(absl::Milliseconds(200));
+    ASSERT_TRUE(state.Apply({NewAccount(1)}).ok());
+    written = true;
+    ASSERT_TRUE(state.Apply({NewAccount(2)}).ok());
+  });
+  const absl::Time start = absl::Now();
+  absl::Status s = state.WaitForRevision(2, start + absl::Seconds(20));
+  const absl::Duration took = absl::Now() - start;
+  writer.join();
+  EXPECT_TRUE(s.ok()) << s;
+  EXPECT_TRUE(written.load());
+  EXPECT_GE(state.Current()->revision(), 2);
+  EXPECT_LT(took, absl::Seconds(10));
+}
+
+TEST(WhenRevisionTest, ParkedCallsResumeOnPublishOrAtTheirDeadline) {
+  MemoryStore store;
+  WorldState state(Empty(), &store);
+  absl::Notification reached, expired;
+  absl::Status reached_status = absl::UnknownError("not called"),
+               expired_status = absl::UnknownError("not called");
+  state.WhenRevision(1, absl::Now() + absl::Seconds(20), [&](absl::Status s) {
+    reached_status = s;
+    reached.Notify();
+  });
+  state.WhenRevision(9, absl::Now() + absl::Milliseconds(200), [&](absl::Status s) {
+    expired_status = s;
+    expired.Notify();
+  });
+  EXPECT_FALSE(reached.HasBeenNotified());
+  ASSERT_TRUE(state.Apply({NewAccount(1)}).ok());
+  ASSERT_TRUE(reached.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_TRUE(reached_status.ok()) << reached_status;
+  ASSERT_TRUE(expired.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(ErrorReason(expired_status), "REVISION_NOT_REACHED");
+  // Known outcomes are given at once, on the caller's thread.
+  bool inline_called = false;
+  state.WhenRevision(1, absl::InfinitePast(), [&](absl::Status s) { inline_called = s.ok(); });
+  EXPECT_TRUE(inline_called);
+}
+
+TEST(StopWaitingTest, ShutdownEndsEveryWaitAtOnce) {
+  MemoryStore store;
+  WorldState state(Empty(), &store);
+  absl::Notification parked_done;
+  absl::Status parked_status;
+  state.WhenRevision(3, absl::Now() + absl::Seconds(30), [&](absl::Status s) {
+    parked_status = s;
+    parked_done.Notify();
+  });
+  absl::Status blocked_status;
+  std::thread blocked(
+      [&] { blocked_status = state.WaitForRevision(3, absl::Now() + absl::Seconds(30)); });
+  absl::SleepFor(absl::Milliseconds(100));
+  const absl::Time start = absl::Now();
+  state.StopWaiting();
+  EXPECT_TRUE(parked_done.HasBeenNotified()) << "StopWaiting returns after parked calls ran";
+  blocked.join();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_EQ(blocked_status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(parked_status.code(), absl::StatusCode::kUnavailable);
+  // Later waits fail at once, unless already satisfied.
+  EXPECT_EQ(state.WaitForRevision(1, absl::Now() + absl::Seconds(30)).code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(state.WaitForRevision(0, absl::Now() + absl::Seconds(30)).ok());
+}
+
+// Runs HandleWatch on a thread, collecting what it sends until told to stop.
+class WatchRun {
+ public:
+  WatchRun(const WorldState& state, int64_t from_revision) {
+    pdp::v1::WatchRequest request;
+    request.set_from_revision(from_revision);
+    thread_ = std::thread([this, &state, request] {
+      status_ = HandleWatch(
+          state, request,
+          [this] {
+            absl::MutexLock lock(&mu_);
+            ++polls_;  // the handler polls once it knows where it starts
+            return stop_.load();
+          },
+          [this](const pdp::v1::WatchResponse& r) {
+            absl::MutexLock lock(&mu_);
+            got_.push_back(r);
+            return true;
+          });
+    });
+  }
+  ~WatchRun() { Stop().IgnoreError(); }
+
+  // Waits until the handler has settled its starting revision (or 20 s).
+  bool WaitStarted() {
+    absl::MutexLock lock(&mu_);
+    auto started = [&] { return polls_ > 0; };
+    return mu_.AwaitWithTimeout(absl::Condition(&started), absl::Seconds(20));
+  }
+
+  // Waits until `n` batches arrived (or 20 s).
+  bool WaitFor(size_t n) {
+    absl::MutexLock lock(&mu_);
+    auto enough = [&] { return got_.size() >= n; };
+    return mu_.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(20));
+  }
+  absl::Status Stop() {
+    stop_ = true;
+    return Join();
+  }
+  // Waits for the handler to end by itself.
+  absl::Status Join() {
+    if (thread_.joinable()) thread_.join();
+    return status_;
+  }
+  std::vector<int64_t> Revisions() {
+    absl::MutexLock lock(&mu_);
+    std::vector<int64_t> out;
+    for (const auto& r : got_) out.push_back(r.revision());
+    return out;
+  }
+  std::vector<pdp::v1::WatchResponse> Batches() {
+    absl::MutexLock lock(&mu_);
+    return got_;
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  absl::Mutex mu_;
+  std::vector<pdp::v1::WatchResponse> got_;
+  int polls_ = 0;
+  absl::Status status_;
+  std::thread thread_;
+};
+
+TEST(WatchHandlerTest, SendsHistoryThenNewBatchesWithTheirRequestIds) {
+  MemoryStore store;
+  WorldState state(Empty(), &store);
+  pdp::v1::ApplyChangesRequest with_id;
+  *with_id.add_changes() = NewAccount(1);
+  *with_id.add_changes() = NewAccount(2);
+  with_id.set_request_id("batch-one");
+  ASSERT_TRUE(state.ApplyChanges(with_id).ok());
+  ASSERT_TRUE(state.Apply({NewAccount(3)}).ok());
+
+  WatchRun from_two(state, 2);
+  WatchRun only_new(state, 0);
+  ASSERT_TRUE(from_two.WaitFor(1));
+  ASSERT_TRUE(only_new.WaitStarted());
+  ASSERT_TRUE(state.Apply({NewAccount(4)}).ok());
+  ASSERT_TRUE(from_two.WaitFor(2));
+  ASSERT_TRUE(only_new.WaitFor(1));
+  EXPECT_EQ(from_two.Stop().code(), absl::StatusCode::kCancelled);
+  only_new.Stop().IgnoreError();
+  EXPECT_THAT(from_two.Revisions(), ::testing::ElementsAre(2, 3));
+  EXPECT_THAT(only_new.Revisions(), ::testing::ElementsAre(3));
+
+  WatchRun from_one(state, 1);
+  ASSERT_TRUE(from_one.WaitFor(3));
+  from_one.Stop().IgnoreError();
+  auto batches = from_one.Batches();
+  ASSERT_EQ(batches.size(), 3u);
+  EXPECT_EQ(batches[0].request_id(), "batch-one");
+  EXPECT_EQ(batches[0].changes_size(), 2);
+  EXPECT_EQ(batches[0].changes(1).create_account().account().id(), "100000000002");
+  EXPECT_EQ(batches[1].request_id(), "");
+}
+
+TEST(WatchHandlerTest, NeverSkipsNorRepeatsARevisionUnderConcurrentWrites) {
+  MemoryStore store;
+  WorldState state(Empty(), &store);
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(state.Apply({NewAccount(i)}).ok());
+  constexpr int kTotal = 300;
+  WatchRun early(state, 5);
+  std::thread writer([&] {
+    for (int i = 20; i < kTotal; ++i) ASSERT_TRUE(state.Apply({NewAccount(i)}).ok());
+  });
+  WatchRun late(state, 100);  // starts while the writer runs: history, then live
+  writer.join();
+  ASSERT_TRUE(early.WaitFor(kTotal - 4));
+  ASSERT_TRUE(late.WaitFor(kTotal - 99));
+  early.Stop().IgnoreError();
+  late.Stop().IgnoreError();
+  std::vector<int64_t> want_early, want_late;
+  for (int64_t r = 5; r <= kTotal; ++r) want_early.push_back(r);
+  for (int64_t r = 100; r <= kTotal; ++r) want_late.push_back(r);
+  EXPECT_EQ(early.Revisions(), want_early);
+  EXPECT_EQ(late.Revisions(), want_late);
+}
+
+TEST(WatchHandlerTest, WaitsForAFutureRevisionAndEndsAtShutdown) {
+  MemoryStore store;
+  WorldState state(Empty(), &store);
+  WatchRun ahead(state, 3);
+  ASSERT_TRUE(state.Apply({NewAccount(1)}).ok());
+  ASSERT_TRUE(state.Apply({NewAccount(2)}).ok());
+  ASSERT_TRUE(state.Apply({NewAccount(3)}).ok());
+  ASSERT_TRUE(ahead.WaitFor(1));
+  EXPECT_THAT(ahead.Revisions(), ::testing::ElementsAre(3));
+  const absl::Time start = absl::Now();
+  state.StopWaiting();
+  absl::Status ended = ahead.Join();  // ends by itself, saying where to resume
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+  EXPECT_EQ(ended.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(ended.message()),
+              ::testing::HasSubstr("resume the watch from revision 4"));
+}
+
+TEST(WatchHandlerTest, ANegativeFromRevisionIsRefused) {
+  MemoryStore store;
+  WorldState state(Empty(), &store);
+  pdp::v1::WatchRequest request;
+  request.set_from_revision(-2);
+  absl::Status s = HandleWatch(
+      state, request, [] { return false; }, [](const pdp::v1::WatchResponse&) { return true; });
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  google::rpc::BadRequest br;
+  ASSERT_TRUE(GetBadRequest(s, &br));
+  EXPECT_EQ(br.field_violations(0).field(), "from_revision");
+}
+
+}  // namespace
+}  // namespace pdp
