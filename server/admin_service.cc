@@ -80,7 +80,7 @@ absl::StatusOr<SnapshotPtr> AdminServiceImpl::WriteOne(Ctx* ctx, Change change) 
   absl::Status auth = auth_->Check(*ctx);
   if (!auth.ok()) return auth;
   absl::StatusOr<SnapshotPtr> s = state_->Apply({std::move(change)});
-  if (s.ok()) SetRevisionTrailer(*ctx, (*s)->revision());
+  if (s.ok()) SetRevisionTrailer(*ctx, (*s)->revision(), state_->Staleness());
   return s;
 }
 
@@ -90,7 +90,7 @@ absl::StatusOr<SnapshotPtr> AdminServiceImpl::Read(Ctx* ctx, int64_t min_revisio
   absl::Status reached = state_->WaitForRevision(min_revision, WaitDeadline(*ctx));
   if (!reached.ok()) return reached;
   SnapshotPtr s = state_->Current();
-  SetRevisionTrailer(*ctx, s->revision());
+  SetRevisionTrailer(*ctx, s->revision(), state_->Staleness());
   return s;
 }
 
@@ -491,7 +491,7 @@ grpc::Status AdminServiceImpl::ValidatePolicy(Ctx* ctx, const pdp::v1::ValidateP
   absl::Status auth = auth_->Check(*ctx);
   if (!auth.ok()) return ToGrpcStatus(auth);
   // Nothing here depends on the state; the trailer is there for uniformity.
-  SetRevisionTrailer(*ctx, state_->revision());
+  SetRevisionTrailer(*ctx, state_->revision(), state_->Staleness());
   CompileOptions options;
   options.known_actions = known_actions_.get();
   if (req->kind() != pdp::v1::ValidatePolicyRequest::INLINE) {
@@ -533,7 +533,7 @@ grpc::Status AdminServiceImpl::ApplyChanges(Ctx* ctx, const pdp::v1::ApplyChange
   absl::StatusOr<pdp::v1::ApplyChangesResponse> applied = state_->ApplyChanges(*req);
   if (!applied.ok()) return ToGrpcStatus(applied.status());
   *resp = std::move(*applied);
-  SetRevisionTrailer(*ctx, resp->revision());
+  SetRevisionTrailer(*ctx, resp->revision(), state_->Staleness());
   return grpc::Status::OK;
 }
 

@@ -81,7 +81,7 @@ class UnaryCall final : public CallBase {
         reached.ok() ? handle_(*state_, request_, absl::InfinitePast(), &response_) : reached;
     finishing_ = true;
     if (status.ok()) {
-      SetRevisionTrailer(ctx_, ResponseRevision(response_));
+      SetRevisionTrailer(ctx_, ResponseRevision(response_), state_->Staleness());
       responder_.Finish(response_, grpc::Status::OK, this);
     } else {
       responder_.FinishWithError(ToGrpcStatus(status), this);
@@ -98,7 +98,7 @@ grpc::Status AuthorizationSyncMethods::Explain(grpc::ServerContext* ctx,
                                                const pdp::v1::AuthorizeRequest* request,
                                                pdp::v1::ExplainResponse* response) {
   absl::Status s = HandleExplain(*state_, *request, WaitDeadline(*ctx), response);
-  if (s.ok()) SetRevisionTrailer(*ctx, response->decision().revision());
+  if (s.ok()) SetRevisionTrailer(*ctx, response->decision().revision(), state_->Staleness());
   return ToGrpcStatus(s);
 }
 
@@ -106,7 +106,7 @@ grpc::Status AuthorizationSyncMethods::ListAccessiblePages(
     grpc::ServerContext* ctx, const pdp::v1::ListAccessiblePagesRequest* request,
     pdp::v1::ListAccessiblePagesResponse* response) {
   absl::Status s = HandleListAccessiblePages(*state_, *request, WaitDeadline(*ctx), response);
-  if (s.ok()) SetRevisionTrailer(*ctx, response->revision());
+  if (s.ok()) SetRevisionTrailer(*ctx, response->revision(), state_->Staleness());
   return ToGrpcStatus(s);
 }
 
@@ -115,7 +115,7 @@ grpc::Status AuthorizationSyncMethods::ListPages(grpc::ServerContext* ctx,
                                                  pdp::v1::ListPagesResponse* response) {
   // The catalogue is fixed at start-up; the trailer still says how far the
   // state was, as every response's does.
-  SetRevisionTrailer(*ctx, state_->revision());
+  SetRevisionTrailer(*ctx, state_->revision(), state_->Staleness());
   return ToGrpcStatus(HandleListPages(*state_, response));
 }
 
@@ -123,7 +123,7 @@ grpc::Status AuthorizationSyncMethods::WhoCan(grpc::ServerContext* context,
                                               const pdp::v1::WhoCanRequest* request,
                                               pdp::v1::WhoCanResponse* response) {
   absl::Status s = HandleWhoCan(*state_, *request, WaitDeadline(*context), response);
-  if (s.ok()) SetRevisionTrailer(*context, response->revision());
+  if (s.ok()) SetRevisionTrailer(*context, response->revision(), state_->Staleness());
   return ToGrpcStatus(s);
 }
 
@@ -131,7 +131,7 @@ grpc::Status AuthorizationSyncMethods::WhatIf(grpc::ServerContext* context,
                                               const pdp::v1::WhatIfRequest* request,
                                               pdp::v1::WhatIfResponse* response) {
   absl::Status s = HandleWhatIf(*state_, limits_, *request, WaitDeadline(*context), response);
-  if (s.ok()) SetRevisionTrailer(*context, response->base_revision());
+  if (s.ok()) SetRevisionTrailer(*context, response->base_revision(), state_->Staleness());
   return ToGrpcStatus(s);
 }
 

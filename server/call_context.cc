@@ -23,8 +23,12 @@ absl::Time WaitDeadline(const grpc::ServerContext& ctx) {
   return end - std::min(kReplyMargin, left / 10);
 }
 
-void SetRevisionTrailer(grpc::ServerContext& ctx, int64_t revision) {
+void SetRevisionTrailer(grpc::ServerContext& ctx, int64_t revision, absl::Duration staleness) {
   ctx.AddTrailingMetadata(kRevisionTrailer, std::to_string(revision));
+  if (staleness > absl::ZeroDuration()) {
+    ctx.AddTrailingMetadata(kStalenessTrailer,
+                            std::to_string(absl::ToInt64Milliseconds(staleness)));
+  }
 }
 
 }  // namespace pdp

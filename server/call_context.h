@@ -21,7 +21,13 @@ inline constexpr char kRevisionTrailer[] = "pdp-revision";
 // (the wait itself is bounded).
 absl::Time WaitDeadline(const grpc::ServerContext& ctx);
 
-void SetRevisionTrailer(grpc::ServerContext& ctx, int64_t revision);
+// Trailing metadata key, on replicas out of contact with the shared store:
+// how many milliseconds stale the answer may be.
+inline constexpr char kStalenessTrailer[] = "pdp-stale-ms";
+
+// Sets "pdp-revision", and "pdp-stale-ms" when `staleness` is not zero.
+void SetRevisionTrailer(grpc::ServerContext& ctx, int64_t revision,
+                        absl::Duration staleness = absl::ZeroDuration());
 
 }  // namespace pdp
 

@@ -36,8 +36,10 @@ std::vector<FlagSpec> Specs() {
        "UNKNOWN_ACTION warnings.",
        [](ServerFlags& f) { return &f.service_actions; }},
       {"store", "KIND",
-       "Where state is kept: memory (default; lost on exit) or sqlite:PATH (one file, every "
-       "acknowledged write durable; the state is reloaded on start).",
+       "Where state is kept: memory (default; lost on exit), sqlite:PATH (one file, every "
+       "acknowledged write durable; the state is reloaded on start), or postgres:CONNINFO (a "
+       "libpq conninfo string or postgresql:// URI; many replicas share one database and follow "
+       "each other's writes).",
        [](ServerFlags& f) { return &f.store; }},
       {"admin-token-file", "FILE",
        "File holding the bearer token AdminService callers must send as \"authorization: "

@@ -25,8 +25,8 @@
 #include "server/admin_service.h"
 #include "server/authorization_service.h"
 #include "server/server_flags.h"
-#include "server/store/memory_store.h"
-#include "server/store/sqlite_store.h"
+#include "server/change_follower.h"
+#include "server/store/open_store.h"
 #include "server/world_state.h"
 
 #ifndef PDP_DEFAULT_DATA_DIR
@@ -101,16 +101,9 @@ int main(int argc, char** argv) {
     Die(absl::StrCat("refusing to serve on ", listen,
                      " without TLS and an admin token: state-changing calls would be open"));
   }
-  std::unique_ptr<pdp::Store> store;
-  if (flags->store == "memory") {
-    store = std::make_unique<pdp::MemoryStore>();
-  } else if (absl::StartsWith(flags->store, "sqlite:") && flags->store.size() > 7) {
-    auto sqlite = pdp::SqliteStore::Open(flags->store.substr(7));
-    if (!sqlite.ok()) Die(std::string(sqlite.status().message()));
-    store = std::move(*sqlite);
-  } else {
-    Die(absl::StrCat("unknown --store \"", flags->store, "\" (memory or sqlite:PATH)"));
-  }
+  auto opened = pdp::OpenStore(flags->store);
+  if (!opened.ok()) Die(std::string(opened.status().message()));
+  std::unique_ptr<pdp::Store> store = std::move(*opened);
 
   auto catalog = pdp::PageCatalog::FromFile(flags->page_catalog);
   if (!catalog.ok()) Die(std::string(catalog.status().message()));
@@ -161,16 +154,36 @@ int main(int argc, char** argv) {
   if (server == nullptr || port == 0) Die(absl::StrCat("cannot listen on ", listen));
   authorization.Start();
   server->GetHealthCheckService()->SetServingStatus(true);
+  // Replicas of a shared store follow the other writers' commits.
+  std::unique_ptr<pdp::ChangeFollower> follower;
+  if (store->IsShared()) {
+    follower = std::make_unique<pdp::ChangeFollower>(&state, store.get());
+    follower->Start();
+  }
 
   std::string host = listen.substr(0, listen.rfind(':'));
   std::fprintf(stderr,
                "billing-pdp-server listening on %s:%d (revision %lld, %zu pages, store %s%s%s)\n",
                host.c_str(), port, static_cast<long long>(state.Current()->revision()),
-               (*catalog)->pages().size(), flags->store.c_str(), tls_cert.empty() ? "" : ", TLS",
+               (*catalog)->pages().size(), pdp::StoreSpecForLog(flags->store).c_str(),
+               tls_cert.empty() ? "" : ", TLS",
                auth.enabled() ? ", admin token required" : "");
   std::fflush(stderr);
 
-  while (sem_wait(&g_stop) != 0) {
+  // Health: reads are served from the last snapshot whatever happens to
+  // the store, so "" and AuthorizationService stay SERVING; AdminService
+  // (writes) is NOT_SERVING while a shared store is out of reach.
+  bool admin_serving = true;
+  while (true) {
+    timespec tick;
+    clock_gettime(CLOCK_REALTIME, &tick);
+    tick.tv_sec += 1;
+    if (sem_timedwait(&g_stop, &tick) == 0) break;
+    const bool reachable = state.Staleness() == absl::ZeroDuration();
+    if (reachable != admin_serving) {
+      admin_serving = reachable;
+      server->GetHealthCheckService()->SetServingStatus("pdp.v1.AdminService", reachable);
+    }
   }
   std::fprintf(stderr, "billing-pdp-server: signal %d, shutting down\n", g_signal.load());
   server->GetHealthCheckService()->SetServingStatus(false);
@@ -179,5 +192,6 @@ int main(int argc, char** argv) {
   state.StopWaiting();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   authorization.Stop();
+  if (follower) follower->Stop();
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "server/world_state.h"
 
+#include <limits>
 #include <optional>
 #include <utility>
 
@@ -60,33 +61,46 @@ absl::StatusOr<SnapshotPtr> WorldState::Build(const SnapshotPtr& base,
 
 absl::Status WorldState::Recover() {
   absl::MutexLock lock(&write_mu_);
-  return store_->Replay([&](const StoredBatch& batch) -> absl::Status {
-    SnapshotPtr base = current_.load();
-    if (batch.revision != base->revision() + 1) {
-      return absl::DataLossError(
-          absl::StrCat("store has revision ", batch.revision, " after ", base->revision()));
-    }
-    // The builder is deterministic: the results are what the first call
-    // returned, so a retry after the restart gets the same response.
-    const bool has_id = !batch.request_id.empty();
-    std::vector<ChangeResult> results(has_id ? batch.changes.size() : 0);
-    absl::StatusOr<SnapshotPtr> next = Build(base, batch.changes, &WorldState::ChangeIndexPrefix,
-                                             /*every_error=*/false, has_id ? &results : nullptr);
-    if (!next.ok()) {
-      return absl::DataLossError(absl::StrCat("stored revision ", batch.revision,
-                                              " no longer applies: ", next.status().message()));
-    }
-    current_.store(*next, std::memory_order_release);
-    gate_.Publish(batch.revision);
-    if (has_id) {
-      auto response = std::make_shared<pdp::v1::ApplyChangesResponse>();
-      response->set_revision(batch.revision);
-      for (ChangeResult& r : results) *response->add_results() = std::move(r);
-      request_ids_.Remember(batch.request_id,
-                            RequestIdLog::Entry{FingerprintChanges(batch.changes), response});
-    }
-    return absl::OkStatus();
-  });
+  return store_->Replay([&](const StoredBatch& batch) { return ApplyCommitted(batch); });
+}
+
+absl::Status WorldState::CatchUp() {
+  absl::MutexLock lock(&write_mu_);
+  return CatchUpLocked();
+}
+
+absl::Status WorldState::CatchUpLocked() {
+  return store_->ReadFrom(current_.load()->revision() + 1, std::numeric_limits<int64_t>::max(),
+                          [&](const StoredBatch& batch) { return ApplyCommitted(batch); });
+}
+
+absl::Status WorldState::ApplyCommitted(const StoredBatch& batch) {
+  SnapshotPtr base = current_.load();
+  if (batch.revision != base->revision() + 1) {
+    return absl::DataLossError(
+        absl::StrCat("store has revision ", batch.revision, " after ", base->revision()));
+  }
+  // The builder is deterministic: the results are what the first call
+  // returned, so a retry after a restart, or on another replica, gets the
+  // same response.
+  const bool has_id = !batch.request_id.empty();
+  std::vector<ChangeResult> results(has_id ? batch.changes.size() : 0);
+  absl::StatusOr<SnapshotPtr> next = Build(base, batch.changes, &WorldState::ChangeIndexPrefix,
+                                           /*every_error=*/false, has_id ? &results : nullptr);
+  if (!next.ok()) {
+    return absl::DataLossError(absl::StrCat("stored revision ", batch.revision,
+                                            " no longer applies: ", next.status().message()));
+  }
+  current_.store(*next, std::memory_order_release);
+  gate_.Publish(batch.revision);
+  if (has_id) {
+    auto response = std::make_shared<pdp::v1::ApplyChangesResponse>();
+    response->set_revision(batch.revision);
+    for (ChangeResult& r : results) *response->add_results() = std::move(r);
+    request_ids_.Remember(batch.request_id,
+                          RequestIdLog::Entry{FingerprintChanges(batch.changes), response});
+  }
+  return absl::OkStatus();
 }
 
 absl::Status WorldState::WaitForRevision(int64_t revision, absl::Time deadline) const {
@@ -109,20 +123,40 @@ absl::Status WorldState::ReadCommitted(int64_t from_revision, int64_t to_revisio
 }
 
 absl::StatusOr<SnapshotPtr> WorldState::Commit(StoredBatch& batch, const PathPrefixFn& prefix,
-                                               std::vector<ChangeResult>* results) {
-  SnapshotPtr base = current_.load();
-  absl::StatusOr<SnapshotPtr> next =
-      Build(base, batch.changes, prefix, /*every_error=*/true, results);
-  if (!next.ok()) return next.status();
-  batch.revision = (*next)->revision();
-  absl::Status s = store_->Commit(batch);
-  if (!s.ok()) {
-    return absl::UnavailableError(
-        absl::StrCat("the store did not commit the change: ", s.message()));
+                                               std::vector<ChangeResult>* results,
+                                               const std::function<bool()>& done_elsewhere) {
+  // Writers on other replicas may take a revision first; after this many
+  // lost races in a row the caller is told to retry later.
+  constexpr int kAttempts = 20;
+  for (int attempt = 1;; ++attempt) {
+    if (store_->IsShared()) {
+      absl::Status caught_up = CatchUpLocked();
+      if (!caught_up.ok()) {
+        return absl::UnavailableError(
+            absl::StrCat("the store cannot be read to write on the latest state: ",
+                         caught_up.message()));
+      }
+      if (done_elsewhere && done_elsewhere()) return SnapshotPtr();
+    }
+    SnapshotPtr base = current_.load();
+    absl::StatusOr<SnapshotPtr> next =
+        Build(base, batch.changes, prefix, /*every_error=*/true, results);
+    if (!next.ok()) return next.status();
+    batch.revision = (*next)->revision();
+    absl::Status s = store_->Commit(batch);
+    if (s.code() == absl::StatusCode::kAborted && store_->IsShared()) {
+      if (attempt < kAttempts) continue;  // another replica took the revision
+      return absl::AbortedError(
+          "other replicas kept committing first; nothing was applied, retry the request");
+    }
+    if (!s.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat("the store did not commit the change: ", s.message()));
+    }
+    current_.store(*next, std::memory_order_release);
+    gate_.Publish(batch.revision);
+    return next;
   }
-  current_.store(*next, std::memory_order_release);
-  gate_.Publish(batch.revision);
-  return next;
 }
 
 absl::StatusOr<SnapshotPtr> WorldState::Apply(const std::vector<Change>& changes,
@@ -148,9 +182,11 @@ absl::StatusOr<pdp::v1::ApplyChangesResponse> WorldState::ApplyChanges(
       has_id ? FingerprintChanges(batch.changes) : ChangesFingerprint{};
 
   // Checking the id and committing under one lock: of two concurrent calls
-  // with the same id, exactly one applies and the other replays.
+  // with the same id, exactly one applies and the other replays. Replicas
+  // check again after catching up with the others (Commit).
   absl::MutexLock lock(&write_mu_);
-  if (const RequestIdLog::Entry* seen = has_id ? request_ids_.Find(batch.request_id) : nullptr) {
+  auto replay = [&]() -> absl::StatusOr<pdp::v1::ApplyChangesResponse> {
+    const RequestIdLog::Entry* seen = request_ids_.Find(batch.request_id);
     if (!(seen->fingerprint == fingerprint)) {
       return WithReason(
           FieldError("request_id", absl::StrCat("\"", batch.request_id,
@@ -159,13 +195,17 @@ absl::StatusOr<pdp::v1::ApplyChangesResponse> WorldState::ApplyChanges(
                                                 seen->response->revision(), ")")),
           "REQUEST_ID_REUSED");
     }
-    pdp::v1::ApplyChangesResponse replay = *seen->response;
-    replay.set_replayed(true);
-    return replay;
-  }
+    pdp::v1::ApplyChangesResponse first = *seen->response;
+    first.set_replayed(true);
+    return first;
+  };
+  auto seen = [&] { return has_id && request_ids_.Find(batch.request_id) != nullptr; };
+  if (seen()) return replay();
   std::vector<ChangeResult> results(batch.changes.size());
-  absl::StatusOr<SnapshotPtr> next = Commit(batch, &WorldState::ChangeIndexPrefix, &results);
+  absl::StatusOr<SnapshotPtr> next =
+      Commit(batch, &WorldState::ChangeIndexPrefix, &results, seen);
   if (!next.ok()) return next.status();
+  if (*next == nullptr) return replay();
   auto response = std::make_shared<pdp::v1::ApplyChangesResponse>();
   response->set_revision((*next)->revision());
   response->mutable_results()->Reserve(static_cast<int>(results.size()));

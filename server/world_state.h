@@ -39,7 +39,28 @@ class WorldState {
   // request ids from the batches that had one. Call once, before serving.
   absl::Status Recover();
 
+  // Shared stores (replicas): applies, in revision order, every batch other
+  // writers committed after the published revision, remembering their
+  // request ids. OK when there is nothing new; the store's error (UNAVAILABLE
+  // while it cannot be reached) otherwise. ChangeFollower calls it.
+  absl::Status CatchUp();
+
   SnapshotPtr Current() const { return current_.load(std::memory_order_acquire); }
+
+  // Replicas: how long the shared store has been out of reach, so answers
+  // may be that stale (zero while in contact). ChangeFollower reports.
+  absl::Duration Staleness() const {
+    int64_t since = unreachable_since_ns_.load(std::memory_order_relaxed);
+    return since == 0 ? absl::ZeroDuration() : absl::Now() - absl::FromUnixNanos(since);
+  }
+  void SetStoreReachable(bool reachable) {
+    if (reachable) {
+      unreachable_since_ns_.store(0, std::memory_order_relaxed);
+    } else {
+      int64_t expected = 0;  // keep the first moment contact was lost
+      unreachable_since_ns_.compare_exchange_strong(expected, absl::ToUnixNanos(absl::Now()));
+    }
+  }
   // The published revision, without taking a reference to the snapshot.
   int64_t revision() const { return gate_.revision(); }
 
@@ -98,16 +119,25 @@ class WorldState {
                                     const std::vector<pdp::v1::Change>& changes,
                                     const PathPrefixFn& prefix, bool every_error,
                                     std::vector<pdp::v1::ChangeResult>* results) const;
-  // Builds, commits and publishes `batch` (its revision is set here).
+  // Builds, commits and publishes `batch` (its revision is set here). With
+  // a shared store it first catches up with the other writers, and when one
+  // of them takes the revision meanwhile, catches up and builds again. If
+  // `done_elsewhere` (checked after each catch-up) says another writer
+  // already applied this request, returns a null snapshot.
   absl::StatusOr<SnapshotPtr> Commit(StoredBatch& batch, const PathPrefixFn& prefix,
-                                     std::vector<pdp::v1::ChangeResult>* results)
+                                     std::vector<pdp::v1::ChangeResult>* results,
+                                     const std::function<bool()>& done_elsewhere = nullptr)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Applies a batch from the store (start-up, other writers) and publishes.
+  absl::Status ApplyCommitted(const StoredBatch& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  absl::Status CatchUpLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   Store* store_;
   WorldLimits limits_;
   absl::Mutex write_mu_;
   RequestIdLog request_ids_ ABSL_GUARDED_BY(write_mu_);
   std::atomic<SnapshotPtr> current_;
+  std::atomic<int64_t> unreachable_since_ns_{0};
   mutable RevisionGate gate_;
 };
 

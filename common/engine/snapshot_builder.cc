@@ -888,7 +888,7 @@ absl::Status SnapshotBuilder::Apply(const Change& change, pdp::v1::ChangeResult*
       address.name = assigned_name_;
     }
     result->set_name(address.name);
-    result->set_etag(EtagOf(*next_, address).value_or(""));
+    results_.emplace_back(result, std::move(address));
   }
   return absl::OkStatus();
 }
@@ -1012,6 +1012,8 @@ void SnapshotBuilder::RebuildViews(AccountState& account) const {
 }
 
 SnapshotPtr SnapshotBuilder::Finish() {
+  for (auto& [result, address] : results_) result->set_etag(EtagOf(*next_, address).value_or(""));
+  results_.clear();
   for (auto& [id, account] : touched_) RebuildViews(*account);
   FinishOrganizations();
   touched_.clear();

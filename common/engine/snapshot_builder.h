@@ -18,6 +18,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "common/engine/change_address.h"
 #include "common/engine/snapshot.h"
 #include "pdp/v1/changes.pb.h"
 
@@ -55,7 +56,9 @@ class SnapshotBuilder {
   // NOT_AUTHORIZED, ETAG_MISMATCH, DELETE_CONFLICT, LIMIT_EXCEEDED,
   // AWS_MANAGED_READ_ONLY, MANAGED_BY_ORGANIZATION, ACCOUNT_IN_ORGANIZATION,
   // ORGANIZATION_NOT_EMPTY, MIN_POLICY_ATTACHMENT. When `result` is given it
-  // receives the addressed object's name (assigned ids included) and etag.
+  // receives the addressed object's name (assigned ids included) now and its
+  // etag after the batch at Finish() ("" if a later change deleted it); it
+  // must stay valid until then.
   absl::Status Apply(const pdp::v1::Change& change, pdp::v1::ChangeResult* result = nullptr);
 
   // The new snapshot. Call once, after every Apply succeeded.
@@ -89,6 +92,8 @@ class SnapshotBuilder {
   absl::flat_hash_map<std::string, std::shared_ptr<OrganizationState>> touched_orgs_;
   absl::btree_set<std::string> affected_;
   std::string assigned_name_;  // an id the current change had assigned
+  // Results whose etag Finish() fills in, with what they address.
+  std::vector<std::pair<pdp::v1::ChangeResult*, ChangeAddress>> results_;
 };
 
 }  // namespace pdp

@@ -35,9 +35,22 @@ struct Result {
   }
 };
 
+// libpq's message on one line (it spans several).
 std::string Message(PGconn* conn) {
-  return std::string(absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn)));
+  std::string out;
+  for (char c : absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn))) {
+    if (c == '\n' || c == '\t') {
+      if (!out.empty() && out.back() != ' ') out += out.back() == '.' ? " " : "; ";
+    } else if (c != ' ' || (!out.empty() && out.back() != ' ')) {
+      out += c;
+    }
+  }
+  return out;
 }
+
+// Server notices ("terminating connection due to administrator command")
+// are reported through the errors they lead to, not printed by libpq.
+void IgnoreNotice(void*, const char*) {}
 
 absl::Status Unavailable(PGconn* conn, absl::string_view what) {
   return absl::UnavailableError(absl::StrCat("PostgreSQL ", what, ": ", Message(conn)));
@@ -59,6 +72,7 @@ absl::Status EnsureConnected(PGconn*& conn, const std::string& conninfo) {
     PQreset(conn);
   }
   if (PQstatus(conn) != CONNECTION_OK) return Unavailable(conn, "connection");
+  PQsetNoticeProcessor(conn, IgnoreNotice, nullptr);
   return absl::OkStatus();
 }
 

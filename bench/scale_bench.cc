@@ -1,0 +1,253 @@
+// Scale benchmark (not a test): a world of 100,000 accounts, 1,000,000
+// principals and 100,000 customer managed policies written through
+// WorldState into a store, then loaded back, then written to; and, over
+// PostgreSQL, the time a write on one replica takes to be visible on
+// another. One phase per process, so resident memory is the phase's own:
+//
+//   scale_bench --phase populate --store SPEC [--accounts N]
+//   scale_bench --phase load     --store SPEC      (load time, memory, writes)
+//   scale_bench --phase replicas --store postgres:CONNINFO
+//
+// bench/scale.sh runs them in order for SQLite and PostgreSQL.
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "common/engine/page_catalog.h"
+#include "common/engine/snapshot.h"
+#include "server/change_follower.h"
+#include "server/store/open_store.h"
+#include "server/world_state.h"
+
+namespace {
+
+using pdp::v1::Change;
+
+struct Options {
+  std::string phase, store;
+  int accounts = 100000;
+  int users_per_account = 9;  // + 1 role = 10 principals per account
+  int accounts_per_batch = 1000;
+};
+
+std::string AccountId(int i) { return absl::StrFormat("5%011d", i); }
+
+std::string PolicyDoc(int i) {
+  // Small variations so policies are not all byte-identical.
+  return absl::StrCat(
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["billing:Get*","ce:GetCostAndUsage","budgets:ViewBudget"],"Resource":"*"},{"Effect":"Deny","Action":"payments:*","Resource":"*","Condition":{"StringNotEquals":{"aws:PrincipalTag/team":"finance-)",
+      i % 97, R"("}}}]})");
+}
+
+std::vector<Change> AccountBatch(int first, int count, int users) {
+  std::vector<Change> out;
+  for (int i = first; i < first + count; ++i) {
+    const std::string a = AccountId(i);
+    Change c;
+    auto* acct = c.mutable_create_account()->mutable_account();
+    acct->set_id(a);
+    acct->set_name(absl::StrCat("scale-", i));
+    acct->mutable_settings()->set_iam_access_to_billing(i % 3 != 0);
+    acct->mutable_settings()->set_cost_explorer_enabled(true);
+    out.push_back(c);
+    Change p;
+    p.mutable_create_policy()->set_arn(absl::StrCat("arn:aws:iam::", a, ":policy/team-billing"));
+    p.mutable_create_policy()->set_document(PolicyDoc(i));
+    out.push_back(p);
+    Change g;
+    g.mutable_put_group()->mutable_group()->set_arn(absl::StrCat("arn:aws:iam::", a, ":group/billing"));
+    g.mutable_put_group()->mutable_group()->add_attached_policies(
+        absl::StrCat("arn:aws:iam::", a, ":policy/team-billing"));
+    out.push_back(g);
+    for (int u = 0; u < users; ++u) {
+      Change uc;
+      auto* user = uc.mutable_put_user()->mutable_user();
+      user->set_arn(absl::StrCat("arn:aws:iam::", a, ":user/user", u));
+      user->add_groups("billing");
+      if (u == 0) user->add_attached_policies("arn:aws:iam::aws:policy/AdministratorAccess");
+      (*user->mutable_tags())["team"] = absl::StrCat("finance-", u % 4);
+      out.push_back(uc);
+    }
+    Change r;
+    r.mutable_put_role()->mutable_role()->set_arn(absl::StrCat("arn:aws:iam::", a, ":role/auditor"));
+    r.mutable_put_role()->mutable_role()->add_attached_policies(
+        "arn:aws:iam::aws:policy/AWSBillingReadOnlyAccess");
+    out.push_back(r);
+  }
+  return out;
+}
+
+long RssKb(const char* field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field, 0) == 0) return std::atol(line.c_str() + std::strlen(field));
+  }
+  return -1;
+}
+
+pdp::SnapshotPtr Initial() {
+  auto catalog = pdp::PageCatalog::FromFile(PDP_SOURCE_DIR "/data/page-catalog.json");
+  auto aws = pdp::LoadAwsManagedPoliciesFile(PDP_SOURCE_DIR "/data/aws-managed-policies.json");
+  if (!catalog.ok() || !aws.ok()) {
+    std::fprintf(stderr, "scale_bench: cannot load data/\n");
+    std::exit(1);
+  }
+  return pdp::Snapshot::Initial(*catalog, *aws);
+}
+
+std::unique_ptr<pdp::Store> Open(const std::string& spec) {
+  auto store = pdp::OpenStore(spec);
+  if (!store.ok()) {
+    std::fprintf(stderr, "scale_bench: %s\n", std::string(store.status().message()).c_str());
+    std::exit(1);
+  }
+  return std::move(*store);
+}
+
+void Check(const absl::Status& s, const char* what) {
+  if (!s.ok()) {
+    std::fprintf(stderr, "scale_bench: %s: %s\n", what, s.ToString().c_str());
+    std::exit(1);
+  }
+}
+
+size_t Principals(const pdp::Snapshot& s) {
+  size_t n = 0;
+  for (const auto& [id, a] : s.accounts()) n += a->views.size();
+  return n;
+}
+
+int Populate(const Options& o) {
+  auto store = Open(o.store);
+  pdp::WorldState state(Initial(), store.get());
+  Check(state.Recover(), "recover");
+  if (state.revision() != 0) {
+    std::fprintf(stderr, "scale_bench: populate needs an empty store\n");
+    return 1;
+  }
+  absl::Time start = absl::Now();
+  size_t changes = 0;
+  for (int first = 0; first < o.accounts; first += o.accounts_per_batch) {
+    std::vector<Change> batch =
+        AccountBatch(first, std::min(o.accounts_per_batch, o.accounts - first),
+                     o.users_per_account);
+    changes += batch.size();
+    Check(state.Apply(batch).status(), "apply");
+  }
+  double secs = absl::ToDoubleSeconds(absl::Now() - start);
+  pdp::SnapshotPtr s = state.Current();
+  std::printf("populate %s: %d accounts, %zu principals, %d policies, %zu changes in %lld "
+              "batches: %.1f s (%.0f changes/s)\n",
+              pdp::StoreSpecForLog(o.store).c_str(), o.accounts, Principals(*s), o.accounts,
+              changes, static_cast<long long>(s->revision()), secs, changes / secs);
+  return 0;
+}
+
+int Load(const Options& o) {
+  long before = RssKb("VmRSS:");
+  pdp::SnapshotPtr initial = Initial();
+  auto store = Open(o.store);
+  pdp::WorldState state(initial, store.get());
+  absl::Time start = absl::Now();
+  Check(state.Recover(), "recover");
+  double secs = absl::ToDoubleSeconds(absl::Now() - start);
+  pdp::SnapshotPtr s = state.Current();
+  std::printf("load %s: revision %lld, %zu accounts, %zu principals in %.1f s; resident %.0f MiB "
+              "(peak %.0f MiB, %.0f MiB before loading)\n",
+              pdp::StoreSpecForLog(o.store).c_str(), static_cast<long long>(s->revision()),
+              s->accounts().size(), Principals(*s), secs, RssKb("VmRSS:") / 1024.0,
+              RssKb("VmHWM:") / 1024.0, before / 1024.0);
+  // Write throughput: ApplyChanges of 10,000 settings changes, as each
+  // account's root user.
+  const int kRequests = 5, kPerRequest = 10000;
+  absl::Time wstart = absl::Now();
+  for (int r = 0; r < kRequests; ++r) {
+    pdp::v1::ApplyChangesRequest req;
+    for (int i = 0; i < kPerRequest; ++i) {
+      int n = (r * kPerRequest + i) % static_cast<int>(s->accounts().size());
+      auto* u = req.add_changes()->mutable_update_account_settings();
+      u->set_account_id(AccountId(n));
+      u->set_actor(absl::StrCat("arn:aws:iam::", AccountId(n), ":root"));
+      u->mutable_settings()->set_iam_access_to_billing(r % 2 == 0);
+      u->add_update_mask("iam_access_to_billing");
+    }
+    Check(state.ApplyChanges(req).status(), "write");
+  }
+  double wsecs = absl::ToDoubleSeconds(absl::Now() - wstart);
+  std::printf("write %s: %d ApplyChanges of %d settings changes: %.2f s (%.0f changes/s, %.0f "
+              "ms per request)\n",
+              pdp::StoreSpecForLog(o.store).c_str(), kRequests, kPerRequest, wsecs,
+              kRequests * kPerRequest / wsecs, 1000 * wsecs / kRequests);
+  return 0;
+}
+
+int Replicas(const Options& o) {
+  pdp::SnapshotPtr initial = Initial();
+  auto store_a = Open(o.store), store_b = Open(o.store);
+  pdp::WorldState a(initial, store_a.get()), b(initial, store_b.get());
+  absl::Time start = absl::Now();
+  Check(a.Recover(), "recover a");
+  Check(b.Recover(), "recover b");
+  std::printf("replicas: both loaded revision %lld in %.1f s\n",
+              static_cast<long long>(b.revision()),
+              absl::ToDoubleSeconds(absl::Now() - start));
+  pdp::ChangeFollower follower(&b, store_b.get());
+  follower.Start();
+  std::vector<double> ms;
+  const int kWrites = 200;
+  for (int i = 0; i < kWrites; ++i) {
+    std::vector<Change> one(1);
+    auto* u = one[0].mutable_update_account_settings();
+    u->set_account_id(AccountId(i));
+    u->set_actor(absl::StrCat("arn:aws:iam::", AccountId(i), ":root"));
+    u->mutable_settings()->set_iam_access_to_billing(i % 2 == 0);
+    u->add_update_mask("iam_access_to_billing");
+    absl::Time t0 = absl::Now();
+    auto written = a.Apply(one);
+    Check(written.status(), "write on a");
+    Check(b.WaitForRevision((*written)->revision(), absl::Now() + absl::Seconds(10)),
+          "visible on b");
+    ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
+  }
+  follower.Stop();
+  std::sort(ms.begin(), ms.end());
+  std::printf("replicas: write on A to visible on B over %d writes: p50 %.2f ms, p99 %.2f ms, "
+              "max %.2f ms\n",
+              kWrites, ms[ms.size() / 2], ms[ms.size() * 99 / 100], ms.back());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i], value = argv[i + 1];
+    if (flag == "--phase") {
+      o.phase = value;
+    } else if (flag == "--store") {
+      o.store = value;
+    } else if (flag == "--accounts") {
+      o.accounts = std::atoi(value.c_str());
+    } else {
+      std::fprintf(stderr, "scale_bench: unknown flag %s\n", flag.c_str());
+      return 2;
+    }
+  }
+  if (o.store.empty() || o.accounts <= 0) {
+    std::fprintf(stderr,
+                 "usage: scale_bench --phase populate|load|replicas --store SPEC [--accounts N]\n");
+    return 2;
+  }
+  if (o.phase == "populate") return Populate(o);
+  if (o.phase == "load") return Load(o);
+  if (o.phase == "replicas") return Replicas(o);
+  std::fprintf(stderr, "scale_bench: unknown phase %s\n", o.phase.c_str());
+  return 2;
+}
