@@ -18,6 +18,7 @@
 #include "common/base/arn.h"
 #include "common/engine/organization_state.h"
 #include "common/engine/page_catalog.h"
+#include "common/engine/shared_map.h"
 #include "common/policy/compiled_policy.h"
 #include "pdp/v1/types.pb.h"
 
@@ -120,9 +121,7 @@ class Snapshot {
   int64_t revision() const { return revision_; }
   const PageCatalog& catalog() const { return *catalog_; }
   const AccountState* FindAccount(absl::string_view id) const;
-  const absl::btree_map<std::string, std::shared_ptr<const AccountState>>& accounts() const {
-    return accounts_;
-  }
+  const SharedMap<std::shared_ptr<const AccountState>>& accounts() const { return accounts_; }
   const AwsPolicyMap& aws_policies() const { return *aws_policies_; }
   // An AWS managed policy or a customer managed policy of its account.
   const ManagedPolicyRecord* FindPolicy(absl::string_view arn) const;
@@ -144,7 +143,8 @@ class Snapshot {
   int64_t revision_ = 0;
   std::shared_ptr<const PageCatalog> catalog_;
   std::shared_ptr<const AwsPolicyMap> aws_policies_;
-  absl::btree_map<std::string, std::shared_ptr<const AccountState>> accounts_;
+  // Shared between snapshots: a write copies only the chunk it touches.
+  SharedMap<std::shared_ptr<const AccountState>> accounts_;
   absl::btree_map<std::string, std::shared_ptr<const OrganizationState>> organizations_;
 };
 

@@ -65,7 +65,7 @@ class SnapshotBuilder::Ops {
     state->modified_revision = b_.revision_;
     b_.touched_[a.id()] = state;
     b_.affected_.insert(a.id());
-    b_.next_->accounts_[a.id()] = state;
+    b_.next_->accounts_.Set(a.id(), state);
     return absl::OkStatus();
   }
 
@@ -112,7 +112,7 @@ class SnapshotBuilder::Ops {
                     "ACCOUNT_IN_ORGANIZATION");
     }
     b_.touched_.erase(c.account_id());
-    b_.next_->accounts_.erase(c.account_id());
+    b_.next_->accounts_.Erase(c.account_id());
     return absl::OkStatus();
   }
 
@@ -860,7 +860,7 @@ AccountState* SnapshotBuilder::MutableAccount(absl::string_view id) {
   if (it == next_->accounts_.end()) return nullptr;
   auto copy = std::make_shared<AccountState>(*it->second);
   AccountState* raw = copy.get();
-  it->second = copy;
+  next_->accounts_.Set(std::string(id), copy);
   touched_[std::string(id)] = std::move(copy);
   return raw;
 }
