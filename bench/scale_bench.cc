@@ -45,6 +45,16 @@ std::string PolicyDoc(int i) {
       i % 97, R"("}}}]})");
 }
 
+// Account i's root user turns IAM access on or off.
+pdp::v1::UpdateAccountSettingsRequest SetIamAccess(int i, bool on) {
+  pdp::v1::UpdateAccountSettingsRequest u;
+  u.set_account_id(AccountId(i));
+  u.set_actor(absl::StrCat("arn:aws:iam::", AccountId(i), ":root"));
+  u.mutable_settings()->set_iam_access_to_billing(on);
+  u.add_update_mask("iam_access_to_billing");
+  return u;
+}
+
 std::vector<Change> AccountBatch(int first, int count, int users) {
   std::vector<Change> out;
   for (int i = first; i < first + count; ++i) {
@@ -151,11 +161,7 @@ int Populate(const Options& o) {
   std::vector<double> ms;
   for (int i = 0; i < 50; ++i) {
     std::vector<Change> one(1);
-    auto* u = one[0].mutable_update_account_settings();
-    u->set_account_id(AccountId(i));
-    u->set_actor(absl::StrCat("arn:aws:iam::", AccountId(i), ":root"));
-    u->mutable_settings()->set_iam_access_to_billing(i % 2 == 0);
-    u->add_update_mask("iam_access_to_billing");
+    *one[0].mutable_update_account_settings() = SetIamAccess(i, i % 2 == 0);
     absl::Time t0 = absl::Now();
     Check(state.Apply(one).status(), "single write");
     ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
@@ -188,11 +194,7 @@ int Load(const Options& o) {
     pdp::v1::ApplyChangesRequest req;
     for (int i = 0; i < kPerRequest; ++i) {
       int n = (r * kPerRequest + i) % static_cast<int>(s->accounts().size());
-      auto* u = req.add_changes()->mutable_update_account_settings();
-      u->set_account_id(AccountId(n));
-      u->set_actor(absl::StrCat("arn:aws:iam::", AccountId(n), ":root"));
-      u->mutable_settings()->set_iam_access_to_billing(r % 2 == 0);
-      u->add_update_mask("iam_access_to_billing");
+      *req.add_changes()->mutable_update_account_settings() = SetIamAccess(n, r % 2 == 0);
     }
     Check(state.ApplyChanges(req).status(), "write");
   }
@@ -220,11 +222,7 @@ int Replicas(const Options& o) {
   const int kWrites = 200;
   for (int i = 0; i < kWrites; ++i) {
     std::vector<Change> one(1);
-    auto* u = one[0].mutable_update_account_settings();
-    u->set_account_id(AccountId(i));
-    u->set_actor(absl::StrCat("arn:aws:iam::", AccountId(i), ":root"));
-    u->mutable_settings()->set_iam_access_to_billing(i % 2 == 0);
-    u->add_update_mask("iam_access_to_billing");
+    *one[0].mutable_update_account_settings() = SetIamAccess(i, i % 2 == 0);
     absl::Time t0 = absl::Now();
     auto written = a.Apply(one);
     Check(written.status(), "write on a");

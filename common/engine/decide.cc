@@ -177,6 +177,19 @@ absl::StatusOr<Target> ParseTarget(const Snapshot& snapshot, const pdp::v1::Auth
   return FieldError("target", "set either page (page_id and access) or action");
 }
 
+// The trace of one action's evaluation, recorded in `ex` when explaining.
+EvaluationTrace TraceFor(Explanation* ex, const CatalogAction& action, absl::string_view resource,
+                         std::set<std::string>* missing_keys) {
+  EvaluationTrace trace;
+  if (ex) {
+    trace.action = ex->add_actions();
+    trace.action->set_action(action.display);
+    trace.action->set_resource(std::string(resource));
+    trace.missing_keys = missing_keys;
+  }
+  return trace;
+}
+
 // Gate 3 over a list of actions: an SCP that denies at any level wins;
 // otherwise every level from the root to the account must allow every
 // action. `detail` names the first level that decided.
@@ -186,12 +199,7 @@ Reason EvaluateScps(const Subject& subject, const std::vector<CatalogAction>& ac
   const std::vector<ScpLevel>& levels = subject.placement->scp_levels;
   bool denied = false, allowed = true;
   for (const CatalogAction& a : actions) {
-    EvaluationTrace trace;
-    if (ex) {
-      trace.action = ex->add_actions();
-      trace.action->set_action(a.display);
-      trace.action->set_resource(std::string(resource));
-    }
+    EvaluationTrace trace = TraceFor(ex, a, resource, nullptr);
     bool action_ok = true;
     for (const ScpLevel& level : levels) {
       SetOutcome out = EvaluatePolicySet(level.policies, a, resource, context, "scp", trace);
@@ -245,13 +253,7 @@ Reason EvaluatePolicies(const Subject& subject, const std::vector<CatalogAction>
   const bool has_boundary = !subject.view->boundary.empty();
   const bool has_session = !subject.session_policies.empty();
   for (const CatalogAction& a : actions) {
-    EvaluationTrace trace;
-    if (ex) {
-      trace.action = ex->add_actions();
-      trace.action->set_action(a.display);
-      trace.action->set_resource(std::string(resource));
-      trace.missing_keys = missing_keys;
-    }
+    EvaluationTrace trace = TraceFor(ex, a, resource, missing_keys);
     SetOutcome id =
         EvaluatePolicySet(subject.view->policies, a, resource, context, "identity", trace);
     SetOutcome bd, ss;

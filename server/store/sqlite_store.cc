@@ -6,7 +6,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "pdp/v1/admin.pb.h"
 
 namespace pdp {
 namespace {
@@ -86,15 +85,10 @@ absl::Status SqliteStore::Error(const char* what) {
 }
 
 absl::Status SqliteStore::Commit(const StoredBatch& stored) {
-  // The row keeps the ApplyChangesRequest form, so the request id travels
-  // with its changes in the one blob (rows written before request ids parse
-  // with an empty one).
-  pdp::v1::ApplyChangesRequest batch;
-  batch.mutable_changes()->Reserve(static_cast<int>(stored.changes.size()));
-  for (const auto& c : stored.changes) *batch.add_changes() = c;
-  batch.set_request_id(stored.request_id);
+  // One blob per batch (batch_codec.h); rows written before request ids
+  // existed decode with an empty one.
   const int64_t revision = stored.revision;
-  std::string bytes = batch.SerializeAsString();
+  std::string bytes = EncodeBatch(stored);
   absl::MutexLock lock(&mu_);
   absl::Status s = Exec("BEGIN IMMEDIATE");
   if (!s.ok()) return s;
@@ -124,8 +118,7 @@ absl::Status SqliteStore::Commit(const StoredBatch& stored) {
   return Exec("COMMIT");
 }
 
-absl::Status SqliteStore::ReadPage(int64_t from_revision, int64_t to_revision,
-                                   std::vector<std::pair<int64_t, std::string>>* rows) {
+absl::Status SqliteStore::ReadPage(int64_t from_revision, int64_t to_revision, BatchRows* rows) {
   absl::MutexLock lock(&mu_);
   Statement select;
   if (sqlite3_prepare_v2(db_,
@@ -154,29 +147,9 @@ absl::Status SqliteStore::ReadFrom(int64_t from_revision, int64_t to_revision, c
   // Page by page, each read in its own short transaction: a long history
   // streamed to a slow Watch client never holds the lock (or a read
   // transaction) for long, and never needs more than a page in memory.
-  int64_t next = from_revision;
-  while (next <= to_revision) {
-    std::vector<std::pair<int64_t, std::string>> rows;
-    absl::Status s = ReadPage(next, to_revision, &rows);
-    if (!s.ok()) return s;
-    if (rows.empty()) return absl::OkStatus();
-    for (const auto& [revision, bytes] : rows) {
-      pdp::v1::ApplyChangesRequest request;
-      if (!request.ParseFromString(bytes)) {
-        return absl::DataLossError(absl::StrCat("stored revision ", revision, " does not parse"));
-      }
-      StoredBatch batch;
-      batch.revision = revision;
-      batch.request_id = std::move(*request.mutable_request_id());
-      batch.changes.reserve(request.changes_size());
-      for (auto& c : *request.mutable_changes()) batch.changes.push_back(std::move(c));
-      s = fn(batch);
-      if (!s.ok()) return s;
-    }
-    if (rows.back().first == std::numeric_limits<int64_t>::max()) return absl::OkStatus();
-    next = rows.back().first + 1;
-  }
-  return absl::OkStatus();
+  return ReadPaged(
+      from_revision, to_revision,
+      [this](int64_t from, int64_t to, BatchRows* rows) { return ReadPage(from, to, rows); }, fn);
 }
 
 }  // namespace pdp

@@ -15,6 +15,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "server/store/batch_codec.h"
 #include "server/store/store.h"
 
 struct sqlite3;
@@ -38,8 +39,7 @@ class SqliteStore : public Store {
   absl::Status Error(const char* what) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // One page of ReadFrom: (revision, serialized batch) rows from
   // `from_revision` on, in order.
-  absl::Status ReadPage(int64_t from_revision, int64_t to_revision,
-                        std::vector<std::pair<int64_t, std::string>>* rows);
+  absl::Status ReadPage(int64_t from_revision, int64_t to_revision, BatchRows* rows);
 
   absl::Mutex mu_;
   sqlite3* db_ ABSL_GUARDED_BY(mu_);
