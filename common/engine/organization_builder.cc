@@ -480,7 +480,7 @@ class SnapshotBuilder::OrgOps {
                                  current->organization_id),
                     "ACCOUNT_IN_ORGANIZATION");
     }
-    return b_.MutableAccount(id);
+    return b_.MutableAccount(id, /*views_change=*/false);
   }
 
   void Join(AccountState& account, const std::string& org_id) {
@@ -489,14 +489,14 @@ class SnapshotBuilder::OrgOps {
   }
 
   void Leave(const std::string& account_id) {
-    AccountState* account = b_.MutableAccount(account_id);
+    AccountState* account = b_.MutableAccount(account_id, /*views_change=*/false);
     if (account == nullptr) return;
     account->organization_id.clear();
     account->modified_revision = b_.revision_;
   }
 
   void Touch(const std::string& account_id) {
-    AccountState* account = b_.MutableAccount(account_id);
+    AccountState* account = b_.MutableAccount(account_id, /*views_change=*/false);
     if (account != nullptr) account->modified_revision = b_.revision_;
   }
 
@@ -508,7 +508,7 @@ class SnapshotBuilder::OrgOps {
       TouchScp(org, kFullAwsAccessId);
     }
     org.members[account_id] = std::move(member);
-    AccountState* account = b_.MutableAccount(account_id);
+    AccountState* account = b_.MutableAccount(account_id, /*views_change=*/false);
     Join(*account, org.id);
   }
 

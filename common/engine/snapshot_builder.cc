@@ -70,7 +70,7 @@ class SnapshotBuilder::Ops {
   }
 
   absl::Status UpdateExistingAsRoot(const pdp::v1::CreateAccountRequest& c) {
-    AccountState* account = b_.MutableAccount(c.account().id());
+    AccountState* account = b_.MutableAccount(c.account().id(), /*views_change=*/false);
     pdp::v1::AccountSettings settings = WithDefaults(c.account().settings());
     if (account->name == c.account().name() &&
         account->settings.SerializeAsString() == settings.SerializeAsString()) {
@@ -82,15 +82,17 @@ class SnapshotBuilder::Ops {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<AccountState*> ExistingAccount(absl::string_view field, absl::string_view id) {
+  absl::StatusOr<AccountState*> ExistingAccount(absl::string_view field, absl::string_view id,
+                                                bool views_change = true) {
     if (!IsAccountId(id)) return FieldError(field, "must be exactly 12 digits");
-    AccountState* account = b_.MutableAccount(id);
+    AccountState* account = b_.MutableAccount(id, views_change);
     if (account == nullptr) return NotFound(field, absl::StrCat("account ", id));
     return account;
   }
 
   absl::Status UpdateAccount(const pdp::v1::UpdateAccountRequest& c) {
-    absl::StatusOr<AccountState*> account = ExistingAccount("account_id", c.account_id());
+    absl::StatusOr<AccountState*> account =
+        ExistingAccount("account_id", c.account_id(), /*views_change=*/false);
     if (!account.ok()) return account.status();
     absl::Status s = CheckEtag("etag", c.etag(), (*account)->etag());
     if (!s.ok()) return s;
@@ -117,7 +119,8 @@ class SnapshotBuilder::Ops {
   }
 
   absl::Status UpdateAccountSettings(const pdp::v1::UpdateAccountSettingsRequest& c) {
-    absl::StatusOr<AccountState*> account = ExistingAccount("account_id", c.account_id());
+    absl::StatusOr<AccountState*> account =
+        ExistingAccount("account_id", c.account_id(), /*views_change=*/false);
     if (!account.ok()) return account.status();
     const OrganizationState* org = b_.next_->OrganizationOf(**account);
     const bool member = org != nullptr && org->management_account_id != c.account_id();
@@ -852,7 +855,8 @@ SnapshotBuilder::SnapshotBuilder(SnapshotPtr base, WorldLimits limits)
   next_->revision_ = revision_;
 }
 
-AccountState* SnapshotBuilder::MutableAccount(absl::string_view id) {
+AccountState* SnapshotBuilder::MutableAccount(absl::string_view id, bool views_change) {
+  if (views_change) views_dirty_.insert(std::string(id));
   auto t = touched_.find(id);
   if (t != touched_.end()) return t->second.get();
   affected_.insert(std::string(id));
@@ -1014,7 +1018,10 @@ void SnapshotBuilder::RebuildViews(AccountState& account) const {
 SnapshotPtr SnapshotBuilder::Finish() {
   for (auto& [result, address] : results_) result->set_etag(EtagOf(*next_, address).value_or(""));
   results_.clear();
-  for (auto& [id, account] : touched_) RebuildViews(*account);
+  for (auto& [id, account] : touched_) {
+    if (views_dirty_.contains(id)) RebuildViews(*account);
+  }
+  views_dirty_.clear();
   FinishOrganizations();
   touched_.clear();
   return std::move(next_);

@@ -16,6 +16,7 @@
 
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "common/engine/change_address.h"
@@ -75,7 +76,11 @@ class SnapshotBuilder {
  private:
   class Ops;
   class OrgOps;
-  AccountState* MutableAccount(absl::string_view id);
+  // Makes an account writable for this batch. `views_change`: whether the
+  // change may alter what principals' views are derived from (entities,
+  // policies); settings and organization membership do not, so Finish()
+  // need not rebuild that account's views for them.
+  AccountState* MutableAccount(absl::string_view id, bool views_change = true);
   OrganizationState* MutableOrganization(absl::string_view id);
   absl::Status ApplyKind(const pdp::v1::Change& change);
   // Organization and SCP changes (organization_builder.cc).
@@ -89,6 +94,7 @@ class SnapshotBuilder {
   WorldLimits limits_;
   int64_t revision_;
   absl::flat_hash_map<std::string, std::shared_ptr<AccountState>> touched_;
+  absl::flat_hash_set<std::string> views_dirty_;  // touched accounts whose views Finish() rebuilds
   absl::flat_hash_map<std::string, std::shared_ptr<OrganizationState>> touched_orgs_;
   absl::btree_set<std::string> affected_;
   std::string assigned_name_;  // an id the current change had assigned
