@@ -154,6 +154,13 @@ int main(int argc, char** argv) {
   if (server == nullptr || port == 0) Die(absl::StrCat("cannot listen on ", listen));
   authorization.Start();
   server->GetHealthCheckService()->SetServingStatus(true);
+  // gRPC's health service knows a service name only once it is given a
+  // status (NOT_FOUND before): name both, so a check of either answers
+  // from the start, not only after AdminService's first outage.
+  server->GetHealthCheckService()->SetServingStatus(
+      pdp::v1::AuthorizationService::service_full_name(), true);
+  server->GetHealthCheckService()->SetServingStatus(pdp::v1::AdminService::service_full_name(),
+                                                    true);
   // Replicas of a shared store follow the other writers' commits.
   std::unique_ptr<pdp::ChangeFollower> follower;
   if (store->IsShared()) {
@@ -182,7 +189,8 @@ int main(int argc, char** argv) {
     const bool reachable = state.Staleness() == absl::ZeroDuration();
     if (reachable != admin_serving) {
       admin_serving = reachable;
-      server->GetHealthCheckService()->SetServingStatus("pdp.v1.AdminService", reachable);
+      server->GetHealthCheckService()->SetServingStatus(pdp::v1::AdminService::service_full_name(),
+                                                        reachable);
     }
   }
   std::fprintf(stderr, "billing-pdp-server: signal %d, shutting down\n", g_signal.load());
@@ -190,7 +198,10 @@ int main(int argc, char** argv) {
   // Readers waiting for a revision (min_revision, Watch) give up now rather
   // than hold the shutdown for their deadlines.
   state.StopWaiting();
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  // In-flight calls get a moment to finish; then gRPC cancels them (an idle
+  // client connection would otherwise hold the shutdown for the whole
+  // deadline).
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(1500));
   authorization.Stop();
   if (follower) follower->Stop();
   return 0;

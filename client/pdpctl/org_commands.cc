@@ -23,7 +23,9 @@ absl::Status Expect(const OrgCommandLine& line, size_t words, absl::string_view 
   for (const auto& [name, value] : line.flags) {
     bool known = false;
     for (const char* f : flags) known = known || name == f;
-    if (!known) return Bad(absl::StrCat("unknown flag --", name, " for ", line.group, " ", line.words[0]));
+    if (!known) {
+      return Bad(absl::StrCat("unknown flag --", name, " for ", line.group, " ", line.words[0]));
+    }
   }
   return absl::OkStatus();
 }
@@ -31,6 +33,17 @@ absl::Status Expect(const OrgCommandLine& line, size_t words, absl::string_view 
 std::string Flag(const OrgCommandLine& line, const std::string& name) {
   auto it = line.flags.find(name);
   return it == line.flags.end() ? "" : it->second;
+}
+
+// Flags a subcommand cannot do without: refused here, naming the flag, rather
+// than sent for the server to refuse with a field path the user never typed.
+absl::Status Require(const OrgCommandLine& line, std::initializer_list<const char*> flags) {
+  for (const char* f : flags) {
+    if (Flag(line, f).empty()) {
+      return Bad(absl::StrCat(line.group, " ", line.words[0], " needs --", f));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<bool> OnOff(const std::string& word) {
@@ -82,6 +95,7 @@ absl::StatusOr<Change> OrgWrite(const OrgCommandLine& line) {
   } else if (sub == "create-ou") {
     s = Expect(line, 2, "create-ou ORG --parent ROOT_OR_OU --name NAME [--id ou-..]",
                {"parent", "name", "id"});
+    if (s.ok()) s = Require(line, {"parent", "name"});
     if (!s.ok()) return s;
     auto* r = c.mutable_create_organizational_unit();
     r->set_organization_id(w[1]);
@@ -90,6 +104,7 @@ absl::StatusOr<Change> OrgWrite(const OrgCommandLine& line) {
     r->set_ou_id(Flag(line, "id"));
   } else if (sub == "rename-ou") {
     s = Expect(line, 3, "rename-ou ORG OU --name NAME", {"name"});
+    if (s.ok()) s = Require(line, {"name"});
     if (!s.ok()) return s;
     auto* r = c.mutable_update_organizational_unit();
     r->set_organization_id(w[1]);
@@ -127,6 +142,7 @@ absl::StatusOr<Change> OrgWrite(const OrgCommandLine& line) {
     r->set_parent_id(Flag(line, "parent"));
   } else if (sub == "move") {
     s = Expect(line, 3, "move ORG ACCOUNT --to PARENT", {"to"});
+    if (s.ok()) s = Require(line, {"to"});
     if (!s.ok()) return s;
     auto* r = c.mutable_move_account();
     r->set_organization_id(w[1]);
@@ -150,18 +166,26 @@ absl::StatusOr<Change> ScpWrite(const OrgCommandLine& line) {
   absl::Status s;
   if (sub == "create" || sub == "update") {
     bool create = sub == "create";
-    s = Expect(line, create ? 2 : 3,
-               create ? "create ORG --name NAME --file POLICY.json [--id p-..] [--description T]"
-                      : "update ORG POLICY [--name NAME] [--file POLICY.json] [--description T]",
-               {"name", "file", "id", "description", "etag"});
+    // A create has no etag to check (and an --id only a create can choose),
+    // so neither is accepted where it would be silently ignored.
+    s = create ? Expect(line, 2,
+                        "create ORG --name NAME --file POLICY.json [--id p-..] [--description T]",
+                        {"name", "file", "id", "description"})
+               : Expect(line, 3,
+                        "update ORG POLICY [--name NAME] [--file POLICY.json] [--description T] "
+                        "[--etag E]",
+                        {"name", "file", "description", "etag"});
+    if (s.ok() && create) s = Require(line, {"name", "file"});
+    if (s.ok() && !create && !line.flags.count("name") && !line.flags.count("file") &&
+        !line.flags.count("description")) {
+      s = Bad("scp update needs --name, --file or --description");
+    }
     if (!s.ok()) return s;
     std::string document;
     if (!Flag(line, "file").empty()) {
       absl::StatusOr<std::string> doc = ReadFile(Flag(line, "file"));
       if (!doc.ok()) return doc.status();
       document = *doc;
-    } else if (create) {
-      return Bad("scp create needs --file POLICY.json");
     }
     if (create) {
       auto* r = c.mutable_create_scp();

@@ -14,13 +14,16 @@
 namespace pdpctl {
 
 struct OrgCommandLine {
-  std::string group;                        // "org" or "scp"
-  std::vector<std::string> words;           // subcommand and its positional arguments
+  std::string group;                         // "org" or "scp"
+  std::vector<std::string> words;            // subcommand and its positional arguments
   std::map<std::string, std::string> flags;  // --name VALUE ...
 };
 
 // The change a write subcommand makes; INVALID_ARGUMENT naming what is
-// wrong (missing argument, unknown flag, unreadable file).
+// wrong (missing argument or required flag, unknown flag, unreadable file).
+// `scp update` without --description leaves update_scp.description empty,
+// which the server takes as "no description": a caller that means to keep
+// the current one fills it in (pdpctl does).
 absl::StatusOr<pdp::v1::Change> OrgChange(const OrgCommandLine& line);
 
 // Whether the subcommand only reads (org show/list, scp list).
@@ -29,8 +32,8 @@ bool IsOrgRead(const OrgCommandLine& line);
 inline constexpr char kOrgUsage[] =
     R"(  org create MANAGEMENT_ACCOUNT [--id o-..] [--root-id r-..] [--scps on|off]
   org show ORG | org list
-  org set-scps ORG on|off           enable (FullAWSAccess everywhere) or disable SCPs
-  org delete ORG                    once only the management account is left
+  org set-scps ORG on|off [--etag E]  enable (FullAWSAccess everywhere) or disable SCPs
+  org delete ORG [--etag E]         once only the management account is left
   org create-ou ORG --parent ROOT_OR_OU --name NAME [--id ou-..]
   org rename-ou ORG OU --name NAME | org delete-ou ORG OU
   org create-account ORG ACCOUNT [--name NAME] [--parent ID] [--iam-access allow|deny]
@@ -40,6 +43,8 @@ inline constexpr char kOrgUsage[] =
   scp update ORG POLICY [--name NAME] [--file POLICY.json] [--description TEXT] [--etag E]
   scp delete ORG POLICY [--etag E] | scp list ORG
   scp attach ORG POLICY TARGET | scp detach ORG POLICY TARGET   (TARGET: root, OU or account)
+                          each write is one ApplyChanges change; --request-id ID makes a retry
+                          safe. scp update without --description keeps the current one
 )";
 
 }  // namespace pdpctl

@@ -10,6 +10,10 @@
 //                                    an ApplyChangesRequest in proto JSON)
 //   pdpctl [global flags] watch     [--from REV] [--count N]
 //   pdpctl [global flags] settings  set-iam-access ACCOUNT on|off --actor ARN
+//   pdpctl [global flags] settings  set-cost-explorer|set-linked-access ACCOUNT on|off
+//                                   --actor ARN
+//   pdpctl [global flags] org ...   organizations (org_commands.h: kOrgUsage)
+//   pdpctl [global flags] scp ...   service control policies
 //   pdpctl [global flags] who-can   ACCOUNT (--page ID [--modify] | --action ACTION
 //                                            [--resource ARN]) [--all] [--context K=V ...]
 //   pdpctl [global flags] what-if   CHANGES_FILE [--account ID ...]
@@ -35,6 +39,7 @@
 #include "billing_pdp/admin_client.h"
 #include "billing_pdp/authorization_client.h"
 #include "billing_pdp/status.h"
+#include "client/pdpctl/org_commands.h"
 #include "common/world/world_file.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -65,6 +70,11 @@ commands:
                           (default: only new ones) until interrupted (or N batches)
   settings  set-iam-access ACCOUNT on|off --actor ARN
                           turn "Activate IAM Access" on or off (only the account's root may)
+  settings  set-cost-explorer ACCOUNT on|off --actor ARN
+  settings  set-linked-access ACCOUNT on|off --actor ARN
+                          Cost Explorer, and member accounts' access to it: set in a management
+                          or standalone account, by its root or a principal allowed
+                          ce:UpdatePreferences
   validate  FILE [--inline]
                           check a policy document: errors and warnings (exit 0 if no error)
   who-can   ACCOUNT --page ID [--modify] [--all] [--context K=V ...]
@@ -73,10 +83,20 @@ commands:
   what-if   CHANGES_FILE [--account ID ...] [--authorize PRINCIPAL PAGE ...]
                           the page access the changes would change, without applying them
                           (CHANGES_FILE: {"changes": [...]} as for ApplyChanges, proto JSON)
+)";
 
+// After the org / scp commands (pdpctl::kOrgUsage).
+constexpr char kUsageFooter[] =
+    R"(
 The server defaults to $PDP_SERVER or 127.0.0.1:50051; the admin token to $PDP_ADMIN_TOKEN.
 exit status: 0 ok/ALLOW, 1 DENY, 2 usage or bad input, 3 server error
 )";
+
+void PrintUsage(FILE* out) {
+  std::fputs(kUsageText, out);
+  std::fputs(pdpctl::kOrgUsage, out);
+  std::fputs(kUsageFooter, out);
+}
 
 struct Args {
   std::vector<std::string> positional;
@@ -98,7 +118,7 @@ struct Args {
 
 int Usage(const std::string& problem) {
   if (!problem.empty()) std::fprintf(stderr, "pdpctl: %s\n\n", problem.c_str());
-  std::fputs(kUsageText, stderr);
+  PrintUsage(stderr);
   return kUsage;
 }
 
@@ -363,7 +383,8 @@ int Apply(const pdp::ClientOptions& options, const Args& args, bool json) {
   absl::StatusOr<pdp::v1::ApplyChangesRequest> request = ReadApplyFile(path, &change_set);
   if (!request.ok()) return Fail(request.status(), json);
   if (args.Has("request-id")) request->set_request_id(args.Get("request-id"));
-  absl::StatusOr<pdp::v1::ApplyChangesResponse> r = pdp::AdminClient(options).ApplyChanges(*request);
+  absl::StatusOr<pdp::v1::ApplyChangesResponse> r =
+      pdp::AdminClient(options).ApplyChanges(*request);
   if (!r.ok()) return Fail(r.status(), json);
   const auto revision = static_cast<long long>(r->revision());
   if (json) {
@@ -422,27 +443,54 @@ int Watch(const pdp::ClientOptions& options, const Args& args, bool json) {
   return kAllow;
 }
 
+// The account setting each `settings` subcommand changes (its update_mask).
+std::string SettingsField(const std::string& subcommand) {
+  if (subcommand == "set-iam-access") return "iam_access_to_billing";
+  if (subcommand == "set-cost-explorer") return "cost_explorer_enabled";
+  if (subcommand == "set-linked-access") return "linked_account_access";
+  return "";
+}
+
 int Settings(const pdp::ClientOptions& options, const Args& args, bool json) {
+  constexpr char kSettingsUsage[] =
+      "settings set-iam-access|set-cost-explorer|set-linked-access ACCOUNT on|off --actor ARN";
   std::string error;
   if (!CheckFlags(args, {"actor"}, error)) return Usage(error);
-  if (args.positional.size() != 3 || args.positional[0] != "set-iam-access") {
-    return Usage("settings set-iam-access ACCOUNT on|off --actor ARN");
-  }
+  if (args.positional.size() != 3) return Usage(kSettingsUsage);
+  const std::string field = SettingsField(args.positional[0]);
+  if (field.empty()) return Usage(kSettingsUsage);
   const std::string& value = args.positional[2];
-  if (value != "on" && value != "off") return Usage("set-iam-access takes on or off");
-  if (!args.Has("actor")) {
-    return Usage("--actor ARN is required: only the account's root user may change this");
+  if (value != "on" && value != "off") {
+    return Usage(absl::StrCat(args.positional[0], " takes on or off"));
   }
-  absl::StatusOr<pdp::v1::Account> account = pdp::AdminClient(options).SetIamAccessToBilling(
-      args.positional[1], value == "on", args.Get("actor"));
+  if (!args.Has("actor")) {
+    return Usage(field == "iam_access_to_billing"
+                     ? "--actor ARN is required: only the account's root user may change this"
+                     : "--actor ARN is required: the principal the change is made on behalf of");
+  }
+  pdp::v1::UpdateAccountSettingsRequest request;
+  request.set_account_id(args.positional[1]);
+  request.set_actor(args.Get("actor"));
+  request.add_update_mask(field);
+  const bool on = value == "on";
+  pdp::v1::AccountSettings* settings = request.mutable_settings();
+  if (field == "iam_access_to_billing") settings->set_iam_access_to_billing(on);
+  if (field == "cost_explorer_enabled") settings->set_cost_explorer_enabled(on);
+  if (field == "linked_account_access") settings->set_linked_account_access(on);
+  absl::StatusOr<pdp::v1::Account> account =
+      pdp::AdminClient(options).Call(&pdp::AdminClient::Stub::UpdateAccountSettings, request);
   if (!account.ok()) return Fail(account.status(), json);
   if (json) {
     std::printf("%s\n", ToJson(*account).c_str());
-  } else {
-    std::printf("account %s: iam_access_to_billing is %s (etag %s)\n", account->id().c_str(),
-                account->settings().iam_access_to_billing() ? "on" : "off",
-                account->etag().c_str());
+    return kAllow;
   }
+  const pdp::v1::AccountSettings& now = account->settings();
+  // linked_account_access unset means on (types.proto).
+  bool now_on = !now.has_linked_account_access() || now.linked_account_access();
+  if (field == "iam_access_to_billing") now_on = now.iam_access_to_billing();
+  if (field == "cost_explorer_enabled") now_on = now.cost_explorer_enabled();
+  std::printf("account %s: %s is %s (etag %s)\n", account->id().c_str(), field.c_str(),
+              now_on ? "on" : "off", account->etag().c_str());
   return kAllow;
 }
 
@@ -578,6 +626,187 @@ int WhatIf(const pdp::ClientOptions& options, const Args& args, bool json) {
   return kAllow;
 }
 
+// ---- org / scp ---------------------------------------------------------------
+
+int OrgUsage(const std::string& problem) {
+  std::fprintf(stderr, "pdpctl: %s\n\n%s", problem.c_str(), pdpctl::kOrgUsage);
+  return kUsage;
+}
+
+// "  SCPs: a, b" for a target's attached SCPs; nothing when none (SCPs off).
+std::string ScpsText(const google::protobuf::RepeatedPtrField<std::string>& ids) {
+  return ids.empty() ? "" : absl::StrCat("  SCPs: ", absl::StrJoin(ids, ", "));
+}
+
+// Prints the OUs and accounts under `parent`, nested by two spaces a level.
+void PrintChildren(const pdp::v1::Organization& org, const std::string& parent, int depth) {
+  const std::string indent(2 * depth, ' ');
+  for (const auto& a : org.accounts()) {
+    if (a.parent_id() != parent) continue;
+    std::printf("%saccount %s (%s)%s\n", indent.c_str(), a.account_id().c_str(),
+                pdp::v1::JoinMethod_Name(a.joined()).c_str(), ScpsText(a.policy_ids()).c_str());
+  }
+  for (const auto& ou : org.organizational_units()) {
+    if (ou.parent_id() != parent) continue;
+    std::printf("%sou %s %s%s\n", indent.c_str(), ou.id().c_str(), Quote(ou.name()).c_str(),
+                ScpsText(ou.policy_ids()).c_str());
+    // Depth is bounded by the server (five OU levels); the guard only keeps
+    // a malformed answer (a parent cycle) from recursing forever.
+    if (depth < 16) PrintChildren(org, ou.id(), depth + 1);
+  }
+}
+
+void PrintPolicies(const pdp::v1::Organization& org) {
+  for (const auto& p : org.policies()) {
+    std::printf("  %s %s%s (etag %s)  targets: %s\n", p.id().c_str(), Quote(p.name()).c_str(),
+                p.aws_managed() ? " AWS managed" : "", p.etag().c_str(),
+                p.targets().empty() ? "none" : absl::StrJoin(p.targets(), ", ").c_str());
+  }
+}
+
+absl::StatusOr<pdp::v1::Organization> GetOrganization(const pdp::ClientOptions& options,
+                                                      const std::string& id, int64_t* revision) {
+  pdp::v1::GetRequest request;
+  request.set_name(id);
+  return pdp::AdminClient(options).Call(&pdp::AdminClient::Stub::GetOrganization, request,
+                                        revision);
+}
+
+// org show ORG, org list, scp list ORG.
+int OrgRead(const pdp::ClientOptions& options, const pdpctl::OrgCommandLine& line, bool json) {
+  const std::string& sub = line.words[0];
+  const bool list_orgs = line.group == "org" && sub == "list";
+  if (!line.flags.empty()) {
+    return OrgUsage(
+        absl::StrCat("unknown flag --", line.flags.begin()->first, " for ", line.group, " ", sub));
+  }
+  if (line.words.size() != (list_orgs ? 1u : 2u)) {
+    return OrgUsage(absl::StrCat("usage: pdpctl ", line.group, " ", sub, list_orgs ? "" : " ORG"));
+  }
+  if (list_orgs) {
+    pdp::v1::ListOrganizationsResponse all;
+    pdp::v1::ListRequest request;
+    request.set_page_size(1000);
+    pdp::AdminClient admin(options);
+    do {
+      auto page = admin.Call(&pdp::AdminClient::Stub::ListOrganizations, request);
+      if (!page.ok()) return Fail(page.status(), json);
+      for (auto& o : *page->mutable_organizations()) *all.add_organizations() = std::move(o);
+      // Later pages at least as new as the first: one consistent listing.
+      if (request.min_revision() == 0) request.set_min_revision(page->revision());
+      all.set_revision(page->revision());
+      request.set_page_token(page->next_page_token());
+    } while (!request.page_token().empty());
+    if (json) {
+      std::printf("%s\n", ToJson(all).c_str());
+      return kAllow;
+    }
+    for (const auto& o : all.organizations()) {
+      std::printf("%s  management %s  SCPs %s  %d OUs  %d accounts  %d SCPs  etag %s\n",
+                  o.id().c_str(), o.management_account_id().c_str(),
+                  o.scps_enabled() ? "on" : "off", o.organizational_units_size(), o.accounts_size(),
+                  o.policies_size(), o.etag().c_str());
+    }
+    std::printf("(%d organizations, revision %lld)\n", all.organizations_size(),
+                static_cast<long long>(all.revision()));
+    return kAllow;
+  }
+  int64_t revision = 0;
+  absl::StatusOr<pdp::v1::Organization> org = GetOrganization(options, line.words[1], &revision);
+  if (!org.ok()) return Fail(org.status(), json);
+  if (line.group == "scp") {
+    if (json) {
+      std::string out = "{\"organization_id\": " + Quote(org->id()) +
+                        ", \"revision\": " + std::to_string(revision) + ", \"policies\": [";
+      for (int i = 0; i < org->policies_size(); ++i) {
+        std::string policy = ToJson(org->policies(i));
+        while (!policy.empty() && policy.back() == '\n') policy.pop_back();
+        absl::StrAppend(&out, i == 0 ? "\n" : ",\n", policy);
+      }
+      std::printf("%s]}\n", out.c_str());
+      return kAllow;
+    }
+    PrintPolicies(*org);
+    std::printf("(%d SCPs in %s, revision %lld)\n", org->policies_size(), org->id().c_str(),
+                static_cast<long long>(revision));
+    return kAllow;
+  }
+  if (json) {
+    std::printf("%s\n", ToJson(*org).c_str());
+    return kAllow;
+  }
+  std::printf("organization %s (etag %s): management account %s, SCPs %s, revision %lld\n",
+              org->id().c_str(), org->etag().c_str(), org->management_account_id().c_str(),
+              org->scps_enabled() ? "enabled" : "disabled", static_cast<long long>(revision));
+  std::printf("root %s%s\n", org->root_id().c_str(), ScpsText(org->root_policy_ids()).c_str());
+  PrintChildren(*org, org->root_id(), 1);
+  std::printf("policies:\n");
+  PrintPolicies(*org);
+  return kAllow;
+}
+
+// `pdpctl org|scp SUBCOMMAND ...`: reads print the organization; writes
+// send the one change OrgChange builds through ApplyChanges.
+int Org(const pdp::ClientOptions& options, const std::string& group, const Args& args, bool json) {
+  pdpctl::OrgCommandLine line{group, args.positional, {}};
+  std::string request_id;
+  for (const auto& [name, value] : args.flags) {
+    if (name == "request-id") {
+      request_id = value;
+    } else if (!line.flags.emplace(name, value).second) {
+      return OrgUsage(absl::StrCat("--", name, " given twice"));
+    }
+  }
+  if (line.words.empty()) return OrgUsage(absl::StrCat("usage: pdpctl ", group, " SUBCOMMAND ..."));
+  if (pdpctl::IsOrgRead(line)) {
+    if (args.Has("request-id")) return OrgUsage("--request-id is for writes");
+    return OrgRead(options, line, json);
+  }
+  absl::StatusOr<pdp::v1::Change> change = pdpctl::OrgChange(line);
+  if (!change.ok()) return OrgUsage(std::string(change.status().message()));
+  if (change->has_update_scp() && !line.flags.count("description")) {
+    // update_scp replaces the description; keeping it is what someone who
+    // did not mention it means. The SCP's etag (unless one was given) makes
+    // the write fail rather than undo a description changed meanwhile; but
+    // not with a request id, whose retry must send the same change (the
+    // etag moves with the first attempt's success, and a different change
+    // under the same id is REQUEST_ID_REUSED, not a replay).
+    pdp::v1::UpdateScpRequest* update = change->mutable_update_scp();
+    absl::StatusOr<pdp::v1::Organization> org =
+        GetOrganization(options, update->organization_id(), nullptr);
+    if (!org.ok()) return Fail(org.status(), json);
+    for (const auto& p : org->policies()) {
+      if (p.id() != update->policy_id()) continue;
+      update->set_description(p.description());
+      if (update->etag().empty() && request_id.empty()) update->set_etag(p.etag());
+    }
+  }
+  pdp::v1::ApplyChangesRequest request;
+  *request.add_changes() = *change;
+  request.set_request_id(request_id);
+  absl::StatusOr<pdp::v1::ApplyChangesResponse> r = pdp::AdminClient(options).ApplyChanges(request);
+  if (!r.ok()) return Fail(r.status(), json);
+  const pdp::v1::ChangeResult result =
+      r->results_size() > 0 ? r->results(0) : pdp::v1::ChangeResult();
+  const auto revision = static_cast<long long>(r->revision());
+  if (json) {
+    std::printf("{\"name\": %s, \"etag\": %s, \"revision\": %lld, \"replayed\": %s}\n",
+                Quote(result.name()).c_str(), Quote(result.etag()).c_str(), revision,
+                r->replayed() ? "true" : "false");
+    return kAllow;
+  }
+  std::printf(
+      "%s %s: %s %s at revision %lld%s\n", group.c_str(), line.words[0].c_str(),
+      result.name().c_str(),
+      result.etag().empty() ? "(deleted)" : absl::StrCat("(etag ", result.etag(), ")").c_str(),
+      revision,
+      r->replayed()
+          ? absl::StrCat(" (request ", request_id, " was already applied; nothing changed now)")
+                .c_str()
+          : "");
+  return kAllow;
+}
+
 std::string ReadToken(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;
@@ -602,7 +831,7 @@ int main(int argc, char** argv) {
   for (auto it = args.flags.begin(); it != args.flags.end();) {
     const auto& [name, v] = *it;
     if (name == "help") {
-      std::fputs(kUsageText, stdout);
+      PrintUsage(stdout);
       return kAllow;
     } else if (name == "server") {
       options.target = v;
@@ -627,7 +856,7 @@ int main(int argc, char** argv) {
   std::string command = args.positional.front();
   args.positional.erase(args.positional.begin());
   if (command == "help") {
-    std::fputs(kUsageText, stdout);
+    PrintUsage(stdout);
     return kAllow;
   }
   if (command == "authorize") return Authorize(options, args, json);
@@ -639,5 +868,6 @@ int main(int argc, char** argv) {
   if (command == "validate") return Validate(options, args, json);
   if (command == "who-can") return WhoCan(options, args, json);
   if (command == "what-if") return WhatIf(options, args, json);
+  if (command == "org" || command == "scp") return Org(options, command, args, json);
   return Usage(absl::StrCat("unknown command \"", command, "\""));
 }

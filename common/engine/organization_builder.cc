@@ -102,6 +102,9 @@ class SnapshotBuilder::OrgOps {
     if (org->scps_enabled) {
       org->nodes[root].policy_ids.push_back(kFullAwsAccessId);
       org->members[c.management_account_id()].policy_ids.push_back(kFullAwsAccessId);
+      // Its targets are new: without this its etag would be the shared
+      // record's "0", the same as in any earlier organization of this id.
+      TouchScp(*org, kFullAwsAccessId);
     }
     Join(**account, id);
     b_.next_->organizations_[id] = org;
