@@ -71,7 +71,8 @@ std::vector<Change> AccountBatch(int first, int count, int users) {
     p.mutable_create_policy()->set_document(PolicyDoc(i));
     out.push_back(p);
     Change g;
-    g.mutable_put_group()->mutable_group()->set_arn(absl::StrCat("arn:aws:iam::", a, ":group/billing"));
+    g.mutable_put_group()->mutable_group()->set_arn(
+        absl::StrCat("arn:aws:iam::", a, ":group/billing"));
     g.mutable_put_group()->mutable_group()->add_attached_policies(
         absl::StrCat("arn:aws:iam::", a, ":policy/team-billing"));
     out.push_back(g);
@@ -85,7 +86,8 @@ std::vector<Change> AccountBatch(int first, int count, int users) {
       out.push_back(uc);
     }
     Change r;
-    r.mutable_put_role()->mutable_role()->set_arn(absl::StrCat("arn:aws:iam::", a, ":role/auditor"));
+    r.mutable_put_role()->mutable_role()->set_arn(
+        absl::StrCat("arn:aws:iam::", a, ":role/auditor"));
     r.mutable_put_role()->mutable_role()->add_attached_policies(
         "arn:aws:iam::aws:policy/AWSBillingReadOnlyAccess");
     out.push_back(r);
@@ -145,18 +147,18 @@ int Populate(const Options& o) {
   absl::Time start = absl::Now();
   size_t changes = 0;
   for (int first = 0; first < o.accounts; first += o.accounts_per_batch) {
-    std::vector<Change> batch =
-        AccountBatch(first, std::min(o.accounts_per_batch, o.accounts - first),
-                     o.users_per_account);
+    std::vector<Change> batch = AccountBatch(
+        first, std::min(o.accounts_per_batch, o.accounts - first), o.users_per_account);
     changes += batch.size();
     Check(state.Apply(batch).status(), "apply");
   }
   double secs = absl::ToDoubleSeconds(absl::Now() - start);
   pdp::SnapshotPtr s = state.Current();
-  std::printf("populate %s: %d accounts, %zu principals, %d policies, %zu changes in %lld "
-              "batches: %.1f s (%.0f changes/s)\n",
-              pdp::StoreSpecForLog(o.store).c_str(), o.accounts, Principals(*s), o.accounts,
-              changes, static_cast<long long>(s->revision()), secs, changes / secs);
+  std::printf(
+      "populate %s: %d accounts, %zu principals, %d policies, %zu changes in %lld "
+      "batches: %.1f s (%.0f changes/s)\n",
+      pdp::StoreSpecForLog(o.store).c_str(), o.accounts, Principals(*s), o.accounts, changes,
+      static_cast<long long>(s->revision()), secs, changes / secs);
   // One small write on the big world: what a single settings change costs.
   std::vector<double> ms;
   for (int i = 0; i < 50; ++i) {
@@ -181,11 +183,12 @@ int Load(const Options& o) {
   Check(state.Recover(), "recover");
   double secs = absl::ToDoubleSeconds(absl::Now() - start);
   pdp::SnapshotPtr s = state.Current();
-  std::printf("load %s: revision %lld, %zu accounts, %zu principals in %.1f s; resident %.0f MiB "
-              "(peak %.0f MiB, %.0f MiB before loading)\n",
-              pdp::StoreSpecForLog(o.store).c_str(), static_cast<long long>(s->revision()),
-              s->accounts().size(), Principals(*s), secs, RssKb("VmRSS:") / 1024.0,
-              RssKb("VmHWM:") / 1024.0, before / 1024.0);
+  std::printf(
+      "load %s: revision %lld, %zu accounts, %zu principals in %.1f s; resident %.0f MiB "
+      "(peak %.0f MiB, %.0f MiB before loading)\n",
+      pdp::StoreSpecForLog(o.store).c_str(), static_cast<long long>(s->revision()),
+      s->accounts().size(), Principals(*s), secs, RssKb("VmRSS:") / 1024.0,
+      RssKb("VmHWM:") / 1024.0, before / 1024.0);
   // Write throughput: ApplyChanges of 10,000 settings changes, as each
   // account's root user.
   const int kRequests = 5, kPerRequest = 10000;
@@ -199,10 +202,11 @@ int Load(const Options& o) {
     Check(state.ApplyChanges(req).status(), "write");
   }
   double wsecs = absl::ToDoubleSeconds(absl::Now() - wstart);
-  std::printf("write %s: %d ApplyChanges of %d settings changes: %.2f s (%.0f changes/s, %.0f "
-              "ms per request)\n",
-              pdp::StoreSpecForLog(o.store).c_str(), kRequests, kPerRequest, wsecs,
-              kRequests * kPerRequest / wsecs, 1000 * wsecs / kRequests);
+  std::printf(
+      "write %s: %d ApplyChanges of %d settings changes: %.2f s (%.0f changes/s, %.0f "
+      "ms per request)\n",
+      pdp::StoreSpecForLog(o.store).c_str(), kRequests, kPerRequest, wsecs,
+      kRequests * kPerRequest / wsecs, 1000 * wsecs / kRequests);
   return 0;
 }
 
@@ -214,8 +218,7 @@ int Replicas(const Options& o) {
   Check(a.Recover(), "recover a");
   Check(b.Recover(), "recover b");
   std::printf("replicas: both loaded revision %lld in %.1f s\n",
-              static_cast<long long>(b.revision()),
-              absl::ToDoubleSeconds(absl::Now() - start));
+              static_cast<long long>(b.revision()), absl::ToDoubleSeconds(absl::Now() - start));
   pdp::ChangeFollower follower(&b, store_b.get());
   follower.Start();
   std::vector<double> ms;
@@ -232,9 +235,10 @@ int Replicas(const Options& o) {
   }
   follower.Stop();
   std::sort(ms.begin(), ms.end());
-  std::printf("replicas: write on A to visible on B over %d writes: p50 %.2f ms, p99 %.2f ms, "
-              "max %.2f ms\n",
-              kWrites, ms[ms.size() / 2], ms[ms.size() * 99 / 100], ms.back());
+  std::printf(
+      "replicas: write on A to visible on B over %d writes: p50 %.2f ms, p99 %.2f ms, "
+      "max %.2f ms\n",
+      kWrites, ms[ms.size() / 2], ms[ms.size() * 99 / 100], ms.back());
   return 0;
 }
 

@@ -16,7 +16,8 @@ grpc::Status AdminServiceImpl::GetOrganization(Ctx* ctx, const pdp::v1::GetReque
   const SnapshotPtr& snapshot = *read;
   const OrganizationState* org = snapshot->FindOrganization(req->name());
   if (org == nullptr) {
-    return ToGrpcStatus(FieldError("name", absl::StrCat("organization ", req->name(), " does not exist"),
+    return ToGrpcStatus(FieldError("name",
+                                   absl::StrCat("organization ", req->name(), " does not exist"),
                                    absl::StatusCode::kNotFound));
   }
   *resp = OrganizationToProto(*org);

@@ -1,5 +1,4 @@
 #include "server/admin_service.h"
-#include "server/pagination.h"
 
 #include <utility>
 #include <vector>
@@ -12,13 +11,13 @@
 #include "common/policy/policy_compiler.h"
 #include "server/call_context.h"
 #include "server/grpc_errors.h"
+#include "server/pagination.h"
 #include "server/watch_handler.h"
 
 namespace pdp {
 namespace {
 
 using pdp::v1::Change;
-
 
 struct EntityLookup {
   const AccountState* account;
@@ -131,7 +130,9 @@ grpc::Status AdminServiceImpl::ListAccounts(Ctx* ctx, const pdp::v1::ListRequest
   const SnapshotPtr& s = *read;
   absl::StatusOr<std::string> next = Paginate(
       s->accounts(), *req, [](const AccountState&) { return true; },
-      [&](const AccountState& a) { *resp->add_accounts() = AccountToProto(a, s->OrganizationOf(a)); });
+      [&](const AccountState& a) {
+        *resp->add_accounts() = AccountToProto(a, s->OrganizationOf(a));
+      });
   if (!next.ok()) return ToGrpcStatus(next.status());
   resp->set_next_page_token(*next);
   resp->set_revision(s->revision());

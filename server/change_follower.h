@@ -20,8 +20,7 @@ namespace pdp {
 class ChangeFollower {
  public:
   // `state` and `store` must outlive the follower.
-  ChangeFollower(WorldState* state, Store* store,
-                 absl::Duration poll_interval = absl::Seconds(1));
+  ChangeFollower(WorldState* state, Store* store, absl::Duration poll_interval = absl::Seconds(1));
   ~ChangeFollower();  // stops the thread
 
   void Start();

@@ -24,8 +24,8 @@
 #include "server/admin_auth.h"
 #include "server/admin_service.h"
 #include "server/authorization_service.h"
-#include "server/server_flags.h"
 #include "server/change_follower.h"
+#include "server/server_flags.h"
 #include "server/store/open_store.h"
 #include "server/world_state.h"
 
@@ -173,8 +173,7 @@ int main(int argc, char** argv) {
                "billing-pdp-server listening on %s:%d (revision %lld, %zu pages, store %s%s%s)\n",
                host.c_str(), port, static_cast<long long>(state.Current()->revision()),
                (*catalog)->pages().size(), pdp::StoreSpecForLog(flags->store).c_str(),
-               tls_cert.empty() ? "" : ", TLS",
-               auth.enabled() ? ", admin token required" : "");
+               tls_cert.empty() ? "" : ", TLS", auth.enabled() ? ", admin token required" : "");
   std::fflush(stderr);
 
   // Health: reads are served from the last snapshot whatever happens to

@@ -132,9 +132,8 @@ absl::StatusOr<SnapshotPtr> WorldState::Commit(StoredBatch& batch, const PathPre
     if (store_->IsShared()) {
       absl::Status caught_up = CatchUpLocked();
       if (!caught_up.ok()) {
-        return absl::UnavailableError(
-            absl::StrCat("the store cannot be read to write on the latest state: ",
-                         caught_up.message()));
+        return absl::UnavailableError(absl::StrCat(
+            "the store cannot be read to write on the latest state: ", caught_up.message()));
       }
       if (done_elsewhere && done_elsewhere()) return SnapshotPtr();
     }
@@ -202,8 +201,7 @@ absl::StatusOr<pdp::v1::ApplyChangesResponse> WorldState::ApplyChanges(
   auto seen = [&] { return has_id && request_ids_.Find(batch.request_id) != nullptr; };
   if (seen()) return replay();
   std::vector<ChangeResult> results(batch.changes.size());
-  absl::StatusOr<SnapshotPtr> next =
-      Commit(batch, &WorldState::ChangeIndexPrefix, &results, seen);
+  absl::StatusOr<SnapshotPtr> next = Commit(batch, &WorldState::ChangeIndexPrefix, &results, seen);
   if (!next.ok()) return next.status();
   if (*next == nullptr) return replay();
   auto response = std::make_shared<pdp::v1::ApplyChangesResponse>();

@@ -133,7 +133,6 @@ absl::StatusOr<Subject> Resolve(const Snapshot& snapshot, absl::string_view prin
   return s;
 }
 
-
 absl::StatusOr<Target> ParseTarget(const Snapshot& snapshot, const pdp::v1::AuthorizeRequest& r) {
   Target t;
   switch (r.target_case()) {
@@ -292,8 +291,8 @@ void AddAvailableFeatures(const Subject& subject, const Target& target, LazyCont
     const std::vector<CatalogAction>& actions = set == pdp::v1::LEGACY ? f.legacy : f.fine_grained;
     bool ok = (!subject.scp_bound || EvaluateScps(subject, actions, kAnyResource, context, nullptr,
                                                   nullptr) == pdp::v1::ALLOWED_BY_POLICY) &&
-              (subject.is_root || EvaluatePolicies(subject, actions, kAnyResource, context,
-                                                   nullptr, nullptr) == pdp::v1::ALLOWED_BY_POLICY);
+              (subject.is_root || EvaluatePolicies(subject, actions, kAnyResource, context, nullptr,
+                                                   nullptr) == pdp::v1::ALLOWED_BY_POLICY);
     if (ok) d.add_available_features(f.id);
   }
 }
@@ -369,25 +368,23 @@ Decision DecideTarget(const Snapshot& snapshot, const Subject& subject, const Ta
       return Make(pdp::v1::DENY, r, rev);
     }
     AddGate(ex, "scp", GateTrace::PASSED,
-            absl::StrCat("every level from the organization root to account ",
-                         subject.account->id, " allows"));
+            absl::StrCat("every level from the organization root to account ", subject.account->id,
+                         " allows"));
   } else if (subject.scp_bound) {
     // A member without a placement cannot happen; fail closed if it does.
     AddGate(ex, "scp", GateTrace::DENIED, "the account's place in its organization is unknown");
     return Make(pdp::v1::DENY, pdp::v1::SCP_NO_ALLOW, rev);
   } else {
     AddGate(ex, "scp", GateTrace::SKIPPED,
-            subject.organization == nullptr ? "a standalone account: no SCPs"
-            : !subject.organization->scps_enabled
-                ? "SCPs are not enabled in the organization"
-                : subject.organization->management_account_id == subject.account->id
-                    ? "SCPs never limit the management account"
-                    : "SCPs do not limit service-linked roles");
+            subject.organization == nullptr       ? "a standalone account: no SCPs"
+            : !subject.organization->scps_enabled ? "SCPs are not enabled in the organization"
+            : subject.organization->management_account_id == subject.account->id
+                ? "SCPs never limit the management account"
+                : "SCPs do not limit service-linked roles");
   }
 
-  const bool cost_explorer = target.page != nullptr
-                                 ? target.page->proto.shows_cost_explorer_data()
-                                 : IsCostExplorerDataAction(target.action.lower);
+  const bool cost_explorer = target.page != nullptr ? target.page->proto.shows_cost_explorer_data()
+                                                    : IsCostExplorerDataAction(target.action.lower);
   if (cost_explorer) {
     std::string detail;
     Reason r = CostExplorerGate(snapshot, subject, &detail);

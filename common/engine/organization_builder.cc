@@ -139,8 +139,7 @@ class SnapshotBuilder::OrgOps {
     if ((*org)->members.size() > 1) {
       return Refuse(absl::StatusCode::kFailedPrecondition, "organization_id",
                     absl::StrCat("organization ", c.organization_id(), " still has ",
-                                 (*org)->members.size() - 1,
-                                 " member accounts; remove them first"),
+                                 (*org)->members.size() - 1, " member accounts; remove them first"),
                     "ORGANIZATION_NOT_EMPTY");
     }
     Leave((*org)->management_account_id);
@@ -320,8 +319,8 @@ class SnapshotBuilder::OrgOps {
     if (!org.ok()) return org.status();
     absl::StatusOr<ScpRecord*> scp = MutableScp(**org, c.policy_id(), c.etag());
     if (!scp.ok()) return scp.status();
-    return SetScpContent(**org, **scp, c.name().empty() ? (*scp)->name : c.name(),
-                         c.description(), c.document().empty() ? (*scp)->document : c.document());
+    return SetScpContent(**org, **scp, c.name().empty() ? (*scp)->name : c.name(), c.description(),
+                         c.document().empty() ? (*scp)->document : c.document());
   }
 
   absl::Status DeleteScp(const pdp::v1::DeleteScpRequest& c) {
@@ -358,10 +357,10 @@ class SnapshotBuilder::OrgOps {
     auto it = std::find((*list)->begin(), (*list)->end(), c.policy_id());
     if (attach) {
       if (it != (*list)->end()) {
-        return FieldError("policy_id",
-                          absl::StrCat("SCP ", c.policy_id(), " is already attached to ",
-                                       c.target_id()),
-                          absl::StatusCode::kAlreadyExists);
+        return FieldError(
+            "policy_id",
+            absl::StrCat("SCP ", c.policy_id(), " is already attached to ", c.target_id()),
+            absl::StatusCode::kAlreadyExists);
       }
       if ((*list)->size() >= b_.limits_.max_scps_per_target) {
         return Refuse(absl::StatusCode::kFailedPrecondition, "target_id",
@@ -372,8 +371,8 @@ class SnapshotBuilder::OrgOps {
       (*list)->push_back(c.policy_id());
     } else {
       if (it == (*list)->end()) {
-        return NotFound("policy_id", absl::StrCat("an attachment of ", c.policy_id(), " to ",
-                                                  c.target_id()));
+        return NotFound("policy_id",
+                        absl::StrCat("an attachment of ", c.policy_id(), " to ", c.target_id()));
       }
       if ((*list)->size() == 1) {
         return Refuse(absl::StatusCode::kFailedPrecondition, "policy_id",
@@ -459,8 +458,8 @@ class SnapshotBuilder::OrgOps {
                                 const std::string& name, const std::string& self) {
     for (const auto& [id, node] : org.nodes) {
       if (id != self && node.parent_id == parent && node.name == name) {
-        return FieldError("name", absl::StrCat("an OU named ", name, " already exists under ",
-                                               parent),
+        return FieldError("name",
+                          absl::StrCat("an OU named ", name, " already exists under ", parent),
                           absl::StatusCode::kAlreadyExists);
       }
     }
@@ -478,10 +477,10 @@ class SnapshotBuilder::OrgOps {
     const AccountState* current = b_.next_->FindAccount(id);
     if (current == nullptr) return NotFound(field, absl::StrCat("account ", id));
     if (!current->organization_id.empty()) {
-      return Refuse(absl::StatusCode::kFailedPrecondition, field,
-                    absl::StrCat("account ", id, " is already in organization ",
-                                 current->organization_id),
-                    "ACCOUNT_IN_ORGANIZATION");
+      return Refuse(
+          absl::StatusCode::kFailedPrecondition, field,
+          absl::StrCat("account ", id, " is already in organization ", current->organization_id),
+          "ACCOUNT_IN_ORGANIZATION");
     }
     return b_.MutableAccount(id, /*views_change=*/false);
   }

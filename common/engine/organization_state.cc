@@ -36,8 +36,8 @@ const NodeChain& ChainOf(const OrganizationState& org, const std::string& node_i
   chain.path = absl::StrCat(chain.path, node_id, "/");
   if (org.scps_enabled) {
     chain.levels.push_back(
-        LevelOf(org, node_id, node == org.nodes.end() ? std::vector<std::string>{}
-                                                      : node->second.policy_ids));
+        LevelOf(org, node_id,
+                node == org.nodes.end() ? std::vector<std::string>{} : node->second.policy_ids));
   }
   return memo.emplace(node_id, std::move(chain)).first->second;
 }

@@ -94,7 +94,7 @@ struct AccountState {
   std::string id;
   std::string name;
   pdp::v1::AccountSettings settings;
-  std::string organization_id;  // empty for a standalone account
+  std::string organization_id;    // empty for a standalone account
   int64_t modified_revision = 0;  // of the account record and settings
   absl::btree_map<std::string, std::shared_ptr<const EntityRecord>> entities;
   absl::btree_map<std::string, std::shared_ptr<const ManagedPolicyRecord>> policies;

@@ -151,11 +151,13 @@ class SnapshotBuilder::Ops {
       return FieldError("settings.console_action_set", "must be FINE_GRAINED or LEGACY");
     }
     if (member && (set_ce || set_linked)) {
-      return Refuse(absl::StatusCode::kFailedPrecondition, "update_mask",
-                    absl::StrCat("account ", c.account_id(), " is a member of organization ",
-                                 org->id, "; its Cost Explorer settings are set in the management "
-                                 "account ", org->management_account_id),
-                    "MANAGED_BY_ORGANIZATION");
+      return Refuse(
+          absl::StatusCode::kFailedPrecondition, "update_mask",
+          absl::StrCat("account ", c.account_id(), " is a member of organization ", org->id,
+                       "; its Cost Explorer settings are set in the management "
+                       "account ",
+                       org->management_account_id),
+          "MANAGED_BY_ORGANIZATION");
     }
     if (c.actor().empty()) {
       return FieldError("actor", "is required: the principal the change is made on behalf of");
@@ -186,8 +188,8 @@ class SnapshotBuilder::Ops {
         if (!s.ok()) return s;
       }
       if (set_ce || set_linked) {
-        absl::Status s = CheckActorAllowed(c.actor(), "ce:UpdatePreferences",
-                                           "the Cost Explorer settings");
+        absl::Status s =
+            CheckActorAllowed(c.actor(), "ce:UpdatePreferences", "the Cost Explorer settings");
         if (!s.ok()) return s;
       }
     }
@@ -213,13 +215,12 @@ class SnapshotBuilder::Ops {
     req.mutable_action()->set_action(action);
     absl::StatusOr<pdp::v1::Decision> d = Decide(*b_.base_, req);
     if (d.ok() && d->effect() == pdp::v1::ALLOW) return absl::OkStatus();
-    return Refuse(absl::StatusCode::kPermissionDenied, "actor",
-                  absl::StrCat(actor, " is not allowed ", action, " (needed to change ", what,
-                               d.ok() ? absl::StrCat("; decision: ",
-                                                     pdp::v1::Reason_Name(d->reason()))
-                                      : "",
-                               ")"),
-                  "NOT_AUTHORIZED");
+    return Refuse(
+        absl::StatusCode::kPermissionDenied, "actor",
+        absl::StrCat(actor, " is not allowed ", action, " (needed to change ", what,
+                     d.ok() ? absl::StrCat("; decision: ", pdp::v1::Reason_Name(d->reason())) : "",
+                     ")"),
+        "NOT_AUTHORIZED");
   }
 
   // ---- users, groups, roles --------------------------------------------
@@ -874,8 +875,7 @@ absl::Status SnapshotBuilder::Apply(const Change& change, pdp::v1::ChangeResult*
   if (!change.etag().empty()) {
     std::optional<std::string> current = EtagOf(*next_, address);
     if (!current.has_value()) {
-      return NotFound("etag", absl::StrCat("the object the change addresses (", address.name,
-                                           ")"));
+      return NotFound("etag", absl::StrCat("the object the change addresses (", address.name, ")"));
     }
     absl::Status s = CheckEtag("etag", change.etag(), *current);
     if (!s.ok()) return s;

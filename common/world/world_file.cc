@@ -63,11 +63,11 @@ class WorldReader {
   absl::StatusOr<std::vector<pdp::v1::Change>> Read(const Json& root) {
     if (!root.is_object()) return FieldError("", "a world file must be a mapping");
     static constexpr absl::string_view kSections[] = {
-        "accounts", "organizations", "managed_policies", "groups", "users", "roles",
-        "role_sessions"};
-    absl::Status s = CheckKnownFields(root, "", {kSections[0], kSections[1], kSections[2],
-                                                 kSections[3], kSections[4], kSections[5],
-                                                 kSections[6]});
+        "accounts", "organizations", "managed_policies", "groups",
+        "users",    "roles",         "role_sessions"};
+    absl::Status s = CheckKnownFields(root, "",
+                                      {kSections[0], kSections[1], kSections[2], kSections[3],
+                                       kSections[4], kSections[5], kSections[6]});
     if (!s.ok()) return s;
     // Order matters: accounts (and accounts created through organizations),
     // policies and groups must exist before what refers to them.
@@ -200,10 +200,10 @@ class WorldReader {
   // the organization, or invited existing accounts), SCPs, and SCP
   // attachments and detachments, in that order.
   absl::Status ReadOrganization(const Json& item, const std::string& path) {
-    absl::Status s = CheckKnownFields(
-        item, path,
-        {"id", "management_account", "root_id", "scps_enabled", "organizational_units",
-         "accounts", "scps", "attach", "detach"});
+    absl::Status s =
+        CheckKnownFields(item, path,
+                         {"id", "management_account", "root_id", "scps_enabled",
+                          "organizational_units", "accounts", "scps", "attach", "detach"});
     if (!s.ok()) return s;
     absl::StatusOr<std::string> id = Str(item, path, "id", true);
     if (!id.ok()) return id.status();
@@ -265,8 +265,9 @@ class WorldReader {
             }
           } else if (*joined == "invited") {
             if (!access->empty() || !name->empty()) {
-              return FieldError(apath, "an invited account keeps its own name and settings "
-                                       "(set them in the accounts section)");
+              return FieldError(apath,
+                                "an invited account keeps its own name and settings "
+                                "(set them in the accounts section)");
             }
             auto* m = c.mutable_invite_account();
             m->set_organization_id(*id);

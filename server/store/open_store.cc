@@ -22,9 +22,8 @@ absl::StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& spec) {
     if (!postgres.ok()) return postgres.status();
     return std::unique_ptr<Store>(std::move(*postgres));
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown --store \"", StoreSpecForLog(spec),
-      "\" (memory, sqlite:PATH or postgres:CONNINFO)"));
+  return absl::InvalidArgumentError(absl::StrCat("unknown --store \"", StoreSpecForLog(spec),
+                                                 "\" (memory, sqlite:PATH or postgres:CONNINFO)"));
 }
 
 std::string StoreSpecForLog(const std::string& spec) {

@@ -134,15 +134,15 @@ absl::Status PostgresStore::Migrate() {
   }
   if (found > kSchemaVersion || found < 0) {
     Exec(conn_, "ROLLBACK").IgnoreError();
-    return absl::FailedPreconditionError(
-        absl::StrCat("the database has schema version ", PQgetvalue(version.res, 0, 0),
-                     "; this build knows up to ", kSchemaVersion));
+    return absl::FailedPreconditionError(absl::StrCat("the database has schema version ",
+                                                      PQgetvalue(version.res, 0, 0),
+                                                      "; this build knows up to ", kSchemaVersion));
   }
   if (found < kSchemaVersion) {
-    s = Exec(conn_,
-             absl::StrCat("INSERT INTO pdp_meta (key, value) VALUES ('schema_version', '",
-                          kSchemaVersion, "') ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")
-                 .c_str());
+    s = Exec(conn_, absl::StrCat("INSERT INTO pdp_meta (key, value) VALUES ('schema_version', '",
+                                 kSchemaVersion,
+                                 "') ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")
+                        .c_str());
     if (!s.ok()) {
       Exec(conn_, "ROLLBACK").IgnoreError();
       return s;
@@ -179,8 +179,8 @@ absl::Status PostgresStore::Commit(const StoredBatch& batch) {
   const int lengths[] = {0, static_cast<int>(bytes.size())};
   const int formats[] = {0, 1};
   Result insert(PQexecParams(conn_,
-                             "INSERT INTO pdp_batches (revision, batch) VALUES ($1::bigint, $2)",
-                             2, nullptr, values, lengths, formats, 0));
+                             "INSERT INTO pdp_batches (revision, batch) VALUES ($1::bigint, $2)", 2,
+                             nullptr, values, lengths, formats, 0));
   if (!insert.Ok()) {
     // 23505: unique_violation, another writer inserted this revision first.
     if (insert.SqlState() == "23505") {
@@ -217,8 +217,7 @@ absl::Status PostgresStore::ReadPage(int64_t from, int64_t to, BatchRows* rows) 
   return absl::OkStatus();
 }
 
-absl::Status PostgresStore::ReadFrom(int64_t from_revision, int64_t to_revision,
-                                     const ReadFn& fn) {
+absl::Status PostgresStore::ReadFrom(int64_t from_revision, int64_t to_revision, const ReadFn& fn) {
   return ReadPaged(
       from_revision, to_revision,
       [this](int64_t from, int64_t to, BatchRows* rows) { return ReadPage(from, to, rows); }, fn);
@@ -237,7 +236,8 @@ absl::Status PostgresStore::WaitForCommits(absl::Duration timeout) {
   }
   if (fresh) return absl::OkStatus();  // a new listener may have missed notifications
   pollfd fd{PQsocket(listen_conn_), POLLIN, 0};
-  int ms = static_cast<int>(std::max<int64_t>(0, absl::ToInt64Milliseconds(deadline - absl::Now())));
+  int ms =
+      static_cast<int>(std::max<int64_t>(0, absl::ToInt64Milliseconds(deadline - absl::Now())));
   if (poll(&fd, 1, ms) < 0) return absl::OkStatus();
   if (PQconsumeInput(listen_conn_) == 0) {
     s = Unavailable(listen_conn_, "listen");

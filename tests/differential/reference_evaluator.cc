@@ -498,11 +498,10 @@ RefDecision ReferenceEvaluator::Decide(const Json& world, const RefRequest& req)
   // ---- (gate 3, SCPs: the differential worlds have no organizations)
   // ---- 4. Cost Explorer: standalone accounts use their own setting.
   const std::string lower_action = actions.empty() ? "" : Lower(actions[0]);
-  const bool ce_data = page != nullptr
-                           ? page->value("shows_cost_explorer_data", false)
-                           : lower_action.rfind("ce:", 0) == 0 &&
-                                 lower_action != "ce:getpreferences" &&
-                                 lower_action != "ce:updatepreferences";
+  const bool ce_data = page != nullptr ? page->value("shows_cost_explorer_data", false)
+                                       : lower_action.rfind("ce:", 0) == 0 &&
+                                             lower_action != "ce:getpreferences" &&
+                                             lower_action != "ce:updatepreferences";
   if (ce_data && !account->value("cost_explorer_enabled", false)) {
     return deny("COST_EXPLORER_NOT_ENABLED");
   }

@@ -633,11 +633,11 @@ TEST_F(DecideTest, ExplainGatesThatDenyEarly) {
 
   pdp::v1::Explanation root;
   Must(PageRequest(RootArn(kB), "gated"), &root);
-  EXPECT_THAT(Gates(root),
-              ElementsAre(Gate{"resolve", GateTrace::PASSED}, Gate{"root_only", GateTrace::PASSED},
-                          Gate{"scp", GateTrace::SKIPPED},
-                          Gate{"cost_explorer", GateTrace::SKIPPED},
-                          Gate{"root_user", GateTrace::ALLOWED}));
+  EXPECT_THAT(
+      Gates(root),
+      ElementsAre(Gate{"resolve", GateTrace::PASSED}, Gate{"root_only", GateTrace::PASSED},
+                  Gate{"scp", GateTrace::SKIPPED}, Gate{"cost_explorer", GateTrace::SKIPPED},
+                  Gate{"root_user", GateTrace::ALLOWED}));
   EXPECT_EQ(root.actions_size(), 0);
 
   pdp::v1::Explanation iam;

@@ -55,8 +55,8 @@ class OrganizationBuilderTest : public ::testing::Test {
          Ch(absl::StrCat("create_organization { organization_id: '", kOrg,
                          "' management_account_id: '", kMgmt, "' root_id: '", kRoot,
                          "' scps_enabled: true }")),
-         Ch(absl::StrCat("create_organizational_unit { organization_id: '", kOrg,
-                         "' parent_id: '", kRoot, "' name: 'Eng' ou_id: 'ou-ex12-engineer' }")),
+         Ch(absl::StrCat("create_organizational_unit { organization_id: '", kOrg, "' parent_id: '",
+                         kRoot, "' name: 'Eng' ou_id: 'ou-ex12-engineer' }")),
          Ch(absl::StrCat("create_member_account { organization_id: '", kOrg,
                          "' account_id: '333333333333' name: 'created' parent_id: "
                          "'ou-ex12-engineer' }")),
@@ -122,8 +122,8 @@ TEST_F(OrganizationBuilderTest, StructureAndDefaultScpsAsWritten) {
 TEST_F(OrganizationBuilderTest, CreatedAccountsGetIamAccessUnlessDenyInvitedKeepTheirOwn) {
   EXPECT_TRUE(base_->FindAccount("333333333333")->settings.iam_access_to_billing());
   EXPECT_FALSE(base_->FindAccount("444444444444")->settings.iam_access_to_billing());
-  ASSERT_TRUE(ApplyOne(absl::StrCat("invite_account { organization_id: '", kOrg,
-                                    "' account_id: '", kOther, "' }"))
+  ASSERT_TRUE(ApplyOne(absl::StrCat("invite_account { organization_id: '", kOrg, "' account_id: '",
+                                    kOther, "' }"))
                   .ok());
   const AccountState* invited = next_->FindAccount(kOther);
   EXPECT_FALSE(invited->settings.iam_access_to_billing());
@@ -140,19 +140,17 @@ TEST_F(OrganizationBuilderTest, AssignsIdsDeterministicallyAndReportsThem) {
   EXPECT_THAT(r1.name(), ::testing::StartsWith("ou-ex12-"));
   EXPECT_EQ(r1.etag(), std::to_string(base_->revision() + 1));
   pdp::v1::ChangeResult org;
-  ASSERT_TRUE(ApplyOne(absl::StrCat("create_organization { management_account_id: '", kOther,
-                                    "' }"),
-                       &org)
-                  .ok());
+  ASSERT_TRUE(
+      ApplyOne(absl::StrCat("create_organization { management_account_id: '", kOther, "' }"), &org)
+          .ok());
   EXPECT_THAT(org.name(), ::testing::MatchesRegex("o-[a-z0-9]{10}"));
   EXPECT_NE(next_->FindOrganization(org.name()), nullptr);
 }
 
 TEST_F(OrganizationBuilderTest, RefusesBadStructure) {
-  ExpectError(ApplyOne(absl::StrCat("create_organization { management_account_id: '", kMgmt,
-                                    "' }")),
-              absl::StatusCode::kFailedPrecondition, "management_account_id",
-              "ACCOUNT_IN_ORGANIZATION");
+  ExpectError(
+      ApplyOne(absl::StrCat("create_organization { management_account_id: '", kMgmt, "' }")),
+      absl::StatusCode::kFailedPrecondition, "management_account_id", "ACCOUNT_IN_ORGANIZATION");
   ExpectError(ApplyOne("create_organization { management_account_id: '999999999999' }"),
               absl::StatusCode::kNotFound, "management_account_id");
   ExpectError(ApplyOne("create_organization { organization_id: 'o-BAD' management_account_id: "
@@ -164,16 +162,17 @@ TEST_F(OrganizationBuilderTest, RefusesBadStructure) {
   ExpectError(ApplyOne(absl::StrCat("create_organizational_unit { organization_id: '", kOrg,
                                     "' parent_id: 'ou-ex12-missing1' name: 'X' }")),
               absl::StatusCode::kNotFound, "parent_id");
-  ExpectError(ApplyOne(absl::StrCat("create_organizational_unit { organization_id: '", kOrg,
-                                    "' parent_id: '", kRoot, "' name: 'X' ou_id: 'ou-zz99-abcdefgh' }")),
-              absl::StatusCode::kInvalidArgument, "ou_id");
+  ExpectError(
+      ApplyOne(absl::StrCat("create_organizational_unit { organization_id: '", kOrg,
+                            "' parent_id: '", kRoot, "' name: 'X' ou_id: 'ou-zz99-abcdefgh' }")),
+      absl::StatusCode::kInvalidArgument, "ou_id");
   ExpectError(ApplyOne(absl::StrCat("delete_organizational_unit { organization_id: '", kOrg,
                                     "' ou_id: 'ou-ex12-engineer' }")),
               absl::StatusCode::kFailedPrecondition, "ou_id", "ORGANIZATION_NOT_EMPTY");
   ExpectError(ApplyOne(absl::StrCat("delete_organization { organization_id: '", kOrg, "' }")),
               absl::StatusCode::kFailedPrecondition, "organization_id", "ORGANIZATION_NOT_EMPTY");
-  ExpectError(ApplyOne(absl::StrCat("remove_account { organization_id: '", kOrg,
-                                    "' account_id: '", kMgmt, "' }")),
+  ExpectError(ApplyOne(absl::StrCat("remove_account { organization_id: '", kOrg, "' account_id: '",
+                                    kMgmt, "' }")),
               absl::StatusCode::kFailedPrecondition, "account_id", "MANAGEMENT_ACCOUNT");
   ExpectError(ApplyOne("delete_account { account_id: '333333333333' }"),
               absl::StatusCode::kFailedPrecondition, "account_id", "ACCOUNT_IN_ORGANIZATION");
@@ -229,8 +228,7 @@ TEST_F(OrganizationBuilderTest, ScpRulesAsOrganizations) {
                                "' name: 'A", i, "' document: '", AllowDoc({"*"}), "' }"));
     six.push_back(Attach(id, kRoot));
   }
-  ExpectError(ApplyAll(six), absl::StatusCode::kFailedPrecondition, "target_id",
-              "LIMIT_EXCEEDED");
+  ExpectError(ApplyAll(six), absl::StatusCode::kFailedPrecondition, "target_id", "LIMIT_EXCEEDED");
   // Attached SCPs cannot be deleted.
   ExpectError(ApplyAll({create, Attach("p-denyce000", "333333333333"),
                         absl::StrCat("delete_scp { organization_id: '", kOrg,
@@ -288,8 +286,8 @@ TEST_F(OrganizationBuilderTest, CostExplorerSettingsBelongToTheManagementAccount
   ExpectError(set_ce("333333333333", "arn:aws:iam::333333333333:root"),
               absl::StatusCode::kFailedPrecondition, "update_mask", "MANAGED_BY_ORGANIZATION");
   ASSERT_TRUE(set_ce(kMgmt, "arn:aws:iam::111111111111:root").ok());
-  EXPECT_TRUE(next_->CostExplorerSettingsOf(*next_->FindAccount("333333333333"))
-                  .cost_explorer_enabled());
+  EXPECT_TRUE(
+      next_->CostExplorerSettingsOf(*next_->FindAccount("333333333333")).cost_explorer_enabled());
   EXPECT_TRUE(next_->FindAccount(kMgmt)->settings.linked_account_access());  // on by default
   // An administrator of the management account: allowed ce:UpdatePreferences.
   EXPECT_TRUE(set_ce(kMgmt, "arn:aws:iam::111111111111:user/admin").ok());
@@ -325,9 +323,8 @@ TEST_F(OrganizationBuilderTest, ScpsLimitTheActorOfAMemberSettingsChange) {
 
 TEST_F(OrganizationBuilderTest, ChangeEtagPreconditionOnTheAddressedObject) {
   std::string etag = base_->FindOrganization(kOrg)->etag();
-  pdp::v1::Change rename = Ch(absl::StrCat(
-      "update_organizational_unit { organization_id: '", kOrg,
-      "' ou_id: 'ou-ex12-engineer' name: 'Engineering' }"));
+  pdp::v1::Change rename = Ch(absl::StrCat("update_organizational_unit { organization_id: '", kOrg,
+                                           "' ou_id: 'ou-ex12-engineer' name: 'Engineering' }"));
   rename.set_etag("12345");
   SnapshotBuilder stale(base_);
   ExpectError(stale.Apply(rename), absl::StatusCode::kAborted, "etag", "ETAG_MISMATCH");
