@@ -130,6 +130,10 @@ grpc::Status AuthorizationSyncMethods::WhoCan(grpc::ServerContext* context,
 grpc::Status AuthorizationSyncMethods::WhatIf(grpc::ServerContext* context,
                                               const pdp::v1::WhatIfRequest* request,
                                               pdp::v1::WhatIfResponse* response) {
+  if (what_if_auth_ != nullptr) {
+    absl::Status auth = what_if_auth_->Check(*context);
+    if (!auth.ok()) return ToGrpcStatus(auth);
+  }
   absl::Status s = HandleWhatIf(*state_, limits_, *request, WaitDeadline(*context), response);
   if (s.ok()) SetRevisionTrailer(*context, response->base_revision(), state_->Staleness());
   return ToGrpcStatus(s);
@@ -137,9 +141,11 @@ grpc::Status AuthorizationSyncMethods::WhatIf(grpc::ServerContext* context,
 
 AuthorizationServiceImpl::AuthorizationServiceImpl(const WorldState* state,
                                                    grpc::ServerBuilder& builder, int queues,
-                                                   WorldLimits limits) {
+                                                   WorldLimits limits,
+                                                   const AdminAuth* what_if_auth) {
   state_ = state;
   limits_ = limits;
+  what_if_auth_ = what_if_auth;
   for (int i = 0; i < queues; ++i) queues_.push_back(builder.AddCompletionQueue());
 }
 

@@ -14,6 +14,7 @@
 
 #include "grpcpp/grpcpp.h"
 #include "pdp/v1/authorization.grpc.pb.h"
+#include "server/admin_auth.h"
 #include "server/world_state.h"
 
 namespace pdp {
@@ -38,6 +39,10 @@ class AuthorizationSyncMethods : public pdp::v1::AuthorizationService::Service {
   const WorldState* state_ = nullptr;
   // The server's quotas, for the snapshots WhatIf proposes.
   WorldLimits limits_;
+  // WhatIf takes the admin token when one is configured: its change results
+  // and errors reveal what the control plane's token-protected reads would
+  // (which objects exist, their etags).
+  const AdminAuth* what_if_auth_ = nullptr;
 };
 
 using AuthorizationServiceBase = pdp::v1::AuthorizationService::WithAsyncMethod_Authorize<
@@ -52,8 +57,9 @@ class AuthorizationServiceImpl final : public AuthorizationServiceBase {
  public:
   // `queues` completion queues, one thread each. `limits`: the quotas the
   // server's writes use (WhatIf applies its changes with them).
+  // `what_if_auth`, when given, guards WhatIf like the admin service.
   AuthorizationServiceImpl(const WorldState* state, grpc::ServerBuilder& builder, int queues,
-                           WorldLimits limits = {});
+                           WorldLimits limits = {}, const AdminAuth* what_if_auth = nullptr);
   ~AuthorizationServiceImpl() override;
 
   void Start();

@@ -147,7 +147,8 @@ int main(int argc, char** argv) {
   int port = 0;
   builder.AddListeningPort(listen, creds, &port);
   builder.SetMaxReceiveMessageSize(flags->max_request_bytes);
-  pdp::AuthorizationServiceImpl authorization(&state, builder, flags->queues, flags->limits);
+  pdp::AuthorizationServiceImpl authorization(&state, builder, flags->queues, flags->limits,
+                                              &auth);
   builder.RegisterService(&authorization);
   builder.RegisterService(&admin);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();

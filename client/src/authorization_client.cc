@@ -193,6 +193,10 @@ absl::StatusOr<pdp::v1::WhatIfResponse> AuthorizationClient::WhatIf(
     const pdp::v1::WhatIfRequest& request) const {
   grpc::ClientContext ctx;
   Prepare(ctx);
+  // WhatIf reveals control-plane state: servers with an admin token want it.
+  if (!options_.admin_token.empty()) {
+    ctx.AddMetadata("authorization", "Bearer " + options_.admin_token);
+  }
   pdp::v1::WhatIfResponse response;
   grpc::Status s = stub_->WhatIf(&ctx, request, &response);
   if (!s.ok()) return FromGrpcStatus(s);

@@ -353,6 +353,14 @@ TEST(AdminTokenTest, ControlPlaneNeedsTheToken) {
       PageQuery{"arn:aws:iam::123456789012:root", "billing_bills"});
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->reason, pdp::v1::UNKNOWN_PRINCIPAL);
+  // WhatIf does: its change results reveal control-plane state.
+  pdp::v1::WhatIfRequest what_if;
+  what_if.add_changes()->mutable_create_account()->mutable_account()->set_id("123456789012");
+  EXPECT_TRUE(AuthorizationClient(options).WhatIf(what_if).ok());
+  options.admin_token.clear();
+  auto refused = AuthorizationClient(options).WhatIf(what_if);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(ServerErrorReason(refused.status()), "MISSING_CREDENTIALS");
 }
 
 }  // namespace
