@@ -185,8 +185,9 @@ absl::Status HandleWhatIf(const WorldState& state, const WorldLimits& limits,
   response->mutable_change_results()->Reserve(request.changes_size());
   for (int i = 0; i < request.changes_size(); ++i) {
     const pdp::v1::Change& change = request.changes(i);
+    const std::string prefix = WorldState::ErrorPrefix(builder, i, change);
     absl::Status s = builder.Apply(change, response->add_change_results());
-    if (!s.ok()) return PrefixFieldPaths(WorldState::ChangeIndexPrefix(i, change), s);
+    if (!s.ok()) return PrefixFieldPaths(prefix, s);
   }
   const std::vector<std::string> affected(builder.affected_accounts().begin(),
                                           builder.affected_accounts().end());

@@ -32,6 +32,11 @@ WorldState::WorldState(SnapshotPtr initial, Store* store, WorldLimits limits)
   gate_.Publish(Current()->revision());
 }
 
+std::string WorldState::ErrorPrefix(const SnapshotBuilder& builder, size_t index,
+                                    const Change& change) {
+  return ChangeIndexPrefix(index, ChangeEtagFails(builder, change) ? Change() : change);
+}
+
 std::string WorldState::ChangeIndexPrefix(size_t index, const Change& change) {
   const auto* field = change.GetDescriptor()->FindFieldByNumber(change.kind_case());
   if (field == nullptr) return absl::StrCat("changes[", index, "].");  // the Change itself

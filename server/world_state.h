@@ -92,6 +92,14 @@ class WorldState {
   // Prefixes "changes[i].<kind>." (ApplyChanges requests).
   static std::string ChangeIndexPrefix(size_t index, const pdp::v1::Change& change);
 
+  // The prefix for the error of applying `change` (change i) to `builder`,
+  // decided before applying it: "changes[i]." when the change's own
+  // Change.etag precondition fails (the builder checks it first), else
+  // ChangeIndexPrefix. For callers that drive a SnapshotBuilder themselves
+  // (WhatIf), so their errors name fields as ApplyChanges does.
+  static std::string ErrorPrefix(const SnapshotBuilder& builder, size_t index,
+                                 const pdp::v1::Change& change);
+
   // Applies `changes` as one batch. Error field paths are prefixed by
   // `prefix` when given (requests of many changes); a batch in which several
   // changes fail reports each of them (see ApplyChanges).

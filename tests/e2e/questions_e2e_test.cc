@@ -226,6 +226,15 @@ TEST_F(QuestionsTest, InvalidQuestionsNameTheirField) {
   EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(ServerErrorFields(c.status()), ElementsAre("changes[1].put_user.user.arn"));
 
+  // A stale Change.etag names the Change's own field, as ApplyChanges does.
+  WhatIfQuery stale;
+  pdp::v1::Change guarded = IamAccessOnB();
+  guarded.set_etag("999999");
+  stale.changes = {guarded};
+  auto e = authz().WhatIf(stale);
+  EXPECT_EQ(e.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(ServerErrorFields(e.status()), ElementsAre("changes[0].etag"));
+
   pdp::v1::WhatIfRequest too_many;
   for (int i = 0; i < 1001; ++i) too_many.add_authorize();
   auto m = authz().WhatIf(too_many);
