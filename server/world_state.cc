@@ -4,7 +4,9 @@
 #include <optional>
 #include <utility>
 
+#include "absl/random/distributions.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/base/errors.h"
 #include "common/engine/change_address.h"
 #include "server/batch_errors.h"
@@ -131,8 +133,10 @@ absl::StatusOr<SnapshotPtr> WorldState::Commit(StoredBatch& batch, const PathPre
                                                std::vector<ChangeResult>* results,
                                                const std::function<bool()>& done_elsewhere) {
   // Writers on other replicas may take a revision first; after this many
-  // lost races in a row the caller is told to retry later.
-  constexpr int kAttempts = 20;
+  // lost races in a row the caller is told to retry later. Between
+  // attempts a short random pause lets two busy replicas take turns rather
+  // than collide again and again.
+  constexpr int kAttempts = 50;
   for (int attempt = 1;; ++attempt) {
     if (store_->IsShared()) {
       absl::Status caught_up = CatchUpLocked();
@@ -149,7 +153,10 @@ absl::StatusOr<SnapshotPtr> WorldState::Commit(StoredBatch& batch, const PathPre
     batch.revision = (*next)->revision();
     absl::Status s = store_->Commit(batch);
     if (s.code() == absl::StatusCode::kAborted && store_->IsShared()) {
-      if (attempt < kAttempts) continue;  // another replica took the revision
+      if (attempt < kAttempts) {  // another replica took the revision
+        absl::SleepFor(absl::Microseconds(absl::Uniform(rng_, 0, 200 * std::min(attempt, 25))));
+        continue;
+      }
       return absl::AbortedError(
           "other replicas kept committing first; nothing was applied, retry the request");
     }

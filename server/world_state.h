@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/random/random.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -144,6 +145,7 @@ class WorldState {
   WorldLimits limits_;
   absl::Mutex write_mu_;
   RequestIdLog request_ids_ ABSL_GUARDED_BY(write_mu_);
+  absl::BitGen rng_ ABSL_GUARDED_BY(write_mu_);  // backoff after a lost race
   std::atomic<SnapshotPtr> current_;
   std::atomic<int64_t> unreachable_since_ns_{0};
   mutable RevisionGate gate_;

@@ -110,6 +110,20 @@ inline std::string DenyDoc(const std::vector<std::string>& actions,
 
 using Inline = std::pair<std::string, std::string>;  // name, document
 
+// A bare change creating account `id` (no name, default settings).
+inline pdp::v1::Change NewAccount(const std::string& id) {
+  pdp::v1::Change c;
+  c.mutable_create_account()->mutable_account()->set_id(id);
+  return c;
+}
+
+// A bare change creating a user with nothing attached.
+inline pdp::v1::Change NewUser(const std::string& arn) {
+  pdp::v1::Change c;
+  c.mutable_put_user()->mutable_user()->set_arn(arn);
+  return c;
+}
+
 inline pdp::v1::Change CreateAccount(const std::string& id, bool iam_access,
                                      pdp::v1::ConsoleActionSet set = pdp::v1::FINE_GRAINED,
                                      const std::string& name = "") {

@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "server/store/memory_store.h"
 #include "server/world_state.h"
+#include "tests/common/test_support.h"
 #include "tests/support/server_process.h"
 
 namespace pdp {
@@ -18,29 +19,14 @@ namespace {
 using pdp::v1::ApplyChangesRequest;
 using pdp::v1::ApplyChangesResponse;
 using pdp::v1::Change;
+using test::NewAccount;
+using test::NewUser;
 using ::testing::ElementsAre;
 
 constexpr char kA[] = "111111111111";
 constexpr char kB[] = "222222222222";
 
-SnapshotPtr Empty() {
-  auto catalog = PageCatalog::FromFile(testing::SourcePath("data/page-catalog.json"));
-  auto aws = LoadAwsManagedPoliciesFile(testing::SourcePath("data/aws-managed-policies.json"));
-  EXPECT_TRUE(catalog.ok() && aws.ok());
-  return Snapshot::Initial(*catalog, *aws);
-}
-
-Change NewAccount(const std::string& id) {
-  Change c;
-  c.mutable_create_account()->mutable_account()->set_id(id);
-  return c;
-}
-
-Change NewUser(const std::string& arn) {
-  Change c;
-  c.mutable_put_user()->mutable_user()->set_arn(arn);
-  return c;
-}
+SnapshotPtr Empty() { return test::EmptyShippedSnapshot(); }
 
 // Turns iam_access_to_billing on, as the account's root user.
 Change IamAccessOn(const std::string& account, const std::string& etag = "") {

@@ -19,6 +19,7 @@
 #include "server/change_follower.h"
 #include "server/store/postgres_store.h"
 #include "server/world_state.h"
+#include "tests/common/test_support.h"
 #include "tests/support/server_process.h"
 #include "tests/support/test_postgres.h"
 
@@ -28,21 +29,11 @@ namespace {
 using pdp::v1::ApplyChangesRequest;
 using pdp::v1::ApplyChangesResponse;
 using pdp::v1::Change;
+using test::NewAccount;
 
 constexpr char kShared[] = "999999999999";
 
-SnapshotPtr Empty() {
-  auto catalog = PageCatalog::FromFile(testing::SourcePath("data/page-catalog.json"));
-  auto aws = LoadAwsManagedPoliciesFile(testing::SourcePath("data/aws-managed-policies.json"));
-  EXPECT_TRUE(catalog.ok() && aws.ok());
-  return Snapshot::Initial(*catalog, *aws);
-}
-
-Change NewAccount(const std::string& id) {
-  Change c;
-  c.mutable_create_account()->mutable_account()->set_id(id);
-  return c;
-}
+SnapshotPtr Empty() { return test::EmptyShippedSnapshot(); }
 
 Change NewUser(const std::string& account, const std::string& name) {
   Change c;

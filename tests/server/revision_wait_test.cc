@@ -13,6 +13,7 @@
 #include "server/store/memory_store.h"
 #include "server/watch_handler.h"
 #include "server/world_state.h"
+#include "tests/common/test_support.h"
 #include "tests/support/server_process.h"
 
 namespace pdp {
@@ -20,12 +21,7 @@ namespace {
 
 using pdp::v1::Change;
 
-SnapshotPtr Empty() {
-  auto catalog = PageCatalog::FromFile(testing::SourcePath("data/page-catalog.json"));
-  auto aws = LoadAwsManagedPoliciesFile(testing::SourcePath("data/aws-managed-policies.json"));
-  EXPECT_TRUE(catalog.ok() && aws.ok());
-  return Snapshot::Initial(*catalog, *aws);
-}
+SnapshotPtr Empty() { return test::EmptyShippedSnapshot(); }
 
 Change NewAccount(int i) {
   Change c;

@@ -8,31 +8,17 @@
 #include "common/base/errors.h"
 #include "gtest/gtest.h"
 #include "server/store/memory_store.h"
+#include "tests/common/test_support.h"
 #include "tests/support/server_process.h"
 
 namespace pdp {
 namespace {
 
 using pdp::v1::Change;
+using test::NewAccount;
+using test::NewUser;
 
-SnapshotPtr Empty() {
-  auto catalog = PageCatalog::FromFile(testing::SourcePath("data/page-catalog.json"));
-  auto aws = LoadAwsManagedPoliciesFile(testing::SourcePath("data/aws-managed-policies.json"));
-  EXPECT_TRUE(catalog.ok() && aws.ok());
-  return Snapshot::Initial(*catalog, *aws);
-}
-
-Change NewAccount(const std::string& id) {
-  Change c;
-  c.mutable_create_account()->mutable_account()->set_id(id);
-  return c;
-}
-
-Change NewUser(const std::string& arn) {
-  Change c;
-  c.mutable_put_user()->mutable_user()->set_arn(arn);
-  return c;
-}
+SnapshotPtr Empty() { return test::EmptyShippedSnapshot(); }
 
 // A store that refuses every commit, like a database that went away.
 class RefusingStore : public Store {
