@@ -1,10 +1,8 @@
 #include "common/base/arn.h"
 
-#include <vector>
-
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/base/strings.h"
 
 namespace pdp {
@@ -78,10 +76,21 @@ std::string IamArn::ToString() const {
 absl::StatusOr<IamArn> ParseIamArn(absl::string_view arn) {
   if (arn.empty()) return absl::InvalidArgumentError("ARN is empty");
   if (arn.size() > 2048) return Bad(arn.substr(0, 64), "longer than 2048");
-  std::vector<absl::string_view> parts = absl::StrSplit(arn, absl::MaxSplits(':', 5));
-  if (parts.size() != 6 || parts[0] != "arn") {
+  // The six colon-separated parts, the last keeping its colons; split by
+  // hand because this runs on every request (no vector to allocate).
+  size_t colons[5];
+  size_t count = 0;
+  for (size_t i = 0; i < arn.size() && count < 5; ++i) {
+    if (arn[i] == ':') colons[count++] = i;
+  }
+  if (count != 5 || arn.substr(0, colons[0]) != "arn") {
     return Bad(arn, "expected arn:partition:service:region:account:resource");
   }
+  absl::string_view parts[6];
+  for (size_t k = 1; k < 5; ++k) {
+    parts[k] = arn.substr(colons[k - 1] + 1, colons[k] - colons[k - 1] - 1);
+  }
+  parts[5] = arn.substr(colons[4] + 1);
   IamArn out;
   out.partition = std::string(parts[1]);
   if (out.partition != "aws" && out.partition != "aws-cn" && out.partition != "aws-us-gov") {

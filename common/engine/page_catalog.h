@@ -6,20 +6,39 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/policy/action_key.h"
 #include "pdp/v1/types.pb.h"
 
 namespace pdp {
 
 // An action as the engine uses it: lower-cased for matching, original case
-// for explanations.
+// for explanations. The hash of `lower` is computed once, here, because a
+// decision looks the action up in every policy of the principal.
 struct CatalogAction {
+  CatalogAction() : lower_hash(EmptyHash()) {}
+  CatalogAction(std::string lower_name, std::string display_name)
+      : lower(std::move(lower_name)),
+        display(std::move(display_name)),
+        lower_hash(HashActionName(lower)) {}
+
+  ActionKey key() const { return {lower, lower_hash}; }
+
   std::string lower;
   std::string display;
+  size_t lower_hash;  // HashActionName(lower): do not change `lower` alone
+
+ private:
+  // Hashed once: every request that names a page default-constructs one.
+  static size_t EmptyHash() {
+    static const size_t hash = HashActionName("");
+    return hash;
+  }
 };
 
 struct ActionRequirements {

@@ -1,5 +1,6 @@
 #include "common/engine/snapshot.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -15,8 +16,26 @@ std::string EntityKey(IamArnKind kind, absl::string_view name) {
   return absl::StrCat(IamArnKindName(kind), "/", AsciiLower(name));
 }
 
+namespace {
+
+// map.find(EntityKey(kind, name)) with the key built on the stack, not in a
+// new string: FindView runs on every request.
+template <typename Map>
+typename Map::const_iterator FindByEntityKey(const Map& map, IamArnKind kind,
+                                             absl::string_view name) {
+  char buf[160];
+  const absl::string_view kind_name = IamArnKindName(kind);
+  if (kind_name.size() + 1 + name.size() > sizeof(buf)) return map.find(EntityKey(kind, name));
+  char* p = std::copy(kind_name.begin(), kind_name.end(), buf);
+  *p++ = '/';
+  for (char c : name) *p++ = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return map.find(absl::string_view(buf, static_cast<size_t>(p - buf)));
+}
+
+}  // namespace
+
 const EntityRecord* AccountState::FindEntity(IamArnKind kind, absl::string_view name) const {
-  auto it = entities.find(EntityKey(kind, name));
+  auto it = FindByEntityKey(entities, kind, name);
   return it == entities.end() ? nullptr : it->second.get();
 }
 
@@ -31,7 +50,7 @@ const SessionRecord* AccountState::FindSession(absl::string_view role_name,
 }
 
 const PrincipalView* AccountState::FindView(IamArnKind kind, absl::string_view name) const {
-  auto it = views.find(EntityKey(kind, name));
+  auto it = FindByEntityKey(views, kind, name);
   return it == views.end() ? nullptr : it->second.get();
 }
 

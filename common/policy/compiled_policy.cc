@@ -19,9 +19,13 @@ void ActionMatcher::Add(absl::string_view pattern) {
   }
 }
 
-bool ActionMatcher::Matches(absl::string_view action_lower) const {
+bool ActionMatcher::Matches(const ActionKey& action) const {
   if (all_) return true;
-  if (literals_.contains(action_lower)) return true;
+  if (literals_.contains(action)) return true;
+  return MatchesWildcard(action.text);
+}
+
+bool ActionMatcher::MatchesWildcard(absl::string_view action_lower) const {
   for (const std::string& w : wildcards_) {
     if (GlobMatch(w, action_lower)) return true;
   }

@@ -11,9 +11,11 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
+#include "common/policy/action_key.h"
 #include "common/policy/condition.h"
 #include "common/policy/policy_variables.h"
 #include "common/policy/request_context.h"
+#include "common/policy/statement_index.h"
 
 namespace pdp {
 
@@ -23,12 +25,24 @@ class ActionMatcher {
  public:
   void Add(absl::string_view pattern);  // any case
   // `action` must already be lower-case.
-  bool Matches(absl::string_view action_lower) const;
+  bool Matches(absl::string_view action_lower) const {
+    return Matches(ActionKey::Of(action_lower));
+  }
+  bool Matches(const ActionKey& action) const;
+  // Whether one of the wildcard patterns (not "*", not the literals)
+  // matches.
+  bool MatchesWildcard(absl::string_view action_lower) const;
   bool empty() const { return literals_.empty() && wildcards_.empty() && !all_; }
+
+  bool all() const { return all_; }
+  const absl::flat_hash_set<std::string, ActionKeyHash, ActionKeyEq>& literals() const {
+    return literals_;
+  }
+  const std::vector<std::string>& wildcards() const { return wildcards_; }
 
  private:
   bool all_ = false;  // "*"
-  absl::flat_hash_set<std::string> literals_;
+  absl::flat_hash_set<std::string, ActionKeyHash, ActionKeyEq> literals_;
   std::vector<std::string> wildcards_;
 };
 
@@ -69,6 +83,9 @@ struct CompiledStatement {
   bool MatchesAction(absl::string_view action_lower) const {
     return actions.Matches(action_lower) != not_action;
   }
+  bool MatchesAction(const ActionKey& action) const {
+    return actions.Matches(action) != not_action;
+  }
   bool MatchesResource(absl::string_view resource, const RequestContext& context) const {
     return resources.Matches(resource, context) != not_resource;
   }
@@ -86,6 +103,8 @@ struct CompiledPolicy {
   std::string version;  // "2012-10-17" or "2008-10-17"
   std::vector<CompiledStatement> statements;
   std::vector<PolicyWarning> warnings;
+  // Built by CompilePolicy once the statements are final.
+  StatementIndex index;
 };
 
 using CompiledPolicyPtr = std::shared_ptr<const CompiledPolicy>;

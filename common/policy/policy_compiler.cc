@@ -277,6 +277,7 @@ absl::StatusOr<CompiledPolicyPtr> CompilePolicy(absl::string_view document,
     }
     policy->statements.push_back(std::move(*st));
   }
+  policy->index = StatementIndex::Build(policy->statements);
   return CompiledPolicyPtr(std::move(policy));
 }
 
