@@ -25,6 +25,7 @@
 #include "server/admin_service.h"
 #include "server/authorization_service.h"
 #include "server/change_follower.h"
+#include "server/health_service.h"
 #include "server/server_flags.h"
 #include "server/store/open_store.h"
 #include "server/world_state.h"
@@ -134,7 +135,9 @@ int main(int argc, char** argv) {
   if (!known_actions.ok()) Die(std::string(known_actions.status().message()));
   pdp::AdminServiceImpl admin(&state, &auth, flags->limits, *known_actions);
 
-  grpc::EnableDefaultHealthCheckService(true);
+  // Our own health service (server/health_service.h says why not gRPC's).
+  grpc::EnableDefaultHealthCheckService(false);
+  pdp::HealthService health;
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
@@ -147,21 +150,19 @@ int main(int argc, char** argv) {
   int port = 0;
   builder.AddListeningPort(listen, creds, &port);
   builder.SetMaxReceiveMessageSize(flags->max_request_bytes);
-  pdp::AuthorizationServiceImpl authorization(&state, builder, flags->queues, flags->limits,
-                                              &auth);
+  pdp::AuthorizationServiceImpl authorization(&state, builder, flags->queues, flags->limits, &auth);
   builder.RegisterService(&authorization);
   builder.RegisterService(&admin);
+  builder.RegisterService(&health);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) Die(absl::StrCat("cannot listen on ", listen));
   authorization.Start();
-  server->GetHealthCheckService()->SetServingStatus(true);
-  // gRPC's health service knows a service name only once it is given a
-  // status (NOT_FOUND before): name both, so a check of either answers
-  // from the start, not only after AdminService's first outage.
-  server->GetHealthCheckService()->SetServingStatus(
-      pdp::v1::AuthorizationService::service_full_name(), true);
-  server->GetHealthCheckService()->SetServingStatus(pdp::v1::AdminService::service_full_name(),
-                                                    true);
+  // A name is known to the health service once it has a status (NOT_FOUND
+  // before): name both services, so a check of either answers from the
+  // start, not only after AdminService's first outage.
+  health.SetServing("", true);
+  health.SetServing(pdp::v1::AuthorizationService::service_full_name(), true);
+  health.SetServing(pdp::v1::AdminService::service_full_name(), true);
   // Replicas of a shared store follow the other writers' commits.
   std::unique_ptr<pdp::ChangeFollower> follower;
   if (store->IsShared()) {
@@ -189,12 +190,11 @@ int main(int argc, char** argv) {
     const bool reachable = state.Staleness() == absl::ZeroDuration();
     if (reachable != admin_serving) {
       admin_serving = reachable;
-      server->GetHealthCheckService()->SetServingStatus(pdp::v1::AdminService::service_full_name(),
-                                                        reachable);
+      health.SetServing(pdp::v1::AdminService::service_full_name(), reachable);
     }
   }
   std::fprintf(stderr, "billing-pdp-server: signal %d, shutting down\n", g_signal.load());
-  server->GetHealthCheckService()->SetServingStatus(false);
+  health.Shutdown();
   // Readers waiting for a revision (min_revision, Watch) give up now rather
   // than hold the shutdown for their deadlines.
   state.StopWaiting();

@@ -113,5 +113,34 @@ TEST_F(ReflectionTest, HealthAnswersServing) {
   EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
 }
 
+TEST_F(ReflectionTest, HealthKnowsEachServiceAndWatchStreamsTheStatus) {
+  auto stub = grpc::health::v1::Health::NewStub(channel_);
+  auto deadline = [] { return std::chrono::system_clock::now() + std::chrono::seconds(10); };
+  for (const char* name : {"pdp.v1.AuthorizationService", "pdp.v1.AdminService"}) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline());
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(name);
+    grpc::health::v1::HealthCheckResponse response;
+    ASSERT_TRUE(stub->Check(&ctx, request, &response).ok()) << name;
+    EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING) << name;
+  }
+  grpc::ClientContext unknown_ctx;
+  unknown_ctx.set_deadline(deadline());
+  grpc::health::v1::HealthCheckRequest unknown;
+  unknown.set_service("no.such.Service");
+  grpc::health::v1::HealthCheckResponse ignored;
+  EXPECT_EQ(stub->Check(&unknown_ctx, unknown, &ignored).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  grpc::ClientContext watch_ctx;
+  watch_ctx.set_deadline(deadline());
+  grpc::health::v1::HealthCheckRequest all;
+  auto stream = stub->Watch(&watch_ctx, all);
+  grpc::health::v1::HealthCheckResponse first;
+  ASSERT_TRUE(stream->Read(&first));
+  EXPECT_EQ(first.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  watch_ctx.TryCancel();
+}
+
 }  // namespace
 }  // namespace pdp::testing

@@ -1,0 +1,53 @@
+// grpc.health.v1.Health on gRPC's synchronous API.
+//
+// Why not grpc::EnableDefaultHealthCheckService: in gRPC 1.51 the default
+// service is written on the callback API, and a server with any callback
+// service starts extra "nexting" threads that poll alongside the
+// completion-queue threads serving Authorize. On 2 cores those threads cost
+// a third of Authorize's throughput (measured: 21-28k against 39k calls/s
+// at concurrency 16). This one answers Check and Watch the same way
+// without them.
+//
+// Check: the status set for the service name ("" is the server as a
+// whole), NOT_FOUND for a name never set. Watch: the current status
+// (SERVICE_UNKNOWN for an unknown name), then every change, until the
+// client leaves or Shutdown(). Thread-safe.
+#ifndef PDP_SERVER_HEALTH_SERVICE_H_
+#define PDP_SERVER_HEALTH_SERVICE_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+
+namespace pdp {
+
+class HealthService final : public grpc::health::v1::Health::Service {
+ public:
+  void SetServing(const std::string& service, bool serving);
+  // Every service NOT_SERVING from now on; open Watch streams end.
+  void Shutdown();
+
+  grpc::Status Check(grpc::ServerContext* context,
+                     const grpc::health::v1::HealthCheckRequest* request,
+                     grpc::health::v1::HealthCheckResponse* response) override;
+  grpc::Status Watch(grpc::ServerContext* context,
+                     const grpc::health::v1::HealthCheckRequest* request,
+                     grpc::ServerWriter<grpc::health::v1::HealthCheckResponse>* writer) override;
+
+ private:
+  using Status = grpc::health::v1::HealthCheckResponse::ServingStatus;
+  Status StatusOf(const std::string& service) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Status> statuses_ ABSL_GUARDED_BY(mu_);
+  int64_t version_ ABSL_GUARDED_BY(mu_) = 0;  // bumped on every change
+  bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace pdp
+
+#endif  // PDP_SERVER_HEALTH_SERVICE_H_
