@@ -57,6 +57,15 @@ inline std::string FieldOf(const absl::Status& status) {
   return br.field_violations(0).field();
 }
 
+// Expects `status` to carry `code`, the BadRequest field `field` and the
+// ErrorInfo reason `reason` ("" for none).
+inline void ExpectError(const absl::Status& status, absl::StatusCode code, const std::string& field,
+                        const std::string& reason = "") {
+  EXPECT_EQ(status.code(), code) << status;
+  EXPECT_EQ(FieldOf(status), field) << status;
+  EXPECT_EQ(ErrorReason(status), reason) << status;
+}
+
 // Applies `changes` as one batch. On error, the error of the failing change
 // with "changes[i]: " in front of its message.
 inline absl::StatusOr<SnapshotPtr> ApplyBatch(SnapshotPtr base,

@@ -4,9 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/engine/decide.h"
-#include "common/engine/snapshot_builder.h"
 #include "common/world/world_file.h"
 #include "gtest/gtest.h"
+#include "tests/common/test_support.h"
 #include "tests/corpus_runner/corpus.h"
 #include "tests/support/server_process.h"
 
@@ -14,18 +14,9 @@ namespace pdp::testing {
 namespace {
 
 absl::StatusOr<SnapshotPtr> LoadWorld(const std::string& world_path) {
-  auto catalog = PageCatalog::FromFile(SourcePath("data/page-catalog.json"));
-  if (!catalog.ok()) return catalog.status();
-  auto aws = LoadAwsManagedPoliciesFile(SourcePath("data/aws-managed-policies.json"));
-  if (!aws.ok()) return aws.status();
   auto changes = ReadWorldFile(world_path);
   if (!changes.ok()) return changes.status();
-  SnapshotBuilder builder(Snapshot::Initial(*catalog, *aws));
-  for (const auto& c : *changes) {
-    absl::Status s = builder.Apply(c);
-    if (!s.ok()) return s;
-  }
-  return builder.Finish();
+  return test::ApplyBatch(test::EmptyShippedSnapshot(), *changes);
 }
 
 TEST(CorpusEngineTest, EveryCaseGetsItsExpectedDecision) {

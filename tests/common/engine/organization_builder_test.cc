@@ -17,6 +17,7 @@ namespace {
 using test::AllowDoc;
 using test::ApplyBatch;
 using test::DenyDoc;
+using test::ExpectError;
 using test::FieldOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -32,13 +33,6 @@ pdp::v1::Change Ch(const std::string& text) {
   pdp::v1::Change c;
   EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &c)) << text;
   return c;
-}
-
-void ExpectError(const absl::Status& status, absl::StatusCode code, const std::string& field,
-                 const std::string& reason = "") {
-  EXPECT_EQ(status.code(), code) << status;
-  EXPECT_EQ(FieldOf(status), field) << status;
-  EXPECT_EQ(ErrorReason(status), reason) << status;
 }
 
 std::string Attach(const std::string& policy, const std::string& target, bool attach = true) {

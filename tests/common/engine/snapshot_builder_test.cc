@@ -19,6 +19,7 @@ namespace {
 using test::AllowDoc;
 using test::ApplyBatch;
 using test::DenyDoc;
+using test::ExpectError;
 using test::FieldOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -38,13 +39,6 @@ const std::string kPolicyP = "arn:aws:iam::111111111111:policy/P";
 const std::string kPolicyB = "arn:aws:iam::222222222222:policy/P";
 const std::string kAdminAccess = "arn:aws:iam::aws:policy/AdministratorAccess";
 const std::string kBillingRO = "arn:aws:iam::aws:policy/AWSBillingReadOnlyAccess";
-
-void ExpectError(const absl::Status& status, absl::StatusCode code, const std::string& field,
-                 const std::string& reason = "") {
-  EXPECT_EQ(status.code(), code) << status;
-  EXPECT_EQ(FieldOf(status), field) << status;
-  EXPECT_EQ(ErrorReason(status), reason) << status;
-}
 
 std::vector<std::string> BindingNames(const PrincipalView* view) {
   std::vector<std::string> out;
