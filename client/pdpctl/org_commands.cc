@@ -52,14 +52,6 @@ absl::StatusOr<bool> OnOff(const std::string& word) {
   return Bad(absl::StrCat("expected on or off, not \"", word, "\""));
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Bad(absl::StrCat("cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 absl::StatusOr<Change> OrgWrite(const OrgCommandLine& line) {
   const std::string& sub = line.words[0];
   const auto& w = line.words;
@@ -230,6 +222,14 @@ absl::StatusOr<Change> ScpWrite(const OrgCommandLine& line) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Bad(absl::StrCat("cannot read ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 bool IsOrgRead(const OrgCommandLine& line) {
   if (line.words.empty()) return false;

@@ -26,6 +26,9 @@ struct OrgCommandLine {
 // the current one fills it in (pdpctl does).
 absl::StatusOr<pdp::v1::Change> OrgChange(const OrgCommandLine& line);
 
+// The whole file (INVALID_ARGUMENT "cannot read PATH" when it cannot be).
+absl::StatusOr<std::string> ReadFile(const std::string& path);
+
 // Whether the subcommand only reads (org show/list, scp list).
 bool IsOrgRead(const OrgCommandLine& line);
 

@@ -353,14 +353,12 @@ bool IsChangeSet(const std::string& text) {
 // Reads FILE as a change set or a world file, as the request to send.
 absl::StatusOr<pdp::v1::ApplyChangesRequest> ReadApplyFile(const std::string& path,
                                                            bool* change_set) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
+  absl::StatusOr<std::string> text = pdpctl::ReadFile(path);
+  if (!text.ok()) return text.status();
   pdp::v1::ApplyChangesRequest request;
-  *change_set = IsChangeSet(ss.str());
+  *change_set = IsChangeSet(*text);
   if (*change_set) {
-    auto parsed = google::protobuf::util::JsonStringToMessage(ss.str(), &request);
+    auto parsed = google::protobuf::util::JsonStringToMessage(*text, &request);
     if (!parsed.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat(path, ": not a change set (ApplyChangesRequest in proto JSON): ",
@@ -498,12 +496,10 @@ int Validate(const pdp::ClientOptions& options, const Args& args, bool json) {
   std::string error;
   if (!CheckFlags(args, {"inline"}, error)) return Usage(error);
   if (args.positional.size() != 1) return Usage("give exactly one policy FILE");
-  std::ifstream in(args.positional[0], std::ios::binary);
-  if (!in) return Usage(absl::StrCat("cannot read ", args.positional[0]));
-  std::stringstream ss;
-  ss << in.rdbuf();
+  absl::StatusOr<std::string> text = pdpctl::ReadFile(args.positional[0]);
+  if (!text.ok()) return Usage(std::string(text.status().message()));
   pdp::v1::ValidatePolicyRequest request;
-  request.set_document(ss.str());
+  request.set_document(*text);
   request.set_kind(args.Has("inline") ? pdp::v1::ValidatePolicyRequest::INLINE
                                       : pdp::v1::ValidatePolicyRequest::MANAGED);
   auto r = pdp::AdminClient(options).Call(&pdp::AdminClient::Stub::ValidatePolicy, request);
@@ -574,13 +570,11 @@ int WhatIf(const pdp::ClientOptions& options, const Args& args, bool json) {
   std::string error;
   if (!CheckFlags(args, {"account", "authorize"}, error)) return Usage(error);
   if (args.positional.size() != 1) return Usage("give exactly one CHANGES_FILE");
-  std::ifstream in(args.positional[0], std::ios::binary);
-  if (!in) return Usage(absl::StrCat("cannot read ", args.positional[0]));
-  std::stringstream ss;
-  ss << in.rdbuf();
+  absl::StatusOr<std::string> text = pdpctl::ReadFile(args.positional[0]);
+  if (!text.ok()) return Usage(std::string(text.status().message()));
   // {"changes": [...]}: an ApplyChangesRequest (its request_id is ignored).
   pdp::v1::ApplyChangesRequest file;
-  auto parsed = google::protobuf::util::JsonStringToMessage(ss.str(), &file);
+  auto parsed = google::protobuf::util::JsonStringToMessage(*text, &file);
   if (!parsed.ok()) {
     return Usage(absl::StrCat(args.positional[0],
                               ": not a {\"changes\": [...]} JSON file: ", parsed.ToString()));
@@ -808,10 +802,8 @@ int Org(const pdp::ClientOptions& options, const std::string& group, const Args&
 }
 
 std::string ReadToken(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string t = ss.str();
+  absl::StatusOr<std::string> text = pdpctl::ReadFile(path);
+  std::string t = text.ok() ? *text : "";
   while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
   return t;
 }

@@ -1,5 +1,6 @@
 #include "billing_pdp/admin_client.h"
 
+#include "admin_token.h"  // private to the library
 #include "billing_pdp/authorization_client.h"
 
 namespace pdp {
@@ -12,9 +13,7 @@ AdminClient::AdminClient(std::shared_ptr<grpc::Channel> channel, const ClientOpt
 
 void AdminClient::Prepare(grpc::ClientContext& ctx) const {
   ctx.set_deadline(std::chrono::system_clock::now() + options_.timeout);
-  if (!options_.admin_token.empty()) {
-    ctx.AddMetadata("authorization", "Bearer " + options_.admin_token);
-  }
+  AddAdminToken(ctx, options_.admin_token);
 }
 
 absl::StatusOr<pdp::v1::ApplyChangesResponse> AdminClient::ApplyChanges(

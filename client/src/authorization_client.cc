@@ -1,5 +1,6 @@
 #include "billing_pdp/authorization_client.h"
 
+#include "admin_token.h"  // private to the library
 #include "billing_pdp/status.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/support/channel_arguments.h"
@@ -194,9 +195,7 @@ absl::StatusOr<pdp::v1::WhatIfResponse> AuthorizationClient::WhatIf(
   grpc::ClientContext ctx;
   Prepare(ctx);
   // WhatIf reveals control-plane state: servers with an admin token want it.
-  if (!options_.admin_token.empty()) {
-    ctx.AddMetadata("authorization", "Bearer " + options_.admin_token);
-  }
+  AddAdminToken(ctx, options_.admin_token);
   pdp::v1::WhatIfResponse response;
   grpc::Status s = stub_->WhatIf(&ctx, request, &response);
   if (!s.ok()) return FromGrpcStatus(s);

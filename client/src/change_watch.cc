@@ -1,5 +1,6 @@
 #include "billing_pdp/change_watch.h"
 
+#include "admin_token.h"  // private to the library
 #include "billing_pdp/status.h"
 
 namespace pdp {
@@ -7,7 +8,7 @@ namespace pdp {
 ChangeWatch::ChangeWatch(pdp::v1::AdminService::Stub& stub, const std::string& admin_token,
                          int64_t from_revision)
     : next_revision_(from_revision) {
-  if (!admin_token.empty()) ctx_.AddMetadata("authorization", "Bearer " + admin_token);
+  AddAdminToken(ctx_, admin_token);
   pdp::v1::WatchRequest request;
   request.set_from_revision(from_revision);
   reader_ = stub.Watch(&ctx_, request);

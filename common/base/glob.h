@@ -46,6 +46,10 @@ bool GlobMatchWith(absl::string_view pattern, absl::string_view text, IsWildcard
 // True when `s` contains '*' or '?'.
 bool HasWildcard(absl::string_view s);
 
+// "service:Action" with exactly one colon, both sides non-empty, and no
+// wildcard: an action a request or a catalogue page can name.
+bool IsConcreteAction(absl::string_view action);
+
 }  // namespace pdp
 
 #endif  // PDP_COMMON_BASE_GLOB_H_

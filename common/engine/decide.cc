@@ -152,10 +152,8 @@ absl::StatusOr<Target> ParseTarget(const Snapshot& snapshot, const pdp::v1::Auth
     }
     case pdp::v1::AuthorizeRequest::kAction: {
       const std::string& a = r.action().action();
-      size_t colon = a.find(':');
       if (a.empty()) return FieldError("action.action", "is required");
-      if (colon == std::string::npos || colon == 0 || colon + 1 == a.size() ||
-          a.find(':', colon + 1) != std::string::npos || HasWildcard(a) || a.size() > 256) {
+      if (!IsConcreteAction(a) || a.size() > 256) {
         return FieldError("action.action", "must be \"service:Action\" without wildcards");
       }
       t.action = {AsciiLower(a), a};

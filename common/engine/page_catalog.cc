@@ -38,9 +38,7 @@ absl::Status ReadActions(const Json& obj, const std::string& path, absl::string_
     std::string ipath = absl::StrCat(kpath, "[", i, "]");
     if (!list[i].is_string()) return FieldError(ipath, "must be a string");
     std::string a = list[i].get<std::string>();
-    size_t colon = a.find(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == a.size() ||
-        a.find(':', colon + 1) != std::string::npos || HasWildcard(a)) {
+    if (!IsConcreteAction(a)) {
       return FieldError(ipath, "must be \"service:Action\" without wildcards");
     }
     std::string lower = AsciiLower(a);

@@ -8,10 +8,12 @@
 namespace pdp {
 
 bool IsPrincipalDerivedKey(absl::string_view key) {
-  std::string k = AsciiLower(key);
-  return k == "aws:username" || k == "aws:userid" || k == "aws:principalarn" ||
-         k == "aws:principalaccount" || k == "aws:principaltype" ||
-         absl::StartsWith(k, "aws:principaltag/") || absl::StartsWith(k, "aws:principalorg");
+  for (absl::string_view exact : {"aws:username", "aws:userid", "aws:principalarn",
+                                  "aws:principalaccount", "aws:principaltype"}) {
+    if (absl::EqualsIgnoreCase(key, exact)) return true;
+  }
+  return absl::StartsWithIgnoreCase(key, "aws:principaltag/") ||
+         absl::StartsWithIgnoreCase(key, "aws:principalorg");
 }
 
 absl::Status ValidateCallerContext(const pdp::v1::RequestContext& context) {
@@ -19,15 +21,16 @@ absl::Status ValidateCallerContext(const pdp::v1::RequestContext& context) {
     return FieldError("context.keys", absl::StrCat("at most ", kMaxContextKeys, " keys"));
   }
   for (const auto& [key, values] : context.keys()) {
-    std::string field = absl::StrCat("context.keys[", key, "]");
-    if (key.empty() || key.size() > 256) return FieldError(field, "keys are 1 to 256 characters");
+    // Only when there is an error to name (this runs on every decision).
+    auto field = [&key = key] { return absl::StrCat("context.keys[", key, "]"); };
+    if (key.empty() || key.size() > 256) return FieldError(field(), "keys are 1 to 256 characters");
     if (IsPrincipalDerivedKey(key)) {
-      return FieldError(field,
+      return FieldError(field(),
                         "is derived from the principal by billing-pdp and cannot be set by the "
                         "caller");
     }
     if (values.values_size() > kMaxContextValues) {
-      return FieldError(field, absl::StrCat("at most ", kMaxContextValues, " values"));
+      return FieldError(field(), absl::StrCat("at most ", kMaxContextValues, " values"));
     }
   }
   return absl::OkStatus();

@@ -300,20 +300,8 @@ class SnapshotBuilder::Ops {
       rec->inline_policies.push_back(std::move(*r));
     }
     if (in.tags != nullptr) {
-      if (in.tags->size() > b_.limits_.max_tags) {
-        return Refuse(absl::StatusCode::kFailedPrecondition, f + ".tags",
-                      absl::StrCat("at most ", b_.limits_.max_tags, " tags"), "LIMIT_EXCEEDED");
-      }
-      for (const auto& [k, v] : *in.tags) {
-        if (k.empty() || k.size() > 128) {
-          return FieldError(absl::StrCat(f, ".tags[", k, "]"), "tag keys are 1 to 128 characters");
-        }
-        if (v.size() > 256) {
-          return FieldError(absl::StrCat(f, ".tags[", k, "]"),
-                            "tag values are at most 256 characters");
-        }
-        rec->tags[k] = v;
-      }
+      s = CopyTags(f + ".tags", *in.tags, rec->tags);
+      if (!s.ok()) return s;
     }
     s = CheckInlineTotal(*rec, f + ".inline_policies");
     if (!s.ok()) return s;
@@ -321,6 +309,28 @@ class SnapshotBuilder::Ops {
       return absl::OkStatus();  // replacing with what is there changes nothing (nor the etag)
     }
     (*account)->entities[key] = std::move(rec);
+    return absl::OkStatus();
+  }
+
+  // IAM's tag rules (users, roles, session tags): at most max_tags, keys 1
+  // to 128 characters, values at most 256. `field` names the tags map.
+  absl::Status CopyTags(const std::string& field,
+                        const google::protobuf::Map<std::string, std::string>& tags,
+                        std::map<std::string, std::string>& out) const {
+    if (tags.size() > b_.limits_.max_tags) {
+      return Refuse(absl::StatusCode::kFailedPrecondition, field,
+                    absl::StrCat("at most ", b_.limits_.max_tags, " tags"), "LIMIT_EXCEEDED");
+    }
+    for (const auto& [k, v] : tags) {
+      if (k.empty() || k.size() > 128) {
+        return FieldError(absl::StrCat(field, "[", k, "]"), "tag keys are 1 to 128 characters");
+      }
+      if (v.size() > 256) {
+        return FieldError(absl::StrCat(field, "[", k, "]"),
+                          "tag values are at most 256 characters");
+      }
+      out[k] = v;
+    }
     return absl::OkStatus();
   }
 
@@ -514,13 +524,8 @@ class SnapshotBuilder::Ops {
       rec->policy = in.policy();
       rec->policy_compiled = *compiled;
     }
-    for (const auto& [k, v] : in.tags()) {
-      if (k.empty() || k.size() > 128 || v.size() > 256) {
-        return FieldError(absl::StrCat("session.tags[", k, "]"),
-                          "tag keys are 1 to 128 characters, values at most 256");
-      }
-      rec->tags[k] = v;
-    }
+    absl::Status tags = CopyTags("session.tags", in.tags(), rec->tags);
+    if (!tags.ok()) return tags;
     (*account)->sessions[key] = std::move(rec);
     return absl::OkStatus();
   }
