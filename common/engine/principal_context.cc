@@ -22,7 +22,7 @@ absl::Status ValidateCallerContext(const pdp::v1::RequestContext& context) {
   }
   for (const auto& [key, values] : context.keys()) {
     // Only when there is an error to name (this runs on every decision).
-    auto field = [&key = key] { return absl::StrCat("context.keys[", key, "]"); };
+    auto field = [&key = key] { return absl::StrCat("context.keys[", ShortInput(key), "]"); };
     if (key.empty() || key.size() > 256) return FieldError(field(), "keys are 1 to 256 characters");
     if (IsPrincipalDerivedKey(key)) {
       return FieldError(field(),
