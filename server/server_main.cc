@@ -11,7 +11,6 @@
 #include <sstream>
 #include <string>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/engine/page_catalog.h"
@@ -26,6 +25,7 @@
 #include "server/authorization_service.h"
 #include "server/change_follower.h"
 #include "server/health_service.h"
+#include "server/listen_address.h"
 #include "server/server_flags.h"
 #include "server/store/open_store.h"
 #include "server/world_state.h"
@@ -68,11 +68,6 @@ void InstallStopHandlers() {
   sigaction(SIGTERM, &action, nullptr);
 }
 
-bool IsLoopback(const std::string& address) {
-  return absl::StartsWith(address, "127.") || absl::StartsWith(address, "localhost:") ||
-         absl::StartsWith(address, "[::1]:") || absl::StartsWith(address, "unix:");
-}
-
 std::string TrimToken(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
   return s;
@@ -98,9 +93,15 @@ int main(int argc, char** argv) {
   std::string token = token_file.empty() ? "" : TrimToken(ReadFileOrDie(token_file, "admin token"));
   if (!token_file.empty() && token.size() < 16)
     Die("the admin token must be at least 16 characters");
-  if (!IsLoopback(listen) && (token.empty() || tls_cert.empty())) {
-    Die(absl::StrCat("refusing to serve on ", listen,
-                     " without TLS and an admin token: state-changing calls would be open"));
+  if (token.empty() || tls_cert.empty()) {
+    // State-changing calls would be open to whoever reaches the address.
+    absl::Status local = pdp::CheckLocalOnlyListenAddress(listen);
+    if (!local.ok()) {
+      Die(absl::StrCat("refusing to serve on ", listen,
+                       " without TLS and an admin token (--tls-cert, --tls-key, "
+                       "--admin-token-file): ",
+                       local.message()));
+    }
   }
   auto opened = pdp::OpenStore(flags->store);
   if (!opened.ok()) Die(std::string(opened.status().message()));
