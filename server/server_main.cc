@@ -106,6 +106,14 @@ int main(int argc, char** argv) {
   auto opened = pdp::OpenStore(flags->store);
   if (!opened.ok()) Die(std::string(opened.status().message()));
   std::unique_ptr<pdp::Store> store = std::move(*opened);
+  if (store->CreatedOnOpen()) {
+    // Said loudly: a new file where one was expected (deleted, moved, a
+    // typo in the path) would otherwise start over silently.
+    std::fprintf(stderr,
+                 "billing-pdp-server: WARNING: store %s did not exist; created a new, empty "
+                 "store\n",
+                 pdp::StoreSpecForLog(flags->store).c_str());
+  }
 
   auto catalog = pdp::PageCatalog::FromFile(flags->page_catalog);
   if (!catalog.ok()) Die(std::string(catalog.status().message()));
@@ -120,6 +128,8 @@ int main(int argc, char** argv) {
                  "billing-pdp-server: the store holds revision %lld; --world %s not applied\n",
                  static_cast<long long>(state.Current()->revision()), flags->world.c_str());
   } else if (!flags->world.empty()) {
+    std::fprintf(stderr, "billing-pdp-server: the store is empty; loading --world %s into it\n",
+                 flags->world.c_str());
     std::vector<std::string> item_paths;
     auto changes = pdp::ReadWorldFile(flags->world, &item_paths);
     if (!changes.ok()) Die(std::string(changes.status().message()));
@@ -181,17 +191,27 @@ int main(int argc, char** argv) {
 
   // Health: reads are served from the last snapshot whatever happens to
   // the store, so "" and AuthorizationService stay SERVING; AdminService
-  // (writes) is NOT_SERVING while a shared store is out of reach.
+  // (writes) is NOT_SERVING while a shared store is out of reach, or once
+  // the store cannot make writes durable (a SQLite file deleted or replaced
+  // under the server), each change said in the log.
   bool admin_serving = true;
   while (true) {
     timespec tick;
     clock_gettime(CLOCK_REALTIME, &tick);
     tick.tv_sec += 1;
     if (sem_timedwait(&g_stop, &tick) == 0) break;
+    const absl::Status store_health = store->Health();
     const bool reachable = state.Staleness() == absl::ZeroDuration();
-    if (reachable != admin_serving) {
-      admin_serving = reachable;
-      health.SetServing(pdp::v1::AdminService::service_full_name(), reachable);
+    const bool serving = reachable && store_health.ok();
+    if (serving != admin_serving) {
+      admin_serving = serving;
+      health.SetServing(pdp::v1::AdminService::service_full_name(), serving);
+      const std::string what =
+          serving ? "SERVING again"
+                  : absl::StrCat("NOT_SERVING: ", store_health.ok() ? "the store is out of reach"
+                                                                    : store_health.message());
+      std::fprintf(stderr, "billing-pdp-server: AdminService %s\n", what.c_str());
+      std::fflush(stderr);
     }
   }
   std::fprintf(stderr, "billing-pdp-server: signal %d, shutting down\n", g_signal.load());
