@@ -16,9 +16,9 @@ grpc::Status AdminServiceImpl::GetOrganization(Ctx* ctx, const pdp::v1::GetReque
   const SnapshotPtr& snapshot = *read;
   const OrganizationState* org = snapshot->FindOrganization(req->name());
   if (org == nullptr) {
-    return ToGrpcStatus(FieldError("name",
-                                   absl::StrCat("organization ", req->name(), " does not exist"),
-                                   absl::StatusCode::kNotFound));
+    return ToGrpcStatus(FieldError(
+        "name", absl::StrCat("organization ", ShortInput(req->name()), " does not exist"),
+        absl::StatusCode::kNotFound));
   }
   *resp = OrganizationToProto(*org);
   return grpc::Status::OK;

@@ -43,7 +43,7 @@ absl::StatusOr<EntityLookup> LookupEntity(const Snapshot& s, absl::string_view f
   if (!account.ok()) return account.status();
   const EntityRecord* e = (*account)->FindEntity(kind, arn->name);
   if (e == nullptr || e->arn != arn_text) {
-    return FieldError(field, absl::StrCat(arn_text, " does not exist"),
+    return FieldError(field, absl::StrCat(ShortInput(arn_text), " does not exist"),
                       absl::StatusCode::kNotFound);
   }
   return EntityLookup{*account, e};
@@ -67,7 +67,7 @@ absl::StatusOr<const ManagedPolicyRecord*> LookupPolicy(const Snapshot& s, absl:
   if (!arn.ok()) return AtField(field, arn.status());
   const ManagedPolicyRecord* p = s.FindPolicy(arn_text);
   if (p == nullptr) {
-    return FieldError(field, absl::StrCat(arn_text, " does not exist"),
+    return FieldError(field, absl::StrCat(ShortInput(arn_text), " does not exist"),
                       absl::StatusCode::kNotFound);
   }
   return p;
@@ -379,9 +379,9 @@ grpc::Status AdminServiceImpl::GetPolicyVersion(Ctx* ctx,
       return grpc::Status::OK;
     }
   }
-  return ToGrpcStatus(FieldError("version_id",
-                                 absl::StrCat("version ", req->version_id(), " does not exist"),
-                                 absl::StatusCode::kNotFound));
+  return ToGrpcStatus(FieldError(
+      "version_id", absl::StrCat("version ", ShortInput(req->version_id()), " does not exist"),
+      absl::StatusCode::kNotFound));
 }
 
 grpc::Status AdminServiceImpl::ListPolicyVersions(Ctx* ctx, const pdp::v1::GetRequest* req,
@@ -434,9 +434,9 @@ grpc::Status AdminServiceImpl::GetInlinePolicy(Ctx* ctx, const pdp::v1::GetInlin
       return grpc::Status::OK;
     }
   }
-  return ToGrpcStatus(FieldError("name",
-                                 absl::StrCat("inline policy ", req->name(), " does not exist"),
-                                 absl::StatusCode::kNotFound));
+  return ToGrpcStatus(
+      FieldError("name", absl::StrCat("inline policy ", ShortInput(req->name()), " does not exist"),
+                 absl::StatusCode::kNotFound));
 }
 
 grpc::Status AdminServiceImpl::ListInlinePolicies(Ctx* ctx, const pdp::v1::GetRequest* req,

@@ -30,7 +30,7 @@ absl::Status BatchErrors::ToStatus() const {
   }
   if (errors_.size() > kMessagesQuoted) {
     absl::StrAppend(&message, "; ... (", errors_.size(), full() ? " or more" : "",
-                    " errors; every one is in the field violations)");
+                    " errors; see the field violations)");
   }
   absl::Status out(first.code(), message);
   // The first error's payloads (its ErrorInfo reason among them), then one

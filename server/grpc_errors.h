@@ -2,8 +2,19 @@
 // message, and a google.rpc.Status (with the ErrorInfo and BadRequest
 // payloads) in grpc-status-details-bin, so any client can read the reason
 // and the field paths.
+//
+// Bounded whatever the status holds: gRPC sends the message and the details
+// as trailers, which clients refuse beyond 8 KiB by default
+// (GRPC_ARG_MAX_METADATA_SIZE); the call would then fail with a transport
+// RESOURCE_EXHAUSTED instead of its own error. The message is cut to
+// kMaxGrpcMessageBytes as gRPC encodes it, each field violation's path and
+// description to kMaxViolationBytes, and the BadRequest keeps the first
+// violations that fit in kMaxBadRequestBytes (the message then says how many
+// were left out): at most about 4 KiB of trailers in all.
 #ifndef PDP_SERVER_GRPC_ERRORS_H_
 #define PDP_SERVER_GRPC_ERRORS_H_
+
+#include <cstddef>
 
 #include "absl/status/status.h"
 #include "google/rpc/status.pb.h"
@@ -11,7 +22,16 @@
 
 namespace pdp {
 
-// The google.rpc.Status form of `status` (code, message, details).
+// grpc-message, percent-encoded as gRPC sends it (the same text is in the
+// details, base64-encoded).
+inline constexpr size_t kMaxGrpcMessageBytes = 768;
+// A field violation's field path, and its description.
+inline constexpr size_t kMaxViolationBytes = 256;
+// The serialized BadRequest.
+inline constexpr size_t kMaxBadRequestBytes = 1536;
+
+// The google.rpc.Status form of `status` (code, message, details), bounded
+// as above. Thread-safe.
 google::rpc::Status ToRpcStatus(const absl::Status& status);
 
 grpc::Status ToGrpcStatus(const absl::Status& status);

@@ -20,8 +20,9 @@ struct FlagSpec {
 std::vector<FlagSpec> Specs() {
   return {
       {"listen", "HOST:PORT",
-       "Address to serve on (default 127.0.0.1:50051; port 0 picks a free one). Other than "
-       "loopback needs --tls-cert, --tls-key and --admin-token-file.",
+       "Address to serve on (default 127.0.0.1:50051; port 0 picks a free one). Anything but "
+       "localhost, a loopback IP literal or unix:PATH needs --tls-cert, --tls-key and "
+       "--admin-token-file.",
        [](ServerFlags& f) { return &f.listen; }},
       {"world", "FILE",
        "World file (JSON or YAML, docs/data-formats.md) applied at start-up as one batch when "

@@ -11,7 +11,6 @@
 #include <sstream>
 #include <string>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/engine/page_catalog.h"
@@ -26,6 +25,7 @@
 #include "server/authorization_service.h"
 #include "server/change_follower.h"
 #include "server/health_service.h"
+#include "server/listen_address.h"
 #include "server/server_flags.h"
 #include "server/store/open_store.h"
 #include "server/world_state.h"
@@ -68,11 +68,6 @@ void InstallStopHandlers() {
   sigaction(SIGTERM, &action, nullptr);
 }
 
-bool IsLoopback(const std::string& address) {
-  return absl::StartsWith(address, "127.") || absl::StartsWith(address, "localhost:") ||
-         absl::StartsWith(address, "[::1]:") || absl::StartsWith(address, "unix:");
-}
-
 std::string TrimToken(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
   return s;
@@ -98,13 +93,27 @@ int main(int argc, char** argv) {
   std::string token = token_file.empty() ? "" : TrimToken(ReadFileOrDie(token_file, "admin token"));
   if (!token_file.empty() && token.size() < 16)
     Die("the admin token must be at least 16 characters");
-  if (!IsLoopback(listen) && (token.empty() || tls_cert.empty())) {
-    Die(absl::StrCat("refusing to serve on ", listen,
-                     " without TLS and an admin token: state-changing calls would be open"));
+  if (token.empty() || tls_cert.empty()) {
+    // State-changing calls would be open to whoever reaches the address.
+    absl::Status local = pdp::CheckLocalOnlyListenAddress(listen);
+    if (!local.ok()) {
+      Die(absl::StrCat("refusing to serve on ", listen,
+                       " without TLS and an admin token (--tls-cert, --tls-key, "
+                       "--admin-token-file): ",
+                       local.message()));
+    }
   }
   auto opened = pdp::OpenStore(flags->store);
   if (!opened.ok()) Die(std::string(opened.status().message()));
   std::unique_ptr<pdp::Store> store = std::move(*opened);
+  if (store->CreatedOnOpen()) {
+    // Said loudly: a new file where one was expected (deleted, moved, a
+    // typo in the path) would otherwise start over silently.
+    std::fprintf(stderr,
+                 "billing-pdp-server: WARNING: store %s did not exist; created a new, empty "
+                 "store\n",
+                 pdp::StoreSpecForLog(flags->store).c_str());
+  }
 
   auto catalog = pdp::PageCatalog::FromFile(flags->page_catalog);
   if (!catalog.ok()) Die(std::string(catalog.status().message()));
@@ -119,6 +128,8 @@ int main(int argc, char** argv) {
                  "billing-pdp-server: the store holds revision %lld; --world %s not applied\n",
                  static_cast<long long>(state.Current()->revision()), flags->world.c_str());
   } else if (!flags->world.empty()) {
+    std::fprintf(stderr, "billing-pdp-server: the store is empty; loading --world %s into it\n",
+                 flags->world.c_str());
     std::vector<std::string> item_paths;
     auto changes = pdp::ReadWorldFile(flags->world, &item_paths);
     if (!changes.ok()) Die(std::string(changes.status().message()));
@@ -180,17 +191,27 @@ int main(int argc, char** argv) {
 
   // Health: reads are served from the last snapshot whatever happens to
   // the store, so "" and AuthorizationService stay SERVING; AdminService
-  // (writes) is NOT_SERVING while a shared store is out of reach.
+  // (writes) is NOT_SERVING while a shared store is out of reach, or once
+  // the store cannot make writes durable (a SQLite file deleted or replaced
+  // under the server), each change said in the log.
   bool admin_serving = true;
   while (true) {
     timespec tick;
     clock_gettime(CLOCK_REALTIME, &tick);
     tick.tv_sec += 1;
     if (sem_timedwait(&g_stop, &tick) == 0) break;
+    const absl::Status store_health = store->Health();
     const bool reachable = state.Staleness() == absl::ZeroDuration();
-    if (reachable != admin_serving) {
-      admin_serving = reachable;
-      health.SetServing(pdp::v1::AdminService::service_full_name(), reachable);
+    const bool serving = reachable && store_health.ok();
+    if (serving != admin_serving) {
+      admin_serving = serving;
+      health.SetServing(pdp::v1::AdminService::service_full_name(), serving);
+      const std::string what =
+          serving ? "SERVING again"
+                  : absl::StrCat("NOT_SERVING: ", store_health.ok() ? "the store is out of reach"
+                                                                    : store_health.message());
+      std::fprintf(stderr, "billing-pdp-server: AdminService %s\n", what.c_str());
+      std::fflush(stderr);
     }
   }
   std::fprintf(stderr, "billing-pdp-server: signal %d, shutting down\n", g_signal.load());

@@ -157,10 +157,24 @@ absl::StatusOr<SnapshotPtr> WorldState::Commit(StoredBatch& batch, const PathPre
         absl::SleepFor(absl::Microseconds(absl::Uniform(rng_, 0, 200 * std::min(attempt, 25))));
         continue;
       }
-      return absl::AbortedError(
-          "other replicas kept committing first; nothing was applied, retry the request");
+      return WithReason(
+          absl::AbortedError(
+              "other replicas kept committing first; nothing was applied, retry the request"),
+          "REPLICA_CONTENTION");
     }
     if (!s.ok()) {
+      const std::string reason = ErrorReason(s);
+      if (reason == kCommitOutcomeUnknown) {
+        // The follower applies the batch if it was committed; a retry with
+        // the same request id then replays it instead of applying it again.
+        return WithReason(
+            absl::UnavailableError(absl::StrCat(
+                "the store may have committed the change (", s.message(),
+                "); retry with the same request_id, which applies it at most once (without "
+                "one, read the state before retrying)")),
+            kCommitOutcomeUnknown);
+      }
+      if (!reason.empty()) return s;  // the store's own documented refusal
       return absl::UnavailableError(
           absl::StrCat("the store did not commit the change: ", s.message()));
     }

@@ -3,13 +3,14 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/base/errors.h"
 #include "common/base/strings.h"
 
 namespace pdp {
 namespace {
 
 absl::Status Bad(absl::string_view arn, absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat("malformed ARN \"", arn, "\": ", why));
+  return absl::InvalidArgumentError(absl::StrCat("malformed ARN ", QuoteInput(arn), ": ", why));
 }
 
 bool IsNameChar(char c) {
@@ -75,7 +76,7 @@ std::string IamArn::ToString() const {
 
 absl::StatusOr<IamArn> ParseIamArn(absl::string_view arn) {
   if (arn.empty()) return absl::InvalidArgumentError("ARN is empty");
-  if (arn.size() > 2048) return Bad(arn.substr(0, 64), "longer than 2048");
+  if (arn.size() > 2048) return Bad(arn, "longer than 2048");
   // The six colon-separated parts, the last keeping its colons; split by
   // hand because this runs on every request (no vector to allocate).
   size_t colons[5];

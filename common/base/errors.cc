@@ -7,6 +7,8 @@
 namespace pdp {
 namespace {
 
+constexpr absl::string_view kEllipsis = "\u2026";  // "…"
+
 void SetBadRequest(absl::Status& status, const google::rpc::BadRequest& br) {
   status.SetPayload(kBadRequestUrl, absl::Cord(br.SerializeAsString()));
 }
@@ -44,11 +46,44 @@ std::string Utf8Safe(absl::string_view s) {
   return out;
 }
 
+constexpr size_t kMaxMessageBytes = kMaxFieldPathBytes + 2 + kMaxDescriptionBytes;
+
 }  // namespace
+
+std::string BoundedText(absl::string_view text, size_t max_bytes) {
+  // Cuts the raw text first, so a huge input is never copied (nor escaped)
+  // whole; escaping may lengthen it, so cut again after.
+  std::string safe = Utf8Safe(Utf8Prefix(text, max_bytes));
+  if (text.size() <= max_bytes && safe.size() <= max_bytes) return safe;
+  const size_t keep = max_bytes > kEllipsis.size() ? max_bytes - kEllipsis.size() : 0;
+  return absl::StrCat(Utf8Prefix(safe, keep), kEllipsis);
+}
+
+absl::string_view Utf8Prefix(absl::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t end = max_bytes;
+  // text[end] is the first byte left out; while it continues a sequence,
+  // the sequence started before the cut: leave it out whole (at most 3 back).
+  for (int k = 0; k < 3 && end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80; ++k) {
+    --end;
+  }
+  return text.substr(0, end);
+}
+
+std::string ShortInput(absl::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  return absl::StrCat(Utf8Prefix(text, max_bytes), kEllipsis, "(", text.size(), " bytes)");
+}
+
+std::string QuoteInput(absl::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return absl::StrCat("\"", text, "\"");
+  return absl::StrCat("\"", Utf8Prefix(text, max_bytes), kEllipsis, "\" (", text.size(), " bytes)");
+}
 
 absl::Status FieldError(absl::string_view field, absl::string_view description,
                         absl::StatusCode code) {
-  const std::string safe_field = Utf8Safe(field), safe_description = Utf8Safe(description);
+  const std::string safe_field = BoundedText(field, kMaxFieldPathBytes),
+                    safe_description = BoundedText(description, kMaxDescriptionBytes);
   absl::Status status(code, absl::StrCat(safe_field, ": ", safe_description));
   google::rpc::BadRequest br;
   auto* v = br.add_field_violations();
@@ -70,8 +105,10 @@ absl::Status AtField(absl::string_view field, const absl::Status& status) {
         absl::StartsWith(message, absl::StrCat(first, ":"))
             ? absl::StrCat(JoinFieldPath(field, first), message.substr(first.size()))
             : absl::StrCat(field, ": ", message);
-    for (auto& v : *br.mutable_field_violations()) v.set_field(JoinFieldPath(field, v.field()));
-    absl::Status out(status.code(), out_message);
+    for (auto& v : *br.mutable_field_violations()) {
+      v.set_field(BoundedText(JoinFieldPath(field, v.field()), kMaxFieldPathBytes));
+    }
+    absl::Status out(status.code(), BoundedText(out_message, kMaxMessageBytes));
     status.ForEachPayload(
         [&](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
     SetBadRequest(out, br);
@@ -87,9 +124,10 @@ absl::Status PrefixFieldPaths(absl::string_view prefix, const absl::Status& stat
   google::rpc::BadRequest br;
   if (!GetBadRequest(status, &br)) return status;
   for (auto& v : *br.mutable_field_violations()) {
-    v.set_field(absl::StrCat(prefix, v.field()));
+    v.set_field(BoundedText(absl::StrCat(prefix, v.field()), kMaxFieldPathBytes));
   }
-  absl::Status out(status.code(), absl::StrCat(prefix, status.message()));
+  absl::Status out(status.code(),
+                   BoundedText(absl::StrCat(prefix, status.message()), kMaxMessageBytes));
   status.ForEachPayload(
       [&](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
   SetBadRequest(out, br);

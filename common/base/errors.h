@@ -5,6 +5,7 @@
 #ifndef PDP_COMMON_BASE_ERRORS_H_
 #define PDP_COMMON_BASE_ERRORS_H_
 
+#include <cstddef>
 #include <string>
 
 #include "absl/status/status.h"
@@ -19,6 +20,39 @@ inline constexpr absl::string_view kErrorDomain = "billing-pdp";
 // Payload type URLs (the Any type URLs of the google.rpc messages).
 inline constexpr absl::string_view kBadRequestUrl = "type.googleapis.com/google.rpc.BadRequest";
 inline constexpr absl::string_view kErrorInfoUrl = "type.googleapis.com/google.rpc.ErrorInfo";
+
+// ---- Echoing caller input -------------------------------------------------
+// Error messages and field paths quote what the caller sent (a page id, an
+// ARN, a context key...). A caller controls its length, and gRPC carries the
+// message and details in trailers that clients refuse beyond 8 KiB by
+// default: an unbounded echo turns a precise INVALID_ARGUMENT into a
+// transport error (and doubles the bytes a hostile caller gets back). So
+// every echo goes through these.
+
+// The most bytes of caller text an error quotes.
+inline constexpr size_t kMaxEchoBytes = 128;
+
+// `text` quoted for a message: "text" when at most `max_bytes` long, else its
+// first bytes (never cutting a UTF-8 sequence), "…" and its full length:
+// "billing_bi…" (20480 bytes).
+std::string QuoteInput(absl::string_view text, size_t max_bytes = kMaxEchoBytes);
+
+// The same without the quotes, for field paths: context.keys[aws:Re…(20480 bytes)].
+std::string ShortInput(absl::string_view text, size_t max_bytes = kMaxEchoBytes);
+
+// The longest prefix of `text` of at most `max_bytes` that does not end inside
+// a UTF-8 sequence.
+absl::string_view Utf8Prefix(absl::string_view text, size_t max_bytes);
+
+// `text` made valid UTF-8 (bytes of invalid sequences become "\xNN", as
+// proto3 strings require) and at most `max_bytes` long, cut with "…".
+std::string BoundedText(absl::string_view text, size_t max_bytes);
+
+// FieldError, AtField and PrefixFieldPaths keep field paths and descriptions
+// within these bounds whatever their callers pass (a last line of defence;
+// callers echo through QuoteInput / ShortInput), cutting with "…".
+inline constexpr size_t kMaxFieldPathBytes = 512;
+inline constexpr size_t kMaxDescriptionBytes = 1024;
 
 // An error about one request field: INVALID_ARGUMENT (or `code`) whose
 // message starts with the field path, with a BadRequest payload.

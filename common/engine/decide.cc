@@ -141,8 +141,9 @@ absl::StatusOr<Target> ParseTarget(const Snapshot& snapshot, const pdp::v1::Auth
       t.page = snapshot.catalog().Find(r.page().page_id());
       if (r.page().page_id().empty()) return FieldError("page.page_id", "is required");
       if (t.page == nullptr) {
-        return FieldError("page.page_id", absl::StrCat("unknown page \"", r.page().page_id(),
-                                                       "\" (ListPages shows the catalogue)"));
+        return FieldError("page.page_id",
+                          absl::StrCat("unknown page ", QuoteInput(r.page().page_id()),
+                                       " (ListPages shows the catalogue)"));
       }
       if (r.page().access() != pdp::v1::VIEW && r.page().access() != pdp::v1::MODIFY) {
         return FieldError("page.access", "must be VIEW or MODIFY");

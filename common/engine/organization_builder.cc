@@ -350,7 +350,7 @@ class SnapshotBuilder::OrgOps {
                     "SCPS_NOT_ENABLED");
     }
     if (!o.scps.contains(c.policy_id())) {
-      return NotFound("policy_id", absl::StrCat("SCP ", c.policy_id()));
+      return NotFound("policy_id", absl::StrCat("SCP ", ShortInput(c.policy_id())));
     }
     absl::StatusOr<std::vector<std::string>*> list = TargetPolicies(o, c.target_id());
     if (!list.ok()) return list.status();
@@ -417,7 +417,8 @@ class SnapshotBuilder::OrgOps {
   absl::StatusOr<OrganizationState*> Existing(const std::string& id) {
     if (id.empty()) return FieldError("organization_id", "is required");
     OrganizationState* org = b_.MutableOrganization(id);
-    if (org == nullptr) return NotFound("organization_id", absl::StrCat("organization ", id));
+    if (org == nullptr)
+      return NotFound("organization_id", absl::StrCat("organization ", ShortInput(id)));
     org->modified_revision = b_.revision_;
     return org;
   }
@@ -426,7 +427,7 @@ class SnapshotBuilder::OrgOps {
     auto it = org.nodes.find(id);
     if (id.empty()) return FieldError("ou_id", "is required");
     if (it == org.nodes.end() || id == org.root_id) {
-      return NotFound("ou_id", absl::StrCat("OU ", id, " in organization ", org.id));
+      return NotFound("ou_id", absl::StrCat("OU ", ShortInput(id), " in organization ", org.id));
     }
     return &it->second;
   }
@@ -434,7 +435,8 @@ class SnapshotBuilder::OrgOps {
   absl::StatusOr<OrgMember*> ExistingMember(OrganizationState& org, const std::string& id) {
     auto it = org.members.find(id);
     if (it == org.members.end()) {
-      return NotFound("account_id", absl::StrCat("account ", id, " in organization ", org.id));
+      return NotFound("account_id",
+                      absl::StrCat("account ", ShortInput(id), " in organization ", org.id));
     }
     return &it->second;
   }
@@ -447,7 +449,8 @@ class SnapshotBuilder::OrgOps {
     for (std::string id = parent; id != org.root_id; ++depth) {
       auto it = org.nodes.find(id);
       if (it == org.nodes.end() || depth > kMaxOuDepth) {
-        return NotFound(field, absl::StrCat("parent ", parent, " in organization ", org.id));
+        return NotFound(field,
+                        absl::StrCat("parent ", ShortInput(parent), " in organization ", org.id));
       }
       id = it->second.parent_id;
     }
@@ -535,7 +538,8 @@ class SnapshotBuilder::OrgOps {
     if (node != org.nodes.end()) return &node->second.policy_ids;
     auto member = org.members.find(target);
     if (member != org.members.end()) return &member->second.policy_ids;
-    return NotFound("target_id", absl::StrCat("target ", target, " in organization ", org.id));
+    return NotFound("target_id",
+                    absl::StrCat("target ", ShortInput(target), " in organization ", org.id));
   }
 
   // Marks an SCP as changed (its targets are part of what it reports).
@@ -551,7 +555,7 @@ class SnapshotBuilder::OrgOps {
                                         const std::string& etag) {
     auto it = org.scps.find(id);
     if (id.empty()) return FieldError("policy_id", "is required");
-    if (it == org.scps.end()) return NotFound("policy_id", absl::StrCat("SCP ", id));
+    if (it == org.scps.end()) return NotFound("policy_id", absl::StrCat("SCP ", ShortInput(id)));
     if (it->second->aws_managed) {
       return Refuse(absl::StatusCode::kPermissionDenied, "policy_id",
                     absl::StrCat(id, " is managed by AWS and cannot be changed"),

@@ -31,7 +31,7 @@ absl::Status ValidateCallerContext(const pdp::v1::RequestContext& context) {
   absl::InlinedVector<absl::string_view, 16> seen;
   for (const auto& [key, values] : context.keys()) {
     // Only when there is an error to name (this runs on every decision).
-    auto field = [&key = key] { return absl::StrCat("context.keys[", key, "]"); };
+    auto field = [&key = key] { return absl::StrCat("context.keys[", ShortInput(key), "]"); };
     if (key.empty() || key.size() > kMaxContextKeyBytes) {
       return FieldError(field(), absl::StrCat("keys are 1 to ", kMaxContextKeyBytes, " bytes"));
     }
@@ -44,8 +44,8 @@ absl::Status ValidateCallerContext(const pdp::v1::RequestContext& context) {
       if (other.size() == key.size() && absl::EqualsIgnoreCase(other, key)) {
         // Named in a stable order, whatever the map's iteration order.
         const auto [first, second] = std::minmax(other, absl::string_view(key));
-        return FieldError(absl::StrCat("context.keys[", first, "]"),
-                          absl::StrCat("and context.keys[", second,
+        return FieldError(absl::StrCat("context.keys[", ShortInput(first), "]"),
+                          absl::StrCat("and context.keys[", ShortInput(second),
                                        "] differ only in case; condition keys are "
                                        "case-insensitive, so send one of them"));
       }

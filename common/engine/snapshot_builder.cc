@@ -256,7 +256,7 @@ class SnapshotBuilder::Ops {
       absl::Status s = CheckEtag(f + ".etag", *in.etag, existing->second->etag());
       if (!s.ok()) return s;
     } else if (in.replace && !in.allow_missing) {
-      return NotFound(f + ".arn", *in.arn);
+      return NotFound(f + ".arn", ShortInput(*in.arn));
     }
     auto rec = std::make_shared<EntityRecord>();
     rec->kind = in.kind;
@@ -328,14 +328,15 @@ class SnapshotBuilder::Ops {
       auto [it, inserted] = lower_to_key.emplace(AsciiLower(k), k);
       if (!inserted) {
         const auto [first, second] = std::minmax(it->second, k);
-        return FieldError(absl::StrCat(field, "[", first, "]"),
-                          absl::StrCat("and ", field, "[", second,
+        return FieldError(absl::StrCat(field, "[", ShortInput(first), "]"),
+                          absl::StrCat("and ", field, "[", ShortInput(second),
                                        "] differ only in case; tag keys are case-insensitive"));
       }
     }
     for (const auto& [k, v] : tags) {
       if (k.empty() || k.size() > 128) {
-        return FieldError(absl::StrCat(field, "[", k, "]"), "tag keys are 1 to 128 characters");
+        return FieldError(absl::StrCat(field, "[", ShortInput(k), "]"),
+                          "tag keys are 1 to 128 characters");
       }
       if (v.size() > 256) {
         return FieldError(absl::StrCat(field, "[", k, "]"),
@@ -423,7 +424,7 @@ class SnapshotBuilder::Ops {
     if (arn->account != "aws" && arn->account != account_id) {
       return FieldError(field, "a customer managed policy can only be attached in its own account");
     }
-    if (b_.next_->FindPolicy(policy_arn) == nullptr) return NotFound(field, policy_arn);
+    if (b_.next_->FindPolicy(policy_arn) == nullptr) return NotFound(field, ShortInput(policy_arn));
     return absl::OkStatus();
   }
 
@@ -458,7 +459,7 @@ class SnapshotBuilder::Ops {
     if (!account.ok()) return account.status();
     auto it = (*account)->entities.find(EntityKey(arn->kind, arn->name));
     if (it == (*account)->entities.end() || it->second->arn != arn_text) {
-      return NotFound(field, arn_text);
+      return NotFound(field, ShortInput(arn_text));
     }
     std::string previous_etag = it->second->etag();
     auto copy = std::make_shared<EntityRecord>(*it->second);
@@ -548,7 +549,7 @@ class SnapshotBuilder::Ops {
     absl::StatusOr<AccountState*> account = ExistingAccount("arn", arn->account);
     if (!account.ok()) return account.status();
     if ((*account)->sessions.erase(SessionKey(arn->name, arn->session)) == 0) {
-      return NotFound("arn", c.arn());
+      return NotFound("arn", ShortInput(c.arn()));
     }
     return absl::OkStatus();
   }
@@ -571,7 +572,7 @@ class SnapshotBuilder::Ops {
     if (!account.ok()) return account.status();
     auto it = (*account)->policies.find(EntityKey(IamArnKind::kPolicy, arn->name));
     if (it == (*account)->policies.end() || it->second->arn != arn_text) {
-      return NotFound(field, arn_text);
+      return NotFound(field, ShortInput(arn_text));
     }
     std::string previous_etag = it->second->etag();
     auto copy = std::make_shared<ManagedPolicyRecord>(*it->second);
@@ -727,7 +728,7 @@ class SnapshotBuilder::Ops {
         return absl::OkStatus();
       }
     }
-    return NotFound("version_id", absl::StrCat("version ", c.version_id()));
+    return NotFound("version_id", absl::StrCat("version ", ShortInput(c.version_id())));
   }
 
   absl::Status DeletePolicyVersion(const pdp::v1::DeletePolicyVersionRequest& c) {
@@ -743,7 +744,7 @@ class SnapshotBuilder::Ops {
     auto it = std::find_if(p->versions.begin(), p->versions.end(),
                            [&](const auto& v) { return v.version_id() == c.version_id(); });
     if (it == p->versions.end())
-      return NotFound("version_id", absl::StrCat("version ", c.version_id()));
+      return NotFound("version_id", absl::StrCat("version ", ShortInput(c.version_id())));
     p->versions.erase(it);
     return absl::OkStatus();
   }
@@ -779,7 +780,8 @@ class SnapshotBuilder::Ops {
     auto& list = found->entity->inline_policies;
     size_t before = list.size();
     std::erase_if(list, [&](const InlinePolicyRecord& p) { return p.name == c.name(); });
-    if (list.size() == before) return NotFound("name", absl::StrCat("inline policy ", c.name()));
+    if (list.size() == before)
+      return NotFound("name", absl::StrCat("inline policy ", ShortInput(c.name())));
     return absl::OkStatus();
   }
 
@@ -809,7 +811,7 @@ class SnapshotBuilder::Ops {
     auto& list = found->entity->attached;
     auto it = std::find(list.begin(), list.end(), c.policy_arn());
     if (it == list.end())
-      return NotFound("policy_arn", absl::StrCat(c.policy_arn(), " attachment"));
+      return NotFound("policy_arn", absl::StrCat(ShortInput(c.policy_arn()), " attachment"));
     list.erase(it);
     return absl::OkStatus();
   }
@@ -892,7 +894,8 @@ absl::Status SnapshotBuilder::Apply(const Change& change, pdp::v1::ChangeResult*
   if (!change.etag().empty()) {
     std::optional<std::string> current = EtagOf(*next_, address);
     if (!current.has_value()) {
-      return NotFound("etag", absl::StrCat("the object the change addresses (", address.name, ")"));
+      return NotFound(
+          "etag", absl::StrCat("the object the change addresses (", ShortInput(address.name), ")"));
     }
     absl::Status s = CheckEtag("etag", change.etag(), *current);
     if (!s.ok()) return s;

@@ -395,8 +395,8 @@ absl::Status ParseOperator(absl::string_view op, absl::string_view path,
     if (clause.base != nullptr) break;
   }
   if (clause.base == nullptr) {
-    return FieldError(path, absl::StrCat("unknown condition operator \"", op,
-                                         "\" (operator names are case-sensitive)"));
+    return FieldError(path, absl::StrCat("unknown condition operator ", QuoteInput(op),
+                                         " (operator names are case-sensitive)"));
   }
   if (clause.base->family == Family::kNull && (clause.if_exists || clause.set != SetOp::kNone)) {
     return FieldError(path, "Null takes no ForAnyValue:/ForAllValues: prefix and no IfExists");
@@ -420,39 +420,43 @@ absl::Status CompileValue(const Json& json, const std::string& path, const BaseO
       out.templated = out.pattern.has_variables();
       if (base.family == Family::kBool && !out.templated) {
         std::optional<bool> b = ParseBool(out.text);
-        if (!b) return FieldError(path, absl::StrCat(Quote(out.text), " is not true or false"));
+        if (!b) {
+          return FieldError(path, absl::StrCat(QuoteInput(out.text), " is not true or false"));
+        }
         out.boolean = *b;
       }
       return absl::OkStatus();
     }
     case Family::kNull: {
       std::optional<bool> b = ParseBool(out.text);
-      if (!b) return FieldError(path, absl::StrCat(Quote(out.text), " is not true or false"));
+      if (!b) return FieldError(path, absl::StrCat(QuoteInput(out.text), " is not true or false"));
       out.boolean = *b;
       return absl::OkStatus();
     }
     case Family::kNumeric:
       out.number = ParseDecimal(out.text);
-      if (!out.number) return FieldError(path, absl::StrCat(Quote(out.text), " is not a number"));
+      if (!out.number) {
+        return FieldError(path, absl::StrCat(QuoteInput(out.text), " is not a number"));
+      }
       return absl::OkStatus();
     case Family::kDate:
       out.time = ParseTimestamp(out.text);
       if (!out.time) {
-        return FieldError(
-            path, absl::StrCat(Quote(out.text), " is not an ISO 8601 date/time or epoch seconds"));
+        return FieldError(path, absl::StrCat(QuoteInput(out.text),
+                                             " is not an ISO 8601 date/time or epoch seconds"));
       }
       return absl::OkStatus();
     case Family::kBinary: {
       std::optional<std::string> bytes = DecodeBase64(out.text);
-      if (!bytes) return FieldError(path, absl::StrCat(Quote(out.text), " is not base64"));
+      if (!bytes) return FieldError(path, absl::StrCat(QuoteInput(out.text), " is not base64"));
       out.bytes = *std::move(bytes);
       return absl::OkStatus();
     }
     case Family::kIp:
       out.cidr = ParseCidr(out.text);
       if (!out.cidr) {
-        return FieldError(path,
-                          absl::StrCat(Quote(out.text), " is not an IPv4 or IPv6 address or CIDR"));
+        return FieldError(
+            path, absl::StrCat(QuoteInput(out.text), " is not an IPv4 or IPv6 address or CIDR"));
       }
       return absl::OkStatus();
   }

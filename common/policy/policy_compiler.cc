@@ -28,15 +28,17 @@ absl::Status CheckActionPattern(absl::string_view path, absl::string_view a) {
   if (a == "*") return absl::OkStatus();
   size_t colon = a.find(':');
   if (colon == absl::string_view::npos || colon == 0 || colon + 1 == a.size()) {
-    return FieldError(path, absl::StrCat("action \"", a, "\" must be \"service:action\" or \"*\""));
+    return FieldError(
+        path, absl::StrCat("action ", QuoteInput(a), " must be \"service:action\" or \"*\""));
   }
   for (char c : a.substr(0, colon)) {
     if (!IsServicePrefixChar(c)) {
-      return FieldError(path, absl::StrCat("action \"", a, "\" has an invalid service prefix"));
+      return FieldError(path,
+                        absl::StrCat("action ", QuoteInput(a), " has an invalid service prefix"));
     }
   }
   if (a.find(':', colon + 1) != absl::string_view::npos) {
-    return FieldError(path, absl::StrCat("action \"", a, "\" has more than one ':'"));
+    return FieldError(path, absl::StrCat("action ", QuoteInput(a), " has more than one ':'"));
   }
   return absl::OkStatus();
 }
@@ -46,11 +48,11 @@ absl::Status CheckResourcePattern(absl::string_view path, absl::string_view r) {
   std::vector<absl::string_view> parts = absl::StrSplit(r, absl::MaxSplits(':', 5));
   if (parts.size() < 6 &&
       !(parts.size() >= 2 && !parts.back().empty() && parts.back().back() == '*')) {
-    return FieldError(path, absl::StrCat("resource \"", r, "\" must be \"*\" or an ARN"));
+    return FieldError(path, absl::StrCat("resource ", QuoteInput(r), " must be \"*\" or an ARN"));
   }
   if (parts[0] != "arn") {
-    return FieldError(path,
-                      absl::StrCat("resource \"", r, "\" must be \"*\" or start with \"arn:\""));
+    return FieldError(
+        path, absl::StrCat("resource ", QuoteInput(r), " must be \"*\" or start with \"arn:\""));
   }
   return absl::OkStatus();
 }

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/base/errors.h"
 #include "common/base/glob.h"
 
 namespace pdp {
@@ -43,8 +44,8 @@ absl::Status ParseVariable(absl::string_view text, size_t pos, size_t& end,
   }
   for (char c : key) {
     if (c == '$' || c == '{' || c == '\'' || c == '*' || c == '?') {
-      return absl::InvalidArgumentError(
-          absl::StrCat("policy variable key \"", key, "\" contains '", std::string(1, c), "'"));
+      return absl::InvalidArgumentError(absl::StrCat("policy variable key ", QuoteInput(key),
+                                                     " contains '", std::string(1, c), "'"));
     }
   }
   std::optional<std::string> default_value;
@@ -54,19 +55,19 @@ absl::Status ParseVariable(absl::string_view text, size_t pos, size_t& end,
     while (i < text.size() && IsSpace(text[i])) ++i;
     if (i >= text.size() || text[i] != '\'') {
       return absl::InvalidArgumentError(absl::StrCat(
-          "policy variable \"", key, "\": the default value must be in single quotes"));
+          "policy variable ", QuoteInput(key), ": the default value must be in single quotes"));
     }
     size_t quote_end = text.find('\'', i + 1);
     if (quote_end == absl::string_view::npos) {
       return absl::InvalidArgumentError(
-          absl::StrCat("policy variable \"", key, "\": unterminated default value"));
+          absl::StrCat("policy variable ", QuoteInput(key), ": unterminated default value"));
     }
     default_value = std::string(text.substr(i + 1, quote_end - i - 1));
     i = quote_end + 1;
     while (i < text.size() && IsSpace(text[i])) ++i;
     if (i >= text.size() || text[i] != '}') {
       return absl::InvalidArgumentError(absl::StrCat(
-          "policy variable \"", key, "\": expected '}' after the quoted default value"));
+          "policy variable ", QuoteInput(key), ": expected '}' after the quoted default value"));
     }
   }
   end = i + 1;

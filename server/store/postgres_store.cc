@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/base/errors.h"
 
 namespace pdp {
 namespace {
@@ -192,7 +193,14 @@ absl::Status PostgresStore::Commit(const StoredBatch& batch) {
                              std::vector<const char*>{kChannel, revision.c_str()}.data(), nullptr,
                              nullptr, 0));
   if (!notify.Ok()) return rollback(Unavailable(conn_, "notify"));
-  return Exec(conn_, "COMMIT");
+  Result commit(PQexec(conn_, "COMMIT"));
+  if (commit.Ok()) return absl::OkStatus();
+  // An answer from the server (an error) means the transaction was rolled
+  // back. No answer — the connection broke after COMMIT was sent — leaves the
+  // outcome unknown: the row may be in the log.
+  if (PQstatus(conn_) == CONNECTION_OK) return Unavailable(conn_, "COMMIT");
+  return WithReason(Unavailable(conn_, "COMMIT (the connection broke before its answer)"),
+                    kCommitOutcomeUnknown);
 }
 
 absl::Status PostgresStore::ReadPage(int64_t from, int64_t to, BatchRows* rows) {

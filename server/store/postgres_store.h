@@ -36,9 +36,9 @@ class PostgresStore : public Store {
 
   // ABORTED when `batch.revision` is already taken (another replica wrote
   // it: catch up and retry); FAILED_PRECONDITION when it would leave a gap;
-  // UNAVAILABLE when the database cannot be reached (nothing was stored, or
-  // — if the connection died during COMMIT — the outcome is unknown and the
-  // follower will find out).
+  // UNAVAILABLE when the database cannot be reached: nothing was stored,
+  // except with reason kCommitOutcomeUnknown (the connection broke during
+  // COMMIT): the batch may be stored, and the follower will find out.
   absl::Status Commit(const StoredBatch& batch) override;
   absl::Status ReadFrom(int64_t from_revision, int64_t to_revision, const ReadFn& fn) override;
   bool IsShared() const override { return true; }

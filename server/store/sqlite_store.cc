@@ -1,11 +1,15 @@
 #include "server/store/sqlite_store.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
 #include <limits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/base/errors.h"
 
 namespace pdp {
 namespace {
@@ -23,9 +27,16 @@ struct Statement {
   ~Statement() { sqlite3_finalize(stmt); }
 };
 
+// stat(2) of `path`: 0 and `st` filled, or the errno.
+int StatPath(const std::string& path, struct stat& st) {
+  return ::stat(path.c_str(), &st) == 0 ? 0 : errno;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
+  struct stat st;
+  const bool existed = StatPath(path, st) != ENOENT;
   sqlite3* db = nullptr;
   int rc =
       sqlite3_open_v2(path.c_str(), &db,
@@ -35,7 +46,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
     sqlite3_close(db);
     return absl::UnavailableError(absl::StrCat("cannot open SQLite store ", path, ": ", message));
   }
-  std::unique_ptr<SqliteStore> store(new SqliteStore(db));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(db, path, !existed));
   absl::MutexLock lock(&store->mu_);
   sqlite3_busy_timeout(db, 5000);
   for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
@@ -62,7 +73,62 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
             .c_str());
     if (!s.ok()) return s;
   }
+  // The identity of the file SQLite has open: the path's now, unless SQLite
+  // says the path no longer leads to its file.
+  int moved = 0;
+  if (int err = StatPath(path, st); err != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot stat SQLite store ", path, ": ", std::strerror(err)));
+  }
+  if (sqlite3_file_control(db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved) {
+    return absl::UnavailableError(absl::StrCat("SQLite store ", path, " moved while opening"));
+  }
+  store->db_file_ = {st.st_dev, st.st_ino};
+  store->CheckFiles().IgnoreError();  // records the -wal log if SQLite made it already
   return store;
+}
+
+absl::Status SqliteStore::CheckFiles() {
+  if (!broken_.ok()) return broken_;
+  struct stat st;
+  std::string problem;
+  int err = StatPath(path_, st);
+  if (err == ENOENT) {
+    problem = absl::StrCat(path_, " was deleted");
+  } else if (err != 0) {
+    // Not known to be gone (a permission change, say): refuse this write
+    // without giving up on the store.
+    return absl::UnavailableError(
+        absl::StrCat("cannot check SQLite store ", path_, ": ", std::strerror(err)));
+  } else if (!(FileId{st.st_dev, st.st_ino} == db_file_)) {
+    problem = absl::StrCat(path_, " was replaced by another file");
+  } else {
+    const std::string wal = path_ + "-wal";
+    err = StatPath(wal, st);
+    if (!wal_file_.has_value()) {
+      if (err == 0) wal_file_ = FileId{st.st_dev, st.st_ino};
+    } else if (err == ENOENT) {
+      problem = absl::StrCat(wal, " (its write-ahead log) was deleted");
+    } else if (err != 0) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot check SQLite log ", wal, ": ", std::strerror(err)));
+    } else if (!(FileId{st.st_dev, st.st_ino} == *wal_file_)) {
+      problem = absl::StrCat(wal, " (its write-ahead log) was replaced by another file");
+    }
+  }
+  if (problem.empty()) return absl::OkStatus();
+  broken_ = WithReason(
+      absl::FailedPreconditionError(absl::StrCat(
+          "the SQLite store ", problem,
+          " while the server was running: writes are refused, as a restart would not see them "
+          "(reads go on from memory); put the file back and restart the server")),
+      kStoreFileReplaced);
+  return broken_;
+}
+
+absl::Status SqliteStore::Health() {
+  absl::MutexLock lock(&mu_);
+  return CheckFiles();
 }
 
 SqliteStore::~SqliteStore() {
@@ -90,7 +156,9 @@ absl::Status SqliteStore::Commit(const StoredBatch& stored) {
   const int64_t revision = stored.revision;
   std::string bytes = EncodeBatch(stored);
   absl::MutexLock lock(&mu_);
-  absl::Status s = Exec("BEGIN IMMEDIATE");
+  absl::Status s = CheckFiles();
+  if (!s.ok()) return s;
+  s = Exec("BEGIN IMMEDIATE");
   if (!s.ok()) return s;
   Statement last;
   sqlite3_prepare_v2(db_, "SELECT COALESCE(MAX(revision), 0) FROM batches", -1, &last.stmt,
@@ -115,7 +183,16 @@ absl::Status SqliteStore::Commit(const StoredBatch& stored) {
     Exec("ROLLBACK").IgnoreError();
     return e;
   }
-  return Exec("COMMIT");
+  s = Exec("COMMIT");
+  if (!s.ok()) {
+    // A failed COMMIT may leave the transaction open (SQLITE_BUSY): end it,
+    // so that nothing of this batch is committed later.
+    if (sqlite3_get_autocommit(db_) == 0) Exec("ROLLBACK").IgnoreError();
+    return s;
+  }
+  // Files deleted or replaced while committing: the batch went to a file
+  // that no restart reads, so it must not be acknowledged.
+  return CheckFiles();
 }
 
 absl::Status SqliteStore::ReadPage(int64_t from_revision, int64_t to_revision, BatchRows* rows) {

@@ -4,10 +4,20 @@
 // request id) written in one transaction, so a batch is either wholly there
 // or not at all. The
 // schema is versioned in a `meta` table and migrated on open. Thread-safe.
+//
+// The file (and its -wal log) must stay where it was opened: SQLite keeps
+// writing to a file deleted or replaced under it, and a restart would find
+// none of those writes. So the store remembers the files' identity (device
+// and inode) and checks it before and after every commit and in Health();
+// once it differs, every commit fails with FAILED_PRECONDITION, reason
+// kStoreFileReplaced.
 #ifndef PDP_SERVER_STORE_SQLITE_STORE_H_
 #define PDP_SERVER_STORE_SQLITE_STORE_H_
 
+#include <sys/types.h>
+
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,11 +40,27 @@ class SqliteStore : public Store {
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path);
   ~SqliteStore() override;
 
+  // FAILED_PRECONDITION (kStoreFileReplaced) when the file or its -wal log
+  // was deleted or replaced since Open, before or during this commit (a
+  // batch committed to a file that was already gone is reported failed: it
+  // is not durable).
   absl::Status Commit(const StoredBatch& batch) override;
   absl::Status ReadFrom(int64_t from_revision, int64_t to_revision, const ReadFn& fn) override;
+  absl::Status Health() override;
+  bool CreatedOnOpen() const override { return created_; }
 
  private:
-  explicit SqliteStore(sqlite3* db) : db_(db) {}
+  struct FileId {
+    dev_t dev;
+    ino_t ino;
+    bool operator==(const FileId&) const = default;
+  };
+
+  SqliteStore(sqlite3* db, std::string path, bool created)
+      : db_(db), path_(std::move(path)), created_(created) {}
+  // OK while the database file and its -wal log are the files opened;
+  // otherwise records and returns the (lasting) error.
+  absl::Status CheckFiles() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Error(const char* what) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // One page of ReadFrom: (revision, serialized batch) rows from
@@ -43,6 +69,12 @@ class SqliteStore : public Store {
 
   absl::Mutex mu_;
   sqlite3* db_ ABSL_GUARDED_BY(mu_);
+  const std::string path_;
+  const bool created_;
+  FileId db_file_ ABSL_GUARDED_BY(mu_) = {};
+  // Recorded when first seen (SQLite creates the log on first use).
+  std::optional<FileId> wal_file_ ABSL_GUARDED_BY(mu_);
+  absl::Status broken_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace pdp

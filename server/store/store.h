@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "pdp/v1/changes.pb.h"
@@ -21,6 +22,14 @@ namespace pdp {
 // One committed batch: what Watch sends and what start-up replays. The
 // request_id is kept so that a retried ApplyChanges is still recognised
 // after a restart.
+// ErrorInfo reasons of store errors that the server passes on.
+// UNAVAILABLE: the connection broke while COMMIT was under way, so the batch
+// may or may not be stored (a shared store's followers find out which).
+inline constexpr absl::string_view kCommitOutcomeUnknown = "COMMIT_OUTCOME_UNKNOWN";
+// FAILED_PRECONDITION: the store's file was deleted or replaced under the
+// server; a write would land in a file no restart reads.
+inline constexpr absl::string_view kStoreFileReplaced = "STORE_FILE_REPLACED";
+
 struct StoredBatch {
   int64_t revision = 0;
   std::string request_id;  // "" when the write had none
@@ -35,8 +44,21 @@ class Store {
 
   // Makes `batch` durable. Called by the single writer in increasing
   // revision order; a revision not after the last one is refused
-  // (FAILED_PRECONDITION). An error means nothing was stored.
+  // (FAILED_PRECONDITION). An error means nothing was stored, except one
+  // with reason kCommitOutcomeUnknown (the batch may have been stored).
   virtual absl::Status Commit(const StoredBatch& batch) = 0;
+
+  // OK while commits can be made durable; otherwise the error every Commit
+  // now returns (e.g. FAILED_PRECONDITION, reason kStoreFileReplaced). Once
+  // not OK it stays so until the server restarts. Cheap (a few stat calls):
+  // the server checks it every second for its health service.
+  virtual absl::Status Health() { return absl::OkStatus(); }
+
+  // Whether opening created the store (a new, empty SQLite file) rather than
+  // opening one that existed. The server says so at start-up: an empty
+  // store where a full one was expected (a moved or deleted file) must not
+  // go unnoticed.
+  virtual bool CreatedOnOpen() const { return false; }
 
   // Calls `fn` for every committed batch whose revision is in
   // [from_revision, to_revision], in revision order; stops at the first

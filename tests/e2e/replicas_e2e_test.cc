@@ -3,6 +3,8 @@
 // Watch; through a database outage the replicas keep answering reads from
 // their last state (saying how stale in "pdp-stale-ms"), report AdminService
 // NOT_SERVING, refuse writes with UNAVAILABLE, and recover on their own.
+#include <libpq-fe.h>
+
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -131,6 +133,7 @@ class ReplicasTest : public ::testing::Test {
   void SetUp() override {
     absl::StatusOr<std::string> db = FreshPostgresDatabase();
     ASSERT_TRUE(db.ok()) << db.status();
+    conninfo_ = *db;
     const std::string store = "postgres:" + *db;
     // A loads the demo world into the empty database (revision 1); B finds
     // it there.
@@ -142,6 +145,7 @@ class ReplicasTest : public ::testing::Test {
   }
 
   std::unique_ptr<Replica> a_, b_;
+  std::string conninfo_;
 };
 
 TEST_F(ReplicasTest, AWriteOnOneReplicaIsReadOnTheOther) {
@@ -174,6 +178,39 @@ TEST_F(ReplicasTest, AWriteOnOneReplicaIsReadOnTheOther) {
       .principal = kNewcomerAdmin, .page_id = "billing_bills", .min_revision = back->revision()});
   ASSERT_TRUE(on_a.ok()) << on_a.status();
   EXPECT_EQ(on_a->reason, pdp::v1::IAM_ACCESS_NOT_ACTIVATED);
+}
+
+// Runs `sql` on the replicas' database, on a connection of its own.
+void Sql(const std::string& conninfo, const std::string& sql) {
+  PGconn* conn = PQconnectdb(conninfo.c_str());
+  PGresult* r = PQexec(conn, sql.c_str());
+  EXPECT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQerrorMessage(conn);
+  PQclear(r);
+  PQfinish(conn);
+}
+
+TEST_F(ReplicasTest, AWriteWhoseCommitLostItsConnectionMayHaveCommittedAndIsRetried) {
+  // The database session ends itself while COMMIT runs (a deferred
+  // trigger): the replica gets no answer to COMMIT.
+  Sql(conninfo_,
+      "CREATE FUNCTION pdp_test_die() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM "
+      "pg_terminate_backend(pg_backend_pid()); RETURN NULL; END $$; CREATE CONSTRAINT TRIGGER "
+      "pdp_test_die AFTER INSERT ON pdp_batches DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+      "EXECUTE FUNCTION pdp_test_die()");
+  auto lost = a_->admin().ApplyChanges({IamAccess(kNewcomer, true)}, "in-doubt");
+  EXPECT_EQ(lost.status().code(), absl::StatusCode::kUnavailable) << lost.status();
+  EXPECT_EQ(ServerErrorReason(lost.status()), "COMMIT_OUTCOME_UNKNOWN") << lost.status();
+  EXPECT_NE(lost.status().message().find("may have committed"), std::string::npos) << lost.status();
+  EXPECT_NE(lost.status().message().find("retry with the same request_id"), std::string::npos)
+      << lost.status();
+  Sql(conninfo_, "DROP TRIGGER pdp_test_die ON pdp_batches; DROP FUNCTION pdp_test_die()");
+  // The retry with the same id applies it once (here it had not committed).
+  auto retried = a_->admin().ApplyChanges({IamAccess(kNewcomer, true)}, "in-doubt");
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  auto again = b_->admin().ApplyChanges({IamAccess(kNewcomer, true)}, "in-doubt");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->replayed());
+  EXPECT_EQ(again->revision(), retried->revision());
 }
 
 TEST_F(ReplicasTest, AWatchOnOneReplicaStreamsTheOthersBatchesInOrder) {

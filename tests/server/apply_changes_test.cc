@@ -261,5 +261,67 @@ TEST(ApplyChangesTest, ACurrentChangeEtagLetsTheChangeThrough) {
   EXPECT_EQ(r->results(0).etag(), "2");
 }
 
+// A shared store (as PostgreSQL) whose connection breaks during COMMIT:
+// the batch may be stored (`commit_anyway`) or not, and Commit cannot tell.
+class InDoubtStore : public MemoryStore {
+ public:
+  bool IsShared() const override { return true; }
+  absl::Status Commit(const StoredBatch& batch) override {
+    if (!in_doubt_) return MemoryStore::Commit(batch);
+    in_doubt_ = false;
+    if (commit_anyway_) MemoryStore::Commit(batch).IgnoreError();
+    return WithReason(absl::UnavailableError("PostgreSQL COMMIT: server closed the connection"),
+                      kCommitOutcomeUnknown);
+  }
+  void BreakNextCommit(bool commit_anyway) {
+    in_doubt_ = true;
+    commit_anyway_ = commit_anyway;
+  }
+
+ private:
+  bool in_doubt_ = false, commit_anyway_ = false;
+};
+
+TEST(ApplyChangesTest, AnInDoubtCommitSaysSoAndARetryWithTheIdAppliesOnce) {
+  for (bool committed : {true, false}) {
+    SCOPED_TRACE(committed ? "the batch was committed" : "the batch was not committed");
+    InDoubtStore store;
+    WorldState state(Empty(), &store);
+    ASSERT_TRUE(state.ApplyChanges(Request({NewAccount(kA)})).ok());
+    store.BreakNextCommit(committed);
+    auto first = state.ApplyChanges(Request({NewAccount(kB)}, "req-doubt"));
+    EXPECT_EQ(first.status().code(), absl::StatusCode::kUnavailable);
+    EXPECT_EQ(ErrorReason(first.status()), "COMMIT_OUTCOME_UNKNOWN");
+    EXPECT_THAT(std::string(first.status().message()),
+                ::testing::HasSubstr("may have committed the change"));
+    EXPECT_THAT(std::string(first.status().message()),
+                ::testing::HasSubstr("retry with the same request_id"));
+    auto retry = state.ApplyChanges(Request({NewAccount(kB)}, "req-doubt"));
+    ASSERT_TRUE(retry.ok()) << retry.status();
+    EXPECT_EQ(retry->replayed(), committed);
+    EXPECT_EQ(retry->revision(), 2);
+    EXPECT_EQ(CountBatches(store), 2);
+    EXPECT_NE(state.Current()->FindAccount(kB), nullptr);
+  }
+}
+
+// A store that refuses commits for a documented reason.
+class RefusingStore : public MemoryStore {
+ public:
+  absl::Status Commit(const StoredBatch&) override {
+    return WithReason(absl::FailedPreconditionError("the SQLite store x.db was deleted"),
+                      kStoreFileReplaced);
+  }
+};
+
+TEST(ApplyChangesTest, AStoreRefusalKeepsItsCodeAndReason) {
+  RefusingStore store;
+  WorldState state(Empty(), &store);
+  auto r = state.ApplyChanges(Request({NewAccount(kA)}));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ErrorReason(r.status()), "STORE_FILE_REPLACED");
+  EXPECT_EQ(state.Current()->revision(), 0);
+}
+
 }  // namespace
 }  // namespace pdp

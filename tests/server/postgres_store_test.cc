@@ -2,8 +2,11 @@
 // change log between writers (replicas), notifications, and outages.
 #include "server/store/postgres_store.h"
 
+#include <libpq-fe.h>
+
 #include <thread>
 
+#include "common/base/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_postgres.h"
@@ -41,6 +44,25 @@ class PostgresStoreTest : public ::testing::Test {
     absl::StatusOr<std::unique_ptr<PostgresStore>> s = PostgresStore::Open(conninfo_);
     EXPECT_TRUE(s.ok()) << s.status();
     return s.ok() ? std::move(*s) : nullptr;
+  }
+  // Runs `sql` on a connection of its own (test set-up).
+  void Sql(const std::string& sql) {
+    PGconn* conn = PQconnectdb(conninfo_.c_str());
+    PGresult* r = PQexec(conn, sql.c_str());
+    EXPECT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQerrorMessage(conn);
+    PQclear(r);
+    PQfinish(conn);
+  }
+  // A deferred trigger on pdp_batches: `body` runs while COMMIT runs.
+  void OnCommit(const std::string& body) {
+    Sql("CREATE FUNCTION pdp_test_on_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN " +
+        body +
+        "; RETURN NULL; END $$; CREATE CONSTRAINT TRIGGER pdp_test_on_commit AFTER INSERT ON "
+        "pdp_batches DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION "
+        "pdp_test_on_commit()");
+  }
+  void NothingOnCommit() {
+    Sql("DROP TRIGGER pdp_test_on_commit ON pdp_batches; DROP FUNCTION pdp_test_on_commit()");
   }
   std::string conninfo_;
 };
@@ -130,6 +152,36 @@ TEST_F(PostgresStoreTest, UnreachableDatabaseIsUnavailableThenRecovers) {
   // Reconnects by itself.
   ASSERT_TRUE(a->Commit(Batch(2, "111111111111")).ok());
   EXPECT_THAT(Revisions(*a), ::testing::ElementsAre(1, 2));
+}
+
+TEST_F(PostgresStoreTest, AConnectionLostDuringCommitLeavesTheOutcomeUnknown) {
+  auto a = Open();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(a->Commit(Batch(1, "111111111111")).ok());
+  // The session ends itself while COMMIT runs: the client gets no answer to
+  // COMMIT and cannot know whether the row is in.
+  OnCommit("PERFORM pg_terminate_backend(pg_backend_pid())");
+  absl::Status lost = a->Commit(Batch(2, "222222222222"));
+  EXPECT_EQ(lost.code(), absl::StatusCode::kUnavailable) << lost;
+  EXPECT_EQ(ErrorReason(lost), "COMMIT_OUTCOME_UNKNOWN") << lost;
+  NothingOnCommit();
+  // Here it did not commit (the session ended first): the store reconnects
+  // and revision 2 is still free.
+  ASSERT_TRUE(a->Commit(Batch(2, "222222222222")).ok());
+  EXPECT_THAT(Revisions(*a), ::testing::ElementsAre(1, 2));
+}
+
+TEST_F(PostgresStoreTest, ACommitTheDatabaseRefusesIsNotInDoubt) {
+  auto a = Open();
+  ASSERT_TRUE(a);
+  OnCommit("RAISE EXCEPTION 'refused at commit'");
+  absl::Status refused = a->Commit(Batch(1, "111111111111"));
+  EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable) << refused;
+  EXPECT_EQ(ErrorReason(refused), "") << refused;
+  EXPECT_THAT(std::string(refused.message()), ::testing::HasSubstr("refused at commit"));
+  NothingOnCommit();
+  EXPECT_TRUE(Revisions(*a).empty());
+  ASSERT_TRUE(a->Commit(Batch(1, "111111111111")).ok());
 }
 
 TEST(PostgresStoreOpenTest, UnreachableDatabaseIsUnavailable) {

@@ -9,6 +9,7 @@
 #include <limits>
 #include <memory>
 
+#include "common/base/errors.h"
 #include "gtest/gtest.h"
 #include "server/store/memory_store.h"
 #include "server/store/postgres_store.h"
@@ -265,6 +266,57 @@ TEST(SqliteStoreTest, RefusesASchemaFromTheFuture) {
   sqlite3_close(db);
   auto s = SqliteStore::Open(path);
   EXPECT_EQ(s.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(SqliteStoreTest, SaysWhetherItCreatedTheFile) {
+  std::string path = ::testing::TempDir() + "/created.db";
+  std::filesystem::remove(path);
+  {
+    auto s = SqliteStore::Open(path);
+    ASSERT_TRUE(s.ok()) << s.status();
+    EXPECT_TRUE((*s)->CreatedOnOpen());
+  }
+  auto s = SqliteStore::Open(path);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_FALSE((*s)->CreatedOnOpen());
+}
+
+// Files deleted or replaced under an open store: every commit fails, and
+// keeps failing when a file reappears at the path.
+TEST(SqliteStoreTest, RefusesCommitsOnceItsFilesAreGoneOrReplaced) {
+  const std::string dir = ::testing::TempDir() + "/sqlite-moved";
+  for (const char* gone : {"", "-wal", "replace"}) {
+    SCOPED_TRACE(gone);
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const std::string path = dir + "/state.db";
+    auto s = SqliteStore::Open(path);
+    ASSERT_TRUE(s.ok()) << s.status();
+    Store& store = **s;
+    ASSERT_TRUE(store.Commit(Batch(1, {NewAccount("111111111111")})).ok());
+    EXPECT_TRUE(store.Health().ok());
+    if (std::string(gone) == "replace") {
+      std::filesystem::copy_file(path, dir + "/copy.db");
+      std::filesystem::rename(dir + "/copy.db", path);
+    } else {
+      ASSERT_TRUE(std::filesystem::remove(path + gone));
+    }
+    absl::Status health = store.Health();
+    EXPECT_EQ(health.code(), absl::StatusCode::kFailedPrecondition) << health;
+    EXPECT_EQ(ErrorReason(health), "STORE_FILE_REPLACED");
+    absl::Status refused = store.Commit(Batch(2, {NewAccount("222222222222")}));
+    EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition) << refused;
+    EXPECT_EQ(ErrorReason(refused), "STORE_FILE_REPLACED");
+    // Nothing of revision 2 anywhere: not in what the store reads back.
+    int batches = 0;
+    EXPECT_TRUE(store
+                    .Replay([&](const StoredBatch&) {
+                      ++batches;
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    EXPECT_EQ(batches, 1);
+  }
 }
 
 #endif  // PDP_CONFORMANCE_POSTGRES

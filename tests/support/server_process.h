@@ -20,8 +20,11 @@ class ServerProcess {
   bool ok() const { return port_ > 0; }
   int port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  // Everything the server wrote to stderr so far (for failure messages).
+  // What the server wrote to stderr as of the last read: start-up, or the
+  // last ReadLog() (for failure messages).
   const std::string& log() const { return log_; }
+  // Everything it wrote to stderr so far (reads what came since).
+  const std::string& ReadLog();
   // Sends `signal` and waits for exit; returns the exit status (waitpid form).
   int Stop(int signal);
 

@@ -53,9 +53,12 @@ class AdminClient {
   // timeout is safe: a request the server already committed is not applied
   // again, its first response comes back with replayed = true. Reusing an
   // id for other changes is INVALID_ARGUMENT, reason REQUEST_ID_REUSED. On
-  // failure the error names every failing change ("changes[3].put_user.
-  // user.arn", ...; ServerErrorFields). A large batch may need a longer
-  // ClientOptions::timeout than the default second.
+  // failure the error names the failing changes ("changes[3].put_user.
+  // user.arn", ...; ServerErrorFields): all of them, or the first that fit
+  // the server's error size bound, the message saying how many more failed.
+  // UNAVAILABLE with reason COMMIT_OUTCOME_UNKNOWN means the write may have
+  // been applied: retry with the same request id. A large batch may need a
+  // longer ClientOptions::timeout than the default second.
   absl::StatusOr<pdp::v1::ApplyChangesResponse> ApplyChanges(
       const std::vector<pdp::v1::Change>& changes, const std::string& request_id = "") const;
   absl::StatusOr<pdp::v1::ApplyChangesResponse> ApplyChanges(

@@ -171,3 +171,79 @@ TEST(FieldErrorUtf8Test, InvalidBytesAreEscapedSoProtosStayValid) {
 
 }  // namespace
 }  // namespace pdp
+
+namespace pdp {
+namespace {
+
+using ::testing::EndsWith;
+
+const std::string kEllipsis = "\xe2\x80\xa6";  // "…"
+
+TEST(QuoteInputTest, ShortTextIsQuotedWhole) {
+  EXPECT_EQ(QuoteInput("billing_bills"), "\"billing_bills\"");
+  EXPECT_EQ(QuoteInput(""), "\"\"");
+  EXPECT_EQ(QuoteInput(std::string(kMaxEchoBytes, 'a')),
+            "\"" + std::string(kMaxEchoBytes, 'a') + "\"");
+}
+
+TEST(QuoteInputTest, LongTextIsCutWithItsLength) {
+  EXPECT_EQ(QuoteInput(std::string(kMaxEchoBytes + 1, 'a')),
+            "\"" + std::string(kMaxEchoBytes, 'a') + kEllipsis + "\" (129 bytes)");
+  const std::string quoted = QuoteInput(std::string(1 << 20, 'x'));
+  EXPECT_LT(quoted.size(), kMaxEchoBytes + 32);
+  EXPECT_THAT(quoted, EndsWith(kEllipsis + "\" (1048576 bytes)"));
+  EXPECT_EQ(QuoteInput("abcdef", 3), "\"abc" + kEllipsis + "\" (6 bytes)");
+}
+
+TEST(QuoteInputTest, NeverCutsAUtf8Sequence) {
+  // "é" is 2 bytes, "€" 3: a cut inside either drops the whole character.
+  EXPECT_EQ(QuoteInput("a\xc3\xa9z", 2), "\"a" + kEllipsis + "\" (4 bytes)");
+  EXPECT_EQ(QuoteInput("ab\xe2\x82\xac", 3), "\"ab" + kEllipsis + "\" (5 bytes)");
+  EXPECT_EQ(QuoteInput("ab\xe2\x82\xac", 4), "\"ab" + kEllipsis + "\" (5 bytes)");
+  EXPECT_EQ(Utf8Prefix("ab\xe2\x82\xac", 5), "ab\xe2\x82\xac");
+  // Not UTF-8 at all: cut where asked, at most 3 bytes back.
+  EXPECT_EQ(Utf8Prefix(std::string(10, '\x80'), 8).size(), 5u);
+}
+
+TEST(ShortInputTest, UnquotedForFieldPaths) {
+  EXPECT_EQ(ShortInput("aws:SourceIp"), "aws:SourceIp");
+  EXPECT_EQ(ShortInput(std::string(20480, 'k')),
+            std::string(kMaxEchoBytes, 'k') + kEllipsis + "(20480 bytes)");
+}
+
+TEST(BoundedTextTest, CutsAndKeepsUtf8Valid) {
+  EXPECT_EQ(BoundedText("short", 10), "short");
+  EXPECT_EQ(BoundedText("abcdefghij", 6), "abc" + kEllipsis);
+  // Invalid bytes are escaped, and the escaped text is bounded too.
+  const std::string bounded = BoundedText(std::string(100, '\xff'), 40);
+  EXPECT_LE(bounded.size(), 40u);
+  EXPECT_THAT(bounded, ::testing::StartsWith("\\xff\\xff"));
+}
+
+TEST(FieldErrorBoundsTest, HugeFieldsAndDescriptionsAreCut) {
+  const std::string huge(1 << 20, 'p');
+  absl::Status s = FieldError("context.keys[" + huge + "]", "is bad: " + huge);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_LE(s.message().size(), kMaxFieldPathBytes + 2 + kMaxDescriptionBytes);
+  google::rpc::BadRequest br;
+  ASSERT_TRUE(GetBadRequest(s, &br));
+  EXPECT_LE(br.field_violations(0).field().size(), kMaxFieldPathBytes);
+  EXPECT_THAT(br.field_violations(0).field(), ::testing::StartsWith("context.keys[ppp"));
+  EXPECT_THAT(br.field_violations(0).field(), EndsWith(kEllipsis));
+  EXPECT_LE(br.field_violations(0).description().size(), kMaxDescriptionBytes);
+}
+
+TEST(FieldErrorBoundsTest, NestingAndPrefixingStayBounded) {
+  const std::string huge(1 << 16, 'q');
+  absl::Status inner = FieldError(huge, huge);
+  for (const absl::Status& s : {AtField(huge, inner), PrefixFieldPaths(huge, inner),
+                                AtField(huge, absl::InvalidArgumentError(huge))}) {
+    EXPECT_LE(s.message().size(), kMaxFieldPathBytes + 2 + kMaxDescriptionBytes);
+    google::rpc::BadRequest br;
+    ASSERT_TRUE(GetBadRequest(s, &br));
+    EXPECT_LE(br.field_violations(0).field().size(), kMaxFieldPathBytes);
+  }
+}
+
+}  // namespace
+}  // namespace pdp

@@ -743,7 +743,7 @@ TEST_F(DecideTest, HostileContextsAreInvalidArgumentWithTheField) {
       {too_many_keys, "context.keys"},
       {too_many_bytes, "context.keys"},
       {{{"", {"v"}}}, "context.keys[]"},
-      {{{long_key, {"v"}}}, absl::StrCat("context.keys[", long_key, "]")},
+      {{{long_key, {"v"}}}, absl::StrCat("context.keys[", ShortInput(long_key), "]")},
       {{{"k:a", std::vector<std::string>(kMaxContextValues + 1, "v")}}, "context.keys[k:a]"},
       {{{"k:a", {"ok", std::string(kMaxContextValueBytes + 1, 'v')}}},
        "context.keys[k:a].values[1]"},
