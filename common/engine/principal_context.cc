@@ -43,7 +43,9 @@ absl::Status ValidateCallerContext(const pdp::v1::RequestContext& context) {
     for (absl::string_view other : seen) {
       if (other.size() == key.size() && absl::EqualsIgnoreCase(other, key)) {
         // Named in a stable order, whatever the map's iteration order.
-        const auto [first, second] = std::minmax(other, absl::string_view(key));
+        // (std::minmax returns references: both operands must outlive it.)
+        const absl::string_view this_key = key;
+        const auto [first, second] = std::minmax(other, this_key);
         return FieldError(absl::StrCat("context.keys[", ShortInput(first), "]"),
                           absl::StrCat("and context.keys[", ShortInput(second),
                                        "] differ only in case; condition keys are "
