@@ -5,10 +5,14 @@
 #include <utility>
 
 #include "absl/container/btree_map.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/base/arn.h"
 #include "common/base/errors.h"
 #include "common/base/strings.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
 namespace pdp {
 namespace {
@@ -43,6 +47,75 @@ std::vector<AccountPrincipal> PrincipalsOfEither(const AccountState* before,
 
 bool SameOutcome(const Decision& a, const Decision& b) {
   return a.effect() == b.effect() && a.reason() == b.reason();
+}
+
+// WhoCan page tokens: base64url of "wc1:<query><check>:<last ARN decided>",
+// <query> a fingerprint of the query and <check> one of <query> and the ARN
+// (16 hex digits each), so a token cut short or altered is refused rather
+// than read as another place to resume from.
+constexpr absl::string_view kTokenPrefix = "wc1:";
+constexpr size_t kHexChars = 16;
+
+// 64-bit FNV-1a: unlike absl::Hash it is the same in every process, so a
+// token works on every replica running this version.
+uint64_t Fnv1a(absl::string_view bytes, uint64_t hash = 14695981039346656037ULL) {
+  for (unsigned char c : bytes) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  return hash;
+}
+
+std::string Hex(uint64_t v) { return absl::StrCat(absl::Hex(v, absl::kZeroPad16)); }
+
+// What must stay the same from page to page: everything but page_size,
+// page_token and min_revision.
+std::string QueryFingerprint(const pdp::v1::WhoCanRequest& request) {
+  pdp::v1::WhoCanRequest query = request;
+  query.clear_page_size();
+  query.clear_page_token();
+  query.clear_min_revision();
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream out(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&out);
+    coded.SetSerializationDeterministic(true);  // context.keys is a map
+    query.SerializeToCodedStream(&coded);
+  }
+  return Hex(Fnv1a(bytes));
+}
+
+std::string TokenCheck(absl::string_view fingerprint, absl::string_view arn) {
+  return Hex(Fnv1a(arn, Fnv1a(fingerprint)));
+}
+
+std::string PageToken(absl::string_view fingerprint, absl::string_view last_arn) {
+  return absl::WebSafeBase64Escape(
+      absl::StrCat(kTokenPrefix, fingerprint, TokenCheck(fingerprint, last_arn), ":", last_arn));
+}
+
+// The ARN a page token resumes after. The token is never quoted back: it is
+// the caller's input, of any size.
+absl::StatusOr<std::string> TokenPosition(const std::string& token, absl::string_view fingerprint) {
+  std::string text;
+  const size_t arn_at = kTokenPrefix.size() + 2 * kHexChars + 1;
+  bool valid = absl::WebSafeBase64Unescape(token, &text) && absl::StartsWith(text, kTokenPrefix) &&
+               text.size() > arn_at && text[arn_at - 1] == ':';
+  const absl::string_view view(text);
+  const absl::string_view query = valid ? view.substr(kTokenPrefix.size(), kHexChars) : "";
+  const absl::string_view arn = valid ? view.substr(arn_at) : "";
+  valid =
+      valid && view.substr(kTokenPrefix.size() + kHexChars, kHexChars) == TokenCheck(query, arn);
+  if (!valid) {
+    return FieldError("page_token",
+                      "is not a WhoCan page token (pass next_page_token as it was returned)");
+  }
+  if (query != fingerprint) {
+    return FieldError("page_token",
+                      "belongs to another query: account_id, the target, the context and "
+                      "include_denied must stay the same from page to page");
+  }
+  return std::string(arn);
 }
 
 }  // namespace
@@ -87,10 +160,22 @@ std::vector<AccountPrincipal> PrincipalsOf(const AccountState& account) {
 
 absl::StatusOr<pdp::v1::WhoCanResponse> WhoCan(const Snapshot& snapshot,
                                                const pdp::v1::WhoCanRequest& request,
-                                               const DecideOptions& options) {
+                                               const DecideOptions& options, int max_evaluated) {
   const std::string& account_id = request.account_id();
   if (account_id.empty()) return FieldError("account_id", "is required");
   if (!IsAccountId(account_id)) return FieldError("account_id", "must be exactly 12 digits");
+  if (request.page_size() < 0 || request.page_size() > kMaxWhoCanPageSize) {
+    return FieldError("page_size", absl::StrCat("must be between 0 and ", kMaxWhoCanPageSize,
+                                                " (0: ", kDefaultWhoCanPageSize, ")"));
+  }
+  const int page_size = request.page_size() == 0 ? kDefaultWhoCanPageSize : request.page_size();
+  const std::string fingerprint = QueryFingerprint(request);
+  std::string resume_after;
+  if (!request.page_token().empty()) {
+    absl::StatusOr<std::string> position = TokenPosition(request.page_token(), fingerprint);
+    if (!position.ok()) return position.status();
+    resume_after = std::move(*position);
+  }
 
   // One AuthorizeRequest, re-aimed at each principal. Its target and context
   // fields have the same names as WhoCanRequest's, so the field paths of
@@ -122,7 +207,24 @@ absl::StatusOr<pdp::v1::WhoCanResponse> WhoCan(const Snapshot& snapshot,
 
   pdp::v1::WhoCanResponse response;
   response.set_revision(snapshot.revision());
-  for (const AccountPrincipal& p : PrincipalsOf(*account)) {
+  const std::vector<AccountPrincipal> principals = PrincipalsOf(*account);
+  size_t i = 0;
+  if (!request.page_token().empty()) {
+    const AccountPrincipal last{resume_after, resume_after == RootArn(account_id) ? kRootKind : ""};
+    i = std::upper_bound(principals.begin(), principals.end(), last, PrincipalBefore) -
+        principals.begin();
+  }
+  const size_t first = i;
+  int evaluated = 0;
+  for (; i < principals.size(); ++i) {
+    // Checked before deciding the next one, so a page that ends with the
+    // last principal has no token; each page decides at least one.
+    if (i > first && (response.principals_size() >= page_size || evaluated >= max_evaluated)) {
+      response.set_next_page_token(PageToken(fingerprint, principals[i - 1].arn));
+      break;
+    }
+    ++evaluated;
+    const AccountPrincipal& p = principals[i];
     absl::StatusOr<Decision> d = root;
     if (p.kind != kRootKind) {
       ask.set_principal(p.arn);

@@ -71,6 +71,13 @@ ServerProcess::ServerProcess(const std::vector<std::string>& args) {
   }
 }
 
+const std::string& ServerProcess::log() const {
+  char buf[4096];
+  ssize_t n;
+  while (stderr_fd_ >= 0 && (n = read(stderr_fd_, buf, sizeof buf)) > 0) log_.append(buf, n);
+  return log_;
+}
+
 int ServerProcess::Stop(int signal) {
   if (pid_ <= 0) return -1;
   kill(pid_, signal);
