@@ -118,6 +118,38 @@ absl::StatusOr<std::string> TokenPosition(const std::string& token, absl::string
   return std::string(arn);
 }
 
+// A principal other than the root user, pointing into the snapshot.
+struct PrincipalRef {
+  const std::string* arn;
+  const char* kind;
+};
+
+// The first `limit` principals other than the root user whose ARN sorts
+// after `*after` (all when null), in ARN order; `*more` tells whether there
+// were others. A selection, then a sort of what is selected: a page of a
+// large account costs a pass over it, not a sort of all of it.
+std::vector<PrincipalRef> PrincipalsAfter(const AccountState& account, const std::string* after,
+                                          size_t limit, bool* more) {
+  std::vector<PrincipalRef> out;
+  auto keep = [&](const std::string& arn, const char* kind) {
+    if (after == nullptr || arn > *after) out.push_back({&arn, kind});
+  };
+  for (const auto& [key, entity] : account.entities) {
+    if (entity->kind == IamArnKind::kUser) keep(entity->arn, "user");
+    if (entity->kind == IamArnKind::kRole) keep(entity->arn, "role");
+  }
+  for (const auto& [key, session] : account.sessions) keep(session->arn, "role_session");
+  auto by_arn = [](const PrincipalRef& a, const PrincipalRef& b) { return *a.arn < *b.arn; };
+  *more = out.size() > limit;
+  if (*more) {
+    std::nth_element(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(limit), out.end(),
+                     by_arn);
+    out.resize(limit);
+  }
+  std::sort(out.begin(), out.end(), by_arn);
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<pdp::v1::ListAccessiblePagesResponse> AccessiblePages(
@@ -207,39 +239,44 @@ absl::StatusOr<pdp::v1::WhoCanResponse> WhoCan(const Snapshot& snapshot,
 
   pdp::v1::WhoCanResponse response;
   response.set_revision(snapshot.revision());
-  const std::vector<AccountPrincipal> principals = PrincipalsOf(*account);
-  size_t i = 0;
-  if (!request.page_token().empty()) {
-    const AccountPrincipal last{resume_after, resume_after == RootArn(account_id) ? kRootKind : ""};
-    i = std::upper_bound(principals.begin(), principals.end(), last, PrincipalBefore) -
-        principals.begin();
-  }
-  const size_t first = i;
-  int evaluated = 0;
-  for (; i < principals.size(); ++i) {
+  // This call's principals: the root user on the first page, then at most
+  // max_evaluated in all, in PrincipalsOf order, after the token's place.
+  const std::string root_arn = RootArn(account_id);
+  const bool first_page = request.page_token().empty();
+  const bool after_root = !first_page && resume_after != root_arn;
+  const size_t budget = static_cast<size_t>(std::max(max_evaluated, 1)) - (first_page ? 1 : 0);
+  bool more = false;
+  std::vector<PrincipalRef> principals =
+      PrincipalsAfter(*account, after_root ? &resume_after : nullptr, budget, &more);
+  if (first_page) principals.insert(principals.begin(), PrincipalRef{&root_arn, kRootKind});
+  for (size_t i = 0; i < principals.size(); ++i) {
     // Checked before deciding the next one, so a page that ends with the
-    // last principal has no token; each page decides at least one.
-    if (i > first && (response.principals_size() >= page_size || evaluated >= max_evaluated)) {
-      response.set_next_page_token(PageToken(fingerprint, principals[i - 1].arn));
-      break;
+    // last principal has no token.
+    if (i > 0 && response.principals_size() >= page_size) {
+      response.set_next_page_token(PageToken(fingerprint, *principals[i - 1].arn));
+      return response;
     }
-    ++evaluated;
-    const AccountPrincipal& p = principals[i];
+    const PrincipalRef& p = principals[i];
     absl::StatusOr<Decision> d = root;
-    if (p.kind != kRootKind) {
-      ask.set_principal(p.arn);
+    if (p.arn != &root_arn) {
+      ask.set_principal(*p.arn);
       d = Decide(snapshot, ask, nullptr, options);
     }
     if (!d.ok()) {
       // Stored principals always parse; an error here is our own bug.
       return absl::InternalError(
-          absl::StrCat("deciding for stored principal ", p.arn, ": ", d.status().message()));
+          absl::StrCat("deciding for stored principal ", *p.arn, ": ", d.status().message()));
     }
     if (!request.include_denied() && d->effect() != pdp::v1::ALLOW) continue;
     pdp::v1::PrincipalDecision* out = response.add_principals();
-    out->set_principal(p.arn);
+    out->set_principal(*p.arn);
     out->set_kind(p.kind);
     *out->mutable_decision() = std::move(*d);
+  }
+  // Every principal this call could decide for is decided: more remain
+  // only past its budget.
+  if (more && !principals.empty()) {
+    response.set_next_page_token(PageToken(fingerprint, *principals.back().arn));
   }
   return response;
 }
