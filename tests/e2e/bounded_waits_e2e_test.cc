@@ -7,7 +7,9 @@
 // /proc/<pid>/status.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -363,6 +365,83 @@ TEST(BoundedWaitsTest, WatchStreamsAreCappedAndFreedWhenTheirClientsLeave) {
   FillToTheCap<AdminWatch>(kCap, absl::Seconds(2), open_admin, &admin_streams);
   FillToTheCap<HealthWatch>(kCap, absl::Seconds(2), open_health, &health_streams);
   EXPECT_LT(absl::Now() - left_at, absl::Seconds(5));
+}
+
+// The attack as it was reported: thousands of Watch streams opened at once
+// (3,000 took 4,013 threads). The cap refuses all but 64, and the thread
+// quota bounds the threads that answering the refusals takes.
+TEST(BoundedWaitsTest, ThousandsOfWatchStreamsAtOnceTakeABoundedNumberOfThreads) {
+  constexpr int kStreams = 3000;
+  ServerProcess server({"--world", SourcePath("data/demo-world.yaml")});
+  ASSERT_TRUE(server.ok()) << server.log();
+  const auto channels = Channels(server.address(), 4);
+  std::vector<std::unique_ptr<pdp::v1::AdminService::Stub>> stubs;
+  for (const auto& ch : channels) stubs.push_back(pdp::v1::AdminService::NewStub(ch));
+  const int baseline = ThreadsOf(server.pid());
+
+  struct Watch {
+    grpc::ClientContext ctx;
+    std::unique_ptr<grpc::ClientAsyncReader<pdp::v1::WatchResponse>> reader;
+    grpc::Status status;
+    bool started = false, finished = false;
+  };
+  grpc::CompletionQueue cq;
+  std::vector<std::unique_ptr<Watch>> watches;
+  // Tags: the Watch's address for its start, plus one for its end.
+  auto tag = [](Watch* w, bool end) {
+    return reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(w) | (end ? 1 : 0));
+  };
+  for (int i = 0; i < kStreams; ++i) {
+    auto w = std::make_unique<Watch>();
+    w->ctx.set_deadline(In(absl::Seconds(60)));
+    w->reader = stubs[i % stubs.size()]->AsyncWatch(&w->ctx, pdp::v1::WatchRequest(), &cq,
+                                                    tag(w.get(), false));
+    w->reader->Finish(&w->status, tag(w.get(), true));
+    watches.push_back(std::move(w));
+  }
+  // Every stream past the cap ends; the thread count is sampled meanwhile.
+  int peak = 0, ended = 0;
+  const absl::Time until = absl::Now() + absl::Seconds(60);
+  while (ended < kStreams - 64 && absl::Now() < until) {
+    void* t;
+    bool ok;
+    if (cq.AsyncNext(&t, &ok, In(absl::Milliseconds(20))) == grpc::CompletionQueue::GOT_EVENT) {
+      Watch* w = reinterpret_cast<Watch*>(reinterpret_cast<uintptr_t>(t) & ~uintptr_t{1});
+      if (reinterpret_cast<uintptr_t>(t) & 1) {
+        w->finished = true;
+        ++ended;
+      } else {
+        w->started = true;
+      }
+    }
+    peak = std::max(peak, ThreadsOf(server.pid()));
+  }
+  int refused = 0;
+  for (const auto& w : watches) {
+    refused += w->finished && w->status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
+  }
+  std::printf("server threads: %d before, at most %d while %d Watch streams were opened\n",
+              baseline, peak, kStreams);
+  EXPECT_EQ(refused, kStreams - 64);
+  // 64 streams hold a thread each; answering the refusals may take more,
+  // up to the thread quota (--max-threads, 64 + 2 x 64 + 64 by default).
+  EXPECT_LE(peak, baseline + 256 + 8);
+
+  for (auto& w : watches) {
+    if (!w->finished) w->ctx.TryCancel();
+  }
+  while (ended < kStreams) {
+    void* t;
+    bool ok;
+    if (cq.AsyncNext(&t, &ok, In(absl::Seconds(30))) != grpc::CompletionQueue::GOT_EVENT) break;
+    if (reinterpret_cast<uintptr_t>(t) & 1) ++ended;
+  }
+  EXPECT_EQ(ended, kStreams);
+  cq.Shutdown();
+  void* t;
+  bool ok;
+  while (cq.Next(&t, &ok)) {
+  }
 }
 
 TEST(BoundedWaitsTest, AdminReadsWaitingForARevisionAreCappedAndFreedWhenTheirClientsLeave) {
