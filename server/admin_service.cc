@@ -552,8 +552,8 @@ grpc::Status AdminServiceImpl::Watch(Ctx* ctx, const pdp::v1::WatchRequest* req,
   absl::Status refused;
   ConcurrencyLimit::Slot stream = watches_.TryAcquire(&refused);
   if (!stream) return ToGrpcStatus(refused);
-  // Tells the client the stream is established (and the revision it
-  // starts from) before the first batch, which may be a long way off.
+  // Tells the client the stream is established (and the server's revision
+  // then) before the first batch, which may be a long way off.
   ctx->AddInitialMetadata(kRevisionTrailer, std::to_string(state_->revision()));
   writer->SendInitialMetadata();
   absl::Status s = HandleWatch(
