@@ -86,7 +86,14 @@ absl::StatusOr<SnapshotPtr> AdminServiceImpl::WriteOne(Ctx* ctx, Change change) 
 absl::StatusOr<SnapshotPtr> AdminServiceImpl::Read(Ctx* ctx, int64_t min_revision) {
   absl::Status auth = auth_->Check(*ctx);
   if (!auth.ok()) return auth;
-  absl::Status reached = state_->WaitForRevision(min_revision, WaitDeadline(*ctx));
+  ConcurrencyLimit::Slot waiting;
+  if (min_revision > state_->revision()) {  // this read will hold its thread
+    absl::Status refused;
+    waiting = waits_.TryAcquire(&refused);
+    if (!waiting) return refused;
+  }
+  absl::Status reached = state_->WaitForRevision(min_revision, WaitDeadline(*ctx),
+                                                 [ctx] { return ctx->IsCancelled(); });
   if (!reached.ok()) return reached;
   SnapshotPtr s = state_->Current();
   SetRevisionTrailer(*ctx, s->revision(), state_->Staleness());
@@ -542,6 +549,13 @@ grpc::Status AdminServiceImpl::Watch(Ctx* ctx, const pdp::v1::WatchRequest* req,
                                      grpc::ServerWriter<pdp::v1::WatchResponse>* writer) {
   absl::Status auth = auth_->Check(*ctx);
   if (!auth.ok()) return ToGrpcStatus(auth);
+  absl::Status refused;
+  ConcurrencyLimit::Slot stream = watches_.TryAcquire(&refused);
+  if (!stream) return ToGrpcStatus(refused);
+  // Tells the client the stream is established (and the server's revision
+  // then) before the first batch, which may be a long way off.
+  ctx->AddInitialMetadata(kRevisionTrailer, std::to_string(state_->revision()));
+  writer->SendInitialMetadata();
   absl::Status s = HandleWatch(
       *state_, *req, [ctx] { return ctx->IsCancelled(); },
       [writer](const pdp::v1::WatchResponse& r) { return writer->Write(r); });

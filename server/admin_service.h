@@ -4,6 +4,10 @@
 // Every answer carries the revision it reflects in the "pdp-revision"
 // trailer. Runs on gRPC's synchronous thread pool: writes wait for the
 // single writer and the store, Watch streams for as long as its client.
+// Since each of those holds a thread, reads waiting for a min_revision and
+// Watch streams are capped (AdminCallLimits; beyond: RESOURCE_EXHAUSTED,
+// reasons TOO_MANY_WAITING_CALLS and TOO_MANY_WATCHES), and both notice
+// within kCancelCheckInterval (100 ms) that their client went away.
 #ifndef PDP_SERVER_ADMIN_SERVICE_H_
 #define PDP_SERVER_ADMIN_SERVICE_H_
 
@@ -11,6 +15,7 @@
 #include "common/policy/known_actions.h"
 #include "pdp/v1/admin.grpc.pb.h"
 #include "server/admin_auth.h"
+#include "server/concurrency_limit.h"
 #include "server/grpc_errors.h"
 #include "server/world_state.h"
 
@@ -19,6 +24,12 @@ namespace pdp {
 // Most changes in one ApplyChanges call.
 inline constexpr int kMaxChangesPerRequest = 100000;
 
+// Caps on the admin calls that hold a thread while they wait.
+struct AdminCallLimits {
+  int max_waits = 64;    // reads waiting for a min_revision not yet reached
+  int max_watches = 64;  // open Watch streams
+};
+
 // Per-kind glue for users, groups and roles (defined in the .cc).
 template <typename Proto>
 struct EntityTraits;
@@ -26,8 +37,16 @@ struct EntityTraits;
 class AdminServiceImpl final : public pdp::v1::AdminService::Service {
  public:
   AdminServiceImpl(WorldState* state, const AdminAuth* auth, WorldLimits limits = {},
-                   std::shared_ptr<const KnownActions> known_actions = nullptr)
-      : state_(state), auth_(auth), limits_(limits), known_actions_(std::move(known_actions)) {}
+                   std::shared_ptr<const KnownActions> known_actions = nullptr,
+                   AdminCallLimits call_limits = {})
+      : state_(state),
+        auth_(auth),
+        limits_(limits),
+        known_actions_(std::move(known_actions)),
+        waits_(call_limits.max_waits, "admin reads waiting for a min_revision", "--max-admin-waits",
+               "TOO_MANY_WAITING_CALLS"),
+        watches_(call_limits.max_watches, "AdminService.Watch streams open", "--max-watches",
+                 "TOO_MANY_WATCHES") {}
 
   using Ctx = grpc::ServerContext;
   grpc::Status CreateAccount(Ctx*, const pdp::v1::CreateAccountRequest*,
@@ -152,6 +171,8 @@ class AdminServiceImpl final : public pdp::v1::AdminService::Service {
   const AdminAuth* auth_;
   WorldLimits limits_;
   std::shared_ptr<const KnownActions> known_actions_;  // for ValidatePolicy warnings
+  ConcurrencyLimit waits_;
+  ConcurrencyLimit watches_;
 };
 
 }  // namespace pdp

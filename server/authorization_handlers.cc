@@ -56,6 +56,13 @@ absl::Status HandleBatchAuthorize(const WorldState& state,
   response->set_revision(snapshot->revision());
   response->mutable_results()->Reserve(request.requests_size());
   for (int i = 0; i < request.requests_size(); ++i) {
+    // Past the deadline nobody reads the answer: stop rather than hold the
+    // queue thread for the rest of the batch.
+    if (absl::Now() >= deadline) {
+      response->Clear();
+      return absl::DeadlineExceededError(absl::StrCat(
+          "the call's deadline passed after ", i, " of ", request.requests_size(), " requests"));
+    }
     pdp::v1::BatchAuthorizeResult* result = response->add_results();
     absl::StatusOr<pdp::v1::Decision> d = Decide(*snapshot, request.requests(i), nullptr, options);
     if (d.ok()) {

@@ -1,6 +1,6 @@
 // What each AuthorizationService method does, independent of how gRPC
-// delivers the call (completion queue or thread pool). Each waits for the
-// request's min_revision (until `deadline`: UNAVAILABLE, reason
+// delivers the call (on a queue thread, the revision gate's or a question
+// thread). Each waits for the request's min_revision (until `deadline`: UNAVAILABLE, reason
 // REVISION_NOT_REACHED; a negative one is INVALID_ARGUMENT), then takes the
 // current snapshot once and answers from it alone. A caller that must not
 // block waits first (WorldState::WhenRevision with MinRevision(request)):
@@ -27,6 +27,9 @@ int64_t MinRevision(const pdp::v1::BatchAuthorizeRequest& request);
 
 absl::Status HandleAuthorize(const WorldState& state, const pdp::v1::AuthorizeRequest& request,
                              absl::Time deadline, pdp::v1::AuthorizeResponse* response);
+// Also DEADLINE_EXCEEDED once `deadline` has passed between two requests
+// of the batch (checked before each: a batch never runs past it by more
+// than one decision).
 absl::Status HandleBatchAuthorize(const WorldState& state,
                                   const pdp::v1::BatchAuthorizeRequest& request,
                                   absl::Time deadline, pdp::v1::BatchAuthorizeResponse* response);

@@ -1,5 +1,8 @@
 #include "server/authorization_service.h"
 
+#include <utility>
+
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "server/authorization_handlers.h"
 #include "server/call_context.h"
@@ -7,159 +10,276 @@
 #include "server/question_handlers.h"
 
 namespace pdp {
+
+struct AuthorizationServiceImpl::Services {
+  AuthorizationServiceBase* service;
+  const WorldState* state;
+  AuthorizationOptions options;
+  QuestionExecutor* executor;
+};
+
 namespace {
+
+using Services = AuthorizationServiceImpl::Services;
 
 // Calls waiting to be accepted per queue and method: enough that a burst of
 // clients never waits for the queue thread to post the next one.
-constexpr int kPendingCallsPerMethod = 64;
+constexpr int kPendingHotCalls = 64;   // Authorize, BatchAuthorize
+constexpr int kPendingOtherCalls = 8;  // the rest
 
-// A call in flight on a completion queue: accepted, answered, finished.
+// A call in flight on a completion queue. Two kinds of completions come
+// back for it: its own (accepted, then finished) and the server context's
+// done notice (the call is over: finished, cancelled by the client, or past
+// its deadline).
 class CallBase {
  public:
+  struct Tag {
+    CallBase* call;
+    bool done_notice;
+  };
   virtual ~CallBase() = default;
-  // Advances on a completion; false when the call is over (delete it).
-  virtual bool Proceed(bool ok) = 0;
+  // Handles a completion on the call's queue; false when the call is over
+  // (delete it).
+  virtual bool OnEvent(bool done_notice, bool ok) = 0;
 };
 
-// The revision a response reflects (its "pdp-revision" trailer).
-int64_t ResponseRevision(const pdp::v1::AuthorizeResponse& r) { return r.decision().revision(); }
-int64_t ResponseRevision(const pdp::v1::BatchAuthorizeResponse& r) { return r.revision(); }
-
+// How one method is served.
 template <typename Request, typename Response>
-class UnaryCall final : public CallBase {
- public:
+struct Method {
   using RequestFn = void (AuthorizationServiceBase::*)(grpc::ServerContext*, Request*,
                                                        grpc::ServerAsyncResponseWriter<Response>*,
                                                        grpc::CompletionQueue*,
                                                        grpc::ServerCompletionQueue*, void*);
-  using HandleFn = absl::Status (*)(const WorldState&, const Request&, absl::Time, Response*);
+  RequestFn request;
+  // Checks before the call may wait (WhatIf's admin token); null for none.
+  absl::Status (*admit)(const Services&, const grpc::ServerContext&);
+  // The revision the call waits for, or the request's error.
+  absl::StatusOr<int64_t> (*min_revision)(const Request&);
+  // Answers once the revision is reached. `deadline`: a little before the
+  // call's (see WaitDeadline).
+  absl::Status (*handle)(const Services&, const Request&, absl::Time deadline, Response*);
+  // The revision the response reflects (its "pdp-revision" trailer).
+  int64_t (*revision)(const Services&, const Response&);
+  bool heavy;  // answered on the QuestionExecutor
+};
 
-  UnaryCall(AuthorizationServiceBase* service, RequestFn request_fn, HandleFn handle,
-            const WorldState* state, grpc::ServerCompletionQueue* cq)
-      : service_(service),
-        request_fn_(request_fn),
-        handle_(handle),
-        state_(state),
-        cq_(cq),
-        responder_(&ctx_) {
-    (service_->*request_fn_)(&ctx_, &request_, &responder_, cq_, cq_, this);
+// One unary call, from being accepted to being deleted.
+//
+// Threads: OnEvent runs on the call's queue thread only. The answer (Resume,
+// Answer, Finish) runs on the queue thread, the revision gate's thread, or
+// the question executor's, exactly once per accepted call (the gate and the
+// executor call back exactly once). After Finish the object may be deleted
+// by the queue thread at any moment, so nothing touches it afterwards. It
+// is deleted once both its finish completion and its done notice have come
+// back (both always do for an accepted call; neither for one never
+// accepted).
+template <typename Request, typename Response>
+class UnaryCall final : public CallBase {
+ public:
+  using MethodT = Method<Request, Response>;
+
+  UnaryCall(const Services* services, const MethodT* method, grpc::ServerCompletionQueue* cq)
+      : services_(services), method_(method), cq_(cq), responder_(&ctx_) {
+    ctx_.AsyncNotifyWhenDone(&done_tag_);  // must precede the request
+    (services_->service->*method_->request)(&ctx_, &request_, &responder_, cq_, cq_, &call_tag_);
   }
 
-  bool Proceed(bool ok) override {
-    if (finishing_ || !ok) return false;  // finished, or the server is shutting down
-    new UnaryCall(service_, request_fn_, handle_, state_, cq_);  // accept the next one
-    const int64_t min_revision = MinRevision(request_);
-    if (min_revision > state_->revision()) {
-      // Not there yet. Blocking would stall every call on this queue, so the
-      // call is parked and answered from the waiting thread (Finish may be
-      // called from any thread; the completion comes back to this queue).
-      state_->WhenRevision(min_revision, WaitDeadline(ctx_),
-                           [this](absl::Status reached) { Answer(std::move(reached)); });
-    } else {
-      Answer(absl::OkStatus());
+  bool OnEvent(bool done_notice, bool ok) override {
+    if (done_notice) {
+      done_seen_ = true;
+      // Finished, cancelled or past its deadline. A call still parked is
+      // taken off the gate now (its Resume runs here, with CANCELLED, and
+      // finishes it), so it holds its place for no longer than this.
+      if (!finish_seen_) services_->state->CancelWhenRevision(ticket_);
+      return !finish_seen_;
     }
-    return true;
+    if (!accepted_) {
+      if (!ok) return false;  // shutting down: never accepted, no done notice comes
+      accepted_ = true;
+      new UnaryCall(services_, method_, cq_);  // accept the next one
+      Start();
+      return true;
+    }
+    finish_seen_ = true;
+    return !done_seen_;
   }
 
  private:
-  AuthorizationServiceBase* service_;
-  RequestFn request_fn_;
-  HandleFn handle_;
-  const WorldState* state_;
+  void Start() {
+    if (method_->admit != nullptr) {
+      absl::Status admitted = method_->admit(*services_, ctx_);
+      if (!admitted.ok()) return Finish(std::move(admitted));
+    }
+    absl::StatusOr<int64_t> min_revision = method_->min_revision(request_);
+    if (!min_revision.ok()) return Finish(min_revision.status());
+    // Reached: Resume runs now, here. Not yet: the call is parked, holding
+    // no thread, and resumed from the gate's thread (Finish may be called
+    // from any thread; the completion comes back to this queue). The ticket
+    // is written after Resume may already have run: only this thread reads
+    // it, and a ticket that has run is ignored by CancelWhenRevision.
+    ticket_ = services_->state->WhenRevision(*min_revision, WaitDeadline(ctx_),
+                                             [this](absl::Status s) { Resume(std::move(s)); });
+  }
+
+  // The wait is over: `reached` is OK, or why not (not reached in time,
+  // too many waiting, cancelled, shutting down).
+  void Resume(absl::Status reached) {
+    if (!reached.ok()) return Finish(std::move(reached));
+    if (!method_->heavy) return Answer();
+    absl::Status queued = services_->executor->Submit([this](bool run) {
+      if (!run) return Finish(absl::UnavailableError("the server is shutting down"));
+      // Nobody is waiting for a question that was cancelled or has run out
+      // of time while queued: do not compute it.
+      if (ctx_.IsCancelled()) return Finish(absl::CancelledError("the client went away"));
+      if (absl::Now() >= WaitDeadline(ctx_)) {
+        return Finish(absl::DeadlineExceededError(
+            "the call's deadline passed while it waited for a question thread"));
+      }
+      Answer();
+    });
+    if (!queued.ok()) Finish(std::move(queued));
+  }
+
+  void Answer() { Finish(method_->handle(*services_, request_, WaitDeadline(ctx_), &response_)); }
+
+  void Finish(absl::Status status) {
+    if (status.ok()) {
+      SetRevisionTrailer(ctx_, method_->revision(*services_, response_),
+                         services_->state->Staleness());
+      responder_.Finish(response_, grpc::Status::OK, &call_tag_);
+    } else {
+      responder_.FinishWithError(ToGrpcStatus(status), &call_tag_);
+    }
+  }
+
+  const Services* services_;
+  const MethodT* method_;
   grpc::ServerCompletionQueue* cq_;
   grpc::ServerContext ctx_;
   Request request_;
   Response response_;
   grpc::ServerAsyncResponseWriter<Response> responder_;
-  bool finishing_ = false;
-
-  // Answers once min_revision is reached (`reached` OK), or with the
-  // reason it was not.
-  void Answer(absl::Status reached) {
-    // Already reached: the handler does not wait, whatever the deadline.
-    absl::Status status =
-        reached.ok() ? handle_(*state_, request_, absl::InfinitePast(), &response_) : reached;
-    finishing_ = true;
-    if (status.ok()) {
-      SetRevisionTrailer(ctx_, ResponseRevision(response_), state_->Staleness());
-      responder_.Finish(response_, grpc::Status::OK, this);
-    } else {
-      responder_.FinishWithError(ToGrpcStatus(status), this);
-    }
-  }
+  Tag call_tag_{this, false};
+  Tag done_tag_{this, true};
+  // Queue thread only.
+  bool accepted_ = false;
+  bool finish_seen_ = false;
+  bool done_seen_ = false;
+  RevisionGate::Ticket ticket_ = 0;
 };
 
-using AuthorizeCall = UnaryCall<pdp::v1::AuthorizeRequest, pdp::v1::AuthorizeResponse>;
-using BatchCall = UnaryCall<pdp::v1::BatchAuthorizeRequest, pdp::v1::BatchAuthorizeResponse>;
+template <typename Request>
+absl::StatusOr<int64_t> OwnMinRevision(const Request& r) {
+  return r.min_revision();
+}
+
+constexpr Method<pdp::v1::AuthorizeRequest, pdp::v1::AuthorizeResponse> kAuthorize{
+    &AuthorizationServiceBase::RequestAuthorize,
+    nullptr,
+    &OwnMinRevision<pdp::v1::AuthorizeRequest>,
+    [](const Services& s, const pdp::v1::AuthorizeRequest& r, absl::Time deadline,
+       pdp::v1::AuthorizeResponse* out) { return HandleAuthorize(*s.state, r, deadline, out); },
+    [](const Services&, const pdp::v1::AuthorizeResponse& r) { return r.decision().revision(); },
+    false};
+
+constexpr Method<pdp::v1::BatchAuthorizeRequest, pdp::v1::BatchAuthorizeResponse> kBatch{
+    &AuthorizationServiceBase::RequestBatchAuthorize,
+    nullptr,
+    [](const pdp::v1::BatchAuthorizeRequest& r) -> absl::StatusOr<int64_t> {
+      return MinRevision(r);
+    },
+    [](const Services& s, const pdp::v1::BatchAuthorizeRequest& r, absl::Time deadline,
+       pdp::v1::BatchAuthorizeResponse* out) {
+      return HandleBatchAuthorize(*s.state, r, deadline, out);
+    },
+    [](const Services&, const pdp::v1::BatchAuthorizeResponse& r) { return r.revision(); },
+    false};
+
+constexpr Method<pdp::v1::AuthorizeRequest, pdp::v1::ExplainResponse> kExplain{
+    &AuthorizationServiceBase::RequestExplain,
+    nullptr,
+    &OwnMinRevision<pdp::v1::AuthorizeRequest>,
+    [](const Services& s, const pdp::v1::AuthorizeRequest& r, absl::Time deadline,
+       pdp::v1::ExplainResponse* out) { return HandleExplain(*s.state, r, deadline, out); },
+    [](const Services&, const pdp::v1::ExplainResponse& r) { return r.decision().revision(); },
+    false};
+
+constexpr Method<pdp::v1::ListAccessiblePagesRequest, pdp::v1::ListAccessiblePagesResponse>
+    kListAccessiblePages{
+        &AuthorizationServiceBase::RequestListAccessiblePages,
+        nullptr,
+        &OwnMinRevision<pdp::v1::ListAccessiblePagesRequest>,
+        [](const Services& s, const pdp::v1::ListAccessiblePagesRequest& r, absl::Time deadline,
+           pdp::v1::ListAccessiblePagesResponse* out) {
+          return HandleListAccessiblePages(*s.state, r, deadline, out);
+        },
+        [](const Services&, const pdp::v1::ListAccessiblePagesResponse& r) { return r.revision(); },
+        false};
+
+constexpr Method<pdp::v1::ListPagesRequest, pdp::v1::ListPagesResponse> kListPages{
+    &AuthorizationServiceBase::RequestListPages, nullptr,
+    [](const pdp::v1::ListPagesRequest&) -> absl::StatusOr<int64_t> { return 0; },
+    [](const Services& s, const pdp::v1::ListPagesRequest&, absl::Time,
+       pdp::v1::ListPagesResponse* out) { return HandleListPages(*s.state, out); },
+    // The catalogue is fixed at start-up; the trailer still says how far
+    // the state was, as every response's does.
+    [](const Services& s, const pdp::v1::ListPagesResponse&) { return s.state->revision(); },
+    false};
+
+constexpr Method<pdp::v1::WhoCanRequest, pdp::v1::WhoCanResponse> kWhoCan{
+    &AuthorizationServiceBase::RequestWhoCan,
+    nullptr,
+    &OwnMinRevision<pdp::v1::WhoCanRequest>,
+    [](const Services& s, const pdp::v1::WhoCanRequest& r, absl::Time deadline,
+       pdp::v1::WhoCanResponse* out) { return HandleWhoCan(*s.state, r, deadline, out); },
+    [](const Services&, const pdp::v1::WhoCanResponse& r) { return r.revision(); },
+    true};
+
+constexpr Method<pdp::v1::WhatIfRequest, pdp::v1::WhatIfResponse> kWhatIf{
+    &AuthorizationServiceBase::RequestWhatIf,
+    [](const Services& s, const grpc::ServerContext& ctx) {
+      const AdminAuth* auth = s.options.what_if_auth;
+      return auth == nullptr ? absl::OkStatus() : auth->Check(ctx);
+    },
+    &CheckWhatIf,
+    [](const Services& s, const pdp::v1::WhatIfRequest& r, absl::Time deadline,
+       pdp::v1::WhatIfResponse* out) {
+      return HandleWhatIf(*s.state, s.options.limits, r, deadline, out);
+    },
+    [](const Services&, const pdp::v1::WhatIfResponse& r) { return r.base_revision(); },
+    true};
+
+template <typename Request, typename Response>
+void Post(const Services* services, const Method<Request, Response>& method, int count,
+          grpc::ServerCompletionQueue* cq) {
+  for (int i = 0; i < count; ++i) new UnaryCall<Request, Response>(services, &method, cq);
+}
 
 }  // namespace
 
-grpc::Status AuthorizationSyncMethods::Explain(grpc::ServerContext* ctx,
-                                               const pdp::v1::AuthorizeRequest* request,
-                                               pdp::v1::ExplainResponse* response) {
-  absl::Status s = HandleExplain(*state_, *request, WaitDeadline(*ctx), response);
-  if (s.ok()) SetRevisionTrailer(*ctx, response->decision().revision(), state_->Staleness());
-  return ToGrpcStatus(s);
-}
-
-grpc::Status AuthorizationSyncMethods::ListAccessiblePages(
-    grpc::ServerContext* ctx, const pdp::v1::ListAccessiblePagesRequest* request,
-    pdp::v1::ListAccessiblePagesResponse* response) {
-  absl::Status s = HandleListAccessiblePages(*state_, *request, WaitDeadline(*ctx), response);
-  if (s.ok()) SetRevisionTrailer(*ctx, response->revision(), state_->Staleness());
-  return ToGrpcStatus(s);
-}
-
-grpc::Status AuthorizationSyncMethods::ListPages(grpc::ServerContext* ctx,
-                                                 const pdp::v1::ListPagesRequest*,
-                                                 pdp::v1::ListPagesResponse* response) {
-  // The catalogue is fixed at start-up; the trailer still says how far the
-  // state was, as every response's does.
-  SetRevisionTrailer(*ctx, state_->revision(), state_->Staleness());
-  return ToGrpcStatus(HandleListPages(*state_, response));
-}
-
-grpc::Status AuthorizationSyncMethods::WhoCan(grpc::ServerContext* context,
-                                              const pdp::v1::WhoCanRequest* request,
-                                              pdp::v1::WhoCanResponse* response) {
-  absl::Status s = HandleWhoCan(*state_, *request, WaitDeadline(*context), response);
-  if (s.ok()) SetRevisionTrailer(*context, response->revision(), state_->Staleness());
-  return ToGrpcStatus(s);
-}
-
-grpc::Status AuthorizationSyncMethods::WhatIf(grpc::ServerContext* context,
-                                              const pdp::v1::WhatIfRequest* request,
-                                              pdp::v1::WhatIfResponse* response) {
-  if (what_if_auth_ != nullptr) {
-    absl::Status auth = what_if_auth_->Check(*context);
-    if (!auth.ok()) return ToGrpcStatus(auth);
-  }
-  absl::Status s = HandleWhatIf(*state_, limits_, *request, WaitDeadline(*context), response);
-  if (s.ok()) SetRevisionTrailer(*context, response->base_revision(), state_->Staleness());
-  return ToGrpcStatus(s);
-}
-
 AuthorizationServiceImpl::AuthorizationServiceImpl(const WorldState* state,
-                                                   grpc::ServerBuilder& builder, int queues,
-                                                   WorldLimits limits,
-                                                   const AdminAuth* what_if_auth) {
-  state_ = state;
-  limits_ = limits;
-  what_if_auth_ = what_if_auth;
-  for (int i = 0; i < queues; ++i) queues_.push_back(builder.AddCompletionQueue());
+                                                   grpc::ServerBuilder& builder,
+                                                   AuthorizationOptions options)
+    : executor_(
+          std::make_unique<QuestionExecutor>(options.question_threads, options.question_queue)) {
+  services_ = std::make_unique<Services>(Services{this, state, options, executor_.get()});
+  for (int i = 0; i < options.queues; ++i) queues_.push_back(builder.AddCompletionQueue());
 }
 
 AuthorizationServiceImpl::~AuthorizationServiceImpl() { Stop(); }
 
 void AuthorizationServiceImpl::Start() {
-  for (auto& cq : queues_) {
-    for (int i = 0; i < kPendingCallsPerMethod; ++i) {
-      new AuthorizeCall(this, &AuthorizationServiceBase::RequestAuthorize, &HandleAuthorize, state_,
-                        cq.get());
-      new BatchCall(this, &AuthorizationServiceBase::RequestBatchAuthorize, &HandleBatchAuthorize,
-                    state_, cq.get());
-    }
-    threads_.emplace_back([this, q = cq.get()] { Drain(q); });
+  for (auto& queue : queues_) {
+    grpc::ServerCompletionQueue* cq = queue.get();
+    const Services* s = services_.get();
+    Post(s, kAuthorize, kPendingHotCalls, cq);
+    Post(s, kBatch, kPendingHotCalls, cq);
+    Post(s, kExplain, kPendingOtherCalls, cq);
+    Post(s, kListAccessiblePages, kPendingOtherCalls, cq);
+    Post(s, kListPages, kPendingOtherCalls, cq);
+    Post(s, kWhoCan, kPendingOtherCalls, cq);
+    Post(s, kWhatIf, kPendingOtherCalls, cq);
+    threads_.emplace_back([this, cq] { Drain(cq); });
   }
 }
 
@@ -167,13 +287,16 @@ void AuthorizationServiceImpl::Drain(grpc::ServerCompletionQueue* cq) {
   void* tag;
   bool ok;
   while (cq->Next(&tag, &ok)) {
-    auto* call = static_cast<CallBase*>(tag);
-    if (!call->Proceed(ok)) delete call;
+    auto* t = static_cast<CallBase::Tag*>(tag);
+    if (!t->call->OnEvent(t->done_notice, ok)) delete t->call;
   }
 }
 
 void AuthorizationServiceImpl::Stop() {
   if (threads_.empty()) return;
+  // Questions still queued are answered while the queues can still take
+  // their completions.
+  executor_->Stop();
   for (auto& cq : queues_) cq->Shutdown();
   for (auto& t : threads_) t.join();
   threads_.clear();

@@ -1,13 +1,27 @@
-// pdp.v1.AuthorizationService. The hot methods (Authorize, BatchAuthorize)
-// are served from completion queues, each drained by its own thread that
-// decides inline, the cheapest way a unary call can be served in gRPC C++
-// (the same shape as the no-op ceiling server). The rest (Explain,
-// ListAccessiblePages, ListPages, WhoCan, WhatIf) run on gRPC's synchronous
-// thread pool: the questions about many principals are too heavy to hold up
-// a completion queue.
+// pdp.v1.AuthorizationService, every method served from completion queues,
+// each drained by its own thread: the cheapest way a unary call can be
+// served in gRPC C++ (the same shape as the no-op ceiling server), and the
+// only one in which a call can wait without holding a thread.
+//
+// A call whose min_revision the server has not reached is parked
+// (WorldState::WhenRevision), holding no thread; at most
+// WorldState::max_parked_calls() at once (beyond: RESOURCE_EXHAUSTED,
+// reason TOO_MANY_WAITING_CALLS). A parked call whose client cancels, or
+// whose deadline passes, is freed at once (the server context's done
+// notice).
+//
+// Authorize, BatchAuthorize, Explain, ListAccessiblePages and ListPages are
+// answered on the queue's thread (or on the revision gate's thread when
+// they were parked): each is a handful of decisions. WhoCan and WhatIf
+// decide for many principals and run on a QuestionExecutor instead, at a
+// lower CPU priority, behind a bounded queue (beyond: RESOURCE_EXHAUSTED,
+// reason TOO_MANY_QUESTIONS), so they never hold up a queue serving
+// Authorize. WhatIf checks the admin token, when one is configured, before
+// it waits.
 #ifndef PDP_SERVER_AUTHORIZATION_SERVICE_H_
 #define PDP_SERVER_AUTHORIZATION_SERVICE_H_
 
+#include <cstddef>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -15,59 +29,46 @@
 #include "grpcpp/grpcpp.h"
 #include "pdp/v1/authorization.grpc.pb.h"
 #include "server/admin_auth.h"
+#include "server/question_executor.h"
 #include "server/world_state.h"
 
 namespace pdp {
 
-// The synchronous methods.
-class AuthorizationSyncMethods : public pdp::v1::AuthorizationService::Service {
- public:
-  grpc::Status Explain(grpc::ServerContext*, const pdp::v1::AuthorizeRequest*,
-                       pdp::v1::ExplainResponse*) override;
-  grpc::Status ListAccessiblePages(grpc::ServerContext*, const pdp::v1::ListAccessiblePagesRequest*,
-                                   pdp::v1::ListAccessiblePagesResponse*) override;
-  grpc::Status ListPages(grpc::ServerContext*, const pdp::v1::ListPagesRequest*,
-                         pdp::v1::ListPagesResponse*) override;
-  grpc::Status WhoCan(grpc::ServerContext*, const pdp::v1::WhoCanRequest*,
-                      pdp::v1::WhoCanResponse*) override;
-  grpc::Status WhatIf(grpc::ServerContext*, const pdp::v1::WhatIfRequest*,
-                      pdp::v1::WhatIfResponse*) override;
-
- protected:
-  // Set by AuthorizationServiceImpl (gRPC's method wrappers need a default
-  // constructor).
-  const WorldState* state_ = nullptr;
-  // The server's quotas, for the snapshots WhatIf proposes.
-  WorldLimits limits_;
-  // WhatIf takes the admin token when one is configured: its change results
-  // and errors reveal what the control plane's token-protected reads would
-  // (which objects exist, their etags).
-  const AdminAuth* what_if_auth_ = nullptr;
+struct AuthorizationOptions {
+  int queues = 1;  // completion queues, one thread each
+  // The quotas the server's writes use (WhatIf applies its changes with them).
+  WorldLimits limits;
+  // When given (and enabled), guards WhatIf like the admin service: its
+  // change results and errors reveal what the control plane's protected
+  // reads would (which objects exist, their etags).
+  const AdminAuth* what_if_auth = nullptr;
+  int question_threads = 1;    // QuestionExecutor threads for WhoCan and WhatIf
+  size_t question_queue = 64;  // questions waiting for one of them
 };
 
-using AuthorizationServiceBase = pdp::v1::AuthorizationService::WithAsyncMethod_Authorize<
-    pdp::v1::AuthorizationService::WithAsyncMethod_BatchAuthorize<AuthorizationSyncMethods>>;
+using AuthorizationServiceBase = pdp::v1::AuthorizationService::AsyncService;
 
-// Register with a ServerBuilder, then call Start() after BuildAndStart() and
-// Stop() after Server::Shutdown(). A queued call whose min_revision the
-// server has not reached is parked (WorldState::WhenRevision), never blocking
-// its queue's thread; WorldState::StopWaiting() before Server::Shutdown()
-// answers the parked ones, so that none is left when the queues close.
+// Register with a ServerBuilder, then call Start() after BuildAndStart().
+// Shutdown order: WorldState::StopWaiting() (answers the parked calls),
+// Server::Shutdown(), then Stop() (answers the questions still queued,
+// then shuts the queues down and joins their threads).
 class AuthorizationServiceImpl final : public AuthorizationServiceBase {
  public:
-  // `queues` completion queues, one thread each. `limits`: the quotas the
-  // server's writes use (WhatIf applies its changes with them).
-  // `what_if_auth`, when given, guards WhatIf like the admin service.
-  AuthorizationServiceImpl(const WorldState* state, grpc::ServerBuilder& builder, int queues,
-                           WorldLimits limits = {}, const AdminAuth* what_if_auth = nullptr);
+  AuthorizationServiceImpl(const WorldState* state, grpc::ServerBuilder& builder,
+                           AuthorizationOptions options = {});
   ~AuthorizationServiceImpl() override;
 
   void Start();
-  void Stop();  // shuts the queues down and joins their threads
+  void Stop();
+
+  // What the calls need; outlives them (defined in the .cc).
+  struct Services;
 
  private:
   void Drain(grpc::ServerCompletionQueue* cq);
 
+  std::unique_ptr<Services> services_;
+  std::unique_ptr<QuestionExecutor> executor_;
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues_;
   std::vector<std::thread> threads_;
 };

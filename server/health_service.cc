@@ -1,6 +1,8 @@
 #include "server/health_service.h"
 
 #include "absl/time/time.h"
+#include "server/grpc_errors.h"
+#include "server/revision_gate.h"
 
 namespace pdp {
 
@@ -40,6 +42,9 @@ grpc::Status HealthService::Check(grpc::ServerContext*, const HealthCheckRequest
 
 grpc::Status HealthService::Watch(grpc::ServerContext* context, const HealthCheckRequest* request,
                                   grpc::ServerWriter<HealthCheckResponse>* writer) {
+  absl::Status refused;
+  ConcurrencyLimit::Slot stream = watches_.TryAcquire(&refused);
+  if (!stream) return ToGrpcStatus(refused);
   int64_t seen = -1;
   Status last = HealthCheckResponse::UNKNOWN;
   while (!context->IsCancelled()) {
@@ -49,7 +54,7 @@ grpc::Status HealthService::Watch(grpc::ServerContext* context, const HealthChec
       absl::MutexLock lock(&mu_);
       // Wakes on a change, or after a while to look at the client.
       auto changed = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return version_ != seen; };
-      mu_.AwaitWithTimeout(absl::Condition(&changed), absl::Seconds(1));
+      mu_.AwaitWithTimeout(absl::Condition(&changed), kCancelCheckInterval);
       if (version_ == seen) continue;
       seen = version_;
       status = StatusOf(request->service());

@@ -11,7 +11,9 @@
 // Check: the status set for the service name ("" is the server as a
 // whole), NOT_FOUND for a name never set. Watch: the current status
 // (SERVICE_UNKNOWN for an unknown name), then every change, until the
-// client leaves or Shutdown(). Thread-safe.
+// client leaves (noticed within 100 ms) or Shutdown(). Each Watch holds a
+// thread, and anyone may open one, so at most `max_watches` are open at
+// once (beyond: RESOURCE_EXHAUSTED, reason TOO_MANY_WATCHES). Thread-safe.
 #ifndef PDP_SERVER_HEALTH_SERVICE_H_
 #define PDP_SERVER_HEALTH_SERVICE_H_
 
@@ -22,11 +24,15 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "server/concurrency_limit.h"
 
 namespace pdp {
 
 class HealthService final : public grpc::health::v1::Health::Service {
  public:
+  explicit HealthService(int max_watches = 64)
+      : watches_(max_watches, "Health.Watch streams open", "--max-watches", "TOO_MANY_WATCHES") {}
+
   void SetServing(const std::string& service, bool serving);
   // Every service NOT_SERVING from now on; open Watch streams end.
   void Shutdown();
@@ -46,6 +52,7 @@ class HealthService final : public grpc::health::v1::Health::Service {
   absl::flat_hash_map<std::string, Status> statuses_ ABSL_GUARDED_BY(mu_);
   int64_t version_ ABSL_GUARDED_BY(mu_) = 0;  // bumped on every change
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
+  ConcurrencyLimit watches_;
 };
 
 }  // namespace pdp

@@ -77,6 +77,7 @@ absl::Status MaxMinRevision(const google::protobuf::RepeatedPtrField<Question>& 
 }
 
 absl::StatusOr<int64_t> MinRevision(const pdp::v1::WhatIfRequest& request) {
+  if (request.min_revision() < 0) return FieldError("min_revision", "must not be negative");
   int64_t r = request.min_revision();
   for (absl::Status s :
        {MaxMinRevision(request.authorize(), "authorize", &r),
@@ -155,6 +156,12 @@ absl::Status AnswerQuestions(const Snapshot& base, const Snapshot& proposed,
 
 }  // namespace
 
+absl::StatusOr<int64_t> CheckWhatIf(const pdp::v1::WhatIfRequest& request) {
+  absl::Status checked = CheckWhatIfRequest(request);
+  if (!checked.ok()) return checked;
+  return MinRevision(request);
+}
+
 absl::Status HandleWhoCan(const WorldState& state, const pdp::v1::WhoCanRequest& request,
                           absl::Time deadline, pdp::v1::WhoCanResponse* response) {
   absl::Status waited = state.WaitForRevision(request.min_revision(), deadline);
@@ -170,9 +177,7 @@ absl::Status HandleWhoCan(const WorldState& state, const pdp::v1::WhoCanRequest&
 absl::Status HandleWhatIf(const WorldState& state, const WorldLimits& limits,
                           const pdp::v1::WhatIfRequest& request, absl::Time deadline,
                           pdp::v1::WhatIfResponse* response) {
-  absl::Status checked = CheckWhatIfRequest(request);
-  if (!checked.ok()) return checked;
-  absl::StatusOr<int64_t> min_revision = MinRevision(request);
+  absl::StatusOr<int64_t> min_revision = CheckWhatIf(request);
   if (!min_revision.ok()) return min_revision.status();
   absl::Status waited = state.WaitForRevision(*min_revision, deadline);
   if (!waited.ok()) return waited;

@@ -4,10 +4,14 @@
 // publishes it, so the server's revision is the same after the call.
 //
 // Both honour min_revision (WhatIf: the largest of its own and its
-// questions') by waiting until `deadline` for the server to reach it. They
-// can be heavy (every principal of an account, or of an organization, times
-// every page) and so run on the synchronous pool, never on the completion
-// queues that serve Authorize.
+// questions') by waiting until `deadline` for the server to reach it (the
+// service waits first, without a thread, so the handlers find it reached).
+// They can be heavy (every principal of an account, or of an organization,
+// times every page) and so run on the QuestionExecutor, never on the
+// completion queues that serve Authorize. WhoCan answers one page, and
+// decides for at most kMaxWhoCanEvaluated principals per call
+// (common/engine/questions.h); so does each of WhatIf's who_can questions,
+// on each side.
 #ifndef PDP_SERVER_QUESTION_HANDLERS_H_
 #define PDP_SERVER_QUESTION_HANDLERS_H_
 
@@ -25,6 +29,11 @@ inline constexpr int kMaxWhatIfChanges = 100000;
 inline constexpr int kMaxWhatIfQuestions = 1000;
 // Most differences returned; beyond it differences_truncated is set.
 inline constexpr size_t kMaxWhatIfDifferences = 10000;
+
+// What WhatIf can check without the state (sizes, diff account ids, every
+// min_revision), and the revision it waits for: the largest of its own and
+// its questions'. INVALID_ARGUMENT with the field path otherwise.
+absl::StatusOr<int64_t> CheckWhatIf(const pdp::v1::WhatIfRequest& request);
 
 absl::Status HandleWhoCan(const WorldState& state, const pdp::v1::WhoCanRequest& request,
                           absl::Time deadline, pdp::v1::WhoCanResponse* response);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/base/errors.h"
@@ -39,34 +40,75 @@ void RevisionGate::Publish(int64_t revision) {
   changed_.SignalAll();
 }
 
-absl::Status RevisionGate::Wait(int64_t revision, absl::Time deadline) const {
+absl::Status RevisionGate::Wait(int64_t revision, absl::Time deadline,
+                                const std::function<bool()>& cancelled) const {
   if (revision <= this->revision()) return absl::OkStatus();
   const absl::Time limit = Bound(deadline);
   absl::MutexLock lock(&mu_);
   while (this->revision() < revision && !closed()) {
-    const bool timed_out = changed_.WaitWithDeadline(&mu_, limit);
-    if (timed_out) break;
+    if (cancelled && cancelled()) return absl::CancelledError("the client went away");
+    const absl::Time now = absl::Now();
+    if (now >= limit) break;
+    changed_.WaitWithDeadline(&mu_,
+                              cancelled ? std::min(limit, now + kCancelCheckInterval) : limit);
   }
   return this->revision() >= revision ? absl::OkStatus() : NotReached(revision);
 }
 
-void RevisionGate::WaitAsync(int64_t revision, absl::Time deadline,
-                             std::function<void(absl::Status)> done) {
+RevisionGate::Ticket RevisionGate::WaitAsync(int64_t revision, absl::Time deadline,
+                                             std::function<void(absl::Status)> done) {
   if (revision <= this->revision()) {
     done(absl::OkStatus());
-    return;
+    return 0;
   }
   const absl::Time limit = Bound(deadline);
+  absl::Status refused;
   if (!closed() && limit > absl::Now()) {
     absl::MutexLock lock(&mu_);
-    if (!closed()) {  // Close() drains under this lock: nothing is parked after it
-      parked_.push_back(Parked{revision, limit, std::move(done)});
+    // Close() drains under this lock: nothing is parked after it.
+    if (!closed() && parked_.size() < max_parked()) {
+      const Ticket ticket = next_ticket_++;
+      parked_.emplace(ticket, Parked{revision, limit, std::move(done)});
       if (!thread_.joinable()) thread_ = std::thread([this] { RunParked(); });
       changed_.SignalAll();
-      return;
+      return ticket;
+    }
+    if (!closed()) {
+      refused = WithReason(
+          absl::ResourceExhaustedError(absl::StrCat(
+              parked_.size(), " calls are already waiting for a revision on this server (at most ",
+              max_parked(), ", --max-waiting-calls); retry later")),
+          "TOO_MANY_WAITING_CALLS");
     }
   }
-  done(this->revision() >= revision ? absl::OkStatus() : NotReached(revision));
+  if (!refused.ok()) {
+    done(std::move(refused));
+  } else {
+    done(this->revision() >= revision ? absl::OkStatus() : NotReached(revision));
+  }
+  return 0;
+}
+
+void RevisionGate::CancelWait(Ticket ticket) {
+  if (ticket == 0) return;
+  std::function<void(absl::Status)> done;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = parked_.find(ticket);
+    if (it == parked_.end()) return;  // resumed already
+    done = std::move(it->second.done);
+    parked_.erase(it);
+    ++running_;
+  }
+  done(absl::CancelledError("the client went away"));
+  absl::MutexLock lock(&mu_);
+  --running_;
+  changed_.SignalAll();  // for Close(), waiting for the callbacks
+}
+
+size_t RevisionGate::parked() const {
+  absl::MutexLock lock(&mu_);
+  return parked_.size();
 }
 
 void RevisionGate::RunParked() {
@@ -77,26 +119,27 @@ void RevisionGate::RunParked() {
     const bool closing = closed();
     absl::Time next_deadline = absl::InfiniteFuture();
     std::vector<std::pair<std::function<void(absl::Status)>, absl::Status>> ready;
-    std::vector<Parked> still;
-    for (Parked& p : parked_) {
+    for (auto it = parked_.begin(); it != parked_.end();) {
+      Parked& p = it->second;
       if (p.revision <= published) {
         ready.emplace_back(std::move(p.done), absl::OkStatus());
       } else if (closing || p.deadline <= now) {
         ready.emplace_back(std::move(p.done), NotReached(p.revision));
       } else {
         next_deadline = std::min(next_deadline, p.deadline);
-        still.push_back(std::move(p));
+        ++it;
+        continue;
       }
+      it = parked_.erase(it);
     }
-    parked_ = std::move(still);
     if (!ready.empty()) {
       // Callbacks run unlocked: they may park again, and must not hold up
       // the writer's Publish.
-      resuming_ = true;
+      running_ += static_cast<int>(ready.size());
       mu_.Unlock();
       for (auto& [done, status] : ready) done(std::move(status));
       mu_.Lock();
-      resuming_ = false;
+      running_ -= static_cast<int>(ready.size());
       changed_.SignalAll();  // for Close(), waiting for the callbacks
       continue;
     }
@@ -110,7 +153,7 @@ void RevisionGate::Close() {
   closed_.store(true, std::memory_order_release);
   absl::MutexLock lock(&mu_);
   changed_.SignalAll();
-  while (!parked_.empty() || resuming_) changed_.Wait(&mu_);
+  while (!parked_.empty() || running_ > 0) changed_.Wait(&mu_);
 }
 
 }  // namespace pdp

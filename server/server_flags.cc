@@ -15,6 +15,9 @@ struct FlagSpec {
   const char* value_name;
   const char* help;
   std::function<std::string*(ServerFlags&)> field;  // string flags
+  // Integer flags: the field and its range.
+  std::function<int*(ServerFlags&)> int_field = nullptr;
+  int min = 0, max = 0;
 };
 
 std::vector<FlagSpec> Specs() {
@@ -54,9 +57,37 @@ std::vector<FlagSpec> Specs() {
       {"max-request-bytes", "N", "Largest request message accepted (default 67108864, 64 MiB).",
        nullptr},
       {"queues", "N",
-       "Completion queues, one thread each, serving Authorize and BatchAuthorize (default 1: "
-       "on 2 cores one queue leaves the other core to the kernel and the clients).",
-       nullptr},
+       "Completion queues, one thread each, serving AuthorizationService (default 1: on 2 "
+       "cores one queue leaves the other core to the kernel and the clients).",
+       nullptr, [](ServerFlags& f) { return &f.queues; }, 1, 64},
+      {"question-threads", "N",
+       "Threads answering WhoCan and WhatIf, at a lower CPU priority than Authorize "
+       "(default 1).",
+       nullptr, [](ServerFlags& f) { return &f.question_threads; }, 1, 64},
+      {"question-queue", "N",
+       "WhoCan and WhatIf calls that may wait for a question thread; more are refused with "
+       "RESOURCE_EXHAUSTED, reason TOO_MANY_QUESTIONS (default 64).",
+       nullptr, [](ServerFlags& f) { return &f.question_queue; }, 1, 100000},
+      {"max-waiting-calls", "N",
+       "AuthorizationService calls that may wait for their min_revision at once (they hold "
+       "no thread); more are refused with RESOURCE_EXHAUSTED, reason TOO_MANY_WAITING_CALLS "
+       "(default 1000).",
+       nullptr, [](ServerFlags& f) { return &f.max_waiting_calls; }, 1, 1000000},
+      {"max-admin-waits", "N",
+       "AdminService reads that may wait for their min_revision at once (each holds a "
+       "thread); more are refused with RESOURCE_EXHAUSTED, reason TOO_MANY_WAITING_CALLS "
+       "(default 64).",
+       nullptr, [](ServerFlags& f) { return &f.max_admin_waits; }, 1, 10000},
+      {"max-watches", "N",
+       "Open AdminService.Watch streams, and separately open Health.Watch streams (each holds "
+       "a thread); more are refused with RESOURCE_EXHAUSTED, reason TOO_MANY_WATCHES "
+       "(default 64).",
+       nullptr, [](ServerFlags& f) { return &f.max_watches; }, 1, 10000},
+      {"max-threads", "N",
+       "Most threads gRPC may start for AdminService and Health, a backstop behind the caps "
+       "above; a call past it is refused with RESOURCE_EXHAUSTED (default: "
+       "--max-admin-waits + 2 x --max-watches + 64).",
+       nullptr, [](ServerFlags& f) { return &f.max_threads; }, 16, 100000},
       {"quota", "NAME=N",
        "Overrides an IAM or Organizations quota (repeatable). Names and AWS's defaults: "
        "groups_per_user=10, "
@@ -118,9 +149,11 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv, const std::s
     }
     if (spec->field) {
       *spec->field(flags) = value;
-    } else if (name == "queues") {
-      if (!absl::SimpleAtoi(value, &flags.queues) || flags.queues < 1 || flags.queues > 64) {
-        return absl::InvalidArgumentError("--queues must be 1 to 64");
+    } else if (spec->int_field) {
+      int* field = spec->int_field(flags);
+      if (!absl::SimpleAtoi(value, field) || *field < spec->min || *field > spec->max) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--", name, " must be ", spec->min, " to ", spec->max));
       }
     } else if (name == "quota") {
       size_t eq = value.find('=');

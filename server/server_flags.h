@@ -22,9 +22,24 @@ struct ServerFlags {
   std::string tls_key;
   // Large enough for an ApplyChanges of 100,000 changes (its limit).
   int max_request_bytes = 64 << 20;
-  int queues = 1;      // completion queues (threads) for Authorize and BatchAuthorize
-  WorldLimits limits;  // --quota NAME=N
+  int queues = 1;  // completion queues (threads) serving AuthorizationService
+  // Bounded cost under many callers (README "Limits").
+  int question_threads = 1;      // threads answering WhoCan and WhatIf
+  int question_queue = 64;       // questions waiting for one of them
+  int max_waiting_calls = 1000;  // AuthorizationService calls parked on min_revision
+  int max_admin_waits = 64;      // AdminService reads blocked on min_revision
+  int max_watches = 64;          // open Watch streams (AdminService; Health separately)
+  int max_threads = 0;           // gRPC's thread quota; 0: MaxThreads()'s default
+  WorldLimits limits;            // --quota NAME=N
   bool help = false;
+
+  // The thread quota given to gRPC (its synchronous pool serving
+  // AdminService and Health): --max-threads, or by default enough for every
+  // capped wait and stream plus 64 for everything else, so the caps refuse
+  // first and the quota is only a backstop.
+  int MaxThreads() const {
+    return max_threads > 0 ? max_threads : max_admin_waits + 2 * max_watches + 64;
+  }
 };
 
 // Parses argv. `data_dir` supplies the defaults of --page-catalog and

@@ -144,11 +144,14 @@ int main(int argc, char** argv) {
   pdp::AdminAuth auth(token);
   auto known_actions = pdp::KnownActions::FromFile(flags->service_actions);
   if (!known_actions.ok()) Die(std::string(known_actions.status().message()));
-  pdp::AdminServiceImpl admin(&state, &auth, flags->limits, *known_actions);
+  pdp::AdminServiceImpl admin(
+      &state, &auth, flags->limits, *known_actions,
+      {.max_waits = flags->max_admin_waits, .max_watches = flags->max_watches});
+  state.set_max_parked_calls(static_cast<size_t>(flags->max_waiting_calls));
 
   // Our own health service (server/health_service.h says why not gRPC's).
   grpc::EnableDefaultHealthCheckService(false);
-  pdp::HealthService health;
+  pdp::HealthService health(flags->max_watches);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
@@ -161,7 +164,17 @@ int main(int argc, char** argv) {
   int port = 0;
   builder.AddListeningPort(listen, creds, &port);
   builder.SetMaxReceiveMessageSize(flags->max_request_bytes);
-  pdp::AuthorizationServiceImpl authorization(&state, builder, flags->queues, flags->limits, &auth);
+  // A backstop for the synchronous pool (AdminService, Health), whose calls
+  // each hold a thread: past it gRPC refuses calls, never starts threads.
+  grpc::ResourceQuota thread_quota("billing-pdp-threads");
+  builder.SetResourceQuota(thread_quota.SetMaxThreads(flags->MaxThreads()));
+  pdp::AuthorizationServiceImpl authorization(
+      &state, builder,
+      {.queues = flags->queues,
+       .limits = flags->limits,
+       .what_if_auth = &auth,
+       .question_threads = flags->question_threads,
+       .question_queue = static_cast<size_t>(flags->question_queue)});
   builder.RegisterService(&authorization);
   builder.RegisterService(&admin);
   builder.RegisterService(&health);

@@ -18,8 +18,9 @@
 
 namespace pdp {
 
-// How often a waiting Watch checks whether its client went away.
-inline constexpr absl::Duration kWatchCancelCheck = absl::Seconds(1);
+// How often a waiting Watch checks whether its client went away: its
+// thread and its place among the --max-watches streams are freed within it.
+inline constexpr absl::Duration kWatchCancelCheck = kCancelCheckInterval;
 
 // Sends (with `send`, which returns false once the client is gone) every
 // batch from request.from_revision (0: the next one to be published) until

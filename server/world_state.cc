@@ -110,18 +110,19 @@ absl::Status WorldState::ApplyCommitted(const StoredBatch& batch) {
   return absl::OkStatus();
 }
 
-absl::Status WorldState::WaitForRevision(int64_t revision, absl::Time deadline) const {
+absl::Status WorldState::WaitForRevision(int64_t revision, absl::Time deadline,
+                                         const std::function<bool()>& cancelled) const {
   if (revision < 0) return FieldError("min_revision", "must not be negative");
-  return gate_.Wait(revision, deadline);
+  return gate_.Wait(revision, deadline, cancelled);
 }
 
-void WorldState::WhenRevision(int64_t revision, absl::Time deadline,
-                              std::function<void(absl::Status)> done) const {
+RevisionGate::Ticket WorldState::WhenRevision(int64_t revision, absl::Time deadline,
+                                              std::function<void(absl::Status)> done) const {
   if (revision < 0) {
     done(FieldError("min_revision", "must not be negative"));
-    return;
+    return 0;
   }
-  gate_.WaitAsync(revision, deadline, std::move(done));
+  return gate_.WaitAsync(revision, deadline, std::move(done));
 }
 
 absl::Status WorldState::ReadCommitted(int64_t from_revision, int64_t to_revision,

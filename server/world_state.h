@@ -68,14 +68,23 @@ class WorldState {
   // Waits until the published revision is at least `revision`: OK at once
   // when it already is (or `revision` is 0); INVALID_ARGUMENT (field
   // "min_revision") when negative; UNAVAILABLE, reason REVISION_NOT_REACHED,
-  // at `deadline` (at most 30 s away) or at shutdown.
-  absl::Status WaitForRevision(int64_t revision, absl::Time deadline) const;
+  // at `deadline` (at most 30 s away) or at shutdown. With `cancelled`
+  // (asked every 100 ms while waiting): CANCELLED once it says true.
+  absl::Status WaitForRevision(int64_t revision, absl::Time deadline,
+                               const std::function<bool()>& cancelled = nullptr) const;
 
   // As WaitForRevision, for a thread that must not block: `done` runs once
   // with the outcome, on this thread if known now, else on a waiting thread
-  // (so it must be quick).
-  void WhenRevision(int64_t revision, absl::Time deadline,
-                    std::function<void(absl::Status)> done) const;
+  // (so it must be quick). At most max_parked_calls() wait at once: beyond,
+  // RESOURCE_EXHAUSTED, reason TOO_MANY_WAITING_CALLS (RevisionGate). Returns
+  // a ticket for CancelWhenRevision (0 when `done` has already run).
+  RevisionGate::Ticket WhenRevision(int64_t revision, absl::Time deadline,
+                                    std::function<void(absl::Status)> done) const;
+  // The caller of a WhenRevision went away: frees its place now (its `done`
+  // runs on this thread with CANCELLED), unless it has already run.
+  void CancelWhenRevision(RevisionGate::Ticket ticket) const { gate_.CancelWait(ticket); }
+  void set_max_parked_calls(size_t max) { gate_.set_max_parked(max); }
+  size_t max_parked_calls() const { return gate_.max_parked(); }
 
   // Server shutdown: every wait for a revision not yet reached fails now and
   // from now on (Watch streams end). Returns once no reader is parked.

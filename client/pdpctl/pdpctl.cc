@@ -79,7 +79,8 @@ commands:
                           check a policy document: errors and warnings (exit 0 if no error)
   who-can   ACCOUNT --page ID [--modify] [--all] [--context K=V ...]
   who-can   ACCOUNT --action SERVICE:ACTION [--resource ARN] [--all]
-                          principals of ACCOUNT allowed (--all: everyone, with the reason)
+                          principals of ACCOUNT allowed (--all: everyone, with the reason),
+                          asking the server page by page until the last
   what-if   CHANGES_FILE [--account ID ...] [--authorize PRINCIPAL PAGE ...]
                           the page access the changes would change, without applying them
                           (CHANGES_FILE: {"changes": [...]} as for ApplyChanges, proto JSON)
@@ -550,19 +551,39 @@ int WhoCan(const pdp::ClientOptions& options, const Args& args, bool json) {
     if (eq == std::string::npos) return Usage("--context takes KEY=VALUE");
     query.context[v.substr(0, eq)].push_back(v.substr(eq + 1));
   }
-  absl::StatusOr<pdp::v1::WhoCanResponse> r = pdp::AuthorizationClient(options).WhoCan(query);
-  if (!r.ok()) return Fail(r.status(), json);
-  if (json) {
-    std::printf("%s\n", ToJson(*r).c_str());
+  // Every page, each at least at the first page's revision. The pages are
+  // separate calls, so a write between them can make later pages newer:
+  // the revisions are reported as they were.
+  const pdp::AuthorizationClient client(options);
+  pdp::v1::WhoCanResponse all;
+  int64_t first_revision = -1;
+  do {
+    absl::StatusOr<pdp::v1::WhoCanResponse> page = client.WhoCan(query);
+    if (!page.ok()) return Fail(page.status(), json);
+    if (first_revision < 0) first_revision = page->revision();
+    if (!json) {
+      for (const auto& p : page->principals()) {
+        std::printf("%-5s %-30s %-12s %s\n", pdp::v1::Effect_Name(p.decision().effect()).c_str(),
+                    pdp::v1::Reason_Name(p.decision().reason()).c_str(), p.kind().c_str(),
+                    p.principal().c_str());
+      }
+    }
+    for (auto& p : *page->mutable_principals()) *all.add_principals() = std::move(p);
+    all.set_revision(page->revision());
+    query.page_token = page->next_page_token();
+    query.min_revision = first_revision;
+  } while (!query.page_token.empty());
+  if (json) {  // one response with every principal; revision: the last page's
+    std::printf("%s\n", ToJson(all).c_str());
     return kAllow;
   }
-  for (const auto& p : r->principals()) {
-    std::printf("%-5s %-30s %-12s %s\n", pdp::v1::Effect_Name(p.decision().effect()).c_str(),
-                pdp::v1::Reason_Name(p.decision().reason()).c_str(), p.kind().c_str(),
-                p.principal().c_str());
+  if (all.revision() == first_revision) {
+    std::printf("(%d principals, revision %lld)\n", all.principals_size(),
+                static_cast<long long>(all.revision()));
+  } else {
+    std::printf("(%d principals, revisions %lld to %lld)\n", all.principals_size(),
+                static_cast<long long>(first_revision), static_cast<long long>(all.revision()));
   }
-  std::printf("(%d principals, revision %lld)\n", r->principals_size(),
-              static_cast<long long>(r->revision()));
   return kAllow;
 }
 

@@ -151,6 +151,9 @@ pdp::v1::WhoCanRequest AuthorizationClient::ToRequest(const WhoCanQuery& query) 
   }
   FillContext(query.context, r.mutable_context());
   r.set_include_denied(query.include_denied);
+  r.set_page_size(query.page_size);
+  r.set_page_token(query.page_token);
+  r.set_min_revision(query.min_revision);
   return r;
 }
 

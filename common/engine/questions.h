@@ -39,16 +39,35 @@ struct AccountPrincipal {
 // and registered role sessions ordered by ARN.
 std::vector<AccountPrincipal> PrincipalsOf(const AccountState& account);
 
-// Every principal of request.account_id decided for the request's page or
-// action with its context, in PrincipalsOf order; without include_denied
-// only the ALLOWs. INVALID_ARGUMENT (field paths of WhoCanRequest:
-// "account_id", "target", "page.page_id", "page.access", "action.action",
-// "context.keys", ...) for a malformed request; NOT_FOUND ("account_id")
-// for an account the snapshot does not hold. response.revision is the
-// snapshot's.
+// WhoCan pages: request.page_size 0 means kDefaultWhoCanPageSize; at most
+// kMaxWhoCanPageSize.
+inline constexpr int kDefaultWhoCanPageSize = 1000;
+inline constexpr int kMaxWhoCanPageSize = 10000;
+// The most principals one WhoCan call decides for, whatever it finds: it
+// bounds one call's work when few principals match (the page then holds
+// fewer than page_size, maybe none, and has a next_page_token).
+inline constexpr int kMaxWhoCanEvaluated = 10000;
+
+// One page of the principals of request.account_id decided for the
+// request's page or action with its context, in PrincipalsOf order; without
+// include_denied only the ALLOWs. A page ends after page_size principals
+// listed or `max_evaluated` decided (whichever comes first), with
+// next_page_token set when principals are left; request.page_token resumes
+// after the last principal the previous page decided, so each principal is
+// listed once across pages (principals added or removed meanwhile appear
+// or not according to their place). The token is opaque, carries a
+// fingerprint of the account, target, context and include_denied, and is
+// refused for a different query.
+//
+// INVALID_ARGUMENT (field paths of WhoCanRequest: "account_id", "target",
+// "page.page_id", "page.access", "action.action", "context.keys",
+// "page_size", "page_token", ...) for a malformed request or a token that
+// is garbage or another query's; NOT_FOUND ("account_id") for an account
+// the snapshot does not hold. response.revision is the snapshot's.
 absl::StatusOr<pdp::v1::WhoCanResponse> WhoCan(const Snapshot& snapshot,
                                                const pdp::v1::WhoCanRequest& request,
-                                               const DecideOptions& options = {});
+                                               const DecideOptions& options = {},
+                                               int max_evaluated = kMaxWhoCanEvaluated);
 
 // Every (principal, page, VIEW / MODIFY) of `account_ids` whose decision's
 // effect or reason differs between `before` and `after`, with an empty

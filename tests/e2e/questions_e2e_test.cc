@@ -1,10 +1,13 @@
 // WhoCan and WhatIf through a real server, the client library and pdpctl:
 // answers, field paths of bad questions, and that WhatIf never changes the
 // state.
+#include <cstdio>
 #include <fstream>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "billing_pdp/admin_client.h"
 #include "billing_pdp/authorization_client.h"
 #include "billing_pdp/status.h"
 #include "gmock/gmock.h"
@@ -299,6 +302,157 @@ TEST_F(QuestionsTest, PdpctlWhoCanAndWhatIf) {
     f << R"({"changes": [{"no_such_change": {}}]})";
   }
   EXPECT_EQ(pdpctl({"what-if", file}, &out), 2) << out;
+}
+
+// An account with more principals than one WhoCan call decides for
+// (kMaxWhoCanEvaluated, 10,000): 12,000 users, of which the first and the
+// last two may view budgets, and the root user.
+class WhoCanPagingTest : public ::testing::Test {
+ protected:
+  static constexpr int kUsers = 12000;
+  static constexpr char kBig[] = "444444444444";
+
+  static std::string UserArn(int i) {
+    char name[16];
+    std::snprintf(name, sizeof name, "u%05d", i);
+    return std::string("arn:aws:iam::444444444444:user/") + name;
+  }
+
+  void SetUp() override {
+    ASSERT_TRUE(server_.ok()) << server_.log();
+    options_.target = server_.address();
+    options_.timeout = std::chrono::milliseconds(60000);
+    pdp::v1::ApplyChangesRequest world;
+    auto* account = world.add_changes()->mutable_create_account()->mutable_account();
+    account->set_id(kBig);
+    account->set_name("big");
+    for (int i = 0; i < kUsers; ++i) {
+      auto* user = world.add_changes()->mutable_put_user()->mutable_user();
+      user->set_arn(UserArn(i));
+      if (i == 0 || i >= kUsers - 2) {
+        user->add_attached_policies("arn:aws:iam::aws:policy/AdministratorAccess");
+      }
+    }
+    auto applied = AdminClient(options_).ApplyChanges(world);
+    ASSERT_TRUE(applied.ok()) << applied.status();
+  }
+
+  // Walks every page; `sizes` gets each page's size.
+  std::vector<std::string> Walk(WhoCanQuery query, std::vector<int>* sizes) {
+    std::vector<std::string> all;
+    for (int guard = 0; guard < 1000; ++guard) {
+      auto page = AuthorizationClient(options_).WhoCan(query);
+      EXPECT_TRUE(page.ok()) << page.status();
+      if (!page.ok()) break;
+      for (const auto& p : page->principals()) all.push_back(p.principal());
+      sizes->push_back(page->principals_size());
+      if (page->next_page_token().empty()) break;
+      query.page_token = page->next_page_token();
+    }
+    return all;
+  }
+
+  WhoCanQuery Budgets(bool include_denied) const {
+    return WhoCanQuery{
+        .account_id = kBig, .action = "budgets:ViewBudget", .include_denied = include_denied};
+  }
+
+  ServerProcess server_{{"--world", SourcePath("data/demo-world.yaml")}};
+  ClientOptions options_;
+};
+
+TEST_F(WhoCanPagingTest, PagesReturnEveryPrincipalExactlyOnceInOrder) {
+  std::vector<std::string> expected = {"arn:aws:iam::444444444444:root"};
+  for (int i = 0; i < kUsers; ++i) expected.push_back(UserArn(i));
+
+  std::vector<int> sizes;
+  EXPECT_EQ(Walk(Budgets(true), &sizes), expected);  // 1,000 per page by default
+  ASSERT_EQ(sizes.size(), 13u);
+  EXPECT_EQ(sizes.front(), 1000);
+  EXPECT_EQ(sizes.back(), 1);
+
+  WhoCanQuery big_pages = Budgets(true);
+  big_pages.page_size = 10000;
+  sizes.clear();
+  EXPECT_EQ(Walk(big_pages, &sizes), expected);
+  EXPECT_THAT(sizes, ElementsAre(10000, 2001));
+}
+
+TEST_F(WhoCanPagingTest, OneCallDecidesForAtMostTenThousandPrincipals) {
+  std::vector<int> sizes;
+  EXPECT_THAT(Walk(Budgets(false), &sizes),
+              ElementsAre("arn:aws:iam::444444444444:root", UserArn(0), UserArn(kUsers - 2),
+                          UserArn(kUsers - 1)));
+  // The first call stops after 10,000 principals with two found.
+  EXPECT_THAT(sizes, ElementsAre(2, 2));
+}
+
+TEST_F(WhoCanPagingTest, BadPageSizesAndTokensAreInvalidArguments) {
+  WhoCanQuery q = Budgets(true);
+  for (int size : {-1, 10001}) {
+    q.page_size = size;
+    auto r = AuthorizationClient(options_).WhoCan(q);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << size;
+    EXPECT_THAT(ServerErrorFields(r.status()), ElementsAre("page_size"));
+  }
+  q.page_size = 0;
+  auto first = AuthorizationClient(options_).WhoCan(q);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_FALSE(first->next_page_token().empty());
+
+  WhoCanQuery garbage = q;
+  garbage.page_token = "not a token";
+  WhoCanQuery foreign = Budgets(false);  // only the ALLOWs: another query
+  foreign.page_token = first->next_page_token();
+  WhoCanQuery other_account = q;
+  other_account.account_id = kA;
+  other_account.page_token = first->next_page_token();
+  for (const WhoCanQuery& bad : {garbage, foreign, other_account}) {
+    auto r = AuthorizationClient(options_).WhoCan(bad);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << r.status();
+    EXPECT_THAT(ServerErrorFields(r.status()), ElementsAre("page_token"));
+  }
+}
+
+TEST_F(WhoCanPagingTest, WhatIfWhoCanQuestionsArePagedToo) {
+  WhatIfQuery q;
+  q.who_can = {Budgets(true)};
+  auto first = AuthorizationClient(options_).WhatIf(q);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->who_can_size(), 1);
+  for (const auto* side : {&first->who_can(0).before(), &first->who_can(0).after()}) {
+    EXPECT_EQ(side->principals_size(), 1000);
+    EXPECT_FALSE(side->next_page_token().empty());
+  }
+  q.who_can[0].page_token = first->who_can(0).before().next_page_token();
+  auto second = AuthorizationClient(options_).WhatIf(q);
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_GT(second->who_can(0).before().principals_size(), 0);
+  EXPECT_EQ(second->who_can(0).before().principals(0).principal(), UserArn(999));
+}
+
+TEST_F(WhoCanPagingTest, PdpctlFollowsEveryPage) {
+  std::string out;
+  ASSERT_EQ(
+      RunCommand({BinaryPath("client/pdpctl"), "--server", server_.address(), "--output", "json",
+                  "--timeout", "60000", "who-can", kBig, "--action", "budgets:ViewBudget", "--all"},
+                 &out),
+      0)
+      << out.substr(0, 2000);
+  auto json = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_FALSE(json.is_discarded()) << out.substr(0, 2000);
+  std::set<std::string> seen;
+  for (const auto& p : json["principals"]) seen.insert(p["principal"].get<std::string>());
+  EXPECT_EQ(json["principals"].size(), static_cast<size_t>(kUsers + 1));
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kUsers + 1));
+
+  ASSERT_EQ(RunCommand({BinaryPath("client/pdpctl"), "--server", server_.address(), "who-can", kBig,
+                        "--action", "budgets:ViewBudget"},
+                       &out),
+            0)
+      << out;
+  EXPECT_THAT(out, HasSubstr(UserArn(kUsers - 1)));
+  EXPECT_THAT(out, HasSubstr("(4 principals, revision"));
 }
 
 }  // namespace

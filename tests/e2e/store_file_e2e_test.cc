@@ -101,10 +101,10 @@ class StoreFileTest : public ::testing::Test {
     EXPECT_EQ(Health(""), HealthCheckResponse::SERVING);
     EXPECT_EQ(Health("pdp.v1.AuthorizationService"), HealthCheckResponse::SERVING);
     EXPECT_TRUE(Eventually([&] {
-      return server_->ReadLog().find("AdminService NOT_SERVING: the SQLite store") !=
+      return server_->log().find("AdminService NOT_SERVING: the SQLite store") !=
              std::string::npos;
-    })) << server_->ReadLog();
-    EXPECT_THAT(server_->ReadLog(), HasSubstr(why));
+    })) << server_->log();
+    EXPECT_THAT(server_->log(), HasSubstr(why));
     auto read = AuthorizationClient(channel_, options_)
                     .Authorize(PageQuery{"arn:aws:iam::111111111111:user/admin", "billing_bills"});
     ASSERT_TRUE(read.ok()) << read.status();
@@ -172,8 +172,8 @@ TEST_F(StoreFileTest, TheHealthCheckNoticesWithoutAWrite) {
   EXPECT_TRUE(Eventually([&] { return Health(kAdminService) == HealthCheckResponse::NOT_SERVING; }))
       << Health(kAdminService);
   EXPECT_TRUE(Eventually([&] {
-    return server_->ReadLog().find(db_ + " was deleted") != std::string::npos;
-  })) << server_->ReadLog();
+    return server_->log().find(db_ + " was deleted") != std::string::npos;
+  })) << server_->log();
 }
 
 }  // namespace

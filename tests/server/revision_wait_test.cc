@@ -102,6 +102,52 @@ TEST(WhenRevisionTest, ParkedCallsResumeOnPublishOrAtTheirDeadline) {
   EXPECT_TRUE(inline_called);
 }
 
+TEST(WhenRevisionTest, ParkedCallsAreCappedAndACancelledOneFreesItsPlaceAtOnce) {
+  MemoryStore store;
+  WorldState state(Empty(), &store);
+  state.set_max_parked_calls(2);
+  std::vector<absl::Status> got(4, absl::UnknownError("not called"));
+  auto record = [&](int i) { return [&got, i](absl::Status s) { got[i] = std::move(s); }; };
+  const absl::Time later = absl::Now() + absl::Seconds(30);
+  const RevisionGate::Ticket first = state.WhenRevision(5, later, record(0));
+  const RevisionGate::Ticket second = state.WhenRevision(5, later, record(1));
+  EXPECT_NE(first, 0u);
+  EXPECT_NE(second, 0u);
+  EXPECT_EQ(state.WhenRevision(5, later, record(2)), 0u);  // over the cap: answered now
+  EXPECT_EQ(got[2].code(), absl::StatusCode::kResourceExhausted) << got[2];
+  EXPECT_EQ(ErrorReason(got[2]), "TOO_MANY_WAITING_CALLS");
+
+  state.CancelWhenRevision(first);  // answered now, on this thread
+  EXPECT_EQ(got[0].code(), absl::StatusCode::kCancelled) << got[0];
+  state.CancelWhenRevision(first);  // nothing left to cancel
+  EXPECT_EQ(got[0].code(), absl::StatusCode::kCancelled);
+  EXPECT_NE(state.WhenRevision(5, later, record(3)), 0u);  // its place is free
+
+  state.StopWaiting();
+  EXPECT_EQ(ErrorReason(got[1]), "REVISION_NOT_REACHED");
+  EXPECT_EQ(ErrorReason(got[3]), "REVISION_NOT_REACHED");
+  state.CancelWhenRevision(second);  // already answered: nothing happens
+  EXPECT_EQ(ErrorReason(got[1]), "REVISION_NOT_REACHED");
+}
+
+TEST(WaitForRevisionTest, ABlockedWaitEndsSoonAfterItsCallerLeaves) {
+  MemoryStore store;
+  WorldState state(Empty(), &store);
+  std::atomic<bool> gone{false};
+  std::atomic<int64_t> gone_at_ns{0};
+  std::thread leave([&] {
+    absl::SleepFor(absl::Milliseconds(200));
+    gone_at_ns = absl::ToUnixNanos(absl::Now());
+    gone = true;
+  });
+  const absl::Status s =
+      state.WaitForRevision(5, absl::Now() + absl::Seconds(30), [&] { return gone.load(); });
+  const absl::Time ended = absl::Now();
+  leave.join();
+  EXPECT_EQ(s.code(), absl::StatusCode::kCancelled) << s;
+  EXPECT_LT(ended - absl::FromUnixNanos(gone_at_ns), absl::Seconds(1));  // ~kCancelCheckInterval
+}
+
 TEST(StopWaitingTest, ShutdownEndsEveryWaitAtOnce) {
   MemoryStore store;
   WorldState state(Empty(), &store);

@@ -71,11 +71,10 @@ ServerProcess::ServerProcess(const std::vector<std::string>& args) {
   }
 }
 
-const std::string& ServerProcess::ReadLog() {
-  if (stderr_fd_ < 0) return log_;
+const std::string& ServerProcess::log() const {
   char buf[4096];
   ssize_t n;
-  while ((n = read(stderr_fd_, buf, sizeof buf)) > 0) log_.append(buf, n);
+  while (stderr_fd_ >= 0 && (n = read(stderr_fd_, buf, sizeof buf)) > 0) log_.append(buf, n);
   return log_;
 }
 

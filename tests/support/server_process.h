@@ -19,12 +19,11 @@ class ServerProcess {
 
   bool ok() const { return port_ > 0; }
   int port() const { return port_; }
+  // The server process (-1 once stopped), e.g. for /proc/<pid>/status.
+  pid_t pid() const { return pid_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  // What the server wrote to stderr as of the last read: start-up, or the
-  // last ReadLog() (for failure messages).
-  const std::string& log() const { return log_; }
-  // Everything it wrote to stderr so far (reads what came since).
-  const std::string& ReadLog();
+  // Everything the server wrote to stderr so far (for failure messages).
+  const std::string& log() const;
   // Sends `signal` and waits for exit; returns the exit status (waitpid form).
   int Stop(int signal);
 
@@ -32,7 +31,7 @@ class ServerProcess {
   pid_t pid_ = -1;
   int port_ = 0;
   int stderr_fd_ = -1;
-  std::string log_;
+  mutable std::string log_;
 };
 
 // Path of a built binary (PDP_BINARY_DIR/relative).

@@ -58,6 +58,12 @@ struct WhoCanQuery {
   std::string resource;  // empty: "*"
   RequestContextValues context;
   bool include_denied = false;  // also list who is denied, and why
+  // One page per call: 0 means the server's default (1,000), at most 10,000.
+  int32_t page_size = 0;
+  // The previous response's next_page_token (same query otherwise); empty
+  // for the first page.
+  std::string page_token;
+  int64_t min_revision = 0;
 };
 
 // Questions asked of the current state with `changes` applied (never
@@ -113,6 +119,10 @@ class AuthorizationClient {
   // Every principal of the account allowed (with include_denied: every
   // principal) and the reason: the root user first, then by ARN.
   // INVALID_ARGUMENT locally when both page_id and action are set.
+  // One page of the answer (query.page_size, query.page_token); pass
+  // next_page_token back as page_token until it is empty. A page may hold
+  // fewer than page_size principals (even none) and still have a next one:
+  // the server decides for at most 10,000 principals per call.
   absl::StatusOr<pdp::v1::WhoCanResponse> WhoCan(const WhoCanQuery& query) const;
 
   // The changes' effect without applying them: change results, each

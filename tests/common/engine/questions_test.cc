@@ -201,6 +201,126 @@ TEST(WhoCanTest, InvalidQuestionsNameTheField) {
             "account_id");
 }
 
+// ---- WhoCan pages -------------------------------------------------------------------
+
+// Every page of `r` (as a client would walk them), with each page's size.
+std::vector<Row> WalkPages(const Snapshot& snapshot, pdp::v1::WhoCanRequest r,
+                           std::vector<int>* page_sizes, int max_evaluated = kMaxWhoCanEvaluated) {
+  std::vector<Row> all;
+  for (int guard = 0; guard < 100; ++guard) {
+    absl::StatusOr<pdp::v1::WhoCanResponse> page = WhoCan(snapshot, r, {}, max_evaluated);
+    EXPECT_TRUE(page.ok()) << page.status();
+    if (!page.ok()) break;
+    for (Row& row : Rows(*page)) all.push_back(std::move(row));
+    page_sizes->push_back(page->principals_size());
+    if (page->next_page_token().empty()) break;
+    r.set_page_token(page->next_page_token());
+  }
+  return all;
+}
+
+TEST(WhoCanPagesTest, PagesListEveryPrincipalOnceInOrder) {
+  const SnapshotPtr world = DemoWorld();
+  pdp::v1::WhoCanRequest everyone = PageQuestion(kA, "billing_bills", pdp::v1::VIEW, true);
+  const std::vector<Row> whole = Rows(AskWhoCan(*world, everyone));
+  ASSERT_EQ(whole.size(), 8u);
+  EXPECT_TRUE(AskWhoCan(*world, everyone).next_page_token().empty());
+
+  everyone.set_page_size(3);
+  std::vector<int> sizes;
+  EXPECT_EQ(WalkPages(*world, everyone, &sizes), whole);
+  EXPECT_THAT(sizes, ElementsAre(3, 3, 2));
+
+  // A page that ends with the last principal has no next one.
+  everyone.set_page_size(4);
+  sizes.clear();
+  EXPECT_EQ(WalkPages(*world, everyone, &sizes), whole);
+  EXPECT_THAT(sizes, ElementsAre(4, 4));
+}
+
+TEST(WhoCanPagesTest, EachCallDecidesForABoundedNumberOfPrincipals) {
+  const SnapshotPtr world = DemoWorld();
+  const pdp::v1::WhoCanRequest allowed = PageQuestion(kA, "billing_bills");
+  const std::vector<Row> whole = Rows(AskWhoCan(*world, allowed));
+  ASSERT_GE(whole.size(), 2u);
+  ASSERT_LT(whole.size(), 8u);
+  // Two decisions per call: pages hold fewer than page_size, some none,
+  // and the walk still finds each allowed principal once.
+  std::vector<int> sizes;
+  EXPECT_EQ(WalkPages(*world, allowed, &sizes, /*max_evaluated=*/2), whole);
+  EXPECT_EQ(sizes.size(), 4u);  // 8 principals, 2 per call
+  for (int n : sizes) EXPECT_LE(n, 2);
+}
+
+TEST(WhoCanPagesTest, PrincipalsAddedBetweenPagesAppearByTheirPlace) {
+  const SnapshotPtr world = DemoWorld();
+  pdp::v1::WhoCanRequest r = PageQuestion(kA, "billing_bills", pdp::v1::VIEW, true);
+  r.set_page_size(3);  // root, the role, admin
+  pdp::v1::WhoCanResponse first = AskWhoCan(*world, r);
+  ASSERT_FALSE(first.next_page_token().empty());
+  std::vector<pdp::v1::Change> users;
+  for (const char* arn :
+       {"arn:aws:iam::111111111111:user/aaa", "arn:aws:iam::111111111111:user/zzz"}) {
+    pdp::v1::Change c;
+    c.mutable_put_user()->mutable_user()->set_arn(arn);
+    users.push_back(c);
+  }
+  const SnapshotPtr later = Apply(world, users);
+  r.set_page_token(first.next_page_token());
+  r.set_page_size(100);
+  std::vector<std::string> rest;
+  for (const Row& row : Rows(AskWhoCan(*later, r))) rest.push_back(std::get<0>(row));
+  EXPECT_THAT(rest, ElementsAre(kBob, kCarol, "arn:aws:iam::111111111111:user/dave", kAlice,
+                                "arn:aws:iam::111111111111:user/zzz", kAuditorSession));
+}
+
+TEST(WhoCanPagesTest, BadPageSizesAndTokensAreRefused) {
+  const SnapshotPtr world = DemoWorld();
+  auto field_of = [&](const pdp::v1::WhoCanRequest& r) {
+    absl::StatusOr<pdp::v1::WhoCanResponse> response = WhoCan(*world, r);
+    EXPECT_EQ(response.status().code(), absl::StatusCode::kInvalidArgument) << response.status();
+    return test::FieldOf(response.status());
+  };
+  pdp::v1::WhoCanRequest r = PageQuestion(kA, "billing_bills", pdp::v1::VIEW, true);
+  r.set_page_size(-1);
+  EXPECT_EQ(field_of(r), "page_size");
+  r.set_page_size(kMaxWhoCanPageSize + 1);
+  EXPECT_EQ(field_of(r), "page_size");
+  r.set_page_size(kMaxWhoCanPageSize);
+  EXPECT_TRUE(WhoCan(*world, r).ok());
+
+  r.set_page_size(2);
+  const std::string token = AskWhoCan(*world, r).next_page_token();
+  ASSERT_FALSE(token.empty());
+  for (const std::string garbage : {std::string("garbage"), std::string("d2MxOg"), token + "x",
+                                    token.substr(0, token.size() / 2), std::string(20000, 'A')}) {
+    pdp::v1::WhoCanRequest bad = r;
+    bad.set_page_token(garbage);
+    EXPECT_EQ(field_of(bad), "page_token") << garbage.substr(0, 40);
+  }
+  // Another question's token: never silently a first page.
+  std::vector<pdp::v1::WhoCanRequest> others(4, r);
+  others[0].mutable_page()->set_page_id("billing_home");
+  others[1].set_include_denied(false);
+  others[2].set_account_id(kB);
+  (*others[3].mutable_context()->mutable_keys())["aws:SourceIp"].add_values("10.0.0.1");
+  for (pdp::v1::WhoCanRequest& other : others) {
+    other.set_page_token(token);
+    absl::StatusOr<pdp::v1::WhoCanResponse> response = WhoCan(*world, other);
+    EXPECT_EQ(response.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(test::FieldOf(response.status()), "page_token") << other.ShortDebugString();
+    EXPECT_THAT(response.status().message(), ::testing::HasSubstr("another query"));
+  }
+  // The page size and min_revision may change from page to page.
+  pdp::v1::WhoCanRequest same = r;
+  same.set_page_token(token);
+  same.set_page_size(50);
+  same.set_min_revision(7);
+  absl::StatusOr<pdp::v1::WhoCanResponse> rest = WhoCan(*world, same);
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  EXPECT_EQ(rest->principals_size(), 6);
+}
+
 // ---- AccessDifferences ------------------------------------------------------------
 
 std::vector<pdp::v1::AccessDifference> Differences(const Snapshot& before, const Snapshot& after,
