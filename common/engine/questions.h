@@ -1,4 +1,4 @@
-// Questions beyond yes/no (access model, section 5), answered from snapshots
+// Questions beyond yes/no (docs/access-model.md, "Questions beyond yes or no"), answered from snapshots
 // by asking Decide() / DecideAllPages() once per principal and page: the
 // answers can never disagree with Authorize, because no gate is evaluated
 // here. Pure and thread-safe like Decide().
