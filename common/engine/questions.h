@@ -1,7 +1,7 @@
-// Questions beyond yes/no (docs/access-model.md, "Questions beyond yes or no"), answered from snapshots
-// by asking Decide() / DecideAllPages() once per principal and page: the
-// answers can never disagree with Authorize, because no gate is evaluated
-// here. Pure and thread-safe like Decide().
+// Questions beyond yes/no (docs/access-model.md, "Questions beyond yes or no"), answered from
+// snapshots by asking Decide() / DecideAllPages() once per principal and page: the answers can
+// never disagree with Authorize, because no gate is evaluated here. Pure and thread-safe like
+// Decide().
 //
 //   AccessiblePages   every page one principal can VIEW / MODIFY
 //   WhoCan            every principal of an account that can use a page or
