@@ -1,0 +1,86 @@
+// Turns fuzzer bytes into an AuthorizeRequest against the fixed world of
+// request_fuzz_world.json, and hand-written requests into such bytes (the
+// seeds). Every byte string decodes to some request: bytes past the end read
+// as 0, so mutations never waste an input on a parse error.
+//
+// Layout (each item one byte unless said otherwise):
+//   principal   index into Principals() (modulo its size)
+//   target      index into Targets()
+//   account     % 8: 0-4 the principal's own (empty), 5 111122223333,
+//               6 444455556666, 7 000000000000 (no such account)
+//   then context entries, until the bytes run out or 80 entries:
+//     key       index into Keys()
+//     case      % 4: 0 as written, 1 upper case, 2 lower case, 3 a mask byte
+//               follows: letter i flips case when bit (i % 8) is set
+//     count     < 0xF0: count % 4 values; 0xF0-0xFD: 4-17; 0xFE: 64; 0xFF: 65
+//               (64 and 65 repeat one value: the limit's boundary)
+//     values    < 0x80: the key type's pool (ValuePool); 0x80-0xDF: JunkPool();
+//               0xE0-0xEF: a long value (2047, 2048, 2049 or 1024 bytes; bit
+//               0x04 makes it well formed for ARN keys and a denied region
+//               for string keys); 0xF0-0xFF: raw, a length byte then the
+//               bytes -- only for string, Bool and ARN keys, whose grammar is
+//               pinned down exactly (others take a JunkPool() value instead).
+//   An entry whose key repeats one already present (exactly) replaces it, as
+//   in a protobuf map. Values stop being added once the context would pass
+//   24,000 bytes counting 4 per value and 8 per key of overhead: the 32 KiB
+//   context limit is never reached by accident of accounting.
+#ifndef PDP_TESTS_FUZZ_REQUEST_CODEC_H_
+#define PDP_TESTS_FUZZ_REQUEST_CODEC_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "pdp/v1/decision.pb.h"
+#include "tests/differential/reference_evaluator.h"
+
+namespace pdp::fuzz {
+
+using difftest::RefType;
+
+struct KeySpec {
+  std::string name;
+  RefType type;  // picks the value pool
+};
+
+struct Target {
+  std::string page_id;  // set: a page request
+  bool modify = false;
+  std::string action;    // else an action request
+  std::string resource;  // empty: "*"
+};
+
+const std::vector<std::string>& Principals();
+const std::vector<Target>& Targets();
+const std::vector<KeySpec>& Keys();
+// Values of a type: well-formed ones and malformed boundary cases.
+const std::vector<std::string>& ValuePool(RefType type);
+// Values malformed for every type but kString.
+const std::vector<std::string>& JunkPool();
+
+pdp::v1::AuthorizeRequest DecodeRequest(const uint8_t* data, size_t size);
+
+// A request spelled with names, for hand-written seeds.
+struct SeedRequest {
+  std::string principal;  // one of Principals()
+  std::string page_id;    // a page of Targets(), or
+  bool modify = false;
+  std::string action;  // an action of Targets() (with this resource)
+  std::string resource;
+  int account = 0;  // the account byte
+  struct Entry {
+    std::string key;                  // one of Keys(), as written there
+    int key_case = 0;                 // 0 as written, 1 upper case, 2 lower case
+    std::vector<std::string> values;  // each from the key's ValuePool() or JunkPool()
+  };
+  std::vector<Entry> context;
+};
+
+// The bytes that decode to `seed`. Aborts (naming it) when a name or value
+// is not in the tables: seeds are code, a typo must not pass silently.
+std::string EncodeRequest(const SeedRequest& seed);
+
+}  // namespace pdp::fuzz
+
+#endif  // PDP_TESTS_FUZZ_REQUEST_CODEC_H_

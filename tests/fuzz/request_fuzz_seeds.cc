@@ -1,0 +1,107 @@
+#include "tests/fuzz/request_fuzz_seeds.h"
+
+#include "tests/fuzz/request_codec.h"
+
+namespace pdp::fuzz {
+namespace {
+
+constexpr char kAlice[] = "arn:aws:iam::111122223333:user/alice";
+constexpr char kBob[] = "arn:aws:iam::111122223333:user/bob";
+constexpr char kCarol[] = "arn:aws:iam::111122223333:user/carol";
+constexpr char kFinanceRole[] = "arn:aws:iam::111122223333:role/FinanceRole";
+constexpr char kReadOnly[] = "arn:aws:iam::111122223333:role/audit/ReadOnly";
+constexpr char kSession[] = "arn:aws:sts::111122223333:assumed-role/FinanceRole/fuzz-session";
+constexpr char kRoot[] = "arn:aws:iam::111122223333:root";
+
+using Entry = SeedRequest::Entry;
+
+// What an allowed request of the world carries: on the network, with MFA.
+std::vector<Entry> Good() {
+  return {{"aws:SourceIp", 0, {"10.1.2.3"}}, {"aws:MultiFactorAuthPresent", 0, {"true"}}};
+}
+
+std::vector<Entry> With(std::vector<Entry> base, const std::vector<Entry>& more) {
+  base.insert(base.end(), more.begin(), more.end());
+  return base;
+}
+
+SeedRequest Page(const char* principal, const char* page, std::vector<Entry> context,
+                 bool modify = false) {
+  SeedRequest s;
+  s.principal = principal;
+  s.page_id = page;
+  s.modify = modify;
+  s.context = std::move(context);
+  return s;
+}
+
+SeedRequest Action(const char* principal, const char* action, std::vector<Entry> context,
+                   const char* resource = "") {
+  SeedRequest s;
+  s.principal = principal;
+  s.action = action;
+  s.resource = resource;
+  s.context = std::move(context);
+  return s;
+}
+
+}  // namespace
+
+std::vector<std::string> RequestFuzzSeeds() {
+  const std::vector<SeedRequest> seeds = {
+      // ALLOW: every guard passes.
+      Page(kAlice, "billing_bills", Good()),
+      // Bool with a non-boolean value: refused (well-known key) or a Deny
+      // that applies (any other key).
+      Page(kAlice, "billing_bills",
+           {{"aws:SourceIp", 0, {"10.1.2.3"}}, {"aws:MultiFactorAuthPresent", 0, {"garbage"}}}),
+      Page(kAlice, "billing_bills", With(Good(), {{"kms:GrantIsForAWSResource", 0, {"no"}}})),
+      Page(kAlice, "billing_home", With(Good(), {{"kms:GrantIsForAWSResource", 0, {" false"}}})),
+      // Keys equal but for case: refused, whatever the values.
+      Action(kBob, "budgets:ViewBudget",
+             With(Good(), {{"aws:SecureTransport", 0, {"true"}},
+                           {"aws:RequestedRegion", 0, {"us-east-1"}},
+                           {"aws:RequestedRegion", 1, {"eu-west-1"}}})),
+      Action(kBob, "budgets:ViewBudget",
+             With(Good(), {{"aws:SecureTransport", 0, {"true"}},
+                           {"aws:RequestedRegion", 0, {"us-east-1"}}}),
+             "arn:aws:budgets::111122223333:budget/monthly"),
+      // ARNs: not an ARN under a negated operator and in a set.
+      Action(kFinanceRole, "cur:PutReportDefinition",
+             With(Good(), {{"ec2:SourceInstanceARN", 0, {"blocked-x"}}})),
+      Action(kFinanceRole, "cur:PutReportDefinition",
+             {{"aws:SourceIp", 0, {"2001:db8::1"}},
+              {"custom:SourceArns", 0, {"arn:aws:s3:::ok-bucket", "garbage"}}}),
+      Action(kFinanceRole, "tax:PutTaxRegistration",
+             With(Good(), {{"aws:SourceArn", 0, {"arn:aws:s3:::blocked-bucket"}}})),
+      // Numbers and dates.
+      Action(kReadOnly, "billing:GetBillingData",
+             {{"aws:SourceIp", 0, {"192.0.2.55"}},
+              {"aws:EpochTime", 0, {"1767323045"}},
+              {"aws:MultiFactorAuthAge", 0, {"300"}}}),
+      Action(kReadOnly, "billing:GetBillingData",
+             {{"aws:SourceIp", 0, {"192.0.2.55"}},
+              {"aws:EpochTime", 0, {"1767323045"}},
+              {"s3:max-keys", 0, {"nan"}}}),
+      Page(kAlice, "billing_bills",
+           With(Good(), {{"aws:CurrentTime", 0, {"2031-06-01T00:00:00Z"}}})),
+      Page(kAlice, "billing_bills",
+           With(Good(), {{"s3:object-lock-retain-until-date", 0, {"2026-02-30T00:00:00Z"}}})),
+      // Sets: one bad member is enough to deny.
+      Page(kAlice, "billing_budgets", With(Good(), {{"aws:TagKeys", 0, {"env", "secret-project"}}}),
+           true),
+      Page(kAlice, "billing_bills",
+           With(Good(), {{"custom:ForwardedFor", 0, {"10.1.2.3", "203.0.113.7"}}})),
+      Action(kBob, "ce:GetCostAndUsage", With(Good(), {{"aws:TagKeys", 0, {"env", "team"}}})),
+      // Boundary, role session, root, a key billing-pdp derives itself.
+      Page(kCarol, "billing_payments", Good(), true),
+      Action(kSession, "ce:GetCostAndUsage", Good()),
+      Page(kRoot, "billing_bills", {{"kms:GrantIsForAWSResource", 0, {"no"}}}),
+      Page(kAlice, "billing_bills", With(Good(), {{"aws:username", 2, {"team"}}})),
+  };
+  std::vector<std::string> out;
+  for (const SeedRequest& s : seeds) out.push_back(EncodeRequest(s));
+  return out;
+}
+
+}  // namespace pdp::fuzz
