@@ -167,13 +167,12 @@ const std::vector<KeySpec>& Keys() {
   return *k;
 }
 
-const std::vector<std::string>& ValuePool(RefType type) {
+const std::vector<std::string>& GoodValues(RefType type) {
   static const std::vector<std::string>* kString = new std::vector<std::string>{
       "us-east-1", "us-west-2",      "eu-west-1", "EU-WEST-1", "cn-north-1", "ap-south-1", "env",
       "team",      "secret-project", "Secret",    "*",         "eu-*",       "us-east-1 ", ""};
-  static const std::vector<std::string>* kBool = new std::vector<std::string>{
-      "true", "false", "TRUE", "False", "tRUE", "",       " false", "false ",
-      "0",    "1",     "no",   "yes",   "t",    "falsey", "true\n", "garbage"};
+  static const std::vector<std::string>* kBool =
+      new std::vector<std::string>{"true", "false", "TRUE", "False", "tRUE"};
   static const std::vector<std::string>* kArn = new std::vector<std::string>{
       "arn:aws:s3:::blocked-bucket",
       "arn:aws:s3:::ok-bucket",
@@ -183,22 +182,12 @@ const std::vector<std::string>& ValuePool(RefType type) {
       "arn:aws:ec2:eu-west-1:999999999999:instance/i-2",
       "arn:aws:lambda:us-east-1:111122223333:function:f",
       "arn:aws:sns:us-east-1:111122223333:alerts",
-      "",
-      "garbage",
-      "arn:aws:s3",
-      "blocked-x",
-      "arn:aws:s3::blocked-x",
-      "aws:s3:::blocked-x",
-      "arn",
-      "arn:aws:ec2:us-east-1:111122223333",
   };
   static const std::vector<std::string>* kIp = new std::vector<std::string>{
-      "10.1.2.3",    "192.0.2.55", "203.0.113.7", "203.0.113.200",   "8.8.8.8", "2001:db8::1",
-      "2001:db9::5", "::1",        "0.0.0.0",     "255.255.255.255", "",        "garbage",
-      "10.0.0.256",  "10.0.0",     "1.2.3.4.5",   "2001:db8:::1",    "::g"};
+      "10.1.2.3",    "192.0.2.55",  "203.0.113.7", "203.0.113.200", "8.8.8.8",
+      "2001:db8::1", "2001:db9::5", "::1",         "0.0.0.0",       "255.255.255.255"};
   static const std::vector<std::string>* kNumber = new std::vector<std::string>{
-      "0",      "300", "3600",    "3601", "86400", "-1",    "1.5", "1000", "1001",
-      "3600.5", "",    "garbage", "nan",  "inf",   "12abc", "--1", "1..2", "-"};
+      "0", "300", "3600", "3601", "86400", "-1", "1.5", "1000", "1001", "3600.5"};
   static const std::vector<std::string>* kDate =
       new std::vector<std::string>{"2026-01-02T03:04:05Z",
                                    "2031-06-01T00:00:00Z",
@@ -206,15 +195,9 @@ const std::vector<std::string>& ValuePool(RefType type) {
                                    "2025-06-01T00:00:00Z",
                                    "1767323045",
                                    "1924992000",
-                                   "0",
-                                   "",
-                                   "garbage",
-                                   "2026-13-45T00:00:00Z",
-                                   "yesterday",
-                                   "2026-01-02X03:04:05Z",
-                                   "2026-02-30T00:00:00Z"};
+                                   "0"};
   static const std::vector<std::string>* kEpoch =
-      new std::vector<std::string>{"0", "1767323045", "1924992000", "300", "", "garbage", "12abc"};
+      new std::vector<std::string>{"0", "1767323045", "1924992000", "300"};
   switch (type) {
     case RefType::kString:
       return *kString;
@@ -234,12 +217,75 @@ const std::vector<std::string>& ValuePool(RefType type) {
   return *kString;
 }
 
+const std::vector<std::string>& BadValues(RefType type) {
+  static const std::vector<std::string>* kNone = new std::vector<std::string>{};
+  static const std::vector<std::string>* kBool = new std::vector<std::string>{
+      "", " false", "false ", "0", "1", "no", "yes", "t", "falsey", "true\n", "garbage"};
+  static const std::vector<std::string>* kArn =
+      new std::vector<std::string>{"",
+                                   "garbage",
+                                   "arn:aws:s3",
+                                   "blocked-x",
+                                   "arn:aws:s3::blocked-x",
+                                   "aws:s3:::blocked-x",
+                                   "arn",
+                                   "arn:aws:ec2:us-east-1:111122223333"};
+  static const std::vector<std::string>* kIp = new std::vector<std::string>{
+      "", "garbage", "10.0.0.256", "10.0.0", "1.2.3.4.5", "2001:db8:::1", "::g"};
+  static const std::vector<std::string>* kNumber =
+      new std::vector<std::string>{"", "garbage", "nan", "inf", "12abc", "--1", "1..2", "-"};
+  static const std::vector<std::string>* kDate =
+      new std::vector<std::string>{"",
+                                   "garbage",
+                                   "2026-13-45T00:00:00Z",
+                                   "yesterday",
+                                   "2026-01-02X03:04:05Z",
+                                   "2026-02-30T00:00:00Z"};
+  static const std::vector<std::string>* kEpoch =
+      new std::vector<std::string>{"", "garbage", "12abc"};
+  switch (type) {
+    case RefType::kString:
+      return *kNone;
+    case RefType::kBool:
+      return *kBool;
+    case RefType::kArn:
+      return *kArn;
+    case RefType::kIp:
+      return *kIp;
+    case RefType::kNumber:
+      return *kNumber;
+    case RefType::kDate:
+      return *kDate;
+    case RefType::kEpoch:
+      return *kEpoch;
+  }
+  return *kNone;
+}
+
 const std::vector<std::string>& JunkPool() {
   static const std::vector<std::string>* j = new std::vector<std::string>{
       "",           "garbage",           "null", "[]", "\xc3\xa9", "\xff", "${aws:username}",
       "true false", std::string("\0", 1)};
   return *j;
 }
+
+namespace {
+
+const std::string& Pick(const std::vector<std::string>& pool, size_t i) {
+  return pool[i % pool.size()];
+}
+
+std::string DecodeValue(Reader& in, RefType type) {
+  const uint8_t v = in.Byte();
+  if (v < 0xA0) return Pick(GoodValues(type), v);
+  if (v < 0xD0 && !BadValues(type).empty()) return Pick(BadValues(type), v - 0xA0);
+  if (v < 0xE0) return Pick(JunkPool(), v);
+  if (v < 0xF0) return LongValue(type, v);
+  if (RawAllowed(type)) return in.Bytes(in.Byte());
+  return Pick(JunkPool(), v);
+}
+
+}  // namespace
 
 pdp::v1::AuthorizeRequest DecodeRequest(const uint8_t* data, size_t size) {
   Reader in(data, size);
@@ -261,9 +307,14 @@ pdp::v1::AuthorizeRequest DecodeRequest(const uint8_t* data, size_t size) {
   size_t cost = 0;
   for (size_t entry = 0; entry < kMaxEntries && !in.AtEnd(); ++entry) {
     const KeySpec& spec = Keys()[in.Byte() % Keys().size()];
-    const int form = in.Byte() % 4;
-    const uint8_t mask = form == 3 ? in.Byte() : 0;
-    const std::string key = ApplyCase(spec.name, form, mask);
+    const uint8_t form = in.Byte();
+    const uint8_t mask = form >= 0xF8 ? in.Byte() : 0;
+    const std::string key = ApplyCase(spec.name,
+                                      form < 0xE0   ? 0
+                                      : form < 0xF0 ? 1
+                                      : form < 0xF8 ? 2
+                                                    : 3,
+                                      mask);
     const uint8_t n = in.Byte();
     const size_t count = n < 0xF0 ? n % 4 : n < 0xFE ? 4 + (n - 0xF0) : n == 0xFE ? 64 : 65;
     const bool repeat = count >= 64;
@@ -279,21 +330,7 @@ pdp::v1::AuthorizeRequest DecodeRequest(const uint8_t* data, size_t size) {
     pdp::v1::ContextValue& values = keys[key];
     std::string value;
     for (size_t i = 0; i < count; ++i) {
-      if (!repeat || i == 0) {
-        const uint8_t v = in.Byte();
-        if (v < 0x80) {
-          const std::vector<std::string>& pool = ValuePool(spec.type);
-          value = pool[v % pool.size()];
-        } else if (v < 0xE0) {
-          value = JunkPool()[(v - 0x80) % JunkPool().size()];
-        } else if (v < 0xF0) {
-          value = LongValue(spec.type, v);
-        } else if (RawAllowed(spec.type)) {
-          value = in.Bytes(in.Byte());
-        } else {
-          value = JunkPool()[(v & 0x0F) % JunkPool().size()];
-        }
-      }
+      if (!repeat || i == 0) value = DecodeValue(in, spec.type);
       if (cost + value.size() + kValueOverhead > kContextBudget) continue;
       cost += value.size() + kValueOverhead;
       values.add_values(value);
@@ -335,8 +372,7 @@ std::string EncodeRequest(const SeedRequest& seed) {
     while (k < Keys().size() && Keys()[k].name != e.key) ++k;
     if (k == Keys().size()) Fail("unknown key " + e.key);
     put(k);
-    if (e.key_case < 0 || e.key_case > 2) Fail("seeds use key_case 0, 1 or 2");
-    put(e.key_case);
+    put(e.upper_case ? 0xE0 : 0);
     const size_t n = e.values.size();
     if (n < 4) {
       put(n);
@@ -346,11 +382,14 @@ std::string EncodeRequest(const SeedRequest& seed) {
       Fail("seeds carry at most 17 values per key");
     }
     for (const std::string& v : e.values) {
-      const std::vector<std::string>& pool = ValuePool(Keys()[k].type);
-      if (size_t i = IndexOf(pool, v); i < pool.size()) {
+      const RefType type = Keys()[k].type;
+      if (size_t i = IndexOf(GoodValues(type), v); i < GoodValues(type).size()) {
         put(i);
+      } else if (size_t b = IndexOf(BadValues(type), v); b < BadValues(type).size()) {
+        put(0xA0 + b);
       } else if (size_t j = IndexOf(JunkPool(), v); j < JunkPool().size()) {
-        put(0x80 + j);
+        const size_t size = JunkPool().size();  // the decoder takes JunkPool()[v % size]
+        put(0xD0 + (j + size - 0xD0 % size) % size);
       } else {
         Fail("value not in the pools of " + e.key + ": " + v);
       }

@@ -10,16 +10,20 @@
 //               6 444455556666, 7 000000000000 (no such account)
 //   then context entries, until the bytes run out or 80 entries:
 //     key       index into Keys()
-//     case      % 4: 0 as written, 1 upper case, 2 lower case, 3 a mask byte
-//               follows: letter i flips case when bit (i % 8) is set
+//     case      < 0xE0 as written; 0xE0-0xEF upper case; 0xF0-0xF7 lower case;
+//               0xF8-0xFF a mask byte follows: letter i flips case when bit
+//               (i % 8) is set (rare, so that most inputs are not refused
+//               for keys equal but for case)
 //     count     < 0xF0: count % 4 values; 0xF0-0xFD: 4-17; 0xFE: 64; 0xFF: 65
 //               (64 and 65 repeat one value: the limit's boundary)
-//     values    < 0x80: the key type's pool (ValuePool); 0x80-0xDF: JunkPool();
-//               0xE0-0xEF: a long value (2047, 2048, 2049 or 1024 bytes; bit
-//               0x04 makes it well formed for ARN keys and a denied region
-//               for string keys); 0xF0-0xFF: raw, a length byte then the
-//               bytes -- only for string, Bool and ARN keys, whose grammar is
-//               pinned down exactly (others take a JunkPool() value instead).
+//     values    < 0xA0: GoodValues() of the key's type; 0xA0-0xCF:
+//               BadValues() (JunkPool() for string keys); 0xD0-0xDF:
+//               JunkPool(); 0xE0-0xEF: a long value (2047, 2048, 2049 or
+//               1024 bytes; bit 0x04 makes it a well-formed ARN for ARN keys
+//               and a denied region for string keys); 0xF0-0xFF: raw, a
+//               length byte then the bytes -- only for string, Bool and ARN
+//               keys, whose grammar is pinned down exactly (others take a
+//               JunkPool() value instead).
 //   An entry whose key repeats one already present (exactly) replaces it, as
 //   in a protobuf map. Values stop being added once the context would pass
 //   24,000 bytes counting 4 per value and 8 per key of overhead: the 32 KiB
@@ -54,8 +58,11 @@ struct Target {
 const std::vector<std::string>& Principals();
 const std::vector<Target>& Targets();
 const std::vector<KeySpec>& Keys();
-// Values of a type: well-formed ones and malformed boundary cases.
-const std::vector<std::string>& ValuePool(RefType type);
+// Values of a type that are well formed (GoodValues) and malformed
+// boundary cases (BadValues; none for kString). Each list is checked against
+// the reference's grammar (difftest::RefWellFormed) when the fuzzer starts.
+const std::vector<std::string>& GoodValues(RefType type);
+const std::vector<std::string>& BadValues(RefType type);
 // Values malformed for every type but kString.
 const std::vector<std::string>& JunkPool();
 
@@ -71,8 +78,8 @@ struct SeedRequest {
   int account = 0;  // the account byte
   struct Entry {
     std::string key;                  // one of Keys(), as written there
-    int key_case = 0;                 // 0 as written, 1 upper case, 2 lower case
-    std::vector<std::string> values;  // each from the key's ValuePool() or JunkPool()
+    bool upper_case = false;          // the key in upper case
+    std::vector<std::string> values;  // each from the key type's pools or JunkPool()
   };
   std::vector<Entry> context;
 };

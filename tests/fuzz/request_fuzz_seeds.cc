@@ -17,7 +17,7 @@ using Entry = SeedRequest::Entry;
 
 // What an allowed request of the world carries: on the network, with MFA.
 std::vector<Entry> Good() {
-  return {{"aws:SourceIp", 0, {"10.1.2.3"}}, {"aws:MultiFactorAuthPresent", 0, {"true"}}};
+  return {{"aws:SourceIp", false, {"10.1.2.3"}}, {"aws:MultiFactorAuthPresent", false, {"true"}}};
 }
 
 std::vector<Entry> With(std::vector<Entry> base, const std::vector<Entry>& more) {
@@ -54,50 +54,52 @@ std::vector<std::string> RequestFuzzSeeds() {
       // Bool with a non-boolean value: refused (well-known key) or a Deny
       // that applies (any other key).
       Page(kAlice, "billing_bills",
-           {{"aws:SourceIp", 0, {"10.1.2.3"}}, {"aws:MultiFactorAuthPresent", 0, {"garbage"}}}),
-      Page(kAlice, "billing_bills", With(Good(), {{"kms:GrantIsForAWSResource", 0, {"no"}}})),
-      Page(kAlice, "billing_home", With(Good(), {{"kms:GrantIsForAWSResource", 0, {" false"}}})),
+           {{"aws:SourceIp", false, {"10.1.2.3"}},
+            {"aws:MultiFactorAuthPresent", false, {"garbage"}}}),
+      Page(kAlice, "billing_bills", With(Good(), {{"kms:GrantIsForAWSResource", false, {"no"}}})),
+      Page(kAlice, "billing_home",
+           With(Good(), {{"kms:GrantIsForAWSResource", false, {" false"}}})),
       // Keys equal but for case: refused, whatever the values.
       Action(kBob, "budgets:ViewBudget",
-             With(Good(), {{"aws:SecureTransport", 0, {"true"}},
-                           {"aws:RequestedRegion", 0, {"us-east-1"}},
-                           {"aws:RequestedRegion", 1, {"eu-west-1"}}})),
+             With(Good(), {{"aws:SecureTransport", false, {"true"}},
+                           {"aws:RequestedRegion", false, {"us-east-1"}},
+                           {"aws:RequestedRegion", true, {"eu-west-1"}}})),
       Action(kBob, "budgets:ViewBudget",
-             With(Good(), {{"aws:SecureTransport", 0, {"true"}},
-                           {"aws:RequestedRegion", 0, {"us-east-1"}}}),
+             With(Good(), {{"aws:SecureTransport", false, {"true"}},
+                           {"aws:RequestedRegion", false, {"us-east-1"}}}),
              "arn:aws:budgets::111122223333:budget/monthly"),
       // ARNs: not an ARN under a negated operator and in a set.
       Action(kFinanceRole, "cur:PutReportDefinition",
-             With(Good(), {{"ec2:SourceInstanceARN", 0, {"blocked-x"}}})),
+             With(Good(), {{"ec2:SourceInstanceARN", false, {"blocked-x"}}})),
       Action(kFinanceRole, "cur:PutReportDefinition",
-             {{"aws:SourceIp", 0, {"2001:db8::1"}},
-              {"custom:SourceArns", 0, {"arn:aws:s3:::ok-bucket", "garbage"}}}),
+             {{"aws:SourceIp", false, {"2001:db8::1"}},
+              {"custom:SourceArns", false, {"arn:aws:s3:::ok-bucket", "garbage"}}}),
       Action(kFinanceRole, "tax:PutTaxRegistration",
-             With(Good(), {{"aws:SourceArn", 0, {"arn:aws:s3:::blocked-bucket"}}})),
+             With(Good(), {{"aws:SourceArn", false, {"arn:aws:s3:::blocked-bucket"}}})),
       // Numbers and dates.
       Action(kReadOnly, "billing:GetBillingData",
-             {{"aws:SourceIp", 0, {"192.0.2.55"}},
-              {"aws:EpochTime", 0, {"1767323045"}},
-              {"aws:MultiFactorAuthAge", 0, {"300"}}}),
+             {{"aws:SourceIp", false, {"192.0.2.55"}},
+              {"aws:EpochTime", false, {"1767323045"}},
+              {"aws:MultiFactorAuthAge", false, {"300"}}}),
       Action(kReadOnly, "billing:GetBillingData",
-             {{"aws:SourceIp", 0, {"192.0.2.55"}},
-              {"aws:EpochTime", 0, {"1767323045"}},
-              {"s3:max-keys", 0, {"nan"}}}),
+             {{"aws:SourceIp", false, {"192.0.2.55"}},
+              {"aws:EpochTime", false, {"1767323045"}},
+              {"s3:max-keys", false, {"nan"}}}),
       Page(kAlice, "billing_bills",
-           With(Good(), {{"aws:CurrentTime", 0, {"2031-06-01T00:00:00Z"}}})),
+           With(Good(), {{"aws:CurrentTime", false, {"2031-06-01T00:00:00Z"}}})),
       Page(kAlice, "billing_bills",
-           With(Good(), {{"s3:object-lock-retain-until-date", 0, {"2026-02-30T00:00:00Z"}}})),
+           With(Good(), {{"s3:object-lock-retain-until-date", false, {"2026-02-30T00:00:00Z"}}})),
       // Sets: one bad member is enough to deny.
-      Page(kAlice, "billing_budgets", With(Good(), {{"aws:TagKeys", 0, {"env", "secret-project"}}}),
-           true),
+      Page(kAlice, "billing_budgets",
+           With(Good(), {{"aws:TagKeys", false, {"env", "secret-project"}}}), true),
       Page(kAlice, "billing_bills",
-           With(Good(), {{"custom:ForwardedFor", 0, {"10.1.2.3", "203.0.113.7"}}})),
-      Action(kBob, "ce:GetCostAndUsage", With(Good(), {{"aws:TagKeys", 0, {"env", "team"}}})),
+           With(Good(), {{"custom:ForwardedFor", false, {"10.1.2.3", "203.0.113.7"}}})),
+      Action(kBob, "ce:GetCostAndUsage", With(Good(), {{"aws:TagKeys", false, {"env", "team"}}})),
       // Boundary, role session, root, a key billing-pdp derives itself.
       Page(kCarol, "billing_payments", Good(), true),
       Action(kSession, "ce:GetCostAndUsage", Good()),
-      Page(kRoot, "billing_bills", {{"kms:GrantIsForAWSResource", 0, {"no"}}}),
-      Page(kAlice, "billing_bills", With(Good(), {{"aws:username", 2, {"team"}}})),
+      Page(kRoot, "billing_bills", {{"kms:GrantIsForAWSResource", false, {"no"}}}),
+      Page(kAlice, "billing_bills", With(Good(), {{"aws:username", true, {"team"}}})),
   };
   std::vector<std::string> out;
   for (const SeedRequest& s : seeds) out.push_back(EncodeRequest(s));

@@ -109,6 +109,25 @@ std::map<std::string, RefType> GuardedKeys(const Json& world) {
   return guarded;
 }
 
+// The codec's value pools say which values are well formed; the reference's
+// grammar must agree, or invariant (b) would test something else.
+void CheckPools() {
+  for (RefType type : {RefType::kString, RefType::kNumber, RefType::kDate, RefType::kEpoch,
+                       RefType::kBool, RefType::kIp, RefType::kArn}) {
+    for (const std::string& v : GoodValues(type)) {
+      if (!difftest::RefWellFormed(type, v)) SetupFailed("a good value is malformed: " + v);
+    }
+    for (const std::string& v : BadValues(type)) {
+      if (difftest::RefWellFormed(type, v)) SetupFailed("a bad value is well formed: " + v);
+    }
+    for (const std::string& v : JunkPool()) {
+      if (type != RefType::kString && difftest::RefWellFormed(type, v)) {
+        SetupFailed("a junk value is well formed: " + v);
+      }
+    }
+  }
+}
+
 struct Fixture {
   Json world;
   SnapshotPtr snapshot;
@@ -118,6 +137,7 @@ struct Fixture {
 
 const Fixture& GetFixture() {
   static const Fixture* fixture = [] {
+    CheckPools();
     auto* f = new Fixture();
     const std::string world_path = SourcePath("tests/fuzz/request_fuzz_world.json");
     f->world = ReadJson(world_path);
