@@ -129,8 +129,11 @@ const std::vector<Target>& Targets() {
   return *t;
 }
 
-const std::vector<KeySpec>& Keys() {
-  static const std::vector<KeySpec>* k = new std::vector<KeySpec>{
+namespace {
+
+// Keys a caller may send, then the special ones.
+struct KeyTables {
+  std::vector<KeySpec> ordinary = {
       // Well-known typed keys (checked up front).
       {"aws:SourceIp", RefType::kIp},
       {"aws:CurrentTime", RefType::kDate},
@@ -154,6 +157,8 @@ const std::vector<KeySpec>& Keys() {
       {"aws:TagKeys", RefType::kString},
       {"aws:UserAgent", RefType::kString},
       {"aws:CalledVia", RefType::kString},
+  };
+  std::vector<KeySpec> special = {
       // Keys billing-pdp derives from the principal: refused.
       {"aws:username", RefType::kString},
       {"aws:PrincipalTag/team", RefType::kString},
@@ -164,8 +169,23 @@ const std::vector<KeySpec>& Keys() {
       {"custom:" + std::string(121, 'k'), RefType::kString},  // 128 bytes
       {"custom:" + std::string(122, 'k'), RefType::kString},  // 129 bytes
   };
-  return *k;
+  std::vector<KeySpec> all;
+  KeyTables() {
+    all = ordinary;
+    all.insert(all.end(), special.begin(), special.end());
+  }
+};
+
+const KeyTables& Tables() {
+  static const KeyTables* t = new KeyTables();
+  return *t;
 }
+
+}  // namespace
+
+const std::vector<KeySpec>& Keys() { return Tables().all; }
+
+size_t OrdinaryKeyCount() { return Tables().ordinary.size(); }
 
 const std::vector<std::string>& GoodValues(RefType type) {
   static const std::vector<std::string>* kString = new std::vector<std::string>{
@@ -306,7 +326,10 @@ pdp::v1::AuthorizeRequest DecodeRequest(const uint8_t* data, size_t size) {
   auto& keys = *r.mutable_context()->mutable_keys();
   size_t cost = 0;
   for (size_t entry = 0; entry < kMaxEntries && !in.AtEnd(); ++entry) {
-    const KeySpec& spec = Keys()[in.Byte() % Keys().size()];
+    const uint8_t k = in.Byte();
+    const size_t ordinary = OrdinaryKeyCount();
+    const KeySpec& spec = k < 0xF0 ? Keys()[k % ordinary]
+                                   : Keys()[ordinary + (k - 0xF0) % (Keys().size() - ordinary)];
     const uint8_t form = in.Byte();
     const uint8_t mask = form >= 0xF8 ? in.Byte() : 0;
     const std::string key = ApplyCase(spec.name,
@@ -371,7 +394,7 @@ std::string EncodeRequest(const SeedRequest& seed) {
     size_t k = 0;
     while (k < Keys().size() && Keys()[k].name != e.key) ++k;
     if (k == Keys().size()) Fail("unknown key " + e.key);
-    put(k);
+    put(k < OrdinaryKeyCount() ? k : 0xF0 + k - OrdinaryKeyCount());
     put(e.upper_case ? 0xE0 : 0);
     const size_t n = e.values.size();
     if (n < 4) {

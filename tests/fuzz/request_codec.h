@@ -9,7 +9,9 @@
 //   account     % 8: 0-4 the principal's own (empty), 5 111122223333,
 //               6 444455556666, 7 000000000000 (no such account)
 //   then context entries, until the bytes run out or 80 entries:
-//     key       index into Keys()
+//     key       < 0xF0: one of the first OrdinaryKeyCount() keys of Keys();
+//               0xF0-0xFF: one of the special ones after them (principal-
+//               derived keys, empty and 128- and 129-byte keys)
 //     case      < 0xE0 as written; 0xE0-0xEF upper case; 0xF0-0xF7 lower case;
 //               0xF8-0xFF a mask byte follows: letter i flips case when bit
 //               (i % 8) is set (rare, so that most inputs are not refused
@@ -58,6 +60,9 @@ struct Target {
 const std::vector<std::string>& Principals();
 const std::vector<Target>& Targets();
 const std::vector<KeySpec>& Keys();
+// Keys()[0, OrdinaryKeyCount()): keys a caller may send; the rest are the
+// special keys (refused, or at a length boundary), picked less often.
+size_t OrdinaryKeyCount();
 // Values of a type that are well formed (GoodValues) and malformed
 // boundary cases (BadValues; none for kString). Each list is checked against
 // the reference's grammar (difftest::RefWellFormed) when the fuzzer starts.

@@ -11,7 +11,7 @@
 //   request_fuzz_driver FILE...                run these inputs (reproduce a crash)
 //   request_fuzz_driver --write-seeds DIR      write the seeds (for libFuzzer)
 //
-// Also FUZZ_MAX_LEN (default 2048): the longest input made.
+// Also FUZZ_MAX_LEN (default 1024): the longest input made.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -186,7 +186,7 @@ int RunFiles(int argc, char** argv) {
 int Fuzz() {
   const long seconds = EnvLong("FUZZ_SECONDS", 20);
   const uint64_t seed = static_cast<uint64_t>(EnvLong("FUZZ_SEED", 1));
-  const size_t max_len = static_cast<size_t>(EnvLong("FUZZ_MAX_LEN", 2048));
+  const size_t max_len = static_cast<size_t>(EnvLong("FUZZ_MAX_LEN", 1024));
   std::vector<std::string> corpus = pdp::fuzz::RequestFuzzSeeds();
   std::set<std::string> signatures;
   std::map<std::string, long> outcomes;
@@ -255,7 +255,7 @@ int main(int argc, char** argv) {
   if (argc > 1 && argv[1][0] == '-') {
     std::fprintf(stderr,
                  "usage: request_fuzz_driver [FILE... | --write-seeds DIR]\n"
-                 "environment: FUZZ_SECONDS (20), FUZZ_SEED (1), FUZZ_MAX_LEN (2048), "
+                 "environment: FUZZ_SECONDS (20), FUZZ_SEED (1), FUZZ_MAX_LEN (1024), "
                  "FUZZ_ARTIFACT_DIR (.)\n");
     return 2;
   }
