@@ -3,7 +3,7 @@
 // request_fuzz). Deterministic: the seed inputs (request_fuzz_seeds.h), then
 // mutations drawn from a PRNG seeded with $FUZZ_SEED, for $FUZZ_SECONDS.
 // Without coverage feedback it keeps a mutant when its outcome signature
-// (answer, principal, malformed guard, case duplicate, key count bucket) is
+// (answer, principal, malformed guarded value, key count bucket) is
 // new. A violation aborts inside the target; the input is written first to
 // $FUZZ_ARTIFACT_DIR/request-fuzz-crash (default: the working directory).
 //
@@ -73,7 +73,7 @@ std::string Signature(const std::string& input, const pdp::fuzz::RunResult& r) {
   const int bucket = k == 0 ? 0 : k < 4 ? 1 : k < 16 ? 2 : k < 64 ? 3 : k == 64 ? 4 : 5;
   const int principal = input.empty() ? 0 : static_cast<uint8_t>(input[0]) % 12;
   return r.outcome + "|" + std::to_string(principal) + "|" + std::to_string(r.malformed_guard) +
-         std::to_string(r.case_duplicate) + "|" + std::to_string(bucket);
+         "|" + std::to_string(bucket);
 }
 
 class Mutator {
