@@ -416,6 +416,66 @@ BENCHMARK(BM_SyntheticDecide)
     ->Args({1000, 1})
     ->Args({10000, 1});
 
+// ---- hostile input -----------------------------------------------------------------
+//
+// The slow-decision pattern an adversarial test found: a StringLike pattern
+// "*aaaa...b" (5,000 a's, legal within a managed policy's size) against
+// context values made of 'a's. Greedy backtracking took 7.5 s for one 2 MB
+// value; contexts are now bounded (2,048 bytes a value, 32 KiB in all) and
+// long wildcard matches run on a bit-parallel automaton. (a) one maximal
+// value; (b) nearly the whole context budget as 15 maximal values of a
+// ForAnyValue: key.
+const absl::StatusOr<SnapshotPtr>& HostileSnapshot() {
+  static const absl::StatusOr<SnapshotPtr>* hostile = [] {
+    const std::string pattern = "*" + std::string(5000, 'a') + "b";
+    auto policy = [&](absl::string_view op) {
+      return absl::StrCat(R"({"Version":"2012-10-17","Statement":[)",
+                          R"({"Effect":"Allow","Action":"budgets:ViewBudget","Resource":"*"},)",
+                          R"({"Effect":"Deny","Action":"budgets:ViewBudget","Resource":"*",)",
+                          R"("Condition":{")", op, R"(":{"test:Value":")", pattern, R"("}}}]})");
+    };
+    std::vector<pdp::v1::Change> changes(3);
+    auto* account = changes[0].mutable_create_account()->mutable_account();
+    account->set_id("444444444444");
+    account->mutable_settings()->set_iam_access_to_billing(true);
+    int i = 1;
+    for (absl::string_view op : {"StringLike", "ForAnyValue:StringLike"}) {
+      auto* user = changes[i].mutable_put_role()->mutable_role();  // inline up to 10,240
+      user->set_arn(absl::StrCat("arn:aws:iam::444444444444:role/u", i));
+      auto* p = user->add_inline_policies();
+      p->set_name("p");
+      p->set_document(policy(op));
+      ++i;
+    }
+    return new absl::StatusOr<SnapshotPtr>(ApplyAll(changes));
+  }();
+  return *hostile;
+}
+
+void BM_HostileDecide(benchmark::State& state, int user, int values) {
+  const absl::StatusOr<SnapshotPtr>& hostile = HostileSnapshot();
+  if (!hostile.ok()) {
+    state.SkipWithError(hostile.status().ToString().c_str());
+    return;
+  }
+  AuthorizeRequest request = ActionRequest(absl::StrCat("arn:aws:iam::444444444444:role/u", user),
+                                           "budgets:ViewBudget", "");
+  auto& v = (*request.mutable_context()->mutable_keys())["test:Value"];
+  for (int i = 0; i < values; ++i) v.add_values(std::string(2048, 'a'));
+  if (std::string err =
+          CheckDecision(**hostile, request, pdp::v1::ALLOW, pdp::v1::ALLOWED_BY_POLICY);
+      !err.empty()) {
+    state.SkipWithError(err.c_str());
+    return;
+  }
+  for (auto _ : state) {
+    absl::StatusOr<Decision> d = Decide(**hostile, request);
+    benchmark::DoNotOptimize(d);
+  }
+}
+BENCHMARK_CAPTURE(BM_HostileDecide, a_wildcard_5000_vs_one_2KiB_value, 1, 1);
+BENCHMARK_CAPTURE(BM_HostileDecide, b_wildcard_5000_vs_15_2KiB_values, 2, 15);
+
 }  // namespace
 }  // namespace pdp
 

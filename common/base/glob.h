@@ -3,14 +3,30 @@
 #ifndef PDP_COMMON_BASE_GLOB_H_
 #define PDP_COMMON_BASE_GLOB_H_
 
+#include <cstddef>
+#include <vector>
+
 #include "absl/strings/string_view.h"
 
 namespace pdp {
 
 // True when `text` matches `pattern`. Case-sensitive; callers that need
-// case-insensitive matching lower-case both sides first. Linear in
-// |pattern| * |text| at worst, no recursion.
+// case-insensitive matching lower-case both sides first. No recursion, and
+// the cost is bounded whatever the input: short inputs take the greedy
+// backtracking path (fastest for the patterns policies hold); once
+// |pattern| * |text| could make backtracking expensive (a pattern such as
+// "*aaaa...b" against a long run of 'a's), a bit-parallel automaton is used
+// instead, costing O(|text| * |pattern| / 64) word operations.
 bool GlobMatch(absl::string_view pattern, absl::string_view text);
+
+// Above this |pattern| * |text| the greedy matcher's worst case is too
+// expensive and GlobMatchWith uses the bit-parallel automaton.
+inline constexpr size_t kGreedyGlobLimit = size_t{1} << 14;
+
+// The bit-parallel matcher (exposed for GlobMatchWith and tests):
+// `wildcard[i]` tells whether pattern[i] ('*' or '?') acts as a wildcard.
+bool GlobMatchBitParallel(absl::string_view pattern, absl::string_view text,
+                          const std::vector<bool>& wildcard);
 
 // GlobMatch where only some pattern characters act as wildcards:
 // `is_wildcard(i)` tells whether pattern[i] ('*' or '?') is one; a '*' or '?'
@@ -18,6 +34,13 @@ bool GlobMatch(absl::string_view pattern, absl::string_view text);
 // substituted text literal.
 template <typename IsWildcard>
 bool GlobMatchWith(absl::string_view pattern, absl::string_view text, IsWildcard is_wildcard) {
+  if (pattern.size() * text.size() > kGreedyGlobLimit) {
+    std::vector<bool> wildcard(pattern.size());
+    for (size_t i = 0; i < pattern.size(); ++i) {
+      wildcard[i] = (pattern[i] == '*' || pattern[i] == '?') && is_wildcard(i);
+    }
+    return GlobMatchBitParallel(pattern, text, wildcard);
+  }
   auto is_star = [&](size_t p) { return pattern[p] == '*' && is_wildcard(p); };
   size_t p = 0, t = 0;
   // Position of the last '*' seen and the text position it was tried at:

@@ -364,6 +364,22 @@ Decision DecideTarget(const Snapshot& snapshot, const Subject& subject, const Ta
   if (subject.scp_bound && subject.placement != nullptr) {
     std::string detail;
     Reason r = EvaluateScps(subject, *actions, target.resource, context, ex, &detail);
+    if (r == pdp::v1::SCP_NO_ALLOW && !subject.is_root &&
+        EvaluatePolicies(subject, *actions, target.resource, context, nullptr, nullptr) ==
+            pdp::v1::EXPLICIT_DENY) {
+      // AWS looks for an explicit Deny in every policy type before it asks
+      // whether each type allows: the identity, boundary or session policy's
+      // Deny is the reason, not the SCP's missing allow.
+      AddGate(ex, "scp", GateTrace::DENIED,
+              absl::StrCat(detail, "; an explicit deny in the principal's policies decides"));
+      std::set<std::string> missing;
+      EvaluatePolicies(subject, *actions, target.resource, context, ex, &missing);
+      if (ex) {
+        for (const std::string& k : missing) ex->add_missing_context_keys(k);
+      }
+      AddGate(ex, "identity_policies", GateTrace::DENIED, ReasonDetail(pdp::v1::EXPLICIT_DENY));
+      return Make(pdp::v1::DENY, pdp::v1::EXPLICIT_DENY, rev);
+    }
     if (r != pdp::v1::ALLOWED_BY_POLICY) {
       AddGate(ex, "scp", GateTrace::DENIED, detail);
       return Make(pdp::v1::DENY, r, rev);

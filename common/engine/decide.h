@@ -2,10 +2,13 @@
 // same answer; no I/O, no locks, no clock (time comes in the request
 // context). Thread-safe for concurrent calls on shared snapshots.
 //
-// Gates, in order (docs: access-model.md, section 3); the first that denies
+// Gates, in order (docs/access-model.md, "Gates"); the first that denies
 // gives the reason:
 //   resolve -> root-only actions -> SCPs (member accounts, root user
-//   included; never the management account or service-linked roles) ->
+//   included; never the management account or service-linked roles; an SCP
+//   level without an allow yields to an explicit deny in the principal's own
+//   policies, reported as EXPLICIT_DENY, as AWS finds every explicit deny
+//   first) ->
 //   Cost Explorer (pages showing Cost Explorer data and ce: actions other
 //   than ce:GetPreferences / ce:UpdatePreferences; the management account's
 //   settings for members) -> root user -> IAM access gate -> identity

@@ -1,9 +1,13 @@
 #include "common/engine/principal_context.h"
 
+#include <algorithm>
+
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/base/errors.h"
 #include "common/base/strings.h"
+#include "common/policy/well_known_keys.h"
 
 namespace pdp {
 
@@ -17,20 +21,59 @@ bool IsPrincipalDerivedKey(absl::string_view key) {
 }
 
 absl::Status ValidateCallerContext(const pdp::v1::RequestContext& context) {
+  if (context.keys_size() == 0) return absl::OkStatus();
   if (context.keys_size() > kMaxContextKeys) {
     return FieldError("context.keys", absl::StrCat("at most ", kMaxContextKeys, " keys"));
   }
+  size_t total = 0;
+  // Keys seen so far, to find two that differ only in case (at most 64: a
+  // pairwise comparison costs less than hashing lower-cased copies).
+  absl::InlinedVector<absl::string_view, 16> seen;
   for (const auto& [key, values] : context.keys()) {
     // Only when there is an error to name (this runs on every decision).
     auto field = [&key = key] { return absl::StrCat("context.keys[", key, "]"); };
-    if (key.empty() || key.size() > 256) return FieldError(field(), "keys are 1 to 256 characters");
+    if (key.empty() || key.size() > kMaxContextKeyBytes) {
+      return FieldError(field(), absl::StrCat("keys are 1 to ", kMaxContextKeyBytes, " bytes"));
+    }
     if (IsPrincipalDerivedKey(key)) {
       return FieldError(field(),
                         "is derived from the principal by billing-pdp and cannot be set by the "
                         "caller");
     }
+    for (absl::string_view other : seen) {
+      if (other.size() == key.size() && absl::EqualsIgnoreCase(other, key)) {
+        // Named in a stable order, whatever the map's iteration order.
+        const auto [first, second] = std::minmax(other, absl::string_view(key));
+        return FieldError(absl::StrCat("context.keys[", first, "]"),
+                          absl::StrCat("and context.keys[", second,
+                                       "] differ only in case; condition keys are "
+                                       "case-insensitive, so send one of them"));
+      }
+    }
+    seen.push_back(key);
     if (values.values_size() > kMaxContextValues) {
       return FieldError(field(), absl::StrCat("at most ", kMaxContextValues, " values"));
+    }
+    const std::optional<KeyType> type = WellKnownKeyType(key);
+    if (type.has_value() && values.values_size() > 1) {
+      return FieldError(field(), "is single-valued: send at most one value");
+    }
+    total += key.size();
+    for (int i = 0; i < values.values_size(); ++i) {
+      const std::string& v = values.values(i);
+      auto value_field = [&] { return absl::StrCat(field(), ".values[", i, "]"); };
+      if (v.size() > kMaxContextValueBytes) {
+        return FieldError(value_field(),
+                          absl::StrCat("values are at most ", kMaxContextValueBytes, " bytes"));
+      }
+      if (type.has_value() && !ValueHasType(*type, v)) {
+        return FieldError(value_field(), absl::StrCat("must be ", KeyTypeName(*type)));
+      }
+      total += v.size();
+    }
+    if (total > kMaxContextBytes) {
+      return FieldError("context.keys", absl::StrCat("at most ", kMaxContextBytes,
+                                                     " bytes of keys and values in all"));
     }
   }
   return absl::OkStatus();

@@ -18,14 +18,30 @@
 
 namespace pdp {
 
-// Most keys and values a caller may send in one request context.
-inline constexpr int kMaxContextKeys = 128;
-inline constexpr int kMaxContextValues = 256;
+// What a caller may send in one request context. They bound the work one
+// decision can cost (every condition reads at most this much) and are
+// generous next to what AWS itself sets: tag keys of 128 characters (so
+// "aws:RequestTag/<key>" fits in 256), tag values of 256, ARNs of 2,048, 50
+// tags a request.
+inline constexpr int kMaxContextKeys = 64;
+inline constexpr size_t kMaxContextKeyBytes = 256;
+inline constexpr int kMaxContextValues = 64;  // per key
+inline constexpr size_t kMaxContextValueBytes = 2048;
+inline constexpr size_t kMaxContextBytes = 32 * 1024;  // every key and value
 
 bool IsPrincipalDerivedKey(absl::string_view key);
 
-// INVALID_ARGUMENT naming `context.keys[KEY]` for a principal-derived key, an
-// empty key, or more keys/values than allowed.
+// INVALID_ARGUMENT, naming the field, for:
+//  - more keys, values or bytes than the limits above (`context.keys`,
+//    `context.keys[KEY]`, `context.keys[KEY].values[i]`);
+//  - an empty key, or a principal-derived key (`context.keys[KEY]`);
+//  - two keys that differ only in case (`context.keys[KEY]`, naming both):
+//    condition keys are case-insensitive, so which one a policy would see
+//    is undefined;
+//  - a well-known key AWS sets (aws:SourceIp, aws:SecureTransport, ...;
+//    common/policy/well_known_keys.h) with more than one value or a value
+//    not of its type (`context.keys[KEY].values[i]`).
+// Allocates only to report an error.
 absl::Status ValidateCallerContext(const pdp::v1::RequestContext& context);
 
 // Who the principal is, as far as context keys go.

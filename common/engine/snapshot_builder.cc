@@ -313,13 +313,25 @@ class SnapshotBuilder::Ops {
   }
 
   // IAM's tag rules (users, roles, session tags): at most max_tags, keys 1
-  // to 128 characters, values at most 256. `field` names the tags map.
+  // to 128 characters, values at most 256, no two keys that differ only in
+  // case (aws:PrincipalTag/<key> is matched case-insensitively, so which of
+  // the two a policy saw would be arbitrary). `field` names the tags map.
   absl::Status CopyTags(const std::string& field,
                         const google::protobuf::Map<std::string, std::string>& tags,
                         std::map<std::string, std::string>& out) const {
     if (tags.size() > b_.limits_.max_tags) {
       return Refuse(absl::StatusCode::kFailedPrecondition, field,
                     absl::StrCat("at most ", b_.limits_.max_tags, " tags"), "LIMIT_EXCEEDED");
+    }
+    std::map<std::string, std::string> lower_to_key;
+    for (const auto& [k, v] : tags) {
+      auto [it, inserted] = lower_to_key.emplace(AsciiLower(k), k);
+      if (!inserted) {
+        const auto [first, second] = std::minmax(it->second, k);
+        return FieldError(absl::StrCat(field, "[", first, "]"),
+                          absl::StrCat("and ", field, "[", second,
+                                       "] differ only in case; tag keys are case-insensitive"));
+      }
     }
     for (const auto& [k, v] : tags) {
       if (k.empty() || k.size() > 128) {

@@ -111,9 +111,8 @@ bool SplitArn(absl::string_view arn, std::vector<absl::string_view>& parts) {
   return parts.size() == 6;
 }
 
-bool ArnMatches(const ResolvedPattern& pattern, absl::string_view request) {
-  std::vector<absl::string_view> req;
-  if (!SplitArn(request, req) || req[0] != "arn") return false;
+// `req` holds the request ARN's six parts (SplitArnParts).
+bool ArnMatches(const ResolvedPattern& pattern, const std::vector<absl::string_view>& req) {
   std::vector<absl::string_view> pat;
   if (!SplitArn(pattern.text, pat)) return false;
   for (size_t i = 0; i < 6; ++i) {
@@ -208,17 +207,28 @@ ConditionOutcome CompiledCondition::Clause::MatchOne(
           return FromBool(GlobMatchResolved(r, v));
       }
     }
-    case Family::kArn:
+    case Family::kArn: {
+      // Checked before the policy value: a request value that is not an ARN
+      // cannot be compared, whatever the policy holds.
+      std::vector<absl::string_view> parts;
+      if (!SplitArnParts(v, parts)) {
+        *error = absl::StrCat(key, " value ", Quote(v), " is not an ARN");
+        return ConditionOutcome::kError;
+      }
       if (!resolved[i].has_value()) return ConditionOutcome::kFalse;
-      return FromBool(ArnMatches(*resolved[i], v));
+      return FromBool(ArnMatches(*resolved[i], parts));
+    }
     case Family::kBool: {
-      std::optional<bool> want = p.boolean;
-      if (p.templated) want = resolved[i] ? ParseBool(resolved[i]->text) : std::nullopt;
       std::optional<bool> got = ParseBool(v);
       if (!got.has_value()) {
-        // A request value that is not a boolean matches nothing (as AWS).
-        return ConditionOutcome::kFalse;
+        // Neither true nor false: the comparison cannot be made. Were it
+        // simply false, a Deny on Bool "false" would be dodged by sending
+        // "no" or "0".
+        *error = absl::StrCat(key, " value ", Quote(v), " is not true or false");
+        return ConditionOutcome::kError;
       }
+      std::optional<bool> want = p.boolean;
+      if (p.templated) want = resolved[i] ? ParseBool(resolved[i]->text) : std::nullopt;
       return FromBool(want.has_value() && *want == *got);
     }
     case Family::kNumeric: {
@@ -329,9 +339,6 @@ ConditionOutcome CompiledCondition::Clause::Evaluate(const RequestContext& conte
       if (trace != nullptr) {
         if (any == ConditionOutcome::kError) {
           per_value_notes.push_back(error);
-        } else if (base->family == Family::kBool && !ParseBool(v).has_value()) {
-          per_value_notes.push_back(
-              absl::StrCat(Quote(v), " is not true or false (matches nothing)"));
         } else if (matched_index < values.size()) {
           per_value_notes.push_back(
               absl::StrCat(Quote(v), " matches ", Describe(matched_index, resolved)));

@@ -22,12 +22,14 @@
 // An unresolved variable makes that policy value match nothing.
 //
 // Evaluation is three-valued: kError means the condition cannot be decided
-// (a request value that is not a number / date / IP address / base64 for
-// its operator, or the multivalued case above). Errors dominate: a clause
+// (a request value not of its operator's type, see below, or the
+// multivalued case above). Errors dominate: a clause
 // with an unusable request value is kError, and the condition is kError if
 // any clause is, else kFalse if any clause is, else kTrue. The engine never
-// lets kError allow; a Deny with kError applies (fail closed). A Bool
-// request value other than true/false is not an error: it matches nothing.
+// lets kError allow; a Deny with kError applies (fail closed). Every typed
+// family is kError for a request value not of its type: Numeric (a
+// decimal), Date, IpAddress, Binary (base64), Bool (true/false, any case)
+// and Arn* ("arn" and five more colon-separated parts).
 #ifndef PDP_COMMON_POLICY_CONDITION_H_
 #define PDP_COMMON_POLICY_CONDITION_H_
 

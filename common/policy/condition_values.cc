@@ -9,6 +9,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace pdp {
 namespace {
@@ -252,6 +253,11 @@ std::optional<std::string> DecodeBase64(absl::string_view s) {
   std::string out;
   if (!absl::Base64Unescape(s, &out)) return std::nullopt;
   return out;
+}
+
+bool SplitArnParts(absl::string_view s, std::vector<absl::string_view>& parts) {
+  parts = absl::StrSplit(s, absl::MaxSplits(':', 5));
+  return parts.size() == 6 && parts[0] == "arn";
 }
 
 std::optional<bool> ParseBool(absl::string_view s) {

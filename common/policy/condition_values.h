@@ -1,6 +1,6 @@
-// Typed values of IAM condition operators (private to condition.cc and its
-// tests): exact decimals, timestamps, IP addresses and CIDR blocks, base64,
-// booleans. Each parser accepts the same text for policy values and for
+// Typed values of IAM condition operators (private to common/policy: the
+// condition evaluator and the well-known key checks): exact decimals, timestamps, IP addresses and
+// CIDR blocks, base64, booleans. Each parser accepts the same text for policy values and for
 // request values and returns nullopt for text that is not of its type.
 #ifndef PDP_COMMON_POLICY_CONDITION_VALUES_H_
 #define PDP_COMMON_POLICY_CONDITION_VALUES_H_
@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 
@@ -57,6 +58,11 @@ std::string CidrToString(const Cidr& cidr);
 
 // Standard base64 (padding optional).
 std::optional<std::string> DecodeBase64(absl::string_view s);
+
+// An ARN as Arn* operators read one: "arn" and five more colon-separated
+// parts (the last keeps its colons). False, with `parts` unspecified, for
+// anything else.
+bool SplitArnParts(absl::string_view s, std::vector<absl::string_view>& parts);
 
 // "true" / "false" in any ASCII case.
 std::optional<bool> ParseBool(absl::string_view s);

@@ -1,5 +1,5 @@
 // A deliberately simple evaluator of billing-pdp decisions, written straight
-// from the rules (docs: access-model.md section 3; aws-billing-facts.md
+// from the rules (docs/access-model.md, "Gates"; aws-billing-facts.md
 // sections 5.3-5.5) for the differential test. It walks the world and the
 // policy documents as plain JSON on every call and shares no code with the
 // engine: its own wildcard matching, condition operators, policy variables.

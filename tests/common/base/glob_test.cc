@@ -1,5 +1,6 @@
 #include "common/base/glob.h"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -127,6 +128,63 @@ TEST(GlobTest, PatternStarStaysAWildcardAgainstAStarInTheText) {
   EXPECT_TRUE(GlobMatch("*a", "*ba"));
   EXPECT_TRUE(GlobMatch("x*", "x*y"));
   EXPECT_FALSE(GlobMatch("*a", "*b"));
+}
+
+// The bit-parallel matcher against the oracle, on every pattern and text over
+// a small alphabet (wildcards included in the text, where they are literal).
+TEST(GlobBitParallelTest, AgreesWithTheOracleExhaustively) {
+  std::vector<std::string> patterns, texts;
+  AllStrings("ab*?", 5, patterns);
+  AllStrings("ab*", 6, texts);
+  for (const std::string& p : patterns) {
+    const std::vector<bool> all_wild(p.size(), true);
+    for (const std::string& t : texts) {
+      ASSERT_EQ(GlobMatchBitParallel(p, t, all_wild), ReferenceMatch(p, t))
+          << "pattern \"" << p << "\" text \"" << t << "\"";
+    }
+  }
+}
+
+// Wildcards marked literal match only themselves on the automaton path too.
+TEST(GlobBitParallelTest, HonoursLiteralWildcards) {
+  EXPECT_TRUE(GlobMatchBitParallel("a*b", "a*b", {false, false, false}));
+  EXPECT_FALSE(GlobMatchBitParallel("a*b", "axb", {false, false, false}));
+  EXPECT_TRUE(GlobMatchBitParallel("a*b", "axb", {false, true, false}));
+  EXPECT_FALSE(GlobMatchBitParallel("a?", "ab", {false, false}));
+  EXPECT_TRUE(GlobMatchBitParallel("a?", "a?", {false, false}));
+}
+
+// Patterns and texts long enough to cross 64-bit word boundaries, where the
+// dispatcher picks the automaton: same answers as the oracle.
+TEST(GlobBitParallelTest, LongInputsAgreeWithTheOracle) {
+  uint32_t seed = 12345;
+  auto next = [&seed] {
+    seed = seed * 1103515245u + 12345u;
+    return (seed >> 16) & 0x7fff;
+  };
+  for (int round = 0; round < 300; ++round) {
+    std::string p, t;
+    const size_t plen = 130 + next() % 110, tlen = 200 + next() % 300;
+    for (size_t i = 0; i < plen; ++i) {
+      const uint32_t r = next() % 20;
+      p += r == 0 ? '*' : r == 1 ? '?' : static_cast<char>('a' + r % 2);
+    }
+    for (size_t i = 0; i < tlen; ++i) t += static_cast<char>('a' + next() % 2);
+    if (round % 3 == 0) t = p;  // make some match: the pattern itself, wildcards literal
+    ASSERT_GT(p.size() * t.size(), kGreedyGlobLimit);
+    ASSERT_EQ(GlobMatch(p, t), ReferenceMatch(p, t)) << "round " << round;
+  }
+}
+
+// The shape that made backtracking take seconds: "*aaaa...b" against a long
+// run of 'a's. The automaton answers it (correctly) in linear passes.
+TEST(GlobBitParallelTest, PathologicalBacktrackingShapeIsAnswered) {
+  const std::string pattern = "*" + std::string(5000, 'a') + "b";
+  const std::string text(2048, 'a');
+  EXPECT_FALSE(GlobMatch(pattern, text));
+  EXPECT_TRUE(GlobMatch(pattern, std::string(6000, 'a') + "b"));
+  EXPECT_FALSE(GlobMatch("*a*a*a*a*a*a*a*a*a*b", std::string(2048, 'a')));
+  EXPECT_TRUE(GlobMatch("*a*a*a*a*a*a*a*a*a*b", std::string(2048, 'a') + "b"));
 }
 
 }  // namespace

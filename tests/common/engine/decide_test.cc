@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/engine/principal_context.h"
 #include "common/world/world_file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -722,6 +723,76 @@ TEST_F(DecideTest, MalformedRequestsAreInvalidArgumentWithTheField) {
         << c.request.ShortDebugString();
     EXPECT_EQ(test::FieldOf(d.status()), c.field) << c.request.ShortDebugString() << d.status();
   }
+}
+
+// The request context's limits and rules (principal_context.h), each with
+// the field it names.
+TEST_F(DecideTest, HostileContextsAreInvalidArgumentWithTheField) {
+  struct Case {
+    std::vector<std::pair<std::string, std::vector<std::string>>> keys;
+    std::string field;
+  };
+  std::vector<std::pair<std::string, std::vector<std::string>>> too_many_keys;
+  for (int i = 0; i <= kMaxContextKeys; ++i) too_many_keys.push_back({absl::StrCat("k:", i), {}});
+  std::vector<std::pair<std::string, std::vector<std::string>>> too_many_bytes;
+  for (int i = 0; i < 17; ++i) {
+    too_many_bytes.push_back({absl::StrCat("k:", i), {std::string(kMaxContextValueBytes, 'v')}});
+  }
+  const std::string long_key = "k:" + std::string(kMaxContextKeyBytes, 'x');
+  std::vector<Case> cases = {
+      {too_many_keys, "context.keys"},
+      {too_many_bytes, "context.keys"},
+      {{{"", {"v"}}}, "context.keys[]"},
+      {{{long_key, {"v"}}}, absl::StrCat("context.keys[", long_key, "]")},
+      {{{"k:a", std::vector<std::string>(kMaxContextValues + 1, "v")}}, "context.keys[k:a]"},
+      {{{"k:a", {"ok", std::string(kMaxContextValueBytes + 1, 'v')}}},
+       "context.keys[k:a].values[1]"},
+      {{{"aws:RequestedRegion", {"us-east-1"}}, {"AWS:REQUESTEDREGION", {"eu-west-1"}}},
+       "context.keys[AWS:REQUESTEDREGION]"},
+      {{{"aws:SourceIp", {"garbage"}}}, "context.keys[aws:SourceIp].values[0]"},
+      {{{"AWS:SOURCEIP", {"10.0.0.0/8"}}}, "context.keys[AWS:SOURCEIP].values[0]"},
+      {{{"aws:MultiFactorAuthPresent", {"no"}}},
+       "context.keys[aws:MultiFactorAuthPresent].values[0]"},
+      {{{"aws:MultiFactorAuthPresent", {"true", "false"}}},
+       "context.keys[aws:MultiFactorAuthPresent]"},
+      {{{"aws:SecureTransport", {""}}}, "context.keys[aws:SecureTransport].values[0]"},
+      {{{"aws:CurrentTime", {"now"}}}, "context.keys[aws:CurrentTime].values[0]"},
+      {{{"aws:EpochTime", {"2024-01-01"}}}, "context.keys[aws:EpochTime].values[0]"},
+      {{{"aws:MultiFactorAuthAge", {"old"}}}, "context.keys[aws:MultiFactorAuthAge].values[0]"},
+      {{{"aws:SourceArn", {"blocked-x"}}}, "context.keys[aws:SourceArn].values[0]"},
+  };
+  for (const Case& c : cases) {
+    pdp::v1::AuthorizeRequest r = PageRequest(UserA("admin"), "gated");
+    for (const auto& [k, values] : c.keys) {
+      auto& v = (*r.mutable_context()->mutable_keys())[k];
+      for (const std::string& s : values) v.add_values(s);
+    }
+    absl::StatusOr<pdp::v1::Decision> d = Decide(*snapshot_, r);
+    ASSERT_FALSE(d.ok()) << c.field << " decided " << pdp::v1::Reason_Name(d->reason());
+    EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument) << c.field;
+    EXPECT_EQ(test::FieldOf(d.status()), c.field) << d.status();
+  }
+  // The case clash names both keys, whatever order the map holds them in.
+  pdp::v1::AuthorizeRequest clash = PageRequest(UserA("admin"), "gated");
+  (*clash.mutable_context()->mutable_keys())["aws:RequestedRegion"].add_values("us-east-1");
+  (*clash.mutable_context()->mutable_keys())["AWS:REQUESTEDREGION"].add_values("eu-west-1");
+  absl::StatusOr<pdp::v1::Decision> d = Decide(*snapshot_, clash);
+  ASSERT_FALSE(d.ok());
+  EXPECT_THAT(std::string(d.status().message()), HasSubstr("context.keys[aws:RequestedRegion]"));
+
+  // Right at the limits is accepted; so are well-formed well-known keys.
+  pdp::v1::AuthorizeRequest fine = PageRequest(UserA("admin"), "gated");
+  auto& keys = *fine.mutable_context()->mutable_keys();
+  keys["k:a"].add_values(std::string(kMaxContextValueBytes, 'v'));
+  for (int i = 0; i < kMaxContextValues; ++i) keys["k:b"].add_values("v");
+  keys["aws:SourceIp"].add_values("2001:db8::1");
+  keys["aws:MultiFactorAuthPresent"].add_values("TRUE");
+  keys["aws:CurrentTime"].add_values("2024-06-01T12:00:00Z");
+  keys["aws:EpochTime"].add_values("1717243200");
+  keys["aws:MultiFactorAuthAge"].add_values("300");
+  keys["aws:SourceArn"].add_values("arn:aws:s3:::bucket");
+  keys["aws:RequestedRegion"].add_values("us-east-1");
+  EXPECT_TRUE(Decide(*snapshot_, fine).ok()) << Decide(*snapshot_, fine).status();
 }
 
 TEST_F(DecideTest, DecisionsCarryTheRevisionTheyWereMadeOn) {

@@ -367,6 +367,15 @@ TEST_F(SnapshotBuilderTest, TagsAreValidated) {
   EXPECT_TRUE(ApplyOne(test::PutUser(kBob, {}, {}, {}, many)).ok());
 }
 
+// aws:PrincipalTag/<key> matches keys in any case: two keys that differ only
+// in case would leave it to chance which value a policy sees.
+TEST_F(SnapshotBuilderTest, TagKeysThatDifferOnlyInCaseAreRefused) {
+  absl::Status s = ApplyOne(test::PutUser(kBob, {}, {}, {}, {{"Team", "a"}, {"team", "b"}}));
+  ExpectError(s, absl::StatusCode::kInvalidArgument, "user.tags[Team]");
+  EXPECT_THAT(std::string(s.message()), HasSubstr("user.tags[team]"));
+  EXPECT_TRUE(ApplyOne(test::PutUser(kBob, {}, {}, {}, {{"Team", "a"}, {"Owner", "b"}})).ok());
+}
+
 TEST_F(SnapshotBuilderTest, DeleteEntity) {
   SnapshotPtr s = Apply({test::DeleteEntity(kAlice), test::DeleteEntity(kAuditor)});
   const AccountState* a = s->FindAccount(kA);
