@@ -900,16 +900,20 @@ TEST_F(DifferentialTest, ReferenceFollowsTheDocumentedRules) {
   EXPECT_EQ(
       refused({{"aws:RequestedRegion", {"us-east-1"}}, {"AWS:REQUESTEDREGION", {"eu-west-1"}}}),
       "context.keys[AWS:REQUESTEDREGION]");
-  EXPECT_EQ(refused({{"aws:MultiFactorAuthPresent", {"true", "no"}}}),
-            "context.keys[aws:MultiFactorAuthPresent].values[1]");
+  EXPECT_EQ(refused({{"aws:MultiFactorAuthPresent", {"no"}}}),
+            "context.keys[aws:MultiFactorAuthPresent].values[0]");
+  EXPECT_EQ(refused({{"aws:MultiFactorAuthPresent", {"true", "true"}}}),
+            "context.keys[aws:MultiFactorAuthPresent]");  // AWS sends one value
+  EXPECT_EQ(refused({{"aws:VpcSourceIp", {"10.0.0.1/8"}}}),
+            "context.keys[aws:VpcSourceIp].values[0]");
   EXPECT_EQ(refused({{"AWS:SOURCEIP", {"10.0.0.256"}}}), "context.keys[AWS:SOURCEIP].values[0]");
   EXPECT_EQ(refused({{"aws:SourceArn", {"arn:aws:s3"}}}), "context.keys[aws:SourceArn].values[0]");
   EXPECT_EQ(refused({{"aws:EpochTime", {"12abc"}}}), "context.keys[aws:EpochTime].values[0]");
   EXPECT_EQ(refused({{"aws:CurrentTime", {"2026-01-02T03:04:05Z"}}, {"aws:EpochTime", {"0"}}}), "");
   EXPECT_EQ(refused({{"aws:PrincipalTag/team", {"x"}}}), "context.keys[aws:PrincipalTag/team]");
-  EXPECT_EQ(refused({{std::string(128, 'k'), {"x"}}}), "");
-  EXPECT_EQ(refused({{std::string(129, 'k'), {"x"}}}),
-            "context.keys[" + std::string(129, 'k') + "]");
+  EXPECT_EQ(refused({{std::string(256, 'k'), {"x"}}}), "");
+  EXPECT_EQ(refused({{std::string(257, 'k'), {"x"}}}),
+            "context.keys[" + std::string(257, 'k') + "]");
   EXPECT_EQ(refused({{"k", {std::string(2048, 'v')}}}), "");
   EXPECT_EQ(refused({{"k", {std::string(2049, 'v')}}}), "context.keys[k].values[0]");
   EXPECT_EQ(refused({{"k", std::vector<std::string>(64, "v")}}), "");

@@ -648,6 +648,7 @@ bool RefWellFormed(RefType type, const std::string& value) {
 std::optional<RefType> RefWellKnownKeyType(const std::string& key) {
   static const std::map<std::string, RefType> kTypes = {
       {"aws:sourceip", RefType::kIp},
+      {"aws:vpcsourceip", RefType::kIp},
       {"aws:currenttime", RefType::kDate},
       {"aws:tokenissuetime", RefType::kDate},
       {"aws:epochtime", RefType::kEpoch},
@@ -676,11 +677,12 @@ std::string RefValidateContext(const RefContext& context) {
   std::map<std::string, std::string> seen;  // lower-cased -> as written
   for (const auto& [key, values] : context) {
     const std::string field = "context.keys[" + key + "]";
-    if (key.empty() || key.size() > 128) return field;
+    if (key.empty() || key.size() > 256) return field;
     if (!seen.emplace(Lower(key), key).second) return field;  // equal but for case
     if (RefIsPrincipalDerivedKey(key)) return field;
     if (values.size() > 64) return field;
     const std::optional<RefType> type = RefWellKnownKeyType(key);
+    if (type.has_value() && values.size() > 1) return field;  // AWS sends one value
     total += key.size();
     for (size_t i = 0; i < values.size(); ++i) {
       const std::string value_field = field + ".values[" + std::to_string(i) + "]";

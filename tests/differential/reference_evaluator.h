@@ -24,10 +24,10 @@
 // whole condition undecidable, which lets a Deny apply and never an Allow.
 //
 // The request context is checked first (RefDecision::error names the field):
-// at most 64 keys, keys 1 to 128 bytes, no two keys equal but for ASCII case,
+// at most 64 keys, keys 1 to 256 bytes, no two keys equal but for ASCII case,
 // no principal-derived key, at most 64 values per key, values at most 2,048
-// bytes, keys and values together at most 32 KiB, and every value of a
-// well-known typed key (RefWellKnownKeyType) well formed for its type.
+// bytes, keys and values together at most 32 KiB, and a well-known typed key
+// (RefWellKnownKeyType) with at most one value, well formed for its type.
 #ifndef PDP_TESTS_DIFFERENTIAL_REFERENCE_EVALUATOR_H_
 #define PDP_TESTS_DIFFERENTIAL_REFERENCE_EVALUATOR_H_
 
@@ -56,7 +56,8 @@ enum class RefType {
 
 bool RefWellFormed(RefType type, const std::string& value);
 
-// The type AWS gives a well-known global key (any case): aws:SourceIp (IP),
+// The type AWS gives a well-known global key (any case): aws:SourceIp and
+// aws:VpcSourceIp (IP),
 // aws:CurrentTime and aws:TokenIssueTime (date), aws:EpochTime (epoch
 // seconds), aws:MultiFactorAuthAge (number), aws:MultiFactorAuthPresent,
 // aws:SecureTransport, aws:ViaAWSService, aws:PrincipalIsAWSService (bool),

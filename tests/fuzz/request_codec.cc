@@ -136,6 +136,7 @@ struct KeyTables {
   std::vector<KeySpec> ordinary = {
       // Well-known typed keys (checked up front).
       {"aws:SourceIp", RefType::kIp},
+      {"aws:VpcSourceIp", RefType::kIp},
       {"aws:CurrentTime", RefType::kDate},
       {"aws:TokenIssueTime", RefType::kDate},
       {"aws:EpochTime", RefType::kEpoch},
@@ -166,8 +167,8 @@ struct KeyTables {
       {"aws:PrincipalArn", RefType::kArn},
       // Key length boundaries.
       {"", RefType::kString},
-      {"custom:" + std::string(121, 'k'), RefType::kString},  // 128 bytes
-      {"custom:" + std::string(122, 'k'), RefType::kString},  // 129 bytes
+      {"custom:" + std::string(249, 'k'), RefType::kString},  // 256 bytes
+      {"custom:" + std::string(250, 'k'), RefType::kString},  // 257 bytes
   };
   std::vector<KeySpec> all;
   KeyTables() {
@@ -339,7 +340,11 @@ pdp::v1::AuthorizeRequest DecodeRequest(const uint8_t* data, size_t size) {
                                                     : 3,
                                       mask);
     const uint8_t n = in.Byte();
-    const size_t count = n < 0xF0 ? n % 4 : n < 0xFE ? 4 + (n - 0xF0) : n == 0xFE ? 64 : 65;
+    static constexpr size_t kSmallCounts[] = {1, 1, 1, 1, 1, 0, 2, 3};
+    const size_t count = n < 0xF0    ? kSmallCounts[n % 8]
+                         : n < 0xFE  ? 4 + (n - 0xF0)
+                         : n == 0xFE ? 64
+                                     : 65;
     const bool repeat = count >= 64;
 
     auto it = keys.find(key);
@@ -397,8 +402,9 @@ std::string EncodeRequest(const SeedRequest& seed) {
     put(k < OrdinaryKeyCount() ? k : 0xF0 + k - OrdinaryKeyCount());
     put(e.upper_case ? 0xE0 : 0);
     const size_t n = e.values.size();
+    static constexpr uint8_t kSmallCountBytes[] = {5, 0, 6, 7};  // 0, 1, 2, 3 values
     if (n < 4) {
-      put(n);
+      put(kSmallCountBytes[n]);
     } else if (n <= 17) {
       put(0xF0 + n - 4);
     } else {

@@ -11,12 +11,13 @@
 //   then context entries, until the bytes run out or 80 entries:
 //     key       < 0xF0: one of the first OrdinaryKeyCount() keys of Keys();
 //               0xF0-0xFF: one of the special ones after them (principal-
-//               derived keys, empty and 128- and 129-byte keys)
+//               derived keys, empty and 256- and 257-byte keys)
 //     case      < 0xE0 as written; 0xE0-0xEF upper case; 0xF0-0xF7 lower case;
 //               0xF8-0xFF a mask byte follows: letter i flips case when bit
 //               (i % 8) is set (rare, so that most inputs are not refused
 //               for keys equal but for case)
-//     count     < 0xF0: count % 4 values; 0xF0-0xFD: 4-17; 0xFE: 64; 0xFF: 65
+//     count     < 0xF0, % 8: 0-4 one value, 5 none, 6 two, 7 three (mostly one:
+//               AWS's own keys take one); 0xF0-0xFD: 4-17; 0xFE: 64; 0xFF: 65
 //               (64 and 65 repeat one value: the limit's boundary)
 //     values    < 0xA0: GoodValues() of the key's type; 0xA0-0xCF:
 //               BadValues() (JunkPool() for string keys); 0xD0-0xDF:
