@@ -68,15 +68,6 @@ bool RawAllowed(RefType type) {
 
 constexpr size_t kLongSizes[] = {2047, 2048, 2049, 1024};
 
-std::string LongValue(RefType type, uint8_t v) {
-  const size_t size = kLongSizes[v & 3];
-  const bool shaped = (v & 4) != 0;
-  std::string prefix;
-  if (shaped && type == RefType::kArn) prefix = "arn:aws:s3:::";
-  if (shaped && type == RefType::kString) prefix = "eu-";
-  return prefix + std::string(size - prefix.size(), 'a');
-}
-
 }  // namespace
 
 const std::vector<std::string>& Principals() {
@@ -185,6 +176,17 @@ const KeyTables& Tables() {
 }  // namespace
 
 const std::vector<KeySpec>& Keys() { return Tables().all; }
+
+std::string NumberedKey(int n) { return "aws:RequestTag/k" + std::to_string(n); }
+
+std::string LongValue(RefType type, uint8_t v) {
+  const size_t size = kLongSizes[v & 3];
+  const bool shaped = (v & 4) != 0;
+  std::string prefix;
+  if (shaped && type == RefType::kArn) prefix = "arn:aws:s3:::";
+  if (shaped && type == RefType::kString) prefix = "eu-";
+  return prefix + std::string(size - prefix.size(), 'a');
+}
 
 size_t OrdinaryKeyCount() { return Tables().ordinary.size(); }
 
@@ -329,8 +331,11 @@ pdp::v1::AuthorizeRequest DecodeRequest(const uint8_t* data, size_t size) {
   for (size_t entry = 0; entry < kMaxEntries && !in.AtEnd(); ++entry) {
     const uint8_t k = in.Byte();
     const size_t ordinary = OrdinaryKeyCount();
-    const KeySpec& spec = k < 0xF0 ? Keys()[k % ordinary]
-                                   : Keys()[ordinary + (k - 0xF0) % (Keys().size() - ordinary)];
+    KeySpec numbered;
+    if (k >= 0xE0 && k < 0xF0) numbered = {NumberedKey(in.Byte()), RefType::kString};
+    const KeySpec& spec = k < 0xE0   ? Keys()[k % ordinary]
+                          : k < 0xF0 ? numbered
+                                     : Keys()[ordinary + (k - 0xF0) % (Keys().size() - ordinary)];
     const uint8_t form = in.Byte();
     const uint8_t mask = form >= 0xF8 ? in.Byte() : 0;
     const std::string key = ApplyCase(spec.name,
@@ -396,23 +401,44 @@ std::string EncodeRequest(const SeedRequest& seed) {
   put(t);
   put(seed.account);
   for (const SeedRequest::Entry& e : seed.context) {
-    size_t k = 0;
-    while (k < Keys().size() && Keys()[k].name != e.key) ++k;
-    if (k == Keys().size()) Fail("unknown key " + e.key);
-    put(k < OrdinaryKeyCount() ? k : 0xF0 + k - OrdinaryKeyCount());
+    RefType type = RefType::kString;
+    int number = -1;
+    for (int i = 0; i < 256 && number < 0; ++i) {
+      if (NumberedKey(i) == e.key) number = i;
+    }
+    if (number >= 0) {
+      put(0xE0);
+      put(number);
+    } else {
+      size_t k = 0;
+      while (k < Keys().size() && Keys()[k].name != e.key) ++k;
+      if (k == Keys().size()) Fail("unknown key " + e.key);
+      put(k < OrdinaryKeyCount() ? k : 0xF0 + k - OrdinaryKeyCount());
+      type = Keys()[k].type;
+    }
     put(e.upper_case ? 0xE0 : 0);
     const size_t n = e.values.size();
+    bool same = true;
+    for (const std::string& v : e.values) same = same && v == e.values[0];
     static constexpr uint8_t kSmallCountBytes[] = {5, 0, 6, 7};  // 0, 1, 2, 3 values
     if (n < 4) {
       put(kSmallCountBytes[n]);
     } else if (n <= 17) {
       put(0xF0 + n - 4);
+    } else if ((n == 64 || n == 65) && same) {
+      put(n == 64 ? 0xFE : 0xFF);
     } else {
-      Fail("seeds carry at most 17 values per key");
+      Fail("seeds carry at most 17 values per key, or 64 or 65 equal ones");
     }
-    for (const std::string& v : e.values) {
-      const RefType type = Keys()[k].type;
-      if (size_t i = IndexOf(GoodValues(type), v); i < GoodValues(type).size()) {
+    for (size_t vi = 0; vi < (n >= 64 ? 1 : n); ++vi) {
+      const std::string& v = e.values[vi];
+      int long_byte = -1;
+      for (int b = 0xE0; b < 0xF0 && long_byte < 0; ++b) {
+        if (LongValue(type, static_cast<uint8_t>(b)) == v) long_byte = b;
+      }
+      if (long_byte >= 0) {
+        put(long_byte);
+      } else if (size_t i = IndexOf(GoodValues(type), v); i < GoodValues(type).size()) {
         put(i);
       } else if (size_t b = IndexOf(BadValues(type), v); b < BadValues(type).size()) {
         put(0xA0 + b);

@@ -9,9 +9,11 @@
 //   account     % 8: 0-4 the principal's own (empty), 5 111122223333,
 //               6 444455556666, 7 000000000000 (no such account)
 //   then context entries, until the bytes run out or 80 entries:
-//     key       < 0xF0: one of the first OrdinaryKeyCount() keys of Keys();
-//               0xF0-0xFF: one of the special ones after them (principal-
-//               derived keys, empty and 256- and 257-byte keys)
+//     key       < 0xE0: one of the first OrdinaryKeyCount() keys of Keys();
+//               0xE0-0xEF: NumberedKey(next byte), a string key (so that
+//               more than 64 distinct keys can be sent); 0xF0-0xFF: one of
+//               the special keys after the ordinary ones (principal-derived
+//               keys, empty and 256- and 257-byte keys)
 //     case      < 0xE0 as written; 0xE0-0xEF upper case; 0xF0-0xF7 lower case;
 //               0xF8-0xFF a mask byte follows: letter i flips case when bit
 //               (i % 8) is set (rare, so that most inputs are not refused
@@ -64,6 +66,10 @@ const std::vector<KeySpec>& Keys();
 // Keys()[0, OrdinaryKeyCount()): keys a caller may send; the rest are the
 // special keys (refused, or at a length boundary), picked less often.
 size_t OrdinaryKeyCount();
+// "aws:RequestTag/k<n>": any number of distinct, unguarded string keys.
+std::string NumberedKey(int n);
+// The long value a value byte 0xE0-0xEF stands for.
+std::string LongValue(RefType type, uint8_t v);
 // Values of a type that are well formed (GoodValues) and malformed
 // boundary cases (BadValues; none for kString). Each list is checked against
 // the reference's grammar (difftest::RefWellFormed) when the fuzzer starts.
@@ -83,9 +89,11 @@ struct SeedRequest {
   std::string resource;
   int account = 0;  // the account byte
   struct Entry {
-    std::string key;                  // one of Keys(), as written there
-    bool upper_case = false;          // the key in upper case
-    std::vector<std::string> values;  // each from the key type's pools or JunkPool()
+    std::string key;          // one of Keys(), as written there
+    bool upper_case = false;  // the key in upper case
+    // Each from the key type's pools, JunkPool() or a LongValue(); 64 or 65
+    // values must be equal.
+    std::vector<std::string> values;
   };
   std::vector<Entry> context;
 };

@@ -48,7 +48,7 @@ SeedRequest Action(const char* principal, const char* action, std::vector<Entry>
 }  // namespace
 
 std::vector<std::string> RequestFuzzSeeds() {
-  const std::vector<SeedRequest> seeds = {
+  std::vector<SeedRequest> seeds = {
       // ALLOW: every guard passes.
       Page(kAlice, "billing_bills", Good()),
       // Bool with a non-boolean value: refused (well-known key) or a Deny
@@ -101,6 +101,19 @@ std::vector<std::string> RequestFuzzSeeds() {
       Page(kRoot, "billing_bills", {{"kms:GrantIsForAWSResource", false, {"no"}}}),
       Page(kAlice, "billing_bills", With(Good(), {{"aws:username", true, {"team"}}})),
   };
+  // At the context's limits: 64 keys, 64 values, a 2,048-byte value (one
+  // more of any is refused).
+  std::vector<Entry> many_keys = Good();
+  for (int i = 0; many_keys.size() < 64; ++i) many_keys.push_back({NumberedKey(i), false, {"env"}});
+  seeds.push_back(Page(kAlice, "billing_bills", many_keys));
+  seeds.push_back(
+      Page(kAlice, "billing_bills",
+           With(Good(), {{"aws:TagKeys", false, std::vector<std::string>(64, "env")},
+                         {"aws:UserAgent", false, {LongValue(RefType::kString, 0xE1)}},
+                         {"custom:SourceArns", false, {LongValue(RefType::kArn, 0xE5)}}})));
+  seeds.push_back(
+      Page(kAlice, "billing_bills",
+           With(Good(), {{"aws:RequestedRegion", false, {LongValue(RefType::kString, 0xE5)}}})));
   std::vector<std::string> out;
   for (const SeedRequest& s : seeds) out.push_back(EncodeRequest(s));
   return out;
