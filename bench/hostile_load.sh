@@ -13,7 +13,8 @@
 #             Watch streams.
 # Prints per phase: qps, p50, p99, max, errors, the ratio of p99 to the
 # baseline's p99, the server's peak thread count, and what the hostile
-# client saw. Builds what it needs first (billing-pdp-server, hostile_client
+# client saw. Exit status 1 when a phase got no answer at all from the
+# server (the table says why). Builds what it needs first (billing-pdp-server, hostile_client
 # and the descriptor set in BUILD_DIR, under BUILD_LOCK; grpcload from
 # SHARED_BENCH). Every process it starts is stopped on exit.
 #
@@ -165,6 +166,7 @@ sample_threads() { # pid out-file
 } | tee "$OUT/env.txt" >&2
 
 HOSTILE_SECONDS=$((WARMUP + DURATION + 3))
+FAILED=0
 for phase in $PHASES; do
   log "phase $phase"
   wait_quiet
@@ -195,13 +197,14 @@ for phase in $PHASES; do
     --duration "$DURATION" --channels "$CHANNELS" --concurrency "$CONCURRENCY" \
     --method /pdp.v1.AuthorizationService/Authorize \
     --request-json "$REQ/authorize_dave_billing_bills.json" \
-    --expect-json "$REQ/authorize_expect_allow.json" 2>>"$OUT/grpcload.log") || rc=$?
+    --expect-json "$REQ/authorize_expect_allow.json" 2>"$OUT/grpcload-$phase.log") || rc=$?
   # 0: fine; 1: some RPCs failed (counted in "errors"); else no measurement.
   if [ -n "$result" ] && [ "$rc" -le 1 ]; then
     echo "{\"label\":\"$phase\",${result:1}" >>"$OUT/runs.jsonl"
   else
-    log "grpcload failed in phase $phase (exit $rc; see $OUT/grpcload.log)"
+    log "grpcload failed in phase $phase (exit $rc; see $OUT/grpcload-$phase.log)"
     echo "{\"label\":\"$phase\",\"failed\":$rc}" >>"$OUT/runs.jsonl"
+    FAILED=1
   fi
   if [ -n "$HOSTILE_PID" ]; then
     wait "$HOSTILE_PID" || log "hostile_client exit status $? (see $OUT/hostile-$phase.log)"
@@ -226,7 +229,10 @@ print("| phase | qps | p50 µs | p99 µs | max µs | errors | p99 / baseline p99
 print("|---|--:|--:|--:|--:|--:|--:|--:|")
 for phase, r in runs.items():
     if "failed" in r:
-        print(f"| {phase} | failed (grpcload exit {r['failed']}) | | | | | | {r.get('threads', '')} |")
+        # grpcload sends one request before measuring; it could not even do that.
+        with open(os.path.join(out, f"grpcload-{phase}.log")) as f:
+            why = (f.read().strip().splitlines() or ["?"])[-1].replace("|", "/")
+        print(f"| {phase} | no answers ({why}) | | | | | | {r.get('threads', '')} |")
         continue
     ratio = f"{r['p99_us'] / base:.2f}" if base else "-"
     print(f"| {phase} | {r['qps']:,.0f} | {r['p50_us']:,.0f} | {r['p99_us']:,.0f} | "
@@ -239,3 +245,5 @@ for phase in runs:
             print(f"hostile client ({phase}): {f.read().strip()}")
 EOF
 log "results in $OUT"
+# 1 when a phase got no measurement at all (the server did not answer).
+exit "$FAILED"
