@@ -691,7 +691,11 @@ TEST_F(DifferentialTest, EngineAgreesWithReferenceEvaluator) {
       ++reasons[reason];
       with_features += features.empty() ? 0 : 1;
       const bool allow = d->effect() == pdp::v1::ALLOW;
-      if (allow == ref.allow && reason == ref.reason && features == ref.features) continue;
+      // The generated contexts are all acceptable: a refusal is a mismatch.
+      if (ref.error.empty() && allow == ref.allow && reason == ref.reason &&
+          features == ref.features) {
+        continue;
+      }
       ++mismatches;
       pdp::v1::Explanation explanation;
       (void)Decide(**snapshot, ToProto(req), &explanation);
@@ -699,8 +703,10 @@ TEST_F(DifferentialTest, EngineAgreesWithReferenceEvaluator) {
                     << "; rerun with PDP_DIFF_SEED=" << seed << " PDP_DIFF_WORLDS=1)\n"
                     << "engine:    " << (allow ? "ALLOW " : "DENY ") << reason << " features ["
                     << absl::StrJoin(features, ",") << "]\n"
-                    << "reference: " << (ref.allow ? "ALLOW " : "DENY ") << ref.reason
-                    << " features [" << absl::StrJoin(ref.features, ",") << "]\n"
+                    << "reference: "
+                    << (ref.error.empty() ? "" : "INVALID_ARGUMENT " + ref.error + " / ")
+                    << (ref.allow ? "ALLOW " : "DENY ") << ref.reason << " features ["
+                    << absl::StrJoin(ref.features, ",") << "]\n"
                     << "request: " << Describe(req) << "\nworld: " << world.dump(2)
                     << "\nengine explanation:\n"
                     << explanation.DebugString();
@@ -794,6 +800,132 @@ TEST_F(DifferentialTest, ReferenceFollowsTheDocumentedRules) {
                    {{"aws:MultiFactorAuthAge", {"3600"}}}),
             "IMPLICIT_DENY");
   EXPECT_EQ(decide(world_with(allow({{"Null", {{"aws:SourceIp", "true"}}}}))), "ALLOWED_BY_POLICY");
+
+  // Fail closed: a value the operator cannot read never lets an Allow apply
+  // and always lets a Deny apply, negated operators included.
+  auto allow_and_deny = [](const Json& deny_condition) {
+    return Json{{"Statement",
+                 {{{"Effect", "Allow"}, {"Action", "budgets:View*"}, {"Resource", "*"}},
+                  {{"Effect", "Deny"},
+                   {"Action", "budgets:View*"},
+                   {"Resource", "*"},
+                   {"Condition", deny_condition}}}}};
+  };
+  for (const char* bad : {"garbage", "", "0", "no", " false", "yes"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_EQ(
+        decide(world_with(allow_and_deny({{"Bool", {{"kms:GrantIsForAWSResource", "false"}}}})),
+               {{"kms:GrantIsForAWSResource", {bad}}}),
+        "EXPLICIT_DENY");
+    EXPECT_EQ(decide(world_with(allow({{"Bool", {{"kms:GrantIsForAWSResource", "false"}}}})),
+                     {{"kms:GrantIsForAWSResource", {bad}}}),
+              "IMPLICIT_DENY");
+  }
+  EXPECT_EQ(decide(world_with(allow_and_deny({{"Bool", {{"kms:GrantIsForAWSResource", false}}}})),
+                   {{"kms:GrantIsForAWSResource", {"TRUE"}}}),
+            "ALLOWED_BY_POLICY");
+  for (const char* bad : {"garbage", "", "arn:aws:s3", "blocked-x", "aws:s3:::blocked-x"}) {
+    SCOPED_TRACE(bad);
+    for (const char* op : {"ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEquals"}) {
+      EXPECT_EQ(decide(world_with(allow_and_deny(
+                           {{op, {{"ec2:SourceInstanceARN", "arn:aws:s3:::blocked-*"}}}})),
+                       {{"ec2:SourceInstanceARN", {bad}}}),
+                "EXPLICIT_DENY")
+          << op;
+    }
+  }
+  EXPECT_EQ(decide(world_with(allow_and_deny(
+                       {{"ArnLike", {{"ec2:SourceInstanceARN", "arn:aws:s3:::blocked-*"}}}})),
+                   {{"ec2:SourceInstanceARN", {"arn:aws:s3:::blocked-x"}}}),
+            "EXPLICIT_DENY");
+  EXPECT_EQ(decide(world_with(allow_and_deny(
+                       {{"ArnLike", {{"ec2:SourceInstanceARN", "arn:aws:s3:::blocked-*"}}}})),
+                   {{"ec2:SourceInstanceARN", {"arn:aws:s3:::open-x"}}}),
+            "ALLOWED_BY_POLICY");
+  // Per segment: the region segment must match too.
+  EXPECT_EQ(
+      decide(world_with(allow(
+                 {{"ArnLike", {{"ec2:SourceInstanceARN", "arn:aws:ec2:us-*:*:instance/*"}}}})),
+             {{"ec2:SourceInstanceARN", {"arn:aws:ec2:eu-west-1:111122223333:instance/i-1"}}}),
+      "IMPLICIT_DENY");
+  EXPECT_EQ(
+      decide(world_with(allow(
+                 {{"ArnLike", {{"ec2:SourceInstanceARN", "arn:aws:ec2:us-*:*:instance/*"}}}})),
+             {{"ec2:SourceInstanceARN", {"arn:aws:ec2:us-east-1:111122223333:instance/i-1"}}}),
+      "ALLOWED_BY_POLICY");
+  // Dates: ISO 8601 and epoch seconds compare as instants.
+  const Json after_2030 = {
+      {"DateGreaterThan", {{"s3:object-lock-retain-until-date", "2030-01-01T00:00:00Z"}}}};
+  EXPECT_EQ(decide(world_with(allow(after_2030)),
+                   {{"s3:object-lock-retain-until-date", {"2030-01-01T00:00:01Z"}}}),
+            "ALLOWED_BY_POLICY");
+  EXPECT_EQ(
+      decide(world_with(allow(after_2030)), {{"s3:object-lock-retain-until-date", {"1893456000"}}}),
+      "IMPLICIT_DENY");  // exactly 2030-01-01T00:00:00Z
+  EXPECT_EQ(
+      decide(world_with(allow(after_2030)), {{"s3:object-lock-retain-until-date", {"1893456001"}}}),
+      "ALLOWED_BY_POLICY");
+  EXPECT_EQ(decide(world_with(allow_and_deny(after_2030)),
+                   {{"s3:object-lock-retain-until-date", {"2030-13-01T00:00:00Z"}}}),
+            "EXPLICIT_DENY");
+  // IPv6 ranges; an address of the other family is outside.
+  EXPECT_EQ(decide(world_with(allow({{"IpAddress", {{"custom:ClientIp", "2001:db8::/32"}}}})),
+                   {{"custom:ClientIp", {"2001:DB8:0:0:0:0:0:1"}}}),
+            "ALLOWED_BY_POLICY");
+  EXPECT_EQ(decide(world_with(allow({{"IpAddress", {{"custom:ClientIp", "2001:db8::/32"}}}})),
+                   {{"custom:ClientIp", {"2001:db9::1"}}}),
+            "IMPLICIT_DENY");
+  EXPECT_EQ(decide(world_with(allow({{"NotIpAddress", {{"custom:ClientIp", "10.0.0.0/8"}}}})),
+                   {{"custom:ClientIp", {"::1"}}}),
+            "ALLOWED_BY_POLICY");
+  EXPECT_EQ(
+      decide(world_with(allow_and_deny({{"NotIpAddress", {{"custom:ClientIp", "10.0.0.0/8"}}}})),
+             {{"custom:ClientIp", {"2001:db8:::1"}}}),
+      "EXPLICIT_DENY");
+  // ForAnyValue: one unreadable value makes a Deny apply.
+  EXPECT_EQ(decide(world_with(allow_and_deny(
+                       {{"ForAnyValue:NumericGreaterThan", {{"s3:max-keys", "1000"}}}})),
+                   {{"s3:max-keys", {"5", "nan"}}}),
+            "EXPLICIT_DENY");
+
+  // The request context is checked before anything else.
+  auto refused = [&](std::vector<std::pair<std::string, std::vector<std::string>>> ctx) {
+    RefRequest r;
+    r.principal = "arn:aws:iam::" + a + ":user/alice";
+    r.action = "budgets:ViewBudget";
+    r.context = std::move(ctx);
+    return reference.Decide(world_with(allow(nullptr)), r).error;
+  };
+  EXPECT_EQ(refused({{"aws:RequestedRegion", {"us-east-1"}}}), "");
+  EXPECT_EQ(
+      refused({{"aws:RequestedRegion", {"us-east-1"}}, {"AWS:REQUESTEDREGION", {"eu-west-1"}}}),
+      "context.keys[AWS:REQUESTEDREGION]");
+  EXPECT_EQ(refused({{"aws:MultiFactorAuthPresent", {"no"}}}),
+            "context.keys[aws:MultiFactorAuthPresent].values[0]");
+  EXPECT_EQ(refused({{"aws:MultiFactorAuthPresent", {"true", "true"}}}),
+            "context.keys[aws:MultiFactorAuthPresent]");  // AWS sends one value
+  EXPECT_EQ(refused({{"aws:VpcSourceIp", {"10.0.0.1/8"}}}),
+            "context.keys[aws:VpcSourceIp].values[0]");
+  EXPECT_EQ(refused({{"AWS:SOURCEIP", {"10.0.0.256"}}}), "context.keys[AWS:SOURCEIP].values[0]");
+  EXPECT_EQ(refused({{"aws:SourceArn", {"arn:aws:s3"}}}), "context.keys[aws:SourceArn].values[0]");
+  EXPECT_EQ(refused({{"aws:EpochTime", {"12abc"}}}), "context.keys[aws:EpochTime].values[0]");
+  EXPECT_EQ(refused({{"aws:CurrentTime", {"2026-01-02T03:04:05Z"}}, {"aws:EpochTime", {"0"}}}), "");
+  EXPECT_EQ(refused({{"aws:PrincipalTag/team", {"x"}}}), "context.keys[aws:PrincipalTag/team]");
+  EXPECT_EQ(refused({{std::string(256, 'k'), {"x"}}}), "");
+  EXPECT_EQ(refused({{std::string(257, 'k'), {"x"}}}),
+            "context.keys[" + std::string(257, 'k') + "]");
+  EXPECT_EQ(refused({{"k", {std::string(2048, 'v')}}}), "");
+  EXPECT_EQ(refused({{"k", {std::string(2049, 'v')}}}), "context.keys[k].values[0]");
+  EXPECT_EQ(refused({{"k", std::vector<std::string>(64, "v")}}), "");
+  EXPECT_EQ(refused({{"k", std::vector<std::string>(65, "v")}}), "context.keys[k]");
+  std::vector<std::pair<std::string, std::vector<std::string>>> many;
+  for (int i = 0; i < 64; ++i) many.push_back({absl::StrCat("k", i), {}});
+  EXPECT_EQ(refused(many), "");
+  many.push_back({"k64", {}});
+  EXPECT_EQ(refused(many), "context.keys");
+  std::vector<std::pair<std::string, std::vector<std::string>>> big;
+  for (int i = 0; i < 16; ++i) big.push_back({absl::StrCat("k", i), {std::string(2048, 'v')}});
+  EXPECT_EQ(refused(big), "context");  // 32 KiB of values plus the keys
 }
 
 }  // namespace

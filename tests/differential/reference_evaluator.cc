@@ -188,10 +188,103 @@ std::optional<double> ParseNumber(const std::string& s) {
   return v;
 }
 
-std::optional<uint32_t> ParseIpv4(const std::string& s) {
+bool AllDigits(const std::string& s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+// Epoch seconds: digits only (at most 15 of them, so a double holds them).
+std::optional<double> ParseEpoch(const std::string& s) {
+  if (!AllDigits(s) || s.size() > 15) return std::nullopt;
+  return std::strtod(s.c_str(), nullptr);
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (counted day by day
+// from year 0 would be too naive even here: whole years, then months).
+int64_t DaysSinceEpoch(int year, int month, int day) {
+  auto leap = [](int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; };
+  int64_t days = 0;
+  for (int y = 1970; y < year; ++y) days += leap(y) ? 366 : 365;
+  for (int y = year; y < 1970; ++y) days -= leap(y) ? 366 : 365;
+  static const int kMonthDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  for (int m = 1; m < month; ++m) days += kMonthDays[m - 1] + (m == 2 && leap(year) ? 1 : 0);
+  return days + day - 1;
+}
+
+// Seconds since the epoch of "YYYY-MM-DDTHH:MM[:SS[.fff]]" followed by "Z",
+// "+HH:MM" or "-HH:MM", or of epoch seconds.
+std::optional<double> ParseDate(const std::string& s) {
+  if (AllDigits(s)) return ParseEpoch(s);
+  // Fixed positions; every field checked digit by digit.
+  auto num = [&](size_t pos, size_t len) -> std::optional<int> {
+    if (pos + len > s.size()) return std::nullopt;
+    int v = 0;
+    for (size_t i = pos; i < pos + len; ++i) {
+      if (s[i] < '0' || s[i] > '9') return std::nullopt;
+      v = v * 10 + (s[i] - '0');
+    }
+    return v;
+  };
+  auto at = [&](size_t pos, char c) { return pos < s.size() && s[pos] == c; };
+  std::optional<int> year = num(0, 4), month = num(5, 2), day = num(8, 2), hour = num(11, 2),
+                     minute = num(14, 2);
+  if (!year || !month || !day || !hour || !minute || !at(4, '-') || !at(7, '-') || !at(10, 'T') ||
+      !at(13, ':')) {
+    return std::nullopt;
+  }
+  size_t pos = 16;
+  int second = 0;
+  double fraction = 0;
+  if (at(pos, ':')) {
+    std::optional<int> sec = num(pos + 1, 2);
+    if (!sec) return std::nullopt;
+    second = *sec;
+    pos += 3;
+    if (at(pos, '.')) {
+      ++pos;
+      double scale = 0.1;
+      const size_t start = pos;
+      while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+        fraction += (s[pos] - '0') * scale;
+        scale /= 10;
+        ++pos;
+      }
+      if (pos == start) return std::nullopt;
+    }
+  }
+  int offset_minutes = 0;
+  if (at(pos, 'Z')) {
+    ++pos;
+  } else if (at(pos, '+') || at(pos, '-')) {
+    std::optional<int> oh = num(pos + 1, 2), om = num(pos + 4, 2);
+    if (!oh || !om || !at(pos + 3, ':') || *oh > 23 || *om > 59) return std::nullopt;
+    offset_minutes = (at(pos, '+') ? 1 : -1) * (*oh * 60 + *om);
+    pos += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (pos != s.size()) return std::nullopt;
+  static const int kMonthDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (*month < 1 || *month > 12 || *day < 1 || *day > kMonthDays[*month - 1]) return std::nullopt;
+  const bool leap = (*year % 4 == 0 && *year % 100 != 0) || *year % 400 == 0;
+  if (*month == 2 && *day == 29 && !leap) return std::nullopt;
+  if (*hour > 23 || *minute > 59 || second > 59) return std::nullopt;
+  const int64_t days = DaysSinceEpoch(*year, *month, *day);
+  return static_cast<double>(days * 86400 + *hour * 3600 + *minute * 60 + second -
+                             offset_minutes * 60) +
+         fraction;
+}
+
+// An IP address as 4 (IPv4) or 16 (IPv6) bytes.
+using Ip = std::vector<uint8_t>;
+
+std::optional<Ip> ParseIpv4(const std::string& s) {
   std::vector<std::string> parts = Split(s, '.');
   if (parts.size() != 4) return std::nullopt;
-  uint32_t ip = 0;
+  Ip ip;
   for (const std::string& p : parts) {
     if (p.empty() || p.size() > 3) return std::nullopt;
     int v = 0;
@@ -200,22 +293,92 @@ std::optional<uint32_t> ParseIpv4(const std::string& s) {
       v = v * 10 + (c - '0');
     }
     if (v > 255) return std::nullopt;
-    ip = (ip << 8) | static_cast<uint32_t>(v);
+    ip.push_back(static_cast<uint8_t>(v));
   }
   return ip;
 }
 
-// "a.b.c.d/n" or a bare address (= /32) contains `ip`.
-bool CidrContains(const std::string& cidr, uint32_t ip) {
+// Hex groups of 1 to 4 digits, eight of them, or fewer with one "::"
+// standing for the missing zero groups. (No dotted IPv4 tail.)
+std::optional<Ip> ParseIpv6(const std::string& s) {
+  auto groups = [](const std::string& part, std::vector<uint16_t>& out) {
+    if (part.empty()) return true;
+    for (const std::string& g : Split(part, ':')) {
+      if (g.empty() || g.size() > 4) return false;
+      uint16_t v = 0;
+      for (char c : g) {
+        int d = (c >= '0' && c <= '9')   ? c - '0'
+                : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                         : -1;
+        if (d < 0) return false;
+        v = static_cast<uint16_t>(v * 16 + d);
+      }
+      out.push_back(v);
+    }
+    return true;
+  };
+  std::vector<uint16_t> head, tail;
+  const size_t gap = s.find("::");
+  if (gap == std::string::npos) {
+    if (!groups(s, head) || head.size() != 8) return std::nullopt;
+  } else {
+    if (s.find("::", gap + 1) != std::string::npos) return std::nullopt;
+    if (!groups(s.substr(0, gap), head) || !groups(s.substr(gap + 2), tail)) return std::nullopt;
+    if (head.size() + tail.size() > 7) return std::nullopt;
+    head.resize(8 - tail.size(), 0);
+  }
+  head.insert(head.end(), tail.begin(), tail.end());
+  Ip ip;
+  for (uint16_t g : head) {
+    ip.push_back(static_cast<uint8_t>(g >> 8));
+    ip.push_back(static_cast<uint8_t>(g & 0xff));
+  }
+  return ip;
+}
+
+std::optional<Ip> ParseIp(const std::string& s) {
+  if (s.find(':') != std::string::npos) return ParseIpv6(s);
+  return ParseIpv4(s);
+}
+
+// "address/bits" or a bare address (all bits) contains `ip` of the same family.
+bool CidrContains(const std::string& cidr, const Ip& ip) {
   size_t slash = cidr.find('/');
-  std::optional<uint32_t> base = ParseIpv4(cidr.substr(0, slash));
-  int bits = slash == std::string::npos ? 32 : std::atoi(cidr.c_str() + slash + 1);
-  uint32_t mask = bits == 0 ? 0 : ~uint32_t{0} << (32 - bits);
-  return base.has_value() && (*base & mask) == (ip & mask);
+  std::optional<Ip> base = ParseIp(cidr.substr(0, slash));
+  if (!base.has_value() || base->size() != ip.size()) return false;
+  size_t bits = slash == std::string::npos ? ip.size() * 8 : std::atoi(cidr.c_str() + slash + 1);
+  for (size_t bit = 0; bit < bits && bit < ip.size() * 8; ++bit) {
+    const int mask = 0x80 >> (bit % 8);
+    if (((*base)[bit / 8] & mask) != (ip[bit / 8] & mask)) return false;
+  }
+  return true;
+}
+
+// The six parts of an ARN (the last keeps any further colons), or nullopt.
+std::optional<std::vector<std::string>> ParseArn(const std::string& s) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (int i = 0; i < 5; ++i) {
+    size_t colon = s.find(':', start);
+    if (colon == std::string::npos) return std::nullopt;
+    parts.push_back(s.substr(start, colon - start));
+    start = colon + 1;
+  }
+  parts.push_back(s.substr(start));
+  if (parts[0] != "arn") return std::nullopt;
+  return parts;
+}
+
+std::optional<bool> ParseBool(const std::string& s) {
+  const std::string lower = Lower(s);
+  if (lower == "true") return true;
+  if (lower == "false") return false;
+  return std::nullopt;
 }
 
 struct Operator {
-  enum Family { kString, kNumeric, kBool, kIp, kNull } family;
+  enum Family { kString, kNumeric, kDate, kBool, kIp, kArn, kNull } family;
   std::string cmp;  // Equals, EqualsIgnoreCase, Like, LessThan, ...
   bool negated = false;
 };
@@ -234,9 +397,20 @@ std::optional<Operator> ParseBase(const std::string& name) {
       {"NumericLessThanEquals", {Operator::kNumeric, "LessThanEquals", false}},
       {"NumericGreaterThan", {Operator::kNumeric, "GreaterThan", false}},
       {"NumericGreaterThanEquals", {Operator::kNumeric, "GreaterThanEquals", false}},
+      {"DateEquals", {Operator::kDate, "Equals", false}},
+      {"DateNotEquals", {Operator::kDate, "Equals", true}},
+      {"DateLessThan", {Operator::kDate, "LessThan", false}},
+      {"DateLessThanEquals", {Operator::kDate, "LessThanEquals", false}},
+      {"DateGreaterThan", {Operator::kDate, "GreaterThan", false}},
+      {"DateGreaterThanEquals", {Operator::kDate, "GreaterThanEquals", false}},
       {"Bool", {Operator::kBool, "Equals", false}},
       {"IpAddress", {Operator::kIp, "In", false}},
       {"NotIpAddress", {Operator::kIp, "In", true}},
+      // ArnEquals and ArnLike are the same test (IAM User Guide).
+      {"ArnEquals", {Operator::kArn, "Like", false}},
+      {"ArnLike", {Operator::kArn, "Like", false}},
+      {"ArnNotEquals", {Operator::kArn, "Like", true}},
+      {"ArnNotLike", {Operator::kArn, "Like", true}},
       {"Null", {Operator::kNull, "", false}},
   };
   auto it = kOps.find(name);
@@ -244,7 +418,30 @@ std::optional<Operator> ParseBase(const std::string& name) {
   return it->second;
 }
 
-// Does request value `v` match policy value `pv` (positive sense)?
+Tri Compare(const std::string& cmp, double got, double want) {
+  if (cmp == "Equals") return FromBool(got == want);
+  if (cmp == "LessThan") return FromBool(got < want);
+  if (cmp == "LessThanEquals") return FromBool(got <= want);
+  if (cmp == "GreaterThan") return FromBool(got > want);
+  return FromBool(got >= want);
+}
+
+// Splits a pattern at its first five unescaped colons, like an ARN.
+std::optional<std::vector<Pattern>> SplitArnPattern(const Pattern& p) {
+  std::vector<Pattern> parts(1);
+  for (const Tok& t : p) {
+    if (!t.literal && t.c == ':' && parts.size() < 6) {
+      parts.emplace_back();
+    } else {
+      parts.back().push_back(t);
+    }
+  }
+  if (parts.size() != 6) return std::nullopt;
+  return parts;
+}
+
+// Does request value `v` match policy value `pv` (positive sense)? kError:
+// `v` is not of the operator's type.
 Tri MatchOne(const Operator& op, const std::string& v, const Json& pv, bool variables,
              const Context& ctx) {
   const std::string text = Text(pv);
@@ -260,21 +457,38 @@ Tri MatchOne(const Operator& op, const std::string& v, const Json& pv, bool vari
       std::optional<double> got = ParseNumber(v);
       std::optional<double> want = ParseNumber(text);
       if (!got.has_value() || !want.has_value()) return Tri::kError;
-      if (op.cmp == "Equals") return FromBool(*got == *want);
-      if (op.cmp == "LessThan") return FromBool(*got < *want);
-      if (op.cmp == "LessThanEquals") return FromBool(*got <= *want);
-      if (op.cmp == "GreaterThan") return FromBool(*got > *want);
-      return FromBool(*got >= *want);
+      return Compare(op.cmp, *got, *want);
+    }
+    case Operator::kDate: {
+      std::optional<double> got = ParseDate(v);
+      std::optional<double> want = ParseDate(text);
+      if (!got.has_value() || !want.has_value()) return Tri::kError;
+      return Compare(op.cmp, *got, *want);
     }
     case Operator::kBool: {
-      std::string got = Lower(v);
-      if (got != "true" && got != "false") return Tri::kFalse;  // matches nothing
-      return FromBool(got == Lower(text));
+      std::optional<bool> got = ParseBool(v);
+      if (!got.has_value()) return Tri::kError;  // cannot be evaluated: fail closed
+      std::optional<Pattern> p = Expand(text, variables, ctx);
+      if (!p.has_value()) return Tri::kFalse;
+      std::optional<bool> want = ParseBool(PatternText(*p));
+      return FromBool(want.has_value() && *want == *got);
     }
     case Operator::kIp: {
-      std::optional<uint32_t> ip = ParseIpv4(v);
+      std::optional<Ip> ip = ParseIp(v);
       if (!ip.has_value()) return Tri::kError;
       return FromBool(CidrContains(text, *ip));
+    }
+    case Operator::kArn: {
+      std::optional<std::vector<std::string>> got = ParseArn(v);
+      if (!got.has_value()) return Tri::kError;
+      std::optional<Pattern> p = Expand(text, variables, ctx);
+      if (!p.has_value()) return Tri::kFalse;
+      std::optional<std::vector<Pattern>> want = SplitArnPattern(*p);
+      if (!want.has_value()) return Tri::kFalse;  // not generated (policies are validated)
+      for (size_t i = 0; i < 6; ++i) {
+        if (!Glob((*want)[i], 0, (*got)[i], 0)) return Tri::kFalse;
+      }
+      return Tri::kTrue;
     }
     case Operator::kNull:
       break;
@@ -411,6 +625,76 @@ std::string LastSegment(const std::string& arn) { return arn.substr(arn.rfind('/
 
 }  // namespace
 
+bool RefWellFormed(RefType type, const std::string& value) {
+  switch (type) {
+    case RefType::kString:
+      return true;
+    case RefType::kNumber:
+      return ParseNumber(value).has_value();
+    case RefType::kDate:
+      return ParseDate(value).has_value();
+    case RefType::kEpoch:
+      return ParseEpoch(value).has_value();
+    case RefType::kBool:
+      return ParseBool(value).has_value();
+    case RefType::kIp:
+      return ParseIp(value).has_value();
+    case RefType::kArn:
+      return ParseArn(value).has_value();
+  }
+  return false;
+}
+
+std::optional<RefType> RefWellKnownKeyType(const std::string& key) {
+  static const std::map<std::string, RefType> kTypes = {
+      {"aws:sourceip", RefType::kIp},
+      {"aws:vpcsourceip", RefType::kIp},
+      {"aws:currenttime", RefType::kDate},
+      {"aws:tokenissuetime", RefType::kDate},
+      {"aws:epochtime", RefType::kEpoch},
+      {"aws:multifactorauthage", RefType::kNumber},
+      {"aws:multifactorauthpresent", RefType::kBool},
+      {"aws:securetransport", RefType::kBool},
+      {"aws:viaawsservice", RefType::kBool},
+      {"aws:principalisawsservice", RefType::kBool},
+      {"aws:sourcearn", RefType::kArn},
+  };
+  auto it = kTypes.find(Lower(key));
+  if (it == kTypes.end()) return std::nullopt;
+  return it->second;
+}
+
+bool RefIsPrincipalDerivedKey(const std::string& key) {
+  const std::string k = Lower(key);
+  return k == "aws:username" || k == "aws:userid" || k == "aws:principalarn" ||
+         k == "aws:principalaccount" || k == "aws:principaltype" || k == "aws:principalorgid" ||
+         k == "aws:principalorgpaths" || k.rfind("aws:principaltag/", 0) == 0;
+}
+
+std::string RefValidateContext(const RefContext& context) {
+  if (context.size() > 64) return "context.keys";
+  size_t total = 0;
+  std::map<std::string, std::string> seen;  // lower-cased -> as written
+  for (const auto& [key, values] : context) {
+    const std::string field = "context.keys[" + key + "]";
+    if (key.empty() || key.size() > 256) return field;
+    if (!seen.emplace(Lower(key), key).second) return field;  // equal but for case
+    if (RefIsPrincipalDerivedKey(key)) return field;
+    if (values.size() > 64) return field;
+    const std::optional<RefType> type = RefWellKnownKeyType(key);
+    if (type.has_value() && values.size() > 1) return field;  // AWS sends one value
+    total += key.size();
+    for (size_t i = 0; i < values.size(); ++i) {
+      const std::string value_field = field + ".values[" + std::to_string(i) + "]";
+      if (values[i].size() > 2048) return value_field;
+      if (type.has_value() && !RefWellFormed(*type, values[i])) return value_field;
+      total += values[i].size();
+    }
+  }
+  if (total > 32 * 1024) return "context";
+  return "";
+}
+
 ReferenceEvaluator::ReferenceEvaluator(const Json& catalog, const Json& aws_policies)
     : catalog_(catalog) {
   for (const Json& p : aws_policies["policies"]) {
@@ -420,6 +704,11 @@ ReferenceEvaluator::ReferenceEvaluator(const Json& catalog, const Json& aws_poli
 
 RefDecision ReferenceEvaluator::Decide(const Json& world, const RefRequest& req) const {
   auto deny = [](const char* reason) { return RefDecision{false, reason, {}}; };
+  if (std::string error = RefValidateContext(req.context); !error.empty()) {
+    RefDecision refused;
+    refused.error = std::move(error);
+    return refused;
+  }
 
   // ---- 1. resolve
   std::vector<std::string> arn = Split(req.principal, ':');
