@@ -23,51 +23,16 @@ bool GlobMatch(absl::string_view pattern, absl::string_view text) {
 // first i tokens match the text read so far"; a '*' token keeps its state on
 // any character and also lets the next state hold without reading one (an
 // empty match). Because stars are folded, one shift closes over the empty
-// matches. Every step is a handful of word operations per 64 tokens, after
-// the anchored ends are compared directly and the length is checked.
-bool GlobMatchBitParallel(absl::string_view pattern, absl::string_view text,
-                          const std::vector<bool>& wildcard) {
-  const absl::string_view full = pattern;  // the lambdas index the whole pattern
-  auto is_star = [&](size_t i) { return wildcard[i] && full[i] == '*'; };
-  auto char_matches = [&](size_t i, char c) {
-    return (wildcard[i] && full[i] == '?') || full[i] == c;
-  };
-  // The parts before the first star and after the last are anchored to the
-  // text's ends: compare them directly, and run the automaton only on what
-  // lies between (for most patterns, "prefix*" or "*suffix", nothing).
-  size_t first = 0;
-  while (first < pattern.size() && !is_star(first)) ++first;
-  if (first == pattern.size()) {  // no star: one character each
-    if (text.size() != pattern.size()) return false;
-    for (size_t i = 0; i < text.size(); ++i) {
-      if (!char_matches(i, text[i])) return false;
-    }
-    return true;
-  }
-  size_t last = pattern.size() - 1;
-  while (!is_star(last)) --last;
-  const size_t suffix = pattern.size() - 1 - last;
-  if (first + suffix > text.size()) return false;
-  for (size_t i = 0; i < first; ++i) {
-    if (!char_matches(i, text[i])) return false;
-  }
-  for (size_t i = 0; i < suffix; ++i) {
-    if (!char_matches(last + 1 + i, text[text.size() - suffix + i])) return false;
-  }
-  pattern = pattern.substr(first, last - first + 1);
-  text = text.substr(first, text.size() - first - suffix);
-  size_t needed = 0;  // characters the middle must consume at least
-  for (size_t i = 0; i < pattern.size(); ++i) needed += is_star(first + i) ? 0 : 1;
-  if (needed > text.size()) return false;
-  if (needed == 0) return true;  // only stars
-
+// matches. Every step is a handful of word operations per 64 tokens.
+bool GlobMatchAutomaton(absl::string_view pattern, absl::string_view text,
+                        const std::vector<bool>& wildcard) {
   enum Kind : uint8_t { kLiteral, kAnyOne, kStar };
   std::vector<Kind> kinds;
   std::vector<char> chars;
   kinds.reserve(pattern.size());
   chars.reserve(pattern.size());
   for (size_t i = 0; i < pattern.size(); ++i) {
-    const bool wild = wildcard[first + i];
+    const bool wild = wildcard[i];
     if (wild && pattern[i] == '*') {
       if (!kinds.empty() && kinds.back() == kStar) continue;
       kinds.push_back(kStar);

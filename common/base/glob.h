@@ -23,10 +23,61 @@ bool GlobMatch(absl::string_view pattern, absl::string_view text);
 // expensive and GlobMatchWith uses the bit-parallel automaton.
 inline constexpr size_t kGreedyGlobLimit = size_t{1} << 14;
 
-// The bit-parallel matcher (exposed for GlobMatchWith and tests):
-// `wildcard[i]` tells whether pattern[i] ('*' or '?') acts as a wildcard.
+// The bit-parallel automaton over the middle of a pattern: `pattern` starts
+// and ends with a wildcard '*' and needs at most |text| characters;
+// `wildcard[i]` tells whether pattern[i] acts as a wildcard. For
+// GlobMatchBitParallel.
+bool GlobMatchAutomaton(absl::string_view pattern, absl::string_view text,
+                        const std::vector<bool>& wildcard);
+
+// The bounded-cost matcher GlobMatchWith uses for long inputs (exposed for
+// tests). The parts before the first wildcard '*' and after the last are
+// anchored to the text's ends and compared directly; the automaton runs
+// only on what lies between (for most patterns, "prefix*" or "*suffix",
+// nothing), and only when the text is long enough to match at all.
+template <typename IsWildcard>
 bool GlobMatchBitParallel(absl::string_view pattern, absl::string_view text,
-                          const std::vector<bool>& wildcard);
+                          IsWildcard is_wildcard) {
+  auto is_star = [&](size_t i) { return pattern[i] == '*' && is_wildcard(i); };
+  auto char_matches = [&](size_t i, char c) {
+    return pattern[i] == c || (pattern[i] == '?' && is_wildcard(i));
+  };
+  size_t first = 0;
+  while (first < pattern.size() && !is_star(first)) ++first;
+  if (first == pattern.size()) {  // no star: one character each
+    if (text.size() != pattern.size()) return false;
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (!char_matches(i, text[i])) return false;
+    }
+    return true;
+  }
+  size_t last = pattern.size() - 1;
+  while (!is_star(last)) --last;
+  const size_t suffix = pattern.size() - 1 - last;
+  if (first + suffix > text.size()) return false;
+  for (size_t i = 0; i < suffix; ++i) {
+    if (!char_matches(last + 1 + i, text[text.size() - suffix + i])) return false;
+  }
+  for (size_t i = 0; i < first; ++i) {
+    if (!char_matches(i, text[i])) return false;
+  }
+  const absl::string_view middle_text = text.substr(first, text.size() - first - suffix);
+  std::vector<bool> wildcard(last - first + 1);
+  size_t needed = 0;  // characters the middle must consume at least
+  for (size_t i = first; i <= last; ++i) {
+    wildcard[i - first] = (pattern[i] == '*' || pattern[i] == '?') && is_wildcard(i);
+    if (!(wildcard[i - first] && pattern[i] == '*')) ++needed;
+    if (needed > middle_text.size()) return false;
+  }
+  if (needed == 0) return true;  // only stars
+  return GlobMatchAutomaton(pattern.substr(first, last - first + 1), middle_text, wildcard);
+}
+
+// The same with the wildcard flags in a vector.
+inline bool GlobMatchBitParallel(absl::string_view pattern, absl::string_view text,
+                                 const std::vector<bool>& wildcard) {
+  return GlobMatchBitParallel(pattern, text, [&](size_t i) { return bool(wildcard[i]); });
+}
 
 // GlobMatch where only some pattern characters act as wildcards:
 // `is_wildcard(i)` tells whether pattern[i] ('*' or '?') is one; a '*' or '?'
@@ -35,11 +86,7 @@ bool GlobMatchBitParallel(absl::string_view pattern, absl::string_view text,
 template <typename IsWildcard>
 bool GlobMatchWith(absl::string_view pattern, absl::string_view text, IsWildcard is_wildcard) {
   if (pattern.size() * text.size() > kGreedyGlobLimit) {
-    std::vector<bool> wildcard(pattern.size());
-    for (size_t i = 0; i < pattern.size(); ++i) {
-      wildcard[i] = (pattern[i] == '*' || pattern[i] == '?') && is_wildcard(i);
-    }
-    return GlobMatchBitParallel(pattern, text, wildcard);
+    return GlobMatchBitParallel(pattern, text, is_wildcard);
   }
   auto is_star = [&](size_t p) { return pattern[p] == '*' && is_wildcard(p); };
   size_t p = 0, t = 0;

@@ -42,7 +42,7 @@ bool StatementApplies(const CompiledStatement& s, absl::string_view resource,
   const RequestContext& ctx = s.resources.needs_context() ? context.Get() : EmptyContext();
   if (!s.MatchesResource(resource, ctx)) return false;
   if (s.condition == nullptr) return true;
-  const ConditionOutcome cond = s.condition->Evaluate(context.Get(), nullptr);
+  const ConditionOutcome cond = context.Evaluate(*s.condition);
   return cond == ConditionOutcome::kTrue ||
          (s.effect == StatementEffect::kDeny && cond == ConditionOutcome::kError);
 }

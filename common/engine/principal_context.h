@@ -8,11 +8,14 @@
 #define PDP_COMMON_ENGINE_PRINCIPAL_CONTEXT_H_
 
 #include <optional>
+#include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/base/arn.h"
 #include "common/engine/snapshot.h"
+#include "common/policy/condition.h"
 #include "common/policy/request_context.h"
 #include "pdp/v1/decision.pb.h"
 
@@ -75,12 +78,26 @@ class LazyContext {
     return context_;
   }
 
+  // `condition`'s outcome in this context. Evaluated once per request
+  // however often it is asked: a page's required actions and features reach
+  // the same statements again and again, and a condition over a large
+  // context value must not cost its full price each time.
+  ConditionOutcome Evaluate(const CompiledCondition& condition) {
+    for (const auto& [c, outcome] : outcomes_) {
+      if (c == &condition) return outcome;
+    }
+    const ConditionOutcome outcome = condition.Evaluate(Get(), nullptr);
+    outcomes_.emplace_back(&condition, outcome);
+    return outcome;
+  }
+
  private:
   const pdp::v1::RequestContext* caller_;
   PrincipalFacts principal_;
   std::optional<absl::Time> now_;
   bool built_ = false;
   RequestContext context_;
+  absl::InlinedVector<std::pair<const CompiledCondition*, ConditionOutcome>, 4> outcomes_;
 };
 
 }  // namespace pdp
