@@ -23,6 +23,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "tests/support/health_check.h"
 #include "tests/support/server_process.h"
 #include "tests/support/test_postgres.h"
 
@@ -112,14 +113,7 @@ class Replica {
   // The health status of `service` ("" for the server as a whole); UNKNOWN
   // when the check itself fails.
   HealthCheckResponse::ServingStatus Health(const std::string& service) const {
-    auto stub = grpc::health::v1::Health::NewStub(channel_);
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-    grpc::health::v1::HealthCheckRequest request;
-    request.set_service(service);
-    HealthCheckResponse response;
-    if (!stub->Check(&ctx, request, &response).ok()) return HealthCheckResponse::UNKNOWN;
-    return response.status();
+    return test::HealthOf(channel_, service);
   }
 
  private:

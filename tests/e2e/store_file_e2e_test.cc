@@ -18,6 +18,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "tests/support/health_check.h"
 #include "tests/support/server_process.h"
 
 namespace pdp::testing {
@@ -73,14 +74,7 @@ class StoreFileTest : public ::testing::Test {
   }
 
   HealthCheckResponse::ServingStatus Health(const std::string& service) {
-    auto stub = grpc::health::v1::Health::NewStub(channel_);
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-    grpc::health::v1::HealthCheckRequest request;
-    request.set_service(service);
-    HealthCheckResponse response;
-    if (!stub->Check(&ctx, request, &response).ok()) return HealthCheckResponse::UNKNOWN;
-    return response.status();
+    return test::HealthOf(channel_, service);
   }
 
   // After the files changed under the server: writes are refused with the
@@ -101,8 +95,7 @@ class StoreFileTest : public ::testing::Test {
     EXPECT_EQ(Health(""), HealthCheckResponse::SERVING);
     EXPECT_EQ(Health("pdp.v1.AuthorizationService"), HealthCheckResponse::SERVING);
     EXPECT_TRUE(Eventually([&] {
-      return server_->log().find("AdminService NOT_SERVING: the SQLite store") !=
-             std::string::npos;
+      return server_->log().find("AdminService NOT_SERVING: the SQLite store") != std::string::npos;
     })) << server_->log();
     EXPECT_THAT(server_->log(), HasSubstr(why));
     auto read = AuthorizationClient(channel_, options_)

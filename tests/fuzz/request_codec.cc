@@ -2,6 +2,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <map>
+#include <string>
+#include <vector>
 
 namespace pdp::fuzz {
 namespace {
@@ -190,100 +193,58 @@ std::string LongValue(RefType type, uint8_t v) {
 
 size_t OrdinaryKeyCount() { return Tables().ordinary.size(); }
 
-const std::vector<std::string>& GoodValues(RefType type) {
-  static const std::vector<std::string>* kString = new std::vector<std::string>{
-      "us-east-1", "us-west-2",      "eu-west-1", "EU-WEST-1", "cn-north-1", "ap-south-1", "env",
-      "team",      "secret-project", "Secret",    "*",         "eu-*",       "us-east-1 ", ""};
-  static const std::vector<std::string>* kBool =
-      new std::vector<std::string>{"true", "false", "TRUE", "False", "tRUE"};
-  static const std::vector<std::string>* kArn = new std::vector<std::string>{
-      "arn:aws:s3:::blocked-bucket",
-      "arn:aws:s3:::ok-bucket",
-      "arn:aws:s3:::",
-      "arn:aws:s3:::blocked-x:y",
-      "arn:aws:ec2:us-east-1:111122223333:instance/i-1",
-      "arn:aws:ec2:eu-west-1:999999999999:instance/i-2",
-      "arn:aws:lambda:us-east-1:111122223333:function:f",
-      "arn:aws:sns:us-east-1:111122223333:alerts",
+namespace {
+
+// Well-formed (good) and malformed (bad) values of each key type; string
+// keys have no malformed values (JunkPool() stands in for them).
+struct ValuesOfType {
+  std::vector<std::string> good, bad;
+};
+
+const ValuesOfType& ValuesOf(RefType type) {
+  static const auto* kValues = new std::map<RefType, ValuesOfType>{
+      {RefType::kString,
+       {{"us-east-1", "us-west-2", "eu-west-1", "EU-WEST-1", "cn-north-1", "ap-south-1", "env",
+         "team", "secret-project", "Secret", "*", "eu-*", "us-east-1 ", ""},
+        {}}},
+      {RefType::kBool,
+       {{"true", "false", "TRUE", "False", "tRUE"},
+        {"", " false", "false ", "0", "1", "no", "yes", "t", "falsey", "true\n", "garbage"}}},
+      {RefType::kArn,
+       {{
+            "arn:aws:s3:::blocked-bucket",
+            "arn:aws:s3:::ok-bucket",
+            "arn:aws:s3:::",
+            "arn:aws:s3:::blocked-x:y",
+            "arn:aws:ec2:us-east-1:111122223333:instance/i-1",
+            "arn:aws:ec2:eu-west-1:999999999999:instance/i-2",
+            "arn:aws:lambda:us-east-1:111122223333:function:f",
+            "arn:aws:sns:us-east-1:111122223333:alerts",
+        },
+        {"", "garbage", "arn:aws:s3", "blocked-x", "arn:aws:s3::blocked-x", "aws:s3:::blocked-x",
+         "arn", "arn:aws:ec2:us-east-1:111122223333"}}},
+      {RefType::kIp,
+       {{"10.1.2.3", "192.0.2.55", "203.0.113.7", "203.0.113.200", "8.8.8.8", "2001:db8::1",
+         "2001:db9::5", "::1", "0.0.0.0", "255.255.255.255"},
+        {"", "garbage", "10.0.0.256", "10.0.0", "1.2.3.4.5", "2001:db8:::1", "::g"}}},
+      {RefType::kNumber,
+       {{"0", "300", "3600", "3601", "86400", "-1", "1.5", "1000", "1001", "3600.5"},
+        {"", "garbage", "nan", "inf", "12abc", "--1", "1..2", "-"}}},
+      {RefType::kDate,
+       {{"2026-01-02T03:04:05Z", "2031-06-01T00:00:00Z", "2024-12-31T23:59:59Z",
+         "2025-06-01T00:00:00Z", "1767323045", "1924992000", "0"},
+        {"", "garbage", "2026-13-45T00:00:00Z", "yesterday", "2026-01-02X03:04:05Z",
+         "2026-02-30T00:00:00Z"}}},
+      {RefType::kEpoch, {{"0", "1767323045", "1924992000", "300"}, {"", "garbage", "12abc"}}},
   };
-  static const std::vector<std::string>* kIp = new std::vector<std::string>{
-      "10.1.2.3",    "192.0.2.55",  "203.0.113.7", "203.0.113.200", "8.8.8.8",
-      "2001:db8::1", "2001:db9::5", "::1",         "0.0.0.0",       "255.255.255.255"};
-  static const std::vector<std::string>* kNumber = new std::vector<std::string>{
-      "0", "300", "3600", "3601", "86400", "-1", "1.5", "1000", "1001", "3600.5"};
-  static const std::vector<std::string>* kDate =
-      new std::vector<std::string>{"2026-01-02T03:04:05Z",
-                                   "2031-06-01T00:00:00Z",
-                                   "2024-12-31T23:59:59Z",
-                                   "2025-06-01T00:00:00Z",
-                                   "1767323045",
-                                   "1924992000",
-                                   "0"};
-  static const std::vector<std::string>* kEpoch =
-      new std::vector<std::string>{"0", "1767323045", "1924992000", "300"};
-  switch (type) {
-    case RefType::kString:
-      return *kString;
-    case RefType::kBool:
-      return *kBool;
-    case RefType::kArn:
-      return *kArn;
-    case RefType::kIp:
-      return *kIp;
-    case RefType::kNumber:
-      return *kNumber;
-    case RefType::kDate:
-      return *kDate;
-    case RefType::kEpoch:
-      return *kEpoch;
-  }
-  return *kString;
+  return kValues->at(type);
 }
 
-const std::vector<std::string>& BadValues(RefType type) {
-  static const std::vector<std::string>* kNone = new std::vector<std::string>{};
-  static const std::vector<std::string>* kBool = new std::vector<std::string>{
-      "", " false", "false ", "0", "1", "no", "yes", "t", "falsey", "true\n", "garbage"};
-  static const std::vector<std::string>* kArn =
-      new std::vector<std::string>{"",
-                                   "garbage",
-                                   "arn:aws:s3",
-                                   "blocked-x",
-                                   "arn:aws:s3::blocked-x",
-                                   "aws:s3:::blocked-x",
-                                   "arn",
-                                   "arn:aws:ec2:us-east-1:111122223333"};
-  static const std::vector<std::string>* kIp = new std::vector<std::string>{
-      "", "garbage", "10.0.0.256", "10.0.0", "1.2.3.4.5", "2001:db8:::1", "::g"};
-  static const std::vector<std::string>* kNumber =
-      new std::vector<std::string>{"", "garbage", "nan", "inf", "12abc", "--1", "1..2", "-"};
-  static const std::vector<std::string>* kDate =
-      new std::vector<std::string>{"",
-                                   "garbage",
-                                   "2026-13-45T00:00:00Z",
-                                   "yesterday",
-                                   "2026-01-02X03:04:05Z",
-                                   "2026-02-30T00:00:00Z"};
-  static const std::vector<std::string>* kEpoch =
-      new std::vector<std::string>{"", "garbage", "12abc"};
-  switch (type) {
-    case RefType::kString:
-      return *kNone;
-    case RefType::kBool:
-      return *kBool;
-    case RefType::kArn:
-      return *kArn;
-    case RefType::kIp:
-      return *kIp;
-    case RefType::kNumber:
-      return *kNumber;
-    case RefType::kDate:
-      return *kDate;
-    case RefType::kEpoch:
-      return *kEpoch;
-  }
-  return *kNone;
-}
+}  // namespace
+
+const std::vector<std::string>& GoodValues(RefType type) { return ValuesOf(type).good; }
+
+const std::vector<std::string>& BadValues(RefType type) { return ValuesOf(type).bad; }
 
 const std::vector<std::string>& JunkPool() {
   static const std::vector<std::string>* j = new std::vector<std::string>{
