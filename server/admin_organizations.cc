@@ -2,6 +2,7 @@
 // ApplyChanges (organization and SCP changes in changes.proto).
 #include "absl/strings/str_cat.h"
 #include "common/base/errors.h"
+#include "common/engine/organization_state.h"
 #include "common/engine/record_protos.h"
 #include "server/admin_service.h"
 #include "server/pagination.h"
@@ -13,6 +14,11 @@ grpc::Status AdminServiceImpl::GetOrganization(Ctx* ctx, const pdp::v1::GetReque
   absl::StatusOr<SnapshotPtr> read = Read(ctx, req->min_revision());
   if (!read.ok()) return ToGrpcStatus(read.status());
   if (req->name().empty()) return ToGrpcStatus(FieldError("name", "is required (o-...)"));
+  if (!IsOrganizationId(req->name())) {
+    return ToGrpcStatus(
+        FieldError("name", absl::StrCat("organization id ", ShortInput(req->name()),
+                                        " is malformed: it must match o-[a-z0-9]{10,32}")));
+  }
   const SnapshotPtr& snapshot = *read;
   const OrganizationState* org = snapshot->FindOrganization(req->name());
   if (org == nullptr) {
@@ -29,8 +35,11 @@ grpc::Status AdminServiceImpl::ListOrganizations(Ctx* ctx, const pdp::v1::ListRe
   absl::StatusOr<SnapshotPtr> read = Read(ctx, req->min_revision());
   if (!read.ok()) return ToGrpcStatus(read.status());
   const SnapshotPtr& snapshot = *read;
+  absl::Status parent = RequireNoParent(*req, "ListOrganizations");
+  if (!parent.ok()) return ToGrpcStatus(parent);
   absl::StatusOr<std::string> next = Paginate(
-      snapshot->organizations(), *req, [](const OrganizationState&) { return true; },
+      snapshot->organizations(), "organizations", *req,
+      [](const OrganizationState&) { return true; },
       [&](const OrganizationState& o) { *resp->add_organizations() = OrganizationToProto(o); });
   if (!next.ok()) return ToGrpcStatus(next.status());
   resp->set_next_page_token(*next);

@@ -135,8 +135,10 @@ grpc::Status AdminServiceImpl::ListAccounts(Ctx* ctx, const pdp::v1::ListRequest
   absl::StatusOr<SnapshotPtr> read = Read(ctx, req->min_revision());
   if (!read.ok()) return ToGrpcStatus(read.status());
   const SnapshotPtr& s = *read;
+  absl::Status parent = RequireNoParent(*req, "ListAccounts");
+  if (!parent.ok()) return ToGrpcStatus(parent);
   absl::StatusOr<std::string> next = Paginate(
-      s->accounts(), *req, [](const AccountState&) { return true; },
+      s->accounts(), "accounts", *req, [](const AccountState&) { return true; },
       [&](const AccountState& a) {
         *resp->add_accounts() = AccountToProto(a, s->OrganizationOf(a));
       });
@@ -174,6 +176,7 @@ grpc::Status AdminServiceImpl::UpdateAccountSettings(
 template <>
 struct EntityTraits<pdp::v1::User> {
   static constexpr IamArnKind kKind = IamArnKind::kUser;
+  static constexpr char kListing[] = "users";  // page tokens are bound to it
   using PutRequest = pdp::v1::PutUserRequest;
   using ListResponse = pdp::v1::ListUsersResponse;
   static const pdp::v1::User& Of(const PutRequest& r) { return r.user(); }
@@ -187,6 +190,7 @@ struct EntityTraits<pdp::v1::User> {
 template <>
 struct EntityTraits<pdp::v1::Group> {
   static constexpr IamArnKind kKind = IamArnKind::kGroup;
+  static constexpr char kListing[] = "groups";  // page tokens are bound to it
   using PutRequest = pdp::v1::PutGroupRequest;
   using ListResponse = pdp::v1::ListGroupsResponse;
   static const pdp::v1::Group& Of(const PutRequest& r) { return r.group(); }
@@ -200,6 +204,7 @@ struct EntityTraits<pdp::v1::Group> {
 template <>
 struct EntityTraits<pdp::v1::Role> {
   static constexpr IamArnKind kKind = IamArnKind::kRole;
+  static constexpr char kListing[] = "roles";  // page tokens are bound to it
   using PutRequest = pdp::v1::PutRoleRequest;
   using ListResponse = pdp::v1::ListRolesResponse;
   static const pdp::v1::Role& Of(const PutRequest& r) { return r.role(); }
@@ -248,7 +253,8 @@ grpc::Status AdminServiceImpl::ListEntities(Ctx* ctx, const pdp::v1::ListRequest
   absl::StatusOr<const AccountState*> account = LookupAccount(*s, "parent", req.parent());
   if (!account.ok()) return ToGrpcStatus(account.status());
   absl::StatusOr<std::string> next =
-      Paginate((*account)->entities, req, [](const EntityRecord& e) { return e.kind == T::kKind; },
+      Paginate((*account)->entities, absl::StrCat(T::kListing, "/", (*account)->id), req,
+               [](const EntityRecord& e) { return e.kind == T::kKind; },
                [&](const EntityRecord& e) { *T::Add(resp) = T::ToProto(e, **account); });
   if (!next.ok()) return ToGrpcStatus(next.status());
   resp->set_next_page_token(*next);
@@ -337,15 +343,15 @@ grpc::Status AdminServiceImpl::ListPolicies(Ctx* ctx, const pdp::v1::ListRequest
   auto keep = [](const ManagedPolicyRecord&) { return true; };
   absl::StatusOr<std::string> next;
   if (req->parent() == "aws") {
-    next = Paginate(s->aws_policies(), *req, keep, [&](const ManagedPolicyRecord& p) {
-      *resp->add_policies() = PolicyToProto(p, nullptr);
-    });
+    next = Paginate(
+        s->aws_policies(), "policies/aws", *req, keep,
+        [&](const ManagedPolicyRecord& p) { *resp->add_policies() = PolicyToProto(p, nullptr); });
   } else {
     absl::StatusOr<const AccountState*> account = LookupAccount(*s, "parent", req->parent());
     if (!account.ok()) return ToGrpcStatus(account.status());
-    next = Paginate((*account)->policies, *req, keep, [&](const ManagedPolicyRecord& p) {
-      *resp->add_policies() = PolicyToProto(p, *account);
-    });
+    next = Paginate(
+        (*account)->policies, absl::StrCat("policies/", (*account)->id), *req, keep,
+        [&](const ManagedPolicyRecord& p) { *resp->add_policies() = PolicyToProto(p, *account); });
   }
   if (!next.ok()) return ToGrpcStatus(next.status());
   resp->set_next_page_token(*next);

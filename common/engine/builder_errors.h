@@ -20,11 +20,12 @@ inline absl::Status NotFound(absl::string_view field, absl::string_view what) {
 inline absl::Status CheckEtag(absl::string_view field, absl::string_view given,
                               const std::string& current) {
   if (given.empty() || given == current) return absl::OkStatus();
-  return WithReason(FieldError(field,
-                               absl::StrCat("etag ", QuoteInput(given), " is stale; current is \"",
-                                            current, "\""),
-                               absl::StatusCode::kAborted),
-                    "ETAG_MISMATCH");
+  return WithReason(
+      FieldError(field,
+                 absl::StrCat("etag ", QuoteInput(given), " does not match the current etag \"",
+                              current, "\" (read the object again)"),
+                 absl::StatusCode::kAborted),
+      "ETAG_MISMATCH");
 }
 
 inline absl::Status Refuse(absl::StatusCode code, absl::string_view field,

@@ -29,7 +29,6 @@ bool Matches(const std::string& s, const char* pattern) {
   return std::regex_match(s, it->second);
 }
 
-constexpr char kOrgIdPattern[] = "o-[a-z0-9]{10,32}";
 constexpr char kRootIdPattern[] = "r-[0-9a-z]{4,32}";
 constexpr char kPolicyIdPattern[] = "p-[0-9a-zA-Z_]{8,128}";
 
@@ -73,7 +72,7 @@ class SnapshotBuilder::OrgOps {
     std::string id = c.organization_id();
     if (id.empty()) {
       id = Generate("o-", 10, c.management_account_id());
-    } else if (!Matches(id, kOrgIdPattern)) {
+    } else if (!IsOrganizationId(id)) {
       return FieldError("organization_id", "must match o-[a-z0-9]{10,32}");
     }
     if (b_.next_->FindOrganization(id) != nullptr) {

@@ -1,5 +1,6 @@
 #include "common/engine/organization_state.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace pdp {
@@ -43,6 +44,14 @@ const NodeChain& ChainOf(const OrganizationState& org, const std::string& node_i
 }
 
 }  // namespace
+
+bool IsOrganizationId(absl::string_view id) {
+  if (!absl::StartsWith(id, "o-") || id.size() < 12 || id.size() > 34) return false;
+  for (char c : id.substr(2)) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
+  }
+  return true;
+}
 
 void OrganizationState::DerivePlacements() {
   placements.clear();

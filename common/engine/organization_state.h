@@ -12,6 +12,7 @@
 
 #include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "common/engine/policy_binding.h"
 #include "common/policy/compiled_policy.h"
 #include "pdp/v1/types.pb.h"
@@ -21,6 +22,10 @@ namespace pdp {
 // The id of AWS's FullAWSAccess SCP (read-only, attached everywhere when
 // SCPs are enabled).
 inline constexpr char kFullAwsAccessId[] = "p-FullAWSAccess";
+
+// Whether `id` is a well-formed organization id, o-[a-z0-9]{10,32} as AWS
+// forms them (whether it exists is another question).
+bool IsOrganizationId(absl::string_view id);
 
 struct ScpRecord {
   std::string id;

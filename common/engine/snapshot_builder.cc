@@ -145,10 +145,13 @@ class SnapshotBuilder::Ops {
       }
       *flag = true;
     }
-    if (set_action_set &&
-        (c.settings().console_action_set() == pdp::v1::CONSOLE_ACTION_SET_UNSPECIFIED ||
-         !pdp::v1::ConsoleActionSet_IsValid(c.settings().console_action_set()))) {
-      return FieldError("settings.console_action_set", "must be FINE_GRAINED or LEGACY");
+    // In the mask with its zero value (CONSOLE_ACTION_SET_UNSPECIFIED) means
+    // "back to the default", FINE_GRAINED, as for a field-mask update in
+    // general and as CreateAccount reads it: the two agree.
+    if (set_action_set && !pdp::v1::ConsoleActionSet_IsValid(c.settings().console_action_set())) {
+      return FieldError("settings.console_action_set",
+                        "must be FINE_GRAINED, LEGACY or CONSOLE_ACTION_SET_UNSPECIFIED (the "
+                        "default, FINE_GRAINED)");
     }
     if (member && (set_ce || set_linked)) {
       return Refuse(
@@ -197,7 +200,9 @@ class SnapshotBuilder::Ops {
     if (!s.ok()) return s;
     pdp::v1::AccountSettings& settings = (*account)->settings;
     if (set_iam) settings.set_iam_access_to_billing(c.settings().iam_access_to_billing());
-    if (set_action_set) settings.set_console_action_set(c.settings().console_action_set());
+    if (set_action_set) {
+      settings.set_console_action_set(WithDefaults(c.settings()).console_action_set());
+    }
     if (set_ce) settings.set_cost_explorer_enabled(c.settings().cost_explorer_enabled());
     if (set_linked) {
       // Unset in the request means on, as when Cost Explorer is enabled.

@@ -360,8 +360,9 @@ class WorldReader {
       if (!set.ok()) return set.status();
       if (!set->empty()) {
         pdp::v1::ConsoleActionSet value;
-        if (!pdp::v1::ConsoleActionSet_Parse(*set, &value) ||
-            value == pdp::v1::CONSOLE_ACTION_SET_UNSPECIFIED) {
+        // CONSOLE_ACTION_SET_UNSPECIFIED is the default (FINE_GRAINED), as in
+        // CreateAccount and UpdateAccountSettings.
+        if (!pdp::v1::ConsoleActionSet_Parse(*set, &value)) {
           return FieldError(path + ".console_action_set", "must be FINE_GRAINED or LEGACY");
         }
         settings->set_console_action_set(value);

@@ -13,6 +13,8 @@ namespace pdp::testing {
 namespace {
 
 using ::testing::Contains;
+using ::testing::HasSubstr;
+using ::testing::Not;
 using Stub = AdminClient::Stub;
 
 constexpr char kAccount[] = "123456789012";
@@ -225,6 +227,134 @@ TEST_F(AdminTest, BadInputGetsPreciseErrors) {
   auto bob = authz().Authorize(PageQuery{"arn:aws:iam::123456789012:user/bob", "billing_bills"});
   ASSERT_TRUE(bob.ok());
   EXPECT_EQ(bob->reason, pdp::v1::UNKNOWN_PRINCIPAL);
+}
+
+// Found by walking the API with grpcurl: each used to answer something
+// plausible and wrong.
+TEST_F(AdminTest, MalformedOrganizationIdIsInvalidArgument) {
+  pdp::v1::GetRequest get;
+  get.set_name("bogus");
+  auto org = admin().Call(&Stub::GetOrganization, get);
+  EXPECT_EQ(org.status().code(), absl::StatusCode::kInvalidArgument) << org.status();
+  EXPECT_THAT(ServerErrorFields(org.status()), Contains("name"));
+  EXPECT_THAT(std::string(org.status().message()), HasSubstr("o-[a-z0-9]{10,32}"));
+  get.set_name("o-Upper12345");
+  EXPECT_EQ(admin().Call(&Stub::GetOrganization, get).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // Well formed and absent: NOT_FOUND, as before.
+  get.set_name("o-abcdef1234");
+  EXPECT_EQ(admin().Call(&Stub::GetOrganization, get).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(AdminTest, PageTokensThatWereNotHandedOutAreInvalidArgument) {
+  CreateAccount(true);
+  for (int i = 0; i < 3; ++i) {
+    pdp::v1::PutUserRequest u;
+    u.mutable_user()->set_arn("arn:aws:iam::123456789012:user/u" + std::to_string(i));
+    ASSERT_TRUE(admin().Call(&Stub::CreateUser, u).ok());
+    pdp::v1::PutRoleRequest r;
+    r.mutable_role()->set_arn("arn:aws:iam::123456789012:role/r" + std::to_string(i));
+    ASSERT_TRUE(admin().Call(&Stub::CreateRole, r).ok());
+  }
+  pdp::v1::ListRequest list;
+  list.set_parent(kAccount);
+  list.set_page_size(1);
+  auto first = admin().Call(&Stub::ListUsers, list);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_FALSE(first->next_page_token().empty());
+
+  // Garbage, base64 of something else, a user key as the old format took it.
+  for (const std::string& token : {std::string("garbage!"), std::string("Zm9vYmFy"),
+                                   std::string("arn:aws:iam::123456789012:user/u0")}) {
+    SCOPED_TRACE(token);
+    pdp::v1::ListRequest bad = list;
+    bad.set_page_token(token);
+    auto users = admin().Call(&Stub::ListUsers, bad);
+    EXPECT_EQ(users.status().code(), absl::StatusCode::kInvalidArgument) << users.status();
+    EXPECT_THAT(ServerErrorFields(users.status()), Contains("page_token"));
+    bad.clear_parent();
+    for (absl::Status s : {admin().Call(&Stub::ListAccounts, bad).status(),
+                           admin().Call(&Stub::ListOrganizations, bad).status()}) {
+      EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+      EXPECT_THAT(ServerErrorFields(s), Contains("page_token"));
+    }
+    bad.set_parent("aws");
+    EXPECT_EQ(admin().Call(&Stub::ListPolicies, bad).status().code(),
+              absl::StatusCode::kInvalidArgument);
+  }
+
+  // A ListUsers token is not a ListRoles token.
+  pdp::v1::ListRequest roles = list;
+  roles.set_page_token(first->next_page_token());
+  auto other = admin().Call(&Stub::ListRoles, roles);
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kInvalidArgument) << other.status();
+  EXPECT_THAT(ServerErrorFields(other.status()), Contains("page_token"));
+
+  // The real token goes on to the second user.
+  list.set_page_token(first->next_page_token());
+  auto second = admin().Call(&Stub::ListUsers, list);
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_EQ(second->users_size(), 1);
+  EXPECT_EQ(second->users(0).arn(), "arn:aws:iam::123456789012:user/u1");
+}
+
+TEST_F(AdminTest, ParentIsRefusedWhereItMeansNothing) {
+  CreateAccount(true);
+  pdp::v1::ListRequest list;
+  list.set_parent(kAccount);
+  for (absl::Status s : {admin().Call(&Stub::ListAccounts, list).status(),
+                         admin().Call(&Stub::ListOrganizations, list).status()}) {
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    EXPECT_THAT(ServerErrorFields(s), Contains("parent"));
+  }
+  list.clear_parent();
+  auto all = admin().Call(&Stub::ListAccounts, list);
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->accounts_size(), 1);
+}
+
+TEST_F(AdminTest, UnspecifiedConsoleActionSetMeansFineGrainedOnCreateAndUpdate) {
+  pdp::v1::CreateAccountRequest create;
+  create.mutable_account()->set_id(kAccount);
+  create.mutable_account()->set_name("test");
+  create.mutable_account()->mutable_settings()->set_console_action_set(pdp::v1::LEGACY);
+  ASSERT_TRUE(admin().Call(&Stub::CreateAccount, create).ok());
+
+  pdp::v1::UpdateAccountSettingsRequest update;
+  update.set_account_id(kAccount);
+  update.set_actor(kRoot);
+  update.add_update_mask("console_action_set");
+  update.mutable_settings()->set_console_action_set(pdp::v1::CONSOLE_ACTION_SET_UNSPECIFIED);
+  auto updated = admin().Call(&Stub::UpdateAccountSettings, update);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->settings().console_action_set(), pdp::v1::FINE_GRAINED);
+
+  create.mutable_account()->set_id("210987654321");
+  create.mutable_account()->mutable_settings()->set_console_action_set(
+      pdp::v1::CONSOLE_ACTION_SET_UNSPECIFIED);
+  auto created = admin().Call(&Stub::CreateAccount, create);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->settings().console_action_set(), pdp::v1::FINE_GRAINED);
+
+  // A value outside the enum is still refused.
+  update.mutable_settings()->set_console_action_set(static_cast<pdp::v1::ConsoleActionSet>(9));
+  auto bad = admin().Call(&Stub::UpdateAccountSettings, update);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument) << bad.status();
+  EXPECT_THAT(ServerErrorFields(bad.status()), Contains("settings.console_action_set"));
+}
+
+TEST_F(AdminTest, AnEtagThatDoesNotMatchSaysSo) {
+  CreateAccount(true);
+  pdp::v1::UpdateAccountSettingsRequest update;
+  update.set_account_id(kAccount);
+  update.set_actor(kRoot);
+  update.add_update_mask("iam_access_to_billing");
+  update.set_etag("999");  // newer than the current etag, not stale
+  auto s = admin().Call(&Stub::UpdateAccountSettings, update);
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kAborted) << s.status();
+  EXPECT_EQ(ServerErrorReason(s.status()), "ETAG_MISMATCH");
+  EXPECT_THAT(std::string(s.status().message()), HasSubstr("does not match the current etag"));
+  EXPECT_THAT(std::string(s.status().message()), Not(HasSubstr("stale")));
 }
 
 TEST_F(AdminTest, IamAccessOnlyByRoot) {

@@ -128,11 +128,11 @@ TEST_F(EchoedInputTest, AHugeEtagIsAbortedWithAShortMessage) {
   }
 }
 
-TEST_F(EchoedInputTest, HugeNamesInAdminReadsAreNotFoundWithAShortMessage) {
+TEST_F(EchoedInputTest, HugeNamesInAdminReadsAreRefusedWithAShortMessage) {
   pdp::v1::GetRequest get;
   get.set_name("o-" + std::string(1 << 20, 'o'));
   auto org = admin().Call(&Stub::GetOrganization, get);
-  ExpectShortError(org.status(), absl::StatusCode::kNotFound, "name", (1 << 20) + 2);
+  ExpectShortError(org.status(), absl::StatusCode::kInvalidArgument, "name", (1 << 20) + 2);
 }
 
 TEST_F(EchoedInputTest, AHundredFailingChangesAreReportedWithinTheTrailerLimit) {

@@ -2,7 +2,12 @@
 // ask questions, hit the "IAM access is off" wall, fix it as root.
 #include <csignal>
 #include <cstdio>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -103,6 +108,94 @@ TEST_F(PdpctlTest, ExplainPagesAndErrors) {
   EXPECT_NE(out.find("page.page_id"), std::string::npos) << out;
   EXPECT_EQ(Pdpctl({"frobnicate"}, &out), 2);
   EXPECT_EQ(Pdpctl({"authorize", "arn:aws:iam::111111111111:root"}, &out), 2);
+}
+
+// Every file under examples/ that the README names, run as the README runs
+// it, so the walk-through cannot point at a missing or broken file.
+class ReadmeExamplesTest : public PdpctlTest {
+ protected:
+  void SetUp() override {
+    PdpctlTest::SetUp();
+    std::string out;
+    ASSERT_EQ(Pdpctl({"apply", SourcePath("data/demo-world.yaml")}, &out), 0) << out;
+  }
+};
+
+// The example files the README names (examples/NAME), in order of mention.
+std::vector<std::string> ReadmeExampleFiles() {
+  std::ifstream in(SourcePath("README.md"));
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string readme = text.str();
+  std::vector<std::string> names;
+  std::regex file(R"((^|[\s`(])examples/([A-Za-z0-9_.-]+\.(json|yaml)))");
+  for (auto it = std::sregex_iterator(readme.begin(), readme.end(), file);
+       it != std::sregex_iterator(); ++it) {
+    names.push_back((*it)[2].str());
+  }
+  return names;
+}
+
+TEST(ReadmeExamples, EveryFileTheReadmeNamesExistsAndIsTestedHere) {
+  const std::set<std::string> tested = {"deny-billing.json", "iam-on.json", "grant.json"};
+  std::vector<std::string> named = ReadmeExampleFiles();
+  EXPECT_EQ(std::set<std::string>(named.begin(), named.end()), tested)
+      << "a README example file is not exercised by ReadmeExamplesTest (or the README stopped "
+         "naming one)";
+  for (const std::string& name : named) {
+    EXPECT_TRUE(std::ifstream(SourcePath("examples/" + name)).good()) << name;
+  }
+}
+
+TEST_F(ReadmeExamplesTest, WhatIfIamOn) {
+  std::string out;
+  ASSERT_EQ(Pdpctl({"what-if", SourcePath("examples/iam-on.json"), "--authorize", kAdmin2,
+                    "billing_bills"},
+                   &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("DENY (IAM_ACCESS_NOT_ACTIVATED) -> ALLOW (ALLOWED_BY_POLICY)"),
+            std::string::npos)
+      << out;
+  // Nothing was committed.
+  EXPECT_EQ(Pdpctl({"authorize", kAdmin2, "--page", "billing_bills"}, &out), 1) << out;
+}
+
+TEST_F(ReadmeExamplesTest, ApplyGrantTwice) {
+  const std::string grant = SourcePath("examples/grant.json");
+  std::string out;
+  ASSERT_EQ(Pdpctl({"apply", grant}, &out), 0) << out;
+  EXPECT_NE(out.find("applied 2 changes"), std::string::npos) << out;
+  ASSERT_EQ(Pdpctl({"apply", grant}, &out), 0) << out;
+  EXPECT_NE(out.find("request grant-2024-06-01 was already applied"), std::string::npos) << out;
+  EXPECT_EQ(
+      Pdpctl({"authorize", "arn:aws:iam::222222222222:user/finance", "--page", "billing_bills"},
+             &out),
+      0)
+      << out;
+}
+
+TEST_F(ReadmeExamplesTest, DenyBillingScpOnAnOu) {
+  std::string out;
+  for (const std::vector<std::string>& step : std::vector<std::vector<std::string>>{
+           {"org", "create", "111111111111", "--id", "o-exampleorg1", "--root-id", "r-exam",
+            "--scps", "on"},
+           {"org", "create-ou", "o-exampleorg1", "--parent", "r-exam", "--name", "Engineering",
+            "--id", "ou-exam-engineering"},
+           {"org", "invite", "o-exampleorg1", "222222222222", "--parent", "ou-exam-engineering"},
+           {"scp", "create", "o-exampleorg1", "--name", "DenyBilling", "--file",
+            SourcePath("examples/deny-billing.json"), "--id", "p-denybilling"},
+           {"scp", "attach", "o-exampleorg1", "p-denybilling", "ou-exam-engineering"}}) {
+    ASSERT_EQ(Pdpctl(step, &out), 0) << step[0] << " " << step[1] << ": " << out;
+  }
+  EXPECT_EQ(
+      Pdpctl({"authorize", "arn:aws:iam::222222222222:root", "--page", "billing_bills"}, &out), 1)
+      << out;
+  EXPECT_NE(out.find("DENY (SCP_DENY)"), std::string::npos) << out;
+  // The management account is outside the OU.
+  EXPECT_EQ(
+      Pdpctl({"authorize", "arn:aws:iam::111111111111:root", "--page", "billing_bills"}, &out), 0)
+      << out;
 }
 
 TEST(SqliteStoreE2ETest, AcknowledgedWritesSurviveSigkill) {

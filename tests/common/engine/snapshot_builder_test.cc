@@ -776,6 +776,19 @@ TEST_F(AccountSettingsTest, IamAccessOnlyByTheRootUser) {
   EXPECT_EQ(b->FindAccount(kB)->settings.console_action_set(), pdp::v1::LEGACY);
 }
 
+// The zero value in the mask means the default, FINE_GRAINED, as on
+// CreateAccount (proto3 cannot tell it from "not set" there).
+TEST_F(AccountSettingsTest, UnspecifiedConsoleActionSetInTheMaskResetsToFineGrained) {
+  SnapshotPtr legacy =
+      Apply({test::UpdateSettings(kA, kRootA, {"console_action_set"}, true, pdp::v1::LEGACY)});
+  ASSERT_EQ(legacy->FindAccount(kA)->settings.console_action_set(), pdp::v1::LEGACY);
+  absl::StatusOr<SnapshotPtr> reset =
+      ApplyBatch(legacy, {test::UpdateSettings(kA, kRootA, {"console_action_set"}, true,
+                                               pdp::v1::CONSOLE_ACTION_SET_UNSPECIFIED)});
+  ASSERT_TRUE(reset.ok()) << reset.status();
+  EXPECT_EQ((*reset)->FindAccount(kA)->settings.console_action_set(), pdp::v1::FINE_GRAINED);
+}
+
 TEST_F(AccountSettingsTest, ConsoleActionSetByAPrincipalAllowedTheAction) {
   SnapshotPtr s = Apply({test::UpdateSettings(kA, "arn:aws:iam::111111111111:user/setter",
                                               {"console_action_set"}, false, pdp::v1::LEGACY)});
@@ -840,7 +853,7 @@ TEST_F(AccountSettingsTest, MalformedRequests) {
       ApplyOne(test::UpdateSettings(kA, kAdmins, {"iam_access_to_billing"}, true, pdp::v1::LEGACY)),
       absl::StatusCode::kInvalidArgument, "actor");
   ExpectError(ApplyOne(test::UpdateSettings(kA, kRootA, {"console_action_set"}, true,
-                                            pdp::v1::CONSOLE_ACTION_SET_UNSPECIFIED)),
+                                            static_cast<pdp::v1::ConsoleActionSet>(7))),
               absl::StatusCode::kInvalidArgument, "settings.console_action_set");
   ExpectError(ApplyOne(test::UpdateSettings("999999999999", "arn:aws:iam::999999999999:root", {},
                                             true, pdp::v1::LEGACY)),

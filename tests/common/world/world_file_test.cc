@@ -176,6 +176,18 @@ accounts:
   EXPECT_EQ(json[0].create_account().account().id(), "111111111111");
 }
 
+// The enum's zero name is the default, as in the API (types.proto).
+TEST(WorldToChangesTest, UnspecifiedConsoleActionSetIsTheDefault) {
+  std::vector<pdp::v1::Change> changes = MustParse(
+      "accounts:\n  - id: '111111111111'\n    console_action_set: "
+      "CONSOLE_ACTION_SET_UNSPECIFIED\n");
+  ASSERT_EQ(changes.size(), 1u);
+  absl::StatusOr<SnapshotPtr> s = test::ApplyBatch(test::EmptyShippedSnapshot(), changes);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ((*s)->FindAccount("111111111111")->settings.console_action_set(),
+            pdp::v1::FINE_GRAINED);
+}
+
 TEST(WorldToChangesTest, YamlScalarsKeepTheirText) {
   std::vector<pdp::v1::Change> changes = MustParse(R"(
 users:
