@@ -68,7 +68,13 @@ absl::StatusOr<SnapshotPtr> WorldState::Build(const SnapshotPtr& base,
 
 absl::Status WorldState::Recover() {
   absl::MutexLock lock(&write_mu_);
-  return store_->Replay([&](const StoredBatch& batch) { return ApplyCommitted(batch); });
+  // The store calls back on this thread, under the lock taken above (which
+  // thread-safety analysis cannot see inside a lambda: AssertHeld says so,
+  // checked).
+  return store_->Replay([&](const StoredBatch& batch) {
+    write_mu_.AssertHeld();
+    return ApplyCommitted(batch);
+  });
 }
 
 absl::Status WorldState::CatchUp() {
@@ -78,7 +84,10 @@ absl::Status WorldState::CatchUp() {
 
 absl::Status WorldState::CatchUpLocked() {
   return store_->ReadFrom(current_.load()->revision() + 1, std::numeric_limits<int64_t>::max(),
-                          [&](const StoredBatch& batch) { return ApplyCommitted(batch); });
+                          [&](const StoredBatch& batch) {
+                            write_mu_.AssertHeld();  // called back on this thread
+                            return ApplyCommitted(batch);
+                          });
 }
 
 absl::Status WorldState::ApplyCommitted(const StoredBatch& batch) {
@@ -211,7 +220,10 @@ absl::StatusOr<pdp::v1::ApplyChangesResponse> WorldState::ApplyChanges(
   // with the same id, exactly one applies and the other replays. Replicas
   // check again after catching up with the others (Commit).
   absl::MutexLock lock(&write_mu_);
+  // Both lambdas run under this lock (Commit calls `seen` with it held);
+  // AssertHeld tells thread-safety analysis so, and checks it.
   auto replay = [&]() -> absl::StatusOr<pdp::v1::ApplyChangesResponse> {
+    write_mu_.AssertHeld();
     const RequestIdLog::Entry* seen = request_ids_.Find(batch.request_id);
     if (!(seen->fingerprint == fingerprint)) {
       return WithReason(
@@ -225,7 +237,10 @@ absl::StatusOr<pdp::v1::ApplyChangesResponse> WorldState::ApplyChanges(
     first.set_replayed(true);
     return first;
   };
-  auto seen = [&] { return has_id && request_ids_.Find(batch.request_id) != nullptr; };
+  auto seen = [&] {
+    write_mu_.AssertHeld();
+    return has_id && request_ids_.Find(batch.request_id) != nullptr;
+  };
   if (seen()) return replay();
   std::vector<ChangeResult> results(batch.changes.size());
   absl::StatusOr<SnapshotPtr> next = Commit(batch, &WorldState::ChangeIndexPrefix, &results, seen);

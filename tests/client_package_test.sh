@@ -2,10 +2,12 @@
 # The client library as another project uses it: install billing-pdp into a
 # temporary prefix, build client/examples with find_package(billing_pdp),
 # and run the example against a real server.
-#   tests/client_package_test.sh BUILD_DIR SOURCE_DIR
+#   tests/client_package_test.sh BUILD_DIR SOURCE_DIR [CXX_FLAGS]
+# CXX_FLAGS: the build's own (a sanitized library needs a sanitized consumer).
 set -euo pipefail
 BUILD=${1:?build dir}
 SRC=${2:?source dir}
+CXX_FLAGS=${3:-}
 work=$(mktemp -d)
 log=$work/server.log
 pid=
@@ -14,7 +16,7 @@ trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
 cmake --install "$BUILD" --prefix "$work/prefix" >/dev/null
 test -f "$work/prefix/lib/cmake/billing_pdp/billing_pdpConfig.cmake"
 cmake -S "$SRC/client/examples" -B "$work/example" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+  -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_CXX_FLAGS="$CXX_FLAGS" >/dev/null
 cmake --build "$work/example" >/dev/null
 
 "$work/prefix/bin/billing-pdp-server" --listen 127.0.0.1:0 --world "$SRC/data/demo-world.yaml" \

@@ -160,8 +160,10 @@ absl::Status PostgresStore::Commit(const StoredBatch& batch) {
   if (!s.ok()) return s;
   s = Exec(conn_, "BEGIN");
   if (!s.ok()) return s;
-  auto rollback = [&](absl::Status status) {
-    Exec(conn_, "ROLLBACK").IgnoreError();
+  // The connection is captured here, under mu_ (thread-safety analysis does
+  // not follow the lock into a lambda's body).
+  auto rollback = [conn = conn_](absl::Status status) {
+    Exec(conn, "ROLLBACK").IgnoreError();
     return status;
   };
   Result last(PQexec(conn_, "SELECT COALESCE(MAX(revision), 0) FROM pdp_batches"));

@@ -292,8 +292,8 @@ TEST(WhoCanPagesTest, BadPageSizesAndTokensAreRefused) {
   r.set_page_size(2);
   const std::string token = AskWhoCan(*world, r).next_page_token();
   ASSERT_FALSE(token.empty());
-  for (const std::string garbage : {std::string("garbage"), std::string("d2MxOg"), token + "x",
-                                    token.substr(0, token.size() / 2), std::string(20000, 'A')}) {
+  for (const std::string& garbage : {std::string("garbage"), std::string("d2MxOg"), token + "x",
+                                     token.substr(0, token.size() / 2), std::string(20000, 'A')}) {
     pdp::v1::WhoCanRequest bad = r;
     bad.set_page_token(garbage);
     EXPECT_EQ(field_of(bad), "page_token") << garbage.substr(0, 40);

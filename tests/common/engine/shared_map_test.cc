@@ -52,11 +52,15 @@ TEST(SharedMapTest, AgreesWithStdMap) {
       auto it = m.find(key);
       auto rit = ref.find(key);
       ASSERT_EQ(it == m.end(), rit == ref.end()) << key;
-      if (rit != ref.end()) EXPECT_EQ(it->second, rit->second);
+      if (rit != ref.end()) {
+        EXPECT_EQ(it->second, rit->second);
+      }
       auto ub = m.upper_bound(key);
       auto rub = ref.upper_bound(key);
       ASSERT_EQ(ub == m.end(), rub == ref.end()) << key;
-      if (rub != ref.end()) EXPECT_EQ(ub->first, rub->first) << key;
+      if (rub != ref.end()) {
+        EXPECT_EQ(ub->first, rub->first) << key;
+      }
     }
   }
   EXPECT_TRUE(m.upper_bound("") != m.end());
