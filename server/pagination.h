@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "common/base/errors.h"
+#include "common/base/strings.h"
 #include "pdp/v1/admin.pb.h"
 
 namespace pdp {
@@ -36,7 +37,8 @@ inline std::string ListPageToken(absl::string_view listing, absl::string_view ke
 inline absl::StatusOr<std::string> ListTokenKey(const std::string& token,
                                                 absl::string_view listing) {
   std::string text;
-  if (!absl::WebSafeBase64Unescape(token, &text) || !absl::StartsWith(text, kListTokenPrefix)) {
+  if (token.size() > kMaxPageTokenBytes || !absl::WebSafeBase64Unescape(token, &text) ||
+      !absl::StartsWith(text, kListTokenPrefix)) {
     return FieldError("page_token",
                       "is not a page token (pass next_page_token as it was returned, or empty "
                       "for the first page)");

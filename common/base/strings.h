@@ -2,6 +2,7 @@
 #ifndef PDP_COMMON_BASE_STRINGS_H_
 #define PDP_COMMON_BASE_STRINGS_H_
 
+#include <cstddef>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -13,6 +14,11 @@ std::string AsciiLower(absl::string_view s);
 
 // True when `s` is exactly 12 ASCII digits (an AWS account id).
 bool IsAccountId(absl::string_view s);
+
+// The longest page token any listing accepts. Tokens carry one key (an ARN
+// of at most 2,048 bytes, or a shorter id) in base64: a longer one was not
+// handed out, and is refused before it is decoded.
+inline constexpr size_t kMaxPageTokenBytes = 4096;
 
 }  // namespace pdp
 

@@ -99,8 +99,9 @@ std::string PageToken(absl::string_view fingerprint, absl::string_view last_arn)
 absl::StatusOr<std::string> TokenPosition(const std::string& token, absl::string_view fingerprint) {
   std::string text;
   const size_t arn_at = kTokenPrefix.size() + 2 * kHexChars + 1;
-  bool valid = absl::WebSafeBase64Unescape(token, &text) && absl::StartsWith(text, kTokenPrefix) &&
-               text.size() > arn_at && text[arn_at - 1] == ':';
+  bool valid = token.size() <= kMaxPageTokenBytes && absl::WebSafeBase64Unescape(token, &text) &&
+               absl::StartsWith(text, kTokenPrefix) && text.size() > arn_at &&
+               text[arn_at - 1] == ':';
   const absl::string_view view(text);
   const absl::string_view query = valid ? view.substr(kTokenPrefix.size(), kHexChars) : "";
   const absl::string_view arn = valid ? view.substr(arn_at) : "";

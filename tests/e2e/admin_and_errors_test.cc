@@ -2,6 +2,7 @@
 // library: CRUD, etags, quotas, the admin token, precise errors.
 #include <fstream>
 
+#include "absl/strings/escaping.h"
 #include "billing_pdp/admin_client.h"
 #include "billing_pdp/authorization_client.h"
 #include "billing_pdp/status.h"
@@ -263,10 +264,13 @@ TEST_F(AdminTest, PageTokensThatWereNotHandedOutAreInvalidArgument) {
   ASSERT_TRUE(first.ok()) << first.status();
   ASSERT_FALSE(first->next_page_token().empty());
 
-  // Garbage, base64 of something else, a user key as the old format took it.
+  // Garbage, base64 of something else, a user key as the old format took it,
+  // and a well-formed token of this listing far longer than any handed out.
+  const std::string oversized =
+      absl::WebSafeBase64Escape("pdp-list1\nusers/123456789012\n" + std::string(1 << 16, 'u'));
   for (const std::string& token : {std::string("garbage!"), std::string("Zm9vYmFy"),
-                                   std::string("arn:aws:iam::123456789012:user/u0")}) {
-    SCOPED_TRACE(token);
+                                   std::string("arn:aws:iam::123456789012:user/u0"), oversized}) {
+    SCOPED_TRACE(token.substr(0, 64));
     pdp::v1::ListRequest bad = list;
     bad.set_page_token(token);
     auto users = admin().Call(&Stub::ListUsers, bad);

@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/base/strings.h"
 #include "common/engine/decide.h"
 #include "common/world/world_file.h"
 #include "gmock/gmock.h"
@@ -297,6 +298,12 @@ TEST(WhoCanPagesTest, BadPageSizesAndTokensAreRefused) {
     pdp::v1::WhoCanRequest bad = r;
     bad.set_page_token(garbage);
     EXPECT_EQ(field_of(bad), "page_token") << garbage.substr(0, 40);
+  }
+  // A token longer than any handed out is refused before it is decoded.
+  {
+    pdp::v1::WhoCanRequest bad = r;
+    bad.set_page_token(std::string(kMaxPageTokenBytes + 1, 'A'));
+    EXPECT_EQ(field_of(bad), "page_token");
   }
   // Another question's token: never silently a first page.
   std::vector<pdp::v1::WhoCanRequest> others(4, r);
