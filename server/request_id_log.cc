@@ -2,10 +2,10 @@
 
 #include <utility>
 
-#include "absl/hash/hash.h"
 #include "common/base/errors.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "server/store/sha256.h"
 
 namespace pdp {
 
@@ -36,7 +36,7 @@ ChangesFingerprint FingerprintChanges(const std::vector<pdp::v1::Change>& change
       c.SerializeWithCachedSizes(&coded);
     }
   }
-  return ChangesFingerprint{absl::Hash<absl::string_view>{}(bytes), bytes.size()};
+  return ChangesFingerprint{Sha256(bytes)};
 }
 
 const RequestIdLog::Entry* RequestIdLog::Find(absl::string_view id) const {

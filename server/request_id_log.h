@@ -32,14 +32,14 @@ inline constexpr size_t kRememberedRequestIds = 100000;
 // allow.
 absl::Status ValidateRequestId(absl::string_view id);
 
-// Identifies a list of changes: equal for equal changes (the deterministic
-// serialization, map entries in key order), different with overwhelming
-// likelihood otherwise. Stable within one process only; the log is rebuilt
-// at start-up, so it never needs to be stable across processes.
+// Identifies a list of changes: the SHA-256 of their deterministic
+// serialization (map entries in key order, each change length-prefixed), so
+// equal for equal changes and different otherwise. Stable across processes
+// and builds that serialize the same messages alike: it is stored with each
+// batch (RequestOutcome.changes_sha256).
 struct ChangesFingerprint {
-  uint64_t hash = 0;
-  size_t bytes = 0;
-  bool operator==(const ChangesFingerprint& o) const { return hash == o.hash && bytes == o.bytes; }
+  std::string sha256;
+  bool operator==(const ChangesFingerprint& o) const { return sha256 == o.sha256; }
 };
 ChangesFingerprint FingerprintChanges(const std::vector<pdp::v1::Change>& changes);
 

@@ -88,6 +88,21 @@ std::vector<FlagSpec> Specs() {
        "above; a call past it is refused with RESOURCE_EXHAUSTED (default: "
        "--max-admin-waits + 2 x --max-watches + 64).",
        nullptr, [](ServerFlags& f) { return &f.max_threads; }, 16, 100000},
+      {"checkpoint-every", "N",
+       "Writes a checkpoint of the whole state to the store in the background once the state "
+       "is N revisions past the newest one; start-up loads the newest and replays only the "
+       "batches after it. 0: never (default 1000).",
+       nullptr, [](ServerFlags& f) { return &f.checkpoint_every; }, 0, 1000000000},
+      {"checkpoint-min-interval", "SECONDS", "Writes checkpoints at most this often (default 60).",
+       nullptr, [](ServerFlags& f) { return &f.checkpoint_min_interval_seconds; }, 0, 86400},
+      {"checkpoints-kept", "N",
+       "Complete checkpoints kept in the store; older ones are deleted (default 2).", nullptr,
+       [](ServerFlags& f) { return &f.checkpoints_kept; }, 1, 100},
+      {"compact-log", "true|false",
+       "After each checkpoint, deletes the batches the oldest kept checkpoint covers (default "
+       "false: the whole history is kept). Watch from a deleted revision is OUT_OF_RANGE, and "
+       "request ids of deleted batches are forgotten.",
+       [](ServerFlags& f) { return &f.compact_log; }},
       {"quota", "NAME=N",
        "Overrides an IAM or Organizations quota (repeatable). Names and AWS's defaults: "
        "groups_per_user=10, "
@@ -167,6 +182,9 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv, const std::s
                flags.max_request_bytes < 1024) {
       return absl::InvalidArgumentError("--max-request-bytes must be a number >= 1024");
     }
+  }
+  if (flags.compact_log != "true" && flags.compact_log != "false") {
+    return absl::InvalidArgumentError("--compact-log must be true or false");
   }
   return flags;
 }

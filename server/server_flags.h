@@ -31,6 +31,12 @@ struct ServerFlags {
   int max_watches = 64;          // open Watch streams (AdminService; Health separately)
   int max_threads = 0;           // gRPC's thread quota; 0: MaxThreads()'s default
   WorldLimits limits;            // --quota NAME=N
+  // Checkpoints (README "Durable state"): every N revisions (0: never),
+  // at most once per interval, keeping this many, compacting the log or not.
+  int checkpoint_every = 1000;
+  int checkpoint_min_interval_seconds = 60;
+  int checkpoints_kept = 2;
+  std::string compact_log = "false";  // "true" or "false"
   bool help = false;
 
   // The thread quota given to gRPC (its synchronous pool serving

@@ -24,6 +24,7 @@
 #include "server/admin_service.h"
 #include "server/authorization_service.h"
 #include "server/change_follower.h"
+#include "server/checkpointer.h"
 #include "server/health_service.h"
 #include "server/listen_address.h"
 #include "server/server_flags.h"
@@ -71,6 +72,28 @@ void InstallStopHandlers() {
 std::string TrimToken(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
   return s;
+}
+
+// Says at start-up where the state came from and anything that needs an
+// operator's eye (a damaged checkpoint passed over, stored policies that no
+// longer compile and now deny everything).
+void ReportRecovery(const pdp::WorldState::RecoveryReport& r, absl::Duration took) {
+  for (const std::string& skipped : r.skipped_checkpoints) {
+    std::fprintf(stderr, "billing-pdp-server: WARNING: checkpoint at %s is unusable; skipped\n",
+                 skipped.c_str());
+  }
+  std::fprintf(stderr,
+               "billing-pdp-server: state recovered in %.3f s: checkpoint at revision %lld, "
+               "%lld batches replayed after it, %lld migrated from the legacy format\n",
+               absl::ToDoubleSeconds(took), static_cast<long long>(r.checkpoint_revision),
+               static_cast<long long>(r.replayed_batches),
+               static_cast<long long>(r.migrated_batches));
+  if (r.failed_closed_policies > 0) {
+    std::fprintf(stderr,
+                 "billing-pdp-server: WARNING: %zu stored policy documents no longer compile and "
+                 "now deny everything to the principals they reach (last: %s)\n",
+                 r.failed_closed_policies, r.last_failed_policy.c_str());
+  }
 }
 
 }  // namespace
@@ -121,8 +144,10 @@ int main(int argc, char** argv) {
   if (!aws.ok()) Die(std::string(aws.status().message()));
 
   pdp::WorldState state(pdp::Snapshot::Initial(*catalog, *aws), store.get(), flags->limits);
+  const absl::Time recover_start = absl::Now();
   absl::Status recovered = state.Recover();
   if (!recovered.ok()) Die(absl::StrCat("cannot recover state: ", recovered.message()));
+  ReportRecovery(state.last_recovery(), absl::Now() - recover_start);
   if (!flags->world.empty() && state.Current()->revision() > 0) {
     std::fprintf(stderr,
                  "billing-pdp-server: the store holds revision %lld; --world %s not applied\n",
@@ -193,6 +218,13 @@ int main(int argc, char** argv) {
     follower = std::make_unique<pdp::ChangeFollower>(&state, store.get());
     follower->Start();
   }
+  pdp::CheckpointOptions checkpoint_options;
+  checkpoint_options.every_revisions = flags->checkpoint_every;
+  checkpoint_options.min_interval = absl::Seconds(flags->checkpoint_min_interval_seconds);
+  checkpoint_options.keep = flags->checkpoints_kept;
+  checkpoint_options.compact = flags->compact_log == "true";
+  pdp::Checkpointer checkpointer(&state, store.get(), checkpoint_options);
+  checkpointer.Start();
 
   std::string host = listen.substr(0, listen.rfind(':'));
   std::fprintf(stderr,
@@ -238,5 +270,6 @@ int main(int argc, char** argv) {
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(1500));
   authorization.Stop();
   if (follower) follower->Stop();
+  checkpointer.Stop();
   return 0;
 }

@@ -12,6 +12,22 @@ absl::Status HandleWatch(const WorldState& state, const pdp::v1::WatchRequest& r
     return FieldError("from_revision", "must not be negative");
   }
   int64_t next = request.from_revision() == 0 ? state.revision() + 1 : request.from_revision();
+  // OUT_OF_RANGE when `next` was compacted away: the client must read the
+  // current state and watch on from there.
+  auto compacted = [&]() -> absl::Status {
+    absl::StatusOr<int64_t> through = state.CompactedThrough();
+    if (!through.ok()) return through.status();
+    if (next > *through) return absl::OkStatus();
+    return WithReason(
+        FieldError("from_revision",
+                   absl::StrCat("revisions up to ", *through,
+                                " were compacted away (--compact-log); read the current state "
+                                "(now at revision ",
+                                state.revision(), ") and watch from the revision after it"),
+                   absl::StatusCode::kOutOfRange),
+        "REVISION_COMPACTED");
+  };
+  if (absl::Status s = compacted(); !s.ok()) return s;
   while (true) {
     if (cancelled()) return absl::CancelledError("the client went away");
     const int64_t published = state.revision();
@@ -19,6 +35,7 @@ absl::Status HandleWatch(const WorldState& state, const pdp::v1::WatchRequest& r
       absl::Status read =
           state.ReadCommitted(next, published, [&](const StoredBatch& batch) -> absl::Status {
             if (batch.revision != next) {
+              if (absl::Status s = compacted(); !s.ok()) return s;
               return absl::DataLossError(absl::StrCat("the store has revision ", batch.revision,
                                                       " where ", next, " was expected"));
             }
@@ -33,6 +50,7 @@ absl::Status HandleWatch(const WorldState& state, const pdp::v1::WatchRequest& r
           });
       if (!read.ok()) return read;
       if (next <= published) {
+        if (absl::Status s = compacted(); !s.ok()) return s;
         return absl::DataLossError(absl::StrCat("the store does not have revision ", next));
       }
       continue;

@@ -6,10 +6,13 @@
 
 #include "absl/random/distributions.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/base/errors.h"
 #include "common/engine/change_address.h"
 #include "server/batch_errors.h"
+#include "server/store/checkpoint_io.h"
+#include "server/store/state_codec.h"
 
 namespace pdp {
 namespace {
@@ -48,8 +51,10 @@ std::string WorldState::ChangeIndexPrefix(size_t index, const Change& change) {
 absl::StatusOr<SnapshotPtr> WorldState::Build(const SnapshotPtr& base,
                                               const std::vector<Change>& changes,
                                               const PathPrefixFn& prefix, bool every_error,
-                                              std::vector<ChangeResult>* results) const {
-  SnapshotBuilder builder(base, limits_);
+                                              std::vector<ChangeResult>* results,
+                                              pdp::store::v1::StateDelta* delta,
+                                              const WorldLimits& limits) const {
+  SnapshotBuilder builder(base, limits);
   BatchErrors errors;
   for (size_t i = 0; i < changes.size(); ++i) {
     // After a failure the builder is doomed (never finished); applying the
@@ -63,18 +68,70 @@ absl::StatusOr<SnapshotPtr> WorldState::Build(const SnapshotPtr& base,
     if (errors.full()) break;
   }
   if (!errors.empty()) return errors.ToStatus();
-  return builder.Finish();
+  SnapshotPtr next = builder.Finish();
+  if (delta != nullptr) {
+    delta->Clear();
+    DiffState(*base, *next, builder.written_accounts(), delta);
+  }
+  return next;
 }
 
 absl::Status WorldState::Recover() {
   absl::MutexLock lock(&write_mu_);
+  recovery_ = RecoveryReport{};
+  StateRestorer restorer;
+  // The newest checkpoint that reads back whole; a damaged one is skipped
+  // for an older one, or for the log from the start.
+  absl::StatusOr<CheckpointListing> listing = store_->ListCheckpoints();
+  if (!listing.ok()) return listing.status();
+  for (int64_t revision : listing->complete) {
+    absl::StatusOr<SnapshotPtr> loaded = LoadCheckpoint(*store_, Current(), revision, restorer);
+    if (!loaded.ok()) {
+      recovery_.skipped_checkpoints.push_back(
+          absl::StrCat("revision ", revision, ": ", loaded.status().message()));
+      continue;
+    }
+    current_.store(*loaded, std::memory_order_release);
+    gate_.Publish(revision);
+    recovery_.checkpoint_revision = revision;
+    break;
+  }
+  absl::StatusOr<int64_t> compacted = store_->CompactedThrough();
+  if (!compacted.ok()) return compacted.status();
+  if (*compacted > current_.load()->revision()) {
+    return absl::DataLossError(absl::StrCat(
+        "the log was compacted through revision ", *compacted,
+        " and no readable checkpoint covers it",
+        recovery_.skipped_checkpoints.empty()
+            ? std::string()
+            : absl::StrCat(" (", absl::StrJoin(recovery_.skipped_checkpoints, "; "), ")")));
+  }
+  // The request ids of the batches the checkpoint covers, oldest first.
+  const int64_t covered = current_.load()->revision();
+  if (covered > 0) {
+    std::vector<StoredBatch> outcomes;
+    absl::Status s =
+        store_->ReadRequestOutcomes(covered, kRememberedRequestIds, [&](const StoredBatch& b) {
+          outcomes.push_back(b);
+          return absl::OkStatus();
+        });
+    if (!s.ok()) return s;
+    for (auto it = outcomes.rbegin(); it != outcomes.rend(); ++it) RememberOutcome(*it);
+  }
   // The store calls back on this thread, under the lock taken above (which
   // thread-safety analysis cannot see inside a lambda: AssertHeld says so,
   // checked).
-  return store_->Replay([&](const StoredBatch& batch) {
-    write_mu_.AssertHeld();
-    return ApplyCommitted(batch);
-  });
+  absl::Status s = store_->ReadFrom(
+      covered + 1, std::numeric_limits<int64_t>::max(),
+      [&](const StoredBatch& batch) {
+        write_mu_.AssertHeld();
+        ++recovery_.replayed_batches;
+        return ApplyCommitted(batch, restorer);
+      },
+      /*with_changes=*/false);
+  recovery_.failed_closed_policies = restorer.failed_closed();
+  recovery_.last_failed_policy = restorer.last_failure();
+  return s;
 }
 
 absl::Status WorldState::CatchUp() {
@@ -83,39 +140,102 @@ absl::Status WorldState::CatchUp() {
 }
 
 absl::Status WorldState::CatchUpLocked() {
-  return store_->ReadFrom(current_.load()->revision() + 1, std::numeric_limits<int64_t>::max(),
-                          [&](const StoredBatch& batch) {
-                            write_mu_.AssertHeld();  // called back on this thread
-                            return ApplyCommitted(batch);
-                          });
+  StateRestorer restorer;
+  return store_->ReadFrom(
+      current_.load()->revision() + 1, std::numeric_limits<int64_t>::max(),
+      [&](const StoredBatch& batch) {
+        write_mu_.AssertHeld();  // called back on this thread
+        return ApplyCommitted(batch, restorer);
+      },
+      /*with_changes=*/false);
 }
 
-absl::Status WorldState::ApplyCommitted(const StoredBatch& batch) {
+void WorldState::RememberOutcome(const StoredBatch& batch) {
+  if (batch.request_id.empty()) return;
+  auto response = std::make_shared<pdp::v1::ApplyChangesResponse>();
+  response->set_revision(batch.revision);
+  response->mutable_results()->Reserve(batch.outcome.results_size());
+  for (const pdp::store::v1::ChangeOutcome& r : batch.outcome.results()) {
+    ChangeResult* out = response->add_results();
+    out->set_name(r.name());
+    out->set_etag(r.etag());
+  }
+  request_ids_.Remember(
+      batch.request_id,
+      RequestIdLog::Entry{ChangesFingerprint{batch.outcome.changes_sha256()}, std::move(response)});
+}
+
+void WorldState::SetOutcome(StoredBatch& batch, const ChangesFingerprint& fingerprint,
+                            const std::vector<ChangeResult>& results) {
+  batch.outcome.Clear();
+  if (batch.request_id.empty()) return;
+  batch.outcome.set_changes_sha256(fingerprint.sha256);
+  for (const ChangeResult& r : results) {
+    pdp::store::v1::ChangeOutcome* out = batch.outcome.add_results();
+    out->set_name(r.name());
+    out->set_etag(r.etag());
+  }
+}
+
+absl::StatusOr<SnapshotPtr> WorldState::MigrateLegacy(const SnapshotPtr& base,
+                                                      const StoredBatch& batch) {
+  // Judged once more by today's rules, as it must be to learn what it did,
+  // but with the quotas lifted: a quota lowered since it was committed does
+  // not make it fail.
+  WorldLimits unlimited;
+  for (size_t* limit : {&unlimited.max_groups_per_user, &unlimited.max_attached_policies,
+                        &unlimited.max_policy_versions, &unlimited.max_managed_policy_chars,
+                        &unlimited.max_inline_chars_user, &unlimited.max_inline_chars_group,
+                        &unlimited.max_inline_chars_role, &unlimited.max_tags,
+                        &unlimited.max_scp_bytes, &unlimited.max_scps_per_target}) {
+    *limit = std::numeric_limits<size_t>::max();
+  }
+  StoredBatch upgraded;
+  upgraded.revision = batch.revision;
+  upgraded.request_id = batch.request_id;
+  upgraded.changes = batch.changes;
+  std::vector<ChangeResult> results(batch.changes.size());
+  absl::StatusOr<SnapshotPtr> next =
+      Build(base, batch.changes, &WorldState::ChangeIndexPrefix, /*every_error=*/false, &results,
+            &upgraded.delta, unlimited);
+  if (!next.ok()) {
+    return absl::DataLossError(absl::StrCat("stored revision ", batch.revision,
+                                            " (written before the log was versioned) cannot be "
+                                            "migrated: ",
+                                            next.status().message()));
+  }
+  SetOutcome(upgraded, FingerprintChanges(batch.changes), results);
+  absl::Status s = store_->UpgradeBatch(upgraded);
+  if (!s.ok() && !absl::IsUnimplemented(s)) return s;
+  ++recovery_.migrated_batches;
+  RememberOutcome(upgraded);
+  return next;
+}
+
+absl::Status WorldState::ApplyCommitted(const StoredBatch& batch, StateRestorer& restorer) {
   SnapshotPtr base = current_.load();
   if (batch.revision != base->revision() + 1) {
     return absl::DataLossError(
         absl::StrCat("store has revision ", batch.revision, " after ", base->revision()));
   }
-  // The builder is deterministic: the results are what the first call
-  // returned, so a retry after a restart, or on another replica, gets the
-  // same response.
-  const bool has_id = !batch.request_id.empty();
-  std::vector<ChangeResult> results(has_id ? batch.changes.size() : 0);
-  absl::StatusOr<SnapshotPtr> next = Build(base, batch.changes, &WorldState::ChangeIndexPrefix,
-                                           /*every_error=*/false, has_id ? &results : nullptr);
-  if (!next.ok()) {
-    return absl::DataLossError(absl::StrCat("stored revision ", batch.revision,
-                                            " no longer applies: ", next.status().message()));
+  SnapshotPtr next;
+  if (batch.legacy) {
+    absl::StatusOr<SnapshotPtr> migrated = MigrateLegacy(base, batch);
+    if (!migrated.ok()) return migrated.status();
+    next = *std::move(migrated);
+  } else {
+    // As committed: no quota, etag or permission is judged again.
+    SnapshotBuilder builder(base, limits_);
+    absl::Status s = restorer.Apply(batch.delta, builder);
+    if (!s.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("stored revision ", batch.revision, ": ", s.message()));
+    }
+    next = builder.Finish();
+    RememberOutcome(batch);
   }
-  current_.store(*next, std::memory_order_release);
+  current_.store(next, std::memory_order_release);
   gate_.Publish(batch.revision);
-  if (has_id) {
-    auto response = std::make_shared<pdp::v1::ApplyChangesResponse>();
-    response->set_revision(batch.revision);
-    for (ChangeResult& r : results) *response->add_results() = std::move(r);
-    request_ids_.Remember(batch.request_id,
-                          RequestIdLog::Entry{FingerprintChanges(batch.changes), response});
-  }
   return absl::OkStatus();
 }
 
@@ -141,6 +261,7 @@ absl::Status WorldState::ReadCommitted(int64_t from_revision, int64_t to_revisio
 
 absl::StatusOr<SnapshotPtr> WorldState::Commit(StoredBatch& batch, const PathPrefixFn& prefix,
                                                std::vector<ChangeResult>* results,
+                                               const ChangesFingerprint& fingerprint,
                                                const std::function<bool()>& done_elsewhere) {
   // Writers on other replicas may take a revision first; after this many
   // lost races in a row the caller is told to retry later. Between
@@ -158,9 +279,10 @@ absl::StatusOr<SnapshotPtr> WorldState::Commit(StoredBatch& batch, const PathPre
     }
     SnapshotPtr base = current_.load();
     absl::StatusOr<SnapshotPtr> next =
-        Build(base, batch.changes, prefix, /*every_error=*/true, results);
+        Build(base, batch.changes, prefix, /*every_error=*/true, results, &batch.delta, limits_);
     if (!next.ok()) return next.status();
     batch.revision = (*next)->revision();
+    if (results != nullptr) SetOutcome(batch, fingerprint, *results);
     absl::Status s = store_->Commit(batch);
     if (s.code() == absl::StatusCode::kAborted && store_->IsShared()) {
       if (attempt < kAttempts) {  // another replica took the revision
@@ -199,7 +321,7 @@ absl::StatusOr<SnapshotPtr> WorldState::Apply(const std::vector<Change>& changes
   StoredBatch batch;
   batch.changes = changes;
   absl::MutexLock lock(&write_mu_);
-  return Commit(batch, prefix, nullptr);
+  return Commit(batch, prefix, nullptr, ChangesFingerprint{});
 }
 
 absl::StatusOr<pdp::v1::ApplyChangesResponse> WorldState::ApplyChanges(
@@ -243,7 +365,8 @@ absl::StatusOr<pdp::v1::ApplyChangesResponse> WorldState::ApplyChanges(
   };
   if (seen()) return replay();
   std::vector<ChangeResult> results(batch.changes.size());
-  absl::StatusOr<SnapshotPtr> next = Commit(batch, &WorldState::ChangeIndexPrefix, &results, seen);
+  absl::StatusOr<SnapshotPtr> next =
+      Commit(batch, &WorldState::ChangeIndexPrefix, &results, fingerprint, seen);
   if (!next.ok()) return next.status();
   if (*next == nullptr) return replay();
   auto response = std::make_shared<pdp::v1::ApplyChangesResponse>();

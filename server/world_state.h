@@ -27,6 +27,7 @@
 #include "pdp/v1/admin.pb.h"
 #include "server/request_id_log.h"
 #include "server/revision_gate.h"
+#include "server/store/state_codec.h"
 #include "server/store/store.h"
 
 namespace pdp {
@@ -36,9 +37,30 @@ class WorldState {
   // `store` must outlive this object.
   WorldState(SnapshotPtr initial, Store* store, WorldLimits limits = {});
 
-  // Rebuilds the state from every batch in the store, and the remembered
-  // request ids from the batches that had one. Call once, before serving.
+  // What Recover() found, for the server to report at start-up.
+  struct RecoveryReport {
+    int64_t checkpoint_revision = 0;               // the checkpoint loaded; 0 for none
+    std::vector<std::string> skipped_checkpoints;  // damaged ones passed over, and why
+    int64_t replayed_batches = 0;                  // after the checkpoint
+    int64_t migrated_batches = 0;                  // legacy rows rewritten (UpgradeBatch)
+    // Stored policies today's compiler refuses; each now denies everything.
+    size_t failed_closed_policies = 0;
+    std::string last_failed_policy;
+  };
+
+  // Rebuilds the state: the newest checkpoint that reads back whole (a
+  // damaged one is passed over for an older one, or for the whole log),
+  // then the batches after it, applied as they were committed (never judged
+  // again: a quota lowered or a data file edited since cannot make a stored
+  // batch fail). Remembers the request ids of the retained batches. Legacy
+  // batches are migrated on the way. Call once, before serving. DATA_LOSS
+  // when the log was compacted past every readable checkpoint or a record
+  // is unusable; FAILED_PRECONDITION for records of a newer format.
   absl::Status Recover();
+  RecoveryReport last_recovery() const {
+    absl::MutexLock lock(&write_mu_);
+    return recovery_;
+  }
 
   // Shared stores (replicas): applies, in revision order, every batch other
   // writers committed after the published revision, remembering their
@@ -91,6 +113,10 @@ class WorldState {
   void StopWaiting() const { gate_.Close(); }
   bool stopping() const { return gate_.closed(); }
 
+  // The revision the store's log was compacted through (0: never): Watch
+  // cannot start at or below it.
+  absl::StatusOr<int64_t> CompactedThrough() const { return store_->CompactedThrough(); }
+
   // Calls `fn` for the committed batches from `from_revision` up to
   // `to_revision`, in order, from the store (for Watch).
   absl::Status ReadCommitted(int64_t from_revision, int64_t to_revision,
@@ -133,26 +159,44 @@ class WorldState {
   // Builds the snapshot after `changes` on `base`, filling `results` (one
   // per change) when given. With `every_error`, keeps going after a failing
   // change to report the others.
+  // When `delta` is given it receives what the batch changed (the record
+  // the store keeps).
   absl::StatusOr<SnapshotPtr> Build(const SnapshotPtr& base,
                                     const std::vector<pdp::v1::Change>& changes,
                                     const PathPrefixFn& prefix, bool every_error,
-                                    std::vector<pdp::v1::ChangeResult>* results) const;
+                                    std::vector<pdp::v1::ChangeResult>* results,
+                                    pdp::store::v1::StateDelta* delta,
+                                    const WorldLimits& limits) const;
   // Builds, commits and publishes `batch` (its revision is set here). With
   // a shared store it first catches up with the other writers, and when one
   // of them takes the revision meanwhile, catches up and builds again. If
   // `done_elsewhere` (checked after each catch-up) says another writer
   // already applied this request, returns a null snapshot.
+  // `fingerprint` of the changes is stored with the outcome when the batch
+  // has a request id.
   absl::StatusOr<SnapshotPtr> Commit(StoredBatch& batch, const PathPrefixFn& prefix,
                                      std::vector<pdp::v1::ChangeResult>* results,
+                                     const ChangesFingerprint& fingerprint,
                                      const std::function<bool()>& done_elsewhere = nullptr)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Applies a batch from the store (start-up, other writers) and publishes.
-  absl::Status ApplyCommitted(const StoredBatch& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  absl::Status ApplyCommitted(const StoredBatch& batch, StateRestorer& restorer)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // A legacy batch: builds it (quotas lifted) to learn its delta, rewrites
+  // it in today's format, and returns the snapshot after it.
+  absl::StatusOr<SnapshotPtr> MigrateLegacy(const SnapshotPtr& base, const StoredBatch& batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Remembers the request id of a committed batch (if it had one).
+  void RememberOutcome(const StoredBatch& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Fills batch.outcome (when it has a request id).
+  static void SetOutcome(StoredBatch& batch, const ChangesFingerprint& fingerprint,
+                         const std::vector<pdp::v1::ChangeResult>& results);
   absl::Status CatchUpLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   Store* store_;
   WorldLimits limits_;
-  absl::Mutex write_mu_;
+  mutable absl::Mutex write_mu_;
+  RecoveryReport recovery_ ABSL_GUARDED_BY(write_mu_);
   RequestIdLog request_ids_ ABSL_GUARDED_BY(write_mu_);
   absl::BitGen rng_ ABSL_GUARDED_BY(write_mu_);  // backoff after a lost race
   std::atomic<SnapshotPtr> current_;

@@ -64,6 +64,7 @@ class SnapshotBuilder::Ops {
     }
     state->modified_revision = b_.revision_;
     b_.touched_[a.id()] = state;
+    b_.written_.insert(a.id());
     b_.affected_.insert(a.id());
     b_.next_->accounts_.Set(a.id(), state);
     return absl::OkStatus();
@@ -890,8 +891,44 @@ AccountState* SnapshotBuilder::MutableAccount(absl::string_view id, bool views_c
   auto copy = std::make_shared<AccountState>(*it->second);
   AccountState* raw = copy.get();
   next_->accounts_.Set(std::string(id), copy);
+  written_.insert(std::string(id));
   touched_[std::string(id)] = std::move(copy);
   return raw;
+}
+
+AccountState* SnapshotBuilder::RestoreAccount(absl::string_view id) {
+  if (AccountState* existing = MutableAccount(id); existing != nullptr) return existing;
+  auto state = std::make_shared<AccountState>();
+  state->id = std::string(id);
+  AccountState* raw = state.get();
+  next_->accounts_.Set(std::string(id), state);
+  written_.insert(std::string(id));
+  touched_[std::string(id)] = std::move(state);
+  return raw;
+}
+
+void SnapshotBuilder::RestoreErasedAccount(absl::string_view id) {
+  affected_.insert(std::string(id));
+  written_.insert(std::string(id));
+  views_dirty_.erase(id);
+  touched_.erase(id);
+  next_->accounts_.Erase(std::string(id));
+}
+
+OrganizationState* SnapshotBuilder::RestoreOrganization(absl::string_view id) {
+  if (OrganizationState* existing = MutableOrganization(id); existing != nullptr) return existing;
+  auto org = std::make_shared<OrganizationState>();
+  org->id = std::string(id);
+  OrganizationState* raw = org.get();
+  next_->organizations_[std::string(id)] = org;
+  touched_orgs_[std::string(id)] = std::move(org);
+  return raw;
+}
+
+void SnapshotBuilder::RestoreErasedOrganization(absl::string_view id) {
+  if (OrganizationState* org = MutableOrganization(id); org == nullptr) return;
+  touched_orgs_.erase(id);
+  next_->organizations_.erase(std::string(id));
 }
 
 absl::Status SnapshotBuilder::Apply(const Change& change, pdp::v1::ChangeResult* result) {
@@ -1017,9 +1054,10 @@ void SnapshotBuilder::RebuildViews(AccountState& account) const {
     for (const std::string& arn : e.attached) {
       const ManagedPolicyRecord* p = next_->FindPolicy(arn);
       // Attachments are checked when written and policies cannot be deleted
-      // while attached, so a miss is a bug; an empty policy makes the
-      // principal fail closed (nothing it relied on can allow).
-      view.policies.push_back({p ? p->default_compiled : nullptr, arn, e.arn});
+      // while attached, so a miss means an AWS managed policy left the data
+      // files after it was attached: the principal fails closed (whatever
+      // the policy denied stays denied).
+      view.policies.push_back({p ? p->default_compiled : DenyEverythingPolicy(), arn, e.arn});
     }
   };
   for (const auto& [key, entity] : account.entities) {
@@ -1029,8 +1067,8 @@ void SnapshotBuilder::RebuildViews(AccountState& account) const {
     add_policies(*entity, *view);
     if (!entity->permissions_boundary.empty()) {
       const ManagedPolicyRecord* p = next_->FindPolicy(entity->permissions_boundary);
-      view->boundary.push_back(
-          {p ? p->default_compiled : nullptr, entity->permissions_boundary, entity->arn});
+      view->boundary.push_back({p ? p->default_compiled : DenyEverythingPolicy(),
+                                entity->permissions_boundary, entity->arn});
     }
     for (const std::string& g : entity->groups) {
       const EntityRecord* group = account.FindEntity(IamArnKind::kGroup, g);

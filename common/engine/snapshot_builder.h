@@ -62,6 +62,24 @@ class SnapshotBuilder {
   // must stay valid until then.
   absl::Status Apply(const pdp::v1::Change& change, pdp::v1::ChangeResult* result = nullptr);
 
+  // Restoring committed state (start-up, replicas): the store's records are
+  // applied as they were committed, without judging them again, through
+  // these; Finish() then derives what decisions need, as after Apply.
+  // RestoreAccount returns the account as this batch may change it (its
+  // entities, policies and sessions maps included), created empty when
+  // absent; RestoreErasedAccount removes one. Likewise for organizations
+  // (Finish derives their placements).
+  AccountState* RestoreAccount(absl::string_view id);
+  void RestoreErasedAccount(absl::string_view id);
+  OrganizationState* RestoreOrganization(absl::string_view id);
+  void RestoreErasedOrganization(absl::string_view id);
+  // Loading a checkpoint: the snapshot Finish() returns is at `revision`
+  // (not base + 1).
+  void RestoreRevision(int64_t revision) {
+    revision_ = revision;
+    next_->revision_ = revision;
+  }
+
   // The new snapshot. Call once, after every Apply succeeded.
   SnapshotPtr Finish();
 
@@ -70,6 +88,10 @@ class SnapshotBuilder {
   // they touched and, for organization changes, every account of the
   // organization (before and after the change).
   const absl::btree_set<std::string>& affected_accounts() const { return affected_; }
+  // Accounts the changes so far created, copied to change, or deleted: a
+  // subset of affected_accounts() (which adds the accounts whose decisions
+  // an organization change may alter), for finding what to store.
+  const absl::btree_set<std::string>& written_accounts() const { return written_; }
   // The state as changed so far (for building responses).
   const Snapshot& current() const { return *next_; }
 
@@ -97,6 +119,7 @@ class SnapshotBuilder {
   absl::flat_hash_set<std::string> views_dirty_;  // touched accounts whose views Finish() rebuilds
   absl::flat_hash_map<std::string, std::shared_ptr<OrganizationState>> touched_orgs_;
   absl::btree_set<std::string> affected_;
+  absl::btree_set<std::string> written_;
   std::string assigned_name_;  // an id the current change had assigned
   // Results whose etag Finish() fills in, with what they address.
   std::vector<std::pair<pdp::v1::ChangeResult*, ChangeAddress>> results_;

@@ -283,4 +283,10 @@ absl::StatusOr<CompiledPolicyPtr> CompilePolicy(absl::string_view document,
   return CompiledPolicyPtr(std::move(policy));
 }
 
+CompiledPolicyPtr DenyEverythingPolicy() {
+  static const CompiledPolicyPtr* policy = new CompiledPolicyPtr(*CompilePolicy(
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]})"));
+  return *policy;
+}
+
 }  // namespace pdp

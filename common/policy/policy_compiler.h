@@ -32,6 +32,12 @@ inline constexpr size_t kMaxPolicyDocumentBytes = 131072;
 absl::StatusOr<CompiledPolicyPtr> CompilePolicy(absl::string_view document,
                                                 const CompileOptions& options = {});
 
+// A policy that denies every action on every resource. Stands in, so that
+// decisions fail closed, for a policy that must apply but cannot: a stored
+// document today's compiler refuses, or an attached policy that is gone.
+// Shared; never null.
+CompiledPolicyPtr DenyEverythingPolicy();
+
 // Number of characters in `document` that are not white space.
 size_t NonWhitespaceLength(absl::string_view document);
 

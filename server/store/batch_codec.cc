@@ -1,49 +1,99 @@
 #include "server/store/batch_codec.h"
 
 #include <limits>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "pdp/v1/admin.pb.h"
 
 namespace pdp {
+namespace {
 
-std::string EncodeBatch(const StoredBatch& stored) {
-  pdp::v1::ApplyChangesRequest batch;
-  batch.mutable_changes()->Reserve(static_cast<int>(stored.changes.size()));
-  for (const auto& c : stored.changes) *batch.add_changes() = c;
-  batch.set_request_id(stored.request_id);
-  return batch.SerializeAsString();
-}
+namespace rec = pdp::store::v1;
 
-absl::StatusOr<StoredBatch> DecodeBatch(int64_t revision, absl::string_view bytes) {
+absl::StatusOr<StoredBatch> DecodeLegacy(const BatchRow& row) {
   pdp::v1::ApplyChangesRequest request;
-  if (!request.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return absl::DataLossError(absl::StrCat("stored revision ", revision, " does not parse"));
+  if (!request.ParseFromString(row.record)) {
+    return absl::DataLossError(absl::StrCat("stored revision ", row.revision, " does not parse"));
   }
   StoredBatch batch;
-  batch.revision = revision;
+  batch.revision = row.revision;
+  batch.legacy = true;
   batch.request_id = std::move(*request.mutable_request_id());
   batch.changes.reserve(request.changes_size());
   for (auto& c : *request.mutable_changes()) batch.changes.push_back(std::move(c));
   return batch;
 }
 
-absl::Status ReadPaged(int64_t from_revision, int64_t to_revision, const ReadPageFn& read_page,
-                       const Store::ReadFn& fn) {
+}  // namespace
+
+BatchRow EncodeBatch(const StoredBatch& batch) {
+  rec::BatchRecord record;
+  record.set_format_version(rec::FORMAT_VERSION_STATE_DELTA);
+  record.mutable_changes()->Reserve(static_cast<int>(batch.changes.size()));
+  for (const pdp::v1::Change& c : batch.changes) *record.add_changes() = c.SerializeAsString();
+  *record.mutable_delta() = batch.delta;
+  BatchRow row;
+  row.revision = batch.revision;
+  row.format = kRecordRowFormat;
+  row.record = record.SerializeAsString();
+  row.request_id = batch.request_id;
+  if (!batch.request_id.empty()) row.outcome = batch.outcome.SerializeAsString();
+  return row;
+}
+
+absl::StatusOr<StoredBatch> DecodeBatch(const BatchRow& row, bool with_changes) {
+  if (row.format == kLegacyRowFormat) return DecodeLegacy(row);
+  if (row.format != kRecordRowFormat) {
+    return absl::DataLossError(
+        absl::StrCat("stored revision ", row.revision, " has unknown row format ", row.format));
+  }
+  rec::BatchRecord record;
+  if (!record.ParseFromString(row.record)) {
+    return absl::DataLossError(absl::StrCat("stored revision ", row.revision, " does not parse"));
+  }
+  if (record.format_version() > rec::FORMAT_VERSION_STATE_DELTA) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "stored revision ", row.revision, " has format version ", record.format_version(),
+        ", written by a newer billing-pdp; this build reads up to ",
+        static_cast<int>(rec::FORMAT_VERSION_STATE_DELTA)));
+  }
+  StoredBatch batch;
+  batch.revision = row.revision;
+  batch.request_id = row.request_id;
+  if (!row.outcome.empty() && !batch.outcome.ParseFromString(row.outcome)) {
+    return absl::DataLossError(
+        absl::StrCat("the request outcome of stored revision ", row.revision, " does not parse"));
+  }
+  batch.delta = std::move(*record.mutable_delta());
+  if (with_changes) {
+    batch.changes.resize(record.changes_size());
+    for (int i = 0; i < record.changes_size(); ++i) {
+      if (!batch.changes[i].ParseFromString(record.changes(i))) {
+        return absl::DataLossError(
+            absl::StrCat("change ", i, " of stored revision ", row.revision, " does not parse"));
+      }
+    }
+  }
+  return batch;
+}
+
+absl::Status ReadPaged(int64_t from_revision, int64_t to_revision, bool with_changes,
+                       const ReadPageFn& read_page, const Store::ReadFn& fn) {
   int64_t next = from_revision;
   while (next <= to_revision) {
     BatchRows rows;
     absl::Status s = read_page(next, to_revision, &rows);
     if (!s.ok()) return s;
     if (rows.empty()) return absl::OkStatus();
-    for (const auto& [revision, bytes] : rows) {
-      absl::StatusOr<StoredBatch> batch = DecodeBatch(revision, bytes);
+    for (const BatchRow& row : rows) {
+      absl::StatusOr<StoredBatch> batch = DecodeBatch(row, with_changes);
       if (!batch.ok()) return batch.status();
       s = fn(*batch);
       if (!s.ok()) return s;
     }
-    if (rows.back().first == std::numeric_limits<int64_t>::max()) return absl::OkStatus();
-    next = rows.back().first + 1;
+    if (rows.back().revision == std::numeric_limits<int64_t>::max()) return absl::OkStatus();
+    next = rows.back().revision + 1;
   }
   return absl::OkStatus();
 }

@@ -1,28 +1,44 @@
-// How stores keep a batch: one blob per revision (the ApplyChangesRequest
-// form, so the request id travels with its changes), read back page by
-// page. Shared by the SQLite and PostgreSQL stores.
+// How the SQLite and PostgreSQL stores keep a batch: one row per revision
+// (docs/log-format.md). Today's rows are format 2: a
+// pdp.store.v1.BatchRecord (the changes as sent, for Watch, and the state
+// delta, for replay), with the request id and its outcome in columns of
+// their own so start-up can read them without the records. Format 1 rows
+// (written before the log was versioned) hold a pdp.v1.ApplyChangesRequest
+// and are read as legacy batches until WorldState migrates them.
 #ifndef PDP_SERVER_STORE_BATCH_CODEC_H_
 #define PDP_SERVER_STORE_BATCH_CODEC_H_
 
 #include <cstdint>
 #include <functional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
 #include "server/store/store.h"
 
 namespace pdp {
 
-std::string EncodeBatch(const StoredBatch& batch);
+// Row formats (the `format` column).
+inline constexpr int kLegacyRowFormat = 1;
+inline constexpr int kRecordRowFormat = 2;
 
-// DATA_LOSS when the bytes do not parse.
-absl::StatusOr<StoredBatch> DecodeBatch(int64_t revision, absl::string_view bytes);
+struct BatchRow {
+  int64_t revision = 0;
+  int format = kRecordRowFormat;
+  std::string record;      // BatchRecord (format 2) or ApplyChangesRequest (format 1)
+  std::string request_id;  // format 2; "" for none
+  std::string outcome;     // format 2 with a request id: a RequestOutcome
+};
 
-// (revision, encoded batch) rows in revision order.
-using BatchRows = std::vector<std::pair<int64_t, std::string>>;
+BatchRow EncodeBatch(const StoredBatch& batch);
+
+// DATA_LOSS when the bytes do not parse or the format is unknown;
+// FAILED_PRECONDITION for a record of a newer format_version than this
+// build reads. Without `with_changes` the batch's changes are left
+// unparsed (empty).
+absl::StatusOr<StoredBatch> DecodeBatch(const BatchRow& row, bool with_changes);
+
+using BatchRows = std::vector<BatchRow>;
 
 // Reads one page: rows with revision in [from, to], in order, as many as
 // the store likes (at least one if any exists).
@@ -30,8 +46,8 @@ using ReadPageFn = std::function<absl::Status(int64_t from, int64_t to, BatchRow
 
 // Store::ReadFrom on top of a page reader: each page is read on its own (no
 // lock or transaction held while `fn` runs), decoded, and handed to `fn`.
-absl::Status ReadPaged(int64_t from_revision, int64_t to_revision, const ReadPageFn& read_page,
-                       const Store::ReadFn& fn);
+absl::Status ReadPaged(int64_t from_revision, int64_t to_revision, bool with_changes,
+                       const ReadPageFn& read_page, const Store::ReadFn& fn);
 
 }  // namespace pdp
 

@@ -15,7 +15,22 @@
 namespace pdp {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+// 1: pdp_batches(revision, batch = an ApplyChangesRequest, committed_at).
+// 2: pdp_batches gains format, request_id, outcome (batch holds a
+//    BatchRecord when format = 2); pdp_checkpoints, pdp_checkpoint_chunks;
+//    pdp_meta 'compacted_through'.
+constexpr int kSchemaVersion = 2;
+constexpr const char* kMigrateToV2[] = {
+    "ALTER TABLE pdp_batches ADD COLUMN format int NOT NULL DEFAULT 1, ADD COLUMN request_id "
+    "text, ADD COLUMN outcome bytea",
+    "CREATE TABLE pdp_checkpoints (revision bigint PRIMARY KEY, manifest bytea NOT NULL)",
+    "CREATE TABLE pdp_checkpoint_chunks (revision bigint NOT NULL, seq int NOT NULL, data bytea "
+    "NOT NULL, PRIMARY KEY (revision, seq))",
+};
+// The last revision taken: the newest batch, or what compaction removed.
+constexpr char kLastRevision[] =
+    "SELECT GREATEST(COALESCE(MAX(revision), 0), COALESCE((SELECT value::bigint FROM pdp_meta "
+    "WHERE key = 'compacted_through'), 0)) FROM pdp_batches";
 constexpr int kPageRows = 256;
 constexpr char kChannel[] = "pdp_batches";
 // Any constant: serialises schema creation between replicas starting at once.
@@ -83,6 +98,38 @@ absl::Status Exec(PGconn* conn, const char* sql) {
   return absl::OkStatus();
 }
 
+int32_t BigEndian32(const char* p) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return static_cast<int32_t>(v);
+}
+
+// Column c of row i (binary results), "" for NULL.
+std::string Bytes(PGresult* res, int i, int c) {
+  if (PQgetisnull(res, i, c)) return "";
+  return std::string(PQgetvalue(res, i, c), static_cast<size_t>(PQgetlength(res, i, c)));
+}
+
+// The parameters $1-$5 of a batch row: revision, format (text), the record,
+// the request id (NULL for none) and its outcome (NULL for none).
+struct RowParams {
+  explicit RowParams(const BatchRow& row)
+      : revision(absl::StrCat(row.revision)), format(absl::StrCat(row.format)) {
+    const bool has_id = !row.request_id.empty();
+    values[0] = revision.c_str();
+    values[1] = format.c_str();
+    values[2] = row.record.data();
+    values[3] = has_id ? row.request_id.c_str() : nullptr;
+    values[4] = has_id ? row.outcome.data() : nullptr;
+    lengths[2] = static_cast<int>(row.record.size());
+    lengths[4] = static_cast<int>(row.outcome.size());
+  }
+  std::string revision, format;
+  const char* values[5];
+  int lengths[5] = {0, 0, 0, 0, 0};
+  int formats[5] = {0, 0, 1, 0, 1};
+};
+
 int64_t BigEndian64(const char* p) {
   uint64_t v = 0;
   for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
@@ -139,6 +186,15 @@ absl::Status PostgresStore::Migrate() {
                                                       PQgetvalue(version.res, 0, 0),
                                                       "; this build knows up to ", kSchemaVersion));
   }
+  if (found < 2) {
+    for (const char* sql : kMigrateToV2) {
+      s = Exec(conn_, sql);
+      if (!s.ok()) {
+        Exec(conn_, "ROLLBACK").IgnoreError();
+        return s;
+      }
+    }
+  }
   if (found < kSchemaVersion) {
     s = Exec(conn_, absl::StrCat("INSERT INTO pdp_meta (key, value) VALUES ('schema_version', '",
                                  kSchemaVersion,
@@ -153,7 +209,7 @@ absl::Status PostgresStore::Migrate() {
 }
 
 absl::Status PostgresStore::Commit(const StoredBatch& batch) {
-  std::string bytes = EncodeBatch(batch);
+  BatchRow row = EncodeBatch(batch);
   std::string revision = absl::StrCat(batch.revision);
   absl::MutexLock lock(&mu_);
   absl::Status s = EnsureConnected(conn_, conninfo_);
@@ -166,7 +222,7 @@ absl::Status PostgresStore::Commit(const StoredBatch& batch) {
     Exec(conn, "ROLLBACK").IgnoreError();
     return status;
   };
-  Result last(PQexec(conn_, "SELECT COALESCE(MAX(revision), 0) FROM pdp_batches"));
+  Result last(PQexec(conn_, kLastRevision));
   if (!last.Ok()) return rollback(Unavailable(conn_, "read of the last revision"));
   int64_t max = 0;
   (void)absl::SimpleAtoi(PQgetvalue(last.res, 0, 0), &max);
@@ -178,12 +234,12 @@ absl::Status PostgresStore::Commit(const StoredBatch& batch) {
     return rollback(absl::FailedPreconditionError(
         absl::StrCat("revision ", batch.revision, " would leave a gap after ", max)));
   }
-  const char* values[] = {revision.c_str(), bytes.data()};
-  const int lengths[] = {0, static_cast<int>(bytes.size())};
-  const int formats[] = {0, 1};
-  Result insert(PQexecParams(conn_,
-                             "INSERT INTO pdp_batches (revision, batch) VALUES ($1::bigint, $2)", 2,
-                             nullptr, values, lengths, formats, 0));
+  RowParams params(row);
+  Result insert(
+      PQexecParams(conn_,
+                   "INSERT INTO pdp_batches (revision, format, batch, request_id, outcome) "
+                   "VALUES ($1::bigint, $2::int, $3, $4, $5)",
+                   5, nullptr, params.values, params.lengths, params.formats, 0));
   if (!insert.Ok()) {
     // 23505: unique_violation, another writer inserted this revision first.
     if (insert.SqlState() == "23505") {
@@ -213,24 +269,185 @@ absl::Status PostgresStore::ReadPage(int64_t from, int64_t to, BatchRows* rows) 
   absl::Status s = EnsureConnected(conn_, conninfo_);
   if (!s.ok()) return s;
   Result r(PQexecParams(conn_,
-                        "SELECT revision, batch FROM pdp_batches WHERE revision >= $1::bigint AND "
-                        "revision <= $2::bigint ORDER BY revision LIMIT $3::int",
+                        "SELECT revision, format, batch, request_id, outcome FROM pdp_batches "
+                        "WHERE revision >= $1::bigint AND revision <= $2::bigint ORDER BY "
+                        "revision LIMIT $3::int",
                         3, nullptr, values, nullptr, nullptr, /*resultFormat=*/1));
   if (!r.Ok()) return Unavailable(conn_, "read");
   int n = PQntuples(r.res);
   rows->reserve(n);
   for (int i = 0; i < n; ++i) {
-    if (PQgetlength(r.res, i, 0) != 8) return absl::DataLossError("revision column is not int8");
-    rows->emplace_back(BigEndian64(PQgetvalue(r.res, i, 0)),
-                       std::string(PQgetvalue(r.res, i, 1), PQgetlength(r.res, i, 1)));
+    if (PQgetlength(r.res, i, 0) != 8 || PQgetlength(r.res, i, 1) != 4) {
+      return absl::DataLossError("pdp_batches columns are not of the expected types");
+    }
+    BatchRow& row = rows->emplace_back();
+    row.revision = BigEndian64(PQgetvalue(r.res, i, 0));
+    row.format = static_cast<int>(BigEndian32(PQgetvalue(r.res, i, 1)));
+    row.record = Bytes(r.res, i, 2);
+    row.request_id = Bytes(r.res, i, 3);
+    row.outcome = Bytes(r.res, i, 4);
   }
   return absl::OkStatus();
 }
 
-absl::Status PostgresStore::ReadFrom(int64_t from_revision, int64_t to_revision, const ReadFn& fn) {
+absl::Status PostgresStore::ReadFrom(int64_t from_revision, int64_t to_revision, const ReadFn& fn,
+                                     bool with_changes) {
   return ReadPaged(
-      from_revision, to_revision,
+      from_revision, to_revision, with_changes,
       [this](int64_t from, int64_t to, BatchRows* rows) { return ReadPage(from, to, rows); }, fn);
+}
+
+absl::StatusOr<PostgresStore::Rows> PostgresStore::Query(const char* sql,
+                                                         const std::vector<std::string>& text,
+                                                         const std::string* bytes) {
+  std::vector<const char*> values;
+  std::vector<int> lengths, formats;
+  for (const std::string& t : text) {
+    values.push_back(t.c_str());
+    lengths.push_back(0);
+    formats.push_back(0);
+  }
+  if (bytes != nullptr) {
+    values.push_back(bytes->data());
+    lengths.push_back(static_cast<int>(bytes->size()));
+    formats.push_back(1);
+  }
+  absl::MutexLock lock(&mu_);
+  absl::Status s = EnsureConnected(conn_, conninfo_);
+  if (!s.ok()) return s;
+  Result r(PQexecParams(conn_, sql, static_cast<int>(values.size()), nullptr, values.data(),
+                        lengths.data(), formats.data(), /*resultFormat=*/1));
+  if (!r.Ok()) return Unavailable(conn_, "query");
+  Rows out;
+  for (int i = 0; i < PQntuples(r.res); ++i) {
+    std::vector<std::string>& row = out.emplace_back();
+    for (int c = 0; c < PQnfields(r.res); ++c) row.push_back(Bytes(r.res, i, c));
+  }
+  return out;
+}
+
+absl::Status PostgresStore::UpgradeBatch(const StoredBatch& batch) {
+  BatchRow row = EncodeBatch(batch);
+  RowParams params(row);
+  absl::MutexLock lock(&mu_);
+  absl::Status s = EnsureConnected(conn_, conninfo_);
+  if (!s.ok()) return s;
+  Result r(PQexecParams(conn_,
+                        "UPDATE pdp_batches SET format = $2::int, batch = $3, request_id = $4, "
+                        "outcome = $5 WHERE revision = $1::bigint AND format = 1",
+                        5, nullptr, params.values, params.lengths, params.formats, 0));
+  if (!r.Ok()) return Unavailable(conn_, "upgrade");
+  return absl::OkStatus();
+}
+
+absl::Status PostgresStore::ReadRequestOutcomes(int64_t through_revision, size_t limit,
+                                                const ReadFn& fn) {
+  absl::StatusOr<Rows> rows = Query(
+      "SELECT revision, request_id, outcome FROM pdp_batches WHERE revision <= $1::bigint "
+      "AND format = 2 AND request_id IS NOT NULL ORDER BY revision DESC LIMIT $2::bigint",
+      {absl::StrCat(through_revision), absl::StrCat(limit)}, nullptr);
+  if (!rows.ok()) return rows.status();
+  for (const std::vector<std::string>& row : *rows) {
+    StoredBatch b;
+    if (row[0].size() != 8) return absl::DataLossError("revision column is not int8");
+    b.revision = BigEndian64(row[0].data());
+    b.request_id = row[1];
+    if (!b.outcome.ParseFromString(row[2])) {
+      return absl::DataLossError(
+          absl::StrCat("the request outcome of stored revision ", b.revision, " does not parse"));
+    }
+    absl::Status s = fn(b);
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PostgresStore::PutCheckpointChunk(int64_t revision, int seq,
+                                               const std::string& bytes) {
+  return Query(
+             "INSERT INTO pdp_checkpoint_chunks (revision, seq, data) VALUES ($1::bigint, "
+             "$2::int, $3) ON CONFLICT (revision, seq) DO UPDATE SET data = EXCLUDED.data",
+             {absl::StrCat(revision), absl::StrCat(seq)}, &bytes)
+      .status();
+}
+
+absl::Status PostgresStore::PutCheckpointManifest(int64_t revision, const std::string& bytes) {
+  return Query(
+             "INSERT INTO pdp_checkpoints (revision, manifest) VALUES ($1::bigint, $2) ON "
+             "CONFLICT (revision) DO UPDATE SET manifest = EXCLUDED.manifest",
+             {absl::StrCat(revision)}, &bytes)
+      .status();
+}
+
+absl::StatusOr<CheckpointListing> PostgresStore::ListCheckpoints() {
+  CheckpointListing out;
+  for (auto [sql, list] :
+       {std::pair{"SELECT revision FROM pdp_checkpoints ORDER BY revision DESC", &out.complete},
+        std::pair{"SELECT DISTINCT revision FROM pdp_checkpoint_chunks WHERE revision NOT IN "
+                  "(SELECT revision FROM pdp_checkpoints) ORDER BY revision DESC",
+                  &out.partial}}) {
+    absl::StatusOr<Rows> rows = Query(sql, {}, nullptr);
+    if (!rows.ok()) return rows.status();
+    for (const std::vector<std::string>& row : *rows) {
+      if (row[0].size() != 8) return absl::DataLossError("revision column is not int8");
+      list->push_back(BigEndian64(row[0].data()));
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> PostgresStore::ReadCheckpointManifest(int64_t revision) {
+  absl::StatusOr<Rows> rows =
+      Query("SELECT manifest FROM pdp_checkpoints WHERE revision = $1::bigint",
+            {absl::StrCat(revision)}, nullptr);
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) {
+    return absl::NotFoundError(absl::StrCat("no checkpoint at revision ", revision));
+  }
+  return std::move((*rows)[0][0]);
+}
+
+absl::StatusOr<std::string> PostgresStore::ReadCheckpointChunk(int64_t revision, int seq) {
+  absl::StatusOr<Rows> rows =
+      Query("SELECT data FROM pdp_checkpoint_chunks WHERE revision = $1::bigint AND seq = $2::int",
+            {absl::StrCat(revision), absl::StrCat(seq)}, nullptr);
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("no chunk ", seq, " of the checkpoint at revision ", revision));
+  }
+  return std::move((*rows)[0][0]);
+}
+
+absl::Status PostgresStore::DeleteCheckpoint(int64_t revision) {
+  const std::vector<std::string> r = {absl::StrCat(revision)};
+  absl::Status s =
+      Query("DELETE FROM pdp_checkpoints WHERE revision = $1::bigint", r, nullptr).status();
+  if (!s.ok()) return s;
+  return Query("DELETE FROM pdp_checkpoint_chunks WHERE revision = $1::bigint", r, nullptr)
+      .status();
+}
+
+absl::Status PostgresStore::CompactThrough(int64_t revision) {
+  // One statement, so one transaction: the batches go and the mark moves
+  // together, and the mark never moves backwards.
+  return Query(
+             "WITH gone AS (DELETE FROM pdp_batches WHERE revision <= $1::bigint) INSERT INTO "
+             "pdp_meta (key, value) VALUES ('compacted_through', $1::text) ON CONFLICT (key) DO "
+             "UPDATE SET value = GREATEST(pdp_meta.value::bigint, EXCLUDED.value::bigint)::text",
+             {absl::StrCat(revision)}, nullptr)
+      .status();
+}
+
+absl::StatusOr<int64_t> PostgresStore::CompactedThrough() {
+  absl::StatusOr<Rows> rows =
+      Query("SELECT value FROM pdp_meta WHERE key = 'compacted_through'", {}, nullptr);
+  if (!rows.ok()) return rows.status();
+  int64_t through = 0;
+  if (!rows->empty() && !absl::SimpleAtoi((*rows)[0][0], &through)) {
+    return absl::DataLossError("pdp_meta compacted_through is not a number");
+  }
+  return through;
 }
 
 absl::Status PostgresStore::WaitForCommits(absl::Duration timeout) {

@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -40,7 +41,19 @@ class PostgresStore : public Store {
   // except with reason kCommitOutcomeUnknown (the connection broke during
   // COMMIT): the batch may be stored, and the follower will find out.
   absl::Status Commit(const StoredBatch& batch) override;
-  absl::Status ReadFrom(int64_t from_revision, int64_t to_revision, const ReadFn& fn) override;
+  absl::Status ReadFrom(int64_t from_revision, int64_t to_revision, const ReadFn& fn,
+                        bool with_changes = true) override;
+  absl::Status UpgradeBatch(const StoredBatch& batch) override;
+  absl::Status ReadRequestOutcomes(int64_t through_revision, size_t limit,
+                                   const ReadFn& fn) override;
+  absl::Status PutCheckpointChunk(int64_t revision, int seq, const std::string& bytes) override;
+  absl::Status PutCheckpointManifest(int64_t revision, const std::string& bytes) override;
+  absl::StatusOr<CheckpointListing> ListCheckpoints() override;
+  absl::StatusOr<std::string> ReadCheckpointManifest(int64_t revision) override;
+  absl::StatusOr<std::string> ReadCheckpointChunk(int64_t revision, int seq) override;
+  absl::Status DeleteCheckpoint(int64_t revision) override;
+  absl::Status CompactThrough(int64_t revision) override;
+  absl::StatusOr<int64_t> CompactedThrough() override;
   bool IsShared() const override { return true; }
   // Waits up to `timeout` for a commit notification (from any replica).
   // OK on a notification or a quiet timeout; UNAVAILABLE when the database
@@ -50,6 +63,12 @@ class PostgresStore : public Store {
  private:
   explicit PostgresStore(std::string conninfo) : conninfo_(std::move(conninfo)) {}
   absl::Status ReadPage(int64_t from, int64_t to, BatchRows* rows);
+  using Rows = std::vector<std::vector<std::string>>;
+  // Runs `sql` (its own transaction) with text parameters `text` and, when
+  // given, `bytes` as a binary last parameter; the rows it returns (binary
+  // columns, "" for NULL). UNAVAILABLE when the database cannot be reached.
+  absl::StatusOr<Rows> Query(const char* sql, const std::vector<std::string>& text,
+                             const std::string* bytes);
   absl::Status Migrate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string conninfo_;

@@ -29,6 +29,7 @@
 #include "server/store/store.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace pdp {
 
@@ -45,7 +46,19 @@ class SqliteStore : public Store {
   // batch committed to a file that was already gone is reported failed: it
   // is not durable).
   absl::Status Commit(const StoredBatch& batch) override;
-  absl::Status ReadFrom(int64_t from_revision, int64_t to_revision, const ReadFn& fn) override;
+  absl::Status ReadFrom(int64_t from_revision, int64_t to_revision, const ReadFn& fn,
+                        bool with_changes = true) override;
+  absl::Status UpgradeBatch(const StoredBatch& batch) override;
+  absl::Status ReadRequestOutcomes(int64_t through_revision, size_t limit,
+                                   const ReadFn& fn) override;
+  absl::Status PutCheckpointChunk(int64_t revision, int seq, const std::string& bytes) override;
+  absl::Status PutCheckpointManifest(int64_t revision, const std::string& bytes) override;
+  absl::StatusOr<CheckpointListing> ListCheckpoints() override;
+  absl::StatusOr<std::string> ReadCheckpointManifest(int64_t revision) override;
+  absl::StatusOr<std::string> ReadCheckpointChunk(int64_t revision, int seq) override;
+  absl::Status DeleteCheckpoint(int64_t revision) override;
+  absl::Status CompactThrough(int64_t revision) override;
+  absl::StatusOr<int64_t> CompactedThrough() override;
   absl::Status Health() override;
   bool CreatedOnOpen() const override { return created_; }
 
@@ -63,9 +76,15 @@ class SqliteStore : public Store {
   absl::Status CheckFiles() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Error(const char* what) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // One page of ReadFrom: (revision, serialized batch) rows from
-  // `from_revision` on, in order.
+  // One page of ReadFrom: rows from `from_revision` on, in order.
   absl::Status ReadPage(int64_t from_revision, int64_t to_revision, BatchRows* rows);
+  static void BindRow(sqlite3_stmt* stmt, const BatchRow& row);
+  // Runs `sql` (one statement, its own transaction) with ?1 = revision and,
+  // when seq >= 0, ?2 = seq; `bytes`, when given, is the last parameter.
+  absl::Status Write(const char* sql, int64_t revision, int seq, const std::string* bytes);
+  // The first column of the one row `sql` selects (parameters as Write's);
+  // NOT_FOUND when none.
+  absl::StatusOr<std::string> ReadBlob(const char* sql, int64_t revision, int seq);
 
   absl::Mutex mu_;
   sqlite3* db_ ABSL_GUARDED_BY(mu_);
@@ -75,6 +94,7 @@ class SqliteStore : public Store {
   // Recorded when first seen (SQLite creates the log on first use).
   std::optional<FileId> wal_file_ ABSL_GUARDED_BY(mu_);
   absl::Status broken_ ABSL_GUARDED_BY(mu_);
+  int64_t compacted_through_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace pdp

@@ -26,7 +26,7 @@ class RefusingStore : public Store {
   absl::Status Commit(const StoredBatch&) override {
     return absl::UnavailableError("disk on fire");
   }
-  absl::Status ReadFrom(int64_t, int64_t, const ReadFn&) override { return absl::OkStatus(); }
+  absl::Status ReadFrom(int64_t, int64_t, const ReadFn&, bool) override { return absl::OkStatus(); }
 };
 
 int CountBatches(Store& store) {

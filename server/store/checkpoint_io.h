@@ -1,0 +1,53 @@
+// Checkpoints: the whole state at one revision, kept in the store so that
+// start-up loads it and replays only the batches after it (and so that the
+// batches it covers may be compacted away). docs/log-format.md describes
+// them.
+//
+// A checkpoint is written as chunks of about `chunk_bytes` (each a
+// pdp.store.v1.StateDelta, each stored in its own short transaction, so
+// readers and writers of the store wait at most one chunk's write), then a
+// manifest listing every chunk's SHA-256. Without its manifest a checkpoint
+// is partial and never read; a chunk that is missing or does not match its
+// checksum makes the whole checkpoint unusable, never half-trusted.
+#ifndef PDP_SERVER_STORE_CHECKPOINT_IO_H_
+#define PDP_SERVER_STORE_CHECKPOINT_IO_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/engine/snapshot.h"
+#include "server/store/state_codec.h"
+#include "server/store/store.h"
+
+namespace pdp {
+
+inline constexpr size_t kDefaultCheckpointChunkBytes = 1 << 20;
+
+// Writes `snapshot` (any published one: it is immutable, so no lock is
+// held while it is read) as the checkpoint at its revision. The store's
+// error (UNAVAILABLE...) otherwise; a failed write leaves a partial
+// checkpoint, which PruneCheckpoints removes later.
+absl::Status WriteCheckpoint(Store& store, const Snapshot& snapshot,
+                             size_t chunk_bytes = kDefaultCheckpointChunkBytes);
+
+// The state of the checkpoint at `revision`, built on `initial` (the empty
+// world with today's page catalogue and AWS managed policies) through
+// `restorer`. DATA_LOSS for a damaged checkpoint (a manifest or chunk that
+// does not parse, a chunk missing or not matching its checksum);
+// FAILED_PRECONDITION for one a newer build wrote; the store's error when
+// it cannot be read.
+absl::StatusOr<SnapshotPtr> LoadCheckpoint(Store& store, const SnapshotPtr& initial,
+                                           int64_t revision, StateRestorer& restorer);
+
+// Keeps the newest `keep` (at least 1) complete checkpoints and deletes the
+// rest, and every partial one older than the newest complete one. With
+// `compact`, then deletes the batches the oldest kept checkpoint covers, so
+// a damaged newest checkpoint still leaves an older one and the log after
+// it. Returns the revision the log is compacted through (0 if never).
+absl::StatusOr<int64_t> PruneCheckpoints(Store& store, int keep, bool compact);
+
+}  // namespace pdp
+
+#endif  // PDP_SERVER_STORE_CHECKPOINT_IO_H_

@@ -1,0 +1,68 @@
+// The state as the stores keep it (pdp/store/v1/records.proto): what a
+// committed batch changed, as post-images of the objects it put and the keys
+// of those it deleted, and whole accounts and organizations for
+// checkpoints. docs/log-format.md describes the records.
+//
+// Writing (DiffState, Append*Image) only reads snapshots. Reading
+// (StateRestorer) applies records to a SnapshotBuilder as they were
+// committed: no quota, etag or permission is judged again, so a record a
+// server once acknowledged always applies, whatever its flags or data
+// files say today.
+#ifndef PDP_SERVER_STORE_STATE_CODEC_H_
+#define PDP_SERVER_STORE_STATE_CODEC_H_
+
+#include <cstddef>
+#include <string>
+
+#include "absl/container/btree_set.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "common/engine/snapshot.h"
+#include "common/engine/snapshot_builder.h"
+#include "pdp/store/v1/records.pb.h"
+
+namespace pdp {
+
+// Appends to `delta` how `after` differs from `before` in the accounts
+// `account_ids` (any superset of the accounts that changed) and in every
+// organization. Records are shared between snapshots, so an unchanged one
+// is the same pointer in both and costs no more than that comparison.
+void DiffState(const Snapshot& before, const Snapshot& after,
+               const absl::btree_set<std::string>& account_ids, pdp::store::v1::StateDelta* delta);
+
+// The whole of an account or organization, as a delta from nothing
+// (checkpoints).
+void AppendAccountImage(const AccountState& account, pdp::store::v1::StateDelta* delta);
+void AppendOrganizationImage(const OrganizationState& organization,
+                             pdp::store::v1::StateDelta* delta);
+
+// Applies deltas to builders. Policy documents are compiled once per
+// distinct text for the restorer's life (a checkpoint of 100,000 copies of
+// one policy compiles it once, and the copies share it). A document that no
+// longer compiles (a validation rule tightened since it was committed) is
+// kept as written and decided as a policy that denies everything, so every
+// principal it reaches fails closed; failed_closed() counts them and
+// last_failure() says which. Not thread-safe.
+class StateRestorer {
+ public:
+  // DATA_LOSS when a record is not usable (an unknown entity kind, an
+  // empty key or id); the builder must then be dropped.
+  absl::Status Apply(const pdp::store::v1::StateDelta& delta, SnapshotBuilder& builder);
+
+  size_t failed_closed() const { return failed_closed_; }
+  const std::string& last_failure() const { return last_failure_; }
+
+ private:
+  CompiledPolicyPtr Compile(const std::string& document, const std::string& what);
+  absl::Status ApplyAccount(const pdp::store::v1::AccountDelta& delta, SnapshotBuilder& builder);
+  absl::Status ApplyOrganization(const pdp::store::v1::OrganizationDelta& delta,
+                                 SnapshotBuilder& builder);
+
+  absl::flat_hash_map<std::string, CompiledPolicyPtr> compiled_;
+  size_t failed_closed_ = 0;
+  std::string last_failure_;
+};
+
+}  // namespace pdp
+
+#endif  // PDP_SERVER_STORE_STATE_CODEC_H_
