@@ -188,7 +188,7 @@ absl::StatusOr<SnapshotPtr> WorldState::MigrateLegacy(const SnapshotPtr& base,
                         &unlimited.max_inline_chars_user, &unlimited.max_inline_chars_group,
                         &unlimited.max_inline_chars_role, &unlimited.max_tags,
                         &unlimited.max_scp_bytes, &unlimited.max_scps_per_target}) {
-    *limit = std::numeric_limits<size_t>::max();
+    *limit = size_t{1} << 40;  // beyond any count or size (not SIZE_MAX: sums must not wrap)
   }
   StoredBatch upgraded;
   upgraded.revision = batch.revision;

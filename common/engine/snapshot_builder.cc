@@ -277,7 +277,7 @@ class SnapshotBuilder::Ops {
       rec->permissions_boundary = *in.boundary;
     }
     if (in.groups != nullptr) {
-      if (in.groups->size() > static_cast<int>(b_.limits_.max_groups_per_user)) {
+      if (static_cast<size_t>(in.groups->size()) > b_.limits_.max_groups_per_user) {
         return Refuse(
             absl::StatusCode::kFailedPrecondition, f + ".groups",
             absl::StrCat("a user can be in at most ", b_.limits_.max_groups_per_user, " groups"),
@@ -405,7 +405,7 @@ class SnapshotBuilder::Ops {
   absl::Status SetAttached(EntityRecord& rec, const AccountState& account,
                            const google::protobuf::RepeatedPtrField<std::string>& attached,
                            const std::string& field) {
-    if (attached.size() > static_cast<int>(b_.limits_.max_attached_policies)) {
+    if (static_cast<size_t>(attached.size()) > b_.limits_.max_attached_policies) {
       return Refuse(absl::StatusCode::kFailedPrecondition, field,
                     absl::StrCat("at most ", b_.limits_.max_attached_policies,
                                  " managed policies can be attached"),

@@ -181,6 +181,99 @@ TEST_P(StoreConformanceTest, ReadFromPagesThroughALongHistory) {
   EXPECT_EQ(calls, 2);
 }
 
+TEST_P(StoreConformanceTest, KeepsTheDeltaAndTheRequestOutcome) {
+  auto store = Open();
+  StoredBatch batch = Batch(1, {NewAccount("111111111111")}, "req-1");
+  batch.delta.add_accounts()->set_id("111111111111");
+  batch.outcome.set_changes_sha256(std::string(32, 'x'));
+  batch.outcome.add_results()->set_name("111111111111");
+  ASSERT_TRUE(store->Commit(batch).ok());
+  ASSERT_TRUE(store->Commit(Batch(2, {NewAccount("222222222222")})).ok());
+  int seen = 0;
+  ASSERT_TRUE(store
+                  ->ReadFrom(
+                      1, 1,
+                      [&](const StoredBatch& b) {
+                        ++seen;
+                        EXPECT_FALSE(b.legacy);
+                        EXPECT_TRUE(b.changes.empty());  // not asked for
+                        EXPECT_EQ(b.delta.accounts(0).id(), "111111111111");
+                        EXPECT_EQ(b.outcome.results(0).name(), "111111111111");
+                        return absl::OkStatus();
+                      },
+                      /*with_changes=*/false)
+                  .ok());
+  EXPECT_EQ(seen, 1);
+  // Only batches with a request id, newest first, up to the revision given.
+  std::vector<std::string> ids;
+  ASSERT_TRUE(store
+                  ->ReadRequestOutcomes(2, 10,
+                                        [&](const StoredBatch& b) {
+                                          ids.push_back(b.request_id);
+                                          EXPECT_EQ(b.outcome.changes_sha256(),
+                                                    std::string(32, 'x'));
+                                          return absl::OkStatus();
+                                        })
+                  .ok());
+  EXPECT_EQ(ids, (std::vector<std::string>{"req-1"}));
+  ids.clear();
+  ASSERT_TRUE(store
+                  ->ReadRequestOutcomes(0, 10,
+                                        [&](const StoredBatch& b) {
+                                          ids.push_back(b.request_id);
+                                          return absl::OkStatus();
+                                        })
+                  .ok());
+  EXPECT_TRUE(ids.empty());
+}
+
+TEST_P(StoreConformanceTest, CheckpointsAreCompleteOnlyWithAManifest) {
+  auto store = Open();
+  ASSERT_TRUE(store->PutCheckpointChunk(5, 0, "chunk-0").ok());
+  ASSERT_TRUE(store->PutCheckpointChunk(5, 1, std::string("chunk\0-1", 8)).ok());
+  ASSERT_TRUE(store->PutCheckpointChunk(9, 0, "partial").ok());
+  ASSERT_TRUE(store->PutCheckpointManifest(5, "manifest-5").ok());
+  absl::StatusOr<CheckpointListing> listing = store->ListCheckpoints();
+  ASSERT_TRUE(listing.ok()) << listing.status();
+  EXPECT_EQ(listing->complete, (std::vector<int64_t>{5}));
+  EXPECT_EQ(listing->partial, (std::vector<int64_t>{9}));
+  EXPECT_EQ(*store->ReadCheckpointManifest(5), "manifest-5");
+  EXPECT_EQ(*store->ReadCheckpointChunk(5, 1), std::string("chunk\0-1", 8));
+  EXPECT_EQ(store->ReadCheckpointChunk(5, 2).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->ReadCheckpointManifest(9).status().code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(store->PutCheckpointManifest(9, "manifest-9").ok());
+  ASSERT_TRUE(store->DeleteCheckpoint(5).ok());
+  listing = store->ListCheckpoints();
+  ASSERT_TRUE(listing.ok());
+  EXPECT_EQ(listing->complete, (std::vector<int64_t>{9}));
+  EXPECT_TRUE(listing->partial.empty());
+  EXPECT_EQ(store->ReadCheckpointChunk(5, 0).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, CompactionDeletesOldBatchesAndNeverGoesBack) {
+  auto store = Open();
+  for (int64_t r = 1; r <= 5; ++r) {
+    ASSERT_TRUE(store
+                    ->Commit(Batch(r, {NewAccount(std::to_string(100000000000 + r))},
+                                   "id-" + std::to_string(r)))
+                    .ok());
+  }
+  EXPECT_EQ(*store->CompactedThrough(), 0);
+  ASSERT_TRUE(store->CompactThrough(3).ok());
+  EXPECT_EQ(*store->CompactedThrough(), 3);
+  EXPECT_EQ(Revisions(*store, 0, 100), (std::vector<int64_t>{4, 5}));
+  ASSERT_TRUE(store->CompactThrough(2).ok());  // never backwards
+  EXPECT_EQ(*store->CompactedThrough(), 3);
+  ASSERT_TRUE(store->CompactThrough(5).ok());
+  EXPECT_EQ(Revisions(*store, 0, 100), (std::vector<int64_t>{}));
+  // The next revision is still 6: a compacted revision is never given again.
+  const absl::StatusCode taken =
+      store->IsShared() ? absl::StatusCode::kAborted : absl::StatusCode::kFailedPrecondition;
+  EXPECT_EQ(store->Commit(Batch(5, {NewAccount("555555555555")})).code(), taken);
+  ASSERT_TRUE(store->Commit(Batch(6, {NewAccount("666666666666")})).ok());
+  EXPECT_EQ(Revisions(*store, 0, 100), (std::vector<int64_t>{6}));
+}
+
 // Durable stores (not memory): what a restarted server relies on.
 using DurableStoreTest = StoreConformanceTest;
 
@@ -217,6 +310,23 @@ TEST_P(DurableStoreTest, KeepsEveryAcknowledgedBatchAcrossReopen) {
   ASSERT_TRUE(replayed.ok()) << replayed.status();
   EXPECT_TRUE(replayed->replayed());
   EXPECT_EQ(replayed->revision(), 1);
+}
+
+TEST_P(DurableStoreTest, KeepsCheckpointsAndTheCompactionMarkAcrossReopen) {
+  {
+    auto store = Open();
+    for (int64_t r = 1; r <= 3; ++r) {
+      ASSERT_TRUE(store->Commit(Batch(r, {NewAccount(std::to_string(100000000000 + r))})).ok());
+    }
+    ASSERT_TRUE(store->PutCheckpointChunk(2, 0, "c").ok());
+    ASSERT_TRUE(store->PutCheckpointManifest(2, "m").ok());
+    ASSERT_TRUE(store->CompactThrough(2).ok());
+  }
+  auto store = Open();
+  EXPECT_EQ(*store->CompactedThrough(), 2);
+  EXPECT_EQ(store->ListCheckpoints()->complete, (std::vector<int64_t>{2}));
+  EXPECT_EQ(*store->ReadCheckpointChunk(2, 0), "c");
+  EXPECT_EQ(Revisions(*store, 0, 100), (std::vector<int64_t>{3}));
 }
 
 std::string KindName(const ::testing::TestParamInfo<StoreKind>& info) { return info.param.name; }
