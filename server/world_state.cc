@@ -33,7 +33,7 @@ bool ChangeEtagFails(const SnapshotBuilder& builder, const Change& change) {
 }  // namespace
 
 WorldState::WorldState(SnapshotPtr initial, Store* store, WorldLimits limits)
-    : store_(store), limits_(limits), current_(std::move(initial)) {
+    : store_(store), limits_(limits), initial_(initial), current_(std::move(initial)) {
   gate_.Publish(Current()->revision());
 }
 
@@ -85,7 +85,7 @@ absl::Status WorldState::Recover() {
   absl::StatusOr<CheckpointListing> listing = store_->ListCheckpoints();
   if (!listing.ok()) return listing.status();
   for (int64_t revision : listing->complete) {
-    absl::StatusOr<SnapshotPtr> loaded = LoadCheckpoint(*store_, Current(), revision, restorer);
+    absl::StatusOr<SnapshotPtr> loaded = LoadCheckpoint(*store_, initial_, revision, restorer);
     if (!loaded.ok()) {
       recovery_.skipped_checkpoints.push_back(
           absl::StrCat("revision ", revision, ": ", loaded.status().message()));
@@ -141,6 +141,30 @@ absl::Status WorldState::CatchUp() {
 
 absl::Status WorldState::CatchUpLocked() {
   StateRestorer restorer;
+  // A replica that fell behind what another replica compacted away jumps to
+  // the newest checkpoint first (the batches it needs are gone).
+  absl::StatusOr<int64_t> compacted = store_->CompactedThrough();
+  if (!compacted.ok()) return compacted.status();
+  if (*compacted > current_.load()->revision()) {
+    absl::StatusOr<CheckpointListing> listing = store_->ListCheckpoints();
+    if (!listing.ok()) return listing.status();
+    absl::Status last = absl::DataLossError(absl::StrCat(
+        "the log was compacted through revision ", *compacted, " past this replica's revision ",
+        current_.load()->revision(), " and no readable checkpoint covers it"));
+    for (int64_t revision : listing->complete) {
+      if (revision < *compacted) break;
+      absl::StatusOr<SnapshotPtr> loaded = LoadCheckpoint(*store_, initial_, revision, restorer);
+      if (!loaded.ok()) {
+        last = loaded.status();
+        continue;
+      }
+      current_.store(*loaded, std::memory_order_release);
+      gate_.Publish(revision);
+      last = absl::OkStatus();
+      break;
+    }
+    if (!last.ok()) return last;
+  }
   return store_->ReadFrom(
       current_.load()->revision() + 1, std::numeric_limits<int64_t>::max(),
       [&](const StoredBatch& batch) {

@@ -195,6 +195,9 @@ class WorldState {
 
   Store* store_;
   WorldLimits limits_;
+  // The empty world (today's catalogue and AWS managed policies) that
+  // checkpoints are loaded onto.
+  const SnapshotPtr initial_;
   mutable absl::Mutex write_mu_;
   RecoveryReport recovery_ ABSL_GUARDED_BY(write_mu_);
   RequestIdLog request_ids_ ABSL_GUARDED_BY(write_mu_);
