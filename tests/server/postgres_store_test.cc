@@ -4,11 +4,14 @@
 
 #include <libpq-fe.h>
 
+#include <optional>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "common/base/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "pdp/v1/admin.pb.h"
 #include "tests/support/test_postgres.h"
 
 namespace pdp {
@@ -182,6 +185,61 @@ TEST_F(PostgresStoreTest, ACommitTheDatabaseRefusesIsNotInDoubt) {
   NothingOnCommit();
   EXPECT_TRUE(Revisions(*a).empty());
   ASSERT_TRUE(a->Commit(Batch(1, "111111111111")).ok());
+}
+
+// A database written before the log was versioned (schema 1: pdp_batches
+// holds ApplyChangesRequest blobs): opening migrates the schema, its rows
+// read as legacy batches, and UpgradeBatch rewrites each once.
+TEST_F(PostgresStoreTest, ALegacyDatabaseIsMigratedOnOpen) {
+  pdp::v1::ApplyChangesRequest legacy;
+  legacy.set_request_id("old-1");
+  legacy.add_changes()->mutable_create_account()->mutable_account()->set_id("111111111111");
+  std::string hex;
+  for (unsigned char c : legacy.SerializeAsString()) {
+    absl::StrAppend(&hex, absl::Hex(c, absl::kZeroPad2));
+  }
+  Sql("CREATE TABLE pdp_meta (key text PRIMARY KEY, value text NOT NULL); INSERT INTO pdp_meta "
+      "VALUES ('schema_version', '1'); CREATE TABLE pdp_batches (revision bigint PRIMARY KEY, "
+      "batch bytea NOT NULL, committed_at timestamptz NOT NULL DEFAULT now()); INSERT INTO "
+      "pdp_batches (revision, batch) VALUES (1, '\\x" +
+      hex + "')");
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  std::optional<StoredBatch> read;
+  ASSERT_TRUE(store
+                  ->ReadFrom(1, 1,
+                             [&](const StoredBatch& b) {
+                               read = b;
+                               return absl::OkStatus();
+                             })
+                  .ok());
+  ASSERT_TRUE(read.has_value());
+  EXPECT_TRUE(read->legacy);
+  EXPECT_EQ(read->request_id, "old-1");
+  ASSERT_EQ(read->changes.size(), 1u);
+  StoredBatch upgraded = *read;
+  upgraded.delta.add_accounts()->set_id("111111111111");
+  upgraded.outcome.add_results()->set_name("111111111111");
+  ASSERT_TRUE(store->UpgradeBatch(upgraded).ok());
+  // Once only: a second upgrade (another replica's) leaves the row alone.
+  upgraded.delta.mutable_accounts(0)->set_id("999999999999");
+  ASSERT_TRUE(store->UpgradeBatch(upgraded).ok());
+  read.reset();
+  ASSERT_TRUE(store
+                  ->ReadFrom(1, 1,
+                             [&](const StoredBatch& b) {
+                               read = b;
+                               return absl::OkStatus();
+                             })
+                  .ok());
+  ASSERT_TRUE(read.has_value());
+  EXPECT_FALSE(read->legacy);
+  EXPECT_EQ(read->delta.accounts(0).id(), "111111111111");
+  EXPECT_EQ(read->changes.size(), 1u);
+  EXPECT_EQ(read->outcome.results(0).name(), "111111111111");
+  // New batches go on after it.
+  EXPECT_TRUE(store->Commit(Batch(2, "222222222222")).ok());
+  EXPECT_EQ(Revisions(*store), (std::vector<int64_t>{1, 2}));
 }
 
 TEST(PostgresStoreOpenTest, UnreachableDatabaseIsUnavailable) {
