@@ -25,6 +25,7 @@
 #include "common/engine/snapshot.h"
 #include "common/engine/snapshot_builder.h"
 #include "pdp/v1/admin.pb.h"
+#include "server/atomic_shared_ptr.h"
 #include "server/request_id_log.h"
 #include "server/revision_gate.h"
 #include "server/store/state_codec.h"
@@ -202,7 +203,8 @@ class WorldState {
   RecoveryReport recovery_ ABSL_GUARDED_BY(write_mu_);
   RequestIdLog request_ids_ ABSL_GUARDED_BY(write_mu_);
   absl::BitGen rng_ ABSL_GUARDED_BY(write_mu_);  // backoff after a lost race
-  std::atomic<SnapshotPtr> current_;
+  // Not std::atomic<SnapshotPtr>: GCC 12's has a data race (server/atomic_shared_ptr.h).
+  AtomicSharedPtr<const Snapshot> current_;
   std::atomic<int64_t> unreachable_since_ns_{0};
   mutable RevisionGate gate_;
 };
