@@ -19,7 +19,6 @@
 #include "common/engine/decide.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
-#include "server/checkpointer.h"
 #include "server/store/batch_codec.h"
 #include "server/store/checkpoint_io.h"
 #include "server/store/memory_store.h"
@@ -532,32 +531,6 @@ TEST_F(DurableStateTest, ALegacyStoreIsMigratedOnOpen) {
                   })
                   .ok());
   EXPECT_EQ(changes, (std::vector<size_t>{2, 8, 4, 1, 4}));
-}
-
-TEST_F(DurableStateTest, TheCheckpointerWritesInTheBackgroundAndPrunes) {
-  MemoryStore store;
-  WorldState state(Initial(), &store);
-  ASSERT_TRUE(state.Recover().ok());
-  CheckpointOptions options;
-  options.every_revisions = 2;
-  options.min_interval = absl::ZeroDuration();
-  options.poll = absl::Milliseconds(5);
-  options.keep = 1;
-  options.compact = true;
-  Checkpointer checkpointer(&state, &store, options);
-  checkpointer.Start();
-  for (const ApplyChangesRequest& r : RichHistory()) ASSERT_TRUE(state.ApplyChanges(r).ok());
-  const absl::Time deadline = absl::Now() + absl::Seconds(20);
-  while (store.ListCheckpoints()->complete != std::vector<int64_t>{5} && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  checkpointer.Stop();
-  EXPECT_EQ(store.ListCheckpoints()->complete, (std::vector<int64_t>{5}));
-  EXPECT_EQ(*store.CompactedThrough(), 5);
-  EXPECT_EQ(checkpointer.stats().last_error, "");
-  WorldState restarted(Initial(), &store);
-  ASSERT_TRUE(restarted.Recover().ok());
-  EXPECT_EQ(StateText(*restarted.Current()), StateText(*state.Current()));
 }
 
 // A replica (a second state on the same store) that fell behind what the
