@@ -35,6 +35,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "billing_pdp/admin_client.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "server/store/open_store.h"
 #include "tests/support/server_process.h"
@@ -375,6 +376,47 @@ class CheckpointCrashTest : public ::testing::Test {
     return applied;
   }
 
+  // Some of the preloaded objects, whole (inline policies, tags, etags):
+  // each restart must read them back exactly as they were written.
+  struct Sample {
+    std::vector<pdp::v1::Account> accounts;
+    std::vector<pdp::v1::User> users;
+  };
+  Sample TakeSample() {
+    Sample out;
+    for (int b = -kPreloadBatches; b < 0; ++b) {
+      for (int i = 0; i < kPreloadAccounts; i += 50) {
+        pdp::v1::GetRequest get;
+        get.set_name(AccountId(b, i));
+        auto account = admin_->Call(&Stub::GetAccount, get);
+        EXPECT_TRUE(account.ok()) << account.status();
+        if (account.ok()) out.accounts.push_back(*account);
+        for (int u = 0; u < kPreloadUsers; ++u) {
+          get.set_name(UserArn(AccountId(b, i), u));
+          auto user = admin_->Call(&Stub::GetUser, get);
+          EXPECT_TRUE(user.ok()) << user.status();
+          if (user.ok()) out.users.push_back(*user);
+        }
+      }
+    }
+    return out;
+  }
+  void ExpectSame(const Sample& before, const Sample& after) {
+    using google::protobuf::util::MessageDifferencer;
+    ASSERT_EQ(after.accounts.size(), before.accounts.size());
+    ASSERT_EQ(after.users.size(), before.users.size());
+    for (size_t i = 0; i < before.accounts.size(); ++i) {
+      EXPECT_TRUE(MessageDifferencer::Equals(before.accounts[i], after.accounts[i]))
+          << before.accounts[i].DebugString() << "came back as\n"
+          << after.accounts[i].DebugString();
+    }
+    for (size_t i = 0; i < before.users.size(); ++i) {
+      EXPECT_TRUE(MessageDifferencer::Equals(before.users[i], after.users[i]))
+          << before.users[i].DebugString() << "came back as\n"
+          << after.users[i].DebugString();
+    }
+  }
+
   void KillAndRestart(int kills) {
     std::map<int, ApplyChangesResponse> acked;  // every batch acknowledged, ever
     std::unique_ptr<ServerProcess> server = Start();
@@ -384,6 +426,8 @@ class CheckpointCrashTest : public ::testing::Test {
       ASSERT_TRUE(r.ok()) << r.status();
       acked[b] = *r;
     }
+    const Sample preloaded = TakeSample();
+    ASSERT_FALSE(HasFailure());
     int next = 0;
     int partial_after_kill = 0;  // kills that left the write they cut short
     int from_checkpoint = 0;     // restarts that loaded a checkpoint
@@ -433,6 +477,7 @@ class CheckpointCrashTest : public ::testing::Test {
       const int64_t loaded = RecoveredFrom(*server);
       from_checkpoint += loaded > 0;
       EXPECT_GE(loaded, compacted) << "the log was compacted past the checkpoint loaded";
+      ExpectSame(preloaded, TakeSample());
       const bool applied = Check(acked, unresolved, compacted);
       if (HasFailure()) return;
       // The client retries the call it never got an answer to.
