@@ -114,8 +114,10 @@ absl::StatusOr<int64_t> PruneCheckpoints(Store& store, int keep, bool compact) {
       if (!s.ok()) return s;
     }
   }
-  if (compact && !complete.empty()) {
-    const int64_t oldest_kept = complete[std::min(complete.size(), static_cast<size_t>(keep)) - 1];
+  // Only once `keep` checkpoints exist: compacting through the only one
+  // there is would leave nothing to fall back on if it were damaged.
+  if (compact && complete.size() >= static_cast<size_t>(keep)) {
+    const int64_t oldest_kept = complete[static_cast<size_t>(keep) - 1];
     absl::Status s = store.CompactThrough(oldest_kept);
     if (!s.ok()) return s;
   }

@@ -43,9 +43,10 @@ absl::StatusOr<SnapshotPtr> LoadCheckpoint(Store& store, const SnapshotPtr& init
 
 // Keeps the newest `keep` (at least 1) complete checkpoints and deletes the
 // rest, and every partial one older than the newest complete one. With
-// `compact`, then deletes the batches the oldest kept checkpoint covers, so
-// a damaged newest checkpoint still leaves an older one and the log after
-// it. Returns the revision the log is compacted through (0 if never).
+// `compact`, and once there are `keep` complete ones, then deletes the
+// batches the oldest kept checkpoint covers, so a damaged newest checkpoint
+// still leaves an older one and the log after it. Returns the revision the
+// log is compacted through (0 if never).
 absl::StatusOr<int64_t> PruneCheckpoints(Store& store, int keep, bool compact);
 
 }  // namespace pdp
