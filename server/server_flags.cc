@@ -99,8 +99,9 @@ std::vector<FlagSpec> Specs() {
        "Complete checkpoints kept in the store; older ones are deleted (default 2).", nullptr,
        [](ServerFlags& f) { return &f.checkpoints_kept; }, 1, 100},
       {"compact-log", "true|false",
-       "After each checkpoint, deletes the batches the oldest kept checkpoint covers (default "
-       "false: the whole history is kept). Watch from a deleted revision is OUT_OF_RANGE, and "
+       "After each checkpoint, once --checkpoints-kept complete checkpoints exist, deletes the "
+       "batches the oldest kept one covers (default false: the whole history is kept). Watch from "
+       "a deleted revision is OUT_OF_RANGE, and "
        "request ids of deleted batches are forgotten.",
        [](ServerFlags& f) { return &f.compact_log; }},
       {"quota", "NAME=N",
