@@ -38,6 +38,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "server/store/open_store.h"
+#include "tests/support/batch_writer.h"
 #include "tests/support/server_process.h"
 #include "tests/support/test_postgres.h"
 
@@ -104,55 +105,6 @@ ApplyChangesRequest Batch(int batch) {
   }
   return r;
 }
-
-// Writes streamed batches first, first + 1, ... on one server until a call
-// fails (the server was killed), remembering what was acknowledged.
-class Writer {
- public:
-  Writer(const std::string& address, int first) : next_(first) {
-    options_.target = address;
-    options_.timeout = std::chrono::seconds(30);
-    thread_ = std::thread([this] { Run(); });
-  }
-  ~Writer() { Join(); }
-
-  void Join() {
-    if (thread_.joinable()) thread_.join();
-  }
-  int acked() const { return acked_.load(); }
-  // After Join(): the acknowledged batches, and the call that failed.
-  const std::map<int, ApplyChangesResponse>& responses() const { return responses_; }
-  int failed_batch() const { return failed_batch_; }
-  const absl::Status& failure() const { return failure_; }
-
- private:
-  void Run() {
-    AdminClient admin(options_);
-    // Bounded, in case the kill never comes (the test fails then).
-    for (int i = 0; i < 20000; ++i, ++next_) {
-      absl::StatusOr<ApplyChangesResponse> r = admin.ApplyChanges(Batch(next_));
-      if (!r.ok()) {
-        failed_batch_ = next_;
-        failure_ = r.status();
-        return;
-      }
-      responses_[next_] = *r;
-      ++acked_;
-      // Paced, so that the checks after each restart (which go through
-      // every batch so far) stay quick; the checkpoint thread wakes up once
-      // a second, so a few hundred batches pass per checkpoint still.
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-  }
-
-  ClientOptions options_;
-  int next_;
-  std::atomic<int> acked_{0};
-  std::map<int, ApplyChangesResponse> responses_;
-  int failed_batch_ = -1;
-  absl::Status failure_;
-  std::thread thread_;
-};
 
 // When, in a checkpoint's write, the server is killed.
 enum class KillPoint {
@@ -439,7 +391,8 @@ class CheckpointCrashTest : public ::testing::Test {
       auto watched = OpenStore(store_);  // the test's own connection
       ASSERT_TRUE(watched.ok()) << watched.status();
       const std::set<int64_t> before = CheckpointRevisions(**watched);
-      auto writer = std::make_unique<Writer>(server->address(), next);
+      auto writer = std::make_unique<BatchWriter>(server->address(), next, Batch, 20000,
+                                                  std::chrono::milliseconds(2));
       const std::optional<int64_t> writing =
           WaitForKillPoint(**watched, point, before.empty() ? 0 : *before.rbegin(),
                            /*settle=*/round % 2 == 1, write_time / 2, &write_time);

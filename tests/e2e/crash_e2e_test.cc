@@ -25,6 +25,7 @@
 #include "billing_pdp/admin_client.h"
 #include "gtest/gtest.h"
 #include "server/store/open_store.h"
+#include "tests/support/batch_writer.h"
 #include "tests/support/server_process.h"
 #include "tests/support/test_postgres.h"
 
@@ -61,66 +62,6 @@ ApplyChangesRequest Batch(int batch) {
   }
   return r;
 }
-
-// Writes batches first, first + 1, ... on one server until a call fails
-// (the server was killed), remembering what was acknowledged.
-class Writer {
- public:
-  Writer(const std::string& address, int first) : next_(first) {
-    options_.target = address;
-    options_.timeout = std::chrono::seconds(30);
-    thread_ = std::thread([this] { Run(); });
-  }
-  ~Writer() { Join(); }
-
-  void Join() {
-    if (thread_.joinable()) thread_.join();
-  }
-  // How many calls were acknowledged so far, and the last one's revision.
-  int acked() const { return acked_.load(); }
-  int64_t last_revision() const { return last_revision_.load(); }
-  // How long an acknowledged call took on average.
-  std::chrono::microseconds mean_call() const {
-    const int n = acked_.load();
-    return std::chrono::microseconds(n == 0 ? 0 : total_us_.load() / n);
-  }
-  // After Join(): the acknowledged batches, and the call that failed.
-  const std::map<int, ApplyChangesResponse>& responses() const { return responses_; }
-  int failed_batch() const { return failed_batch_; }
-  const absl::Status& failure() const { return failure_; }
-
- private:
-  void Run() {
-    AdminClient admin(options_);
-    // Bounded, in case the kill never comes (the test fails then).
-    for (int i = 0; i < 1000; ++i, ++next_) {
-      const ApplyChangesRequest batch = Batch(next_);
-      const auto start = std::chrono::steady_clock::now();
-      absl::StatusOr<ApplyChangesResponse> r = admin.ApplyChanges(batch);
-      if (!r.ok()) {
-        failed_batch_ = next_;
-        failure_ = r.status();
-        return;
-      }
-      total_us_ += std::chrono::duration_cast<std::chrono::microseconds>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
-      responses_[next_] = *r;
-      last_revision_ = r->revision();
-      ++acked_;
-    }
-  }
-
-  ClientOptions options_;
-  int next_;
-  std::atomic<int> acked_{0};
-  std::atomic<int64_t> last_revision_{0};
-  std::atomic<int64_t> total_us_{0};
-  std::map<int, ApplyChangesResponse> responses_;
-  int failed_batch_ = -1;
-  absl::Status failure_;
-  std::thread thread_;
-};
 
 class CrashTest : public ::testing::Test {
  protected:
@@ -188,7 +129,7 @@ class CrashTest : public ::testing::Test {
     kMidCall,           // half an average call later: building or committing
     kCommittedUnacked,  // as soon as the store holds a batch not yet acknowledged
   };
-  void WaitForKillPoint(KillPoint point, const Writer& writer) {
+  void WaitForKillPoint(KillPoint point, const BatchWriter& writer) {
     switch (point) {
       case KillPoint::kAtOnce:
         return;
@@ -227,7 +168,7 @@ class CrashTest : public ::testing::Test {
       // Each kill after a few more acknowledged batches, at a different
       // moment of the next call (see KillPoint).
       const int ack_before_kill = 3 + round;
-      auto writer = std::make_unique<Writer>(server->address(), next);
+      auto writer = std::make_unique<BatchWriter>(server->address(), next, Batch, 1000);
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
       while (writer->acked() < ack_before_kill && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
