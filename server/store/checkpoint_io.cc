@@ -1,10 +1,16 @@
 #include "server/store/checkpoint_io.h"
 
+#include <deque>
+#include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/arena.h"
 #include "server/store/sha256.h"
 
 namespace pdp {
@@ -19,6 +25,78 @@ absl::Status PutChunk(Store& store, int64_t revision, const rec::StateDelta& del
   *manifest.add_chunk_sha256() = Sha256(bytes);
   return store.PutCheckpointChunk(revision, manifest.chunk_sha256_size() - 1, bytes);
 }
+
+// One chunk read, checked and parsed; the delta lives in `arena`, so
+// dropping the chunk frees its thousands of strings as a few blocks.
+struct ParsedChunk {
+  std::unique_ptr<google::protobuf::Arena> arena;
+  rec::StateDelta* delta = nullptr;
+};
+
+std::unique_ptr<google::protobuf::Arena> ChunkArena() {
+  google::protobuf::ArenaOptions options;
+  options.start_block_size = 256 << 10;
+  options.max_block_size = 4 << 20;
+  return std::make_unique<google::protobuf::Arena>(options);
+}
+
+// Reads, checks and parses chunk `seq` of the checkpoint at `revision`.
+absl::StatusOr<ParsedChunk> ReadChunk(Store& store, const rec::CheckpointManifest& manifest,
+                                      int64_t revision, int seq) {
+  absl::StatusOr<std::string> bytes = store.ReadCheckpointChunk(revision, seq);
+  if (absl::IsNotFound(bytes.status())) {
+    return absl::DataLossError(absl::StrCat("chunk ", seq, " is missing"));
+  }
+  if (!bytes.ok()) return bytes.status();
+  if (Sha256(*bytes) != manifest.chunk_sha256(seq)) {
+    return absl::DataLossError(absl::StrCat("chunk ", seq, " does not match its checksum"));
+  }
+  ParsedChunk chunk;
+  chunk.arena = ChunkArena();
+  chunk.delta = google::protobuf::Arena::CreateMessage<rec::StateDelta>(chunk.arena.get());
+  if (!chunk.delta->ParseFromString(*bytes)) {
+    return absl::DataLossError(absl::StrCat("chunk ", seq, " does not parse"));
+  }
+  return chunk;
+}
+
+// Hands parsed chunks from the reading thread to the restoring one, in
+// order, at most kAhead at a time (so memory stays a few chunks' worth).
+class ChunkQueue {
+ public:
+  static constexpr size_t kAhead = 3;
+
+  // The reader: false once the consumer gave up (stop reading).
+  bool Push(absl::StatusOr<ParsedChunk> chunk) {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](ChunkQueue* q) ABSL_EXCLUSIVE_LOCKS_REQUIRED(q->mu_) {
+          return q->cancelled_ || q->chunks_.size() < kAhead;
+        },
+        this));
+    if (cancelled_) return false;
+    chunks_.push_back(std::move(chunk));
+    return true;
+  }
+  absl::StatusOr<ParsedChunk> Pop() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](ChunkQueue* q) ABSL_EXCLUSIVE_LOCKS_REQUIRED(q->mu_) { return !q->chunks_.empty(); },
+        this));
+    absl::StatusOr<ParsedChunk> chunk = std::move(chunks_.front());
+    chunks_.pop_front();
+    return chunk;
+  }
+  void Cancel() {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::deque<absl::StatusOr<ParsedChunk>> chunks_ ABSL_GUARDED_BY(mu_);
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+};
 
 }  // namespace
 
@@ -75,24 +153,33 @@ absl::StatusOr<SnapshotPtr> LoadCheckpoint(Store& store, const SnapshotPtr& init
     return absl::DataLossError(absl::StrCat("its manifest is for revision ", manifest.revision(),
                                             " with ", manifest.chunk_sha256_size(), " chunks"));
   }
+  // Reading, checking and parsing a chunk costs about as much as restoring
+  // one: a second thread does the former (the only one using the store
+  // meanwhile) while this one restores, in chunk order.
+  const int chunks = manifest.chunk_sha256_size();
+  ChunkQueue queue;
+  std::thread reader([&] {
+    for (int seq = 0; seq < chunks; ++seq) {
+      absl::StatusOr<ParsedChunk> chunk = ReadChunk(store, manifest, revision, seq);
+      const bool failed = !chunk.ok();
+      if (!queue.Push(std::move(chunk)) || failed) return;
+    }
+  });
   SnapshotBuilder builder(initial);
   builder.RestoreRevision(revision);
-  for (int seq = 0; seq < manifest.chunk_sha256_size(); ++seq) {
-    absl::StatusOr<std::string> bytes = store.ReadCheckpointChunk(revision, seq);
-    if (absl::IsNotFound(bytes.status())) {
-      return absl::DataLossError(absl::StrCat("chunk ", seq, " is missing"));
+  absl::Status status;
+  for (int seq = 0; seq < chunks && status.ok(); ++seq) {
+    absl::StatusOr<ParsedChunk> chunk = queue.Pop();
+    if (!chunk.ok()) {
+      status = chunk.status();
+      break;
     }
-    if (!bytes.ok()) return bytes.status();
-    if (Sha256(*bytes) != manifest.chunk_sha256(seq)) {
-      return absl::DataLossError(absl::StrCat("chunk ", seq, " does not match its checksum"));
-    }
-    rec::StateDelta delta;
-    if (!delta.ParseFromString(*bytes)) {
-      return absl::DataLossError(absl::StrCat("chunk ", seq, " does not parse"));
-    }
-    absl::Status s = restorer.Apply(delta, builder);
-    if (!s.ok()) return absl::DataLossError(absl::StrCat("chunk ", seq, ": ", s.message()));
+    absl::Status s = restorer.Apply(*chunk->delta, builder);
+    if (!s.ok()) status = absl::DataLossError(absl::StrCat("chunk ", seq, ": ", s.message()));
   }
+  queue.Cancel();
+  reader.join();
+  if (!status.ok()) return status;
   return builder.Finish();
 }
 

@@ -287,7 +287,12 @@ absl::Status StateRestorer::ApplyAccount(const rec::AccountDelta& d, SnapshotBui
     builder.RestoreErasedAccount(d.id());
     return absl::OkStatus();
   }
-  AccountState* a = builder.RestoreAccount(d.id());
+  // A header alone (a settings change) leaves the principals' views as
+  // they are.
+  const bool views_change = d.put_entities_size() > 0 || d.deleted_entities_size() > 0 ||
+                            d.put_policies_size() > 0 || d.deleted_policies_size() > 0 ||
+                            d.put_sessions_size() > 0 || d.deleted_sessions_size() > 0;
+  AccountState* a = builder.RestoreAccount(d.id(), views_change);
   if (d.has_header()) {
     const rec::AccountHeader& h = d.header();
     a->name = h.name();
