@@ -13,6 +13,8 @@
 //   scale_bench --phase replicas --store postgres:CONNINFO
 //
 // bench/scale.sh runs them in order for SQLite and PostgreSQL.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -111,6 +113,13 @@ long RssKb(const char* field) {
     if (line.rfind(field, 0) == 0) return std::atol(line.c_str() + std::strlen(field));
   }
   return -1;
+}
+
+// CPU time of the process so far (all threads), seconds.
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 pdp::SnapshotPtr Initial() {
@@ -308,18 +317,21 @@ int Load(const Options& o) {
   pdp::Store* store = from_log ? static_cast<pdp::Store*>(&log_only) : opened.get();
   pdp::WorldState state(initial, store);
   absl::Time start = absl::Now();
+  const double cpu_start = CpuSeconds();
   Check(state.Recover(), "recover");
   double secs = absl::ToDoubleSeconds(absl::Now() - start);
+  const double cpu = CpuSeconds() - cpu_start;
   pdp::SnapshotPtr s = state.Current();
   const pdp::WorldState::RecoveryReport report = state.last_recovery();
   std::printf(
       "load %s from %s: revision %lld (checkpoint_revision %lld + %lld batches replayed), %zu "
-      "accounts, %zu principals in %.2f s; resident %.0f MiB (peak %.0f MiB, %.0f MiB before "
+      "accounts, %zu principals in %.2f s (%.2f s CPU); resident %.0f MiB (peak %.0f MiB, %.0f MiB "
+      "before "
       "loading)\n",
       pdp::StoreSpecForLog(o.store).c_str(), o.from.c_str(), static_cast<long long>(s->revision()),
       static_cast<long long>(report.checkpoint_revision),
       static_cast<long long>(report.replayed_batches), s->accounts().size(), Principals(*s), secs,
-      RssKb("VmRSS:") / 1024.0, RssKb("VmHWM:") / 1024.0, before / 1024.0);
+      cpu, RssKb("VmRSS:") / 1024.0, RssKb("VmHWM:") / 1024.0, before / 1024.0);
   if (from_log) return 0;  // the writes are measured once, after the checkpoint load
   // Write throughput: ApplyChanges of 10,000 settings changes, as each
   // account's root user.

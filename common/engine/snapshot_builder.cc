@@ -911,6 +911,15 @@ AccountState* SnapshotBuilder::RestoreAccount(absl::string_view id, bool views_c
   return raw;
 }
 
+void SnapshotBuilder::RestoreAccountImage(std::shared_ptr<AccountState> account) {
+  const std::string& id = account->id;
+  affected_.insert(id);
+  written_.insert(id);
+  views_dirty_.insert(id);
+  next_->accounts_.Set(id, account);
+  touched_.insert_or_assign(id, std::move(account));
+}
+
 void SnapshotBuilder::RestoreErasedAccount(absl::string_view id) {
   affected_.insert(std::string(id));
   written_.insert(std::string(id));

@@ -73,6 +73,9 @@ class SnapshotBuilder {
   // Finish() need not rebuild its principals' views.
   AccountState* RestoreAccount(absl::string_view id, bool views_change = true);
   void RestoreErasedAccount(absl::string_view id);
+  // Puts a whole account (a checkpoint's, decoded apart, possibly on
+  // another thread), replacing any of that id; Finish() builds its views.
+  void RestoreAccountImage(std::shared_ptr<AccountState> account);
   OrganizationState* RestoreOrganization(absl::string_view id);
   void RestoreErasedOrganization(absl::string_view id);
   // Loading a checkpoint: the snapshot Finish() returns is at `revision`

@@ -1,12 +1,14 @@
 #include "server/store/checkpoint_io.h"
 
-#include <deque>
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -26,23 +28,17 @@ absl::Status PutChunk(Store& store, int64_t revision, const rec::StateDelta& del
   return store.PutCheckpointChunk(revision, manifest.chunk_sha256_size() - 1, bytes);
 }
 
-// One chunk read, checked and parsed; the delta lives in `arena`, so
-// dropping the chunk frees its thousands of strings as a few blocks.
-struct ParsedChunk {
+// One chunk read, checked, parsed and its accounts decoded. The parsed
+// delta lives on `arena` (its organizations are still to apply): dropping
+// the chunk frees its many strings as a few blocks.
+struct DecodedChunk {
   std::unique_ptr<google::protobuf::Arena> arena;
   rec::StateDelta* delta = nullptr;
+  std::vector<std::shared_ptr<AccountState>> accounts;
 };
 
-std::unique_ptr<google::protobuf::Arena> ChunkArena() {
-  google::protobuf::ArenaOptions options;
-  options.start_block_size = 256 << 10;
-  options.max_block_size = 4 << 20;
-  return std::make_unique<google::protobuf::Arena>(options);
-}
-
-// Reads, checks and parses chunk `seq` of the checkpoint at `revision`.
-absl::StatusOr<ParsedChunk> ReadChunk(Store& store, const rec::CheckpointManifest& manifest,
-                                      int64_t revision, int seq) {
+absl::StatusOr<DecodedChunk> DecodeChunk(Store& store, const rec::CheckpointManifest& manifest,
+                                         int64_t revision, int seq, StateRestorer& restorer) {
   absl::StatusOr<std::string> bytes = store.ReadCheckpointChunk(revision, seq);
   if (absl::IsNotFound(bytes.status())) {
     return absl::DataLossError(absl::StrCat("chunk ", seq, " is missing"));
@@ -51,40 +47,55 @@ absl::StatusOr<ParsedChunk> ReadChunk(Store& store, const rec::CheckpointManifes
   if (Sha256(*bytes) != manifest.chunk_sha256(seq)) {
     return absl::DataLossError(absl::StrCat("chunk ", seq, " does not match its checksum"));
   }
-  ParsedChunk chunk;
-  chunk.arena = ChunkArena();
+  DecodedChunk chunk;
+  google::protobuf::ArenaOptions options;
+  options.start_block_size = 256 << 10;
+  options.max_block_size = 4 << 20;
+  chunk.arena = std::make_unique<google::protobuf::Arena>(options);
   chunk.delta = google::protobuf::Arena::CreateMessage<rec::StateDelta>(chunk.arena.get());
   if (!chunk.delta->ParseFromString(*bytes)) {
     return absl::DataLossError(absl::StrCat("chunk ", seq, " does not parse"));
   }
+  chunk.accounts.reserve(chunk.delta->accounts_size());
+  for (const rec::AccountDelta& image : chunk.delta->accounts()) {
+    absl::StatusOr<std::shared_ptr<AccountState>> account = restorer.DecodeAccountImage(image);
+    if (!account.ok()) {
+      return absl::DataLossError(absl::StrCat("chunk ", seq, ": ", account.status().message()));
+    }
+    chunk.accounts.push_back(*std::move(account));
+  }
   return chunk;
 }
 
-// Hands parsed chunks from the reading thread to the restoring one, in
-// order, at most kAhead at a time (so memory stays a few chunks' worth).
-class ChunkQueue {
+// Chunks decoded by several threads, handed to the one that restores them
+// in order. A decoder waits before a chunk more than kAhead past the one
+// being restored, so at most that many are held at once.
+class ChunkPipeline {
  public:
-  static constexpr size_t kAhead = 3;
+  static constexpr int kAhead = 4;
 
-  // The reader: false once the consumer gave up (stop reading).
-  bool Push(absl::StatusOr<ParsedChunk> chunk) {
+  // A decoder: false when it should stop (the restorer gave up).
+  bool WaitTurn(int seq) {
     absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(
-        +[](ChunkQueue* q) ABSL_EXCLUSIVE_LOCKS_REQUIRED(q->mu_) {
-          return q->cancelled_ || q->chunks_.size() < kAhead;
-        },
-        this));
-    if (cancelled_) return false;
-    chunks_.push_back(std::move(chunk));
-    return true;
+    auto turn = [this, seq]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return cancelled_ || seq < next_ + kAhead;
+    };
+    mu_.Await(absl::Condition(&turn));
+    return !cancelled_;
   }
-  absl::StatusOr<ParsedChunk> Pop() {
+  void Put(int seq, absl::StatusOr<DecodedChunk> chunk) {
     absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(
-        +[](ChunkQueue* q) ABSL_EXCLUSIVE_LOCKS_REQUIRED(q->mu_) { return !q->chunks_.empty(); },
-        this));
-    absl::StatusOr<ParsedChunk> chunk = std::move(chunks_.front());
-    chunks_.pop_front();
+    ready_.emplace(seq, std::move(chunk));
+  }
+  // The restorer: chunk `next_`, waiting for it.
+  absl::StatusOr<DecodedChunk> TakeNext() {
+    absl::MutexLock lock(&mu_);
+    auto present = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return ready_.contains(next_); };
+    mu_.Await(absl::Condition(&present));
+    auto it = ready_.find(next_);
+    absl::StatusOr<DecodedChunk> chunk = std::move(it->second);
+    ready_.erase(it);
+    ++next_;
     return chunk;
   }
   void Cancel() {
@@ -94,8 +105,9 @@ class ChunkQueue {
 
  private:
   absl::Mutex mu_;
-  std::deque<absl::StatusOr<ParsedChunk>> chunks_ ABSL_GUARDED_BY(mu_);
+  int next_ ABSL_GUARDED_BY(mu_) = 0;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  absl::flat_hash_map<int, absl::StatusOr<DecodedChunk>> ready_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace
@@ -153,32 +165,48 @@ absl::StatusOr<SnapshotPtr> LoadCheckpoint(Store& store, const SnapshotPtr& init
     return absl::DataLossError(absl::StrCat("its manifest is for revision ", manifest.revision(),
                                             " with ", manifest.chunk_sha256_size(), " chunks"));
   }
-  // Reading, checking and parsing a chunk costs about as much as restoring
-  // one: a second thread does the former (the only one using the store
-  // meanwhile) while this one restores, in chunk order.
+  // Reading, checking, parsing and decoding the chunks is most of the
+  // work and needs no builder: one thread per core does it, chunk `seq` on
+  // thread seq % threads, while this thread puts the decoded accounts into
+  // the builder in chunk order (and waits for them the rest of the time).
   const int chunks = manifest.chunk_sha256_size();
-  ChunkQueue queue;
-  std::thread reader([&] {
-    for (int seq = 0; seq < chunks; ++seq) {
-      absl::StatusOr<ParsedChunk> chunk = ReadChunk(store, manifest, revision, seq);
-      const bool failed = !chunk.ok();
-      if (!queue.Push(std::move(chunk)) || failed) return;
-    }
-  });
+  const int threads = static_cast<int>(
+      std::clamp(std::thread::hardware_concurrency(), 1u, static_cast<unsigned>(chunks)));
+  ChunkPipeline pipeline;
+  std::vector<std::thread> decoders;
+  for (int t = 0; t < threads && t < 8; ++t) {
+    decoders.emplace_back([&, t, step = std::min(threads, 8)] {
+      for (int seq = t; seq < chunks; seq += step) {
+        if (!pipeline.WaitTurn(seq)) return;
+        absl::StatusOr<DecodedChunk> chunk = DecodeChunk(store, manifest, revision, seq, restorer);
+        const bool failed = !chunk.ok();
+        pipeline.Put(seq, std::move(chunk));
+        if (failed) return;
+      }
+    });
+  }
   SnapshotBuilder builder(initial);
   builder.RestoreRevision(revision);
   absl::Status status;
   for (int seq = 0; seq < chunks && status.ok(); ++seq) {
-    absl::StatusOr<ParsedChunk> chunk = queue.Pop();
+    absl::StatusOr<DecodedChunk> chunk = pipeline.TakeNext();
     if (!chunk.ok()) {
       status = chunk.status();
       break;
     }
-    absl::Status s = restorer.Apply(*chunk->delta, builder);
-    if (!s.ok()) status = absl::DataLossError(absl::StrCat("chunk ", seq, ": ", s.message()));
+    for (std::shared_ptr<AccountState>& account : chunk->accounts) {
+      builder.RestoreAccountImage(std::move(account));
+    }
+    for (const rec::OrganizationDelta& o : chunk->delta->organizations()) {
+      absl::Status s = restorer.ApplyOrganization(o, builder);
+      if (!s.ok()) {
+        status = absl::DataLossError(absl::StrCat("chunk ", seq, ": ", s.message()));
+        break;
+      }
+    }
   }
-  queue.Cancel();
-  reader.join();
+  pipeline.Cancel();
+  for (std::thread& d : decoders) d.join();
   if (!status.ok()) return status;
   return builder.Finish();
 }
