@@ -154,6 +154,56 @@ size_t Principals(const pdp::Snapshot& s) {
   return n;
 }
 
+double Ms(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+// The store, noting the longest commit and checkpoint chunk insert (where
+// a writer waits on the store, not on the checkpoint's reading).
+class TimedStore : public pdp::Store {
+ public:
+  explicit TimedStore(pdp::Store* inner) : inner_(inner) {}
+  absl::Status Commit(const pdp::StoredBatch& batch) override {
+    return Timed(commit_max_ms_, [&] { return inner_->Commit(batch); });
+  }
+  absl::Status ReadFrom(int64_t from, int64_t to, const ReadFn& fn, bool with_changes) override {
+    return inner_->ReadFrom(from, to, fn, with_changes);
+  }
+  absl::Status ReadRequestOutcomes(int64_t through, size_t limit, const ReadFn& fn) override {
+    return inner_->ReadRequestOutcomes(through, limit, fn);
+  }
+  absl::Status PutCheckpointChunk(int64_t revision, int seq, const std::string& bytes) override {
+    return Timed(chunk_max_ms_, [&] { return inner_->PutCheckpointChunk(revision, seq, bytes); });
+  }
+  absl::Status PutCheckpointManifest(int64_t revision, const std::string& bytes) override {
+    return inner_->PutCheckpointManifest(revision, bytes);
+  }
+  absl::StatusOr<pdp::CheckpointListing> ListCheckpoints() override {
+    return inner_->ListCheckpoints();
+  }
+  absl::StatusOr<int64_t> CompactedThrough() override { return inner_->CompactedThrough(); }
+  bool IsShared() const override { return inner_->IsShared(); }
+
+  // The longest commit and chunk insert since the last call, in ms.
+  std::pair<double, double> TakeMax() {
+    return {commit_max_ms_.exchange(0), chunk_max_ms_.exchange(0)};
+  }
+
+ private:
+  template <typename Fn>
+  absl::Status Timed(std::atomic<double>& max, Fn fn) {
+    auto t0 = std::chrono::steady_clock::now();
+    absl::Status s = fn();
+    double ms = Ms(std::chrono::steady_clock::now() - t0);
+    double seen = max.load();
+    while (ms > seen && !max.compare_exchange_weak(seen, ms)) {
+    }
+    return s;
+  }
+  pdp::Store* inner_;
+  std::atomic<double> commit_max_ms_{0}, chunk_max_ms_{0};
+};
+
 // The store as it was before checkpoints: lists none, so Recover()
 // replays the whole log (the load phase's --from log).
 class LogOnlyStore : public pdp::Store {
@@ -172,10 +222,6 @@ class LogOnlyStore : public pdp::Store {
  private:
   pdp::Store* inner_;
 };
-
-double Ms(std::chrono::steady_clock::duration d) {
-  return std::chrono::duration<double, std::milli>(d).count();
-}
 
 struct Blocking {
   double reader_max_gap_ms = 0;  // longest time between two reads' starts
@@ -234,16 +280,19 @@ Blocking MeasureBlocking(pdp::WorldState& state, int accounts, Work work) {
   return b;
 }
 
-void PrintBlocking(const std::string& spec, const char* during, const Blocking& b) {
+void PrintBlocking(const std::string& spec, const char* during, const Blocking& b,
+                   TimedStore& store) {
+  auto [commit_max, chunk_max] = store.TakeMax();
   std::printf(
       "blocking %s %s: reads max gap %.2f ms (%ld reads); single-change writes p50 %.2f ms, max "
-      "%.2f ms (%d writes)\n",
-      spec.c_str(), during, b.reader_max_gap_ms, b.reads, b.write_p50_ms, b.write_max_ms, b.writes);
+      "%.2f ms (%d writes; longest store commit %.2f ms, chunk insert %.2f ms)\n",
+      spec.c_str(), during, b.reader_max_gap_ms, b.reads, b.write_p50_ms, b.write_max_ms, b.writes,
+      commit_max, chunk_max);
 }
 
 // Writes a checkpoint of the populated world while a reader and a writer
 // run, then runs them as long again without one.
-void CheckpointUnderLoad(const Options& o, pdp::WorldState& state, pdp::Store& store) {
+void CheckpointUnderLoad(const Options& o, pdp::WorldState& state, TimedStore& store) {
   const std::string spec = pdp::StoreSpecForLog(o.store);
   double secs = 0;
   int64_t revision = 0;
@@ -256,10 +305,10 @@ void CheckpointUnderLoad(const Options& o, pdp::WorldState& state, pdp::Store& s
   });
   std::printf("checkpoint %s: revision %lld written in %.2f s (while reading and writing)\n",
               spec.c_str(), static_cast<long long>(revision), secs);
-  PrintBlocking(spec, "during the checkpoint", with);
+  PrintBlocking(spec, "during the checkpoint", with, store);
   Blocking without = MeasureBlocking(state, o.accounts,
                                      [&] { absl::SleepFor(absl::Seconds(std::max(secs, 1.0))); });
-  PrintBlocking(spec, "without a checkpoint ", without);
+  PrintBlocking(spec, "without a checkpoint ", without, store);
   // The one a server writes at the end, so the load phase loads the
   // checkpoint and replays only what it then writes.
   absl::Time t0 = absl::Now();
@@ -270,7 +319,8 @@ void CheckpointUnderLoad(const Options& o, pdp::WorldState& state, pdp::Store& s
 }
 
 int Populate(const Options& o) {
-  auto store = Open(o.store);
+  auto opened = Open(o.store);
+  auto store = std::make_unique<TimedStore>(opened.get());
   pdp::WorldState state(Initial(), store.get());
   Check(state.Recover(), "recover");
   if (state.revision() != 0) {
@@ -293,6 +343,7 @@ int Populate(const Options& o) {
       pdp::StoreSpecForLog(o.store).c_str(), o.accounts, Principals(*s), o.accounts, changes,
       static_cast<long long>(s->revision()), secs, changes / secs);
   // One small write on the big world: what a single settings change costs.
+  store->TakeMax();
   std::vector<double> ms;
   for (int i = 0; i < 50; ++i) {
     std::vector<Change> one(1);
