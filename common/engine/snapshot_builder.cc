@@ -1,10 +1,12 @@
 #include "common/engine/snapshot_builder.h"
 
 #include <algorithm>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -896,8 +898,10 @@ AccountState* SnapshotBuilder::MutableAccount(absl::string_view id, bool views_c
   return raw;
 }
 
-AccountState* SnapshotBuilder::RestoreAccount(absl::string_view id) {
-  if (AccountState* existing = MutableAccount(id); existing != nullptr) return existing;
+AccountState* SnapshotBuilder::RestoreAccount(absl::string_view id, bool views_change) {
+  if (AccountState* existing = MutableAccount(id, views_change); existing != nullptr) {
+    return existing;
+  }
   auto state = std::make_shared<AccountState>();
   state->id = std::string(id);
   AccountState* raw = state.get();
@@ -905,6 +909,15 @@ AccountState* SnapshotBuilder::RestoreAccount(absl::string_view id) {
   written_.insert(std::string(id));
   touched_[std::string(id)] = std::move(state);
   return raw;
+}
+
+void SnapshotBuilder::RestoreAccountImage(std::shared_ptr<AccountState> account) {
+  const std::string& id = account->id;
+  affected_.insert(id);
+  written_.insert(id);
+  views_dirty_.insert(id);
+  next_->accounts_.Set(id, account);
+  touched_.insert_or_assign(id, std::move(account));
 }
 
 void SnapshotBuilder::RestoreErasedAccount(absl::string_view id) {
@@ -1047,17 +1060,27 @@ absl::Status SnapshotBuilder::ApplyKind(const Change& change) {
 
 void SnapshotBuilder::RebuildViews(AccountState& account) const {
   account.views.clear();
+  // An account's principals mostly share a few policies (their groups',
+  // the same AWS managed ones): each ARN is looked up once.
+  absl::flat_hash_map<absl::string_view, CompiledPolicyPtr> found;
+  auto compiled = [&](const std::string& arn) -> const CompiledPolicyPtr& {
+    auto [it, inserted] = found.try_emplace(arn);
+    if (inserted) {
+      const ManagedPolicyRecord* p = next_->FindPolicy(arn);
+      it->second = p ? p->default_compiled : DenyEverythingPolicy();
+    }
+    return it->second;
+  };
   auto add_policies = [&](const EntityRecord& e, PrincipalView& view) {
     for (const InlinePolicyRecord& p : e.inline_policies) {
       view.policies.push_back({p.compiled, absl::StrCat(e.arn, "#inline/", p.name), e.arn});
     }
     for (const std::string& arn : e.attached) {
-      const ManagedPolicyRecord* p = next_->FindPolicy(arn);
       // Attachments are checked when written and policies cannot be deleted
       // while attached, so a miss means an AWS managed policy left the data
       // files after it was attached: the principal fails closed (whatever
       // the policy denied stays denied).
-      view.policies.push_back({p ? p->default_compiled : DenyEverythingPolicy(), arn, e.arn});
+      view.policies.push_back({compiled(arn), arn, e.arn});
     }
   };
   for (const auto& [key, entity] : account.entities) {
@@ -1066,25 +1089,37 @@ void SnapshotBuilder::RebuildViews(AccountState& account) const {
     view->entity = entity;
     add_policies(*entity, *view);
     if (!entity->permissions_boundary.empty()) {
-      const ManagedPolicyRecord* p = next_->FindPolicy(entity->permissions_boundary);
-      view->boundary.push_back({p ? p->default_compiled : DenyEverythingPolicy(),
-                                entity->permissions_boundary, entity->arn});
+      view->boundary.push_back(
+          {compiled(entity->permissions_boundary), entity->permissions_boundary, entity->arn});
     }
     for (const std::string& g : entity->groups) {
       const EntityRecord* group = account.FindEntity(IamArnKind::kGroup, g);
       if (group != nullptr) add_policies(*group, *view);
     }
-    account.views[key] = std::move(view);
+    account.views.emplace_hint(account.views.end(), key, std::move(view));  // in key order
   }
 }
 
 SnapshotPtr SnapshotBuilder::Finish() {
   for (auto& [result, address] : results_) result->set_etag(EtagOf(*next_, address).value_or(""));
   results_.clear();
+  std::vector<AccountState*> dirty;
   for (auto& [id, account] : touched_) {
-    if (views_dirty_.contains(id)) RebuildViews(*account);
+    if (views_dirty_.contains(id)) dirty.push_back(account.get());
   }
   views_dirty_.clear();
+  // Each account's views depend only on its own state and the policies
+  // (which no rebuild changes), so a large batch (a checkpoint's every
+  // account) is rebuilt on all cores, each thread a slice of accounts.
+  const size_t threads =
+      dirty.size() < 4096 ? 1 : std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
+  auto rebuild_slice = [&](size_t slice) {
+    for (size_t i = slice; i < dirty.size(); i += threads) RebuildViews(*dirty[i]);
+  };
+  std::vector<std::thread> helpers;
+  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(rebuild_slice, t);
+  rebuild_slice(0);
+  for (std::thread& h : helpers) h.join();
   FinishOrganizations();
   touched_.clear();
   return std::move(next_);

@@ -68,9 +68,14 @@ class SnapshotBuilder {
   // RestoreAccount returns the account as this batch may change it (its
   // entities, policies and sessions maps included), created empty when
   // absent; RestoreErasedAccount removes one. Likewise for organizations
-  // (Finish derives their placements).
-  AccountState* RestoreAccount(absl::string_view id);
+  // (Finish derives their placements). `views_change` false: the caller
+  // changes only the account's header (name, settings, organization), so
+  // Finish() need not rebuild its principals' views.
+  AccountState* RestoreAccount(absl::string_view id, bool views_change = true);
   void RestoreErasedAccount(absl::string_view id);
+  // Puts a whole account (a checkpoint's, decoded apart, possibly on
+  // another thread), replacing any of that id; Finish() builds its views.
+  void RestoreAccountImage(std::shared_ptr<AccountState> account);
   OrganizationState* RestoreOrganization(absl::string_view id);
   void RestoreErasedOrganization(absl::string_view id);
   // Loading a checkpoint: the snapshot Finish() returns is at `revision`

@@ -1,10 +1,18 @@
 #include "server/store/checkpoint_io.h"
 
+#include <algorithm>
+#include <memory>
 #include <string>
+#include <thread>
 #include <utility>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/arena.h"
 #include "server/store/sha256.h"
 
 namespace pdp {
@@ -19,6 +27,88 @@ absl::Status PutChunk(Store& store, int64_t revision, const rec::StateDelta& del
   *manifest.add_chunk_sha256() = Sha256(bytes);
   return store.PutCheckpointChunk(revision, manifest.chunk_sha256_size() - 1, bytes);
 }
+
+// One chunk read, checked, parsed and its accounts decoded. The parsed
+// delta lives on `arena` (its organizations are still to apply): dropping
+// the chunk frees its many strings as a few blocks.
+struct DecodedChunk {
+  std::unique_ptr<google::protobuf::Arena> arena;
+  rec::StateDelta* delta = nullptr;
+  std::vector<std::shared_ptr<AccountState>> accounts;
+};
+
+absl::StatusOr<DecodedChunk> DecodeChunk(Store& store, const rec::CheckpointManifest& manifest,
+                                         int64_t revision, int seq, StateRestorer& restorer) {
+  absl::StatusOr<std::string> bytes = store.ReadCheckpointChunk(revision, seq);
+  if (absl::IsNotFound(bytes.status())) {
+    return absl::DataLossError(absl::StrCat("chunk ", seq, " is missing"));
+  }
+  if (!bytes.ok()) return bytes.status();
+  if (Sha256(*bytes) != manifest.chunk_sha256(seq)) {
+    return absl::DataLossError(absl::StrCat("chunk ", seq, " does not match its checksum"));
+  }
+  DecodedChunk chunk;
+  google::protobuf::ArenaOptions options;
+  options.start_block_size = 256 << 10;
+  options.max_block_size = 4 << 20;
+  chunk.arena = std::make_unique<google::protobuf::Arena>(options);
+  chunk.delta = google::protobuf::Arena::CreateMessage<rec::StateDelta>(chunk.arena.get());
+  if (!chunk.delta->ParseFromString(*bytes)) {
+    return absl::DataLossError(absl::StrCat("chunk ", seq, " does not parse"));
+  }
+  chunk.accounts.reserve(chunk.delta->accounts_size());
+  for (const rec::AccountDelta& image : chunk.delta->accounts()) {
+    absl::StatusOr<std::shared_ptr<AccountState>> account = restorer.DecodeAccountImage(image);
+    if (!account.ok()) {
+      return absl::DataLossError(absl::StrCat("chunk ", seq, ": ", account.status().message()));
+    }
+    chunk.accounts.push_back(*std::move(account));
+  }
+  return chunk;
+}
+
+// Chunks decoded by several threads, handed to the one that restores them
+// in order. A decoder waits before a chunk more than kAhead past the one
+// being restored, so at most that many are held at once.
+class ChunkPipeline {
+ public:
+  static constexpr int kAhead = 4;
+
+  // A decoder: false when it should stop (the restorer gave up).
+  bool WaitTurn(int seq) {
+    absl::MutexLock lock(&mu_);
+    auto turn = [this, seq]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return cancelled_ || seq < next_ + kAhead;
+    };
+    mu_.Await(absl::Condition(&turn));
+    return !cancelled_;
+  }
+  void Put(int seq, absl::StatusOr<DecodedChunk> chunk) {
+    absl::MutexLock lock(&mu_);
+    ready_.emplace(seq, std::move(chunk));
+  }
+  // The restorer: chunk `next_`, waiting for it.
+  absl::StatusOr<DecodedChunk> TakeNext() {
+    absl::MutexLock lock(&mu_);
+    auto present = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return ready_.contains(next_); };
+    mu_.Await(absl::Condition(&present));
+    auto it = ready_.find(next_);
+    absl::StatusOr<DecodedChunk> chunk = std::move(it->second);
+    ready_.erase(it);
+    ++next_;
+    return chunk;
+  }
+  void Cancel() {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+  }
+
+ private:
+  absl::Mutex mu_;
+  int next_ ABSL_GUARDED_BY(mu_) = 0;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  absl::flat_hash_map<int, absl::StatusOr<DecodedChunk>> ready_ ABSL_GUARDED_BY(mu_);
+};
 
 }  // namespace
 
@@ -75,24 +165,49 @@ absl::StatusOr<SnapshotPtr> LoadCheckpoint(Store& store, const SnapshotPtr& init
     return absl::DataLossError(absl::StrCat("its manifest is for revision ", manifest.revision(),
                                             " with ", manifest.chunk_sha256_size(), " chunks"));
   }
+  // Reading, checking, parsing and decoding the chunks is most of the
+  // work and needs no builder: one thread per core does it, chunk `seq` on
+  // thread seq % threads, while this thread puts the decoded accounts into
+  // the builder in chunk order (and waits for them the rest of the time).
+  const int chunks = manifest.chunk_sha256_size();
+  const int threads = static_cast<int>(
+      std::clamp(std::thread::hardware_concurrency(), 1u, static_cast<unsigned>(chunks)));
+  ChunkPipeline pipeline;
+  std::vector<std::thread> decoders;
+  for (int t = 0; t < threads && t < 8; ++t) {
+    decoders.emplace_back([&, t, step = std::min(threads, 8)] {
+      for (int seq = t; seq < chunks; seq += step) {
+        if (!pipeline.WaitTurn(seq)) return;
+        absl::StatusOr<DecodedChunk> chunk = DecodeChunk(store, manifest, revision, seq, restorer);
+        const bool failed = !chunk.ok();
+        pipeline.Put(seq, std::move(chunk));
+        if (failed) return;
+      }
+    });
+  }
   SnapshotBuilder builder(initial);
   builder.RestoreRevision(revision);
-  for (int seq = 0; seq < manifest.chunk_sha256_size(); ++seq) {
-    absl::StatusOr<std::string> bytes = store.ReadCheckpointChunk(revision, seq);
-    if (absl::IsNotFound(bytes.status())) {
-      return absl::DataLossError(absl::StrCat("chunk ", seq, " is missing"));
+  absl::Status status;
+  for (int seq = 0; seq < chunks && status.ok(); ++seq) {
+    absl::StatusOr<DecodedChunk> chunk = pipeline.TakeNext();
+    if (!chunk.ok()) {
+      status = chunk.status();
+      break;
     }
-    if (!bytes.ok()) return bytes.status();
-    if (Sha256(*bytes) != manifest.chunk_sha256(seq)) {
-      return absl::DataLossError(absl::StrCat("chunk ", seq, " does not match its checksum"));
+    for (std::shared_ptr<AccountState>& account : chunk->accounts) {
+      builder.RestoreAccountImage(std::move(account));
     }
-    rec::StateDelta delta;
-    if (!delta.ParseFromString(*bytes)) {
-      return absl::DataLossError(absl::StrCat("chunk ", seq, " does not parse"));
+    for (const rec::OrganizationDelta& o : chunk->delta->organizations()) {
+      absl::Status s = restorer.ApplyOrganization(o, builder);
+      if (!s.ok()) {
+        status = absl::DataLossError(absl::StrCat("chunk ", seq, ": ", s.message()));
+        break;
+      }
     }
-    absl::Status s = restorer.Apply(delta, builder);
-    if (!s.ok()) return absl::DataLossError(absl::StrCat("chunk ", seq, ": ", s.message()));
   }
+  pipeline.Cancel();
+  for (std::thread& d : decoders) d.join();
+  if (!status.ok()) return status;
   return builder.Finish();
 }
 

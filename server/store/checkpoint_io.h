@@ -37,7 +37,10 @@ absl::Status WriteCheckpoint(Store& store, const Snapshot& snapshot,
 // `restorer`. DATA_LOSS for a damaged checkpoint (a manifest or chunk that
 // does not parse, a chunk missing or not matching its checksum);
 // FAILED_PRECONDITION for one a newer build wrote; the store's error when
-// it cannot be read.
+// it cannot be read. The chunks are read and decoded on up to one thread
+// per core (so `store` and `restorer` are used from several threads: both
+// are thread-safe) and put into the state in order; the call returns after
+// those threads have stopped, also on an error.
 absl::StatusOr<SnapshotPtr> LoadCheckpoint(Store& store, const SnapshotPtr& initial,
                                            int64_t revision, StateRestorer& restorer);
 

@@ -252,11 +252,29 @@ void AppendOrganizationImage(const OrganizationState& organization, rec::StateDe
   DiffOrganization(nullptr, organization, delta->add_organizations());
 }
 
+size_t StateRestorer::failed_closed() const {
+  absl::MutexLock lock(&mu_);
+  return failed_closed_;
+}
+
+std::string StateRestorer::last_failure() const {
+  absl::MutexLock lock(&mu_);
+  return last_failure_;
+}
+
 CompiledPolicyPtr StateRestorer::Compile(const std::string& document, const std::string& what) {
-  auto it = compiled_.find(document);
-  if (it != compiled_.end()) return it->second;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = compiled_.find(document);
+    if (it != compiled_.end()) return it->second;
+  }
+  // Compiled unlocked (another thread may compile the same text meanwhile:
+  // the first one stored is kept, so copies still share it).
   // No size limit: quotas were judged when the document was committed.
   absl::StatusOr<CompiledPolicyPtr> compiled = CompilePolicy(document);
+  absl::MutexLock lock(&mu_);
+  auto it = compiled_.find(document);
+  if (it != compiled_.end()) return it->second;
   CompiledPolicyPtr policy;
   if (compiled.ok()) {
     policy = *std::move(compiled);
@@ -287,7 +305,32 @@ absl::Status StateRestorer::ApplyAccount(const rec::AccountDelta& d, SnapshotBui
     builder.RestoreErasedAccount(d.id());
     return absl::OkStatus();
   }
-  AccountState* a = builder.RestoreAccount(d.id());
+  // A header alone (a settings change) leaves the principals' views as
+  // they are.
+  const bool views_change = d.put_entities_size() > 0 || d.deleted_entities_size() > 0 ||
+                            d.put_policies_size() > 0 || d.deleted_policies_size() > 0 ||
+                            d.put_sessions_size() > 0 || d.deleted_sessions_size() > 0;
+  AccountState* a = builder.RestoreAccount(d.id(), views_change);
+  for (const std::string& k : d.deleted_entities()) a->entities.erase(k);
+  for (const std::string& k : d.deleted_policies()) a->policies.erase(k);
+  for (const std::string& k : d.deleted_sessions()) a->sessions.erase(k);
+  return PutAccountRecords(d, *a);
+}
+
+absl::StatusOr<std::shared_ptr<AccountState>> StateRestorer::DecodeAccountImage(
+    const rec::AccountDelta& image) {
+  if (image.id().empty()) return Unusable("an account without an id");
+  if (image.deleted())
+    return Unusable(absl::StrCat("account ", image.id(), " deleted in an image"));
+  auto account = std::make_shared<AccountState>();
+  account->id = image.id();
+  absl::Status s = PutAccountRecords(image, *account);
+  if (!s.ok()) return s;
+  return account;
+}
+
+absl::Status StateRestorer::PutAccountRecords(const rec::AccountDelta& d, AccountState& account) {
+  AccountState* a = &account;
   if (d.has_header()) {
     const rec::AccountHeader& h = d.header();
     a->name = h.name();
@@ -299,9 +342,8 @@ absl::Status StateRestorer::ApplyAccount(const rec::AccountDelta& d, SnapshotBui
     a->organization_id = h.organization_id();
     a->modified_revision = h.modified_revision();
   }
-  for (const std::string& k : d.deleted_entities()) a->entities.erase(k);
-  for (const std::string& k : d.deleted_policies()) a->policies.erase(k);
-  for (const std::string& k : d.deleted_sessions()) a->sessions.erase(k);
+  // Records come in key order (DiffAccount walks the maps in order), so
+  // each is put at the end of its map: a hint, right or not.
   for (const rec::Entity& r : d.put_entities()) {
     auto e = std::make_shared<EntityRecord>();
     switch (r.kind()) {
@@ -331,7 +373,7 @@ absl::Status StateRestorer::ApplyAccount(const rec::AccountDelta& d, SnapshotBui
     e->permissions_boundary = r.permissions_boundary();
     e->unique_id = r.unique_id();
     e->modified_revision = r.modified_revision();
-    a->entities[r.key()] = std::move(e);
+    a->entities.insert_or_assign(a->entities.end(), r.key(), std::move(e));
   }
   for (const rec::ManagedPolicy& r : d.put_policies()) {
     if (r.key().empty()) return Unusable(absl::StrCat("policy ", r.arn(), " without a key"));
@@ -352,7 +394,7 @@ absl::Status StateRestorer::ApplyAccount(const rec::AccountDelta& d, SnapshotBui
     p->default_version_id = r.default_version_id();
     p->next_version = r.next_version();
     p->modified_revision = r.modified_revision();
-    a->policies[r.key()] = std::move(p);
+    a->policies.insert_or_assign(a->policies.end(), r.key(), std::move(p));
   }
   for (const rec::RoleSession& r : d.put_sessions()) {
     if (r.key().empty()) return Unusable(absl::StrCat("session ", r.arn(), " without a key"));
@@ -365,7 +407,7 @@ absl::Status StateRestorer::ApplyAccount(const rec::AccountDelta& d, SnapshotBui
     if (!s->policy.empty()) s->policy_compiled = Compile(s->policy, r.arn());
     s->tags = TagsFromRecord(r.tags());
     s->modified_revision = r.modified_revision();
-    a->sessions[r.key()] = std::move(s);
+    a->sessions.insert_or_assign(a->sessions.end(), r.key(), std::move(s));
   }
   return absl::OkStatus();
 }

@@ -12,11 +12,15 @@
 #define PDP_SERVER_STORE_STATE_CODEC_H_
 
 #include <cstddef>
+#include <memory>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "common/engine/snapshot.h"
 #include "common/engine/snapshot_builder.h"
 #include "pdp/store/v1/records.pb.h"
@@ -42,25 +46,36 @@ void AppendOrganizationImage(const OrganizationState& organization,
 // longer compiles (a validation rule tightened since it was committed) is
 // kept as written and decided as a policy that denies everything, so every
 // principal it reaches fails closed; failed_closed() counts them and
-// last_failure() says which. Not thread-safe.
+// last_failure() says which. Thread-safe (the compile cache is locked);
+// a builder is not, so one thread applies to it.
 class StateRestorer {
  public:
   // DATA_LOSS when a record is not usable (an unknown entity kind, an
   // empty key or id); the builder must then be dropped.
   absl::Status Apply(const pdp::store::v1::StateDelta& delta, SnapshotBuilder& builder);
+  absl::Status ApplyOrganization(const pdp::store::v1::OrganizationDelta& delta,
+                                 SnapshotBuilder& builder);
 
-  size_t failed_closed() const { return failed_closed_; }
-  const std::string& last_failure() const { return last_failure_; }
+  // A checkpoint's account (AppendAccountImage's record: not deleted) as
+  // a new AccountState, for SnapshotBuilder::RestoreAccountImage; needs no
+  // builder, so checkpoint chunks are decoded on several threads. The same
+  // DATA_LOSS as Apply.
+  absl::StatusOr<std::shared_ptr<AccountState>> DecodeAccountImage(
+      const pdp::store::v1::AccountDelta& image);
+
+  size_t failed_closed() const;
+  std::string last_failure() const;
 
  private:
   CompiledPolicyPtr Compile(const std::string& document, const std::string& what);
   absl::Status ApplyAccount(const pdp::store::v1::AccountDelta& delta, SnapshotBuilder& builder);
-  absl::Status ApplyOrganization(const pdp::store::v1::OrganizationDelta& delta,
-                                 SnapshotBuilder& builder);
+  // Sets the header and puts the records of `delta` into `account`.
+  absl::Status PutAccountRecords(const pdp::store::v1::AccountDelta& delta, AccountState& account);
 
-  absl::flat_hash_map<std::string, CompiledPolicyPtr> compiled_;
-  size_t failed_closed_ = 0;
-  std::string last_failure_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, CompiledPolicyPtr> compiled_ ABSL_GUARDED_BY(mu_);
+  size_t failed_closed_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string last_failure_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace pdp

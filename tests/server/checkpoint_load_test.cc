@@ -1,0 +1,226 @@
+// Loading a checkpoint (server/store/checkpoint_io.h) gives back exactly the
+// state it was written from: every record, and every principal's derived
+// views, whatever the chunking (chunks are decoded on several threads and
+// put in order). A damaged chunk among many fails the load, never hangs it.
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/policy/policy_compiler.h"
+#include "common/world/world_file.h"
+#include "gtest/gtest.h"
+#include "server/store/checkpoint_io.h"
+#include "server/store/memory_store.h"
+#include "server/world_state.h"
+#include "tests/common/test_support.h"
+
+namespace pdp {
+namespace {
+
+using pdp::v1::Change;
+namespace rec = pdp::store::v1;
+
+constexpr char kOrg[] = "o-checkpoint1";
+constexpr char kRoot[] = "r-ckp1";
+constexpr char kOu[] = "ou-ckp1-finance1";
+constexpr char kManagement[] = "300000000000";
+
+std::string Account(int i) { return absl::StrCat("3", absl::StrFormat("%011d", i + 1)); }
+
+// The demo world, an organization with an OU and an SCP, and `many` small
+// accounts whose users share a group and customer managed policy, carry
+// tags, inline policies, a boundary and role sessions.
+std::vector<std::vector<Change>> Batches(int many) {
+  std::vector<std::vector<Change>> batches;
+  absl::StatusOr<std::vector<Change>> demo = ReadWorldFile(test::DataPath("demo-world.yaml"));
+  EXPECT_TRUE(demo.ok()) << demo.status();
+  batches.push_back(*demo);
+
+  std::vector<Change> org;
+  org.push_back(test::CreateAccount(kManagement, true));
+  Change create;
+  create.mutable_create_organization()->set_organization_id(kOrg);
+  create.mutable_create_organization()->set_root_id(kRoot);
+  create.mutable_create_organization()->set_management_account_id(kManagement);
+  create.mutable_create_organization()->set_scps_enabled(true);
+  org.push_back(create);
+  Change ou;
+  ou.mutable_create_organizational_unit()->set_organization_id(kOrg);
+  ou.mutable_create_organizational_unit()->set_parent_id(kRoot);
+  ou.mutable_create_organizational_unit()->set_ou_id(kOu);
+  ou.mutable_create_organizational_unit()->set_name("Finance");
+  org.push_back(ou);
+  Change scp;
+  scp.mutable_create_scp()->set_organization_id(kOrg);
+  scp.mutable_create_scp()->set_policy_id("p-ckp1deny");
+  scp.mutable_create_scp()->set_name("no-payments");
+  scp.mutable_create_scp()->set_document(test::DenyDoc({"payments:*"}));
+  org.push_back(scp);
+  Change attach;
+  attach.mutable_attach_scp()->set_organization_id(kOrg);
+  attach.mutable_attach_scp()->set_policy_id("p-ckp1deny");
+  attach.mutable_attach_scp()->set_target_id(kOu);
+  org.push_back(attach);
+  batches.push_back(org);
+
+  for (int first = 0; first < many; first += 500) {
+    std::vector<Change> batch;
+    for (int i = first; i < std::min(many, first + 500); ++i) {
+      const std::string a = Account(i);
+      const std::string iam = absl::StrCat("arn:aws:iam::", a, ":");
+      batch.push_back(test::CreateAccount(a, i % 2 == 0));
+      batch.push_back(test::CreatePolicy(
+          iam + "policy/team", test::AllowDoc({"ce:*", absl::StrCat("budgets:View", i % 7)})));
+      batch.push_back(test::PutGroup(iam + "group/billing", {iam + "policy/team"}));
+      batch.push_back(test::PutUser(
+          iam + "user/alice", {"billing"}, {"arn:aws:iam::aws:policy/AdministratorAccess"},
+          {{"own", test::AllowDoc({"billing:Get*"})}}, {{"team", absl::StrCat("t", i % 3)}}));
+      Change bob = test::PutUser(iam + "user/bob", {"billing"});
+      bob.mutable_put_user()->mutable_user()->set_permissions_boundary(iam + "policy/team");
+      batch.push_back(bob);
+      batch.push_back(test::PutRole(iam + "role/auditor",
+                                    {"arn:aws:iam::aws:policy/AWSBillingReadOnlyAccess"}));
+      if (i % 5 == 0) {
+        Change session;
+        auto* s = session.mutable_put_role_session()->mutable_session();
+        s->set_arn(absl::StrCat("arn:aws:sts::", a, ":assumed-role/auditor/s", i));
+        s->set_policy(test::AllowDoc({"ce:Get*"}));
+        batch.push_back(session);
+      }
+    }
+    batches.push_back(batch);
+  }
+  // Later batches: a policy version, a deleted user, settings changes.
+  const std::string iam0 = absl::StrCat("arn:aws:iam::", Account(0), ":");
+  batches.push_back(
+      {test::CreatePolicyVersion(iam0 + "policy/team", test::AllowDoc({"ce:Describe*"}), true),
+       test::DeleteEntity(iam0 + "user/bob")});
+  return batches;
+}
+
+std::string Image(const AccountState& a) {
+  rec::StateDelta d;
+  AppendAccountImage(a, &d);
+  return d.SerializeAsString();
+}
+
+std::string Image(const OrganizationState& o) {
+  rec::StateDelta d;
+  AppendOrganizationImage(o, &d);
+  return d.SerializeAsString();
+}
+
+// What a binding decides with, as far as two independently compiled states
+// can be compared: its name, its holder, and whether it fails closed.
+std::string Describe(const PolicyBinding& b) {
+  return absl::StrCat(b.name, " via ", b.via, b.policy == nullptr ? " (none)" : "",
+                      b.policy == DenyEverythingPolicy() ? " (deny everything)" : "");
+}
+
+void ExpectSameViews(const AccountState& want, const AccountState& got) {
+  ASSERT_EQ(want.views.size(), got.views.size()) << want.id;
+  auto w = want.views.begin();
+  for (auto g = got.views.begin(); g != got.views.end(); ++g, ++w) {
+    ASSERT_EQ(w->first, g->first);
+    EXPECT_EQ(w->second->entity->arn, g->second->entity->arn);
+    ASSERT_EQ(w->second->policies.size(), g->second->policies.size()) << g->first;
+    for (size_t i = 0; i < w->second->policies.size(); ++i) {
+      EXPECT_EQ(Describe(w->second->policies[i]), Describe(g->second->policies[i]));
+      EXPECT_NE(g->second->policies[i].policy, nullptr);
+    }
+    ASSERT_EQ(w->second->boundary.size(), g->second->boundary.size()) << g->first;
+    for (size_t i = 0; i < w->second->boundary.size(); ++i) {
+      EXPECT_EQ(Describe(w->second->boundary[i]), Describe(g->second->boundary[i]));
+    }
+  }
+}
+
+void ExpectSameState(const Snapshot& want, const Snapshot& got) {
+  EXPECT_EQ(want.revision(), got.revision());
+  ASSERT_EQ(want.accounts().size(), got.accounts().size());
+  for (const auto& [id, account] : want.accounts()) {
+    const AccountState* loaded = got.FindAccount(id);
+    ASSERT_NE(loaded, nullptr) << id;
+    EXPECT_EQ(Image(*account), Image(*loaded)) << id;
+    ExpectSameViews(*account, *loaded);
+  }
+  ASSERT_EQ(want.organizations().size(), got.organizations().size());
+  for (const auto& [id, org] : want.organizations()) {
+    const OrganizationState* loaded = got.FindOrganization(id);
+    ASSERT_NE(loaded, nullptr) << id;
+    EXPECT_EQ(Image(*org), Image(*loaded)) << id;
+  }
+}
+
+class CheckpointLoadTest : public ::testing::TestWithParam<size_t> {};
+
+TEST_P(CheckpointLoadTest, LoadedStateEqualsTheWrittenOne) {
+  MemoryStore store;
+  WorldState state(test::EmptyShippedSnapshot(), &store);
+  // Enough accounts that views are rebuilt on several threads.
+  for (const std::vector<Change>& batch : Batches(5000)) {
+    auto applied = state.Apply(batch);
+    ASSERT_TRUE(applied.ok()) << applied.status();
+  }
+  SnapshotPtr written = state.Current();
+  ASSERT_NE(written->FindOrganization(kOrg), nullptr);
+  ASSERT_TRUE(WriteCheckpoint(store, *written, GetParam()).ok());
+
+  StateRestorer restorer;
+  absl::StatusOr<SnapshotPtr> loaded =
+      LoadCheckpoint(store, test::EmptyShippedSnapshot(), written->revision(), restorer);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ExpectSameState(*written, **loaded);
+  EXPECT_EQ(restorer.failed_closed(), 0u) << restorer.last_failure();
+
+  // And through start-up: the checkpoint is used, and a write after it is
+  // replayed on top.
+  ASSERT_TRUE(state
+                  .Apply({test::UpdateSettings(
+                      Account(1), absl::StrCat("arn:aws:iam::", Account(1), ":root"),
+                      {"iam_access_to_billing"}, true, pdp::v1::FINE_GRAINED)})
+                  .ok());
+  WorldState restarted(test::EmptyShippedSnapshot(), &store);
+  ASSERT_TRUE(restarted.Recover().ok());
+  EXPECT_EQ(restarted.last_recovery().checkpoint_revision, written->revision());
+  EXPECT_EQ(restarted.last_recovery().replayed_batches, 1);
+  ExpectSameState(*state.Current(), *restarted.Current());
+}
+
+// One chunk for everything; a few hundred small ones (decoded out of order).
+INSTANTIATE_TEST_SUITE_P(ChunkSizes, CheckpointLoadTest,
+                         ::testing::Values(kDefaultCheckpointChunkBytes * 64, size_t{4096}));
+
+TEST(CheckpointLoadDamageTest, ADamagedChunkAmongManyFailsTheLoad) {
+  MemoryStore store;
+  WorldState state(test::EmptyShippedSnapshot(), &store);
+  for (const std::vector<Change>& batch : Batches(600)) ASSERT_TRUE(state.Apply(batch).ok());
+  const int64_t revision = state.revision();
+  ASSERT_TRUE(WriteCheckpoint(store, *state.Current(), 2048).ok());
+  absl::StatusOr<std::string> manifest_bytes = store.ReadCheckpointManifest(revision);
+  ASSERT_TRUE(manifest_bytes.ok());
+  rec::CheckpointManifest manifest;
+  ASSERT_TRUE(manifest.ParseFromString(*manifest_bytes));
+  ASSERT_GT(manifest.chunk_sha256_size(), 20);
+
+  // Early, middle and last chunk: the load stops with DATA_LOSS naming it,
+  // the threads still decoding later chunks stop too.
+  for (int seq : {1, manifest.chunk_sha256_size() / 2, manifest.chunk_sha256_size() - 1}) {
+    absl::StatusOr<std::string> original = store.ReadCheckpointChunk(revision, seq);
+    ASSERT_TRUE(original.ok());
+    ASSERT_TRUE(store.PutCheckpointChunk(revision, seq, *original + "x").ok());
+    StateRestorer restorer;
+    absl::StatusOr<SnapshotPtr> loaded =
+        LoadCheckpoint(store, test::EmptyShippedSnapshot(), revision, restorer);
+    EXPECT_EQ(loaded.status().code(), absl::StatusCode::kDataLoss) << seq;
+    EXPECT_NE(loaded.status().message().find(absl::StrCat("chunk ", seq, " ")), std::string::npos)
+        << loaded.status();
+    ASSERT_TRUE(store.PutCheckpointChunk(revision, seq, *original).ok());
+  }
+  StateRestorer restorer;
+  EXPECT_TRUE(LoadCheckpoint(store, test::EmptyShippedSnapshot(), revision, restorer).ok());
+}
+
+}  // namespace
+}  // namespace pdp
