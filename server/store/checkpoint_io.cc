@@ -1,6 +1,8 @@
 #include "server/store/checkpoint_io.h"
 
 #include <algorithm>
+#include <map>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -8,7 +10,6 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -107,7 +108,9 @@ class ChunkPipeline {
   absl::Mutex mu_;
   int next_ ABSL_GUARDED_BY(mu_) = 0;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
-  absl::flat_hash_map<int, absl::StatusOr<DecodedChunk>> ready_ ABSL_GUARDED_BY(mu_);
+  // At most a few chunks ahead; std::map, as GCC 12 warns falsely of
+  // uninitialized use in flat_hash_map<int, StatusOr<DecodedChunk>>.
+  std::map<int, absl::StatusOr<DecodedChunk>> ready_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace

@@ -16,7 +16,9 @@ namespace {
 // never reads them, so any bytes do.)
 void Put(Store& store, int64_t revision, bool partial = false) {
   ASSERT_TRUE(store.PutCheckpointChunk(revision, 0, "chunk").ok());
-  if (!partial) ASSERT_TRUE(store.PutCheckpointManifest(revision, "manifest").ok());
+  if (!partial) {
+    ASSERT_TRUE(store.PutCheckpointManifest(revision, "manifest").ok());
+  }
 }
 
 int64_t Prune(Store& store, int keep, bool compact) {
