@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <map>
 #include <memory>
 #include <string>
 #include <thread>

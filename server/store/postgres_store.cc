@@ -153,6 +153,10 @@ PostgresStore::~PostgresStore() {
     absl::MutexLock lock(&mu_);
     if (conn_ != nullptr) PQfinish(conn_);
   }
+  {
+    absl::MutexLock lock(&checkpoint_mu_);
+    if (checkpoint_conn_ != nullptr) PQfinish(checkpoint_conn_);
+  }
   absl::MutexLock lock(&listen_mu_);
   if (listen_conn_ != nullptr) PQfinish(listen_conn_);
 }
@@ -297,9 +301,15 @@ absl::Status PostgresStore::ReadFrom(int64_t from_revision, int64_t to_revision,
       [this](int64_t from, int64_t to, BatchRows* rows) { return ReadPage(from, to, rows); }, fn);
 }
 
-absl::StatusOr<PostgresStore::Rows> PostgresStore::Query(const char* sql,
-                                                         const std::vector<std::string>& text,
-                                                         const std::string* bytes) {
+namespace {
+
+// Runs `sql` on `conn` (reconnecting if it broke): the rows, binary columns,
+// "" for NULL.
+absl::StatusOr<std::vector<std::vector<std::string>>> RunQuery(PGconn*& conn,
+                                                               const std::string& conninfo,
+                                                               const char* sql,
+                                                               const std::vector<std::string>& text,
+                                                               const std::string* bytes) {
   std::vector<const char*> values;
   std::vector<int> lengths, formats;
   for (const std::string& t : text) {
@@ -312,18 +322,31 @@ absl::StatusOr<PostgresStore::Rows> PostgresStore::Query(const char* sql,
     lengths.push_back(static_cast<int>(bytes->size()));
     formats.push_back(1);
   }
-  absl::MutexLock lock(&mu_);
-  absl::Status s = EnsureConnected(conn_, conninfo_);
+  absl::Status s = EnsureConnected(conn, conninfo);
   if (!s.ok()) return s;
-  Result r(PQexecParams(conn_, sql, static_cast<int>(values.size()), nullptr, values.data(),
+  Result r(PQexecParams(conn, sql, static_cast<int>(values.size()), nullptr, values.data(),
                         lengths.data(), formats.data(), /*resultFormat=*/1));
-  if (!r.Ok()) return Unavailable(conn_, "query");
-  Rows out;
+  if (!r.Ok()) return Unavailable(conn, "query");
+  std::vector<std::vector<std::string>> out;
   for (int i = 0; i < PQntuples(r.res); ++i) {
     std::vector<std::string>& row = out.emplace_back();
     for (int c = 0; c < PQnfields(r.res); ++c) row.push_back(Bytes(r.res, i, c));
   }
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<PostgresStore::Rows> PostgresStore::Query(const char* sql,
+                                                         const std::vector<std::string>& text,
+                                                         const std::string* bytes,
+                                                         Connection connection) {
+  if (connection == Connection::kCheckpoints) {
+    absl::MutexLock lock(&checkpoint_mu_);
+    return RunQuery(checkpoint_conn_, conninfo_, sql, text, bytes);
+  }
+  absl::MutexLock lock(&mu_);
+  return RunQuery(conn_, conninfo_, sql, text, bytes);
 }
 
 absl::Status PostgresStore::UpgradeBatch(const StoredBatch& batch) {
@@ -367,7 +390,7 @@ absl::Status PostgresStore::PutCheckpointChunk(int64_t revision, int seq,
   return Query(
              "INSERT INTO pdp_checkpoint_chunks (revision, seq, data) VALUES ($1::bigint, "
              "$2::int, $3) ON CONFLICT (revision, seq) DO UPDATE SET data = EXCLUDED.data",
-             {absl::StrCat(revision), absl::StrCat(seq)}, &bytes)
+             {absl::StrCat(revision), absl::StrCat(seq)}, &bytes, Connection::kCheckpoints)
       .status();
 }
 
@@ -375,7 +398,7 @@ absl::Status PostgresStore::PutCheckpointManifest(int64_t revision, const std::s
   return Query(
              "INSERT INTO pdp_checkpoints (revision, manifest) VALUES ($1::bigint, $2) ON "
              "CONFLICT (revision) DO UPDATE SET manifest = EXCLUDED.manifest",
-             {absl::StrCat(revision)}, &bytes)
+             {absl::StrCat(revision)}, &bytes, Connection::kCheckpoints)
       .status();
 }
 
@@ -386,7 +409,7 @@ absl::StatusOr<CheckpointListing> PostgresStore::ListCheckpoints() {
         std::pair{"SELECT DISTINCT revision FROM pdp_checkpoint_chunks WHERE revision NOT IN "
                   "(SELECT revision FROM pdp_checkpoints) ORDER BY revision DESC",
                   &out.partial}}) {
-    absl::StatusOr<Rows> rows = Query(sql, {}, nullptr);
+    absl::StatusOr<Rows> rows = Query(sql, {}, nullptr, Connection::kCheckpoints);
     if (!rows.ok()) return rows.status();
     for (const std::vector<std::string>& row : *rows) {
       if (row[0].size() != 8) return absl::DataLossError("revision column is not int8");
@@ -399,7 +422,7 @@ absl::StatusOr<CheckpointListing> PostgresStore::ListCheckpoints() {
 absl::StatusOr<std::string> PostgresStore::ReadCheckpointManifest(int64_t revision) {
   absl::StatusOr<Rows> rows =
       Query("SELECT manifest FROM pdp_checkpoints WHERE revision = $1::bigint",
-            {absl::StrCat(revision)}, nullptr);
+            {absl::StrCat(revision)}, nullptr, Connection::kCheckpoints);
   if (!rows.ok()) return rows.status();
   if (rows->empty()) {
     return absl::NotFoundError(absl::StrCat("no checkpoint at revision ", revision));
@@ -410,7 +433,7 @@ absl::StatusOr<std::string> PostgresStore::ReadCheckpointManifest(int64_t revisi
 absl::StatusOr<std::string> PostgresStore::ReadCheckpointChunk(int64_t revision, int seq) {
   absl::StatusOr<Rows> rows =
       Query("SELECT data FROM pdp_checkpoint_chunks WHERE revision = $1::bigint AND seq = $2::int",
-            {absl::StrCat(revision), absl::StrCat(seq)}, nullptr);
+            {absl::StrCat(revision), absl::StrCat(seq)}, nullptr, Connection::kCheckpoints);
   if (!rows.ok()) return rows.status();
   if (rows->empty()) {
     return absl::NotFoundError(
@@ -421,10 +444,12 @@ absl::StatusOr<std::string> PostgresStore::ReadCheckpointChunk(int64_t revision,
 
 absl::Status PostgresStore::DeleteCheckpoint(int64_t revision) {
   const std::vector<std::string> r = {absl::StrCat(revision)};
-  absl::Status s =
-      Query("DELETE FROM pdp_checkpoints WHERE revision = $1::bigint", r, nullptr).status();
+  absl::Status s = Query("DELETE FROM pdp_checkpoints WHERE revision = $1::bigint", r, nullptr,
+                         Connection::kCheckpoints)
+                       .status();
   if (!s.ok()) return s;
-  return Query("DELETE FROM pdp_checkpoint_chunks WHERE revision = $1::bigint", r, nullptr)
+  return Query("DELETE FROM pdp_checkpoint_chunks WHERE revision = $1::bigint", r, nullptr,
+               Connection::kCheckpoints)
       .status();
 }
 
@@ -435,7 +460,7 @@ absl::Status PostgresStore::CompactThrough(int64_t revision) {
              "WITH gone AS (DELETE FROM pdp_batches WHERE revision <= $1::bigint) INSERT INTO "
              "pdp_meta (key, value) VALUES ('compacted_through', $1::text) ON CONFLICT (key) DO "
              "UPDATE SET value = GREATEST(pdp_meta.value::bigint, EXCLUDED.value::bigint)::text",
-             {absl::StrCat(revision)}, nullptr)
+             {absl::StrCat(revision)}, nullptr, Connection::kCheckpoints)
       .status();
 }
 

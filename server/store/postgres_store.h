@@ -64,16 +64,22 @@ class PostgresStore : public Store {
   explicit PostgresStore(std::string conninfo) : conninfo_(std::move(conninfo)) {}
   absl::Status ReadPage(int64_t from, int64_t to, BatchRows* rows);
   using Rows = std::vector<std::vector<std::string>>;
+  // Checkpoints and compaction have a connection of their own, so that a
+  // chunk's insert or a large delete never holds up commits (which wait
+  // for mu_).
+  enum class Connection { kMain, kCheckpoints };
   // Runs `sql` (its own transaction) with text parameters `text` and, when
   // given, `bytes` as a binary last parameter; the rows it returns (binary
   // columns, "" for NULL). UNAVAILABLE when the database cannot be reached.
   absl::StatusOr<Rows> Query(const char* sql, const std::vector<std::string>& text,
-                             const std::string* bytes);
+                             const std::string* bytes, Connection connection = Connection::kMain);
   absl::Status Migrate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string conninfo_;
   absl::Mutex mu_;
   PGconn* conn_ ABSL_GUARDED_BY(mu_) = nullptr;
+  absl::Mutex checkpoint_mu_;
+  PGconn* checkpoint_conn_ ABSL_GUARDED_BY(checkpoint_mu_) = nullptr;
   absl::Mutex listen_mu_;
   PGconn* listen_conn_ ABSL_GUARDED_BY(listen_mu_) = nullptr;
 };

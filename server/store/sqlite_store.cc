@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/base/errors.h"
+#include "server/store/sqlite_wal_checkpointer.h"
 
 namespace pdp {
 namespace {
@@ -64,10 +65,13 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
   std::unique_ptr<SqliteStore> store(new SqliteStore(db, path, !existed));
   absl::MutexLock lock(&store->mu_);
   sqlite3_busy_timeout(db, 5000);
-  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                          "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)",
-                          "CREATE TABLE IF NOT EXISTS batches (revision INTEGER PRIMARY KEY, "
-                          "changes BLOB NOT NULL)"}) {
+  // wal_autocheckpoint=0: the WAL is copied into the database file by
+  // SqliteWalCheckpointer's thread, never inside a commit.
+  for (const char* sql :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA wal_autocheckpoint=0",
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)",
+        "CREATE TABLE IF NOT EXISTS batches (revision INTEGER PRIMARY KEY, "
+        "changes BLOB NOT NULL)"}) {
     absl::Status s = store->Exec(sql);
     if (!s.ok()) return s;
   }
@@ -124,6 +128,16 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
   }
   store->db_file_ = {st.st_dev, st.st_ino};
   store->CheckFiles().IgnoreError();  // records the -wal log if SQLite made it already
+  absl::StatusOr<std::unique_ptr<SqliteWalCheckpointer>> wal = SqliteWalCheckpointer::Start(path);
+  if (!wal.ok()) return wal.status();
+  store->wal_checkpointer_ = std::move(*wal);
+  sqlite3_wal_hook(
+      db,
+      [](void* checkpointer, sqlite3*, const char*, int pages) {
+        static_cast<SqliteWalCheckpointer*>(checkpointer)->Nudge(pages);
+        return SQLITE_OK;
+      },
+      store->wal_checkpointer_.get());
   return store;
 }
 
@@ -172,6 +186,10 @@ absl::Status SqliteStore::Health() {
 
 SqliteStore::~SqliteStore() {
   absl::MutexLock lock(&mu_);
+  if (wal_checkpointer_ != nullptr) {
+    sqlite3_wal_hook(db_, nullptr, nullptr);
+    wal_checkpointer_.reset();  // its connection closes first: the last one folds the WAL in
+  }
   sqlite3_close(db_);
 }
 

@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "server/store/batch_codec.h"
+#include "server/store/sqlite_wal_checkpointer.h"
 #include "server/store/store.h"
 
 struct sqlite3;
@@ -95,6 +96,8 @@ class SqliteStore : public Store {
   std::optional<FileId> wal_file_ ABSL_GUARDED_BY(mu_);
   absl::Status broken_ ABSL_GUARDED_BY(mu_);
   int64_t compacted_through_ ABSL_GUARDED_BY(mu_) = 0;
+  // Copies the WAL into the file off the commit path (set once by Open).
+  std::unique_ptr<SqliteWalCheckpointer> wal_checkpointer_;
 };
 
 }  // namespace pdp
