@@ -23,7 +23,9 @@
 
 namespace pdp {
 
-inline constexpr size_t kDefaultCheckpointChunkBytes = 1 << 20;
+// Small enough that a chunk's insert (and the commit waiting on it) takes a
+// few milliseconds, large enough that loading spreads well over threads.
+inline constexpr size_t kDefaultCheckpointChunkBytes = 256 << 10;
 
 // Writes `snapshot` (any published one: it is immutable, so no lock is
 // held while it is read) as the checkpoint at its revision. The store's
