@@ -387,9 +387,14 @@ absl::Status PostgresStore::ReadRequestOutcomes(int64_t through_revision, size_t
 
 absl::Status PostgresStore::PutCheckpointChunk(int64_t revision, int seq,
                                                const std::string& bytes) {
+  // Committed without waiting for its WAL flush (synchronous_commit off for
+  // this transaction): the chunks are durable once the manifest's
+  // (synchronous) commit is, as PostgreSQL flushes its WAL in order. Chunk
+  // inserts then do not compete with the commits of batches for flushes.
   return Query(
-             "INSERT INTO pdp_checkpoint_chunks (revision, seq, data) VALUES ($1::bigint, "
-             "$2::int, $3) ON CONFLICT (revision, seq) DO UPDATE SET data = EXCLUDED.data",
+             "INSERT INTO pdp_checkpoint_chunks (revision, seq, data) SELECT $1::bigint, $2::int, "
+             "$3 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS local_setting ON "
+             "CONFLICT (revision, seq) DO UPDATE SET data = EXCLUDED.data",
              {absl::StrCat(revision), absl::StrCat(seq)}, &bytes, Connection::kCheckpoints)
       .status();
 }

@@ -369,7 +369,7 @@ absl::Status SqliteStore::ReadRequestOutcomes(int64_t through_revision, size_t l
 }
 
 absl::Status SqliteStore::Write(const char* sql, int64_t revision, int seq,
-                                const std::string* bytes) {
+                                const std::string* bytes, bool synced) {
   absl::MutexLock lock(&mu_);
   absl::Status s = CheckFiles();
   if (!s.ok()) return s;
@@ -381,8 +381,18 @@ absl::Status SqliteStore::Write(const char* sql, int64_t revision, int seq,
     sqlite3_bind_blob(stmt.stmt, seq >= 0 ? 3 : 2, bytes->data(), static_cast<int>(bytes->size()),
                       SQLITE_STATIC);
   }
-  if (sqlite3_step(stmt.stmt) != SQLITE_DONE) return Error("write");
-  return absl::OkStatus();
+  // Unsynced: the write is durable once a later synced commit is (it syncs
+  // the WAL, which holds this write before it).
+  if (!synced) Exec("PRAGMA synchronous=NORMAL").IgnoreError();
+  const int rc = sqlite3_step(stmt.stmt);
+  if (!synced) {
+    s = Exec("PRAGMA synchronous=FULL");
+    // Commits must never go on unsynced: a store that cannot say FULL again
+    // refuses them from now on.
+    if (!s.ok()) broken_ = s;
+  }
+  if (rc != SQLITE_DONE) return Error("write");
+  return s;
 }
 
 absl::Status SqliteStore::PutCheckpointChunk(int64_t revision, int seq, const std::string& bytes) {

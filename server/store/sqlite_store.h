@@ -82,7 +82,9 @@ class SqliteStore : public Store {
   static void BindRow(sqlite3_stmt* stmt, const BatchRow& row);
   // Runs `sql` (one statement, its own transaction) with ?1 = revision and,
   // when seq >= 0, ?2 = seq; `bytes`, when given, is the last parameter.
-  absl::Status Write(const char* sql, int64_t revision, int seq, const std::string* bytes);
+  // Without `synced` the commit does not wait for the disk.
+  absl::Status Write(const char* sql, int64_t revision, int seq, const std::string* bytes,
+                     bool synced = true);
   // The first column of the one row `sql` selects (parameters as Write's);
   // NOT_FOUND when none.
   absl::StatusOr<std::string> ReadBlob(const char* sql, int64_t revision, int seq);
