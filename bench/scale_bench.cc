@@ -31,8 +31,10 @@
 #include "common/engine/page_catalog.h"
 #include "common/engine/snapshot.h"
 #include "server/change_follower.h"
+#include "server/checkpointer.h"
 #include "server/store/checkpoint_io.h"
 #include "server/store/open_store.h"
+#include "server/thread_priority.h"
 #include "server/world_state.h"
 
 namespace {
@@ -44,7 +46,8 @@ struct Options {
   int accounts = 100000;
   int users_per_account = 9;  // + 1 role = 10 principals per account
   int accounts_per_batch = 1000;
-  std::string from = "checkpoint";  // load: "checkpoint" or "log"
+  std::string from = "checkpoint";                         // load: "checkpoint" or "log"
+  size_t chunk_bytes = pdp::kDefaultCheckpointChunkBytes;  // populate: --chunk-kib
 };
 
 std::string AccountId(int i) { return absl::StrFormat("5%011d", i); }
@@ -300,7 +303,12 @@ void CheckpointUnderLoad(const Options& o, pdp::WorldState& state, TimedStore& s
     pdp::SnapshotPtr s = state.Current();
     revision = s->revision();
     absl::Time t0 = absl::Now();
-    Check(pdp::WriteCheckpoint(store, *s), "checkpoint");
+    // On a thread of low priority, as the server's Checkpointer does.
+    std::thread background([&] {
+      pdp::LowerThisThreadPriority(pdp::CheckpointOptions{}.nice, "checkpoint");
+      Check(pdp::WriteCheckpoint(store, *s, o.chunk_bytes), "checkpoint");
+    });
+    background.join();
     secs = absl::ToDoubleSeconds(absl::Now() - t0);
   });
   std::printf("checkpoint %s: revision %lld written in %.2f s (while reading and writing)\n",
@@ -313,7 +321,7 @@ void CheckpointUnderLoad(const Options& o, pdp::WorldState& state, TimedStore& s
   // checkpoint and replays only what it then writes.
   absl::Time t0 = absl::Now();
   pdp::SnapshotPtr last = state.Current();
-  Check(pdp::WriteCheckpoint(store, *last), "checkpoint");
+  Check(pdp::WriteCheckpoint(store, *last, o.chunk_bytes), "checkpoint");
   std::printf("checkpoint %s: revision %lld written in %.2f s (idle)\n", spec.c_str(),
               static_cast<long long>(last->revision()), absl::ToDoubleSeconds(absl::Now() - t0));
 }
@@ -451,6 +459,8 @@ int main(int argc, char** argv) {
       o.from = value;
     } else if (flag == "--accounts") {
       o.accounts = std::atoi(value.c_str());
+    } else if (flag == "--chunk-kib") {
+      o.chunk_bytes = static_cast<size_t>(std::max(1, std::atoi(value.c_str()))) << 10;
     } else {
       std::fprintf(stderr, "scale_bench: unknown flag %s\n", flag.c_str());
       return 2;

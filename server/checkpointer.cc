@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/time/clock.h"
+#include "server/thread_priority.h"
 
 namespace pdp {
 
@@ -30,6 +31,7 @@ Checkpointer::Stats Checkpointer::stats() const {
 }
 
 void Checkpointer::Run() {
+  LowerThisThreadPriority(options_.nice, "checkpoint");
   for (;;) {
     {
       absl::MutexLock lock(&mu_);

@@ -34,6 +34,9 @@ struct CheckpointOptions {
   bool compact = false;  // delete the batches the oldest kept checkpoint covers
   size_t chunk_bytes = kDefaultCheckpointChunkBytes;
   absl::Duration poll = absl::Seconds(1);
+  // The thread's niceness: serializing a large state takes a core for
+  // seconds, which on a small machine must not come before requests.
+  int nice = 10;
 };
 
 class Checkpointer {

@@ -1,17 +1,11 @@
 #include "server/question_executor.h"
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/base/errors.h"
+#include "server/thread_priority.h"
 
 namespace pdp {
 
@@ -38,13 +32,7 @@ absl::Status QuestionExecutor::Submit(Task task) {
 }
 
 void QuestionExecutor::Run(int nice) {
-  // On Linux, setpriority on a thread id changes that thread only. Lowering
-  // one's own priority needs no privilege; if it fails anyway the questions
-  // still run, only without the advantage for Authorize.
-  if (setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), nice) != 0) {
-    std::fprintf(stderr, "billing-pdp-server: cannot lower the question thread's priority: %s\n",
-                 std::strerror(errno));
-  }
+  LowerThisThreadPriority(nice, "question");
   while (true) {
     Task task;
     {
