@@ -48,6 +48,8 @@ struct Options {
   int accounts_per_batch = 1000;
   std::string from = "checkpoint";                         // load: "checkpoint" or "log"
   size_t chunk_bytes = pdp::kDefaultCheckpointChunkBytes;  // populate: --chunk-kib
+  // populate: --checkpoint-mibps (default: the server's rate)
+  size_t checkpoint_bytes_per_second = pdp::CheckpointOptions{}.max_bytes_per_second;
 };
 
 std::string AccountId(int i) { return absl::StrFormat("5%011d", i); }
@@ -306,7 +308,8 @@ void CheckpointUnderLoad(const Options& o, pdp::WorldState& state, TimedStore& s
     // On a thread of low priority, as the server's Checkpointer does.
     std::thread background([&] {
       pdp::LowerThisThreadPriority(pdp::CheckpointOptions{}.nice, "checkpoint");
-      Check(pdp::WriteCheckpoint(store, *s, o.chunk_bytes), "checkpoint");
+      Check(pdp::WriteCheckpoint(store, *s, o.chunk_bytes, o.checkpoint_bytes_per_second),
+            "checkpoint");
     });
     background.join();
     secs = absl::ToDoubleSeconds(absl::Now() - t0);
@@ -459,6 +462,9 @@ int main(int argc, char** argv) {
       o.from = value;
     } else if (flag == "--accounts") {
       o.accounts = std::atoi(value.c_str());
+    } else if (flag == "--checkpoint-mibps") {
+      o.checkpoint_bytes_per_second = static_cast<size_t>(std::max(0, std::atoi(value.c_str())))
+                                      << 20;
     } else if (flag == "--chunk-kib") {
       o.chunk_bytes = static_cast<size_t>(std::max(1, std::atoi(value.c_str()))) << 10;
     } else {

@@ -64,7 +64,8 @@ absl::Status Checkpointer::WriteLocked() {
   absl::Status s;
   // On a shared store another replica may have written this one already.
   const bool exists = store_->ReadCheckpointManifest(snapshot->revision()).ok();
-  if (!exists) s = WriteCheckpoint(*store_, *snapshot, options_.chunk_bytes);
+  if (!exists)
+    s = WriteCheckpoint(*store_, *snapshot, options_.chunk_bytes, options_.max_bytes_per_second);
   absl::StatusOr<int64_t> compacted(0);
   if (s.ok()) {
     compacted = PruneCheckpoints(*store_, options_.keep, options_.compact);

@@ -33,6 +33,9 @@ struct CheckpointOptions {
   int keep = 2;          // complete checkpoints kept (at least 1)
   bool compact = false;  // delete the batches the oldest kept checkpoint covers
   size_t chunk_bytes = kDefaultCheckpointChunkBytes;
+  // Written at most this fast (0: no limit): a checkpoint's writes, at full
+  // speed, crowd the disk the batches' commits sync to (bench/README.md).
+  size_t max_bytes_per_second = 32 << 20;
   absl::Duration poll = absl::Seconds(1);
   // The thread's niceness: serializing a large state takes a core for
   // seconds, which on a small machine must not come before requests.

@@ -114,18 +114,27 @@ class ChunkPipeline {
 
 }  // namespace
 
-absl::Status WriteCheckpoint(Store& store, const Snapshot& snapshot, size_t chunk_bytes) {
+absl::Status WriteCheckpoint(Store& store, const Snapshot& snapshot, size_t chunk_bytes,
+                             size_t max_bytes_per_second) {
   const int64_t revision = snapshot.revision();
   rec::CheckpointManifest manifest;
   manifest.set_format_version(rec::FORMAT_VERSION_STATE_DELTA);
   manifest.set_revision(revision);
   rec::StateDelta chunk;
   size_t bytes = 0;
+  size_t written = 0;
+  const absl::Time start = absl::Now();
   auto flush_if_full = [&]() -> absl::Status {
     if (bytes < chunk_bytes) return absl::OkStatus();
     absl::Status s = PutChunk(store, revision, chunk, manifest);
     chunk.Clear();
+    written += bytes;
     bytes = 0;
+    if (max_bytes_per_second > 0) {
+      const absl::Time due =
+          start + absl::Seconds(static_cast<double>(written) / max_bytes_per_second);
+      absl::SleepFor(due - absl::Now());
+    }
     return s;
   };
   for (const auto& [id, account] : snapshot.accounts()) {

@@ -31,8 +31,12 @@ inline constexpr size_t kDefaultCheckpointChunkBytes = 256 << 10;
 // held while it is read) as the checkpoint at its revision. The store's
 // error (UNAVAILABLE...) otherwise; a failed write leaves a partial
 // checkpoint, which PruneCheckpoints removes later.
+// With `max_bytes_per_second` (0: no limit) it paces itself to at most
+// that rate on average, so that its writes do not crowd the disk the
+// commits of batches sync to.
 absl::Status WriteCheckpoint(Store& store, const Snapshot& snapshot,
-                             size_t chunk_bytes = kDefaultCheckpointChunkBytes);
+                             size_t chunk_bytes = kDefaultCheckpointChunkBytes,
+                             size_t max_bytes_per_second = 0);
 
 // The state of the checkpoint at `revision`, built on `initial` (the empty
 // world with today's page catalogue and AWS managed policies) through
