@@ -47,7 +47,10 @@ struct WriteCase {
 class OrgCommandsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    policy_path_ = ::testing::TempDir() + "/org_commands_test_scp.json";
+    // One file per test: CTest runs the cases as parallel processes, and one
+    // case's TearDown must not delete the file another is reading.
+    policy_path_ = ::testing::TempDir() + "/org_commands_test_scp_" +
+                   ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".json";
     std::ofstream(policy_path_) << kPolicy;
   }
   void TearDown() override { std::remove(policy_path_.c_str()); }
