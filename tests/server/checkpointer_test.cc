@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "server/store/checkpoint_io.h"
 #include "server/store/memory_store.h"
 #include "server/world_state.h"
 #include "tests/common/test_support.h"
@@ -94,6 +95,32 @@ TEST(CheckpointerTest, WriteNowSkipsARevisionAlreadyCheckpointed) {
   ASSERT_TRUE(checkpointer.WriteNow().ok());
   EXPECT_EQ(checkpointer.stats().written, 1);
   EXPECT_EQ(store.ListCheckpoints()->complete, (std::vector<int64_t>{1}));
+}
+
+// Large enough that loading decodes chunks on several threads and Finish()
+// rebuilds views on several (4,096 accounts or more): in the TSan set, the
+// threads of a load are checked too.
+TEST(CheckpointerTest, ALargeCheckpointLoadsOnSeveralThreadsAsWritten) {
+  MemoryStore store;
+  WorldState state(test::EmptyShippedSnapshot(), &store);
+  ASSERT_TRUE(state.Recover().ok());
+  constexpr int kAccounts = 5000;
+  for (int first = 1; first <= kAccounts; first += 500) {
+    std::vector<pdp::v1::Change> batch;
+    for (int i = first; i < first + 500; ++i) {
+      for (pdp::v1::Change& c : Batch(i)) batch.push_back(std::move(c));
+    }
+    ASSERT_TRUE(state.Apply(batch).ok());
+  }
+  ASSERT_TRUE(WriteCheckpoint(store, *state.Current(), /*chunk_bytes=*/16 << 10).ok());
+  WorldState restarted(test::EmptyShippedSnapshot(), &store);
+  ASSERT_TRUE(restarted.Recover().ok());
+  EXPECT_EQ(restarted.last_recovery().checkpoint_revision, state.revision());
+  EXPECT_EQ(restarted.Current()->accounts().size(), static_cast<size_t>(kAccounts));
+  EXPECT_EQ(Users(*restarted.Current()), static_cast<size_t>(kAccounts));
+  size_t views = 0;
+  for (const auto& [id, account] : restarted.Current()->accounts()) views += account->views.size();
+  EXPECT_EQ(views, static_cast<size_t>(kAccounts));
 }
 
 }  // namespace
