@@ -26,11 +26,16 @@ done
 addr=127.0.0.1:$port
 fail() { echo "FAIL: $*"; exit 1; }
 
-grpcurl -plaintext "$addr" list | grep -q '^pdp.v1.AuthorizationService$' || fail "list"
-grpcurl -plaintext "$addr" list | grep -q '^pdp.v1.AdminService$' || fail "list admin"
-grpcurl -plaintext "$addr" describe pdp.v1.AuthorizationService.Authorize | grep -q AuthorizeRequest \
-  || fail "describe"
-grpcurl -plaintext "$addr" grpc.health.v1.Health/Check | grep -q SERVING || fail "health"
+# Each answer is captured before it is searched: `grpcurl | grep -q` under
+# pipefail fails whenever grep stops reading first (grpcurl gets SIGPIPE).
+services=$(grpcurl -plaintext "$addr" list) || fail "list: $services"
+echo "$services" | grep -q '^pdp.v1.AuthorizationService$' || fail "list: $services"
+echo "$services" | grep -q '^pdp.v1.AdminService$' || fail "list admin: $services"
+described=$(grpcurl -plaintext "$addr" describe pdp.v1.AuthorizationService.Authorize) \
+  || fail "describe: $described"
+echo "$described" | grep -q AuthorizeRequest || fail "describe: $described"
+health=$(grpcurl -plaintext "$addr" grpc.health.v1.Health/Check) || fail "health: $health"
+echo "$health" | grep -q SERVING || fail "health: $health"
 allow=$(grpcurl -plaintext -d '{"principal":"arn:aws:iam::111111111111:user/admin","page":{"page_id":"billing_bills","access":"VIEW"}}' \
   "$addr" pdp.v1.AuthorizationService/Authorize)
 echo "$allow" | grep -q '"ALLOW"' || fail "allow: $allow"
