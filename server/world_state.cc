@@ -82,20 +82,10 @@ absl::Status WorldState::Recover() {
   StateRestorer restorer;
   // The newest checkpoint that reads back whole; a damaged one is skipped
   // for an older one, or for the log from the start.
-  absl::StatusOr<CheckpointListing> listing = store_->ListCheckpoints();
-  if (!listing.ok()) return listing.status();
-  for (int64_t revision : listing->complete) {
-    absl::StatusOr<SnapshotPtr> loaded = LoadCheckpoint(*store_, initial_, revision, restorer);
-    if (!loaded.ok()) {
-      recovery_.skipped_checkpoints.push_back(
-          absl::StrCat("revision ", revision, ": ", loaded.status().message()));
-      continue;
-    }
-    current_.store(*loaded, std::memory_order_release);
-    gate_.Publish(revision);
-    recovery_.checkpoint_revision = revision;
-    break;
-  }
+  absl::StatusOr<int64_t> loaded =
+      LoadNewestCheckpoint(/*at_least=*/0, restorer, &recovery_.skipped_checkpoints);
+  if (!loaded.ok()) return loaded.status();
+  recovery_.checkpoint_revision = *loaded;
   absl::StatusOr<int64_t> compacted = store_->CompactedThrough();
   if (!compacted.ok()) return compacted.status();
   if (*compacted > current_.load()->revision()) {
@@ -146,24 +136,15 @@ absl::Status WorldState::CatchUpLocked() {
   absl::StatusOr<int64_t> compacted = store_->CompactedThrough();
   if (!compacted.ok()) return compacted.status();
   if (*compacted > current_.load()->revision()) {
-    absl::StatusOr<CheckpointListing> listing = store_->ListCheckpoints();
-    if (!listing.ok()) return listing.status();
-    absl::Status last = absl::DataLossError(absl::StrCat(
-        "the log was compacted through revision ", *compacted, " past this replica's revision ",
-        current_.load()->revision(), " and no readable checkpoint covers it"));
-    for (int64_t revision : listing->complete) {
-      if (revision < *compacted) break;
-      absl::StatusOr<SnapshotPtr> loaded = LoadCheckpoint(*store_, initial_, revision, restorer);
-      if (!loaded.ok()) {
-        last = loaded.status();
-        continue;
-      }
-      current_.store(*loaded, std::memory_order_release);
-      gate_.Publish(revision);
-      last = absl::OkStatus();
-      break;
+    std::vector<std::string> skipped;
+    absl::StatusOr<int64_t> loaded = LoadNewestCheckpoint(*compacted, restorer, &skipped);
+    if (!loaded.ok()) return loaded.status();
+    if (*loaded == 0) {
+      return absl::DataLossError(absl::StrCat(
+          "the log was compacted through revision ", *compacted, " past this replica's revision ",
+          current_.load()->revision(), " and no readable checkpoint covers it",
+          skipped.empty() ? "" : absl::StrCat(" (", absl::StrJoin(skipped, "; "), ")")));
     }
-    if (!last.ok()) return last;
   }
   return store_->ReadFrom(
       current_.load()->revision() + 1, std::numeric_limits<int64_t>::max(),
@@ -172,6 +153,24 @@ absl::Status WorldState::CatchUpLocked() {
         return ApplyCommitted(batch, restorer);
       },
       /*with_changes=*/false);
+}
+
+absl::StatusOr<int64_t> WorldState::LoadNewestCheckpoint(int64_t at_least, StateRestorer& restorer,
+                                                         std::vector<std::string>* skipped) {
+  absl::StatusOr<CheckpointListing> listing = store_->ListCheckpoints();
+  if (!listing.ok()) return listing.status();
+  for (int64_t revision : listing->complete) {  // newest first
+    if (revision < at_least) break;
+    absl::StatusOr<SnapshotPtr> loaded = LoadCheckpoint(*store_, initial_, revision, restorer);
+    if (!loaded.ok()) {
+      skipped->push_back(absl::StrCat("revision ", revision, ": ", loaded.status().message()));
+      continue;
+    }
+    current_.store(*loaded, std::memory_order_release);
+    gate_.Publish(revision);
+    return revision;
+  }
+  return 0;
 }
 
 void WorldState::RememberOutcome(const StoredBatch& batch) {

@@ -187,6 +187,13 @@ class WorldState {
   // it in today's format, and returns the snapshot after it.
   absl::StatusOr<SnapshotPtr> MigrateLegacy(const SnapshotPtr& base, const StoredBatch& batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Publishes the newest checkpoint at `at_least` or later that reads back
+  // whole and returns its revision; 0 when none does (each one passed over
+  // is added to `skipped` with why). The store's error when it cannot list
+  // them.
+  absl::StatusOr<int64_t> LoadNewestCheckpoint(int64_t at_least, StateRestorer& restorer,
+                                               std::vector<std::string>* skipped)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Remembers the request id of a committed batch (if it had one).
   void RememberOutcome(const StoredBatch& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Fills batch.outcome (when it has a request id).
