@@ -96,18 +96,8 @@ absl::Status WorldState::Recover() {
             ? std::string()
             : absl::StrCat(" (", absl::StrJoin(recovery_.skipped_checkpoints, "; "), ")")));
   }
-  // The request ids of the batches the checkpoint covers, oldest first.
   const int64_t covered = current_.load()->revision();
-  if (covered > 0) {
-    std::vector<StoredBatch> outcomes;
-    absl::Status s =
-        store_->ReadRequestOutcomes(covered, kRememberedRequestIds, [&](const StoredBatch& b) {
-          outcomes.push_back(b);
-          return absl::OkStatus();
-        });
-    if (!s.ok()) return s;
-    for (auto it = outcomes.rbegin(); it != outcomes.rend(); ++it) RememberOutcome(*it);
-  }
+  if (absl::Status s = RememberOutcomesThrough(covered); !s.ok()) return s;
   // The store calls back on this thread, under the lock taken above (which
   // thread-safety analysis cannot see inside a lambda: AssertHeld says so,
   // checked).
@@ -145,6 +135,8 @@ absl::Status WorldState::CatchUpLocked() {
           current_.load()->revision(), " and no readable checkpoint covers it",
           skipped.empty() ? "" : absl::StrCat(" (", absl::StrJoin(skipped, "; "), ")")));
     }
+    // The ids of the retained batches it jumped over.
+    if (absl::Status s = RememberOutcomesThrough(*loaded); !s.ok()) return s;
   }
   return store_->ReadFrom(
       current_.load()->revision() + 1, std::numeric_limits<int64_t>::max(),
@@ -163,6 +155,13 @@ absl::StatusOr<int64_t> WorldState::LoadNewestCheckpoint(int64_t at_least, State
     if (revision < at_least) break;
     absl::StatusOr<SnapshotPtr> loaded = LoadCheckpoint(*store_, initial_, revision, restorer);
     if (!loaded.ok()) {
+      // Only a damaged (or newer-format) checkpoint is passed over: a store
+      // out of reach says nothing about it, and falling back to an older
+      // one (or reporting none) would be wrong.
+      const absl::StatusCode code = loaded.status().code();
+      if (code != absl::StatusCode::kDataLoss && code != absl::StatusCode::kFailedPrecondition) {
+        return loaded.status();
+      }
       skipped->push_back(absl::StrCat("revision ", revision, ": ", loaded.status().message()));
       continue;
     }
@@ -171,6 +170,19 @@ absl::StatusOr<int64_t> WorldState::LoadNewestCheckpoint(int64_t at_least, State
     return revision;
   }
   return 0;
+}
+
+absl::Status WorldState::RememberOutcomesThrough(int64_t revision) {
+  if (revision <= 0) return absl::OkStatus();
+  std::vector<StoredBatch> outcomes;  // newest first
+  absl::Status s =
+      store_->ReadRequestOutcomes(revision, kRememberedRequestIds, [&](const StoredBatch& b) {
+        outcomes.push_back(b);
+        return absl::OkStatus();
+      });
+  if (!s.ok()) return s;
+  for (auto it = outcomes.rbegin(); it != outcomes.rend(); ++it) RememberOutcome(*it);
+  return absl::OkStatus();
 }
 
 void WorldState::RememberOutcome(const StoredBatch& batch) {

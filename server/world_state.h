@@ -189,11 +189,14 @@ class WorldState {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Publishes the newest checkpoint at `at_least` or later that reads back
   // whole and returns its revision; 0 when none does (each one passed over
-  // is added to `skipped` with why). The store's error when it cannot list
-  // them.
+  // is added to `skipped` with why: DATA_LOSS or FAILED_PRECONDITION from
+  // LoadCheckpoint). Any other error (a store out of reach) is returned.
   absl::StatusOr<int64_t> LoadNewestCheckpoint(int64_t at_least, StateRestorer& restorer,
                                                std::vector<std::string>* skipped)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Remembers the request ids of the retained batches at or below
+  // `revision` (those a checkpoint covers), oldest first.
+  absl::Status RememberOutcomesThrough(int64_t revision) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Remembers the request id of a committed batch (if it had one).
   void RememberOutcome(const StoredBatch& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Fills batch.outcome (when it has a request id).

@@ -127,6 +127,7 @@ absl::Status WriteCheckpoint(Store& store, const Snapshot& snapshot, size_t chun
   auto flush_if_full = [&]() -> absl::Status {
     if (bytes < chunk_bytes) return absl::OkStatus();
     absl::Status s = PutChunk(store, revision, chunk, manifest);
+    if (!s.ok()) return s;
     chunk.Clear();
     written += bytes;
     bytes = 0;
@@ -181,13 +182,14 @@ absl::StatusOr<SnapshotPtr> LoadCheckpoint(Store& store, const SnapshotPtr& init
   // thread seq % threads, while this thread puts the decoded accounts into
   // the builder in chunk order (and waits for them the rest of the time).
   const int chunks = manifest.chunk_sha256_size();
-  const int threads = static_cast<int>(
-      std::clamp(std::thread::hardware_concurrency(), 1u, static_cast<unsigned>(chunks)));
+  // No more threads than chunks may be decoded ahead (more would wait).
+  const int threads = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1,
+                                 std::min(chunks, ChunkPipeline::kAhead));
   ChunkPipeline pipeline;
   std::vector<std::thread> decoders;
-  for (int t = 0; t < threads && t < 8; ++t) {
-    decoders.emplace_back([&, t, step = std::min(threads, 8)] {
-      for (int seq = t; seq < chunks; seq += step) {
+  for (int t = 0; t < threads; ++t) {
+    decoders.emplace_back([&, t] {
+      for (int seq = t; seq < chunks; seq += threads) {
         if (!pipeline.WaitTurn(seq)) return;
         absl::StatusOr<DecodedChunk> chunk = DecodeChunk(store, manifest, revision, seq, restorer);
         const bool failed = !chunk.ok();

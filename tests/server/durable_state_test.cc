@@ -555,5 +555,59 @@ TEST_F(DurableStateTest, AReplicaBehindACompactedLogCatchesUpFromTheCheckpoint) 
   EXPECT_EQ(stale.revision(), 0);
 }
 
+// A replica that jumps over compacted batches to a checkpoint still
+// remembers the request ids of the retained batches the checkpoint covers.
+TEST_F(DurableStateTest, AReplicaThatJumpsToACheckpointRemembersRetainedRequestIds) {
+  MemoryStore store;
+  WorldState writer(Initial(), &store), replica(Initial(), &store);
+  ASSERT_TRUE(writer.Recover().ok());
+  ASSERT_TRUE(replica.Recover().ok());
+  std::vector<ApplyChangesRequest> history = RichHistory();
+  for (size_t i = 0; i < 4; ++i) {
+    ASSERT_TRUE(writer.ApplyChanges(history[i]).ok());
+    if (i == 1 || i == 3) {
+      ASSERT_TRUE(WriteCheckpoint(store, *writer.Current()).ok());
+    }
+  }
+  // Checkpoints at 2 and 4 kept: batches through 2 go, 3 and 4 stay.
+  ASSERT_EQ(*PruneCheckpoints(store, 2, /*compact=*/true), 2);
+  ASSERT_TRUE(replica.CatchUp().ok());
+  ASSERT_EQ(replica.revision(), 4);
+  for (size_t i = 2; i < 4; ++i) {
+    auto again = replica.ApplyChanges(history[i]);
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_TRUE(again->replayed()) << history[i].request_id();
+    EXPECT_EQ(again->revision(), static_cast<int64_t>(i + 1));
+  }
+}
+
+// A store that cannot be read while a checkpoint loads is an outage, not a
+// damaged checkpoint: start-up fails with it rather than fall back.
+TEST_F(DurableStateTest, AStoreOutageWhileLoadingACheckpointIsNotDamage) {
+  class FlakyStore : public MemoryStore {
+   public:
+    absl::StatusOr<std::string> ReadCheckpointChunk(int64_t revision, int seq) override {
+      if (revision == 5) return absl::UnavailableError("connection lost");
+      return MemoryStore::ReadCheckpointChunk(revision, seq);
+    }
+  };
+  FlakyStore store;
+  {
+    WorldState state(Initial(), &store);
+    ASSERT_TRUE(state.Recover().ok());
+    std::vector<ApplyChangesRequest> history = RichHistory();
+    for (size_t i = 0; i < history.size(); ++i) {
+      ASSERT_TRUE(state.ApplyChanges(history[i]).ok());
+      if (i == 2 || i == 4) {
+        ASSERT_TRUE(WriteCheckpoint(store, *state.Current()).ok());
+      }
+    }
+  }
+  WorldState state(Initial(), &store);
+  absl::Status s = state.Recover();
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+  EXPECT_TRUE(state.last_recovery().skipped_checkpoints.empty());
+}
+
 }  // namespace
 }  // namespace pdp
