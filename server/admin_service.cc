@@ -9,15 +9,29 @@
 #include "common/base/strings.h"
 #include "common/engine/record_protos.h"
 #include "common/policy/policy_compiler.h"
+#include "server/audit_handler.h"
 #include "server/call_context.h"
 #include "server/grpc_errors.h"
 #include "server/pagination.h"
 #include "server/watch_handler.h"
+#include "server/write_scope.h"
 
 namespace pdp {
 namespace {
 
 using pdp::v1::Change;
+
+// "/pdp.v1.AdminService/CreateUser" from the handler's function name
+// ("grpc::Status pdp::AdminServiceImpl::CreateUser(Ctx*, ...)"), for the
+// audit log.
+std::string AdminMethodPath(const std::source_location& where) {
+  absl::string_view name = where.function_name();
+  constexpr absl::string_view kClass = "AdminServiceImpl::";
+  size_t start = name.find(kClass);
+  if (start == absl::string_view::npos) return "/pdp.v1.AdminService/";
+  name.remove_prefix(start + kClass.size());
+  return absl::StrCat("/pdp.v1.AdminService/", name.substr(0, name.find('(')));
+}
 
 struct EntityLookup {
   const AccountState* account;
@@ -75,17 +89,33 @@ absl::StatusOr<const ManagedPolicyRecord*> LookupPolicy(const Snapshot& s, absl:
 
 }  // namespace
 
-absl::StatusOr<SnapshotPtr> AdminServiceImpl::WriteOne(Ctx* ctx, Change change) {
-  absl::Status auth = auth_->Check(*ctx);
-  if (!auth.ok()) return auth;
-  absl::StatusOr<SnapshotPtr> s = state_->Apply({std::move(change)});
+absl::StatusOr<BatchOrigin> AdminServiceImpl::OriginOf(const Ctx& ctx, std::string method,
+                                                       bool indexed) const {
+  absl::StatusOr<Caller> caller = auth_->Identify(ctx);
+  if (!caller.ok()) return caller.status();
+  BatchOrigin origin;
+  origin.caller = caller->name;
+  origin.role = std::string(RoleName(caller->role));
+  origin.credential = caller->credential;
+  origin.peer = ctx.peer();
+  origin.method = std::move(method);
+  origin.authorize = [caller = *std::move(caller), indexed](const Snapshot& base,
+                                                            const std::vector<Change>& changes) {
+    return CheckWriteScope(caller, base, changes, indexed);
+  };
+  return origin;
+}
+
+absl::StatusOr<SnapshotPtr> AdminServiceImpl::WriteOne(Ctx* ctx, Change change,
+                                                       const std::source_location& where) {
+  absl::StatusOr<BatchOrigin> origin = OriginOf(*ctx, AdminMethodPath(where), /*indexed=*/false);
+  if (!origin.ok()) return origin.status();
+  absl::StatusOr<SnapshotPtr> s = state_->Apply({std::move(change)}, nullptr, *origin);
   if (s.ok()) SetRevisionTrailer(*ctx, (*s)->revision(), state_->Staleness());
   return s;
 }
 
 absl::StatusOr<SnapshotPtr> AdminServiceImpl::Read(Ctx* ctx, int64_t min_revision) {
-  absl::Status auth = auth_->Check(*ctx);
-  if (!auth.ok()) return auth;
   ConcurrencyLimit::Slot waiting;
   if (min_revision > state_->revision()) {  // this read will hold its thread
     absl::Status refused;
@@ -101,12 +131,14 @@ absl::StatusOr<SnapshotPtr> AdminServiceImpl::Read(Ctx* ctx, int64_t min_revisio
 }
 
 grpc::Status AdminServiceImpl::DeleteOfKind(Ctx* ctx, const pdp::v1::DeleteEntityRequest& req,
-                                            IamArnKind kind, pdp::v1::WriteResponse* resp) {
+                                            IamArnKind kind, pdp::v1::WriteResponse* resp,
+                                            std::source_location where) {
   // DeleteUser must not delete a role: the ARN's kind is checked here.
   absl::StatusOr<IamArn> arn = ParseIamArnOfKind(req.arn(), kind);
   if (!arn.ok()) return ToGrpcStatus(AtField("arn", arn.status()));
-  return Write(ctx, &Change::mutable_delete_entity, req,
-               [&](const Snapshot& s) { resp->set_revision(s.revision()); });
+  return Write(
+      ctx, &Change::mutable_delete_entity, req,
+      [&](const Snapshot& s) { resp->set_revision(s.revision()); }, where);
 }
 
 // ---- accounts ---------------------------------------------------------------
@@ -218,12 +250,12 @@ struct EntityTraits<pdp::v1::Role> {
 template <typename Proto>
 grpc::Status AdminServiceImpl::PutEntity(Ctx* ctx,
                                          const typename EntityTraits<Proto>::PutRequest& req,
-                                         bool replace, Proto* resp) {
+                                         bool replace, Proto* resp, std::source_location where) {
   using T = EntityTraits<Proto>;
   Change c;
   *T::Put(c) = req;
   T::Put(c)->set_replace(replace);
-  absl::StatusOr<SnapshotPtr> s = WriteOne(ctx, std::move(c));
+  absl::StatusOr<SnapshotPtr> s = WriteOne(ctx, std::move(c), where);
   if (!s.ok()) return ToGrpcStatus(s.status());
   // The ARN parsed when the change was applied; look the result up by it.
   absl::StatusOr<IamArn> arn = ParseIamArn(T::Of(req).arn());
@@ -502,8 +534,6 @@ grpc::Status AdminServiceImpl::RemoveUserFromGroup(Ctx* ctx,
 
 grpc::Status AdminServiceImpl::ValidatePolicy(Ctx* ctx, const pdp::v1::ValidatePolicyRequest* req,
                                               pdp::v1::ValidatePolicyResponse* resp) {
-  absl::Status auth = auth_->Check(*ctx);
-  if (!auth.ok()) return ToGrpcStatus(auth);
   // Nothing here depends on the state; the trailer is there for uniformity.
   SetRevisionTrailer(*ctx, state_->revision(), state_->Staleness());
   CompileOptions options;
@@ -537,14 +567,15 @@ grpc::Status AdminServiceImpl::ValidatePolicy(Ctx* ctx, const pdp::v1::ValidateP
 
 grpc::Status AdminServiceImpl::ApplyChanges(Ctx* ctx, const pdp::v1::ApplyChangesRequest* req,
                                             pdp::v1::ApplyChangesResponse* resp) {
-  absl::Status auth = auth_->Check(*ctx);
-  if (!auth.ok()) return ToGrpcStatus(auth);
+  absl::StatusOr<BatchOrigin> origin =
+      OriginOf(*ctx, "/pdp.v1.AdminService/ApplyChanges", /*indexed=*/true);
+  if (!origin.ok()) return ToGrpcStatus(origin.status());
   if (req->changes_size() == 0) return ToGrpcStatus(FieldError("changes", "must not be empty"));
   if (req->changes_size() > kMaxChangesPerRequest) {
     return ToGrpcStatus(
         FieldError("changes", absl::StrCat("at most ", kMaxChangesPerRequest, " per request")));
   }
-  absl::StatusOr<pdp::v1::ApplyChangesResponse> applied = state_->ApplyChanges(*req);
+  absl::StatusOr<pdp::v1::ApplyChangesResponse> applied = state_->ApplyChanges(*req, *origin);
   if (!applied.ok()) return ToGrpcStatus(applied.status());
   *resp = std::move(*applied);
   SetRevisionTrailer(*ctx, resp->revision(), state_->Staleness());
@@ -553,8 +584,6 @@ grpc::Status AdminServiceImpl::ApplyChanges(Ctx* ctx, const pdp::v1::ApplyChange
 
 grpc::Status AdminServiceImpl::Watch(Ctx* ctx, const pdp::v1::WatchRequest* req,
                                      grpc::ServerWriter<pdp::v1::WatchResponse>* writer) {
-  absl::Status auth = auth_->Check(*ctx);
-  if (!auth.ok()) return ToGrpcStatus(auth);
   absl::Status refused;
   ConcurrencyLimit::Slot stream = watches_.TryAcquire(&refused);
   if (!stream) return ToGrpcStatus(refused);
@@ -566,6 +595,14 @@ grpc::Status AdminServiceImpl::Watch(Ctx* ctx, const pdp::v1::WatchRequest* req,
       *state_, *req, [ctx] { return ctx->IsCancelled(); },
       [writer](const pdp::v1::WatchResponse& r) { return writer->Write(r); });
   return ToGrpcStatus(s);
+}
+
+grpc::Status AdminServiceImpl::ListAuditEvents(Ctx* ctx, const pdp::v1::ListAuditEventsRequest* req,
+                                               pdp::v1::ListAuditEventsResponse* resp) {
+  absl::Status s = HandleListAuditEvents(*state_, *req, resp);
+  if (!s.ok()) return ToGrpcStatus(s);
+  SetRevisionTrailer(*ctx, resp->revision(), state_->Staleness());
+  return grpc::Status::OK;
 }
 
 }  // namespace pdp

@@ -11,10 +11,12 @@
 #ifndef PDP_SERVER_ADMIN_SERVICE_H_
 #define PDP_SERVER_ADMIN_SERVICE_H_
 
+#include <source_location>
+
 #include "common/base/arn.h"
 #include "common/policy/known_actions.h"
 #include "pdp/v1/admin.grpc.pb.h"
-#include "server/admin_auth.h"
+#include "server/authenticator.h"
 #include "server/concurrency_limit.h"
 #include "server/grpc_errors.h"
 #include "server/world_state.h"
@@ -36,7 +38,8 @@ struct EntityTraits;
 
 class AdminServiceImpl final : public pdp::v1::AdminService::Service {
  public:
-  AdminServiceImpl(WorldState* state, const AdminAuth* auth, WorldLimits limits = {},
+  // `auth` must outlive this object.
+  AdminServiceImpl(WorldState* state, const Authenticator* auth, WorldLimits limits = {},
                    std::shared_ptr<const KnownActions> known_actions = nullptr,
                    AdminCallLimits call_limits = {})
       : state_(state),
@@ -134,41 +137,53 @@ class AdminServiceImpl final : public pdp::v1::AdminService::Service {
                             pdp::v1::ApplyChangesResponse*) override;
   grpc::Status Watch(Ctx*, const pdp::v1::WatchRequest*,
                      grpc::ServerWriter<pdp::v1::WatchResponse>*) override;
+  grpc::Status ListAuditEvents(Ctx*, const pdp::v1::ListAuditEventsRequest*,
+                               pdp::v1::ListAuditEventsResponse*) override;
 
  private:
-  // Authenticates, applies one change, and returns the new snapshot (its
-  // revision in the trailer).
-  absl::StatusOr<SnapshotPtr> WriteOne(Ctx* ctx, pdp::v1::Change change);
+  // Identifies the caller, applies one change within its scope, and
+  // returns the new snapshot (its revision in the trailer). `where` names
+  // the RPC in the audit log (the handler's own function).
+  absl::StatusOr<SnapshotPtr> WriteOne(Ctx* ctx, pdp::v1::Change change,
+                                       const std::source_location& where);
 
-  // Authenticates, waits (within the call's deadline) for `min_revision`,
-  // and returns the snapshot to answer from (its revision in the trailer).
+  // Who the call's caller is, as the batch it writes records it; its
+  // `authorize` checks the caller's scope (indexed: ApplyChanges' field
+  // paths). UNAUTHENTICATED when its credentials do not identify it.
+  absl::StatusOr<BatchOrigin> OriginOf(const Ctx& ctx, std::string method, bool indexed) const;
+
+  // Waits (within the call's deadline) for `min_revision`, and returns the
+  // snapshot to answer from (its revision in the trailer). Who may read was
+  // decided before the handler ran (CallerAuthProcessor).
   absl::StatusOr<SnapshotPtr> Read(Ctx* ctx, int64_t min_revision);
 
   // Wraps `request` as one change (Change's field `mutable_field`), applies
   // it, and lets `reply` fill the response from the new snapshot.
   template <typename Request, typename Reply>
   grpc::Status Write(Ctx* ctx, Request* (pdp::v1::Change::*mutable_field)(), const Request& request,
-                     Reply reply) {
+                     Reply reply, std::source_location where = std::source_location::current()) {
     pdp::v1::Change change;
     *(change.*mutable_field)() = request;
-    absl::StatusOr<SnapshotPtr> s = WriteOne(ctx, std::move(change));
+    absl::StatusOr<SnapshotPtr> s = WriteOne(ctx, std::move(change), where);
     if (!s.ok()) return ToGrpcStatus(s.status());
     reply(**s);
     return grpc::Status::OK;
   }
   template <typename Proto>
   grpc::Status PutEntity(Ctx* ctx, const typename EntityTraits<Proto>::PutRequest& req,
-                         bool replace, Proto* resp);
+                         bool replace, Proto* resp,
+                         std::source_location where = std::source_location::current());
   template <typename Proto>
   grpc::Status GetEntity(Ctx* ctx, const pdp::v1::GetRequest& req, Proto* resp);
   template <typename Proto>
   grpc::Status ListEntities(Ctx* ctx, const pdp::v1::ListRequest& req,
                             typename EntityTraits<Proto>::ListResponse* resp);
   grpc::Status DeleteOfKind(Ctx* ctx, const pdp::v1::DeleteEntityRequest& req, IamArnKind kind,
-                            pdp::v1::WriteResponse* resp);
+                            pdp::v1::WriteResponse* resp,
+                            std::source_location where = std::source_location::current());
 
   WorldState* state_;
-  const AdminAuth* auth_;
+  const Authenticator* auth_;
   WorldLimits limits_;
   std::shared_ptr<const KnownActions> known_actions_;  // for ValidatePolicy warnings
   ConcurrencyLimit waits_;

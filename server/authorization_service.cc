@@ -4,10 +4,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/base/errors.h"
 #include "server/authorization_handlers.h"
 #include "server/call_context.h"
 #include "server/grpc_errors.h"
 #include "server/question_handlers.h"
+#include "server/simulated_time.h"
 
 namespace pdp {
 
@@ -51,8 +53,8 @@ struct Method {
                                                        grpc::CompletionQueue*,
                                                        grpc::ServerCompletionQueue*, void*);
   RequestFn request;
-  // Checks before the call may wait (WhatIf's admin token); null for none.
-  absl::Status (*admit)(const Services&, const grpc::ServerContext&);
+  // Checks before the call may wait (simulated time); null for none.
+  absl::Status (*admit)(const Services&, const grpc::ServerContext&, const Request&);
   // The revision the call waits for, or the request's error.
   absl::StatusOr<int64_t> (*min_revision)(const Request&);
   // Answers once the revision is reached. `deadline`: a little before the
@@ -107,7 +109,7 @@ class UnaryCall final : public CallBase {
  private:
   void Start() {
     if (method_->admit != nullptr) {
-      absl::Status admitted = method_->admit(*services_, ctx_);
+      absl::Status admitted = method_->admit(*services_, ctx_, request_);
       if (!admitted.ok()) return Finish(std::move(admitted));
     }
     absl::StatusOr<int64_t> min_revision = method_->min_revision(request_);
@@ -173,9 +175,50 @@ absl::StatusOr<int64_t> OwnMinRevision(const Request& r) {
   return r.min_revision();
 }
 
+// Decisions take aws:CurrentTime and aws:EpochTime from the request only
+// for callers allowed to simulate another moment: otherwise a caller could
+// turn an expired time-bound grant back into an ALLOW.
+absl::Status AdmitTime(const Services& s, const grpc::ServerContext& ctx,
+                       const pdp::v1::RequestContext& context, absl::string_view field) {
+  std::string key;
+  if (!SimulatesTime(context, &key)) return absl::OkStatus();
+  if (s.options.auth == nullptr) return absl::OkStatus();
+  absl::StatusOr<Caller> caller = s.options.auth->Identify(ctx);
+  if (!caller.ok()) return caller.status();
+  if (caller->may_simulate_time || caller->role == Role::kAdmin) return absl::OkStatus();
+  return WithReason(
+      FieldError(absl::StrCat(field, "context.keys[", ShortInput(key), "]"),
+                 absl::StrCat("caller ", QuoteInput(caller->name),
+                              " may not set the time of a decision (simulate_time in the callers "
+                              "file); leave it out to decide at the current time, or ask WhatIf "
+                              "or Explain"),
+                 absl::StatusCode::kPermissionDenied),
+      "TIME_SIMULATION_NOT_ALLOWED");
+}
+
+absl::Status AdmitAuthorize(const Services& s, const grpc::ServerContext& ctx,
+                            const pdp::v1::AuthorizeRequest& r) {
+  return AdmitTime(s, ctx, r.context(), "");
+}
+
+absl::Status AdmitBatch(const Services& s, const grpc::ServerContext& ctx,
+                        const pdp::v1::BatchAuthorizeRequest& r) {
+  for (int i = 0; i < r.requests_size(); ++i) {
+    absl::Status admitted =
+        AdmitTime(s, ctx, r.requests(i).context(), absl::StrCat("requests[", i, "]."));
+    if (!admitted.ok()) return admitted;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AdmitListAccessiblePages(const Services& s, const grpc::ServerContext& ctx,
+                                      const pdp::v1::ListAccessiblePagesRequest& r) {
+  return AdmitTime(s, ctx, r.context(), "");
+}
+
 constexpr Method<pdp::v1::AuthorizeRequest, pdp::v1::AuthorizeResponse> kAuthorize{
     &AuthorizationServiceBase::RequestAuthorize,
-    nullptr,
+    &AdmitAuthorize,
     &OwnMinRevision<pdp::v1::AuthorizeRequest>,
     [](const Services& s, const pdp::v1::AuthorizeRequest& r, absl::Time deadline,
        pdp::v1::AuthorizeResponse* out) { return HandleAuthorize(*s.state, r, deadline, out); },
@@ -184,7 +227,7 @@ constexpr Method<pdp::v1::AuthorizeRequest, pdp::v1::AuthorizeResponse> kAuthori
 
 constexpr Method<pdp::v1::BatchAuthorizeRequest, pdp::v1::BatchAuthorizeResponse> kBatch{
     &AuthorizationServiceBase::RequestBatchAuthorize,
-    nullptr,
+    &AdmitBatch,
     [](const pdp::v1::BatchAuthorizeRequest& r) -> absl::StatusOr<int64_t> {
       return MinRevision(r);
     },
@@ -207,7 +250,7 @@ constexpr Method<pdp::v1::AuthorizeRequest, pdp::v1::ExplainResponse> kExplain{
 constexpr Method<pdp::v1::ListAccessiblePagesRequest, pdp::v1::ListAccessiblePagesResponse>
     kListAccessiblePages{
         &AuthorizationServiceBase::RequestListAccessiblePages,
-        nullptr,
+        &AdmitListAccessiblePages,
         &OwnMinRevision<pdp::v1::ListAccessiblePagesRequest>,
         [](const Services& s, const pdp::v1::ListAccessiblePagesRequest& r, absl::Time deadline,
            pdp::v1::ListAccessiblePagesResponse* out) {
@@ -237,10 +280,7 @@ constexpr Method<pdp::v1::WhoCanRequest, pdp::v1::WhoCanResponse> kWhoCan{
 
 constexpr Method<pdp::v1::WhatIfRequest, pdp::v1::WhatIfResponse> kWhatIf{
     &AuthorizationServiceBase::RequestWhatIf,
-    [](const Services& s, const grpc::ServerContext& ctx) {
-      const AdminAuth* auth = s.options.what_if_auth;
-      return auth == nullptr ? absl::OkStatus() : auth->Check(ctx);
-    },
+    nullptr,
     &CheckWhatIf,
     [](const Services& s, const pdp::v1::WhatIfRequest& r, absl::Time deadline,
        pdp::v1::WhatIfResponse* out) {

@@ -16,8 +16,11 @@
 // decide for many principals and run on a QuestionExecutor instead, at a
 // lower CPU priority, behind a bounded queue (beyond: RESOURCE_EXHAUSTED,
 // reason TOO_MANY_QUESTIONS), so they never hold up a queue serving
-// Authorize. WhatIf checks the admin token, when one is configured, before
-// it waits.
+// Authorize. Who may call which method is decided before a call reaches
+// this service (CallerAuthProcessor); Authorize, BatchAuthorize and
+// ListAccessiblePages also refuse a simulated aws:CurrentTime or
+// aws:EpochTime from a caller not allowed to simulate (PERMISSION_DENIED,
+// reason TIME_SIMULATION_NOT_ALLOWED) before they wait.
 #ifndef PDP_SERVER_AUTHORIZATION_SERVICE_H_
 #define PDP_SERVER_AUTHORIZATION_SERVICE_H_
 
@@ -28,7 +31,7 @@
 
 #include "grpcpp/grpcpp.h"
 #include "pdp/v1/authorization.grpc.pb.h"
-#include "server/admin_auth.h"
+#include "server/authenticator.h"
 #include "server/question_executor.h"
 #include "server/world_state.h"
 
@@ -38,10 +41,9 @@ struct AuthorizationOptions {
   int queues = 1;  // completion queues, one thread each
   // The quotas the server's writes use (WhatIf applies its changes with them).
   WorldLimits limits;
-  // When given (and enabled), guards WhatIf like the admin service: its
-  // change results and errors reveal what the control plane's protected
-  // reads would (which objects exist, their etags).
-  const AdminAuth* what_if_auth = nullptr;
+  // Who the caller is, for simulated time; null or not enabled: everyone
+  // may simulate (development).
+  const Authenticator* auth = nullptr;
   int question_threads = 1;    // QuestionExecutor threads for WhoCan and WhatIf
   size_t question_queue = 64;  // questions waiting for one of them
 };

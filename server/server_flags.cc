@@ -45,15 +45,30 @@ std::vector<FlagSpec> Specs() {
        "libpq conninfo string or postgresql:// URI; many replicas share one database and follow "
        "each other's writes).",
        [](ServerFlags& f) { return &f.store; }},
+      {"callers-file", "FILE",
+       "YAML file naming the callers (bearer-token hashes and client-certificate identities), "
+       "their roles (reader, controller, admin) and controllers' scopes (README \"Callers and "
+       "roles\"). Without callers every caller is an admin, which is only allowed on loopback.",
+       [](ServerFlags& f) { return &f.callers_file; }},
       {"admin-token-file", "FILE",
-       "File holding the bearer token AdminService callers must send as \"authorization: "
-       "Bearer <token>\" (at least 16 characters). Without it the control plane is open, "
-       "which is only allowed on loopback.",
+       "File holding one admin's bearer token (at least 16 characters), sent as "
+       "\"authorization: Bearer <token>\": a caller named admin, with or without "
+       "--callers-file.",
        [](ServerFlags& f) { return &f.admin_token_file; }},
+      {"require-auth", "true|false",
+       "true: Authorize, BatchAuthorize and ListPages need a known caller too (default false: "
+       "anyone may ask for a decision; the questions that reveal the world always need a "
+       "reader).",
+       [](ServerFlags& f) { return &f.require_auth; }},
       {"tls-cert", "FILE", "PEM certificate chain; with --tls-key, serve TLS.",
        [](ServerFlags& f) { return &f.tls_cert; }},
       {"tls-key", "FILE", "PEM private key of --tls-cert.",
        [](ServerFlags& f) { return &f.tls_key; }},
+      {"tls-client-ca", "FILE",
+       "PEM CA certificates client certificates are verified against (mTLS): a client that "
+       "presents one must present a valid one; it is the caller whose tls_identity is one of "
+       "its subject alternative names or its common name.",
+       [](ServerFlags& f) { return &f.tls_client_ca; }},
       {"max-request-bytes", "N", "Largest request message accepted (default 67108864, 64 MiB).",
        nullptr},
       {"queues", "N",
@@ -186,6 +201,13 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv, const std::s
   }
   if (flags.compact_log != "true" && flags.compact_log != "false") {
     return absl::InvalidArgumentError("--compact-log must be true or false");
+  }
+  if (flags.require_auth != "true" && flags.require_auth != "false") {
+    return absl::InvalidArgumentError("--require-auth must be true or false");
+  }
+  if (!flags.tls_client_ca.empty() && flags.tls_cert.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-client-ca needs --tls-cert and --tls-key (mTLS is TLS)");
   }
   return flags;
 }

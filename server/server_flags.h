@@ -17,9 +17,12 @@ struct ServerFlags {
   std::string aws_managed_policies;
   std::string service_actions;
   std::string store = "memory";
+  std::string callers_file;
   std::string admin_token_file;
+  std::string require_auth = "false";  // "true" or "false"
   std::string tls_cert;
   std::string tls_key;
+  std::string tls_client_ca;
   // Large enough for an ApplyChanges of 100,000 changes (its limit).
   int max_request_bytes = 64 << 20;
   int queues = 1;  // completion queues (threads) serving AuthorizationService

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/engine/page_catalog.h"
@@ -20,9 +21,13 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
-#include "server/admin_auth.h"
+#include "grpcpp/security/server_credentials.h"
 #include "server/admin_service.h"
+#include "server/authenticator.h"
 #include "server/authorization_service.h"
+#include "server/batch_origin.h"
+#include "server/caller_auth_processor.h"
+#include "server/caller_registry.h"
 #include "server/change_follower.h"
 #include "server/checkpointer.h"
 #include "server/health_service.h"
@@ -96,6 +101,38 @@ void ReportRecovery(const pdp::WorldState::RecoveryReport& r, absl::Duration too
   }
 }
 
+// The credentials the server listens with: TLS when configured (verifying
+// client certificates against --tls-client-ca when given); without TLS,
+// local credentials when callers are configured (plaintext on the wire, but
+// they let CallerAuthProcessor run, and accept only loopback and unix-socket
+// peers); plain insecure credentials in development. With callers, every
+// call of every service passes through CallerAuthProcessor first.
+std::shared_ptr<grpc::ServerCredentials> ServerCredentials(const pdp::ServerFlags& flags,
+                                                           const pdp::Authenticator& auth) {
+  std::shared_ptr<grpc::ServerCredentials> creds;
+  if (!flags.tls_cert.empty()) {
+    grpc::SslServerCredentialsOptions ssl(flags.tls_client_ca.empty()
+                                              ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                              // Token callers need no certificate; one that is
+                                              // presented must verify.
+                                              : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+    ssl.pem_key_cert_pairs.push_back({ReadFileOrDie(flags.tls_key, "TLS key"),
+                                      ReadFileOrDie(flags.tls_cert, "TLS certificate")});
+    if (!flags.tls_client_ca.empty()) {
+      ssl.pem_root_certs = ReadFileOrDie(flags.tls_client_ca, "client CA certificates");
+    }
+    creds = grpc::SslServerCredentials(ssl);
+  } else if (auth.enabled()) {
+    creds = grpc::experimental::LocalServerCredentials(
+        absl::StartsWith(flags.listen, "unix") ? UDS : LOCAL_TCP);
+  } else {
+    return grpc::InsecureServerCredentials();
+  }
+  if (auth.enabled())
+    creds->SetAuthMetadataProcessor(std::make_shared<pdp::CallerAuthProcessor>(&auth));
+  return creds;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -110,22 +147,36 @@ int main(int argc, char** argv) {
     return 0;
   }
   const std::string listen = flags->listen;
-  const std::string token_file = flags->admin_token_file;
   const std::string tls_cert = flags->tls_cert, tls_key = flags->tls_key;
   if (tls_cert.empty() != tls_key.empty()) Die("--tls-cert and --tls-key go together");
-  std::string token = token_file.empty() ? "" : TrimToken(ReadFileOrDie(token_file, "admin token"));
-  if (!token_file.empty() && token.size() < 16)
-    Die("the admin token must be at least 16 characters");
-  if (token.empty() || tls_cert.empty()) {
-    // State-changing calls would be open to whoever reaches the address.
+  pdp::CallerRegistry callers;
+  if (!flags->callers_file.empty()) {
+    absl::StatusOr<pdp::CallerRegistry> parsed = pdp::CallerRegistry::Parse(
+        ReadFileOrDie(flags->callers_file, "callers file"), flags->callers_file);
+    if (!parsed.ok()) Die(std::string(parsed.status().message()));
+    callers = *std::move(parsed);
+  }
+  if (!flags->admin_token_file.empty()) {
+    absl::Status added =
+        callers.AddAdminToken(TrimToken(ReadFileOrDie(flags->admin_token_file, "admin token")));
+    if (!added.ok()) Die(absl::StrCat(flags->admin_token_file, ": ", added.message()));
+  }
+  const bool require_auth = flags->require_auth == "true";
+  if (require_auth && callers.empty()) {
+    Die("--require-auth needs callers to admit (--callers-file or --admin-token-file)");
+  }
+  if (callers.empty() || tls_cert.empty()) {
+    // Without both, credentials would cross the network in the clear, or
+    // state-changing calls would be open to whoever reaches the address.
     absl::Status local = pdp::CheckLocalOnlyListenAddress(listen);
     if (!local.ok()) {
-      Die(absl::StrCat("refusing to serve on ", listen,
-                       " without TLS and an admin token (--tls-cert, --tls-key, "
-                       "--admin-token-file): ",
-                       local.message()));
+      Die(absl::StrCat(
+          "refusing to serve on ", listen,
+          " without TLS and callers (--tls-cert, --tls-key, --callers-file): ", local.message()));
     }
   }
+  const size_t caller_count = callers.size();
+  pdp::Authenticator authenticator(std::move(callers), require_auth);
   auto opened = pdp::OpenStore(flags->store);
   if (!opened.ok()) Die(std::string(opened.status().message()));
   std::unique_ptr<pdp::Store> store = std::move(*opened);
@@ -158,19 +209,22 @@ int main(int argc, char** argv) {
     std::vector<std::string> item_paths;
     auto changes = pdp::ReadWorldFile(flags->world, &item_paths);
     if (!changes.ok()) Die(std::string(changes.status().message()));
-    auto applied = state.Apply(*changes, [&](size_t i, const pdp::v1::Change&) {
-      return absl::StrCat(item_paths[i], ": ");
-    });
+    pdp::BatchOrigin origin;
+    origin.caller = "billing-pdp-server --world";
+    origin.method = absl::StrCat("--world ", flags->world);
+    auto applied = state.Apply(
+        *changes,
+        [&](size_t i, const pdp::v1::Change&) { return absl::StrCat(item_paths[i], ": "); },
+        origin);
     if (!applied.ok()) {
       Die(absl::StrCat(flags->world, ": ", applied.status().message()));
     }
   }
 
-  pdp::AdminAuth auth(token);
   auto known_actions = pdp::KnownActions::FromFile(flags->service_actions);
   if (!known_actions.ok()) Die(std::string(known_actions.status().message()));
   pdp::AdminServiceImpl admin(
-      &state, &auth, flags->limits, *known_actions,
+      &state, &authenticator, flags->limits, *known_actions,
       {.max_waits = flags->max_admin_waits, .max_watches = flags->max_watches});
   state.set_max_parked_calls(static_cast<size_t>(flags->max_waiting_calls));
 
@@ -179,13 +233,7 @@ int main(int argc, char** argv) {
   pdp::HealthService health(flags->max_watches);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
-  if (!tls_cert.empty()) {
-    grpc::SslServerCredentialsOptions ssl;
-    ssl.pem_key_cert_pairs.push_back(
-        {ReadFileOrDie(tls_key, "TLS key"), ReadFileOrDie(tls_cert, "TLS certificate")});
-    creds = grpc::SslServerCredentials(ssl);
-  }
+  std::shared_ptr<grpc::ServerCredentials> creds = ServerCredentials(*flags, authenticator);
   int port = 0;
   builder.AddListeningPort(listen, creds, &port);
   builder.SetMaxReceiveMessageSize(flags->max_request_bytes);
@@ -197,7 +245,7 @@ int main(int argc, char** argv) {
       &state, builder,
       {.queues = flags->queues,
        .limits = flags->limits,
-       .what_if_auth = &auth,
+       .auth = &authenticator,
        .question_threads = flags->question_threads,
        .question_queue = static_cast<size_t>(flags->question_queue)});
   builder.RegisterService(&authorization);
@@ -231,7 +279,20 @@ int main(int argc, char** argv) {
                "billing-pdp-server listening on %s:%d (revision %lld, %zu pages, store %s%s%s)\n",
                host.c_str(), port, static_cast<long long>(state.Current()->revision()),
                (*catalog)->pages().size(), pdp::StoreSpecForLog(flags->store).c_str(),
-               tls_cert.empty() ? "" : ", TLS", auth.enabled() ? ", admin token required" : "");
+               tls_cert.empty()               ? ""
+               : flags->tls_client_ca.empty() ? ", TLS"
+                                              : ", TLS with client certificates",
+               authenticator.enabled() ? absl::StrCat(", ", caller_count, " callers").c_str() : "");
+  if (!authenticator.enabled()) {
+    std::fprintf(stderr,
+                 "billing-pdp-server: WARNING: no callers configured (--callers-file, "
+                 "--admin-token-file): every caller is an admin. For development on this machine "
+                 "only.\n");
+  } else if (require_auth) {
+    std::fprintf(stderr,
+                 "billing-pdp-server: every method but health and reflection needs a "
+                 "known caller (--require-auth)\n");
+  }
   std::fflush(stderr);
 
   // Health: reads are served from the last snapshot whatever happens to

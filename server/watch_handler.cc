@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/base/errors.h"
+#include "server/batch_audit.h"
 
 namespace pdp {
 
@@ -44,6 +45,9 @@ absl::Status HandleWatch(const WorldState& state, const pdp::v1::WatchRequest& r
             response.set_request_id(batch.request_id);
             response.mutable_changes()->Reserve(static_cast<int>(batch.changes.size()));
             for (const auto& c : batch.changes) *response.add_changes() = c;
+            if (batch.audit.committed_unix_micros() != 0) {
+              *response.mutable_audit() = ToApiAudit(batch.audit);
+            }
             if (!send(response)) return absl::CancelledError("the client went away");
             ++next;
             return absl::OkStatus();

@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "common/base/errors.h"
 #include "common/engine/change_address.h"
+#include "server/batch_audit.h"
 #include "server/batch_errors.h"
 #include "server/store/checkpoint_io.h"
 #include "server/store/state_codec.h"
@@ -290,13 +291,14 @@ RevisionGate::Ticket WorldState::WhenRevision(int64_t revision, absl::Time deadl
 }
 
 absl::Status WorldState::ReadCommitted(int64_t from_revision, int64_t to_revision,
-                                       const Store::ReadFn& fn) const {
-  return store_->ReadFrom(from_revision, to_revision, fn);
+                                       const Store::ReadFn& fn, bool with_changes) const {
+  return store_->ReadFrom(from_revision, to_revision, fn, with_changes);
 }
 
 absl::StatusOr<SnapshotPtr> WorldState::Commit(StoredBatch& batch, const PathPrefixFn& prefix,
                                                std::vector<ChangeResult>* results,
                                                const ChangesFingerprint& fingerprint,
+                                               const BatchOrigin& origin,
                                                const std::function<bool()>& done_elsewhere) {
   // Writers on other replicas may take a revision first; after this many
   // lost races in a row the caller is told to retry later. Between
@@ -313,10 +315,15 @@ absl::StatusOr<SnapshotPtr> WorldState::Commit(StoredBatch& batch, const PathPre
       if (done_elsewhere && done_elsewhere()) return SnapshotPtr();
     }
     SnapshotPtr base = current_.load();
+    if (origin.authorize) {
+      absl::Status allowed = origin.authorize(*base, batch.changes);
+      if (!allowed.ok()) return allowed;
+    }
     absl::StatusOr<SnapshotPtr> next =
         Build(base, batch.changes, prefix, /*every_error=*/true, results, &batch.delta, limits_);
     if (!next.ok()) return next.status();
     batch.revision = (*next)->revision();
+    batch.audit = AuditEntry(origin, batch.changes, batch.delta, absl::Now());
     if (results != nullptr) SetOutcome(batch, fingerprint, *results);
     absl::Status s = store_->Commit(batch);
     if (s.code() == absl::StatusCode::kAborted && store_->IsShared()) {
@@ -352,15 +359,16 @@ absl::StatusOr<SnapshotPtr> WorldState::Commit(StoredBatch& batch, const PathPre
 }
 
 absl::StatusOr<SnapshotPtr> WorldState::Apply(const std::vector<Change>& changes,
-                                              const PathPrefixFn& prefix) {
+                                              const PathPrefixFn& prefix,
+                                              const BatchOrigin& origin) {
   StoredBatch batch;
   batch.changes = changes;
   absl::MutexLock lock(&write_mu_);
-  return Commit(batch, prefix, nullptr, ChangesFingerprint{});
+  return Commit(batch, prefix, nullptr, ChangesFingerprint{}, origin);
 }
 
 absl::StatusOr<pdp::v1::ApplyChangesResponse> WorldState::ApplyChanges(
-    const pdp::v1::ApplyChangesRequest& request) {
+    const pdp::v1::ApplyChangesRequest& request, const BatchOrigin& origin) {
   StoredBatch batch;
   batch.request_id = request.request_id();
   const bool has_id = !batch.request_id.empty();
@@ -401,7 +409,7 @@ absl::StatusOr<pdp::v1::ApplyChangesResponse> WorldState::ApplyChanges(
   if (seen()) return replay();
   std::vector<ChangeResult> results(batch.changes.size());
   absl::StatusOr<SnapshotPtr> next =
-      Commit(batch, &WorldState::ChangeIndexPrefix, &results, fingerprint, seen);
+      Commit(batch, &WorldState::ChangeIndexPrefix, &results, fingerprint, origin, seen);
   if (!next.ok()) return next.status();
   if (*next == nullptr) return replay();
   auto response = std::make_shared<pdp::v1::ApplyChangesResponse>();

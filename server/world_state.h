@@ -26,6 +26,7 @@
 #include "common/engine/snapshot_builder.h"
 #include "pdp/v1/admin.pb.h"
 #include "server/atomic_shared_ptr.h"
+#include "server/batch_origin.h"
 #include "server/request_id_log.h"
 #include "server/revision_gate.h"
 #include "server/store/state_codec.h"
@@ -120,8 +121,10 @@ class WorldState {
 
   // Calls `fn` for the committed batches from `from_revision` up to
   // `to_revision`, in order, from the store (for Watch).
-  absl::Status ReadCommitted(int64_t from_revision, int64_t to_revision,
-                             const Store::ReadFn& fn) const;
+  // Without `with_changes` the batches' changes may be left out (the audit
+  // log needs only the audit entries).
+  absl::Status ReadCommitted(int64_t from_revision, int64_t to_revision, const Store::ReadFn& fn,
+                             bool with_changes = true) const;
 
   // Names change i in error field paths (e.g. "changes[3].put_user.").
   using PathPrefixFn = std::function<std::string(size_t index, const pdp::v1::Change&)>;
@@ -139,9 +142,11 @@ class WorldState {
 
   // Applies `changes` as one batch. Error field paths are prefixed by
   // `prefix` when given (requests of many changes); a batch in which several
-  // changes fail reports each of them (see ApplyChanges).
+  // changes fail reports each of them (see ApplyChanges). `origin` is
+  // recorded with the batch and may refuse it (BatchOrigin::authorize).
   absl::StatusOr<SnapshotPtr> Apply(const std::vector<pdp::v1::Change>& changes,
-                                    const PathPrefixFn& prefix = nullptr);
+                                    const PathPrefixFn& prefix = nullptr,
+                                    const BatchOrigin& origin = {});
 
   // AdminService.ApplyChanges: the request's changes as one batch, with
   // one result (name, etag) per change in request order and the revision.
@@ -154,7 +159,7 @@ class WorldState {
   // "changes[i].<kind>.<field>", or "changes[i].etag" for Change.etag); its
   // code and reason are the first failure's.
   absl::StatusOr<pdp::v1::ApplyChangesResponse> ApplyChanges(
-      const pdp::v1::ApplyChangesRequest& request);
+      const pdp::v1::ApplyChangesRequest& request, const BatchOrigin& origin = {});
 
  private:
   // Builds the snapshot after `changes` on `base`, filling `results` (one
@@ -175,9 +180,11 @@ class WorldState {
   // already applied this request, returns a null snapshot.
   // `fingerprint` of the changes is stored with the outcome when the batch
   // has a request id.
+  // `origin` may refuse the batch and fills its audit entry.
   absl::StatusOr<SnapshotPtr> Commit(StoredBatch& batch, const PathPrefixFn& prefix,
                                      std::vector<pdp::v1::ChangeResult>* results,
                                      const ChangesFingerprint& fingerprint,
+                                     const BatchOrigin& origin,
                                      const std::function<bool()>& done_elsewhere = nullptr)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Applies a batch from the store (start-up, other writers) and publishes.

@@ -33,6 +33,7 @@ BatchRow EncodeBatch(const StoredBatch& batch) {
   record.mutable_changes()->Reserve(static_cast<int>(batch.changes.size()));
   for (const pdp::v1::Change& c : batch.changes) *record.add_changes() = c.SerializeAsString();
   *record.mutable_delta() = batch.delta;
+  *record.mutable_audit() = batch.audit;
   BatchRow row;
   row.revision = batch.revision;
   row.format = kRecordRowFormat;
@@ -66,6 +67,7 @@ absl::StatusOr<StoredBatch> DecodeBatch(const BatchRow& row, bool with_changes) 
         absl::StrCat("the request outcome of stored revision ", row.revision, " does not parse"));
   }
   batch.delta = std::move(*record.mutable_delta());
+  batch.audit = std::move(*record.mutable_audit());
   if (with_changes) {
     batch.changes.resize(record.changes_size());
     for (int i = 0; i < record.changes_size(); ++i) {

@@ -44,6 +44,8 @@ struct StoredBatch {
   pdp::store::v1::StateDelta delta;
   // With a request id: the first answer, for a retry after a restart.
   pdp::store::v1::RequestOutcome outcome;
+  // Who made it and when (empty in batches written before the audit log).
+  pdp::store::v1::BatchAudit audit;
   // Read from a row a build before the versioned log wrote (the request
   // itself, format 1): `changes` is filled, `delta` and `outcome` are not.
   // WorldState migrates it (UpgradeBatch) the first time it reads it.

@@ -1,0 +1,61 @@
+// Who a call comes from and whether it may call its method: the server's one
+// authority on callers, used by CallerAuthProcessor (which admits or refuses
+// every call before a handler sees it) and by the handlers that need to know
+// the caller (a write's scope and actors, the audit log, simulated time).
+//
+// With no callers configured (development on a loopback address, said at
+// start-up) every caller is "local", an admin. Otherwise a call is who its
+// bearer token or TLS client certificate says (CallerRegistry::Identify),
+// and anonymous without either.
+//
+// Immutable after construction; thread-safe.
+#ifndef PDP_SERVER_AUTHENTICATOR_H_
+#define PDP_SERVER_AUTHENTICATOR_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "grpcpp/security/auth_context.h"
+#include "grpcpp/server_context.h"
+#include "server/caller.h"
+#include "server/caller_registry.h"
+
+namespace pdp {
+
+class Authenticator {
+ public:
+  // `require_auth`: the decision methods (Authorize, ...) need a reader too.
+  Authenticator(CallerRegistry registry, bool require_auth)
+      : registry_(std::move(registry)), require_auth_(require_auth) {}
+
+  // False in development mode (no callers): nothing is checked.
+  bool enabled() const { return !registry_.empty(); }
+  bool require_auth() const { return require_auth_; }
+
+  // The caller of a call in progress (a handler's). Errors as
+  // CallerRegistry::Identify.
+  absl::StatusOr<Caller> Identify(const grpc::ServerContext& ctx) const;
+
+  // The caller, from what CallerAuthProcessor sees: the authorization header
+  // (if any) and the connection's auth context.
+  absl::StatusOr<Caller> Identify(std::optional<absl::string_view> authorization,
+                                  const grpc::AuthContext& connection) const;
+
+  // OK when the call to `path` (":path") may go on; the refusal
+  // (UNAUTHENTICATED or PERMISSION_DENIED) otherwise.
+  absl::Status Admit(absl::string_view path, std::optional<absl::string_view> authorization,
+                     const grpc::AuthContext& connection) const;
+
+ private:
+  CallerRegistry registry_;
+  bool require_auth_;
+};
+
+// The developer's caller of a server with no callers configured.
+Caller LocalDeveloper();
+
+}  // namespace pdp
+
+#endif  // PDP_SERVER_AUTHENTICATOR_H_
