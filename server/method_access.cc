@@ -3,8 +3,8 @@
 #include <array>
 
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/base/errors.h"
 
 namespace pdp {
@@ -20,7 +20,7 @@ constexpr absl::string_view kAdmin = "/pdp.v1.AdminService/";
 
 // AdminService methods a controller may call; the others (Watch, the audit
 // log) show every account's changes and are an admin's.
-constexpr std::array<absl::string_view, 44> kControllerMethods = {
+constexpr std::array<absl::string_view, 45> kControllerMethods = {
     "CreateAccount",
     "GetAccount",
     "ListAccounts",
