@@ -1,7 +1,5 @@
 #include "server/method_access.h"
 
-#include <array>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -20,7 +18,8 @@ constexpr absl::string_view kAdmin = "/pdp.v1.AdminService/";
 
 // AdminService methods a controller may call; the others (Watch, the audit
 // log) show every account's changes and are an admin's.
-constexpr std::array<absl::string_view, 45> kControllerMethods = {
+// clang-format off
+constexpr absl::string_view kControllerMethods[] = {
     "CreateAccount",
     "GetAccount",
     "ListAccounts",
@@ -65,7 +64,9 @@ constexpr std::array<absl::string_view, 45> kControllerMethods = {
     "ValidatePolicy",
     "GetOrganization",
     "ListOrganizations",
+    "ApplyChanges",
 };
+// clang-format on
 
 Role Needed(MethodAccess access, bool require_auth) {
   switch (access) {
