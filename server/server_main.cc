@@ -235,6 +235,9 @@ int main(int argc, char** argv) {
   grpc::ServerBuilder builder;
   std::shared_ptr<grpc::ServerCredentials> creds = ServerCredentials(*flags, authenticator);
   int port = 0;
+  // No SO_REUSEPORT (gRPC sets it by default): a second server on this
+  // port would silently take a share of the calls; it must fail to bind.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(listen, creds, &port);
   builder.SetMaxReceiveMessageSize(flags->max_request_bytes);
   // A backstop for the synchronous pool (AdminService, Health), whose calls
@@ -252,7 +255,10 @@ int main(int argc, char** argv) {
   builder.RegisterService(&admin);
   builder.RegisterService(&health);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || port == 0) Die(absl::StrCat("cannot listen on ", listen));
+  if (server == nullptr || port == 0) {
+    Die(absl::StrCat("cannot listen on ", listen,
+                     ": the address is in use (another server on this port?) or not available"));
+  }
   authorization.Start();
   // A name is known to the health service once it has a status (NOT_FOUND
   // before): name both services, so a check of either answers from the

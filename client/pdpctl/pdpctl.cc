@@ -20,7 +20,10 @@
 //                                   [--authorize PRINCIPAL PAGE ...]
 //
 // Global flags: --server HOST:PORT (default $PDP_SERVER or 127.0.0.1:50051),
-// --output text|json, --timeout MS, --token-file FILE (or $PDP_ADMIN_TOKEN).
+// --output text|json, --timeout MS, --token-file FILE (or $PDP_TOKEN, or the
+// older $PDP_ADMIN_TOKEN), --tls-ca FILE, --tls-cert FILE, --tls-key FILE
+// (or $PDP_TLS_CA, $PDP_TLS_CERT, $PDP_TLS_KEY), --tls-server-name NAME.
+// Any --tls-* flag or variable means TLS. The token is never printed.
 //
 // Exit status: 0 success (authorize: ALLOW), 1 authorize answered DENY,
 // 2 usage error or bad input, 3 the server refused or could not be reached.
@@ -50,6 +53,7 @@ constexpr int kAllow = 0, kDeny = 1, kUsage = 2, kFailed = 3;
 
 constexpr char kUsageText[] =
     R"(usage: pdpctl [--server HOST:PORT] [--output text|json] [--timeout MS] [--token-file FILE]
+              [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--tls-server-name NAME]
               COMMAND ...
 
 commands:
@@ -89,7 +93,11 @@ commands:
 // After the org / scp commands (pdpctl::kOrgUsage).
 constexpr char kUsageFooter[] =
     R"(
-The server defaults to $PDP_SERVER or 127.0.0.1:50051; the admin token to $PDP_ADMIN_TOKEN.
+The server defaults to $PDP_SERVER or 127.0.0.1:50051; the token (sent with every call) to
+$PDP_TOKEN (or $PDP_ADMIN_TOKEN). TLS: --tls-ca (the CA that signed the server's certificate;
+default the system's), --tls-cert and --tls-key (a client certificate, for mutual TLS),
+--tls-server-name (the name the server's certificate carries, if not the --server host); or
+$PDP_TLS_CA, $PDP_TLS_CERT, $PDP_TLS_KEY. Any of them turns TLS on.
 exit status: 0 ok/ALLOW, 1 DENY, 2 usage or bad input, 3 server error
 )";
 
@@ -149,6 +157,9 @@ std::string Quote(const std::string& s) {
   return out + "\"";
 }
 
+// Appended to UNAVAILABLE errors in text output: what to check first.
+std::string g_unavailable_hint;
+
 int Fail(const absl::Status& status, bool json) {
   int code = status.code() == absl::StatusCode::kInvalidArgument ? kUsage : kFailed;
   if (json) {
@@ -158,9 +169,12 @@ int Fail(const absl::Status& status, bool json) {
                 pdp::ServerErrorReason(status).c_str());
   } else {
     std::string reason = pdp::ServerErrorReason(status);
-    std::fprintf(stderr, "pdpctl: %s: %s%s\n", absl::StatusCodeToString(status.code()).c_str(),
+    std::fprintf(stderr, "pdpctl: %s: %s%s%s\n", absl::StatusCodeToString(status.code()).c_str(),
                  std::string(status.message()).c_str(),
-                 reason.empty() ? "" : absl::StrCat(" [", reason, "]").c_str());
+                 reason.empty() ? "" : absl::StrCat(" [", reason, "]").c_str(),
+                 status.code() == absl::StatusCode::kUnavailable && reason.empty()
+                     ? g_unavailable_hint.c_str()
+                     : "");
   }
   return code;
 }
@@ -834,7 +848,20 @@ std::string ReadToken(const std::string& path) {
 int main(int argc, char** argv) {
   pdp::ClientOptions options;
   if (const char* env = std::getenv("PDP_SERVER")) options.target = env;
-  if (const char* env = std::getenv("PDP_ADMIN_TOKEN")) options.admin_token = env;
+  if (const char* env = std::getenv("PDP_ADMIN_TOKEN")) options.token = env;
+  if (const char* env = std::getenv("PDP_TOKEN"); env != nullptr && *env != '\0') {
+    options.token = env;
+  }
+  pdp::TlsOptions tls;
+  bool use_tls = false;
+  for (auto [var, field] :
+       {std::pair{"PDP_TLS_CA", &tls.ca_file}, std::pair{"PDP_TLS_CERT", &tls.cert_file},
+        std::pair{"PDP_TLS_KEY", &tls.key_file}}) {
+    if (const char* env = std::getenv(var); env != nullptr && *env != '\0') {
+      *field = env;
+      use_tls = true;
+    }
+  }
   options.timeout = std::chrono::milliseconds(5000);
   bool json = false;
   Args args;
@@ -858,13 +885,35 @@ int main(int argc, char** argv) {
     } else if (name == "token-file") {
       std::ifstream probe(v);
       if (!probe) return Usage(absl::StrCat("cannot read ", v));
-      options.admin_token = ReadToken(v);
+      options.token = ReadToken(v);
+      if (options.token.empty()) return Usage(absl::StrCat("no token in ", v));
+    } else if (name == "tls-ca" || name == "tls-cert" || name == "tls-key" ||
+               name == "tls-server-name") {
+      if (v.empty()) return Usage(absl::StrCat("--", name, " takes a value"));
+      std::string& field = name == "tls-ca"     ? tls.ca_file
+                           : name == "tls-cert" ? tls.cert_file
+                           : name == "tls-key"  ? tls.key_file
+                                                : tls.server_name;
+      field = v;
+      use_tls = true;
     } else {
       ++it;
       continue;
     }
     it = args.flags.erase(it);
   }
+  if (use_tls) options.tls = tls;
+  // Bad TLS files are a usage error, before any command runs.
+  if (absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+          pdp::MakeChannelCredentials(options);
+      !credentials.ok()) {
+    return Fail(credentials.status(), json);
+  }
+  g_unavailable_hint =
+      use_tls ? " (TLS: does --tls-ca hold the CA that signed the server's certificate, and does "
+                "the certificate name the --server host or --tls-server-name? does the server "
+                "want a client certificate, --tls-cert and --tls-key?)"
+              : " (is the server running there? does it want TLS: --tls-ca?)";
   if (args.positional.empty()) return Usage("no command");
   std::string command = args.positional.front();
   args.positional.erase(args.positional.begin());

@@ -1,19 +1,25 @@
 #include "billing_pdp/admin_client.h"
 
-#include "admin_token.h"  // private to the library
+#include "bearer_token.h"  // private to the library
 #include "billing_pdp/authorization_client.h"
 
 namespace pdp {
 
-AdminClient::AdminClient(const ClientOptions& options)
-    : AdminClient(MakeChannel(options), options) {}
+AdminClient::AdminClient(const ClientOptions& options) : options_(options) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = NewChannel(options);
+  if (channel.ok()) {
+    stub_ = pdp::v1::AdminService::NewStub(*std::move(channel));
+  } else {
+    status_ = channel.status();
+  }
+}
 
 AdminClient::AdminClient(std::shared_ptr<grpc::Channel> channel, const ClientOptions& options)
     : stub_(pdp::v1::AdminService::NewStub(std::move(channel))), options_(options) {}
 
 void AdminClient::Prepare(grpc::ClientContext& ctx) const {
   ctx.set_deadline(std::chrono::system_clock::now() + options_.timeout);
-  AddAdminToken(ctx, options_.admin_token);
+  AddBearerToken(ctx, options_.BearerToken());
 }
 
 absl::StatusOr<pdp::v1::ApplyChangesResponse> AdminClient::ApplyChanges(
@@ -31,7 +37,8 @@ absl::StatusOr<pdp::v1::ApplyChangesResponse> AdminClient::ApplyChanges(
 }
 
 std::unique_ptr<ChangeWatch> AdminClient::Watch(int64_t from_revision) const {
-  return std::make_unique<ChangeWatch>(*stub_, options_.admin_token, from_revision);
+  if (!status_.ok()) return std::make_unique<ChangeWatch>(status_, from_revision);
+  return std::make_unique<ChangeWatch>(*stub_, options_.BearerToken(), from_revision);
 }
 
 absl::StatusOr<pdp::v1::Account> AdminClient::SetIamAccessToBilling(

@@ -1,6 +1,6 @@
 #include "billing_pdp/authorization_client.h"
 
-#include "admin_token.h"  // private to the library
+#include "bearer_token.h"  // private to the library
 #include "billing_pdp/status.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/support/channel_arguments.h"
@@ -17,23 +17,41 @@ void FillContext(const RequestContextValues& values, pdp::v1::RequestContext* ou
 
 }  // namespace
 
-std::shared_ptr<grpc::Channel> MakeChannel(const ClientOptions& options) {
+absl::StatusOr<std::shared_ptr<grpc::Channel>> NewChannel(const ClientOptions& options) {
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      MakeChannelCredentials(options);
+  if (!credentials.ok()) return credentials.status();
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
-  return grpc::CreateCustomChannel(
-      options.target,
-      options.credentials ? options.credentials : grpc::InsecureChannelCredentials(), args);
+  if (options.tls.has_value() && !options.tls->server_name.empty()) {
+    args.SetSslTargetNameOverride(options.tls->server_name);
+  }
+  return grpc::CreateCustomChannel(options.target, *credentials, args);
 }
 
-AuthorizationClient::AuthorizationClient(const ClientOptions& options)
-    : AuthorizationClient(MakeChannel(options), options) {}
+std::shared_ptr<grpc::Channel> MakeChannel(const ClientOptions& options) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = NewChannel(options);
+  return channel.ok() ? *std::move(channel) : nullptr;
+}
+
+AuthorizationClient::AuthorizationClient(const ClientOptions& options) : options_(options) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = NewChannel(options);
+  if (channel.ok()) {
+    stub_ = pdp::v1::AuthorizationService::NewStub(*std::move(channel));
+  } else {
+    status_ = channel.status();
+  }
+}
 
 AuthorizationClient::AuthorizationClient(std::shared_ptr<grpc::Channel> channel,
                                          const ClientOptions& options)
     : stub_(pdp::v1::AuthorizationService::NewStub(std::move(channel))), options_(options) {}
 
-void AuthorizationClient::Prepare(grpc::ClientContext& ctx) const {
+absl::Status AuthorizationClient::Prepare(grpc::ClientContext& ctx) const {
+  if (!status_.ok()) return status_;
   ctx.set_deadline(std::chrono::system_clock::now() + options_.timeout);
+  AddBearerToken(ctx, options_.BearerToken());
+  return absl::OkStatus();
 }
 
 pdp::v1::AuthorizeRequest AuthorizationClient::ToRequest(const Query& query) {
@@ -68,7 +86,7 @@ Decision AuthorizationClient::FromProto(const pdp::v1::Decision& d) {
 
 absl::StatusOr<Decision> AuthorizationClient::Authorize(const Query& query) const {
   grpc::ClientContext ctx;
-  Prepare(ctx);
+  if (absl::Status p = Prepare(ctx); !p.ok()) return p;
   pdp::v1::AuthorizeResponse response;
   grpc::Status s = stub_->Authorize(&ctx, ToRequest(query), &response);
   if (!s.ok()) return FromGrpcStatus(s);
@@ -85,7 +103,7 @@ absl::StatusOr<std::vector<absl::StatusOr<Decision>>> AuthorizationClient::Batch
   pdp::v1::BatchAuthorizeRequest request;
   for (const Query& q : queries) *request.add_requests() = ToRequest(q);
   grpc::ClientContext ctx;
-  Prepare(ctx);
+  if (absl::Status p = Prepare(ctx); !p.ok()) return p;
   pdp::v1::BatchAuthorizeResponse response;
   grpc::Status s = stub_->BatchAuthorize(&ctx, request, &response);
   if (!s.ok()) return FromGrpcStatus(s);
@@ -107,7 +125,7 @@ absl::StatusOr<std::vector<absl::StatusOr<Decision>>> AuthorizationClient::Batch
 
 absl::StatusOr<pdp::v1::ExplainResponse> AuthorizationClient::Explain(const Query& query) const {
   grpc::ClientContext ctx;
-  Prepare(ctx);
+  if (absl::Status p = Prepare(ctx); !p.ok()) return p;
   pdp::v1::ExplainResponse response;
   grpc::Status s = stub_->Explain(&ctx, ToRequest(query), &response);
   if (!s.ok()) return FromGrpcStatus(s);
@@ -123,7 +141,7 @@ absl::StatusOr<pdp::v1::ListAccessiblePagesResponse> AuthorizationClient::ListAc
   request.set_include_denied(include_denied);
   request.set_min_revision(min_revision);
   grpc::ClientContext ctx;
-  Prepare(ctx);
+  if (absl::Status p = Prepare(ctx); !p.ok()) return p;
   pdp::v1::ListAccessiblePagesResponse response;
   grpc::Status s = stub_->ListAccessiblePages(&ctx, request, &response);
   if (!s.ok()) return FromGrpcStatus(s);
@@ -132,7 +150,7 @@ absl::StatusOr<pdp::v1::ListAccessiblePagesResponse> AuthorizationClient::ListAc
 
 absl::StatusOr<pdp::v1::ListPagesResponse> AuthorizationClient::ListPages() const {
   grpc::ClientContext ctx;
-  Prepare(ctx);
+  if (absl::Status p = Prepare(ctx); !p.ok()) return p;
   pdp::v1::ListPagesResponse response;
   grpc::Status s = stub_->ListPages(&ctx, pdp::v1::ListPagesRequest(), &response);
   if (!s.ok()) return FromGrpcStatus(s);
@@ -176,7 +194,7 @@ absl::StatusOr<pdp::v1::WhoCanResponse> AuthorizationClient::WhoCan(
     return absl::InvalidArgumentError("WhoCanQuery: set page_id or action, not both");
   }
   grpc::ClientContext ctx;
-  Prepare(ctx);
+  if (absl::Status p = Prepare(ctx); !p.ok()) return p;
   pdp::v1::WhoCanResponse response;
   grpc::Status s = stub_->WhoCan(&ctx, ToRequest(query), &response);
   if (!s.ok()) return FromGrpcStatus(s);
@@ -196,9 +214,7 @@ absl::StatusOr<pdp::v1::WhatIfResponse> AuthorizationClient::WhatIf(
 absl::StatusOr<pdp::v1::WhatIfResponse> AuthorizationClient::WhatIf(
     const pdp::v1::WhatIfRequest& request) const {
   grpc::ClientContext ctx;
-  Prepare(ctx);
-  // WhatIf reveals control-plane state: servers with an admin token want it.
-  AddAdminToken(ctx, options_.admin_token);
+  if (absl::Status p = Prepare(ctx); !p.ok()) return p;
   pdp::v1::WhatIfResponse response;
   grpc::Status s = stub_->WhatIf(&ctx, request, &response);
   if (!s.ok()) return FromGrpcStatus(s);

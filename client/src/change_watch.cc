@@ -1,18 +1,21 @@
 #include "billing_pdp/change_watch.h"
 
-#include "admin_token.h"  // private to the library
+#include "bearer_token.h"  // private to the library
 #include "billing_pdp/status.h"
 
 namespace pdp {
 
-ChangeWatch::ChangeWatch(pdp::v1::AdminService::Stub& stub, const std::string& admin_token,
+ChangeWatch::ChangeWatch(pdp::v1::AdminService::Stub& stub, const std::string& token,
                          int64_t from_revision)
     : next_revision_(from_revision) {
-  AddAdminToken(ctx_, admin_token);
+  AddBearerToken(ctx_, token);
   pdp::v1::WatchRequest request;
   request.set_from_revision(from_revision);
   reader_ = stub.Watch(&ctx_, request);
 }
+
+ChangeWatch::ChangeWatch(absl::Status failed, int64_t from_revision)
+    : next_revision_(from_revision), ended_(true), finished_(true), status_(std::move(failed)) {}
 
 ChangeWatch::~ChangeWatch() { Finish().IgnoreError(); }
 

@@ -10,10 +10,12 @@
 
 namespace pdp {
 
-absl::StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& spec) {
+absl::StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& spec, StoreAccess access) {
   if (spec == "memory") return std::unique_ptr<Store>(std::make_unique<MemoryStore>());
   if (absl::StartsWith(spec, "sqlite:") && spec.size() > 7) {
-    auto sqlite = SqliteStore::Open(spec.substr(7));
+    auto sqlite = SqliteStore::Open(spec.substr(7), access == StoreAccess::kReadOnly
+                                                        ? SqliteStore::Access::kReadOnly
+                                                        : SqliteStore::Access::kWrite);
     if (!sqlite.ok()) return sqlite.status();
     return std::unique_ptr<Store>(std::move(*sqlite));
   }

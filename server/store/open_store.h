@@ -11,9 +11,19 @@
 
 namespace pdp {
 
+enum class StoreAccess {
+  kWrite,
+  // Only reads (a tool or test watching a store a server writes): a SQLite
+  // file is opened read-only, without the one-writer lock. PostgreSQL and
+  // memory stores open as for kWrite.
+  kReadOnly,
+};
+
 // INVALID_ARGUMENT for an unknown kind; the store's own error otherwise
-// (UNAVAILABLE when it cannot be reached).
-absl::StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& spec);
+// (UNAVAILABLE when it cannot be reached; FAILED_PRECONDITION when another
+// writer holds a SQLite file, see SqliteStore::Open).
+absl::StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& spec,
+                                                 StoreAccess access = StoreAccess::kWrite);
 
 // The spec with any password removed, for logs.
 std::string StoreSpecForLog(const std::string& spec);

@@ -50,21 +50,59 @@ int StatPath(const std::string& path, struct stat& st) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
+                                                               Access access) {
   struct stat st;
   const bool existed = StatPath(path, st) != ENOENT;
+  const bool writer = access == Access::kWrite;
+  // Locked before SQLite touches the file: a second writer must not even
+  // migrate it.
+  std::unique_ptr<FileLock> file_lock;
+  if (writer) {
+    auto locked = FileLock::Acquire(path);
+    if (!locked.ok()) {
+      return absl::Status(
+          locked.status().code(),
+          absl::StrCat("cannot open SQLite store: ", locked.status().message(),
+                       locked.status().code() == absl::StatusCode::kFailedPrecondition
+                           ? "; one server per SQLite file (stop the other, or "
+                             "use a PostgreSQL store for several replicas)"
+                           : ""));
+    }
+    file_lock = *std::move(locked);
+  }
   sqlite3* db = nullptr;
   int rc =
       sqlite3_open_v2(path.c_str(), &db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+                      (writer ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) |
+                          SQLITE_OPEN_FULLMUTEX,
+                      nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);
     return absl::UnavailableError(absl::StrCat("cannot open SQLite store ", path, ": ", message));
   }
-  std::unique_ptr<SqliteStore> store(new SqliteStore(db, path, !existed));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(db, path, !existed, std::move(file_lock)));
   absl::MutexLock lock(&store->mu_);
   sqlite3_busy_timeout(db, 5000);
+  if (!writer) {
+    Statement read;
+    sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &read.stmt,
+                       nullptr);
+    const int version =
+        sqlite3_step(read.stmt) == SQLITE_ROW ? sqlite3_column_int(read.stmt, 0) : 0;
+    if (version != kSchemaVersion) {
+      return absl::FailedPreconditionError(absl::StrCat(path, " has schema version ", version,
+                                                        "; reading needs ", kSchemaVersion,
+                                                        " (a server opening it migrates it)"));
+    }
+    if (int err = StatPath(path, st); err != 0) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot stat SQLite store ", path, ": ", std::strerror(err)));
+    }
+    store->db_file_ = {st.st_dev, st.st_ino};
+    return store;
+  }
   // wal_autocheckpoint=0: the WAL is copied into the database file by
   // SqliteWalCheckpointer's thread, never inside a commit.
   for (const char* sql :

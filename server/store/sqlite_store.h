@@ -11,6 +11,13 @@
 // and inode) and checks it before and after every commit and in Health();
 // once it differs, every commit fails with FAILED_PRECONDITION, reason
 // kStoreFileReplaced.
+//
+// One writer per file: a store opened for writing holds an exclusive lock
+// on the database file (server/store/file_lock.h) until it is destroyed, so
+// a second server (or a second writer in this process) on the same file is
+// refused at Open instead of serving and writing its own, diverging,
+// history. A store opened with Access::kReadOnly takes no lock and reads
+// what the writer committed (SQLite's WAL lets readers run beside it).
 #ifndef PDP_SERVER_STORE_SQLITE_STORE_H_
 #define PDP_SERVER_STORE_SQLITE_STORE_H_
 
@@ -26,6 +33,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "server/store/batch_codec.h"
+#include "server/store/file_lock.h"
 #include "server/store/sqlite_wal_checkpointer.h"
 #include "server/store/store.h"
 
@@ -36,10 +44,17 @@ namespace pdp {
 
 class SqliteStore : public Store {
  public:
-  // Opens (creating if needed) the database at `path`. UNAVAILABLE if the
-  // file cannot be opened; FAILED_PRECONDITION for a schema newer than this
-  // build understands.
-  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path);
+  enum class Access {
+    kWrite,     // creates and migrates the file; exclusive (see above)
+    kReadOnly,  // an existing file at the current schema; writes fail (UNAVAILABLE)
+  };
+  // Opens the database at `path` (with kWrite, creating it if needed).
+  // UNAVAILABLE if the file cannot be opened; FAILED_PRECONDITION for a
+  // schema newer than this build understands, for kWrite when another
+  // writer holds the file (the message names the file and the holder's
+  // process), and for kReadOnly on a file not at the current schema.
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path,
+                                                           Access access = Access::kWrite);
   ~SqliteStore() override;
 
   // FAILED_PRECONDITION (kStoreFileReplaced) when the file or its -wal log
@@ -70,8 +85,8 @@ class SqliteStore : public Store {
     bool operator==(const FileId&) const = default;
   };
 
-  SqliteStore(sqlite3* db, std::string path, bool created)
-      : db_(db), path_(std::move(path)), created_(created) {}
+  SqliteStore(sqlite3* db, std::string path, bool created, std::unique_ptr<FileLock> lock)
+      : db_(db), path_(std::move(path)), created_(created), lock_(std::move(lock)) {}
   // OK while the database file and its -wal log are the files opened;
   // otherwise records and returns the (lasting) error.
   absl::Status CheckFiles() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -93,6 +108,8 @@ class SqliteStore : public Store {
   sqlite3* db_ ABSL_GUARDED_BY(mu_);
   const std::string path_;
   const bool created_;
+  // Held until after the connections close (null for kReadOnly).
+  const std::unique_ptr<FileLock> lock_;
   FileId db_file_ ABSL_GUARDED_BY(mu_) = {};
   // Recorded when first seen (SQLite creates the log on first use).
   std::optional<FileId> wal_file_ ABSL_GUARDED_BY(mu_);

@@ -388,7 +388,7 @@ class CheckpointCrashTest : public ::testing::Test {
     for (int round = 0; round < kills; ++round) {
       const auto point = static_cast<KillPoint>(round % kKillPoints);
       SCOPED_TRACE(absl::StrCat("round ", round, ", kill at ", Name(point)));
-      auto watched = OpenStore(store_);  // the test's own connection
+      auto watched = OpenStore(store_, StoreAccess::kReadOnly);  // the test's own connection
       ASSERT_TRUE(watched.ok()) << watched.status();
       const std::set<int64_t> before = CheckpointRevisions(**watched);
       auto writer = std::make_unique<BatchWriter>(server->address(), next, Batch, 20000,

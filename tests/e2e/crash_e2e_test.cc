@@ -138,7 +138,7 @@ class CrashTest : public ::testing::Test {
         return;
       case KillPoint::kCommittedUnacked: {
         // Watches the store itself (read-only) for the moment to kill.
-        auto store = OpenStore(store_);
+        auto store = OpenStore(store_, StoreAccess::kReadOnly);
         ASSERT_TRUE(store.ok()) << store.status();
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
         while (std::chrono::steady_clock::now() < deadline) {

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "common/base/errors.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/store/memory_store.h"
 #include "server/store/postgres_store.h"
@@ -376,6 +377,42 @@ TEST(SqliteStoreTest, RefusesASchemaFromTheFuture) {
   sqlite3_close(db);
   auto s = SqliteStore::Open(path);
   EXPECT_EQ(s.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+// One writer per file: a second writer is refused while the first is open
+// (here in one process: the lock is per open file, not per process); a
+// read-only store opens beside it and sees its commits; once the writer is
+// gone the file opens for writing again.
+TEST(SqliteStoreTest, OneWriterAtATimeAndReadersBesideIt) {
+  const std::string path = ::testing::TempDir() + "/one-writer.db";
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  {
+    auto writer = SqliteStore::Open(path);
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    ASSERT_TRUE((*writer)->Commit(Batch(1, {NewAccount("111111111111")})).ok());
+
+    auto second = SqliteStore::Open(path);
+    EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition) << second.status();
+    EXPECT_THAT(second.status().message(),
+                ::testing::HasSubstr(path + " is in use by another writer"));
+
+    auto reader = SqliteStore::Open(path, SqliteStore::Access::kReadOnly);
+    ASSERT_TRUE(reader.ok()) << reader.status();
+    int seen = 0;
+    ASSERT_TRUE((*reader)
+                    ->ReadFrom(1, 1,
+                               [&](const StoredBatch&) {
+                                 ++seen;
+                                 return absl::OkStatus();
+                               })
+                    .ok());
+    EXPECT_EQ(seen, 1);
+    EXPECT_FALSE((*reader)->Commit(Batch(2, {NewAccount("222222222222")})).ok());
+    // The writer still commits with the reader open.
+    EXPECT_TRUE((*writer)->Commit(Batch(2, {NewAccount("222222222222")})).ok());
+  }
+  auto again = SqliteStore::Open(path);
+  EXPECT_TRUE(again.ok()) << again.status();
 }
 
 TEST(SqliteStoreTest, SaysWhetherItCreatedTheFile) {

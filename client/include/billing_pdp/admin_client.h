@@ -1,5 +1,6 @@
-// Client for pdp.v1.AdminService (the control plane). Sends the admin token
-// (ClientOptions::admin_token) and a deadline with every call. Thread-safe.
+// Client for pdp.v1.AdminService (the control plane). Sends the bearer token
+// (ClientOptions::token, or the deprecated admin_token) and a deadline with
+// every call. Thread-safe.
 //
 //   pdp::AdminClient admin(options);
 //   auto account = admin.SetIamAccessToBilling("111111111111", true,
@@ -27,8 +28,15 @@ class AdminClient {
  public:
   using Stub = pdp::v1::AdminService::Stub;
 
+  // Connects as the options say (NewChannel). When the channel cannot be
+  // made (a TLS file unreadable or invalid: INVALID_ARGUMENT), status(),
+  // every call and every Watch return that error; nothing is sent.
   explicit AdminClient(const ClientOptions& options);
+  // On `channel` (the options' target and credentials are then unused).
   AdminClient(std::shared_ptr<grpc::Channel> channel, const ClientOptions& options);
+
+  // OK, or why the client has no channel.
+  const absl::Status& status() const { return status_; }
 
   // Any unary AdminService method, e.g. Call(&Stub::CreateUser, request).
   // Reads take request.min_revision (wait until the server has reached it).
@@ -38,6 +46,7 @@ class AdminClient {
   absl::StatusOr<Response> Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
                                                              Response*),
                                 const Request& request, int64_t* revision = nullptr) const {
+    if (!status_.ok()) return status_;
     grpc::ClientContext ctx;
     Prepare(ctx);
     Response response;
@@ -77,13 +86,15 @@ class AdminClient {
   absl::StatusOr<pdp::v1::Account> GetAccount(const std::string& account_id,
                                               int64_t min_revision = 0) const;
 
-  // Sets the deadline and credentials on a context (for direct stub use).
+  // Sets the deadline and token on a context (for direct stub use).
   void Prepare(grpc::ClientContext& ctx) const;
+  // The stub, for direct use; only when status() is OK.
   Stub& stub() const { return *stub_; }
 
  private:
-  std::unique_ptr<Stub> stub_;
+  std::unique_ptr<Stub> stub_;  // null unless status_ is OK
   ClientOptions options_;
+  absl::Status status_;
 };
 
 }  // namespace pdp

@@ -3,8 +3,9 @@
 //   pdp::AuthorizationClient client(pdp::ClientOptions{});
 //   if (client.IsAllowed(pdp::PageQuery{.principal = arn, .page_id = "billing_bills"})) ...
 //
-// Every call has a deadline (ClientOptions::timeout). Thread-safe: one
-// client may be shared by many threads.
+// Every call has a deadline (ClientOptions::timeout) and, when set, the
+// bearer token (ClientOptions::token). Thread-safe: one client may be
+// shared by many threads.
 #ifndef BILLING_PDP_AUTHORIZATION_CLIENT_H_
 #define BILLING_PDP_AUTHORIZATION_CLIENT_H_
 
@@ -89,8 +90,15 @@ struct Decision {
 
 class AuthorizationClient {
  public:
+  // Connects as the options say (NewChannel). When the channel cannot be
+  // made (a TLS file unreadable or invalid: INVALID_ARGUMENT), status() and
+  // every call return that error; nothing is sent.
   explicit AuthorizationClient(const ClientOptions& options);
+  // On `channel` (the options' target and credentials are then unused).
   AuthorizationClient(std::shared_ptr<grpc::Channel> channel, const ClientOptions& options);
+
+  // OK, or why the client has no channel.
+  const absl::Status& status() const { return status_; }
 
   // A DENY is a Decision with allowed == false; errors are for bad requests
   // (INVALID_ARGUMENT with field paths, see status.h) and transport failures.
@@ -140,13 +148,19 @@ class AuthorizationClient {
   static pdp::v1::WhatIfRequest ToRequest(const WhatIfQuery& query);
 
  private:
-  void Prepare(grpc::ClientContext& ctx) const;
+  // Deadline and token on `ctx`; status_ when there is no channel.
+  absl::Status Prepare(grpc::ClientContext& ctx) const;
 
-  std::unique_ptr<pdp::v1::AuthorizationService::Stub> stub_;
+  std::unique_ptr<pdp::v1::AuthorizationService::Stub> stub_;  // null unless status_ is OK
   ClientOptions options_;
+  absl::Status status_;
 };
 
-// A channel to options.target with options.credentials (plaintext if null).
+// A channel to options.target with the credentials MakeChannelCredentials
+// makes of the options (TLS, with tls->server_name as the name the server's
+// certificate must carry); its errors (INVALID_ARGUMENT) otherwise.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> NewChannel(const ClientOptions& options);
+// The same, null instead of an error.
 std::shared_ptr<grpc::Channel> MakeChannel(const ClientOptions& options);
 
 }  // namespace pdp

@@ -26,8 +26,10 @@ namespace pdp {
 class ChangeWatch {
  public:
   // Opens the stream (AdminClient::Watch does this with its token).
-  ChangeWatch(pdp::v1::AdminService::Stub& stub, const std::string& admin_token,
-              int64_t from_revision);
+  ChangeWatch(pdp::v1::AdminService::Stub& stub, const std::string& token, int64_t from_revision);
+  // A stream that ended before it began: Next() is false, Finish() returns
+  // `failed` (AdminClient::Watch without a channel).
+  ChangeWatch(absl::Status failed, int64_t from_revision);
   // Cancels the stream if it is still open.
   ~ChangeWatch();
   ChangeWatch(const ChangeWatch&) = delete;
@@ -51,7 +53,7 @@ class ChangeWatch {
 
  private:
   grpc::ClientContext ctx_;
-  std::unique_ptr<grpc::ClientReader<pdp::v1::WatchResponse>> reader_;
+  std::unique_ptr<grpc::ClientReader<pdp::v1::WatchResponse>> reader_;  // null if never opened
   std::atomic<int64_t> next_revision_;
   bool ended_ = false;     // Next() returned false
   bool finished_ = false;  // Finish() collected the status
