@@ -42,6 +42,7 @@
 #include "billing_pdp/admin_client.h"
 #include "billing_pdp/authorization_client.h"
 #include "billing_pdp/status.h"
+#include "client/pdpctl/audit_command.h"
 #include "client/pdpctl/org_commands.h"
 #include "common/world/world_file.h"
 #include "google/protobuf/struct.pb.h"
@@ -72,6 +73,9 @@ commands:
   watch     [--from REV] [--count N]
                           print committed batches as JSON lines, one per revision, from REV
                           (default: only new ones) until interrupted (or N batches)
+  audit     [--since REV|TIME] [--caller NAME] [--account ID] [--limit N]
+                          who committed each batch, on whose behalf and when, oldest first
+                          (TIME: RFC 3339, e.g. 2026-12-05T10:00:00Z); admins only
   settings  set-iam-access ACCOUNT on|off --actor ARN
                           turn "Activate IAM Access" on or off (only the account's root may)
   settings  set-cost-explorer ACCOUNT on|off --actor ARN
@@ -452,6 +456,36 @@ int Watch(const pdp::ClientOptions& options, const Args& args, bool json) {
     (void)google::protobuf::util::MessageToJsonString(batch, &out, line);
     std::printf("%s\n", out.c_str());
     std::fflush(stdout);  // a line as soon as it commits, also into a pipe
+  }
+  return kAllow;
+}
+
+// The audit log, one line per batch (JSON: {"events": [...]}).
+int Audit(const pdp::ClientOptions& options, const Args& args, bool json) {
+  std::string error;
+  if (!CheckFlags(args, {"since", "caller", "account", "limit"}, error)) return Usage(error);
+  if (!args.positional.empty()) return Usage("audit takes no arguments, only flags");
+  pdp::v1::ListAuditEventsRequest request;
+  if (args.Has("since")) {
+    absl::Status since = pdpctl::ParseAuditSince(args.Get("since"), &request);
+    if (!since.ok()) return Usage(std::string(since.message()));
+  }
+  request.set_caller(args.Get("caller"));
+  request.set_account_id(args.Get("account"));
+  int64_t limit = 0;
+  if (!absl::SimpleAtoi(args.Get("limit", "0"), &limit) || limit < 0) {
+    return Usage("--limit takes a number >= 0 (0: every event)");
+  }
+  absl::StatusOr<std::vector<pdp::v1::AuditEvent>> events =
+      pdpctl::ReadAudit(pdp::AdminClient(options), request, static_cast<size_t>(limit));
+  if (!events.ok()) return Fail(events.status(), json);
+  if (json) {
+    pdp::v1::ListAuditEventsResponse all;
+    for (pdp::v1::AuditEvent& e : *events) *all.add_events() = std::move(e);
+    all.clear_revision();
+    std::printf("%s\n", ToJson(all).c_str());
+  } else {
+    for (const pdp::v1::AuditEvent& e : *events) std::printf("%s\n", pdpctl::AuditLine(e).c_str());
   }
   return kAllow;
 }
@@ -926,6 +960,7 @@ int main(int argc, char** argv) {
   if (command == "pages") return Pages(options, args, json);
   if (command == "apply") return Apply(options, args, json);
   if (command == "watch") return Watch(options, args, json);
+  if (command == "audit") return Audit(options, args, json);
   if (command == "settings") return Settings(options, args, json);
   if (command == "validate") return Validate(options, args, json);
   if (command == "who-can") return WhoCan(options, args, json);

@@ -400,6 +400,36 @@ TEST_F(CallersTest, EveryCommittedBatchSaysWhoWhenAndOnWhoseBehalf) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(CallersTest, PdpctlAuditFiltersAndPrintsJson) {
+  ASSERT_TRUE(AdminClient(As(kRootControllerToken))
+                  .Call(&Stub::CreateUser, NewUser("arn:aws:iam::222222222222:user/pdpctl-audit"))
+                  .ok());
+  const std::string token_file = *dir_ + "/ops.token";
+  std::ofstream(token_file) << kAdminToken << "\n";
+  auto pdpctl = [&](std::vector<std::string> args, std::string* out) {
+    args.insert(args.begin(), {BinaryPath("client/pdpctl"), "--server", server_->address(),
+                               "--tls-ca", files_->ca.cert_path, "--token-file", token_file});
+    out->clear();  // RunCommand appends
+    return RunCommand(args, out);
+  };
+  std::string out;
+  ASSERT_EQ(pdpctl({"audit", "--caller", "root-ctl", "--account", kNewcomer}, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("root-ctl (controller, token)"));
+  EXPECT_THAT(out, HasSubstr("/pdp.v1.AdminService/CreateUser"));
+  EXPECT_THAT(out, ::testing::Not(HasSubstr("org-ctl")));
+  ASSERT_EQ(pdpctl({"--output", "json", "audit", "--since", "1", "--limit", "1"}, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("\"caller\": \"billing-pdp-server --world\""));
+  EXPECT_THAT(out, ::testing::Not(HasSubstr("\"revision\": \"2\"")));
+  ASSERT_EQ(pdpctl({"audit", "--since", "2000-01-01T00:00:00Z", "--caller", "nobody"}, &out), 0);
+  EXPECT_EQ(out, "");
+  EXPECT_EQ(pdpctl({"audit", "--since", "yesterday"}, &out), 2);
+  EXPECT_THAT(out, HasSubstr("RFC 3339"));
+  // A controller's token may not read the audit log.
+  std::ofstream(token_file, std::ios::trunc) << kRootControllerToken << "\n";
+  EXPECT_EQ(pdpctl({"audit"}, &out), 3);
+  EXPECT_THAT(out, HasSubstr("PERMISSION_DENIED"));
+}
+
 TEST(RequireAuthTest, DecisionsNeedAKnownCallerToo) {
   const std::string dir = ::testing::TempDir() + "/require-auth-" + std::to_string(getpid());
   std::filesystem::create_directories(dir);
