@@ -194,6 +194,7 @@ void WorldState::RememberOutcome(const StoredBatch& batch) {
     ChangeResult* out = response->add_results();
     out->set_name(r.name());
     out->set_etag(r.etag());
+    out->set_unchanged(r.unchanged());
   }
   request_ids_.Remember(
       batch.request_id,
@@ -209,6 +210,7 @@ void WorldState::SetOutcome(StoredBatch& batch, const ChangesFingerprint& finger
     pdp::store::v1::ChangeOutcome* out = batch.outcome.add_results();
     out->set_name(r.name());
     out->set_etag(r.etag());
+    out->set_unchanged(r.unchanged());
   }
 }
 
@@ -303,6 +305,14 @@ absl::StatusOr<SnapshotPtr> WorldState::Commit(StoredBatch& batch, const PathPre
   // attempts a short random pause lets two busy replicas take turns rather
   // than collide again and again.
   constexpr int kAttempts = 50;
+  // What was asked; batch.changes becomes what is committed: the changes
+  // that changed something (Watch sends them).
+  const std::vector<Change> requested = std::move(batch.changes);
+  std::vector<ChangeResult> own_results;
+  if (results == nullptr) {
+    own_results.resize(requested.size());
+    results = &own_results;
+  }
   for (int attempt = 1;; ++attempt) {
     if (store_->IsShared()) {
       absl::Status caught_up = CatchUpLocked();
@@ -314,10 +324,17 @@ absl::StatusOr<SnapshotPtr> WorldState::Commit(StoredBatch& batch, const PathPre
     }
     SnapshotPtr base = current_.load();
     absl::StatusOr<SnapshotPtr> next =
-        Build(base, batch.changes, prefix, /*every_error=*/true, results, &batch.delta, limits_);
+        Build(base, requested, prefix, /*every_error=*/true, results, &batch.delta, limits_);
     if (!next.ok()) return next.status();
+    // A batch that changes nothing commits nothing: no revision, no store
+    // write, no Watch event; the state stays `base`.
+    batch.changes.clear();
+    for (size_t i = 0; i < requested.size(); ++i) {
+      if (!(*results)[i].unchanged()) batch.changes.push_back(requested[i]);
+    }
+    if (batch.changes.empty()) return base;
     batch.revision = (*next)->revision();
-    if (results != nullptr) SetOutcome(batch, fingerprint, *results);
+    SetOutcome(batch, fingerprint, *results);
     absl::Status s = store_->Commit(batch);
     if (s.code() == absl::StatusCode::kAborted && store_->IsShared()) {
       if (attempt < kAttempts) {  // another replica took the revision
@@ -408,7 +425,11 @@ absl::StatusOr<pdp::v1::ApplyChangesResponse> WorldState::ApplyChanges(
   response->set_revision((*next)->revision());
   response->mutable_results()->Reserve(static_cast<int>(results.size()));
   for (ChangeResult& r : results) *response->add_results() = std::move(r);
-  if (has_id) request_ids_.Remember(batch.request_id, RequestIdLog::Entry{fingerprint, response});
+  // Nothing committed (every change unchanged): nothing to remember, so a
+  // retry is judged again (proto/pdp/v1/admin.proto, request_id).
+  if (has_id && !batch.changes.empty()) {
+    request_ids_.Remember(batch.request_id, RequestIdLog::Entry{fingerprint, response});
+  }
   return *response;
 }
 
