@@ -102,8 +102,8 @@ int main(int argc, char** argv) {
 
   std::printf("%d accounts x 4 changes, %d accounts per ApplyChanges request, server %s\n",
               accounts, batch, server.c_str());
-  std::printf("%5s %9s %8s %8s %9s %13s\n", "round", "seconds", "requests", "changes",
-              "unchanged", "new revisions");
+  std::printf("%5s %9s %8s %8s %9s %13s\n", "round", "seconds", "requests", "changes", "unchanged",
+              "new revisions");
   bool ok = true;
   for (int round = 1; round <= rounds; ++round) {
     const int64_t before = revision_now();
