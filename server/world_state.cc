@@ -195,6 +195,7 @@ void WorldState::RememberOutcome(const StoredBatch& batch) {
     ChangeResult* out = response->add_results();
     out->set_name(r.name());
     out->set_etag(r.etag());
+    out->set_unchanged(r.unchanged());
   }
   request_ids_.Remember(
       batch.request_id,
@@ -210,6 +211,7 @@ void WorldState::SetOutcome(StoredBatch& batch, const ChangesFingerprint& finger
     pdp::store::v1::ChangeOutcome* out = batch.outcome.add_results();
     out->set_name(r.name());
     out->set_etag(r.etag());
+    out->set_unchanged(r.unchanged());
   }
 }
 
@@ -305,6 +307,14 @@ absl::StatusOr<SnapshotPtr> WorldState::Commit(StoredBatch& batch, const PathPre
   // attempts a short random pause lets two busy replicas take turns rather
   // than collide again and again.
   constexpr int kAttempts = 50;
+  // What was asked; batch.changes becomes what is committed: the changes
+  // that changed something (Watch sends them).
+  const std::vector<Change> requested = std::move(batch.changes);
+  std::vector<ChangeResult> own_results;
+  if (results == nullptr) {
+    own_results.resize(requested.size());
+    results = &own_results;
+  }
   for (int attempt = 1;; ++attempt) {
     if (store_->IsShared()) {
       absl::Status caught_up = CatchUpLocked();
@@ -316,15 +326,22 @@ absl::StatusOr<SnapshotPtr> WorldState::Commit(StoredBatch& batch, const PathPre
     }
     SnapshotPtr base = current_.load();
     if (origin.authorize) {
-      absl::Status allowed = origin.authorize(*base, batch.changes);
+      absl::Status allowed = origin.authorize(*base, requested);
       if (!allowed.ok()) return allowed;
     }
     absl::StatusOr<SnapshotPtr> next =
-        Build(base, batch.changes, prefix, /*every_error=*/true, results, &batch.delta, limits_);
+        Build(base, requested, prefix, /*every_error=*/true, results, &batch.delta, limits_);
     if (!next.ok()) return next.status();
+    // A batch that changes nothing commits nothing: no revision, no store
+    // write, no Watch event; the state stays `base`.
+    batch.changes.clear();
+    for (size_t i = 0; i < requested.size(); ++i) {
+      if (!(*results)[i].unchanged()) batch.changes.push_back(requested[i]);
+    }
+    if (batch.changes.empty()) return base;
     batch.revision = (*next)->revision();
     batch.audit = AuditEntry(origin, batch.changes, batch.delta, absl::Now());
-    if (results != nullptr) SetOutcome(batch, fingerprint, *results);
+    SetOutcome(batch, fingerprint, *results);
     absl::Status s = store_->Commit(batch);
     if (s.code() == absl::StatusCode::kAborted && store_->IsShared()) {
       if (attempt < kAttempts) {  // another replica took the revision
@@ -416,7 +433,11 @@ absl::StatusOr<pdp::v1::ApplyChangesResponse> WorldState::ApplyChanges(
   response->set_revision((*next)->revision());
   response->mutable_results()->Reserve(static_cast<int>(results.size()));
   for (ChangeResult& r : results) *response->add_results() = std::move(r);
-  if (has_id) request_ids_.Remember(batch.request_id, RequestIdLog::Entry{fingerprint, response});
+  // Nothing committed (every change unchanged): nothing to remember, so a
+  // retry is judged again (proto/pdp/v1/admin.proto, request_id).
+  if (has_id && !batch.changes.empty()) {
+    request_ids_.Remember(batch.request_id, RequestIdLog::Entry{fingerprint, response});
+  }
   return *response;
 }
 

@@ -140,6 +140,11 @@ class WorldState {
   static std::string ErrorPrefix(const SnapshotBuilder& builder, size_t index,
                                  const pdp::v1::Change& change);
 
+  // A batch whose every change changes nothing (ChangeResult.unchanged) is
+  // not committed: Apply and ApplyChanges return the current snapshot /
+  // revision, and nothing is stored or sent to Watch; otherwise the stored
+  // batch holds only the changes that changed something.
+  //
   // Applies `changes` as one batch. Error field paths are prefixed by
   // `prefix` when given (requests of many changes); a batch in which several
   // changes fail reports each of them (see ApplyChanges). `origin` is

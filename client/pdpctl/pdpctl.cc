@@ -404,27 +404,35 @@ int Apply(const pdp::ClientOptions& options, const Args& args, bool json) {
       pdp::AdminClient(options).ApplyChanges(*request);
   if (!r.ok()) return Fail(r.status(), json);
   const auto revision = static_cast<long long>(r->revision());
+  int unchanged = 0;
+  for (const auto& result : r->results()) unchanged += result.unchanged() ? 1 : 0;
   if (json) {
     if (change_set) {
       std::printf("%s\n", ToJson(*r).c_str());
     } else {
-      std::printf("{\"revision\": %lld, \"changes\": %d, \"replayed\": %s}\n", revision,
-                  request->changes_size(), r->replayed() ? "true" : "false");
+      std::printf("{\"revision\": %lld, \"changes\": %d, \"unchanged\": %d, \"replayed\": %s}\n",
+                  revision, request->changes_size(), unchanged, r->replayed() ? "true" : "false");
     }
     return kAllow;
   }
   if (r->replayed()) {
     std::printf("request %s was already applied: revision %lld (nothing changed now)\n",
                 request->request_id().c_str(), revision);
+  } else if (unchanged == request->changes_size()) {
+    // A controller's steady state: everything already as asked, no revision made.
+    std::printf("nothing to change: all %d changes from %s already hold at revision %lld\n",
+                request->changes_size(), path.c_str(), revision);
   } else {
-    std::printf("applied %d changes from %s: revision %lld\n", request->changes_size(),
+    std::printf("applied %d changes from %s: revision %lld", request->changes_size() - unchanged,
                 path.c_str(), revision);
+    std::printf(unchanged > 0 ? " (%d more already held)\n" : "\n", unchanged);
   }
   if (change_set) {
     for (int i = 0; i < r->results_size(); ++i) {
       const auto& result = r->results(i);
-      std::printf("  [%d] %s %s\n", i, result.name().c_str(),
-                  result.etag().empty() ? "(deleted)" : ("etag " + result.etag()).c_str());
+      std::printf("  [%d] %s %s%s\n", i, result.name().c_str(),
+                  result.etag().empty() ? "(deleted)" : ("etag " + result.etag()).c_str(),
+                  result.unchanged() ? " (unchanged)" : "");
     }
   }
   return kAllow;
@@ -853,9 +861,10 @@ int Org(const pdp::ClientOptions& options, const std::string& group, const Args&
       r->results_size() > 0 ? r->results(0) : pdp::v1::ChangeResult();
   const auto revision = static_cast<long long>(r->revision());
   if (json) {
-    std::printf("{\"name\": %s, \"etag\": %s, \"revision\": %lld, \"replayed\": %s}\n",
-                Quote(result.name()).c_str(), Quote(result.etag()).c_str(), revision,
-                r->replayed() ? "true" : "false");
+    std::printf(
+        "{\"name\": %s, \"etag\": %s, \"revision\": %lld, \"replayed\": %s, \"unchanged\": %s}\n",
+        Quote(result.name()).c_str(), Quote(result.etag()).c_str(), revision,
+        r->replayed() ? "true" : "false", result.unchanged() ? "true" : "false");
     return kAllow;
   }
   std::printf(
@@ -866,7 +875,7 @@ int Org(const pdp::ClientOptions& options, const std::string& group, const Args&
       r->replayed()
           ? absl::StrCat(" (request ", request_id, " was already applied; nothing changed now)")
                 .c_str()
-          : "");
+          : (result.unchanged() ? " (unchanged: already so)" : ""));
   return kAllow;
 }
 

@@ -118,7 +118,7 @@ class SnapshotBuilder::OrgOps {
     absl::Status s = CheckEtag("etag", c.etag(), (*org)->etag());
     if (!s.ok()) return s;
     OrganizationState& o = **org;
-    if (o.scps_enabled == c.scps_enabled()) return absl::OkStatus();
+    if (o.scps_enabled == c.scps_enabled()) return b_.Unchanged();
     o.scps_enabled = c.scps_enabled();
     // AWS: enabling the policy type attaches FullAWSAccess everywhere;
     // disabling it detaches every SCP.
@@ -142,6 +142,7 @@ class SnapshotBuilder::OrgOps {
                     "ORGANIZATION_NOT_EMPTY");
     }
     Leave((*org)->management_account_id);
+    b_.change_org_ = nullptr;  // about to be destroyed
     b_.next_->organizations_.erase(c.organization_id());
     b_.touched_orgs_.erase(c.organization_id());
     return absl::OkStatus();
@@ -193,6 +194,7 @@ class SnapshotBuilder::OrgOps {
     if (!s.ok()) return s;
     s = CheckSiblingName(**org, (*ou)->parent_id, c.name(), c.ou_id());
     if (!s.ok()) return s;
+    if ((*ou)->name == c.name()) return b_.Unchanged();
     (*ou)->name = c.name();
     return absl::OkStatus();
   }
@@ -267,6 +269,7 @@ class SnapshotBuilder::OrgOps {
     absl::StatusOr<int> depth =
         ParentDepth(**org, "destination_parent_id", c.destination_parent_id());
     if (!depth.ok()) return depth.status();
+    if ((*member)->parent_id == c.destination_parent_id()) return b_.Unchanged();
     (*member)->parent_id = c.destination_parent_id();
     Touch(c.account_id());
     return absl::OkStatus();
@@ -316,10 +319,21 @@ class SnapshotBuilder::OrgOps {
   absl::Status UpdateScp(const pdp::v1::UpdateScpRequest& c) {
     absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
     if (!org.ok()) return org.status();
+    auto current = (*org)->scps.find(c.policy_id());
+    std::shared_ptr<const ScpRecord> original =
+        current == (*org)->scps.end() ? nullptr : current->second;
     absl::StatusOr<ScpRecord*> scp = MutableScp(**org, c.policy_id(), c.etag());
     if (!scp.ok()) return scp.status();
-    return SetScpContent(**org, **scp, c.name().empty() ? (*scp)->name : c.name(), c.description(),
-                         c.document().empty() ? (*scp)->document : c.document());
+    absl::Status s =
+        SetScpContent(**org, **scp, c.name().empty() ? (*scp)->name : c.name(), c.description(),
+                      c.document().empty() ? (*scp)->document : c.document());
+    if (!s.ok()) return s;
+    if ((*scp)->name == original->name && (*scp)->description == original->description &&
+        (*scp)->document == original->document) {
+      (*org)->scps[c.policy_id()] = std::move(original);  // as it was, etag included
+      return b_.Unchanged();
+    }
+    return absl::OkStatus();
   }
 
   absl::Status DeleteScp(const pdp::v1::DeleteScpRequest& c) {
@@ -418,7 +432,9 @@ class SnapshotBuilder::OrgOps {
     OrganizationState* org = b_.MutableOrganization(id);
     if (org == nullptr)
       return NotFound("organization_id", absl::StrCat("organization ", ShortInput(id)));
-    org->modified_revision = b_.revision_;
+    // Its modified_revision moves after the change, if it changed anything
+    // (ApplyOrganizationChange).
+    b_.change_org_ = org;
     return org;
   }
 
@@ -616,6 +632,12 @@ OrganizationState* SnapshotBuilder::MutableOrganization(absl::string_view id) {
 }
 
 absl::Status SnapshotBuilder::ApplyOrganizationChange(const Change& change) {
+  absl::Status s = ApplyOrganizationKind(change);
+  if (s.ok() && !unchanged_ && change_org_ != nullptr) change_org_->modified_revision = revision_;
+  return s;
+}
+
+absl::Status SnapshotBuilder::ApplyOrganizationKind(const Change& change) {
   OrgOps ops(*this);
   switch (change.kind_case()) {
     case Change::kCreateOrganization:

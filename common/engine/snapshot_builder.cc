@@ -53,7 +53,7 @@ class SnapshotBuilder::Ops {
     if (!IsAccountId(a.id())) return FieldError("account.id", "must be exactly 12 digits");
     if (a.name().size() > 256) return FieldError("account.name", "is longer than 256 characters");
     if (b_.next_->FindAccount(a.id()) != nullptr) {
-      if (c.allow_existing()) return UpdateExistingAsRoot(c);
+      if (c.allow_existing()) return KeepExisting(c);
       return FieldError("account.id", absl::StrCat("account ", a.id(), " already exists"),
                         absl::StatusCode::kAlreadyExists);
     }
@@ -72,15 +72,16 @@ class SnapshotBuilder::Ops {
     return absl::OkStatus();
   }
 
-  absl::Status UpdateExistingAsRoot(const pdp::v1::CreateAccountRequest& c) {
+  // create_account with allow_existing on an existing account: its settings
+  // are never changed here (they need UpdateAccountSettings, whose actor
+  // rules say who may change each one; a world file re-applied must not
+  // undo what the root user turned on). Only a name given and different is
+  // taken; otherwise the change is a no-op.
+  absl::Status KeepExisting(const pdp::v1::CreateAccountRequest& c) {
+    const AccountState* current = b_.next_->FindAccount(c.account().id());
+    if (c.account().name().empty() || current->name == c.account().name()) return b_.Unchanged();
     AccountState* account = b_.MutableAccount(c.account().id(), /*views_change=*/false);
-    pdp::v1::AccountSettings settings = WithDefaults(c.account().settings());
-    if (account->name == c.account().name() &&
-        account->settings.SerializeAsString() == settings.SerializeAsString()) {
-      return absl::OkStatus();
-    }
     account->name = c.account().name();
-    account->settings = settings;
     account->modified_revision = b_.revision_;
     return absl::OkStatus();
   }
@@ -100,6 +101,7 @@ class SnapshotBuilder::Ops {
     absl::Status s = CheckEtag("etag", c.etag(), (*account)->etag());
     if (!s.ok()) return s;
     if (c.name().size() > 256) return FieldError("name", "is longer than 256 characters");
+    if ((*account)->name == c.name()) return b_.Unchanged();
     (*account)->name = c.name();
     (*account)->modified_revision = b_.revision_;
     return absl::OkStatus();
@@ -129,10 +131,13 @@ class SnapshotBuilder::Ops {
     const bool member = org != nullptr && org->management_account_id != c.account_id();
     bool set_iam = false, set_action_set = false, set_ce = false, set_linked = false;
     if (c.update_mask().empty()) {
-      // Every setting the account owns (a member's Cost Explorer settings
-      // are its organization's).
-      set_iam = set_action_set = true;
-      set_ce = set_linked = !member;
+      // Omitted is not "reset": without a mask, which settings the caller
+      // meant to change is unknown, and resetting the others would undo
+      // changes made by someone else (the root user's IAM access).
+      return FieldError("update_mask",
+                        "is required: name the settings to change (\"iam_access_to_billing\", "
+                        "\"console_action_set\", \"cost_explorer_enabled\", "
+                        "\"linked_account_access\"); the others keep their values");
     }
     for (int i = 0; i < c.update_mask_size(); ++i) {
       const std::string& f = c.update_mask(i);
@@ -201,7 +206,7 @@ class SnapshotBuilder::Ops {
     }
     absl::Status s = CheckEtag("etag", c.etag(), (*account)->etag());
     if (!s.ok()) return s;
-    pdp::v1::AccountSettings& settings = (*account)->settings;
+    pdp::v1::AccountSettings settings = (*account)->settings;
     if (set_iam) settings.set_iam_access_to_billing(c.settings().iam_access_to_billing());
     if (set_action_set) {
       settings.set_console_action_set(WithDefaults(c.settings()).console_action_set());
@@ -212,6 +217,10 @@ class SnapshotBuilder::Ops {
       settings.set_linked_account_access(!c.settings().has_linked_account_access() ||
                                          c.settings().linked_account_access());
     }
+    if (settings.SerializeAsString() == (*account)->settings.SerializeAsString()) {
+      return b_.Unchanged();  // already so: the etag stays
+    }
+    (*account)->settings = std::move(settings);
     (*account)->modified_revision = b_.revision_;
     return absl::OkStatus();
   }
@@ -314,7 +323,7 @@ class SnapshotBuilder::Ops {
     s = CheckInlineTotal(*rec, f + ".inline_policies");
     if (!s.ok()) return s;
     if (existing != (*account)->entities.end() && SameContent(*existing->second, *rec)) {
-      return absl::OkStatus();  // replacing with what is there changes nothing (nor the etag)
+      return b_.Unchanged();  // replacing with what is there changes nothing (nor the etag)
     }
     (*account)->entities[key] = std::move(rec);
     return absl::OkStatus();
@@ -451,7 +460,19 @@ class SnapshotBuilder::Ops {
     AccountState* account;
     EntityRecord* entity;
     std::string previous_etag;
+    // The record before the copy, and where the copy is (valid until the
+    // account's entities change), so a change that turns out to change
+    // nothing can put the original back (Keep).
+    std::shared_ptr<const EntityRecord> original;
+    std::shared_ptr<const EntityRecord>* slot;
   };
+
+  // The change found nothing to change in the entity: its record (and etag)
+  // stays as it was.
+  absl::Status Keep(const EntityRef& ref) {
+    *ref.slot = ref.original;
+    return b_.Unchanged();
+  }
 
   // Finds a user, group or role for change and makes it writable.
   absl::StatusOr<EntityRef> MutableEntity(absl::string_view field, const std::string& arn_text,
@@ -470,17 +491,18 @@ class SnapshotBuilder::Ops {
       return NotFound(field, ShortInput(arn_text));
     }
     std::string previous_etag = it->second->etag();
+    std::shared_ptr<const EntityRecord> original = it->second;
     auto copy = std::make_shared<EntityRecord>(*it->second);
     copy->modified_revision = b_.revision_;
     EntityRecord* raw = copy.get();
     it->second = std::move(copy);
-    return EntityRef{*account, raw, std::move(previous_etag)};
+    return EntityRef{*account, raw, std::move(previous_etag), std::move(original), &it->second};
   }
 
   absl::Status DeleteEntity(const pdp::v1::DeleteEntityRequest& c) {
     auto found = MutableEntity("arn", c.arn());
     if (!found.ok()) return found.status();
-    auto [account, entity, previous_etag] = *found;
+    auto [account, entity, previous_etag, original, slot] = *found;
     absl::Status s = CheckEtag("etag", c.etag(), previous_etag);
     if (!s.ok()) return s;
     if (entity->kind == IamArnKind::kGroup) {
@@ -547,6 +569,14 @@ class SnapshotBuilder::Ops {
     }
     absl::Status tags = CopyTags("session.tags", in.tags(), rec->tags);
     if (!tags.ok()) return tags;
+    if (existing != (*account)->sessions.end()) {
+      const SessionRecord& old = *existing->second;
+      if (old.arn == rec->arn && old.role_name == rec->role_name &&
+          old.session_name == rec->session_name && old.policy_arns == rec->policy_arns &&
+          old.policy == rec->policy && old.tags == rec->tags) {
+        return b_.Unchanged();  // registered as it is: the etag stays
+      }
+    }
     (*account)->sessions[key] = std::move(rec);
     return absl::OkStatus();
   }
@@ -567,7 +597,14 @@ class SnapshotBuilder::Ops {
     AccountState* account;
     ManagedPolicyRecord* policy;
     std::string previous_etag;
+    std::shared_ptr<const ManagedPolicyRecord> original;  // as EntityRef
+    std::shared_ptr<const ManagedPolicyRecord>* slot;
   };
+
+  absl::Status Keep(const PolicyRef& ref) {
+    *ref.slot = ref.original;
+    return b_.Unchanged();
+  }
 
   absl::StatusOr<PolicyRef> MutablePolicy(absl::string_view field, const std::string& arn_text) {
     absl::StatusOr<IamArn> arn = ParseIamArnOfKind(arn_text, IamArnKind::kPolicy);
@@ -583,11 +620,12 @@ class SnapshotBuilder::Ops {
       return NotFound(field, ShortInput(arn_text));
     }
     std::string previous_etag = it->second->etag();
+    std::shared_ptr<const ManagedPolicyRecord> original = it->second;
     auto copy = std::make_shared<ManagedPolicyRecord>(*it->second);
     copy->modified_revision = b_.revision_;
     ManagedPolicyRecord* raw = copy.get();
     it->second = std::move(copy);
-    return PolicyRef{*account, raw, std::move(previous_etag)};
+    return PolicyRef{*account, raw, std::move(previous_etag), std::move(original), &it->second};
   }
 
   absl::StatusOr<CompiledPolicyPtr> CompileManaged(const std::string& field,
@@ -649,7 +687,7 @@ class SnapshotBuilder::Ops {
       if (current.arn == c.arn() && current.description == c.description()) {
         for (const auto& v : current.versions) {
           if (v.version_id() == current.default_version_id && v.document() == c.document()) {
-            return absl::OkStatus();  // unchanged: keep the record (and its etag)
+            return b_.Unchanged();  // keep the record (and its etag)
           }
         }
       }
@@ -682,6 +720,7 @@ class SnapshotBuilder::Ops {
     if (!s.ok()) return s;
     if (c.description().size() > 1000)
       return FieldError("description", "is longer than 1000 characters");
+    if (found->policy->description == c.description()) return Keep(*found);
     found->policy->description = c.description();
     return absl::OkStatus();
   }
@@ -691,7 +730,7 @@ class SnapshotBuilder::Ops {
     if (!found.ok()) return found.status();
     absl::Status s = CheckEtag("etag", c.etag(), found->previous_etag);
     if (!s.ok()) return s;
-    auto [account, policy, previous_etag] = *found;
+    AccountState* account = found->account;
     for (const auto& [key, e] : account->entities) {
       if (std::find(e->attached.begin(), e->attached.end(), c.arn()) != e->attached.end() ||
           e->permissions_boundary == c.arn()) {
@@ -729,6 +768,7 @@ class SnapshotBuilder::Ops {
     ManagedPolicyRecord* p = found->policy;
     for (const auto& v : p->versions) {
       if (v.version_id() == c.version_id()) {
+        if (p->default_version_id == v.version_id()) return Keep(*found);  // already the default
         absl::StatusOr<CompiledPolicyPtr> compiled = CompileManaged("version_id", v.document());
         if (!compiled.ok()) return compiled.status();
         p->default_version_id = v.version_id();
@@ -774,6 +814,7 @@ class SnapshotBuilder::Ops {
     auto& list = found->entity->inline_policies;
     auto same = std::find_if(list.begin(), list.end(),
                              [&](const InlinePolicyRecord& p) { return p.name == c.name(); });
+    if (same != list.end() && same->document == r->document) return Keep(*found);
     if (same != list.end()) {
       *same = std::move(*r);
     } else {
@@ -796,12 +837,12 @@ class SnapshotBuilder::Ops {
   absl::Status AttachPolicy(const pdp::v1::AttachPolicyRequest& c) {
     auto found = MutableEntity("entity_arn", c.entity_arn());
     if (!found.ok()) return found.status();
-    auto [account, entity, previous_etag] = *found;
-    absl::Status s = CheckAttachable("policy_arn", c.policy_arn(), account->id);
+    EntityRecord* entity = found->entity;
+    absl::Status s = CheckAttachable("policy_arn", c.policy_arn(), found->account->id);
     if (!s.ok()) return s;
     if (std::find(entity->attached.begin(), entity->attached.end(), c.policy_arn()) !=
         entity->attached.end()) {
-      return absl::OkStatus();  // attaching twice is a no-op, as in IAM
+      return Keep(*found);  // attaching twice is a no-op, as in IAM
     }
     if (entity->attached.size() >= b_.limits_.max_attached_policies) {
       return Refuse(absl::StatusCode::kFailedPrecondition, "policy_arn",
@@ -829,7 +870,8 @@ class SnapshotBuilder::Ops {
     if (!arn.ok()) return AtField("user_arn", arn.status());
     auto found = MutableEntity("user_arn", user_arn, true);
     if (!found.ok()) return found.status();
-    auto [account, user, previous_etag] = *found;
+    AccountState* account = found->account;
+    EntityRecord* user = found->entity;
     if (!IsValidIamName(group, 128)) return FieldError("group_name", "must be a group name");
     if (account->FindEntity(IamArnKind::kGroup, group) == nullptr) {
       return NotFound("group_name", absl::StrCat("group ", group));
@@ -838,7 +880,7 @@ class SnapshotBuilder::Ops {
     auto it = std::find_if(user->groups.begin(), user->groups.end(),
                            [&](const std::string& g) { return AsciiLower(g) == lower; });
     if (add) {
-      if (it != user->groups.end()) return absl::OkStatus();
+      if (it != user->groups.end()) return Keep(*found);  // already a member
       if (user->groups.size() >= b_.limits_.max_groups_per_user) {
         return Refuse(
             absl::StatusCode::kFailedPrecondition, "group_name",
@@ -956,9 +998,13 @@ absl::Status SnapshotBuilder::Apply(const Change& change, pdp::v1::ChangeResult*
     if (!s.ok()) return s;
   }
   assigned_name_.clear();
+  unchanged_ = false;
+  change_org_ = nullptr;
   absl::Status s = ApplyKind(change);
   if (!s.ok()) return s;
+  if (!unchanged_) changed_ = true;
   if (result != nullptr) {
+    result->set_unchanged(unchanged_);
     if (!assigned_name_.empty()) {
       if (address.kind == ChangeAddress::Kind::kScp) address.scp_id = assigned_name_;
       if (change.kind_case() == Change::kCreateOrganization) {
@@ -1100,7 +1146,53 @@ void SnapshotBuilder::RebuildViews(AccountState& account) const {
   }
 }
 
+void SnapshotBuilder::DropUnchangedCopies() {
+  // Every change that changes an account's header moves its
+  // modified_revision, and every change to its records replaces or removes
+  // a record, so equal headers and the same record pointers mean the batch
+  // left the account as it was.
+  auto same_records = [](const auto& a, const auto& b) {
+    if (a.size() != b.size()) return false;
+    for (auto x = a.begin(), y = b.begin(); x != a.end(); ++x, ++y) {
+      if (x->first != y->first || x->second != y->second) return false;
+    }
+    return true;
+  };
+  for (auto it = touched_.begin(); it != touched_.end();) {
+    auto next = std::next(it);
+    const AccountState& after = *it->second;
+    auto before = base_->accounts_.find(it->first);
+    if (before != base_->accounts_.end()) {
+      const AccountState& b = *before->second;
+      if (b.modified_revision == after.modified_revision && b.name == after.name &&
+          b.organization_id == after.organization_id &&
+          b.settings.SerializeAsString() == after.settings.SerializeAsString() &&
+          same_records(b.entities, after.entities) && same_records(b.policies, after.policies) &&
+          same_records(b.sessions, after.sessions)) {
+        next_->accounts_.Set(it->first, before->second);
+        written_.erase(it->first);
+        views_dirty_.erase(it->first);
+        touched_.erase(it);
+      }
+    }
+    it = next;
+  }
+  // Every organization change that changes something moves the
+  // organization's modified_revision (OrgOps).
+  for (auto it = touched_orgs_.begin(); it != touched_orgs_.end();) {
+    auto next = std::next(it);
+    auto before = base_->organizations_.find(it->first);
+    if (before != base_->organizations_.end() &&
+        before->second->modified_revision == it->second->modified_revision) {
+      next_->organizations_[it->first] = before->second;
+      touched_orgs_.erase(it);
+    }
+    it = next;
+  }
+}
+
 SnapshotPtr SnapshotBuilder::Finish() {
+  DropUnchangedCopies();
   for (auto& [result, address] : results_) result->set_etag(EtagOf(*next_, address).value_or(""));
   results_.clear();
   std::vector<AccountState*> dirty;

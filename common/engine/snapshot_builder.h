@@ -60,7 +60,21 @@ class SnapshotBuilder {
   // receives the addressed object's name (assigned ids included) now and its
   // etag after the batch at Finish() ("" if a later change deleted it); it
   // must stay valid until then.
+  //
+  // A change that changes nothing (re-creating an existing policy with
+  // allow_existing and the same document, attaching an attached policy,
+  // putting identical content, settings to the values they have...) is
+  // applied as a no-op: no record is replaced and no modified_revision
+  // (etag) moves; `result` is marked unchanged and last_change_unchanged()
+  // says so. Its checks (etags, actors, validation) still apply.
   absl::Status Apply(const pdp::v1::Change& change, pdp::v1::ChangeResult* result = nullptr);
+
+  // After a successful Apply: whether that change changed nothing.
+  bool last_change_unchanged() const { return unchanged_; }
+  // Whether any change applied so far changed something. When none did,
+  // Finish()'s snapshot holds the base's records (only its revision
+  // differs) and the caller should keep the base instead of committing.
+  bool changed() const { return changed_; }
 
   // Restoring committed state (start-up, replicas): the store's records are
   // applied as they were committed, without judging them again, through
@@ -85,7 +99,9 @@ class SnapshotBuilder {
     next_->revision_ = revision;
   }
 
-  // The new snapshot. Call once, after every Apply succeeded.
+  // The new snapshot. Call once, after every Apply succeeded. Accounts and
+  // organizations the batch made writable but left as they were get the
+  // base's records back (so they are neither written nor rebuilt).
   SnapshotPtr Finish();
 
   int64_t revision() const { return revision_; }
@@ -112,9 +128,18 @@ class SnapshotBuilder {
   absl::Status ApplyKind(const pdp::v1::Change& change);
   // Organization and SCP changes (organization_builder.cc).
   absl::Status ApplyOrganizationChange(const pdp::v1::Change& change);
+  absl::Status ApplyOrganizationKind(const pdp::v1::Change& change);
   // Derives placements of the organizations the batch touched.
   void FinishOrganizations();
   void RebuildViews(AccountState& account) const;
+  // Finish(): puts back the base's account / organization where the batch
+  // copied one but changed nothing in it.
+  void DropUnchangedCopies();
+  // A change handler found nothing to change: marks the change unchanged.
+  absl::Status Unchanged() {
+    unchanged_ = true;
+    return absl::OkStatus();
+  }
 
   SnapshotPtr base_;
   std::shared_ptr<Snapshot> next_;
@@ -126,6 +151,11 @@ class SnapshotBuilder {
   absl::btree_set<std::string> affected_;
   absl::btree_set<std::string> written_;
   std::string assigned_name_;  // an id the current change had assigned
+  bool unchanged_ = false;     // the current (last) change changed nothing
+  bool changed_ = false;       // some change of the batch changed something
+  // The organization the current change addresses (org changes bump its
+  // modified_revision only when they change something); null when deleted.
+  OrganizationState* change_org_ = nullptr;
   // Results whose etag Finish() fills in, with what they address.
   std::vector<std::pair<pdp::v1::ChangeResult*, ChangeAddress>> results_;
 };

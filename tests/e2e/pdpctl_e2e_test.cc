@@ -36,8 +36,11 @@ TEST_F(PdpctlTest, WalksTheReadmeStory) {
   ASSERT_EQ(Pdpctl({"apply", SourcePath("data/demo-world.yaml")}, &out), 0) << out;
   EXPECT_NE(out.find("revision 1"), std::string::npos) << out;
 
-  // Applying the same world again is accepted and changes nothing visible.
+  // Applying the same world again is accepted and changes nothing: no new
+  // revision.
   ASSERT_EQ(Pdpctl({"apply", SourcePath("data/demo-world.yaml")}, &out), 0) << out;
+  EXPECT_NE(out.find("nothing to change"), std::string::npos) << out;
+  EXPECT_NE(out.find("at revision 1"), std::string::npos) << out;
 
   // Admin of an activated account: ALLOW, exit 0.
   EXPECT_EQ(Pdpctl({"authorize", "arn:aws:iam::111111111111:user/admin", "--page", "billing_bills"},

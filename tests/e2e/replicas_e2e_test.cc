@@ -341,7 +341,9 @@ TEST_F(ReplicasTest, ReplicasRideOutADatabaseOutage) {
   // A's write path comes back by itself; once it says so, writes work.
   EXPECT_TRUE(Eventually([&] { return a_->Health(kAdminService) == HealthCheckResponse::SERVING; }))
       << "AdminService health on A: " << a_->Health(kAdminService);
-  auto written = a_->admin().ApplyChanges({IamAccess(kNewcomer, true)}, "after-outage");
+  // (Another change than the one refused below, which would otherwise find
+  // the state already as it asks and commit nothing.)
+  auto written = a_->admin().ApplyChanges({NewAccount("444444444444")}, "after-outage");
   ASSERT_TRUE(written.ok()) << written.status();
   EXPECT_FALSE(written->replayed());
   // The write refused during the outage was not applied: its retry applies now.

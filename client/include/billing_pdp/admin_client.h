@@ -57,7 +57,10 @@ class AdminClient {
   }
 
   // All changes or none, as one new revision: the response has the revision
-  // and one result (name, etag) per change, in order. With a request_id
+  // and one result (name, etag, unchanged) per change, in order. Changes
+  // that change nothing are marked unchanged and not committed; when all
+  // are, no revision is made and the response names the current one (so
+  // re-applying desired state is free). With a request_id
   // (1 to 128 printable ASCII characters, e.g. a UUID), retrying after a
   // timeout is safe: a request the server already committed is not applied
   // again, its first response comes back with replayed = true. Reusing an

@@ -293,10 +293,16 @@ TEST_F(OrganizationBuilderTest, CostExplorerSettingsBelongToTheManagementAccount
                        "'arn:aws:iam::111111111111:user/admin' settings { iam_access_to_billing: "
                        "true } update_mask: 'iam_access_to_billing' }"),
               absl::StatusCode::kPermissionDenied, "actor", "ROOT_USER_REQUIRED");
-  // An empty mask on a member covers only what the member owns.
+  // A member's own settings are named in the mask like anyone's (an empty
+  // mask is refused, never read as "all").
+  ExpectError(ApplyOne("update_account_settings { account_id: '333333333333' actor: "
+                       "'arn:aws:iam::333333333333:root' settings { iam_access_to_billing: true "
+                       "console_action_set: LEGACY cost_explorer_enabled: true } }"),
+              absl::StatusCode::kInvalidArgument, "update_mask");
   ASSERT_TRUE(ApplyOne("update_account_settings { account_id: '333333333333' actor: "
                        "'arn:aws:iam::333333333333:root' settings { iam_access_to_billing: true "
-                       "console_action_set: LEGACY cost_explorer_enabled: true } }")
+                       "console_action_set: LEGACY } update_mask: 'iam_access_to_billing' "
+                       "update_mask: 'console_action_set' }")
                   .ok());
   EXPECT_FALSE(next_->FindAccount("333333333333")->settings.cost_explorer_enabled());
   EXPECT_EQ(next_->FindAccount("333333333333")->settings.console_action_set(), pdp::v1::LEGACY);

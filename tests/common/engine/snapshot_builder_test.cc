@@ -130,20 +130,41 @@ TEST_F(SnapshotBuilderTest, CreateAccountRejections) {
               "account.id");
 }
 
-TEST_F(SnapshotBuilderTest, CreateAccountAllowExistingUpdatesNameAndSettings) {
+// allow_existing never changes an existing account's settings (they need
+// UpdateAccountSettings and its actor rules); only a new name is taken.
+TEST_F(SnapshotBuilderTest, CreateAccountAllowExistingTakesOnlyTheName) {
   pdp::v1::Change same =
       test::CreateAccount(kA, true, pdp::v1::FINE_GRAINED, absl::StrCat("account ", kA));
   same.mutable_create_account()->set_allow_existing(true);
-  SnapshotPtr unchanged = Apply({same});
-  EXPECT_EQ(unchanged->FindAccount(kA)->etag(), "1");  // nothing changed
+  {
+    SnapshotBuilder b(base_);
+    pdp::v1::ChangeResult result;
+    ASSERT_TRUE(b.Apply(same, &result).ok());
+    EXPECT_TRUE(b.last_change_unchanged());
+    EXPECT_FALSE(b.changed());
+    SnapshotPtr s = b.Finish();
+    EXPECT_TRUE(result.unchanged());
+    EXPECT_EQ(result.etag(), "1");
+    EXPECT_EQ(s->FindAccount(kA), base_->FindAccount(kA));  // the base's record, not a copy
+  }
+  // Other settings, same name: a no-op too (settings are not taken).
+  pdp::v1::Change settings = test::CreateAccount(kA, false, pdp::v1::LEGACY, "");
+  settings.mutable_create_account()->set_allow_existing(true);
+  SnapshotBuilder b(base_);
+  ASSERT_TRUE(b.Apply(settings).ok());
+  EXPECT_TRUE(b.last_change_unchanged());
+  SnapshotPtr kept = b.Finish();
+  EXPECT_TRUE(kept->FindAccount(kA)->settings.iam_access_to_billing());
+  EXPECT_EQ(kept->FindAccount(kA)->settings.console_action_set(), pdp::v1::FINE_GRAINED);
+  EXPECT_EQ(kept->FindAccount(kA)->name, absl::StrCat("account ", kA));  // no name given: kept
 
   pdp::v1::Change c = test::CreateAccount(kA, false, pdp::v1::LEGACY, "renamed");
   c.mutable_create_account()->set_allow_existing(true);
   SnapshotPtr s = Apply({c});
   const AccountState* a = s->FindAccount(kA);
   EXPECT_EQ(a->name, "renamed");
-  EXPECT_FALSE(a->settings.iam_access_to_billing());
-  EXPECT_EQ(a->settings.console_action_set(), pdp::v1::LEGACY);
+  EXPECT_TRUE(a->settings.iam_access_to_billing());
+  EXPECT_EQ(a->settings.console_action_set(), pdp::v1::FINE_GRAINED);
   EXPECT_EQ(a->etag(), "2");
 }
 
@@ -771,9 +792,54 @@ TEST_F(AccountSettingsTest, IamAccessOnlyByTheRootUser) {
   EXPECT_EQ(s->FindAccount(kA)->etag(), std::to_string(s->revision()));
   EXPECT_TRUE(base_->FindAccount(kA)->settings.iam_access_to_billing());
 
-  SnapshotPtr b = Apply({test::UpdateSettings(kB, kRootB, {}, true, pdp::v1::LEGACY)});
+  SnapshotPtr b = Apply({test::UpdateSettings(
+      kB, kRootB, {"iam_access_to_billing", "console_action_set"}, true, pdp::v1::LEGACY)});
   EXPECT_TRUE(b->FindAccount(kB)->settings.iam_access_to_billing());
   EXPECT_EQ(b->FindAccount(kB)->settings.console_action_set(), pdp::v1::LEGACY);
+}
+
+// Omitted is not "reset": without a mask nothing says which settings the
+// caller meant, so the request is refused rather than resetting the others.
+TEST_F(AccountSettingsTest, AMissingMaskIsRefusedNotAReset) {
+  for (const std::string& actor : {kRootA, std::string("arn:aws:iam::111111111111:user/setter")}) {
+    ExpectError(ApplyOne(test::UpdateSettings(kA, actor, {}, true, pdp::v1::LEGACY)),
+                absl::StatusCode::kInvalidArgument, "update_mask");
+  }
+}
+
+// Settings set to the values they have: unchanged, the etag stays.
+TEST_F(AccountSettingsTest, SettingsToTheirValuesAreUnchanged) {
+  SnapshotBuilder b(base_);
+  pdp::v1::ChangeResult result;
+  ASSERT_TRUE(b.Apply(test::UpdateSettings(kA, kRootA, {"iam_access_to_billing"}, true,
+                                           pdp::v1::CONSOLE_ACTION_SET_UNSPECIFIED),
+                      &result)
+                  .ok());
+  EXPECT_TRUE(b.last_change_unchanged());
+  // Still judged: a no-op by the wrong actor is refused all the same.
+  ExpectError(b.Apply(test::UpdateSettings(kA, "arn:aws:iam::111111111111:user/admin",
+                                           {"iam_access_to_billing"}, true, pdp::v1::FINE_GRAINED)),
+              absl::StatusCode::kPermissionDenied, "actor", "ROOT_USER_REQUIRED");
+  SnapshotBuilder again(base_);
+  ASSERT_TRUE(again
+                  .Apply(test::UpdateSettings(kA, kRootA, {"iam_access_to_billing"}, true,
+                                              pdp::v1::FINE_GRAINED),
+                         &result)
+                  .ok());
+  EXPECT_FALSE(again.changed());
+  SnapshotPtr s = again.Finish();
+  EXPECT_TRUE(result.unchanged());
+  EXPECT_EQ(result.etag(), base_->FindAccount(kA)->etag());
+  EXPECT_EQ(s->FindAccount(kA), base_->FindAccount(kA));
+  // A real change is not marked.
+  SnapshotBuilder real(base_);
+  ASSERT_TRUE(real.Apply(test::UpdateSettings(kA, kRootA, {"iam_access_to_billing"}, false,
+                                              pdp::v1::FINE_GRAINED),
+                         &result)
+                  .ok());
+  EXPECT_FALSE(real.last_change_unchanged());
+  EXPECT_TRUE(real.changed());
+  EXPECT_FALSE(result.unchanged());
 }
 
 // The zero value in the mask means the default, FINE_GRAINED, as on
@@ -834,12 +900,6 @@ TEST_F(AccountSettingsTest, ActorMustBeOfTheAccount) {
   }
 }
 
-TEST_F(AccountSettingsTest, EmptyMaskChangesBothSoNeedsRoot) {
-  ExpectError(ApplyOne(test::UpdateSettings(kA, "arn:aws:iam::111111111111:user/setter", {}, true,
-                                            pdp::v1::LEGACY)),
-              absl::StatusCode::kPermissionDenied, "actor", "ROOT_USER_REQUIRED");
-}
-
 TEST_F(AccountSettingsTest, MalformedRequests) {
   ExpectError(ApplyOne(test::UpdateSettings(kA, kRootA, {"name"}, true, pdp::v1::LEGACY)),
               absl::StatusCode::kInvalidArgument, "update_mask[0]");
@@ -855,8 +915,8 @@ TEST_F(AccountSettingsTest, MalformedRequests) {
   ExpectError(ApplyOne(test::UpdateSettings(kA, kRootA, {"console_action_set"}, true,
                                             static_cast<pdp::v1::ConsoleActionSet>(7))),
               absl::StatusCode::kInvalidArgument, "settings.console_action_set");
-  ExpectError(ApplyOne(test::UpdateSettings("999999999999", "arn:aws:iam::999999999999:root", {},
-                                            true, pdp::v1::LEGACY)),
+  ExpectError(ApplyOne(test::UpdateSettings("999999999999", "arn:aws:iam::999999999999:root",
+                                            {"console_action_set"}, true, pdp::v1::LEGACY)),
               absl::StatusCode::kNotFound, "account_id");
 }
 
@@ -872,7 +932,10 @@ TEST_F(SnapshotBuilderTest, AFailedBatchLeavesTheBaseSnapshotUnchanged) {
   ASSERT_TRUE(b.Apply(test::Attach(kAlice, kPolicyP)).ok());
   ASSERT_TRUE(b.Apply(test::DeleteEntity(kAuditor)).ok());
   ASSERT_TRUE(b.Apply(test::CreateAccount("333333333333", true)).ok());
-  ASSERT_TRUE(b.Apply(test::UpdateSettings(kA, kRootA, {}, false, pdp::v1::LEGACY)).ok());
+  ASSERT_TRUE(
+      b.Apply(test::UpdateSettings(kA, kRootA, {"iam_access_to_billing", "console_action_set"},
+                                   false, pdp::v1::LEGACY))
+          .ok());
   ASSERT_TRUE(b.Apply(test::CreatePolicyVersion(kPolicyP, AllowDoc({"x:y"}), true)).ok());
   pdp::v1::Change del_b;
   del_b.mutable_delete_account()->set_account_id(kB);
