@@ -223,7 +223,7 @@ TEST_F(CallersTest, EveryAdminMethodRefusesAnonymousAndReaderCallers) {
   const auto* service =
       pdp::v1::ApplyChangesRequest::descriptor()->file()->FindServiceByName("AdminService");
   ASSERT_NE(service, nullptr);
-  for (const std::string token : {std::string(), std::string(kReaderToken)}) {
+  for (const std::string& token : {std::string(), std::string(kReaderToken)}) {
     ClientOptions options = As(token);
     auto channel = NewChannel(options);
     ASSERT_TRUE(channel.ok());
@@ -338,7 +338,12 @@ TEST_F(CallersTest, SimulatedTimeOnlyForCallersAllowedToSimulate) {
 
 TEST_F(CallersTest, EveryCommittedBatchSaysWhoWhenAndOnWhoseBehalf) {
   AdminClient root_ctl(As(kRootControllerToken));
-  const std::string user = "arn:aws:iam::222222222222:user/audited";
+  // On first (a no-op if another case left it on: no-ops are not committed,
+  // so they have no audit entry), then off: a real change.
+  ASSERT_TRUE(root_ctl
+                  .Call(&Stub::UpdateAccountSettings,
+                        IamAccess(kNewcomer, "arn:aws:iam::222222222222:root", true))
+                  .ok());
   pdp::v1::ApplyChangesRequest batch;
   batch.set_request_id("audit-test-1");
   *batch.add_changes()->mutable_update_account_settings() =

@@ -1,4 +1,4 @@
-// The server refuses to serve without TLS and an admin token on an address
+// The server refuses to serve without TLS and callers on an address
 // other machines might reach, host names that look like loopback included.
 #include <string>
 
@@ -24,7 +24,7 @@ TEST(ListenAddressE2eTest, AHostNameThatLooksLikeLoopbackIsRefused) {
     std::string output;
     EXPECT_EQ(RunServer(listen, &output), 2) << output;
     EXPECT_THAT(output, HasSubstr(std::string("refusing to serve on ") + listen +
-                                  " without TLS and an admin token"));
+                                  " without TLS and callers"));
     EXPECT_THAT(output, HasSubstr("is a host name other than localhost"));
     EXPECT_THAT(output, HasSubstr("only unix: sockets, localhost and loopback IP literals"));
   }
