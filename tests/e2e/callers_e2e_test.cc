@@ -280,6 +280,39 @@ TEST_F(CallersTest, TokenRolesAndWhatTheyReveal) {
                   .ok());
 }
 
+TEST_F(CallersTest, BadCredentialsNeverWrite) {
+  const int64_t before = Revision();
+  pdp::v1::ApplyChangesRequest batch;
+  *batch.add_changes()->mutable_put_user() = NewUser("arn:aws:iam::111111111111:user/intruder");
+  *batch.add_changes()->mutable_update_account_settings() =
+      IamAccess(kPayer, "arn:aws:iam::111111111111:root", true);
+  // A wrong token, a token with a certificate of another caller, an
+  // unknown, expired or foreign certificate: nothing is applied.
+  struct Attempt {
+    std::string token;
+    const CertFiles* cert;
+    absl::StatusCode code;
+  };
+  const std::vector<Attempt> attempts = {
+      {"wrong-token-0123456789", nullptr, absl::StatusCode::kUnauthenticated},
+      {std::string(kAdminToken).substr(1), nullptr, absl::StatusCode::kUnauthenticated},
+      {kRootControllerToken, &files_->controller, absl::StatusCode::kUnauthenticated},
+      {"", &files_->unknown_client, absl::StatusCode::kUnauthenticated},
+      {"", &files_->expired_client, absl::StatusCode::kUnavailable},
+      {"", &files_->other_ca_client, absl::StatusCode::kUnavailable},
+      {kReaderToken, nullptr, absl::StatusCode::kPermissionDenied},
+  };
+  for (const Attempt& a : attempts) {
+    auto applied = AdminClient(As(a.token, a.cert)).ApplyChanges(batch);
+    EXPECT_EQ(applied.status().code(), a.code)
+        << a.token << " " << (a.cert ? a.cert->cert_path : "") << ": " << applied.status();
+  }
+  EXPECT_EQ(Revision(), before);
+  pdp::v1::ListAuditEventsRequest since;
+  since.set_since_revision(before + 1);
+  EXPECT_TRUE(Audit(since).empty());
+}
+
 TEST_F(CallersTest, ControllersWriteWithinTheirScopeAndSpeakOnlyForTheirActors) {
   AdminClient org_ctl(As("", &files_->controller));
   AdminClient root_ctl(As(kRootControllerToken));
@@ -429,6 +462,17 @@ TEST_F(CallersTest, PdpctlAuditFiltersAndPrintsJson) {
   EXPECT_EQ(out, "");
   EXPECT_EQ(pdpctl({"audit", "--since", "yesterday"}, &out), 2);
   EXPECT_THAT(out, HasSubstr("RFC 3339"));
+  // pdpctl presents a client certificate: the controller it names is
+  // identified (PERMISSION_DENIED for its role, not UNAUTHENTICATED).
+  std::vector<std::string> mtls = {
+      BinaryPath("client/pdpctl"), "--server",   server_->address(),           "--tls-ca",
+      files_->ca.cert_path,        "--tls-cert", files_->controller.cert_path, "--tls-key",
+      files_->controller.key_path};
+  out.clear();
+  std::vector<std::string> audit_as_controller = mtls;
+  audit_as_controller.push_back("audit");
+  EXPECT_EQ(RunCommand(audit_as_controller, &out), 3);
+  EXPECT_THAT(out, HasSubstr("caller \"org-ctl\" has the role controller"));
   // A controller's token may not read the audit log.
   std::ofstream(token_file, std::ios::trunc) << kRootControllerToken << "\n";
   EXPECT_EQ(pdpctl({"audit"}, &out), 3);
