@@ -23,6 +23,8 @@
 #   OUT=$WORK/<timestamp>        logs, runs.jsonl, table.md
 #   BUILD_LOCK=                  a file to flock while building the tools (optional)
 #   QUIET_WAIT=60                seconds to wait for an idle machine before each run (0: don't)
+#   SERVER_ARGS=                 more billing-pdp-server flags, e.g. "--callers-file F" (the
+#                                calls stay anonymous: the caller check's cost on Authorize)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -113,7 +115,8 @@ free_port() {
 # billing-pdp picks its own port (--listen 127.0.0.1:0) and prints it.
 "$SERVER_BIN" --listen 127.0.0.1:0 --world "$REPO/data/demo-world.yaml" \
   --page-catalog "$REPO/data/page-catalog.json" \
-  --aws-managed-policies "$REPO/data/aws-managed-policies.json" 2>"$OUT/billing-pdp.log" &
+  --aws-managed-policies "$REPO/data/aws-managed-policies.json" ${SERVER_ARGS:-} \
+  2>"$OUT/billing-pdp.log" &
 PDP_PID=$!
 PIDS+=("$PDP_PID")
 PDP_PORT=
