@@ -280,15 +280,7 @@ int main(int argc, char** argv) {
   pdp::Checkpointer checkpointer(&state, store.get(), checkpoint_options);
   checkpointer.Start();
 
-  std::string host = listen.substr(0, listen.rfind(':'));
-  std::fprintf(stderr,
-               "billing-pdp-server listening on %s:%d (revision %lld, %zu pages, store %s%s%s)\n",
-               host.c_str(), port, static_cast<long long>(state.Current()->revision()),
-               (*catalog)->pages().size(), pdp::StoreSpecForLog(flags->store).c_str(),
-               tls_cert.empty()               ? ""
-               : flags->tls_client_ca.empty() ? ", TLS"
-                                              : ", TLS with client certificates",
-               authenticator.enabled() ? absl::StrCat(", ", caller_count, " callers").c_str() : "");
+  // Said before the "listening on" line, which scripts and tests wait for.
   if (!authenticator.enabled()) {
     std::fprintf(stderr,
                  "billing-pdp-server: WARNING: no callers configured (--callers-file, "
@@ -299,6 +291,15 @@ int main(int argc, char** argv) {
                  "billing-pdp-server: every method but health and reflection needs a "
                  "known caller (--require-auth)\n");
   }
+  std::string host = listen.substr(0, listen.rfind(':'));
+  std::fprintf(stderr,
+               "billing-pdp-server listening on %s:%d (revision %lld, %zu pages, store %s%s%s)\n",
+               host.c_str(), port, static_cast<long long>(state.Current()->revision()),
+               (*catalog)->pages().size(), pdp::StoreSpecForLog(flags->store).c_str(),
+               tls_cert.empty()               ? ""
+               : flags->tls_client_ca.empty() ? ", TLS"
+                                              : ", TLS with client certificates",
+               authenticator.enabled() ? absl::StrCat(", ", caller_count, " callers").c_str() : "");
   std::fflush(stderr);
 
   // Health: reads are served from the last snapshot whatever happens to
