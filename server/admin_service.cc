@@ -22,15 +22,9 @@ namespace {
 using pdp::v1::Change;
 
 // "/pdp.v1.AdminService/CreateUser" from the handler's function name
-// ("grpc::Status pdp::AdminServiceImpl::CreateUser(Ctx*, ...)"), for the
-// audit log.
-std::string AdminMethodPath(const std::source_location& where) {
-  absl::string_view name = where.function_name();
-  constexpr absl::string_view kClass = "AdminServiceImpl::";
-  size_t start = name.find(kClass);
-  if (start == absl::string_view::npos) return "/pdp.v1.AdminService/";
-  name.remove_prefix(start + kClass.size());
-  return absl::StrCat("/pdp.v1.AdminService/", name.substr(0, name.find('(')));
+// (__builtin_FUNCTION() at the call site: "CreateUser"), for the audit log.
+std::string AdminMethodPath(const char* handler) {
+  return absl::StrCat("/pdp.v1.AdminService/", handler);
 }
 
 struct EntityLookup {
@@ -107,8 +101,8 @@ absl::StatusOr<BatchOrigin> AdminServiceImpl::OriginOf(const Ctx& ctx, std::stri
 }
 
 absl::StatusOr<SnapshotPtr> AdminServiceImpl::WriteOne(Ctx* ctx, Change change,
-                                                       const std::source_location& where) {
-  absl::StatusOr<BatchOrigin> origin = OriginOf(*ctx, AdminMethodPath(where), /*indexed=*/false);
+                                                       const char* handler) {
+  absl::StatusOr<BatchOrigin> origin = OriginOf(*ctx, AdminMethodPath(handler), /*indexed=*/false);
   if (!origin.ok()) return origin.status();
   absl::StatusOr<SnapshotPtr> s = state_->Apply({std::move(change)}, nullptr, *origin);
   if (s.ok()) SetRevisionTrailer(*ctx, (*s)->revision(), state_->Staleness());
@@ -132,13 +126,13 @@ absl::StatusOr<SnapshotPtr> AdminServiceImpl::Read(Ctx* ctx, int64_t min_revisio
 
 grpc::Status AdminServiceImpl::DeleteOfKind(Ctx* ctx, const pdp::v1::DeleteEntityRequest& req,
                                             IamArnKind kind, pdp::v1::WriteResponse* resp,
-                                            std::source_location where) {
+                                            const char* handler) {
   // DeleteUser must not delete a role: the ARN's kind is checked here.
   absl::StatusOr<IamArn> arn = ParseIamArnOfKind(req.arn(), kind);
   if (!arn.ok()) return ToGrpcStatus(AtField("arn", arn.status()));
   return Write(
       ctx, &Change::mutable_delete_entity, req,
-      [&](const Snapshot& s) { resp->set_revision(s.revision()); }, where);
+      [&](const Snapshot& s) { resp->set_revision(s.revision()); }, handler);
 }
 
 // ---- accounts ---------------------------------------------------------------
@@ -250,12 +244,12 @@ struct EntityTraits<pdp::v1::Role> {
 template <typename Proto>
 grpc::Status AdminServiceImpl::PutEntity(Ctx* ctx,
                                          const typename EntityTraits<Proto>::PutRequest& req,
-                                         bool replace, Proto* resp, std::source_location where) {
+                                         bool replace, Proto* resp, const char* handler) {
   using T = EntityTraits<Proto>;
   Change c;
   *T::Put(c) = req;
   T::Put(c)->set_replace(replace);
-  absl::StatusOr<SnapshotPtr> s = WriteOne(ctx, std::move(c), where);
+  absl::StatusOr<SnapshotPtr> s = WriteOne(ctx, std::move(c), handler);
   if (!s.ok()) return ToGrpcStatus(s.status());
   // The ARN parsed when the change was applied; look the result up by it.
   absl::StatusOr<IamArn> arn = ParseIamArn(T::Of(req).arn());

@@ -11,8 +11,6 @@
 #ifndef PDP_SERVER_ADMIN_SERVICE_H_
 #define PDP_SERVER_ADMIN_SERVICE_H_
 
-#include <source_location>
-
 #include "common/base/arn.h"
 #include "common/policy/known_actions.h"
 #include "pdp/v1/admin.grpc.pb.h"
@@ -142,10 +140,11 @@ class AdminServiceImpl final : public pdp::v1::AdminService::Service {
 
  private:
   // Identifies the caller, applies one change within its scope, and
-  // returns the new snapshot (its revision in the trailer). `where` names
-  // the RPC in the audit log (the handler's own function).
-  absl::StatusOr<SnapshotPtr> WriteOne(Ctx* ctx, pdp::v1::Change change,
-                                       const std::source_location& where);
+  // returns the new snapshot (its revision in the trailer). `handler` names
+  // the RPC in the audit log: the calling handler's function name, which
+  // the helpers below take as a defaulted __builtin_FUNCTION() (GCC and
+  // clang give the unqualified name, e.g. "CreateUser").
+  absl::StatusOr<SnapshotPtr> WriteOne(Ctx* ctx, pdp::v1::Change change, const char* handler);
 
   // Who the call's caller is, as the batch it writes records it; its
   // `authorize` checks the caller's scope (indexed: ApplyChanges' field
@@ -161,18 +160,17 @@ class AdminServiceImpl final : public pdp::v1::AdminService::Service {
   // it, and lets `reply` fill the response from the new snapshot.
   template <typename Request, typename Reply>
   grpc::Status Write(Ctx* ctx, Request* (pdp::v1::Change::*mutable_field)(), const Request& request,
-                     Reply reply, std::source_location where = std::source_location::current()) {
+                     Reply reply, const char* handler = __builtin_FUNCTION()) {
     pdp::v1::Change change;
     *(change.*mutable_field)() = request;
-    absl::StatusOr<SnapshotPtr> s = WriteOne(ctx, std::move(change), where);
+    absl::StatusOr<SnapshotPtr> s = WriteOne(ctx, std::move(change), handler);
     if (!s.ok()) return ToGrpcStatus(s.status());
     reply(**s);
     return grpc::Status::OK;
   }
   template <typename Proto>
   grpc::Status PutEntity(Ctx* ctx, const typename EntityTraits<Proto>::PutRequest& req,
-                         bool replace, Proto* resp,
-                         std::source_location where = std::source_location::current());
+                         bool replace, Proto* resp, const char* handler = __builtin_FUNCTION());
   template <typename Proto>
   grpc::Status GetEntity(Ctx* ctx, const pdp::v1::GetRequest& req, Proto* resp);
   template <typename Proto>
@@ -180,7 +178,7 @@ class AdminServiceImpl final : public pdp::v1::AdminService::Service {
                             typename EntityTraits<Proto>::ListResponse* resp);
   grpc::Status DeleteOfKind(Ctx* ctx, const pdp::v1::DeleteEntityRequest& req, IamArnKind kind,
                             pdp::v1::WriteResponse* resp,
-                            std::source_location where = std::source_location::current());
+                            const char* handler = __builtin_FUNCTION());
 
   WorldState* state_;
   const Authenticator* auth_;
