@@ -70,11 +70,16 @@ class SnapshotBuilder::OrgOps {
 
   absl::Status CreateOrganization(const pdp::v1::CreateOrganizationRequest& c) {
     std::string id = c.organization_id();
-    if (id.empty()) {
-      id = Generate("o-", 10, c.management_account_id());
-    } else if (!IsOrganizationId(id)) {
+    if (!id.empty() && !IsOrganizationId(id)) {
       return FieldError("organization_id", "must match o-[a-z0-9]{10,32}");
     }
+    if (c.allow_existing()) {
+      std::string existing = id.empty() ? OrganizationManagedBy(c.management_account_id()) : id;
+      if (!existing.empty() && b_.next_->FindOrganization(existing) != nullptr) {
+        return KeepOrganization(c, existing);
+      }
+    }
+    if (id.empty()) id = Generate("o-", 10, c.management_account_id());
     if (b_.next_->FindOrganization(id) != nullptr) {
       return FieldError("organization_id", absl::StrCat("organization ", id, " already exists"),
                         absl::StatusCode::kAlreadyExists);
@@ -119,14 +124,7 @@ class SnapshotBuilder::OrgOps {
     if (!s.ok()) return s;
     OrganizationState& o = **org;
     if (o.scps_enabled == c.scps_enabled()) return b_.Unchanged();
-    o.scps_enabled = c.scps_enabled();
-    // AWS: enabling the policy type attaches FullAWSAccess everywhere;
-    // disabling it detaches every SCP.
-    std::vector<std::string> initial;
-    if (o.scps_enabled) initial.push_back(kFullAwsAccessId);
-    for (auto& [id, node] : o.nodes) node.policy_ids = initial;
-    for (auto& [id, member] : o.members) member.policy_ids = initial;
-    for (auto& [id, scp] : o.scps) TouchScp(o, id);
+    SetScpsEnabled(o, c.scps_enabled());
     return absl::OkStatus();
   }
 
@@ -156,6 +154,13 @@ class SnapshotBuilder::OrgOps {
     if (!s.ok()) return s;
     absl::StatusOr<int> depth = ParentDepth(o, "parent_id", c.parent_id());
     if (!depth.ok()) return depth.status();
+    if (c.allow_existing()) {
+      std::string existing = c.ou_id().empty() ? OuNamed(o, c.parent_id(), c.name()) : c.ou_id();
+      auto it = o.nodes.find(existing);
+      if (!existing.empty() && existing != o.root_id && it != o.nodes.end()) {
+        return KeepOu(o, it->second, c);
+      }
+    }
     if (*depth + 1 > kMaxOuDepth) {
       return Refuse(absl::StatusCode::kFailedPrecondition, "parent_id",
                     absl::StrCat("OUs nest at most ", kMaxOuDepth, " levels below the root"),
@@ -234,7 +239,11 @@ class SnapshotBuilder::OrgOps {
     if (!depth.ok()) return depth.status();
     if (!IsAccountId(c.account_id())) return FieldError("account_id", "must be exactly 12 digits");
     if (c.name().size() > 256) return FieldError("name", "is longer than 256 characters");
-    if (b_.next_->FindAccount(c.account_id()) != nullptr) {
+    const AccountState* existing = b_.next_->FindAccount(c.account_id());
+    if (existing != nullptr && c.allow_existing() && !existing->organization_id.empty()) {
+      return KeepMember(**org, c.account_id(), parent, c.name());
+    }
+    if (existing != nullptr) {
       return FieldError("account_id",
                         absl::StrCat("account ", c.account_id(),
                                      " already exists (invite_account brings an existing one in)"),
@@ -254,6 +263,12 @@ class SnapshotBuilder::OrgOps {
     std::string parent = c.parent_id().empty() ? (*org)->root_id : c.parent_id();
     absl::StatusOr<int> depth = ParentDepth(**org, "parent_id", parent);
     if (!depth.ok()) return depth.status();
+    if (c.allow_existing() && IsAccountId(c.account_id())) {
+      const AccountState* existing = b_.next_->FindAccount(c.account_id());
+      if (existing != nullptr && !existing->organization_id.empty()) {
+        return KeepMember(**org, c.account_id(), parent, "");
+      }
+    }
     absl::StatusOr<AccountState*> account = StandaloneAccount("account_id", c.account_id());
     if (!account.ok()) return account.status();
     Join(**account, (*org)->id);
@@ -297,11 +312,20 @@ class SnapshotBuilder::OrgOps {
     if (!org.ok()) return org.status();
     OrganizationState& o = **org;
     std::string id = c.policy_id();
-    if (id.empty()) {
-      id = Generate("p-", 8, absl::StrCat(o.id, "/", c.name()));
-    } else if (!Matches(id, kPolicyIdPattern)) {
+    if (!id.empty() && !Matches(id, kPolicyIdPattern)) {
       return FieldError("policy_id", "must match p-[0-9a-zA-Z_]{8,128}");
     }
+    if (c.allow_existing()) {
+      std::string existing = id;
+      for (const auto& [scp_id, scp] : o.scps) {
+        if (existing.empty() && scp->name == c.name()) existing = scp_id;
+      }
+      if (!existing.empty() && o.scps.contains(existing)) {
+        b_.assigned_name_ = existing;
+        return ReplaceScp(o, existing, "", c.name(), c.description(), c.document());
+      }
+    }
+    if (id.empty()) id = Generate("p-", 8, absl::StrCat(o.id, "/", c.name()));
     if (o.scps.contains(id)) {
       return FieldError("policy_id", absl::StrCat("SCP ", id, " already exists"),
                         absl::StatusCode::kAlreadyExists);
@@ -320,20 +344,12 @@ class SnapshotBuilder::OrgOps {
     absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
     if (!org.ok()) return org.status();
     auto current = (*org)->scps.find(c.policy_id());
-    std::shared_ptr<const ScpRecord> original =
-        current == (*org)->scps.end() ? nullptr : current->second;
-    absl::StatusOr<ScpRecord*> scp = MutableScp(**org, c.policy_id(), c.etag());
-    if (!scp.ok()) return scp.status();
-    absl::Status s =
-        SetScpContent(**org, **scp, c.name().empty() ? (*scp)->name : c.name(), c.description(),
-                      c.document().empty() ? (*scp)->document : c.document());
-    if (!s.ok()) return s;
-    if ((*scp)->name == original->name && (*scp)->description == original->description &&
-        (*scp)->document == original->document) {
-      (*org)->scps[c.policy_id()] = std::move(original);  // as it was, etag included
-      return b_.Unchanged();
-    }
-    return absl::OkStatus();
+    const ScpRecord* found = current == (*org)->scps.end() ? nullptr : current->second.get();
+    // Empty name or document: the current one (ReplaceScp refuses a
+    // missing SCP before it reads these).
+    return ReplaceScp(**org, c.policy_id(), c.etag(),
+                      c.name().empty() && found ? found->name : c.name(), c.description(),
+                      c.document().empty() && found ? found->document : c.document());
   }
 
   absl::Status DeleteScp(const pdp::v1::DeleteScpRequest& c) {
@@ -352,7 +368,9 @@ class SnapshotBuilder::OrgOps {
     return absl::OkStatus();
   }
 
-  absl::Status AttachScp(const pdp::v1::AttachScpRequest& c, bool attach) {
+  // `tolerant`: attach's allow_existing / detach's allow_missing (an
+  // attachment already as asked is a no-op rather than an error).
+  absl::Status AttachScp(const pdp::v1::AttachScpRequest& c, bool attach, bool tolerant) {
     absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
     if (!org.ok()) return org.status();
     OrganizationState& o = **org;
@@ -370,6 +388,7 @@ class SnapshotBuilder::OrgOps {
     auto it = std::find((*list)->begin(), (*list)->end(), c.policy_id());
     if (attach) {
       if (it != (*list)->end()) {
+        if (tolerant) return b_.Unchanged();
         return FieldError(
             "policy_id",
             absl::StrCat("SCP ", c.policy_id(), " is already attached to ", c.target_id()),
@@ -384,6 +403,7 @@ class SnapshotBuilder::OrgOps {
       (*list)->push_back(c.policy_id());
     } else {
       if (it == (*list)->end()) {
+        if (tolerant) return b_.Unchanged();
         return NotFound("policy_id",
                         absl::StrCat("an attachment of ", c.policy_id(), " to ", c.target_id()));
       }
@@ -401,6 +421,143 @@ class SnapshotBuilder::OrgOps {
   }
 
  private:
+  // ---- allow_existing: an object that exists as asked ------------------
+
+  // The organization `account_id` manages, or "".
+  std::string OrganizationManagedBy(const std::string& account_id) const {
+    const AccountState* account = b_.next_->FindAccount(account_id);
+    if (account == nullptr || account->organization_id.empty()) return "";
+    const OrganizationState* org = b_.next_->FindOrganization(account->organization_id);
+    if (org == nullptr || org->management_account_id != account_id) return "";
+    return org->id;
+  }
+
+  absl::Status KeepOrganization(const pdp::v1::CreateOrganizationRequest& c,
+                                const std::string& id) {
+    const OrganizationState* current = b_.next_->FindOrganization(id);
+    if (current->management_account_id != c.management_account_id()) {
+      return Conflict("management_account_id",
+                      absl::StrCat("organization ", id, " exists with management account ",
+                                   current->management_account_id, ", not ",
+                                   ShortInput(c.management_account_id())));
+    }
+    if (!c.root_id().empty() && current->root_id != c.root_id()) {
+      return Conflict("root_id", absl::StrCat("organization ", id, " exists with root ",
+                                              current->root_id, ", not ", ShortInput(c.root_id())));
+    }
+    b_.assigned_name_ = id;
+    if (current->scps_enabled == c.scps_enabled()) return b_.Unchanged();
+    if (!c.scps_enabled()) {
+      // Disabling detaches every SCP (every guardrail): never from a field
+      // a file may simply have left out.
+      return Conflict("scps_enabled",
+                      absl::StrCat("SCPs are enabled in organization ", id,
+                                   "; disabling them detaches every SCP and takes "
+                                   "update_organization (or set scps_enabled: true)"));
+    }
+    absl::StatusOr<OrganizationState*> org = Existing(id);
+    if (!org.ok()) return org.status();
+    SetScpsEnabled(**org, true);
+    return absl::OkStatus();
+  }
+
+  // The OU named `name` directly under `parent`, or "".
+  static std::string OuNamed(const OrganizationState& org, const std::string& parent,
+                             const std::string& name) {
+    for (const auto& [id, node] : org.nodes) {
+      if (id != org.root_id && node.parent_id == parent && node.name == name) return id;
+    }
+    return "";
+  }
+
+  absl::Status KeepOu(OrganizationState& org, OrgNode& ou,
+                      const pdp::v1::CreateOrganizationalUnitRequest& c) {
+    if (ou.parent_id != c.parent_id()) {
+      return Conflict("parent_id",
+                      absl::StrCat("OU ", ou.id, " exists under ", ou.parent_id, ", not ",
+                                   ShortInput(c.parent_id()), " (OUs do not move)"));
+    }
+    b_.assigned_name_ = ou.id;
+    if (ou.name == c.name()) return b_.Unchanged();
+    absl::Status s = CheckSiblingName(org, ou.parent_id, c.name(), ou.id);
+    if (!s.ok()) return s;
+    ou.name = c.name();
+    return absl::OkStatus();
+  }
+
+  // A create_member_account or invite_account with allow_existing of an
+  // account that is in an organization: fine when it is a (non-management)
+  // member of this one; it takes `name` when given and `parent`. Its
+  // settings and join method stay as they are.
+  absl::Status KeepMember(OrganizationState& org, const std::string& account_id,
+                          const std::string& parent, const std::string& name) {
+    const AccountState* account = b_.next_->FindAccount(account_id);
+    auto member = org.members.find(account_id);
+    if (account->organization_id != org.id || member == org.members.end()) {
+      return Refuse(absl::StatusCode::kFailedPrecondition, "account_id",
+                    absl::StrCat("account ", account_id, " is already in organization ",
+                                 account->organization_id),
+                    "ACCOUNT_IN_ORGANIZATION");
+    }
+    if (member->second.joined == pdp::v1::MANAGEMENT) {
+      return Refuse(absl::StatusCode::kFailedPrecondition, "account_id",
+                    absl::StrCat("account ", account_id, " is the management account of ", org.id,
+                                 ", not a member to create or invite"),
+                    "MANAGEMENT_ACCOUNT");
+    }
+    bool renamed = !name.empty() && account->name != name;
+    bool moved = member->second.parent_id != parent;
+    if (!renamed && !moved) return b_.Unchanged();
+    if (renamed) {
+      AccountState* mutable_account = b_.MutableAccount(account_id, /*views_change=*/false);
+      mutable_account->name = name;
+      mutable_account->modified_revision = b_.revision_;
+    }
+    if (moved) {
+      member->second.parent_id = parent;
+      Touch(account_id);
+    } else {
+      b_.change_org_ = nullptr;  // only the account's name: the organization stays as it was
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Conflict(absl::string_view field, absl::string_view message) {
+    return Refuse(absl::StatusCode::kFailedPrecondition, field, message, "EXISTING_CONFLICT");
+  }
+
+  // AWS: enabling the policy type attaches FullAWSAccess everywhere;
+  // disabling it detaches every SCP.
+  void SetScpsEnabled(OrganizationState& o, bool enabled) {
+    o.scps_enabled = enabled;
+    std::vector<std::string> initial;
+    if (o.scps_enabled) initial.push_back(kFullAwsAccessId);
+    for (auto& [id, node] : o.nodes) node.policy_ids = initial;
+    for (auto& [id, member] : o.members) member.policy_ids = initial;
+    for (auto& [id, scp] : o.scps) TouchScp(o, id);
+  }
+
+  // Sets an existing SCP's content (update_scp; create_scp with
+  // allow_existing). Content equal to the current one is a no-op that
+  // keeps the record, etag included.
+  absl::Status ReplaceScp(OrganizationState& org, const std::string& id, const std::string& etag,
+                          const std::string& name, const std::string& description,
+                          const std::string& document) {
+    auto current = org.scps.find(id);
+    std::shared_ptr<const ScpRecord> original =
+        current == org.scps.end() ? nullptr : current->second;
+    absl::StatusOr<ScpRecord*> scp = MutableScp(org, id, etag);
+    if (!scp.ok()) return scp.status();
+    absl::Status s = SetScpContent(org, **scp, name, description, document);
+    if (!s.ok()) return s;
+    if ((*scp)->name == original->name && (*scp)->description == original->description &&
+        (*scp)->document == original->document) {
+      org.scps[id] = std::move(original);  // as it was, etag included
+      return b_.Unchanged();
+    }
+    return absl::OkStatus();
+  }
+
   // Deterministic ids: derived from the batch's revision and a seed, so a
   // replay of the same batches assigns the same ids.
   std::string Generate(absl::string_view prefix, int length, absl::string_view seed) {
@@ -667,13 +824,13 @@ absl::Status SnapshotBuilder::ApplyOrganizationKind(const Change& change) {
     case Change::kDeleteScp:
       return ops.DeleteScp(change.delete_scp());
     case Change::kAttachScp:
-      return ops.AttachScp(change.attach_scp(), true);
+      return ops.AttachScp(change.attach_scp(), true, change.attach_scp().allow_existing());
     case Change::kDetachScp: {
       pdp::v1::AttachScpRequest detach;
       detach.set_organization_id(change.detach_scp().organization_id());
       detach.set_policy_id(change.detach_scp().policy_id());
       detach.set_target_id(change.detach_scp().target_id());
-      return ops.AttachScp(detach, false);
+      return ops.AttachScp(detach, false, change.detach_scp().allow_missing());
     }
     default:
       return FieldError("kind", "not an organization change");

@@ -56,7 +56,9 @@ class SnapshotBuilder {
   // (ErrorInfo) for the documented refusals: ROOT_USER_REQUIRED,
   // NOT_AUTHORIZED, ETAG_MISMATCH, DELETE_CONFLICT, LIMIT_EXCEEDED,
   // AWS_MANAGED_READ_ONLY, MANAGED_BY_ORGANIZATION, ACCOUNT_IN_ORGANIZATION,
-  // ORGANIZATION_NOT_EMPTY, MIN_POLICY_ATTACHMENT. When `result` is given it
+  // ORGANIZATION_NOT_EMPTY, MIN_POLICY_ATTACHMENT, SCPS_NOT_ENABLED,
+  // MANAGEMENT_ACCOUNT, EXISTING_CONFLICT (an organization object created
+  // with allow_existing that exists otherwise). When `result` is given it
   // receives the addressed object's name (assigned ids included) now and its
   // etag after the batch at Finish() ("" if a later change deleted it); it
   // must stay valid until then.

@@ -198,7 +198,9 @@ class WorldReader {
   // An organization: created with its management account (which must be in
   // the accounts section), then its OUs, member accounts (created through
   // the organization, or invited existing accounts), SCPs, and SCP
-  // attachments and detachments, in that order.
+  // attachments and detachments, in that order. Every change reconciles
+  // (allow_existing; detach: allow_missing), so a file applied again
+  // changes only what differs from it.
   absl::Status ReadOrganization(const Json& item, const std::string& path) {
     absl::Status s =
         CheckKnownFields(item, path,
@@ -219,6 +221,7 @@ class WorldReader {
     create->set_management_account_id(*management);
     create->set_root_id(*root);
     create->set_scps_enabled(scps->value_or(false));
+    create->set_allow_existing(true);
     Add(std::move(change), path);
     s = ForEach(item, path, "organizational_units", {"id", "name", "parent"},
                 [&](const Json& ou, const std::string& opath) -> absl::Status {
@@ -234,6 +237,7 @@ class WorldReader {
                   create_ou->set_ou_id(*ou_id);
                   create_ou->set_name(*name);
                   create_ou->set_parent_id(*parent);
+                  create_ou->set_allow_existing(true);
                   Add(std::move(c), opath);
                   return absl::OkStatus();
                 });
@@ -258,6 +262,7 @@ class WorldReader {
             m->set_account_id(*account);
             m->set_name(*name);
             m->set_parent_id(*parent);
+            m->set_allow_existing(true);
             if (*access == "DENY") {
               m->set_iam_user_access_to_billing(pdp::v1::IAM_USER_ACCESS_DENY);
             } else if (!access->empty() && *access != "ALLOW") {
@@ -273,6 +278,7 @@ class WorldReader {
             m->set_organization_id(*id);
             m->set_account_id(*account);
             m->set_parent_id(*parent);
+            m->set_allow_existing(true);
           } else {
             return FieldError(apath + ".joined", "must be \"created\" or \"invited\"");
           }
@@ -297,6 +303,7 @@ class WorldReader {
                   scp->set_name(*name);
                   scp->set_description(*description);
                   scp->set_document(*doc);
+                  scp->set_allow_existing(true);
                   Add(std::move(c), ppath);
                   return absl::OkStatus();
                 });
@@ -308,16 +315,19 @@ class WorldReader {
                     if (!policy.ok()) return policy.status();
                     absl::StatusOr<std::string> target = Str(a, apath, "target", true);
                     if (!target.ok()) return target.status();
-                    pdp::v1::AttachScpRequest r;
-                    r.set_organization_id(*id);
-                    r.set_policy_id(*policy);
-                    r.set_target_id(*target);
                     pdp::v1::Change c;
                     if (attach) {
-                      *c.mutable_attach_scp() = r;
+                      auto* r = c.mutable_attach_scp();
+                      r->set_organization_id(*id);
+                      r->set_policy_id(*policy);
+                      r->set_target_id(*target);
+                      r->set_allow_existing(true);
                     } else {
-                      // Same fields, same numbers: the one message serves both.
-                      c.mutable_detach_scp()->ParseFromString(r.SerializeAsString());
+                      auto* r = c.mutable_detach_scp();
+                      r->set_organization_id(*id);
+                      r->set_policy_id(*policy);
+                      r->set_target_id(*target);
+                      r->set_allow_missing(true);
                     }
                     Add(std::move(c), apath);
                     return absl::OkStatus();

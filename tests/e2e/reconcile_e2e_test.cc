@@ -2,10 +2,13 @@
 // re-applies unchanged desired state makes no revision and no Watch event;
 // identical settings updates keep one etag; a world file re-applied never
 // undoes a settings change made through UpdateAccountSettings; a mixed batch
-// commits only its real changes; an update without a mask is refused.
+// commits only its real changes; an update without a mask is refused; a
+// world file with an organization re-applied commits nothing, and an edited
+// SCP in it makes exactly one revision.
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "billing_pdp/admin_client.h"
 #include "billing_pdp/change_watch.h"
 #include "billing_pdp/status.h"
@@ -223,6 +226,88 @@ TEST_F(ReconcileTest, AnAllNoOpRequestIdIsNotRemembered) {
   ASSERT_TRUE(real.ok()) << real.status();
   EXPECT_FALSE(real->replayed());
   EXPECT_EQ(real->revision(), 2);
+}
+
+// An organization as a controller pushes it: an OU, a created and an
+// invited member, an SCP, an attachment and a detachment of FullAWSAccess.
+std::string OrgWorld(const std::string& denied_action) {
+  return absl::StrCat(R"(
+accounts:
+  - {id: "111111111111", name: payer, iam_access_to_billing: true}
+  - {id: "222222222222", name: invited}
+organizations:
+  - id: o-reconcile01
+    management_account: "111111111111"
+    root_id: r-rc12
+    scps_enabled: true
+    organizational_units:
+      - {id: ou-rc12-engineer, name: Engineering, parent: r-rc12}
+    accounts:
+      - {id: "333333333333", name: team, parent: ou-rc12-engineer, joined: created}
+      - {id: "222222222222", parent: ou-rc12-engineer, joined: invited}
+    scps:
+      - id: p-denyclose1
+        name: DenyClose
+        description: no closing
+        document: {Version: "2012-10-17", Statement: [{Effect: Deny, Action: ")",
+                      denied_action, R"(", Resource: "*"}]}
+    attach: [{policy: p-denyclose1, target: ou-rc12-engineer}]
+    detach: [{policy: p-FullAWSAccess, target: ou-rc12-engineer}]
+users:
+  - arn: arn:aws:iam::333333333333:user/dev
+    attached_policies: [arn:aws:iam::aws:policy/AWSBillingReadOnlyAccess]
+)");
+}
+
+TEST_F(ReconcileTest, ReApplyingAWorldWithAnOrganizationMakesNoRevision) {
+  absl::StatusOr<std::vector<pdp::v1::Change>> world =
+      WorldToChanges(OrgWorld("account:CloseAccount"));
+  ASSERT_TRUE(world.ok()) << world.status();
+  auto first = admin().ApplyChanges(*world);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->revision(), 1);
+  for (const auto& r : first->results()) EXPECT_FALSE(r.unchanged()) << r.name();
+
+  absl::StatusOr<std::vector<pdp::v1::Change>> edited =
+      WorldToChanges(OrgWorld("account:PutAlternateContact"));
+  ASSERT_TRUE(edited.ok()) << edited.status();
+  absl::StatusOr<pdp::v1::ApplyChangesResponse> again, once;
+  // Watch from revision 2: the re-apply must send nothing, so the first
+  // batch is the edited SCP's.
+  pdp::v1::WatchResponse batch = FirstBatchFrom(2, [&] {
+    again = admin().ApplyChanges(*world);
+    once = admin().ApplyChanges(*edited);
+  });
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->revision(), 1);
+  ASSERT_EQ(again->results_size(), first->results_size());
+  for (int i = 0; i < again->results_size(); ++i) {
+    EXPECT_TRUE(again->results(i).unchanged()) << i << " " << again->results(i).name();
+    EXPECT_EQ(again->results(i).etag(), first->results(i).etag()) << again->results(i).name();
+  }
+
+  ASSERT_TRUE(once.ok()) << once.status();
+  EXPECT_EQ(once->revision(), 2);
+  int changed = 0;
+  for (const auto& r : once->results()) {
+    if (!r.unchanged()) {
+      ++changed;
+      EXPECT_EQ(r.name(), "p-denyclose1");
+    }
+  }
+  EXPECT_EQ(changed, 1);
+  EXPECT_EQ(batch.revision(), 2);
+  ASSERT_EQ(batch.changes_size(), 1);
+  ASSERT_TRUE(batch.changes(0).has_create_scp());
+  EXPECT_THAT(batch.changes(0).create_scp().document(),
+              ::testing::HasSubstr("account:PutAlternateContact"));
+
+  // The edited file, again: nothing more.
+  auto twice = admin().ApplyChanges(*edited);
+  ASSERT_TRUE(twice.ok()) << twice.status();
+  EXPECT_EQ(twice->revision(), 2);
+  for (const auto& r : twice->results()) EXPECT_TRUE(r.unchanged()) << r.name();
+  EXPECT_EQ(Revision(), 2);
 }
 
 TEST_F(ReconcileTest, AnUpdateWithoutAMaskIsInvalidArgumentNamingTheMask) {

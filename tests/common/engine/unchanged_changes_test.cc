@@ -92,7 +92,10 @@ class UnchangedChangesTest : public ::testing::TestWithParam<Case> {
            Ch(absl::StrCat("create_scp { organization_id: '", kOrg,
                            "' policy_id: 'p-denybilling' name: 'Deny' description: 'd' "
                            "document: '",
-                           test::DenyDoc({"aws-portal:*"}), "' }"))});
+                           test::DenyDoc({"aws-portal:*"}), "' }")),
+           // Two SCPs on the OU, so one may be detached.
+           Ch(absl::StrCat("attach_scp { organization_id: '", kOrg,
+                           "' policy_id: 'p-denybilling' target_id: 'ou-ex12-engineer' }"))});
       EXPECT_TRUE(s.ok()) << s.status();
       return *s;
     }();
@@ -204,6 +207,46 @@ std::vector<Case> Cases() {
       {"UpdateScp",
        org(absl::StrCat("update_scp { ", o, "policy_id: 'p-denybilling' description: 'd' }")),
        org(absl::StrCat("update_scp { ", o, "policy_id: 'p-denybilling' description: 'e' }"))},
+      // Organization changes with allow_existing (allow_missing): what world
+      // files send. (create_organization's own cases are in
+      // organization_reconcile_test.cc: its one applicable difference needs
+      // SCPs disabled.)
+      {"CreateOrganizationalUnitAllowExisting",
+       org(absl::StrCat("create_organizational_unit { ", o,
+                        "parent_id: 'r-ex12' name: 'Eng' ou_id: 'ou-ex12-engineer' "
+                        "allow_existing: true }")),
+       org(absl::StrCat("create_organizational_unit { ", o,
+                        "parent_id: 'r-ex12' name: 'Engineering' ou_id: 'ou-ex12-engineer' "
+                        "allow_existing: true }"))},
+      {"CreateMemberAccountAllowExisting",
+       org(absl::StrCat("create_member_account { ", o, "account_id: '", kMember,
+                        "' name: 'm' parent_id: 'r-ex12' allow_existing: true "
+                        "iam_user_access_to_billing: IAM_USER_ACCESS_DENY }")),
+       org(absl::StrCat("create_member_account { ", o, "account_id: '", kMember,
+                        "' name: 'm' parent_id: 'ou-ex12-engineer' allow_existing: true }"))},
+      {"InviteAccountAllowExisting",
+       org(absl::StrCat("invite_account { ", o, "account_id: '", kMember,
+                        "' allow_existing: true }")),
+       org(absl::StrCat("invite_account { ", o,
+                        "account_id: '222222222222' allow_existing: true }"))},
+      {"CreateScpAllowExisting",
+       org(absl::StrCat("create_scp { ", o,
+                        "policy_id: 'p-denybilling' name: 'Deny' description: 'd' document: '",
+                        test::DenyDoc({"aws-portal:*"}), "' allow_existing: true }")),
+       org(absl::StrCat("create_scp { ", o,
+                        "policy_id: 'p-denybilling' name: 'Deny' description: 'd' document: '",
+                        test::DenyDoc({"aws-portal:ModifyBilling"}), "' allow_existing: true }"))},
+      {"AttachScpAllowExisting",
+       org(absl::StrCat("attach_scp { ", o,
+                        "policy_id: 'p-FullAWSAccess' target_id: 'r-ex12' allow_existing: true }")),
+       org(absl::StrCat("attach_scp { ", o,
+                        "policy_id: 'p-denybilling' target_id: 'r-ex12' allow_existing: true }"))},
+      {"DetachScpAllowMissing",
+       org(absl::StrCat("detach_scp { ", o,
+                        "policy_id: 'p-denybilling' target_id: 'r-ex12' allow_missing: true }")),
+       org(absl::StrCat("detach_scp { ", o,
+                        "policy_id: 'p-FullAWSAccess' target_id: 'ou-ex12-engineer' "
+                        "allow_missing: true }"))},
   };
 }
 

@@ -470,5 +470,75 @@ managed_policies:
             nullptr);
 }
 
+// ---- organization sections reconcile ---------------------------------------
+
+constexpr char kOrgWorld[] = R"(
+accounts:
+  - {id: "111111111111", name: payer}
+  - {id: "222222222222", name: invited}
+organizations:
+  - id: o-exampleorg1
+    management_account: "111111111111"
+    root_id: r-ex12
+    scps_enabled: true
+    organizational_units: [{id: ou-ex12-engineer, name: Engineering, parent: r-ex12}]
+    accounts:
+      - {id: "333333333333", name: team, parent: ou-ex12-engineer, joined: created}
+      - {id: "222222222222", parent: r-ex12, joined: invited}
+    scps:
+      - {id: p-denyclose1, name: DenyClose,
+         document: {Version: "2012-10-17", Statement: [{Effect: Deny, Action: "account:CloseAccount", Resource: "*"}]}}
+    attach: [{policy: p-denyclose1, target: ou-ex12-engineer}]
+    detach: [{policy: p-FullAWSAccess, target: ou-ex12-engineer}]
+)";
+
+TEST(WorldToChangesTest, OrganizationChangesReconcile) {
+  absl::StatusOr<std::vector<pdp::v1::Change>> changes = WorldToChanges(kOrgWorld);
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  int org_changes = 0;
+  for (const pdp::v1::Change& c : *changes) {
+    SCOPED_TRACE(c.ShortDebugString());
+    switch (c.kind_case()) {
+      case pdp::v1::Change::kCreateOrganization:
+        EXPECT_TRUE(c.create_organization().allow_existing());
+        break;
+      case pdp::v1::Change::kCreateOrganizationalUnit:
+        EXPECT_TRUE(c.create_organizational_unit().allow_existing());
+        break;
+      case pdp::v1::Change::kCreateMemberAccount:
+        EXPECT_TRUE(c.create_member_account().allow_existing());
+        break;
+      case pdp::v1::Change::kInviteAccount:
+        EXPECT_TRUE(c.invite_account().allow_existing());
+        break;
+      case pdp::v1::Change::kCreateScp:
+        EXPECT_TRUE(c.create_scp().allow_existing());
+        break;
+      case pdp::v1::Change::kAttachScp:
+        EXPECT_TRUE(c.attach_scp().allow_existing());
+        EXPECT_EQ(c.attach_scp().target_id(), "ou-ex12-engineer");
+        break;
+      case pdp::v1::Change::kDetachScp:
+        EXPECT_TRUE(c.detach_scp().allow_missing());
+        EXPECT_EQ(c.detach_scp().policy_id(), "p-FullAWSAccess");
+        EXPECT_EQ(c.detach_scp().target_id(), "ou-ex12-engineer");
+        break;
+      default:
+        continue;
+    }
+    ++org_changes;
+  }
+  EXPECT_EQ(org_changes, 7);  // organization, OU, two members, SCP, attach, detach
+
+  absl::StatusOr<SnapshotPtr> first = test::ApplyBatch(test::EmptyShippedSnapshot(), *changes);
+  ASSERT_TRUE(first.ok()) << first.status();
+  SnapshotBuilder again(*first);
+  for (const pdp::v1::Change& c : *changes) {
+    ASSERT_TRUE(again.Apply(c).ok()) << c.ShortDebugString();
+    EXPECT_TRUE(again.last_change_unchanged()) << c.ShortDebugString();
+  }
+  EXPECT_FALSE(again.changed());
+}
+
 }  // namespace
 }  // namespace pdp
