@@ -1,5 +1,6 @@
 #include "server/caller_registry.h"
 
+#include <set>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -98,11 +99,14 @@ absl::StatusOr<CallerRegistry> CallerRegistry::Parse(absl::string_view yaml,
     return FileError(source, "", absl::StrCat("is not YAML: ", e.what()));
   }
   if (!root.IsMap()) return FileError(source, "", "must be a map with the key \"callers\"");
+  int callers_keys = 0;
   for (const auto& kv : root) {
     if (kv.first.Scalar() != "callers") {
       return FileError(source, "", absl::StrCat("unknown key ", QuoteInput(kv.first.Scalar())));
     }
+    ++callers_keys;
   }
+  if (callers_keys > 1) return FileError(source, "", "has the key \"callers\" twice");
   const YAML::Node list = root["callers"];
   if (!list || !list.IsSequence()) return FileError(source, "callers", " must be a list");
   if (list.size() > kMaxCallers) {
@@ -116,9 +120,13 @@ absl::StatusOr<CallerRegistry> CallerRegistry::Parse(absl::string_view yaml,
     Caller caller;
     std::optional<std::string> token_sha256, tls_identity;
     bool has_role = false, has_scope = false, has_actors = false;
+    std::set<std::string> keys;
     for (const auto& kv : entry) {
       const std::string key = kv.first.Scalar();
       const std::string at = absl::StrCat(where, ".", key);
+      // YAML lets a later duplicate win silently ("role: reader" then
+      // "role: admin"): refused, as any other ambiguity.
+      if (!keys.insert(key).second) return FileError(source, at, " is given twice");
       const YAML::Node& value = kv.second;
       if (key == "name" || key == "role" || key == "token_sha256" || key == "tls_identity" ||
           key == "simulate_time") {
@@ -249,9 +257,10 @@ absl::Status CallerRegistry::Add(Caller caller, std::optional<std::string> token
 absl::StatusOr<Caller> CallerRegistry::Identify(const CallCredentials& credentials) const {
   std::optional<size_t> by_token, by_certificate;
   if (credentials.authorization.has_value()) {
+    // The scheme is case-insensitive (RFC 7235); the token is not.
     constexpr absl::string_view kBearer = "Bearer ";
     absl::string_view header = *credentials.authorization;
-    if (!absl::StartsWith(header, kBearer) || header.size() == kBearer.size()) {
+    if (!absl::StartsWithIgnoreCase(header, kBearer) || header.size() == kBearer.size()) {
       return Unauthenticated("the authorization header must be \"Bearer <token>\"",
                              "BAD_CREDENTIALS");
     }

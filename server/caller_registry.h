@@ -64,7 +64,8 @@ class CallerRegistry {
 
   // Who presented `credentials`:
   //   - a bearer token names its caller; a header that is not
-  //     "Bearer <token>", or a token no caller has, is UNAUTHENTICATED
+  //     "Bearer <token>" (the scheme in any case), or a token no caller
+  //     has, is UNAUTHENTICATED
   //     (reason BAD_CREDENTIALS): never anonymous;
   //   - otherwise a certificate identity that a caller lists names it;
   //   - a token and a certificate naming different callers is

@@ -90,14 +90,23 @@ TEST(CallerRegistryTest, CertificatesIdentifyBySanOrSubject) {
 
 TEST(CallerRegistryTest, BadOrDisagreeingCredentialsAreNeverAnonymous) {
   CallerRegistry r = Registry();
-  const std::vector<std::string> headers = {"Bearer wrong-token", "Bearer ", "Basic abc",
-                                            "bearer " + std::string(kCtlToken),
+  const std::vector<std::string> headers = {"Bearer wrong-token",
+                                            "Bearer ",
+                                            "Basic abc",
+                                            "Bearer " + std::string(kCtlToken) + " ",
+                                            "Bearer  " + std::string(kCtlToken),
                                             std::string(kCtlToken)};
   for (const std::string& header : headers) {
     absl::StatusOr<Caller> c = r.Identify({header, {}});
     EXPECT_EQ(c.status().code(), absl::StatusCode::kUnauthenticated) << header;
     EXPECT_EQ(ErrorReason(c.status()), "BAD_CREDENTIALS") << header;
   }
+  // The scheme's case does not matter (RFC 7235); the token's does.
+  const std::string lower = "bearer " + std::string(kCtlToken);
+  EXPECT_TRUE(r.Identify({lower, {}}).ok());
+  std::string upper_token = "Bearer " + std::string(kCtlToken);
+  upper_token.back() = 'X';
+  EXPECT_FALSE(r.Identify({upper_token, {}}).ok());
   const std::string auth = Bearer(kReaderToken);
   absl::StatusOr<Caller> disagree = r.Identify({auth, {"CN=ops"}});
   EXPECT_EQ(disagree.status().code(), absl::StatusCode::kUnauthenticated);
@@ -130,6 +139,9 @@ TEST(CallerRegistryTest, RefusesAnythingMalformed) {
       {"callers:\n  - name: a\n    role: admin\n    token_sha256: abc\n", "64 hex digits"},
       {"callers:\n  - name: a\n    role: admin\n    tls_identity: x\n    tls_identiy: y\n",
        "unknown key \"tls_identiy\""},
+      {"callers:\n  - name: a\n    role: reader\n    role: admin\n    tls_identity: x\n",
+       "callers[0].role is given twice"},
+      {"callers: []\ncallers: []\n", "has the key \"callers\" twice"},
       {"callers:\n  - name: a\n    role: controller\n    tls_identity: x\n",
        "a controller needs accounts or organizations"},
       {"callers:\n  - name: a\n    role: controller\n    tls_identity: x\n    accounts: [123]\n",
