@@ -17,23 +17,25 @@ AdminClient::AdminClient(const ClientOptions& options) : options_(options) {
 AdminClient::AdminClient(std::shared_ptr<grpc::Channel> channel, const ClientOptions& options)
     : stub_(pdp::v1::AdminService::NewStub(std::move(channel))), options_(options) {}
 
-void AdminClient::Prepare(grpc::ClientContext& ctx) const {
-  ctx.set_deadline(std::chrono::system_clock::now() + options_.timeout);
+void AdminClient::Prepare(grpc::ClientContext& ctx, const CallOptions& call) const {
+  ctx.set_deadline(std::chrono::system_clock::now() +
+                   (call.timeout.count() > 0 ? call.timeout : options_.timeout));
   AddBearerToken(ctx, options_.BearerToken());
 }
 
 absl::StatusOr<pdp::v1::ApplyChangesResponse> AdminClient::ApplyChanges(
-    const std::vector<pdp::v1::Change>& changes, const std::string& request_id) const {
+    const std::vector<pdp::v1::Change>& changes, const std::string& request_id,
+    const CallOptions& call) const {
   pdp::v1::ApplyChangesRequest request;
   request.mutable_changes()->Reserve(static_cast<int>(changes.size()));
   for (const auto& c : changes) *request.add_changes() = c;
   request.set_request_id(request_id);
-  return ApplyChanges(request);
+  return ApplyChanges(request, call);
 }
 
 absl::StatusOr<pdp::v1::ApplyChangesResponse> AdminClient::ApplyChanges(
-    const pdp::v1::ApplyChangesRequest& request) const {
-  return Call(&Stub::ApplyChanges, request);
+    const pdp::v1::ApplyChangesRequest& request, const CallOptions& call) const {
+  return Call(&Stub::ApplyChanges, request, nullptr, call);
 }
 
 std::unique_ptr<ChangeWatch> AdminClient::Watch(int64_t from_revision) const {

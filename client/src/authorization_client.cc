@@ -1,5 +1,7 @@
 #include "billing_pdp/authorization_client.h"
 
+#include <algorithm>
+
 #include "bearer_token.h"  // private to the library
 #include "billing_pdp/status.h"
 #include "grpcpp/create_channel.h"
@@ -23,6 +25,13 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> NewChannel(const ClientOptions& o
   if (!credentials.ok()) return credentials.status();
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  // Bounded reconnect (ClientOptions::max_reconnect_backoff).
+  const int max_backoff_ms =
+      static_cast<int>(std::max<int64_t>(1, options.max_reconnect_backoff.count()));
+  const int first_backoff_ms = std::min(100, max_backoff_ms);
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, first_backoff_ms);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, first_backoff_ms);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, max_backoff_ms);
   if (options.tls.has_value() && !options.tls->server_name.empty()) {
     args.SetSslTargetNameOverride(options.tls->server_name);
   }
@@ -47,9 +56,10 @@ AuthorizationClient::AuthorizationClient(std::shared_ptr<grpc::Channel> channel,
                                          const ClientOptions& options)
     : stub_(pdp::v1::AuthorizationService::NewStub(std::move(channel))), options_(options) {}
 
-absl::Status AuthorizationClient::Prepare(grpc::ClientContext& ctx) const {
+absl::Status AuthorizationClient::Prepare(grpc::ClientContext& ctx, const CallOptions& call) const {
   if (!status_.ok()) return status_;
-  ctx.set_deadline(std::chrono::system_clock::now() + options_.timeout);
+  ctx.set_deadline(std::chrono::system_clock::now() +
+                   (call.timeout.count() > 0 ? call.timeout : options_.timeout));
   AddBearerToken(ctx, options_.BearerToken());
   return absl::OkStatus();
 }
@@ -84,26 +94,34 @@ Decision AuthorizationClient::FromProto(const pdp::v1::Decision& d) {
   return out;
 }
 
-absl::StatusOr<Decision> AuthorizationClient::Authorize(const Query& query) const {
+absl::StatusOr<Decision> AuthorizationClient::Authorize(const Query& query,
+                                                        const CallOptions& call) const {
   grpc::ClientContext ctx;
-  if (absl::Status p = Prepare(ctx); !p.ok()) return p;
+  if (absl::Status p = Prepare(ctx, call); !p.ok()) return p;
   pdp::v1::AuthorizeResponse response;
   grpc::Status s = stub_->Authorize(&ctx, ToRequest(query), &response);
   if (!s.ok()) return FromGrpcStatus(s);
   return FromProto(response.decision());
 }
 
-bool AuthorizationClient::IsAllowed(const Query& query) const {
-  absl::StatusOr<Decision> d = Authorize(query);
-  return d.ok() && d->allowed;
+bool AuthorizationClient::IsAllowed(const Query& query, const CallOptions& call) const {
+  return IsAllowed(query, nullptr, call);
+}
+
+bool AuthorizationClient::IsAllowed(const Query& query, absl::Status* why,
+                                    const CallOptions& call) const {
+  absl::StatusOr<Decision> d = Authorize(query, call);
+  if (d.ok() && d->allowed) return true;
+  if (why != nullptr) *why = d.ok() ? absl::OkStatus() : d.status();
+  return false;
 }
 
 absl::StatusOr<std::vector<absl::StatusOr<Decision>>> AuthorizationClient::BatchAuthorize(
-    const std::vector<Query>& queries) const {
+    const std::vector<Query>& queries, const CallOptions& call) const {
   pdp::v1::BatchAuthorizeRequest request;
   for (const Query& q : queries) *request.add_requests() = ToRequest(q);
   grpc::ClientContext ctx;
-  if (absl::Status p = Prepare(ctx); !p.ok()) return p;
+  if (absl::Status p = Prepare(ctx, call); !p.ok()) return p;
   pdp::v1::BatchAuthorizeResponse response;
   grpc::Status s = stub_->BatchAuthorize(&ctx, request, &response);
   if (!s.ok()) return FromGrpcStatus(s);
@@ -123,9 +141,10 @@ absl::StatusOr<std::vector<absl::StatusOr<Decision>>> AuthorizationClient::Batch
   return out;
 }
 
-absl::StatusOr<pdp::v1::ExplainResponse> AuthorizationClient::Explain(const Query& query) const {
+absl::StatusOr<pdp::v1::ExplainResponse> AuthorizationClient::Explain(
+    const Query& query, const CallOptions& call) const {
   grpc::ClientContext ctx;
-  if (absl::Status p = Prepare(ctx); !p.ok()) return p;
+  if (absl::Status p = Prepare(ctx, call); !p.ok()) return p;
   pdp::v1::ExplainResponse response;
   grpc::Status s = stub_->Explain(&ctx, ToRequest(query), &response);
   if (!s.ok()) return FromGrpcStatus(s);
@@ -134,23 +153,24 @@ absl::StatusOr<pdp::v1::ExplainResponse> AuthorizationClient::Explain(const Quer
 
 absl::StatusOr<pdp::v1::ListAccessiblePagesResponse> AuthorizationClient::ListAccessiblePages(
     const std::string& principal, const std::string& account_id, bool include_denied,
-    int64_t min_revision) const {
+    int64_t min_revision, const CallOptions& call) const {
   pdp::v1::ListAccessiblePagesRequest request;
   request.set_principal(principal);
   request.set_account_id(account_id);
   request.set_include_denied(include_denied);
   request.set_min_revision(min_revision);
   grpc::ClientContext ctx;
-  if (absl::Status p = Prepare(ctx); !p.ok()) return p;
+  if (absl::Status p = Prepare(ctx, call); !p.ok()) return p;
   pdp::v1::ListAccessiblePagesResponse response;
   grpc::Status s = stub_->ListAccessiblePages(&ctx, request, &response);
   if (!s.ok()) return FromGrpcStatus(s);
   return response;
 }
 
-absl::StatusOr<pdp::v1::ListPagesResponse> AuthorizationClient::ListPages() const {
+absl::StatusOr<pdp::v1::ListPagesResponse> AuthorizationClient::ListPages(
+    const CallOptions& call) const {
   grpc::ClientContext ctx;
-  if (absl::Status p = Prepare(ctx); !p.ok()) return p;
+  if (absl::Status p = Prepare(ctx, call); !p.ok()) return p;
   pdp::v1::ListPagesResponse response;
   grpc::Status s = stub_->ListPages(&ctx, pdp::v1::ListPagesRequest(), &response);
   if (!s.ok()) return FromGrpcStatus(s);
@@ -188,33 +208,33 @@ pdp::v1::WhatIfRequest AuthorizationClient::ToRequest(const WhatIfQuery& query) 
   return r;
 }
 
-absl::StatusOr<pdp::v1::WhoCanResponse> AuthorizationClient::WhoCan(
-    const WhoCanQuery& query) const {
+absl::StatusOr<pdp::v1::WhoCanResponse> AuthorizationClient::WhoCan(const WhoCanQuery& query,
+                                                                    const CallOptions& call) const {
   if (!query.page_id.empty() && !query.action.empty()) {
     return absl::InvalidArgumentError("WhoCanQuery: set page_id or action, not both");
   }
   grpc::ClientContext ctx;
-  if (absl::Status p = Prepare(ctx); !p.ok()) return p;
+  if (absl::Status p = Prepare(ctx, call); !p.ok()) return p;
   pdp::v1::WhoCanResponse response;
   grpc::Status s = stub_->WhoCan(&ctx, ToRequest(query), &response);
   if (!s.ok()) return FromGrpcStatus(s);
   return response;
 }
 
-absl::StatusOr<pdp::v1::WhatIfResponse> AuthorizationClient::WhatIf(
-    const WhatIfQuery& query) const {
+absl::StatusOr<pdp::v1::WhatIfResponse> AuthorizationClient::WhatIf(const WhatIfQuery& query,
+                                                                    const CallOptions& call) const {
   for (const WhoCanQuery& q : query.who_can) {
     if (!q.page_id.empty() && !q.action.empty()) {
       return absl::InvalidArgumentError("WhoCanQuery: set page_id or action, not both");
     }
   }
-  return WhatIf(ToRequest(query));
+  return WhatIf(ToRequest(query), call);
 }
 
 absl::StatusOr<pdp::v1::WhatIfResponse> AuthorizationClient::WhatIf(
-    const pdp::v1::WhatIfRequest& request) const {
+    const pdp::v1::WhatIfRequest& request, const CallOptions& call) const {
   grpc::ClientContext ctx;
-  if (absl::Status p = Prepare(ctx); !p.ok()) return p;
+  if (absl::Status p = Prepare(ctx, call); !p.ok()) return p;
   pdp::v1::WhatIfResponse response;
   grpc::Status s = stub_->WhatIf(&ctx, request, &response);
   if (!s.ok()) return FromGrpcStatus(s);

@@ -45,10 +45,11 @@ class AdminClient {
   template <typename Request, typename Response>
   absl::StatusOr<Response> Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
                                                              Response*),
-                                const Request& request, int64_t* revision = nullptr) const {
+                                const Request& request, int64_t* revision = nullptr,
+                                const CallOptions& call = {}) const {
     if (!status_.ok()) return status_;
     grpc::ClientContext ctx;
-    Prepare(ctx);
+    Prepare(ctx, call);
     Response response;
     grpc::Status s = (stub_.get()->*method)(&ctx, request, &response);
     if (revision != nullptr) *revision = ResponseRevision(ctx).value_or(0);
@@ -70,11 +71,12 @@ class AdminClient {
   // the server's error size bound, the message saying how many more failed.
   // UNAVAILABLE with reason COMMIT_OUTCOME_UNKNOWN means the write may have
   // been applied: retry with the same request id. A large batch may need a
-  // longer ClientOptions::timeout than the default second.
+  // longer deadline than the default second (CallOptions::timeout).
   absl::StatusOr<pdp::v1::ApplyChangesResponse> ApplyChanges(
-      const std::vector<pdp::v1::Change>& changes, const std::string& request_id = "") const;
+      const std::vector<pdp::v1::Change>& changes, const std::string& request_id = "",
+      const CallOptions& call = {}) const;
   absl::StatusOr<pdp::v1::ApplyChangesResponse> ApplyChanges(
-      const pdp::v1::ApplyChangesRequest& request) const;
+      const pdp::v1::ApplyChangesRequest& request, const CallOptions& call = {}) const;
 
   // Streams the committed batches from `from_revision` (0: only those
   // committed from now on); see change_watch.h. Never fails here: errors
@@ -89,8 +91,9 @@ class AdminClient {
   absl::StatusOr<pdp::v1::Account> GetAccount(const std::string& account_id,
                                               int64_t min_revision = 0) const;
 
-  // Sets the deadline and token on a context (for direct stub use).
-  void Prepare(grpc::ClientContext& ctx) const;
+  // Sets the deadline (the call's, else the client's) and token on a
+  // context (for direct stub use).
+  void Prepare(grpc::ClientContext& ctx, const CallOptions& call = {}) const;
   // The stub, for direct use; only when status() is OK.
   Stub& stub() const { return *stub_; }
 

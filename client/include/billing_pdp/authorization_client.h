@@ -3,9 +3,12 @@
 //   pdp::AuthorizationClient client(pdp::ClientOptions{});
 //   if (client.IsAllowed(pdp::PageQuery{.principal = arn, .page_id = "billing_bills"})) ...
 //
-// Every call has a deadline (ClientOptions::timeout) and, when set, the
-// bearer token (ClientOptions::token). Thread-safe: one client may be
-// shared by many threads.
+// Every call has a deadline (its own CallOptions::timeout, the last argument
+// of every method, else ClientOptions::timeout) and, when set, the bearer
+// token (ClientOptions::token). After the server went away, reconnection
+// attempts are at most ClientOptions::max_reconnect_backoff apart;
+// meanwhile calls fail fast with UNAVAILABLE. Thread-safe: one client may
+// be shared by many threads.
 #ifndef BILLING_PDP_AUTHORIZATION_CLIENT_H_
 #define BILLING_PDP_AUTHORIZATION_CLIENT_H_
 
@@ -102,27 +105,30 @@ class AuthorizationClient {
 
   // A DENY is a Decision with allowed == false; errors are for bad requests
   // (INVALID_ARGUMENT with field paths, see status.h) and transport failures.
-  absl::StatusOr<Decision> Authorize(const Query& query) const;
+  absl::StatusOr<Decision> Authorize(const Query& query, const CallOptions& call = {}) const;
 
   // Fails closed: true only for an ALLOW; any error (a min_revision not
-  // reached in time included) is false.
-  bool IsAllowed(const Query& query) const;
+  // reached in time included) is false. With `why`, says why it is false:
+  // OK for a DENY, the error otherwise (unchanged when true).
+  bool IsAllowed(const Query& query, const CallOptions& call = {}) const;
+  bool IsAllowed(const Query& query, absl::Status* why, const CallOptions& call = {}) const;
 
   // Many queries on one snapshot (at the largest of their min_revisions);
   // one result per query, in order.
   absl::StatusOr<std::vector<absl::StatusOr<Decision>>> BatchAuthorize(
-      const std::vector<Query>& queries) const;
+      const std::vector<Query>& queries, const CallOptions& call = {}) const;
 
   // The decision with every gate and statement behind it.
-  absl::StatusOr<pdp::v1::ExplainResponse> Explain(const Query& query) const;
+  absl::StatusOr<pdp::v1::ExplainResponse> Explain(const Query& query,
+                                                   const CallOptions& call = {}) const;
 
   // Pages the principal can VIEW or MODIFY (all pages with include_denied),
   // once the server has reached min_revision.
   absl::StatusOr<pdp::v1::ListAccessiblePagesResponse> ListAccessiblePages(
       const std::string& principal, const std::string& account_id = "", bool include_denied = false,
-      int64_t min_revision = 0) const;
+      int64_t min_revision = 0, const CallOptions& call = {}) const;
 
-  absl::StatusOr<pdp::v1::ListPagesResponse> ListPages() const;
+  absl::StatusOr<pdp::v1::ListPagesResponse> ListPages(const CallOptions& call = {}) const;
 
   // Every principal of the account allowed (with include_denied: every
   // principal) and the reason: the root user first, then by ARN.
@@ -131,15 +137,19 @@ class AuthorizationClient {
   // next_page_token back as page_token until it is empty. A page may hold
   // fewer than page_size principals (even none) and still have a next one:
   // the server decides for at most 10,000 principals per call.
-  absl::StatusOr<pdp::v1::WhoCanResponse> WhoCan(const WhoCanQuery& query) const;
+  absl::StatusOr<pdp::v1::WhoCanResponse> WhoCan(const WhoCanQuery& query,
+                                                 const CallOptions& call = {}) const;
 
   // The changes' effect without applying them: change results, each
   // question's answer before and after (after: revision 0), and the page
   // access that would change. Errors name the change or question
   // ("changes[3].put_user.user.arn", "authorize[0].principal"). A large
-  // change set can take longer than the default 1 s timeout.
-  absl::StatusOr<pdp::v1::WhatIfResponse> WhatIf(const WhatIfQuery& query) const;
-  absl::StatusOr<pdp::v1::WhatIfResponse> WhatIf(const pdp::v1::WhatIfRequest& request) const;
+  // change set can take longer than the default 1 s timeout: give the call
+  // its own (CallOptions{.timeout = ...}).
+  absl::StatusOr<pdp::v1::WhatIfResponse> WhatIf(const WhatIfQuery& query,
+                                                 const CallOptions& call = {}) const;
+  absl::StatusOr<pdp::v1::WhatIfResponse> WhatIf(const pdp::v1::WhatIfRequest& request,
+                                                 const CallOptions& call = {}) const;
 
   // The request message a query becomes (exposed for tools and tests).
   static pdp::v1::AuthorizeRequest ToRequest(const Query& query);
@@ -148,8 +158,9 @@ class AuthorizationClient {
   static pdp::v1::WhatIfRequest ToRequest(const WhatIfQuery& query);
 
  private:
-  // Deadline and token on `ctx`; status_ when there is no channel.
-  absl::Status Prepare(grpc::ClientContext& ctx) const;
+  // Deadline (the call's, else the client's) and token on `ctx`; status_
+  // when there is no channel.
+  absl::Status Prepare(grpc::ClientContext& ctx, const CallOptions& call) const;
 
   std::unique_ptr<pdp::v1::AuthorizationService::Stub> stub_;  // null unless status_ is OK
   ClientOptions options_;

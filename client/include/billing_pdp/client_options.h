@@ -51,8 +51,21 @@ struct ClientOptions {
   // (the server's --max-request-bytes, 64 MiB by default, is).
   int max_receive_message_bytes = 64 << 20;
 
+  // Reconnecting after the server went away: gRPC waits between attempts,
+  // growing from 100 ms up to this bound (gRPC's own default grows to 120 s,
+  // so calls could fail for many seconds after the server is back). Calls made
+  // while disconnected fail at once with UNAVAILABLE (they do not wait for
+  // the connection); reads may be retried, writes with a request id.
+  std::chrono::milliseconds max_reconnect_backoff{1000};
+
   // The token sent: `token`, else `admin_token`.
   const std::string& BearerToken() const { return token.empty() ? admin_token : token; }
+};
+
+// Per-call settings, as the last argument of every call.
+struct CallOptions {
+  // This call's deadline, from when it starts; zero: ClientOptions::timeout.
+  std::chrono::milliseconds timeout{0};
 };
 
 // The channel credentials the options ask for: `credentials` if set, TLS
