@@ -221,7 +221,17 @@ constexpr Method<pdp::v1::AuthorizeRequest, pdp::v1::AuthorizeResponse> kAuthori
     &AdmitAuthorize,
     &OwnMinRevision<pdp::v1::AuthorizeRequest>,
     [](const Services& s, const pdp::v1::AuthorizeRequest& r, absl::Time deadline,
-       pdp::v1::AuthorizeResponse* out) { return HandleAuthorize(*s.state, r, deadline, out); },
+       pdp::v1::AuthorizeResponse* out) {
+      DecisionLog* log = s.options.decision_log;
+      if (log == nullptr || !log->Sampled()) return HandleAuthorize(*s.state, r, deadline, out);
+      const absl::Time start = absl::Now();
+      absl::Status handled = HandleAuthorize(*s.state, r, deadline, out);
+      log->Record(r,
+                  handled.ok() ? absl::StatusOr<pdp::v1::Decision>(out->decision())
+                               : absl::StatusOr<pdp::v1::Decision>(handled),
+                  absl::Now() - start);
+      return handled;
+    },
     [](const Services&, const pdp::v1::AuthorizeResponse& r) { return r.decision().revision(); },
     false};
 
@@ -233,7 +243,24 @@ constexpr Method<pdp::v1::BatchAuthorizeRequest, pdp::v1::BatchAuthorizeResponse
     },
     [](const Services& s, const pdp::v1::BatchAuthorizeRequest& r, absl::Time deadline,
        pdp::v1::BatchAuthorizeResponse* out) {
-      return HandleBatchAuthorize(*s.state, r, deadline, out);
+      DecisionLog* log = s.options.decision_log;
+      const absl::Time start = absl::Now();
+      absl::Status handled = HandleBatchAuthorize(*s.state, r, deadline, out);
+      if (log == nullptr || !handled.ok()) return handled;
+      // Each decision sampled on its own; the latency is the whole batch's.
+      const absl::Duration took = absl::Now() - start;
+      for (int i = 0; i < out->results_size() && i < r.requests_size(); ++i) {
+        if (!log->Sampled()) continue;
+        const pdp::v1::BatchAuthorizeResult& result = out->results(i);
+        if (result.has_decision()) {
+          log->Record(r.requests(i), result.decision(), took);
+          continue;
+        }
+        absl::Status error(static_cast<absl::StatusCode>(result.error().code()),
+                           result.error().message());
+        log->Record(r.requests(i), error.ok() ? absl::InternalError("no decision") : error, took);
+      }
+      return handled;
     },
     [](const Services&, const pdp::v1::BatchAuthorizeResponse& r) { return r.revision(); },
     false};

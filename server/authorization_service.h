@@ -32,6 +32,7 @@
 #include "grpcpp/grpcpp.h"
 #include "pdp/v1/authorization.grpc.pb.h"
 #include "server/authenticator.h"
+#include "server/decision_log.h"
 #include "server/question_executor.h"
 #include "server/world_state.h"
 
@@ -44,6 +45,9 @@ struct AuthorizationOptions {
   // Who the caller is, for simulated time; null or not enabled: everyone
   // may simulate (development).
   const Authenticator* auth = nullptr;
+  // When given, Authorize and BatchAuthorize decisions are logged to it
+  // (sampled); must outlive the service.
+  DecisionLog* decision_log = nullptr;
   int question_threads = 1;    // QuestionExecutor threads for WhoCan and WhatIf
   size_t question_queue = 64;  // questions waiting for one of them
 };

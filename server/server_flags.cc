@@ -113,6 +113,14 @@ std::vector<FlagSpec> Specs() {
       {"checkpoints-kept", "N",
        "Complete checkpoints kept in the store; older ones are deleted (default 2).", nullptr,
        [](ServerFlags& f) { return &f.checkpoints_kept; }, 1, 100},
+      {"decision-log", "FILE|-",
+       "Logs Authorize and BatchAuthorize decisions, one JSON object per line (principal, target, "
+       "effect, reason, revision, latency; never the request context), appended to FILE or "
+       "written to stdout (-). Off by default.",
+       [](ServerFlags& f) { return &f.decision_log; }},
+      {"decision-log-sample", "RATE",
+       "The share of decisions the decision log keeps, in (0, 1] (default 1: every one).",
+       [](ServerFlags& f) { return &f.decision_log_sample_text; }},
       {"compact-log", "true|false",
        "After each checkpoint, once --checkpoints-kept complete checkpoints exist, deletes the "
        "batches the oldest kept one covers (default false: the whole history is kept). Watch from "
@@ -201,6 +209,11 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv, const std::s
   }
   if (flags.compact_log != "true" && flags.compact_log != "false") {
     return absl::InvalidArgumentError("--compact-log must be true or false");
+  }
+  if (!absl::SimpleAtod(flags.decision_log_sample_text, &flags.decision_log_sample) ||
+      !(flags.decision_log_sample > 0.0 && flags.decision_log_sample <= 1.0)) {
+    return absl::InvalidArgumentError(
+        "--decision-log-sample must be a number in (0, 1], e.g. 0.01 for one decision in 100");
   }
   if (flags.require_auth != "true" && flags.require_auth != "false") {
     return absl::InvalidArgumentError("--require-auth must be true or false");

@@ -40,6 +40,11 @@ struct ServerFlags {
   int checkpoint_min_interval_seconds = 60;
   int checkpoints_kept = 2;
   std::string compact_log = "false";  // "true" or "false"
+  // The decision log (README "Decision log"): a file or "-", and the share
+  // of decisions logged.
+  std::string decision_log;
+  std::string decision_log_sample_text = "1";
+  double decision_log_sample = 1.0;  // parsed from the text, in (0, 1]
   bool help = false;
 
   // The thread quota given to gRPC (its synchronous pool serving

@@ -30,6 +30,7 @@
 #include "server/caller_registry.h"
 #include "server/change_follower.h"
 #include "server/checkpointer.h"
+#include "server/decision_log.h"
 #include "server/health_service.h"
 #include "server/listen_address.h"
 #include "server/server_flags.h"
@@ -244,11 +245,19 @@ int main(int argc, char** argv) {
   // each hold a thread: past it gRPC refuses calls, never starts threads.
   grpc::ResourceQuota thread_quota("billing-pdp-threads");
   builder.SetResourceQuota(thread_quota.SetMaxThreads(flags->MaxThreads()));
+  std::unique_ptr<pdp::DecisionLog> decision_log;
+  if (!flags->decision_log.empty()) {
+    auto opened_log = pdp::DecisionLog::Open(
+        {.path = flags->decision_log, .sample_rate = flags->decision_log_sample});
+    if (!opened_log.ok()) Die(std::string(opened_log.status().message()));
+    decision_log = *std::move(opened_log);
+  }
   pdp::AuthorizationServiceImpl authorization(
       &state, builder,
       {.queues = flags->queues,
        .limits = flags->limits,
        .auth = &authenticator,
+       .decision_log = decision_log.get(),
        .question_threads = flags->question_threads,
        .question_queue = static_cast<size_t>(flags->question_queue)});
   builder.RegisterService(&authorization);
@@ -339,5 +348,14 @@ int main(int argc, char** argv) {
   authorization.Stop();
   if (follower) follower->Stop();
   checkpointer.Stop();
+  if (decision_log != nullptr) {
+    decision_log->Stop();
+    if (decision_log->dropped() > 0) {
+      std::fprintf(stderr,
+                   "billing-pdp-server: the decision log dropped %llu entries (its writer fell "
+                   "behind)\n",
+                   static_cast<unsigned long long>(decision_log->dropped()));
+    }
+  }
   return 0;
 }
