@@ -41,6 +41,7 @@ struct ServerFlags {
   int checkpoints_kept = 2;
   std::string compact_log = "false";  // "true" or "false"
   bool help = false;
+  bool version = false;  // --version: print the build's version and exit
 
   // The thread quota given to gRPC (its synchronous pool serving
   // AdminService and Health): --max-threads, or by default enough for every

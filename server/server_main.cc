@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/base/version.h"
 #include "common/engine/page_catalog.h"
 #include "common/engine/snapshot.h"
 #include "common/policy/known_actions.h"
@@ -144,6 +145,10 @@ int main(int argc, char** argv) {
   if (!flags.ok()) Die(std::string(flags.status().message()));
   if (flags->help) {
     std::fputs(pdp::ServerFlagsHelp(PDP_DEFAULT_DATA_DIR).c_str(), stdout);
+    return 0;
+  }
+  if (flags->version) {
+    std::printf("billing-pdp-server %s\n", pdp::VersionString().c_str());
     return 0;
   }
   const std::string listen = flags->listen;
@@ -293,13 +298,15 @@ int main(int argc, char** argv) {
   }
   std::string host = listen.substr(0, listen.rfind(':'));
   std::fprintf(stderr,
-               "billing-pdp-server listening on %s:%d (revision %lld, %zu pages, store %s%s%s)\n",
+               "billing-pdp-server listening on %s:%d (revision %lld, %zu pages, store %s%s%s, "
+               "version %s)\n",
                host.c_str(), port, static_cast<long long>(state.Current()->revision()),
                (*catalog)->pages().size(), pdp::StoreSpecForLog(flags->store).c_str(),
                tls_cert.empty()               ? ""
                : flags->tls_client_ca.empty() ? ", TLS"
                                               : ", TLS with client certificates",
-               authenticator.enabled() ? absl::StrCat(", ", caller_count, " callers").c_str() : "");
+               authenticator.enabled() ? absl::StrCat(", ", caller_count, " callers").c_str() : "",
+               pdp::VersionString().c_str());
   std::fflush(stderr);
 
   // Health: reads are served from the last snapshot whatever happens to
