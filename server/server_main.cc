@@ -31,6 +31,7 @@
 #include "server/caller_registry.h"
 #include "server/change_follower.h"
 #include "server/checkpointer.h"
+#include "server/data_dir.h"
 #include "server/health_service.h"
 #include "server/listen_address.h"
 #include "server/server_flags.h"
@@ -39,6 +40,9 @@
 
 #ifndef PDP_DEFAULT_DATA_DIR
 #define PDP_DEFAULT_DATA_DIR "data"
+#endif
+#ifndef PDP_INSTALLED_DATA_DIR
+#define PDP_INSTALLED_DATA_DIR "../share/billing_pdp"
 #endif
 
 namespace {
@@ -141,10 +145,12 @@ int main(int argc, char** argv) {
   // mutex operation in gRPC a few percent; the server has one writer mutex.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   InstallStopHandlers();
-  absl::StatusOr<pdp::ServerFlags> flags = pdp::ParseServerFlags(argc, argv, PDP_DEFAULT_DATA_DIR);
+  // Installed: the data next to the binary; in the build tree: the source's.
+  const std::string data_dir = pdp::DefaultDataDir(PDP_INSTALLED_DATA_DIR, PDP_DEFAULT_DATA_DIR);
+  absl::StatusOr<pdp::ServerFlags> flags = pdp::ParseServerFlags(argc, argv, data_dir);
   if (!flags.ok()) Die(std::string(flags.status().message()));
   if (flags->help) {
-    std::fputs(pdp::ServerFlagsHelp(PDP_DEFAULT_DATA_DIR).c_str(), stdout);
+    std::fputs(pdp::ServerFlagsHelp(data_dir).c_str(), stdout);
     return 0;
   }
   if (flags->version) {
