@@ -18,6 +18,7 @@ data=$prefix/share/billing_pdp
 for f in page-catalog.json aws-managed-policies.json aws-service-actions.json demo-world.yaml; do
   test -f "$data/$f" || fail "$data/$f not installed"
 done
+grep -q "Apache License" "$prefix/share/doc/billing_pdp/LICENSE" || fail "LICENSE not installed"
 mkdir "$work/elsewhere"
 cd "$work/elsewhere"
 
@@ -51,4 +52,4 @@ out=$("$prefix/bin/pdpctl" --server "127.0.0.1:$port" pages arn:aws:iam::1111111
   fail "pdpctl pages: $out"
 grep -q billing_bills <<<"$out" || fail "no billing_bills page for the admin: $out"
 "$prefix/bin/pdpctl" --version | grep -q '^pdpctl ' || fail "installed pdpctl --version"
-echo "server package: 5 passed, 0 failed"
+echo "server package: 6 passed, 0 failed"
