@@ -147,7 +147,8 @@ std::string ServerFlagsHelp(const std::string& data_dir) {
   for (const FlagSpec& s : Specs()) {
     absl::StrAppend(&out, "  --", s.name, " ", s.value_name, "\n      ", s.help, "\n");
   }
-  absl::StrAppend(&out, "  --help\n      This text.\n\nDefault data directory: ", data_dir,
+  absl::StrAppend(&out, "  --help\n      This text.\n  --version\n      The build's version.\n",
+                  "\nDefault data directory: ", data_dir,
                   "\nThe server stops cleanly on SIGINT or SIGTERM.\n");
   return out;
 }
@@ -162,6 +163,10 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv, const std::s
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       flags.help = true;
+      continue;
+    }
+    if (arg == "--version") {
+      flags.version = true;
       continue;
     }
     if (arg.rfind("--", 0) != 0) {

@@ -46,6 +46,7 @@ struct ServerFlags {
   std::string decision_log_sample_text = "1";
   double decision_log_sample = 1.0;  // parsed from the text, in (0, 1]
   bool help = false;
+  bool version = false;  // --version: print the build's version and exit
 
   // The thread quota given to gRPC (its synchronous pool serving
   // AdminService and Health): --max-threads, or by default enough for every

@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/base/version.h"
 #include "common/engine/page_catalog.h"
 #include "common/engine/snapshot.h"
 #include "common/policy/known_actions.h"
@@ -30,6 +31,7 @@
 #include "server/caller_registry.h"
 #include "server/change_follower.h"
 #include "server/checkpointer.h"
+#include "server/data_dir.h"
 #include "server/decision_log.h"
 #include "server/health_service.h"
 #include "server/listen_address.h"
@@ -39,6 +41,9 @@
 
 #ifndef PDP_DEFAULT_DATA_DIR
 #define PDP_DEFAULT_DATA_DIR "data"
+#endif
+#ifndef PDP_INSTALLED_DATA_DIR
+#define PDP_INSTALLED_DATA_DIR "../share/billing_pdp"
 #endif
 
 namespace {
@@ -141,10 +146,16 @@ int main(int argc, char** argv) {
   // mutex operation in gRPC a few percent; the server has one writer mutex.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   InstallStopHandlers();
-  absl::StatusOr<pdp::ServerFlags> flags = pdp::ParseServerFlags(argc, argv, PDP_DEFAULT_DATA_DIR);
+  // Installed: the data next to the binary; in the build tree: the source's.
+  const std::string data_dir = pdp::DefaultDataDir(PDP_INSTALLED_DATA_DIR, PDP_DEFAULT_DATA_DIR);
+  absl::StatusOr<pdp::ServerFlags> flags = pdp::ParseServerFlags(argc, argv, data_dir);
   if (!flags.ok()) Die(std::string(flags.status().message()));
   if (flags->help) {
-    std::fputs(pdp::ServerFlagsHelp(PDP_DEFAULT_DATA_DIR).c_str(), stdout);
+    std::fputs(pdp::ServerFlagsHelp(data_dir).c_str(), stdout);
+    return 0;
+  }
+  if (flags->version) {
+    std::printf("billing-pdp-server %s\n", pdp::VersionString().c_str());
     return 0;
   }
   const std::string listen = flags->listen;
@@ -302,13 +313,15 @@ int main(int argc, char** argv) {
   }
   std::string host = listen.substr(0, listen.rfind(':'));
   std::fprintf(stderr,
-               "billing-pdp-server listening on %s:%d (revision %lld, %zu pages, store %s%s%s)\n",
+               "billing-pdp-server listening on %s:%d (revision %lld, %zu pages, store %s%s%s, "
+               "version %s)\n",
                host.c_str(), port, static_cast<long long>(state.Current()->revision()),
                (*catalog)->pages().size(), pdp::StoreSpecForLog(flags->store).c_str(),
                tls_cert.empty()               ? ""
                : flags->tls_client_ca.empty() ? ", TLS"
                                               : ", TLS with client certificates",
-               authenticator.enabled() ? absl::StrCat(", ", caller_count, " callers").c_str() : "");
+               authenticator.enabled() ? absl::StrCat(", ", caller_count, " callers").c_str() : "",
+               pdp::VersionString().c_str());
   std::fflush(stderr);
 
   // Health: reads are served from the last snapshot whatever happens to

@@ -24,6 +24,7 @@
 // older $PDP_ADMIN_TOKEN), --tls-ca FILE, --tls-cert FILE, --tls-key FILE
 // (or $PDP_TLS_CA, $PDP_TLS_CERT, $PDP_TLS_KEY), --tls-server-name NAME.
 // Any --tls-* flag or variable means TLS. The token is never printed.
+// --version prints the build's version (common/base/version.h) and exits 0.
 //
 // Exit status: 0 success (authorize: ALLOW), 1 authorize answered DENY,
 // 2 usage error or bad input, 3 the server refused or could not be reached.
@@ -44,6 +45,7 @@
 #include "billing_pdp/status.h"
 #include "client/pdpctl/audit_command.h"
 #include "client/pdpctl/org_commands.h"
+#include "common/base/version.h"
 #include "common/world/world_file.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -56,6 +58,7 @@ constexpr char kUsageText[] =
     R"(usage: pdpctl [--server HOST:PORT] [--output text|json] [--timeout MS] [--token-file FILE]
               [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--tls-server-name NAME]
               COMMAND ...
+       pdpctl --version | --help
 
 commands:
   authorize PRINCIPAL --page ID [--access VIEW|MODIFY] [--account ID] [--context K=V ...]
@@ -184,7 +187,7 @@ int Fail(const absl::Status& status, bool json) {
 }
 
 // Parses argv after the command: positional words and --flag VALUE pairs
-// (--all, --help, --inline and --modify take no value; --authorize takes
+// (--all, --help, --inline, --modify and --version take no value; --authorize takes
 // two: PRINCIPAL PAGE).
 bool ParseArgs(int argc, char** argv, int start, Args& args, std::string& error) {
   for (int i = start; i < argc; ++i) {
@@ -195,7 +198,8 @@ bool ParseArgs(int argc, char** argv, int start, Args& args, std::string& error)
       if (eq != std::string::npos) {
         value = name.substr(eq + 1);
         name = name.substr(0, eq);
-      } else if (name == "all" || name == "help" || name == "inline" || name == "modify") {
+      } else if (name == "all" || name == "help" || name == "inline" || name == "modify" ||
+                 name == "version") {
         value = "true";
       } else if (name == "authorize" && i + 2 < argc) {
         value = absl::StrCat(argv[i + 1], " ", argv[i + 2]);  // PRINCIPAL PAGE
@@ -915,6 +919,9 @@ int main(int argc, char** argv) {
     const auto& [name, v] = *it;
     if (name == "help") {
       PrintUsage(stdout);
+      return kAllow;
+    } else if (name == "version") {
+      std::printf("pdpctl %s\n", pdp::VersionString().c_str());
       return kAllow;
     } else if (name == "server") {
       options.target = v;

@@ -268,5 +268,28 @@ TEST(ServerFlags, BadWorldFileStopsStartupWithThePath) {
   EXPECT_NE(out.find("account.id"), std::string::npos) << out;
 }
 
+// --version prints the version CMake configured (tests/CMakeLists.txt passes
+// the same values in), exit 0, on both binaries; the server's start-up line
+// carries it too.
+TEST_F(PdpctlTest, VersionFromTheBuild) {
+  std::string expected = PDP_EXPECTED_PROJECT_VERSION;
+  if (*PDP_EXPECTED_GIT_DESCRIBE != '\0') {
+    expected += std::string(" (git ") + PDP_EXPECTED_GIT_DESCRIBE + ")";
+  }
+  std::string out;  // RunCommand appends
+  EXPECT_EQ(RunCommand({BinaryPath("client/pdpctl"), "--version"}, &out), 0) << out;
+  EXPECT_EQ(out, "pdpctl " + expected + "\n");
+  // A global flag: after other global flags or the command too.
+  EXPECT_EQ(Pdpctl({"--version"}, &out), 0) << out;
+  EXPECT_EQ(out, "pdpctl " + expected + "\n");
+  EXPECT_EQ(Pdpctl({"pages", kAdmin2, "--version"}, &out), 0) << out;
+  EXPECT_EQ(out, "pdpctl " + expected + "\n");
+
+  out.clear();
+  EXPECT_EQ(RunCommand({BinaryPath("server/billing-pdp-server"), "--version"}, &out), 0) << out;
+  EXPECT_EQ(out, "billing-pdp-server " + expected + "\n");
+  EXPECT_NE(server_.log().find("version " + expected + ")"), std::string::npos) << server_.log();
+}
+
 }  // namespace
 }  // namespace pdp::testing
