@@ -20,10 +20,9 @@ constexpr size_t kMaxCallerFilterBytes = 64;
 
 absl::Status Validate(const pdp::v1::ListAuditEventsRequest& r) {
   if (r.since_revision() < 0) return FieldError("since_revision", "must not be negative");
-  if (r.has_since_time() &&
-      (r.since_time().seconds() < TimeUtil::kTimestampMinSeconds ||
-       r.since_time().seconds() > TimeUtil::kTimestampMaxSeconds || r.since_time().nanos() < 0 ||
-       r.since_time().nanos() > 999999999)) {
+  if (r.has_since_time() && (r.since_time().seconds() < TimeUtil::kTimestampMinSeconds ||
+                             r.since_time().seconds() > TimeUtil::kTimestampMaxSeconds ||
+                             r.since_time().nanos() < 0 || r.since_time().nanos() > 999999999)) {
     return FieldError("since_time", "is not a valid timestamp");
   }
   if (r.caller().size() > kMaxCallerFilterBytes) {
