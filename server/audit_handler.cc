@@ -9,14 +9,13 @@
 #include "common/base/strings.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/batch_audit.h"
+#include "server/caller_registry.h"
 #include "server/pagination.h"
 
 namespace pdp {
 namespace {
 
 using google::protobuf::util::TimeUtil;
-
-constexpr size_t kMaxCallerFilterBytes = 64;
 
 absl::Status Validate(const pdp::v1::ListAuditEventsRequest& r) {
   if (r.since_revision() < 0) return FieldError("since_revision", "must not be negative");
@@ -25,8 +24,8 @@ absl::Status Validate(const pdp::v1::ListAuditEventsRequest& r) {
                              r.since_time().nanos() < 0 || r.since_time().nanos() > 999999999)) {
     return FieldError("since_time", "is not a valid timestamp");
   }
-  if (r.caller().size() > kMaxCallerFilterBytes) {
-    return FieldError("caller", absl::StrCat("is longer than ", kMaxCallerFilterBytes,
+  if (r.caller().size() > kMaxCallerNameBytes) {
+    return FieldError("caller", absl::StrCat("is longer than ", kMaxCallerNameBytes,
                                              " characters (no caller name is)"));
   }
   if (!r.account_id().empty() && !IsAccountId(r.account_id())) {

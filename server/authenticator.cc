@@ -1,7 +1,9 @@
 #include "server/authenticator.h"
 
+#include <iterator>
 #include <vector>
 
+#include "common/base/errors.h"
 #include "server/method_access.h"
 
 namespace pdp {
@@ -32,36 +34,38 @@ Caller LocalDeveloper() {
   return local;
 }
 
-absl::StatusOr<Caller> Authenticator::Identify(std::optional<absl::string_view> authorization,
-                                               const grpc::AuthContext& connection) const {
+absl::StatusOr<Caller> Authenticator::Identify(const Metadata& metadata,
+                                               const grpc::AuthContext* connection) const {
   if (!enabled()) return LocalDeveloper();
-  return registry_.Identify({authorization, CertificateIdentities(connection)});
+  std::optional<absl::string_view> authorization;
+  auto [first, last] = metadata.equal_range("authorization");
+  if (first != last) {
+    if (std::next(first) != last) {
+      return WithReason(
+          absl::UnauthenticatedError("the authorization header is sent more than once; send one"),
+          "BAD_CREDENTIALS");
+    }
+    authorization = absl::string_view(first->second.data(), first->second.size());
+  }
+  return registry_.Identify({authorization, connection == nullptr
+                                                ? std::vector<std::string>()
+                                                : CertificateIdentities(*connection)});
 }
 
 absl::StatusOr<Caller> Authenticator::Identify(const grpc::ServerContext& ctx) const {
-  if (!enabled()) return LocalDeveloper();
-  std::optional<absl::string_view> authorization;
-  const auto& md = ctx.client_metadata();
-  auto it = md.find("authorization");
-  if (it != md.end()) authorization = absl::string_view(it->second.data(), it->second.size());
   std::shared_ptr<const grpc::AuthContext> connection = ctx.auth_context();
-  if (connection == nullptr) return registry_.Identify({authorization, {}});
-  return Identify(authorization, *connection);
+  return Identify(ctx.client_metadata(), connection.get());
 }
 
-absl::Status Authenticator::Admit(absl::string_view path,
-                                  std::optional<absl::string_view> authorization,
+absl::Status Authenticator::Admit(absl::string_view path, const Metadata& metadata,
                                   const grpc::AuthContext& connection) const {
   if (!enabled()) return absl::OkStatus();
-  // The hot path: a decision without credentials needs no caller (a call
-  // that sends a token still has it checked, so a bad one is refused).
-  if (!authorization.has_value()) {
-    const MethodAccess access = AccessOf(path);
-    if (access == MethodAccess::kOpen || (access == MethodAccess::kDecision && !require_auth_)) {
-      return absl::OkStatus();
-    }
+  // The hot path: a method anyone may call needs no caller, unless the call
+  // sends credentials (a bad token is refused wherever it is sent).
+  if (NeededRole(path, require_auth_) == Role::kNone && metadata.count("authorization") == 0) {
+    return absl::OkStatus();
   }
-  absl::StatusOr<Caller> caller = Identify(authorization, connection);
+  absl::StatusOr<Caller> caller = Identify(metadata, &connection);
   if (!caller.ok()) return caller.status();
   return CheckMethodAccess(*caller, path, require_auth_);
 }

@@ -12,6 +12,7 @@
 #ifndef PDP_SERVER_AUTHENTICATOR_H_
 #define PDP_SERVER_AUTHENTICATOR_H_
 
+#include <map>
 #include <optional>
 #include <string>
 
@@ -34,21 +35,24 @@ class Authenticator {
   bool enabled() const { return !registry_.empty(); }
   bool require_auth() const { return require_auth_; }
 
+  // A call's metadata, as gRPC gives it to handlers and to auth processors.
+  using Metadata = std::multimap<grpc::string_ref, grpc::string_ref>;
+
   // The caller of a call in progress (a handler's). Errors as
-  // CallerRegistry::Identify.
+  // CallerRegistry::Identify, and UNAUTHENTICATED (reason BAD_CREDENTIALS)
+  // for a call that sends "authorization" more than once: which one counts
+  // would be a guess.
   absl::StatusOr<Caller> Identify(const grpc::ServerContext& ctx) const;
 
-  // The caller, from what CallerAuthProcessor sees: the authorization header
-  // (if any) and the connection's auth context.
-  absl::StatusOr<Caller> Identify(std::optional<absl::string_view> authorization,
-                                  const grpc::AuthContext& connection) const;
-
-  // OK when the call to `path` (":path") may go on; the refusal
-  // (UNAUTHENTICATED or PERMISSION_DENIED) otherwise.
-  absl::Status Admit(absl::string_view path, std::optional<absl::string_view> authorization,
+  // OK when the call to `path` (":path") with `metadata` over `connection`
+  // may go on; the refusal (UNAUTHENTICATED or PERMISSION_DENIED) otherwise.
+  absl::Status Admit(absl::string_view path, const Metadata& metadata,
                      const grpc::AuthContext& connection) const;
 
  private:
+  absl::StatusOr<Caller> Identify(const Metadata& metadata,
+                                  const grpc::AuthContext* connection) const;
+
   CallerRegistry registry_;
   bool require_auth_;
 };

@@ -23,7 +23,7 @@ grpc::Status CallerAuthProcessor::Process(const InputMetadata& metadata,
   const absl::string_view path = Find(metadata, ":path").value_or("");
   // The header is left in place (not "consumed"): handlers identify the
   // caller again from it for scopes, actors and the audit log.
-  absl::Status admitted = authenticator_->Admit(path, Find(metadata, "authorization"), *connection);
+  absl::Status admitted = authenticator_->Admit(path, metadata, *connection);
   if (admitted.ok()) return grpc::Status::OK;
   // Only the code and message cross this boundary (gRPC drops details here).
   return ToGrpcStatus(admitted);

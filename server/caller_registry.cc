@@ -17,7 +17,6 @@
 namespace pdp {
 namespace {
 
-constexpr size_t kMaxNameBytes = 64;
 constexpr size_t kMaxIdentityBytes = 512;
 
 absl::Status FileError(absl::string_view source, absl::string_view where, absl::string_view what) {
@@ -25,7 +24,7 @@ absl::Status FileError(absl::string_view source, absl::string_view where, absl::
 }
 
 bool IsCallerName(absl::string_view name) {
-  if (name.empty() || name.size() > kMaxNameBytes) return false;
+  if (name.empty() || name.size() > kMaxCallerNameBytes) return false;
   for (char c : name) {
     if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.' &&
         c != '@' && c != ':' && c != '/') {
@@ -134,9 +133,9 @@ absl::StatusOr<CallerRegistry> CallerRegistry::Parse(absl::string_view yaml,
       }
       if (key == "name") {
         if (!IsCallerName(value.Scalar())) {
-          return FileError(
-              source, at,
-              absl::StrCat(" must be 1 to ", kMaxNameBytes, " of letters, digits and - _ . @ : /"));
+          return FileError(source, at,
+                           absl::StrCat(" must be 1 to ", kMaxCallerNameBytes,
+                                        " of letters, digits and - _ . @ : /"));
         }
         caller.name = value.Scalar();
       } else if (key == "role") {

@@ -36,6 +36,8 @@ namespace pdp {
 // The most callers a file may list, and its largest size.
 inline constexpr size_t kMaxCallers = 10000;
 inline constexpr size_t kMaxCallersFileBytes = 4 << 20;
+// The longest caller name.
+inline constexpr size_t kMaxCallerNameBytes = 64;
 
 // What a call presented.
 struct CallCredentials {

@@ -68,7 +68,7 @@ constexpr absl::string_view kControllerMethods[] = {
 };
 // clang-format on
 
-Role Needed(MethodAccess access, bool require_auth) {
+Role NeededFor(MethodAccess access, bool require_auth) {
   switch (access) {
     case MethodAccess::kOpen:
       return Role::kNone;
@@ -85,6 +85,10 @@ Role Needed(MethodAccess access, bool require_auth) {
 }
 
 }  // namespace
+
+Role NeededRole(absl::string_view path, bool require_auth) {
+  return NeededFor(AccessOf(path), require_auth);
+}
 
 MethodAccess AccessOf(absl::string_view path) {
   if (absl::StartsWith(path, "/grpc.health.v1.Health/") ||
@@ -111,7 +115,7 @@ MethodAccess AccessOf(absl::string_view path) {
 }
 
 absl::Status CheckMethodAccess(const Caller& caller, absl::string_view path, bool require_auth) {
-  const Role needed = Needed(AccessOf(path), require_auth);
+  const Role needed = NeededRole(path, require_auth);
   if (caller.role >= needed) return absl::OkStatus();
   const std::string method = ShortInput(path);
   if (caller.role == Role::kNone) {

@@ -22,6 +22,9 @@ enum class MethodAccess {
 // The access of `path`, gRPC's ":path" ("/pdp.v1.AdminService/CreateUser").
 MethodAccess AccessOf(absl::string_view path);
 
+// The least role `path` needs (Role::kNone: anyone, anonymous included).
+Role NeededRole(absl::string_view path, bool require_auth);
+
 // OK when `caller` may call `path`. Otherwise UNAUTHENTICATED (reason
 // MISSING_CREDENTIALS) for an anonymous caller where a role is needed, or
 // PERMISSION_DENIED (ROLE_TOO_LOW) naming the caller, its role and the role

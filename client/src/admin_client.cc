@@ -18,9 +18,7 @@ AdminClient::AdminClient(std::shared_ptr<grpc::Channel> channel, const ClientOpt
     : stub_(pdp::v1::AdminService::NewStub(std::move(channel))), options_(options) {}
 
 void AdminClient::Prepare(grpc::ClientContext& ctx, const CallOptions& call) const {
-  ctx.set_deadline(std::chrono::system_clock::now() +
-                   (call.timeout.count() > 0 ? call.timeout : options_.timeout));
-  AddBearerToken(ctx, options_.BearerToken());
+  PrepareCall(ctx, options_, call);
 }
 
 absl::StatusOr<pdp::v1::ApplyChangesResponse> AdminClient::ApplyChanges(

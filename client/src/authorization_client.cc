@@ -58,9 +58,7 @@ AuthorizationClient::AuthorizationClient(std::shared_ptr<grpc::Channel> channel,
 
 absl::Status AuthorizationClient::Prepare(grpc::ClientContext& ctx, const CallOptions& call) const {
   if (!status_.ok()) return status_;
-  ctx.set_deadline(std::chrono::system_clock::now() +
-                   (call.timeout.count() > 0 ? call.timeout : options_.timeout));
-  AddBearerToken(ctx, options_.BearerToken());
+  PrepareCall(ctx, options_, call);
   return absl::OkStatus();
 }
 

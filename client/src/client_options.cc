@@ -3,7 +3,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -18,10 +17,19 @@ absl::StatusOr<std::string> ReadPemFile(const std::string& path, const char* wha
     return absl::InvalidArgumentError(
         absl::StrCat("cannot read ", what, " ", path, ": ", std::strerror(errno)));
   }
-  std::ostringstream out;
-  out << in.rdbuf();
+  // A CA bundle is a few hundred KiB at most; anything larger is not one.
+  constexpr size_t kMaxPemBytes = 4 << 20;
+  std::string text;
+  char chunk[64 << 10];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    text.append(chunk, static_cast<size_t>(in.gcount()));
+    if (text.size() > kMaxPemBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, " ", path, " is larger than ", kMaxPemBytes, " bytes"));
+    }
+  }
   if (in.bad()) return absl::InvalidArgumentError(absl::StrCat("cannot read ", what, " ", path));
-  return out.str();
+  return text;
 }
 
 // PEM holding a certificate / a private key: the shape only (gRPC parses
@@ -31,6 +39,15 @@ bool HasCertificate(const std::string& pem) {
 }
 bool HasPrivateKey(const std::string& pem) {
   return absl::StrContains(pem, "-----BEGIN ") && absl::StrContains(pem, "PRIVATE KEY-----");
+}
+
+// A file that must hold a PEM certificate (`what` names it in errors).
+absl::StatusOr<std::string> ReadCertificateFile(const std::string& path, const char* what) {
+  absl::StatusOr<std::string> pem = ReadPemFile(path, what);
+  if (pem.ok() && !HasCertificate(*pem)) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " ", path, " holds no PEM certificate"));
+  }
+  return pem;
 }
 
 }  // namespace
@@ -46,12 +63,8 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeChannelCredentials
   const TlsOptions& tls = *options.tls;
   grpc::SslCredentialsOptions ssl;
   if (!tls.ca_file.empty()) {
-    auto pem = ReadPemFile(tls.ca_file, "TLS CA file");
+    auto pem = ReadCertificateFile(tls.ca_file, "TLS CA file");
     if (!pem.ok()) return pem.status();
-    if (!HasCertificate(*pem)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("TLS CA file ", tls.ca_file, " holds no PEM certificate"));
-    }
     ssl.pem_root_certs = *std::move(pem);
   } else if (!tls.ca_pem.empty()) {
     if (!HasCertificate(tls.ca_pem)) {
@@ -64,12 +77,8 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeChannelCredentials
         "a TLS client certificate and its key go together (cert_file and key_file)");
   }
   if (!tls.cert_file.empty()) {
-    auto cert = ReadPemFile(tls.cert_file, "TLS client certificate");
+    auto cert = ReadCertificateFile(tls.cert_file, "TLS client certificate");
     if (!cert.ok()) return cert.status();
-    if (!HasCertificate(*cert)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("TLS client certificate ", tls.cert_file, " holds no PEM certificate"));
-    }
     auto key = ReadPemFile(tls.key_file, "TLS client key");
     if (!key.ok()) return key.status();
     if (!HasPrivateKey(*key)) {

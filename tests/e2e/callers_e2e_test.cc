@@ -280,6 +280,36 @@ TEST_F(CallersTest, TokenRolesAndWhatTheyReveal) {
                   .ok());
 }
 
+// Two authorization headers are ambiguous: refused whichever comes first,
+// never taken as either caller.
+TEST_F(CallersTest, AnAuthorizationHeaderSentTwiceIsRefused) {
+  const int64_t before = Revision();
+  auto channel = NewChannel(As(""));
+  ASSERT_TRUE(channel.ok());
+  auto admin = pdp::v1::AdminService::NewStub(*channel);
+  auto decide = pdp::v1::AuthorizationService::NewStub(*channel);
+  for (const auto& [first, second] : std::vector<std::pair<std::string, std::string>>{
+           {kReaderToken, kAdminToken}, {kAdminToken, kReaderToken}}) {
+    grpc::ClientContext write;
+    write.AddMetadata("authorization", "Bearer " + first);
+    write.AddMetadata("authorization", "Bearer " + second);
+    pdp::v1::User user;
+    EXPECT_EQ(admin->CreateUser(&write, NewUser("arn:aws:iam::111111111111:user/twice"), &user)
+                  .error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+    grpc::ClientContext ask;
+    ask.AddMetadata("authorization", "Bearer " + first);
+    ask.AddMetadata("authorization", "Bearer " + second);
+    pdp::v1::AuthorizeRequest request;
+    request.set_principal(kCarol);
+    request.mutable_page()->set_page_id("billing_bills");
+    pdp::v1::AuthorizeResponse response;
+    EXPECT_EQ(decide->Authorize(&ask, request, &response).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+  }
+  EXPECT_EQ(Revision(), before);
+}
+
 TEST_F(CallersTest, BadCredentialsNeverWrite) {
   const int64_t before = Revision();
   pdp::v1::ApplyChangesRequest batch;
@@ -360,6 +390,25 @@ TEST_F(CallersTest, SimulatedTimeOnlyForCallersAllowedToSimulate) {
     auto refused = AuthorizationClient(As(token)).Authorize(query);
     EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied) << token;
     EXPECT_EQ(ServerErrorReason(refused.status()), "TIME_SIMULATION_NOT_ALLOWED");
+  }
+  // Anywhere in a batch, and in ListAccessiblePages.
+  PageQuery plain{.principal = kCarol, .page_id = "billing_bills"};
+  auto batch = AuthorizationClient(As(kReaderToken)).BatchAuthorize({plain, query});
+  EXPECT_EQ(batch.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(ServerErrorFields(batch.status()),
+            std::vector<std::string>{"requests[1].context.keys[aws:CurrentTime]"});
+  pdp::v1::ListAccessiblePagesRequest pages;
+  pages.set_principal(kCarol);
+  (*pages.mutable_context()->mutable_keys())["aws:currenttime"].add_values("2020-01-01T00:00:00Z");
+  {
+    auto channel = NewChannel(As(kReaderToken));
+    ASSERT_TRUE(channel.ok());
+    auto stub = pdp::v1::AuthorizationService::NewStub(*channel);
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", std::string("Bearer ") + kReaderToken);
+    pdp::v1::ListAccessiblePagesResponse response;
+    EXPECT_EQ(stub->ListAccessiblePages(&ctx, pages, &response).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
   }
   query.context.clear();
   query.context["AWS:EPOCHTIME"] = {"1577836800"};

@@ -133,7 +133,14 @@ TEST_F(TlsTest, AnExpiredServerCertificateIsUnavailable) {
 
 TEST_F(TlsTest, UnreadableOrInvalidFilesAreInvalidArgumentAndNothingIsSent) {
   const std::string missing = *dir_ + "/no-such.crt";
+  // A valid certificate followed by 5 MiB of padding: refused by size.
+  const std::string huge = *dir_ + "/huge.crt";
+  {
+    std::ofstream out(huge);
+    out << ReadFileOrEmpty(pki_->ca.cert_path) << std::string(5 << 20, '#');
+  }
   std::vector<std::pair<std::string, TlsOptions>> cases = {
+      {"TLS CA file " + huge + " is larger than", {.ca_file = huge}},
       {"cannot read TLS CA file " + missing, {.ca_file = missing}},
       {"TLS CA file " + pki_->ca.key_path + " holds no PEM certificate",
        {.ca_file = pki_->ca.key_path}},
