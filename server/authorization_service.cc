@@ -10,6 +10,7 @@
 #include "server/grpc_errors.h"
 #include "server/question_handlers.h"
 #include "server/simulated_time.h"
+#include "server/tsan_handoff.h"
 
 namespace pdp {
 
@@ -144,13 +145,18 @@ class UnaryCall final : public CallBase {
 
   void Answer() { Finish(method_->handle(*services_, request_, WaitDeadline(ctx_), &response_)); }
 
+  // Any thread (see Start). The queue thread reads what Finish hands to
+  // gRPC only after gRPC's own, TSan-invisible, hand-off: WritesHandedToGrpc.
   void Finish(absl::Status status) {
     if (status.ok()) {
       SetRevisionTrailer(ctx_, method_->revision(*services_, response_),
                          services_->state->Staleness());
+      WritesHandedToGrpc handed;
       responder_.Finish(response_, grpc::Status::OK, &call_tag_);
     } else {
-      responder_.FinishWithError(ToGrpcStatus(status), &call_tag_);
+      const grpc::Status error = ToGrpcStatus(status);
+      WritesHandedToGrpc handed;
+      responder_.FinishWithError(error, &call_tag_);
     }
   }
 
