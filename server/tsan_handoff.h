@@ -40,7 +40,9 @@ class WritesHandedToGrpc {
   WritesHandedToGrpc() { AnnotateIgnoreWritesBegin(__FILE__, __LINE__); }
   ~WritesHandedToGrpc() { AnnotateIgnoreWritesEnd(__FILE__, __LINE__); }
 #else
-  WritesHandedToGrpc() = default;
+  // User-provided, so that a scope object is not an "unused variable".
+  WritesHandedToGrpc() {}
+  ~WritesHandedToGrpc() {}
 #endif
   WritesHandedToGrpc(const WritesHandedToGrpc&) = delete;
   WritesHandedToGrpc& operator=(const WritesHandedToGrpc&) = delete;

@@ -97,6 +97,7 @@ pdp::v1::User UserToProto(const EntityRecord& user) {
 pdp::v1::Group GroupToProto(const EntityRecord& group, const AccountState& account) {
   pdp::v1::Group g;
   FillCommon(group, g);
+  g.set_unique_id(group.unique_id);
   std::string lower = AsciiLower(group.name);
   for (const auto& [key, e] : account.entities) {
     if (e->kind != IamArnKind::kUser) continue;

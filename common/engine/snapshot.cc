@@ -67,6 +67,18 @@ const AccountState* Snapshot::FindAccount(absl::string_view id) const {
   return it == accounts_.end() ? nullptr : it->second.get();
 }
 
+const EntityRecord* Snapshot::FindByUniqueId(absl::string_view unique_id) const {
+  auto it = unique_ids_.find(unique_id);
+  if (it == unique_ids_.end()) return nullptr;
+  const std::string& where = it->second;  // "<account id>/<entity key>"
+  const size_t slash = where.find('/');
+  const AccountState* account = FindAccount(absl::string_view(where).substr(0, slash));
+  if (account == nullptr) return nullptr;
+  auto e = account->entities.find(absl::string_view(where).substr(slash + 1));
+  return e == account->entities.end() || e->second->unique_id != unique_id ? nullptr
+                                                                           : e->second.get();
+}
+
 const OrganizationState* Snapshot::FindOrganization(absl::string_view id) const {
   auto it = organizations_.find(id);
   return it == organizations_.end() ? nullptr : it->second.get();

@@ -130,6 +130,10 @@ class Snapshot {
       const {
     return organizations_;
   }
+  // The user, group or role whose IAM unique id (AIDA..., AGPA...,
+  // AROA...) this is, in any account, or null. Ids are unique world-wide,
+  // as in AWS.
+  const EntityRecord* FindByUniqueId(absl::string_view unique_id) const;
   // The organization of an account, or null for a standalone one.
   const OrganizationState* OrganizationOf(const AccountState& account) const {
     return account.organization_id.empty() ? nullptr : FindOrganization(account.organization_id);
@@ -145,6 +149,9 @@ class Snapshot {
   std::shared_ptr<const AwsPolicyMap> aws_policies_;
   // Shared between snapshots: a write copies only the chunk it touches.
   SharedMap<std::shared_ptr<const AccountState>> accounts_;
+  // Every entity's unique id -> "<account id>/<entity key>", kept by
+  // SnapshotBuilder::Finish() from the accounts a batch wrote.
+  SharedMap<std::string> unique_ids_;
   absl::btree_map<std::string, std::shared_ptr<const OrganizationState>> organizations_;
 };
 

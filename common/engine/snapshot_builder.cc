@@ -252,7 +252,8 @@ class SnapshotBuilder::Ops {
     const std::string* etag;
     bool replace;
     bool allow_missing;
-    const std::string* boundary;  // users and roles; may be null
+    const std::string* boundary;   // users and roles; may be null
+    const std::string* unique_id;  // may be empty: keep it, or make one up
   };
 
   absl::Status PutEntity(const EntityInput& in) {
@@ -280,8 +281,11 @@ class SnapshotBuilder::Ops {
     rec->arn = arn->ToString();
     rec->name = arn->name;
     rec->modified_revision = b_.revision_;
-    rec->unique_id = existing != (*account)->entities.end() ? existing->second->unique_id
-                                                            : UniqueId(in.kind, rec->arn);
+    absl::Status id =
+        AssignUniqueId(f + ".unique_id", in,
+                       existing != (*account)->entities.end() ? existing->second.get() : nullptr,
+                       arn->account, key, *rec);
+    if (!id.ok()) return id;
     if (in.boundary != nullptr && !in.boundary->empty()) {
       absl::Status s = CheckAttachable(f + ".permissions_boundary", *in.boundary, arn->account);
       if (!s.ok()) return s;
@@ -378,18 +382,77 @@ class SnapshotBuilder::Ops {
                   "LIMIT_EXCEEDED");
   }
 
+  static absl::string_view UniqueIdPrefix(IamArnKind kind) {
+    return kind == IamArnKind::kUser ? "AIDA" : kind == IamArnKind::kGroup ? "AGPA" : "AROA";
+  }
+
+  // The entity's unique id: an existing entity keeps its own (naming
+  // another is refused: IAM never changes one); a new one takes the id the
+  // caller gave (an import keeps AWS's) if no other entity of any account
+  // has it, or a made-up one.
+  absl::Status AssignUniqueId(const std::string& field, const EntityInput& in,
+                              const EntityRecord* existing, absl::string_view account_id,
+                              absl::string_view key, EntityRecord& rec) {
+    const std::string given = in.unique_id != nullptr ? *in.unique_id : std::string();
+    if (!given.empty()) {
+      absl::string_view prefix = UniqueIdPrefix(in.kind);
+      const bool well_formed =
+          given.size() >= 16 && given.size() <= 128 && absl::StartsWith(given, prefix) &&
+          std::all_of(given.begin(), given.end(),
+                      [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
+      if (!well_formed) {
+        return FieldError(field, absl::StrCat("a ", in.field, "'s unique id is ", prefix,
+                                              " followed by upper-case letters and digits, 16 "
+                                              "to 128 characters in all"));
+      }
+    }
+    if (existing != nullptr) {
+      if (!given.empty() && given != existing->unique_id) {
+        return Refuse(absl::StatusCode::kFailedPrecondition, field,
+                      absl::StrCat("this ", in.field, "'s unique id is ", existing->unique_id,
+                                   "; unique ids never change (delete the ", in.field,
+                                   " and create it again to give it another)"),
+                      "UNIQUE_ID_CHANGED");
+      }
+      rec.unique_id = existing->unique_id;
+      return absl::OkStatus();
+    }
+    if (!given.empty()) {
+      if (const EntityRecord* holder = b_.HolderOfUniqueId(given); holder != nullptr) {
+        // Another account's principal is not named: the caller may not be
+        // allowed to see that account.
+        absl::StatusOr<IamArn> holder_arn = ParseIamArn(holder->arn);
+        const bool same_account = holder_arn.ok() && holder_arn->account == account_id;
+        return FieldError(field,
+                          same_account ? absl::StrCat("is already the unique id of ", holder->arn)
+                                       : "is already the unique id of a principal in another "
+                                         "account",
+                          absl::StatusCode::kAlreadyExists);
+      }
+      rec.unique_id = given;
+    } else {
+      // Made-up ids are derived from the ARN and the revision, so a replay
+      // of the same batches gives the same ids; a clash with an id somebody
+      // chose (even on purpose) moves on to the next candidate.
+      for (int attempt = 0;; ++attempt) {
+        rec.unique_id = MadeUpUniqueId(in.kind, rec.arn, attempt);
+        if (b_.HolderOfUniqueId(rec.unique_id) == nullptr) break;
+      }
+    }
+    b_.new_unique_ids_[rec.unique_id] = absl::StrCat(account_id, "/", key);
+    return absl::OkStatus();
+  }
+
   // IAM-style unique ids: a kind prefix and 17 characters, derived from the
-  // ARN and the revision that created the entity, so a replay of the same
-  // batches gives the same ids.
-  std::string UniqueId(IamArnKind kind, const std::string& arn) const {
+  // ARN, the revision that created the entity and the attempt.
+  std::string MadeUpUniqueId(IamArnKind kind, const std::string& arn, int attempt) const {
     uint64_t h = 1469598103934665603ull;  // FNV-1a
-    for (char c : absl::StrCat(arn, "#", b_.revision_)) {
+    for (char c : attempt == 0 ? absl::StrCat(arn, "#", b_.revision_)
+                               : absl::StrCat(arn, "#", b_.revision_, "#", attempt)) {
       h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
     }
     static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    std::string id = kind == IamArnKind::kUser    ? "AIDA"
-                     : kind == IamArnKind::kGroup ? "AGPA"
-                                                  : "AROA";
+    std::string id(UniqueIdPrefix(kind));
     for (int i = 0; i < 17; ++i) {
       id += kAlphabet[h & 31];
       h = (h >> 5) | (h << 59);
@@ -1035,20 +1098,21 @@ absl::Status SnapshotBuilder::ApplyKind(const Change& change) {
       return ops.PutEntity({IamArnKind::kUser, "user", &c.user().arn(), &c.user().groups(),
                             &c.user().attached_policies(), &c.user().inline_policies(),
                             &c.user().tags(), &c.user().etag(), c.replace(), c.allow_missing(),
-                            &c.user().permissions_boundary()});
+                            &c.user().permissions_boundary(), &c.user().unique_id()});
     }
     case Change::kPutGroup: {
       const auto& c = change.put_group();
       return ops.PutEntity({IamArnKind::kGroup, "group", &c.group().arn(), nullptr,
                             &c.group().attached_policies(), &c.group().inline_policies(), nullptr,
-                            &c.group().etag(), c.replace(), c.allow_missing(), nullptr});
+                            &c.group().etag(), c.replace(), c.allow_missing(), nullptr,
+                            &c.group().unique_id()});
     }
     case Change::kPutRole: {
       const auto& c = change.put_role();
       return ops.PutEntity({IamArnKind::kRole, "role", &c.role().arn(), nullptr,
                             &c.role().attached_policies(), &c.role().inline_policies(),
                             &c.role().tags(), &c.role().etag(), c.replace(), c.allow_missing(),
-                            &c.role().permissions_boundary()});
+                            &c.role().permissions_boundary(), &c.role().unique_id()});
     }
     case Change::kDeleteEntity:
       return ops.DeleteEntity(change.delete_entity());
@@ -1191,8 +1255,63 @@ void SnapshotBuilder::DropUnchangedCopies() {
   }
 }
 
+const EntityRecord* SnapshotBuilder::HolderOfUniqueId(absl::string_view unique_id) const {
+  // Where the id was given out, this batch or before; the entity there
+  // holds it only if this batch has not since deleted it.
+  auto holds = [&](absl::string_view where) -> const EntityRecord* {
+    const size_t slash = where.find('/');
+    const AccountState* account = next_->FindAccount(where.substr(0, slash));
+    if (account == nullptr) return nullptr;
+    auto e = account->entities.find(where.substr(slash + 1));
+    return e != account->entities.end() && e->second->unique_id == unique_id ? e->second.get()
+                                                                             : nullptr;
+  };
+  if (auto it = new_unique_ids_.find(unique_id); it != new_unique_ids_.end()) {
+    if (const EntityRecord* e = holds(it->second)) return e;
+  }
+  auto it = base_->unique_ids_.find(unique_id);
+  return it == base_->unique_ids_.end() ? nullptr : holds(it->second);
+}
+
+void SnapshotBuilder::IndexUniqueIds() {
+  auto find = [](const AccountState* a, const std::string& key) -> const EntityRecord* {
+    if (a == nullptr) return nullptr;
+    auto it = a->entities.find(key);
+    return it == a->entities.end() ? nullptr : it->second.get();
+  };
+  SharedMap<std::string>& index = next_->unique_ids_;
+  // Ids that left: removed only where the index still points at the entity
+  // that had them (another account of the batch may have taken one over).
+  for (const std::string& id : written_) {
+    const AccountState* before = base_->FindAccount(id);
+    const AccountState* after = next_->FindAccount(id);
+    if (before == nullptr) continue;
+    for (const auto& [key, e] : before->entities) {
+      const EntityRecord* now = find(after, key);
+      if (now == e.get() || (now != nullptr && now->unique_id == e->unique_id)) continue;
+      auto at = index.find(e->unique_id);
+      if (at != index.end() && at->second == absl::StrCat(id, "/", key)) index.Erase(e->unique_id);
+    }
+  }
+  for (const std::string& id : written_) {
+    const AccountState* before = base_->FindAccount(id);
+    const AccountState* after = next_->FindAccount(id);
+    if (after == nullptr) continue;
+    for (const auto& [key, e] : after->entities) {
+      const EntityRecord* was = find(before, key);
+      if (was == e.get() || e->unique_id.empty() ||
+          (was != nullptr && was->unique_id == e->unique_id)) {
+        continue;
+      }
+      index.Set(e->unique_id, absl::StrCat(id, "/", key));
+    }
+  }
+  new_unique_ids_.clear();
+}
+
 SnapshotPtr SnapshotBuilder::Finish() {
   DropUnchangedCopies();
+  IndexUniqueIds();
   for (auto& [result, address] : results_) result->set_etag(EtagOf(*next_, address).value_or(""));
   results_.clear();
   std::vector<AccountState*> dirty;

@@ -134,6 +134,12 @@ class SnapshotBuilder {
   // Derives placements of the organizations the batch touched.
   void FinishOrganizations();
   void RebuildViews(AccountState& account) const;
+  // The entity that holds a unique id in the state as changed so far, or
+  // null.
+  const EntityRecord* HolderOfUniqueId(absl::string_view unique_id) const;
+  // Finish(): brings the snapshot's unique-id index up to date with the
+  // accounts the batch wrote.
+  void IndexUniqueIds();
   // Finish(): puts back the base's account / organization where the batch
   // copied one but changed nothing in it.
   void DropUnchangedCopies();
@@ -152,6 +158,9 @@ class SnapshotBuilder {
   absl::flat_hash_map<std::string, std::shared_ptr<OrganizationState>> touched_orgs_;
   absl::btree_set<std::string> affected_;
   absl::btree_set<std::string> written_;
+  // Unique ids given to entities this batch created -> "<account>/<key>"
+  // (the snapshot's index has them only after Finish()).
+  absl::flat_hash_map<std::string, std::string> new_unique_ids_;
   std::string assigned_name_;  // an id the current change had assigned
   bool unchanged_ = false;     // the current (last) change changed nothing
   bool changed_ = false;       // some change of the batch changed something

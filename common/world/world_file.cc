@@ -414,17 +414,20 @@ class WorldReader {
       if (user) {
         s = CheckKnownFields(item, path,
                              {"arn", "groups", "attached_policies", "inline_policies", "tags",
-                              "permissions_boundary"});
+                              "permissions_boundary", "unique_id"});
       } else if (group) {
-        s = CheckKnownFields(item, path, {"arn", "attached_policies", "inline_policies"});
+        s = CheckKnownFields(item, path,
+                             {"arn", "attached_policies", "inline_policies", "unique_id"});
       } else {
-        s = CheckKnownFields(
-            item, path,
-            {"arn", "attached_policies", "inline_policies", "tags", "permissions_boundary"});
+        s = CheckKnownFields(item, path,
+                             {"arn", "attached_policies", "inline_policies", "tags",
+                              "permissions_boundary", "unique_id"});
       }
       if (!s.ok()) return s;
       absl::StatusOr<std::string> arn = Str(item, path, "arn", true);
       if (!arn.ok()) return arn.status();
+      absl::StatusOr<std::string> unique_id = Str(item, path, "unique_id", false);
+      if (!unique_id.ok()) return unique_id.status();
       google::protobuf::RepeatedPtrField<std::string>* attached;
       google::protobuf::RepeatedPtrField<pdp::v1::InlinePolicy>* inline_policies;
       google::protobuf::Map<std::string, std::string>* tags = nullptr;
@@ -433,6 +436,7 @@ class WorldReader {
         c->set_replace(true);
         c->set_allow_missing(true);
         c->mutable_user()->set_arn(*arn);
+        c->mutable_user()->set_unique_id(*unique_id);
         s = StrList(item, path, "groups", c->mutable_user()->mutable_groups());
         if (!s.ok()) return s;
         absl::StatusOr<std::string> boundary = Str(item, path, "permissions_boundary", false);
@@ -446,6 +450,7 @@ class WorldReader {
         c->set_replace(true);
         c->set_allow_missing(true);
         c->mutable_group()->set_arn(*arn);
+        c->mutable_group()->set_unique_id(*unique_id);
         attached = c->mutable_group()->mutable_attached_policies();
         inline_policies = c->mutable_group()->mutable_inline_policies();
       } else {
@@ -453,6 +458,7 @@ class WorldReader {
         c->set_replace(true);
         c->set_allow_missing(true);
         c->mutable_role()->set_arn(*arn);
+        c->mutable_role()->set_unique_id(*unique_id);
         absl::StatusOr<std::string> boundary = Str(item, path, "permissions_boundary", false);
         if (!boundary.ok()) return boundary.status();
         c->mutable_role()->set_permissions_boundary(*boundary);

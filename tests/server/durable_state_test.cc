@@ -81,13 +81,15 @@ std::vector<ApplyChangesRequest> RichHistory() {
                             ":group/billing' attached_policies: '", p,
                             "' inline_policies { name: 'g' document: '", Allow("cur:*"), "' } } }"),
                absl::StrCat("put_user { user { arn: '", u,
-                            "alice' groups: 'billing' tags { key: 'team' value: 'finance' } "
+                            "alice' unique_id: 'AIDAI3ALICEEXAMPLE0001' groups: 'billing' tags { "
+                            "key: 'team' value: 'finance' } "
                             "tags { key: 'cc' value: '42' } attached_policies: "
                             "'arn:aws:iam::aws:policy/AWSBillingReadOnlyAccess' "
                             "permissions_boundary: 'arn:aws:iam::aws:policy/AdministratorAccess' "
                             "inline_policies { name: 'mine' document: '",
                             Allow("pricing:*"), "' } } }"),
-               absl::StrCat("put_user { user { arn: '", u, "bob' } }"),
+               absl::StrCat("put_user { user { arn: '", u,
+                            "bob' unique_id: 'AIDAJQABLZS4A3QDU576Q' } }"),
                absl::StrCat("put_role { role { arn: 'arn:aws:iam::", kAlone,
                             ":role/auditor' attached_policies: '", p,
                             "' tags { key: 'k' value: 'v' } } }"),
@@ -124,6 +126,11 @@ std::string StateText(const Snapshot& s) {
   std::string derived;
   for (const auto& [id, account] : s.accounts()) {
     AppendAccountImage(*account, &records);
+    // The unique-id index: every entity found by its id.
+    for (const auto& [key, entity] : account->entities) {
+      const EntityRecord* holder = s.FindByUniqueId(entity->unique_id);
+      absl::StrAppend(&derived, entity->unique_id, " -> ", holder ? holder->arn : "(none)", "\n");
+    }
     for (const auto& [key, view] : account->views) {
       absl::StrAppend(&derived, id, " ", key, ":");
       for (const PolicyBinding& b : view->policies) {
