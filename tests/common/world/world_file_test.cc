@@ -188,6 +188,31 @@ TEST(WorldToChangesTest, UnspecifiedConsoleActionSetIsTheDefault) {
             pdp::v1::FINE_GRAINED);
 }
 
+// AWS's unique ids travel with users, groups and roles; re-applying the
+// file keeps them (world files upsert), and a world file cannot change one.
+TEST(WorldToChangesTest, UniqueIdsAreKeptAndNeverChanged) {
+  const std::string world = R"(
+accounts: [{id: '111111111111', name: a}]
+groups: [{arn: 'arn:aws:iam::111111111111:group/g', unique_id: AGPAI2AZ6MDB4XTOE4SKW}]
+users: [{arn: 'arn:aws:iam::111111111111:user/u', unique_id: AIDAJQABLZS4A3QDU576Q}]
+roles: [{arn: 'arn:aws:iam::111111111111:role/r', unique_id: AROAJ52OTH4H7LEXAMPLE}]
+)";
+  std::vector<pdp::v1::Change> changes = MustParse(world);
+  absl::StatusOr<SnapshotPtr> s = test::ApplyBatch(test::EmptyShippedSnapshot(), changes);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ((*s)->FindByUniqueId("AGPAI2AZ6MDB4XTOE4SKW")->arn,
+            "arn:aws:iam::111111111111:group/g");
+  EXPECT_EQ((*s)->FindByUniqueId("AIDAJQABLZS4A3QDU576Q")->arn, "arn:aws:iam::111111111111:user/u");
+  EXPECT_EQ((*s)->FindByUniqueId("AROAJ52OTH4H7LEXAMPLE")->arn, "arn:aws:iam::111111111111:role/r");
+  absl::StatusOr<SnapshotPtr> again = test::ApplyBatch(*s, MustParse(world));
+  ASSERT_TRUE(again.ok()) << again.status();
+  std::string edited = world;
+  edited.replace(edited.find("AIDAJQABLZS4A3QDU576Q"), 21, "AIDAJQABLZS4A3QDU5777");
+  absl::StatusOr<SnapshotPtr> changed = test::ApplyBatch(*s, MustParse(edited));
+  test::ExpectError(changed.status(), absl::StatusCode::kFailedPrecondition, "user.unique_id",
+                    "UNIQUE_ID_CHANGED");
+}
+
 TEST(WorldToChangesTest, YamlScalarsKeepTheirText) {
   std::vector<pdp::v1::Change> changes = MustParse(R"(
 users:
