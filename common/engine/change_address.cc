@@ -39,6 +39,8 @@ ChangeAddress AddressOf(const pdp::v1::Change& c) {
       return Of(Kind::kEntity, c.delete_entity().arn());
     case Change::kCreatePolicy:
       return Of(Kind::kPolicy, c.create_policy().arn());
+    case Change::kPutPolicy:
+      return Of(Kind::kPolicy, c.put_policy().arn());
     case Change::kUpdatePolicy:
       return Of(Kind::kPolicy, c.update_policy().arn());
     case Change::kDeletePolicy:

@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/base/errors.h"
 #include "common/base/strings.h"
@@ -776,6 +777,97 @@ class SnapshotBuilder::Ops {
     return absl::OkStatus();
   }
 
+  absl::Status PutPolicy(const pdp::v1::PutPolicyRequest& c) {
+    absl::StatusOr<IamArn> arn = ParseIamArnOfKind(c.arn(), IamArnKind::kPolicy);
+    if (!arn.ok()) return AtField("arn", arn.status());
+    if (arn->account == "aws") {
+      return Refuse(absl::StatusCode::kPermissionDenied, "arn",
+                    "AWS managed policies are shipped as data and cannot be written",
+                    "AWS_MANAGED_READ_ONLY");
+    }
+    if (c.description().size() > 1000)
+      return FieldError("description", "is longer than 1000 characters");
+    absl::StatusOr<AccountState*> account = ExistingAccount("arn", arn->account);
+    if (!account.ok()) return account.status();
+    if (c.versions().empty()) return FieldError("versions", "a policy needs at least one version");
+    if (static_cast<size_t>(c.versions_size()) > b_.limits_.max_policy_versions) {
+      return Refuse(absl::StatusCode::kFailedPrecondition, "versions",
+                    absl::StrCat("a managed policy keeps at most ", b_.limits_.max_policy_versions,
+                                 " versions"),
+                    "LIMIT_EXCEEDED");
+    }
+    // Versions in number order, each checked; exactly one default.
+    std::vector<std::pair<int64_t, const pdp::v1::PolicyVersion*>> numbered;
+    const pdp::v1::PolicyVersion* default_version = nullptr;
+    CompiledPolicyPtr default_compiled;
+    for (int i = 0; i < c.versions_size(); ++i) {
+      const pdp::v1::PolicyVersion& v = c.versions(i);
+      const std::string vpath = absl::StrCat("versions[", i, "]");
+      absl::string_view id = v.version_id();
+      int64_t n = 0;
+      if (id.size() < 2 || id.size() > 10 || id[0] != 'v' || id[1] == '0' ||
+          !absl::SimpleAtoi(id.substr(1), &n) ||
+          !std::all_of(id.begin() + 1, id.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+        return FieldError(vpath + ".version_id", "must be v1, v2, ... (no leading zero)");
+      }
+      for (const auto& [m, other] : numbered) {
+        if (m == n) return FieldError(vpath + ".version_id", "appears twice");
+      }
+      absl::StatusOr<CompiledPolicyPtr> compiled =
+          CompileManaged(vpath + ".document", v.document());
+      if (!compiled.ok()) return compiled.status();
+      if (v.is_default()) {
+        if (default_version != nullptr) {
+          return FieldError(vpath + ".is_default", "only one version can be the default");
+        }
+        default_version = &v;
+        default_compiled = *compiled;
+      }
+      numbered.emplace_back(n, &v);
+    }
+    if (default_version == nullptr) return FieldError("versions", "no version is the default");
+    std::sort(numbered.begin(), numbered.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+
+    std::string key = EntityKey(IamArnKind::kPolicy, arn->name);
+    auto it = (*account)->policies.find(key);
+    int next_version = static_cast<int>(numbered.back().first) + 1;
+    if (it != (*account)->policies.end()) {
+      const ManagedPolicyRecord& current = *it->second;
+      if (current.arn != c.arn()) {
+        return FieldError("arn",
+                          absl::StrCat("policy ", arn->name, " already exists as ", current.arn,
+                                       " (names are unique ignoring case)"),
+                          absl::StatusCode::kAlreadyExists);
+      }
+      absl::Status s = CheckEtag("etag", c.etag(), current.etag());
+      if (!s.ok()) return s;
+      bool same = current.description == c.description() &&
+                  current.default_version_id == default_version->version_id() &&
+                  current.versions.size() == numbered.size();
+      for (size_t i = 0; same && i < numbered.size(); ++i) {
+        same = current.versions[i].version_id() == numbered[i].second->version_id() &&
+               current.versions[i].document() == numbered[i].second->document();
+      }
+      if (same) return b_.Unchanged();
+      next_version = std::max(next_version, current.next_version);
+    }
+    auto rec = std::make_shared<ManagedPolicyRecord>();
+    rec->arn = arn->ToString();
+    rec->description = c.description();
+    rec->modified_revision = b_.revision_;
+    rec->next_version = next_version;
+    for (const auto& [n, v] : numbered) {
+      pdp::v1::PolicyVersion& out = rec->versions.emplace_back();
+      out.set_version_id(v->version_id());
+      out.set_document(v->document());
+    }
+    rec->default_version_id = default_version->version_id();
+    rec->default_compiled = std::move(default_compiled);
+    (*account)->policies[key] = std::move(rec);
+    return absl::OkStatus();
+  }
+
   absl::Status UpdatePolicy(const pdp::v1::UpdatePolicyRequest& c) {
     auto found = MutablePolicy("arn", c.arn());
     if (!found.ok()) return found.status();
@@ -1122,6 +1214,8 @@ absl::Status SnapshotBuilder::ApplyKind(const Change& change) {
       return ops.UpdatePolicy(change.update_policy());
     case Change::kDeletePolicy:
       return ops.DeletePolicy(change.delete_policy());
+    case Change::kPutPolicy:
+      return ops.PutPolicy(change.put_policy());
     case Change::kCreatePolicyVersion:
       return ops.CreatePolicyVersion(change.create_policy_version());
     case Change::kSetDefaultPolicyVersion:

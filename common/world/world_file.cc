@@ -122,6 +122,27 @@ class WorldReader {
     return FieldError(kpath, "must be a policy object or a JSON string");
   }
 
+  static absl::Status Versions(const Json& list, const std::string& path,
+                               google::protobuf::RepeatedPtrField<pdp::v1::PolicyVersion>* out) {
+    if (!list.is_array()) return FieldError(path, "must be a list of versions");
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string vpath = absl::StrCat(path, "[", i, "]");
+      absl::Status s = CheckKnownFields(list[i], vpath, {"version_id", "document", "is_default"});
+      if (!s.ok()) return s;
+      pdp::v1::PolicyVersion* v = out->Add();
+      absl::StatusOr<std::string> id = Str(list[i], vpath, "version_id", true);
+      if (!id.ok()) return id.status();
+      absl::StatusOr<std::string> doc = Document(list[i], vpath);
+      if (!doc.ok()) return doc.status();
+      v->set_version_id(*id);
+      v->set_document(*doc);
+      absl::StatusOr<std::optional<bool>> is_default = Bool(list[i], vpath, "is_default");
+      if (!is_default.ok()) return is_default.status();
+      v->set_is_default(is_default->value_or(false));
+    }
+    return absl::OkStatus();
+  }
+
   static absl::Status Inline(const Json& obj, const std::string& path,
                              google::protobuf::RepeatedPtrField<pdp::v1::InlinePolicy>* out) {
     if (!obj.contains("inline_policies") || obj["inline_policies"].is_null()) {
@@ -378,19 +399,32 @@ class WorldReader {
         settings->set_console_action_set(value);
       }
     } else if (section == "managed_policies") {
-      s = CheckKnownFields(item, path, {"arn", "description", "document"});
+      s = CheckKnownFields(item, path, {"arn", "description", "document", "versions"});
       if (!s.ok()) return s;
-      auto* c = change.mutable_create_policy();
-      c->set_allow_existing(true);
       absl::StatusOr<std::string> arn = Str(item, path, "arn", true);
       if (!arn.ok()) return arn.status();
       absl::StatusOr<std::string> description = Str(item, path, "description", false);
       if (!description.ok()) return description.status();
-      absl::StatusOr<std::string> doc = Document(item, path);
-      if (!doc.ok()) return doc.status();
-      c->set_arn(*arn);
-      c->set_description(*description);
-      c->set_document(*doc);
+      if (item.contains("versions")) {
+        // Every version with its id and the default (an export, or data
+        // from AWS): the policy is put exactly so.
+        if (item.contains("document")) {
+          return FieldError(path + ".document", "give either document or versions, not both");
+        }
+        auto* c = change.mutable_put_policy();
+        c->set_arn(*arn);
+        c->set_description(*description);
+        s = Versions(item["versions"], path + ".versions", c->mutable_versions());
+        if (!s.ok()) return s;
+      } else {
+        auto* c = change.mutable_create_policy();
+        c->set_allow_existing(true);
+        absl::StatusOr<std::string> doc = Document(item, path);
+        if (!doc.ok()) return doc.status();
+        c->set_arn(*arn);
+        c->set_description(*description);
+        c->set_document(*doc);
+      }
     } else if (section == "role_sessions") {
       s = CheckKnownFields(item, path, {"arn", "policy_arns", "policy", "tags"});
       if (!s.ok()) return s;

@@ -213,6 +213,41 @@ roles: [{arn: 'arn:aws:iam::111111111111:role/r', unique_id: AROAJ52OTH4H7LEXAMP
                     "UNIQUE_ID_CHANGED");
 }
 
+// A managed policy may list every version (as an export writes it): it is
+// put exactly so, and applying the file again changes nothing.
+TEST(WorldToChangesTest, ManagedPolicyVersionsArePutAsGiven) {
+  const std::string world = R"(
+accounts: [{id: '111111111111'}]
+managed_policies:
+  - arn: arn:aws:iam::111111111111:policy/P
+    versions:
+      - {version_id: v3, document: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "ce:*", Resource: "*"}]}}
+      - {version_id: v7, is_default: true, document: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"budgets:*","Resource":"*"}]}'}
+)";
+  std::vector<pdp::v1::Change> changes = MustParse(world);
+  ASSERT_EQ(changes.size(), 2u);
+  ASSERT_TRUE(changes[1].has_put_policy()) << changes[1].DebugString();
+  absl::StatusOr<SnapshotPtr> s = test::ApplyBatch(test::EmptyShippedSnapshot(), changes);
+  ASSERT_TRUE(s.ok()) << s.status();
+  const ManagedPolicyRecord* p = (*s)->FindPolicy("arn:aws:iam::111111111111:policy/P");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->default_version_id, "v7");
+  ASSERT_EQ(p->versions.size(), 2u);
+  SnapshotBuilder again(*s);
+  for (const pdp::v1::Change& c : MustParse(world)) {
+    ASSERT_TRUE(again.Apply(c).ok());
+    EXPECT_TRUE(again.last_change_unchanged()) << c.DebugString();
+  }
+  absl::StatusOr<std::vector<pdp::v1::Change>> both = WorldToChanges(
+      "managed_policies: [{arn: 'arn:aws:iam::111111111111:policy/P', document: {}, versions: "
+      "[]}]");
+  EXPECT_EQ(FieldOf(both.status()), "managed_policies[0].document") << both.status();
+  absl::StatusOr<std::vector<pdp::v1::Change>> flag = WorldToChanges(
+      "managed_policies: [{arn: 'arn:aws:iam::111111111111:policy/P', versions: [{version_id: v1, "
+      "document: {}, is_default: maybe}]}]");
+  EXPECT_EQ(FieldOf(flag.status()), "managed_policies[0].versions[0].is_default") << flag.status();
+}
+
 TEST(WorldToChangesTest, YamlScalarsKeepTheirText) {
   std::vector<pdp::v1::Change> changes = MustParse(R"(
 users:

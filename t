@@ -1,0 +1,1 @@
+ops-admin-token-0123456789
