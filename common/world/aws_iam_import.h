@@ -1,0 +1,81 @@
+// Import from AWS's own format: the JSON that
+// `aws iam get-account-authorization-details` prints (UserDetailList,
+// GroupDetailList, RoleDetailList, Policies) becomes one batch of changes
+// that makes one account's users, groups, roles and customer managed
+// policies exactly as AWS has them: paths, tags, permissions boundaries,
+// inline and attached policies, group membership, every policy version with
+// its id and the default, and AWS's unique ids (so aws:userid conditions
+// match as in AWS).
+//
+// The batch reconciles, like a world file: importing the same data again
+// changes nothing (no revision), changed entities are replaced, and with
+// `prune_existing` what the account has but the file no longer does is
+// deleted.
+//
+// Pure: no I/O, no server. Thread-safe (no shared state).
+#ifndef PDP_COMMON_WORLD_AWS_IAM_IMPORT_H_
+#define PDP_COMMON_WORLD_AWS_IAM_IMPORT_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "pdp/v1/changes.pb.h"
+
+namespace pdp {
+
+struct AwsIamImportOptions {
+  // The account the file describes. Empty: the account of the ARNs in the
+  // file (all must be of one account). Given: every ARN must be of it.
+  std::string account_id;
+  // AWS managed policies the server has (ListPolicies{parent:"aws"}). An
+  // attachment or boundary naming another one is an error that lists every
+  // such ARN, unless `allow_missing_aws_policies`: then it is left out,
+  // with a warning (a policy the server does not have grants nothing).
+  absl::flat_hash_set<std::string> available_aws_policies;
+  bool allow_missing_aws_policies = false;
+  // --prune: the ARNs of the users, groups, roles and customer managed
+  // policies the account has now; those the file does not have are
+  // deleted (entities first, which detaches them, then policies).
+  std::optional<std::vector<std::string>> prune_existing;
+};
+
+struct AwsIamImportCounts {
+  int users = 0;
+  int groups = 0;
+  int roles = 0;
+  int policies = 0;         // customer managed
+  int inline_policies = 0;  // of users, groups and roles
+  int deletions = 0;        // --prune
+};
+
+struct AwsIamImport {
+  std::string account_id;
+  // One atomic batch, in dependency order: the account (created if
+  // missing, its settings left alone), customer managed policies, groups,
+  // users, roles, then deletions.
+  std::vector<pdp::v1::Change> changes;
+  // For each change, the path in the file it came from
+  // ("UserDetailList[3]"), to name it in the server's errors.
+  std::vector<std::string> item_paths;
+  std::vector<std::string> warnings;
+  AwsIamImportCounts counts;
+};
+
+// INVALID_ARGUMENT with the JSON path of the first problem
+// ("UserDetailList[2].Arn"); NOT_FOUND (field "AttachedManagedPolicies")
+// naming every AWS managed policy the server does not have.
+absl::StatusOr<AwsIamImport> ImportAwsIamAuthorizationDetails(absl::string_view json,
+                                                              const AwsIamImportOptions& options);
+
+// A policy document as AWS gives it: a JSON object (the CLI decodes it) or
+// a string, URL-encoded (the API) or not. INVALID_ARGUMENT for a bad
+// percent escape.
+absl::StatusOr<std::string> AwsPolicyDocumentText(absl::string_view encoded_or_json);
+
+}  // namespace pdp
+
+#endif  // PDP_COMMON_WORLD_AWS_IAM_IMPORT_H_
