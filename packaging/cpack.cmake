@@ -16,14 +16,14 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${PDP_DEB_MAINTAINER}")
-# The extended description: each line after the first starts with a space.
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION_SUMMARY}
- billing-pdp-server answers gRPC questions about who may view or modify the
- AWS Billing console's pages and perform billing actions, from IAM policies,
- account settings and Organizations SCPs, with an audit log and durable state
- (SQLite or PostgreSQL). Includes pdpctl, a hardened systemd unit
- (billing-pdp.service, not enabled), the C++ client library and the .proto
- files.")
+# The extended description (CPack puts the summary above it as the synopsis
+# and indents each line).
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "billing-pdp-server answers gRPC questions about who may view or modify the
+AWS Billing console's pages and perform billing actions, from IAM policies,
+account settings and Organizations SCPs, with an audit log and durable state
+(SQLite or PostgreSQL). Includes pdpctl, a hardened systemd unit
+(billing-pdp.service, not enabled), the C++ client library and the .proto
+files.")
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
