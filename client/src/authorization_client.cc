@@ -394,7 +394,7 @@ absl::StatusOr<pdp::v1::WhatIfResponse> AuthorizationClient::WhatIf(
   if (absl::Status p = Prepare(ctx, call); !p.ok()) return p;
   pdp::v1::WhatIfResponse response;
   grpc::Status s;
-  if (call.min_revision > request.min_revision()) {
+  if (request.min_revision() >= 0 && call.min_revision > request.min_revision()) {
     pdp::v1::WhatIfRequest raised = request;
     raised.set_min_revision(call.min_revision);
     s = stub_->WhatIf(&ctx, raised, &response);

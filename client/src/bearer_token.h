@@ -43,8 +43,11 @@ inline absl::Status CheckMinRevision(const CallOptions& call, bool method_takes_
   return absl::OkStatus();
 }
 
-// The min_revision a read sends: the larger of its request's and the call's.
+// The min_revision a read sends: the larger of its request's and the call's,
+// except that a negative one in the request is sent as it is, for the server
+// to refuse (INVALID_ARGUMENT, field min_revision) rather than be hidden.
 inline int64_t MinRevision(int64_t request_min_revision, const CallOptions& call) {
+  if (request_min_revision < 0) return request_min_revision;
   return std::max(request_min_revision, call.min_revision);
 }
 

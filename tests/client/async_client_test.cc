@@ -222,6 +222,13 @@ TEST_F(AsyncClientTest, AnInvalidMinRevisionIsRefusedBeforeAnythingIsSent) {
   AuthorizationClient client(options_);
   EXPECT_EQ(client.Authorize(Bills(kDave), {.min_revision = -1}).status().code(),
             absl::StatusCode::kInvalidArgument);
+  // A negative one in the query is not hidden by the call's: the server
+  // refuses it.
+  PageQuery negative = Bills(kDave);
+  negative.min_revision = -1;
+  absl::Status hidden = client.Authorize(negative, {.min_revision = 1}).status();
+  EXPECT_EQ(hidden.code(), absl::StatusCode::kInvalidArgument) << hidden;
+  EXPECT_THAT(ServerErrorFields(hidden), ::testing::Contains("min_revision"));
   // A method that cannot wait for a revision does not ignore one.
   absl::Status pages = client.ListPages({.min_revision = 1}).status();
   EXPECT_EQ(pages.code(), absl::StatusCode::kInvalidArgument);

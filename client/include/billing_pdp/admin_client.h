@@ -55,7 +55,7 @@ class AdminClient {
     const Request* sent = &request;
     Request raised;  // request with call.min_revision, when that is larger
     if constexpr (kTakesMinRevision) {
-      if (call.min_revision > request.min_revision()) {
+      if (request.min_revision() >= 0 && call.min_revision > request.min_revision()) {
         raised = request;
         raised.set_min_revision(call.min_revision);
         sent = &raised;
