@@ -30,9 +30,11 @@ done
 [ -n "${port:-}" ] || { echo "server did not start"; cat "$log"; exit 1; }
 
 out=$("$work/example/can_open_bills" "127.0.0.1:$port" arn:aws:iam::111111111111:user/admin)
-[ "$out" = "ALLOW ALLOWED_BY_POLICY" ] || { echo "unexpected: $out"; exit 1; }
+[ "$out" = "ALLOW ALLOWED_BY_POLICY
+async: ALLOW" ] || { echo "unexpected: $out"; exit 1; }
 if out=$("$work/example/can_open_bills" "127.0.0.1:$port" arn:aws:iam::222222222222:user/admin); then
   echo "denied principal was allowed: $out"; exit 1
 fi
-[ "$out" = "DENY IAM_ACCESS_NOT_ACTIVATED" ] || { echo "unexpected: $out"; exit 1; }
+[ "$out" = "DENY IAM_ACCESS_NOT_ACTIVATED
+async: DENY" ] || { echo "unexpected: $out"; exit 1; }
 echo "client package: 3 passed, 0 failed"

@@ -18,7 +18,13 @@ AdminClient::AdminClient(std::shared_ptr<grpc::Channel> channel, const ClientOpt
     : stub_(pdp::v1::AdminService::NewStub(std::move(channel))), options_(options) {}
 
 void AdminClient::Prepare(grpc::ClientContext& ctx, const CallOptions& call) const {
-  PrepareCall(ctx, options_, call);
+  SetDeadlineAndToken(ctx, options_, call);
+}
+
+absl::Status AdminClient::Begin(grpc::ClientContext& ctx, const CallOptions& call,
+                                bool takes_min_revision) const {
+  if (!status_.ok()) return status_;
+  return PrepareCall(ctx, options_, call, takes_min_revision);
 }
 
 absl::StatusOr<pdp::v1::ApplyChangesResponse> AdminClient::ApplyChanges(

@@ -1,11 +1,13 @@
 #include "billing_pdp/authorization_client.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "bearer_token.h"  // private to the library
 #include "billing_pdp/status.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/support/channel_arguments.h"
+#include "pending_calls.h"  // private to the library
 
 namespace pdp {
 namespace {
@@ -17,7 +19,118 @@ void FillContext(const RequestContextValues& values, pdp::v1::RequestContext* ou
   }
 }
 
+// The request a query becomes, with the call's min_revision when larger.
+pdp::v1::AuthorizeRequest RequestFor(const Query& query, const CallOptions& call) {
+  pdp::v1::AuthorizeRequest r = AuthorizationClient::ToRequest(query);
+  r.set_min_revision(MinRevision(r.min_revision(), call));
+  return r;
+}
+
+pdp::v1::BatchAuthorizeRequest BatchRequestFor(const std::vector<Query>& queries,
+                                               const CallOptions& call) {
+  pdp::v1::BatchAuthorizeRequest request;
+  request.mutable_requests()->Reserve(static_cast<int>(queries.size()));
+  for (const Query& q : queries) *request.add_requests() = AuthorizationClient::ToRequest(q);
+  // The server waits for the largest of this and the requests' own.
+  request.set_min_revision(call.min_revision);
+  return request;
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<Decision>>> BatchResultsFrom(
+    const pdp::v1::BatchAuthorizeResponse& response, size_t queries) {
+  if (response.results_size() != static_cast<int>(queries)) {
+    return absl::InternalError("BatchAuthorize returned a different number of results");
+  }
+  std::vector<absl::StatusOr<Decision>> out;
+  out.reserve(queries);
+  for (const auto& r : response.results()) {
+    if (r.has_decision()) {
+      out.emplace_back(AuthorizationClient::FromProto(r.decision()));
+    } else {
+      absl::Status err = FromRpcStatus(r.error());
+      out.emplace_back(err.ok() ? absl::InternalError("empty batch result") : err);
+    }
+  }
+  return out;
+}
+
+// One async call's state: alive until its gRPC callback has finished.
+template <typename Request, typename Response>
+struct AsyncCall {
+  grpc::ClientContext ctx;
+  Request request;
+  Response response;
+};
+
+// Starts one async call: `prepare` readies the context (an error ends the
+// call here, nothing sent), `start(ctx, request, response, on_done)` hands
+// it to the stub's callback API, and `finish(status, response)` gets the
+// outcome exactly once (response null unless the status is OK), before the
+// call leaves `pending`.
+template <typename Request, typename Response, typename Prepare, typename Start, typename Finish>
+void StartAsync(PendingCalls* pending, Request request, Prepare prepare, Start start,
+                Finish finish) {
+  auto call = std::make_shared<AsyncCall<Request, Response>>();
+  call->request = std::move(request);
+  if (absl::Status p = prepare(call->ctx); !p.ok()) {
+    finish(p, nullptr);
+    return;
+  }
+  if (!pending->Add(std::shared_ptr<grpc::ClientContext>(call, &call->ctx))) {
+    finish(absl::CancelledError("the client is being destroyed"), nullptr);
+    return;
+  }
+  using FinishFn = std::function<void(const absl::Status&, Response*)>;
+  start(&call->ctx, &call->request, &call->response,
+        [call, pending, finish = FinishFn(std::move(finish))](grpc::Status s) mutable {
+          // The caller's callback (and what it captured) is gone before
+          // the call leaves `pending`: the client's destructor may return
+          // right after.
+          FinishFn done = std::move(finish);
+          if (s.ok()) {
+            done(absl::OkStatus(), &call->response);
+          } else {
+            done(FromGrpcStatus(s), nullptr);
+          }
+          done = nullptr;
+          pending->Remove(&call->ctx);
+        });
+}
+
 }  // namespace
+
+const char kReadRetryServiceConfig[] = R"json({
+  "methodConfig": [{
+    "name": [
+      {"service": "pdp.v1.AuthorizationService"},
+      {"service": "pdp.v1.AdminService", "method": "GetAccount"},
+      {"service": "pdp.v1.AdminService", "method": "ListAccounts"},
+      {"service": "pdp.v1.AdminService", "method": "GetUser"},
+      {"service": "pdp.v1.AdminService", "method": "ListUsers"},
+      {"service": "pdp.v1.AdminService", "method": "GetGroup"},
+      {"service": "pdp.v1.AdminService", "method": "ListGroups"},
+      {"service": "pdp.v1.AdminService", "method": "GetRole"},
+      {"service": "pdp.v1.AdminService", "method": "ListRoles"},
+      {"service": "pdp.v1.AdminService", "method": "GetPolicy"},
+      {"service": "pdp.v1.AdminService", "method": "ListPolicies"},
+      {"service": "pdp.v1.AdminService", "method": "GetPolicyVersion"},
+      {"service": "pdp.v1.AdminService", "method": "ListPolicyVersions"},
+      {"service": "pdp.v1.AdminService", "method": "GetInlinePolicy"},
+      {"service": "pdp.v1.AdminService", "method": "ListInlinePolicies"},
+      {"service": "pdp.v1.AdminService", "method": "ValidatePolicy"},
+      {"service": "pdp.v1.AdminService", "method": "GetOrganization"},
+      {"service": "pdp.v1.AdminService", "method": "ListOrganizations"},
+      {"service": "pdp.v1.AdminService", "method": "ListAuditEvents"}
+    ],
+    "retryPolicy": {
+      "maxAttempts": 3,
+      "initialBackoff": "0.1s",
+      "maxBackoff": "0.2s",
+      "backoffMultiplier": 2,
+      "retryableStatusCodes": ["UNAVAILABLE"]
+    }
+  }]
+})json";
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> NewChannel(const ClientOptions& options) {
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
@@ -35,6 +148,11 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> NewChannel(const ClientOptions& o
   if (options.tls.has_value() && !options.tls->server_name.empty()) {
     args.SetSslTargetNameOverride(options.tls->server_name);
   }
+  // Reads retried on UNAVAILABLE (kReadRetryServiceConfig); a service config
+  // from name resolution (DNS TXT) is not used in its place.
+  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 1);
+  args.SetServiceConfigJSON(kReadRetryServiceConfig);
+  args.SetInt(GRPC_ARG_SERVICE_CONFIG_DISABLE_RESOLUTION, 1);
   return grpc::CreateCustomChannel(options.target, *credentials, args);
 }
 
@@ -43,7 +161,8 @@ std::shared_ptr<grpc::Channel> MakeChannel(const ClientOptions& options) {
   return channel.ok() ? *std::move(channel) : nullptr;
 }
 
-AuthorizationClient::AuthorizationClient(const ClientOptions& options) : options_(options) {
+AuthorizationClient::AuthorizationClient(const ClientOptions& options)
+    : pending_(std::make_unique<PendingCalls>()), options_(options) {
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = NewChannel(options);
   if (channel.ok()) {
     stub_ = pdp::v1::AuthorizationService::NewStub(*std::move(channel));
@@ -54,12 +173,22 @@ AuthorizationClient::AuthorizationClient(const ClientOptions& options) : options
 
 AuthorizationClient::AuthorizationClient(std::shared_ptr<grpc::Channel> channel,
                                          const ClientOptions& options)
-    : stub_(pdp::v1::AuthorizationService::NewStub(std::move(channel))), options_(options) {}
+    : pending_(std::make_unique<PendingCalls>()),
+      stub_(pdp::v1::AuthorizationService::NewStub(std::move(channel))),
+      options_(options) {}
 
-absl::Status AuthorizationClient::Prepare(grpc::ClientContext& ctx, const CallOptions& call) const {
+AuthorizationClient::~AuthorizationClient() {
+  // Before the stub and channel go: the calls' callbacks may still run.
+  if (pending_) pending_->CancelAllAndWait();
+}
+
+AuthorizationClient::AuthorizationClient(AuthorizationClient&&) noexcept = default;
+AuthorizationClient& AuthorizationClient::operator=(AuthorizationClient&&) noexcept = default;
+
+absl::Status AuthorizationClient::Prepare(grpc::ClientContext& ctx, const CallOptions& call,
+                                          bool takes_min_revision) const {
   if (!status_.ok()) return status_;
-  PrepareCall(ctx, options_, call);
-  return absl::OkStatus();
+  return PrepareCall(ctx, options_, call, takes_min_revision);
 }
 
 pdp::v1::AuthorizeRequest AuthorizationClient::ToRequest(const Query& query) {
@@ -97,9 +226,52 @@ absl::StatusOr<Decision> AuthorizationClient::Authorize(const Query& query,
   grpc::ClientContext ctx;
   if (absl::Status p = Prepare(ctx, call); !p.ok()) return p;
   pdp::v1::AuthorizeResponse response;
-  grpc::Status s = stub_->Authorize(&ctx, ToRequest(query), &response);
+  grpc::Status s = stub_->Authorize(&ctx, RequestFor(query, call), &response);
   if (!s.ok()) return FromGrpcStatus(s);
   return FromProto(response.decision());
+}
+
+void AuthorizationClient::AuthorizeAsync(const Query& query, const CallOptions& call,
+                                         DecisionCallback done) const {
+  using Request = pdp::v1::AuthorizeRequest;
+  using Response = pdp::v1::AuthorizeResponse;
+  StartAsync<Request, Response>(
+      pending_.get(), RequestFor(query, call),
+      [&](grpc::ClientContext& ctx) { return Prepare(ctx, call); },
+      [&](grpc::ClientContext* ctx, const Request* request, Response* response,
+          std::function<void(grpc::Status)> on_done) {
+        stub_->async()->Authorize(ctx, request, response, std::move(on_done));
+      },
+      [done = std::move(done)](const absl::Status& s, Response* response) {
+        if (!s.ok()) return done(s);
+        done(FromProto(response->decision()));
+      });
+}
+
+void AuthorizationClient::IsAllowedAsync(const Query& query, const CallOptions& call,
+                                         AllowedCallback done) const {
+  AuthorizeAsync(query, call, [done = std::move(done)](absl::StatusOr<Decision> d) {
+    // Fails closed: only an ALLOW is true.
+    if (d.ok()) return done(d->allowed, absl::OkStatus());
+    done(false, d.status());
+  });
+}
+
+void AuthorizationClient::BatchAuthorizeAsync(const std::vector<Query>& queries,
+                                              const CallOptions& call, BatchCallback done) const {
+  using Request = pdp::v1::BatchAuthorizeRequest;
+  using Response = pdp::v1::BatchAuthorizeResponse;
+  StartAsync<Request, Response>(
+      pending_.get(), BatchRequestFor(queries, call),
+      [&](grpc::ClientContext& ctx) { return Prepare(ctx, call); },
+      [&](grpc::ClientContext* ctx, const Request* request, Response* response,
+          std::function<void(grpc::Status)> on_done) {
+        stub_->async()->BatchAuthorize(ctx, request, response, std::move(on_done));
+      },
+      [done = std::move(done), n = queries.size()](const absl::Status& s, Response* response) {
+        if (!s.ok()) return done(s);
+        done(BatchResultsFrom(*response, n));
+      });
 }
 
 bool AuthorizationClient::IsAllowed(const Query& query, const CallOptions& call) const {
@@ -116,27 +288,12 @@ bool AuthorizationClient::IsAllowed(const Query& query, absl::Status* why,
 
 absl::StatusOr<std::vector<absl::StatusOr<Decision>>> AuthorizationClient::BatchAuthorize(
     const std::vector<Query>& queries, const CallOptions& call) const {
-  pdp::v1::BatchAuthorizeRequest request;
-  for (const Query& q : queries) *request.add_requests() = ToRequest(q);
   grpc::ClientContext ctx;
   if (absl::Status p = Prepare(ctx, call); !p.ok()) return p;
   pdp::v1::BatchAuthorizeResponse response;
-  grpc::Status s = stub_->BatchAuthorize(&ctx, request, &response);
+  grpc::Status s = stub_->BatchAuthorize(&ctx, BatchRequestFor(queries, call), &response);
   if (!s.ok()) return FromGrpcStatus(s);
-  if (response.results_size() != static_cast<int>(queries.size())) {
-    return absl::InternalError("BatchAuthorize returned a different number of results");
-  }
-  std::vector<absl::StatusOr<Decision>> out;
-  out.reserve(queries.size());
-  for (const auto& r : response.results()) {
-    if (r.has_decision()) {
-      out.emplace_back(FromProto(r.decision()));
-    } else {
-      absl::Status err = FromRpcStatus(r.error());
-      out.emplace_back(err.ok() ? absl::InternalError("empty batch result") : err);
-    }
-  }
-  return out;
+  return BatchResultsFrom(response, queries.size());
 }
 
 absl::StatusOr<pdp::v1::ExplainResponse> AuthorizationClient::Explain(
@@ -144,7 +301,7 @@ absl::StatusOr<pdp::v1::ExplainResponse> AuthorizationClient::Explain(
   grpc::ClientContext ctx;
   if (absl::Status p = Prepare(ctx, call); !p.ok()) return p;
   pdp::v1::ExplainResponse response;
-  grpc::Status s = stub_->Explain(&ctx, ToRequest(query), &response);
+  grpc::Status s = stub_->Explain(&ctx, RequestFor(query, call), &response);
   if (!s.ok()) return FromGrpcStatus(s);
   return response;
 }
@@ -156,7 +313,7 @@ absl::StatusOr<pdp::v1::ListAccessiblePagesResponse> AuthorizationClient::ListAc
   request.set_principal(principal);
   request.set_account_id(account_id);
   request.set_include_denied(include_denied);
-  request.set_min_revision(min_revision);
+  request.set_min_revision(MinRevision(min_revision, call));
   grpc::ClientContext ctx;
   if (absl::Status p = Prepare(ctx, call); !p.ok()) return p;
   pdp::v1::ListAccessiblePagesResponse response;
@@ -168,7 +325,7 @@ absl::StatusOr<pdp::v1::ListAccessiblePagesResponse> AuthorizationClient::ListAc
 absl::StatusOr<pdp::v1::ListPagesResponse> AuthorizationClient::ListPages(
     const CallOptions& call) const {
   grpc::ClientContext ctx;
-  if (absl::Status p = Prepare(ctx, call); !p.ok()) return p;
+  if (absl::Status p = Prepare(ctx, call, /*takes_min_revision=*/false); !p.ok()) return p;
   pdp::v1::ListPagesResponse response;
   grpc::Status s = stub_->ListPages(&ctx, pdp::v1::ListPagesRequest(), &response);
   if (!s.ok()) return FromGrpcStatus(s);
@@ -213,8 +370,10 @@ absl::StatusOr<pdp::v1::WhoCanResponse> AuthorizationClient::WhoCan(const WhoCan
   }
   grpc::ClientContext ctx;
   if (absl::Status p = Prepare(ctx, call); !p.ok()) return p;
+  pdp::v1::WhoCanRequest request = ToRequest(query);
+  request.set_min_revision(MinRevision(request.min_revision(), call));
   pdp::v1::WhoCanResponse response;
-  grpc::Status s = stub_->WhoCan(&ctx, ToRequest(query), &response);
+  grpc::Status s = stub_->WhoCan(&ctx, request, &response);
   if (!s.ok()) return FromGrpcStatus(s);
   return response;
 }
@@ -234,7 +393,14 @@ absl::StatusOr<pdp::v1::WhatIfResponse> AuthorizationClient::WhatIf(
   grpc::ClientContext ctx;
   if (absl::Status p = Prepare(ctx, call); !p.ok()) return p;
   pdp::v1::WhatIfResponse response;
-  grpc::Status s = stub_->WhatIf(&ctx, request, &response);
+  grpc::Status s;
+  if (request.min_revision() >= 0 && call.min_revision > request.min_revision()) {
+    pdp::v1::WhatIfRequest raised = request;
+    raised.set_min_revision(call.min_revision);
+    s = stub_->WhatIf(&ctx, raised, &response);
+  } else {
+    s = stub_->WhatIf(&ctx, request, &response);
+  }
   if (!s.ok()) return FromGrpcStatus(s);
   return response;
 }

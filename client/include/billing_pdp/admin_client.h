@@ -39,7 +39,9 @@ class AdminClient {
   const absl::Status& status() const { return status_; }
 
   // Any unary AdminService method, e.g. Call(&Stub::CreateUser, request).
-  // Reads take request.min_revision (wait until the server has reached it).
+  // Reads take request.min_revision (wait until the server has reached it),
+  // or call.min_revision (the larger wins); call.min_revision on a method
+  // whose request has none (a write) is INVALID_ARGUMENT, nothing sent.
   // With `revision`, receives the revision the answer reflects (the
   // "pdp-revision" trailer; 0 if none).
   template <typename Request, typename Response>
@@ -47,11 +49,20 @@ class AdminClient {
                                                              Response*),
                                 const Request& request, int64_t* revision = nullptr,
                                 const CallOptions& call = {}) const {
-    if (!status_.ok()) return status_;
+    constexpr bool kTakesMinRevision = requires(Request & r) { r.set_min_revision(int64_t{0}); };
     grpc::ClientContext ctx;
-    Prepare(ctx, call);
+    if (absl::Status p = Begin(ctx, call, kTakesMinRevision); !p.ok()) return p;
+    const Request* sent = &request;
+    Request raised;  // request with call.min_revision, when that is larger
+    if constexpr (kTakesMinRevision) {
+      if (request.min_revision() >= 0 && call.min_revision > request.min_revision()) {
+        raised = request;
+        raised.set_min_revision(call.min_revision);
+        sent = &raised;
+      }
+    }
     Response response;
-    grpc::Status s = (stub_.get()->*method)(&ctx, request, &response);
+    grpc::Status s = (stub_.get()->*method)(&ctx, *sent, &response);
     if (revision != nullptr) *revision = ResponseRevision(ctx).value_or(0);
     if (!s.ok()) return FromGrpcStatus(s);
     return response;
@@ -92,12 +103,18 @@ class AdminClient {
                                               int64_t min_revision = 0) const;
 
   // Sets the deadline (the call's, else the client's) and token on a
-  // context (for direct stub use).
+  // context (for direct stub use; call.min_revision is not applied there:
+  // set it in the request).
   void Prepare(grpc::ClientContext& ctx, const CallOptions& call = {}) const;
   // The stub, for direct use; only when status() is OK.
   Stub& stub() const { return *stub_; }
 
  private:
+  // status_, or PrepareCall's error (call.min_revision), or OK with the
+  // deadline and token set on `ctx`.
+  absl::Status Begin(grpc::ClientContext& ctx, const CallOptions& call,
+                     bool takes_min_revision) const;
+
   std::unique_ptr<Stub> stub_;  // null unless status_ is OK
   ClientOptions options_;
   absl::Status status_;

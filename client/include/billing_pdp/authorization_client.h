@@ -4,15 +4,39 @@
 //   if (client.IsAllowed(pdp::PageQuery{.principal = arn, .page_id = "billing_bills"})) ...
 //
 // Every call has a deadline (its own CallOptions::timeout, the last argument
-// of every method, else ClientOptions::timeout) and, when set, the bearer
-// token (ClientOptions::token). After the server went away, reconnection
-// attempts are at most ClientOptions::max_reconnect_backoff apart;
-// meanwhile calls fail fast with UNAVAILABLE. Thread-safe: one client may
-// be shared by many threads.
+// of every method, else ClientOptions::timeout), a min_revision (the query's
+// or CallOptions::min_revision, the larger) and, when set, the bearer token
+// (ClientOptions::token). After the server went away, reconnection attempts
+// are at most ClientOptions::max_reconnect_backoff apart; meanwhile calls
+// fail fast with UNAVAILABLE (each retried twice on channels NewChannel
+// makes: every AuthorizationService method is a read). Thread-safe: one
+// client may be shared by many threads, sync and async calls alike.
+//
+// Async calls (AuthorizeAsync, BatchAuthorizeAsync, IsAllowedAsync) hold no
+// thread of the caller: they return at once and deliver the outcome to a
+// callback, over gRPC's callback API. A service running its own completion
+// queue or executor posts from the callback to it. Their contract:
+//   - The callback runs exactly once per call, whatever the outcome: the
+//     answer, a server error, DEADLINE_EXCEEDED, UNAVAILABLE, or CANCELLED
+//     when the client is destroyed first.
+//   - It runs on a gRPC thread, or on the calling thread before the Async
+//     method returns: always when the call fails before anything is sent
+//     (no channel, an invalid CallOptions), and when gRPC fails the call at
+//     once. So never call an Async method while holding a lock that the
+//     callback takes. Keep callbacks short (they occupy a gRPC thread that
+//     delivers other calls' answers) and let them not throw.
+//   - Lifetime: the query and options are copied before the method returns.
+//     Destroying (or assigning to) the client cancels its pending calls and
+//     waits until every callback has returned; those callbacks see CANCELLED
+//     unless the answer was already in. So whatever a callback uses must
+//     outlive the client, and a callback must not destroy its own client
+//     (that waits on itself). An Async call started while the client is
+//     being destroyed (from a callback) gets CANCELLED at once.
 #ifndef BILLING_PDP_AUTHORIZATION_CLIENT_H_
 #define BILLING_PDP_AUTHORIZATION_CLIENT_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -91,14 +115,28 @@ struct Decision {
   std::string reason_name() const { return pdp::v1::Reason_Name(reason); }
 };
 
+class PendingCalls;  // the async calls in flight (private to the library)
+
 class AuthorizationClient {
  public:
+  using DecisionCallback = std::function<void(absl::StatusOr<Decision>)>;
+  using BatchCallback = std::function<void(absl::StatusOr<std::vector<absl::StatusOr<Decision>>>)>;
+  // allowed: true only for an ALLOW. why: OK for an ALLOW or a DENY, the
+  // error otherwise (as IsAllowed's `why`).
+  using AllowedCallback = std::function<void(bool allowed, absl::Status why)>;
+
   // Connects as the options say (NewChannel). When the channel cannot be
   // made (a TLS file unreadable or invalid: INVALID_ARGUMENT), status() and
   // every call return that error; nothing is sent.
   explicit AuthorizationClient(const ClientOptions& options);
   // On `channel` (the options' target and credentials are then unused).
   AuthorizationClient(std::shared_ptr<grpc::Channel> channel, const ClientOptions& options);
+  // Cancels the pending async calls and waits for their callbacks (above).
+  ~AuthorizationClient();
+  // A moved-from client may only be destroyed or assigned to; the async
+  // calls in flight keep running and are the new owner's to wait for.
+  AuthorizationClient(AuthorizationClient&&) noexcept;
+  AuthorizationClient& operator=(AuthorizationClient&&) noexcept;
 
   // OK, or why the client has no channel.
   const absl::Status& status() const { return status_; }
@@ -118,16 +156,25 @@ class AuthorizationClient {
   absl::StatusOr<std::vector<absl::StatusOr<Decision>>> BatchAuthorize(
       const std::vector<Query>& queries, const CallOptions& call = {}) const;
 
+  // Authorize, IsAllowed and BatchAuthorize without blocking: `done` gets
+  // what the sync method would return (see the async contract at the top).
+  void AuthorizeAsync(const Query& query, const CallOptions& call, DecisionCallback done) const;
+  void IsAllowedAsync(const Query& query, const CallOptions& call, AllowedCallback done) const;
+  void BatchAuthorizeAsync(const std::vector<Query>& queries, const CallOptions& call,
+                           BatchCallback done) const;
+
   // The decision with every gate and statement behind it.
   absl::StatusOr<pdp::v1::ExplainResponse> Explain(const Query& query,
                                                    const CallOptions& call = {}) const;
 
   // Pages the principal can VIEW or MODIFY (all pages with include_denied),
-  // once the server has reached min_revision.
+  // once the server has reached min_revision (or call.min_revision).
   absl::StatusOr<pdp::v1::ListAccessiblePagesResponse> ListAccessiblePages(
       const std::string& principal, const std::string& account_id = "", bool include_denied = false,
       int64_t min_revision = 0, const CallOptions& call = {}) const;
 
+  // The page catalogue (fixed when the server starts: call.min_revision is
+  // INVALID_ARGUMENT here).
   absl::StatusOr<pdp::v1::ListPagesResponse> ListPages(const CallOptions& call = {}) const;
 
   // Every principal of the account allowed (with include_denied: every
@@ -158,18 +205,33 @@ class AuthorizationClient {
   static pdp::v1::WhatIfRequest ToRequest(const WhatIfQuery& query);
 
  private:
-  // Deadline (the call's, else the client's) and token on `ctx`; status_
-  // when there is no channel.
-  absl::Status Prepare(grpc::ClientContext& ctx, const CallOptions& call) const;
+  // Deadline (the call's, else the client's) and token on `ctx` (PrepareCall);
+  // status_ when there is no channel.
+  absl::Status Prepare(grpc::ClientContext& ctx, const CallOptions& call,
+                       bool takes_min_revision = true) const;
 
+  // First, so that assigning to a client drains its calls before its stub
+  // goes (members are assigned in declaration order).
+  std::unique_ptr<PendingCalls> pending_;
   std::unique_ptr<pdp::v1::AuthorizationService::Stub> stub_;  // null unless status_ is OK
   ClientOptions options_;
   absl::Status status_;
 };
 
+// The default service config of channels NewChannel makes: reads
+// (every AuthorizationService method; AdminService's Get*, List* and
+// ValidatePolicy) that fail with UNAVAILABLE are retried by gRPC, at most 3
+// attempts, 0.1 s then 0.2 s apart (+-20%), within the call's deadline.
+// Writes and Watch are never retried here. A REVISION_NOT_REACHED answer is
+// UNAVAILABLE too, so it is retried while the deadline allows; as the server
+// sends it just before the deadline, such a call usually ends with
+// DEADLINE_EXCEEDED.
+extern const char kReadRetryServiceConfig[];
+
 // A channel to options.target with the credentials MakeChannelCredentials
 // makes of the options (TLS, with tls->server_name as the name the server's
-// certificate must carry); its errors (INVALID_ARGUMENT) otherwise.
+// certificate must carry) and kReadRetryServiceConfig; its errors
+// (INVALID_ARGUMENT) otherwise.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> NewChannel(const ClientOptions& options);
 // The same, null instead of an error.
 std::shared_ptr<grpc::Channel> MakeChannel(const ClientOptions& options);

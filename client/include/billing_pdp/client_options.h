@@ -3,6 +3,7 @@
 #define BILLING_PDP_CLIENT_OPTIONS_H_
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,18 +55,28 @@ struct ClientOptions {
   // Reconnecting after the server went away: gRPC waits between attempts,
   // growing from 100 ms up to this bound (gRPC's own default grows to 120 s,
   // so calls could fail for many seconds after the server is back). Calls made
-  // while disconnected fail at once with UNAVAILABLE (they do not wait for
-  // the connection); reads may be retried, writes with a request id.
+  // while disconnected fail fast with UNAVAILABLE (they do not wait for the
+  // connection). Channels made by NewChannel retry reads (never writes) that
+  // fail with UNAVAILABLE: at most 3 attempts, 0.1 s then 0.2 s apart
+  // (+-20%), all within the call's deadline (see kReadRetryServiceConfig);
+  // retry writes yourself, with a request id.
   std::chrono::milliseconds max_reconnect_backoff{1000};
 
   // The token sent: `token`, else `admin_token`.
   const std::string& BearerToken() const { return token.empty() ? admin_token : token; }
 };
 
-// Per-call settings, as the last argument of every call.
+// Per-call settings, as the last argument of every call (sync and async).
 struct CallOptions {
   // This call's deadline, from when it starts; zero: ClientOptions::timeout.
   std::chrono::milliseconds timeout{0};
+  // Read your own writes: the server answers once it has reached this
+  // revision (e.g. one a write returned), else the call fails when its
+  // deadline comes. Combined with a query's own min_revision, the larger
+  // wins. 0: no wait. Negative: INVALID_ARGUMENT, nothing is sent. On a
+  // method whose request has no min_revision (writes, ListPages, Watch) a
+  // non-zero value is INVALID_ARGUMENT too, rather than silently ignored.
+  int64_t min_revision = 0;
 };
 
 // The channel credentials the options ask for: `credentials` if set, TLS
