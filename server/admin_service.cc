@@ -118,7 +118,10 @@ absl::StatusOr<SnapshotPtr> AdminServiceImpl::Read(Ctx* ctx, int64_t min_revisio
   }
   absl::Status reached = state_->WaitForRevision(min_revision, WaitDeadline(*ctx),
                                                  [ctx] { return ctx->IsCancelled(); });
-  if (!reached.ok()) return reached;
+  if (!reached.ok()) {
+    MarkNotRetryable(*ctx, reached);
+    return reached;
+  }
   SnapshotPtr s = state_->Current();
   SetRevisionTrailer(*ctx, s->revision(), state_->Staleness());
   return s;

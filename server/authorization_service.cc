@@ -154,6 +154,7 @@ class UnaryCall final : public CallBase {
       WritesHandedToGrpc handed;
       responder_.Finish(response_, grpc::Status::OK, &call_tag_);
     } else {
+      MarkNotRetryable(ctx_, status);
       const grpc::Status error = ToGrpcStatus(status);
       WritesHandedToGrpc handed;
       responder_.FinishWithError(error, &call_tag_);

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <string>
 
+#include "common/base/errors.h"
+
 namespace pdp {
 namespace {
 
@@ -28,6 +30,12 @@ void SetRevisionTrailer(grpc::ServerContext& ctx, int64_t revision, absl::Durati
   if (staleness > absl::ZeroDuration()) {
     ctx.AddTrailingMetadata(kStalenessTrailer,
                             std::to_string(absl::ToInt64Milliseconds(staleness)));
+  }
+}
+
+void MarkNotRetryable(grpc::ServerContext& ctx, const absl::Status& error) {
+  if (ErrorReason(error) == "REVISION_NOT_REACHED") {
+    ctx.AddTrailingMetadata("grpc-retry-pushback-ms", "-1");
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "grpcpp/server_context.h"
 
@@ -28,6 +29,13 @@ inline constexpr char kStalenessTrailer[] = "pdp-stale-ms";
 // Sets "pdp-revision", and "pdp-stale-ms" when `staleness` is not zero.
 void SetRevisionTrailer(grpc::ServerContext& ctx, int64_t revision,
                         absl::Duration staleness = absl::ZeroDuration());
+
+// For an error a retry cannot help, "grpc-retry-pushback-ms: -1", which
+// tells a client's gRPC retry policy not to retry: REVISION_NOT_REACHED is
+// UNAVAILABLE (the client may ask another replica) but it is sent just
+// before the deadline, and a retry would hide its message behind a bare
+// DEADLINE_EXCEEDED. Nothing for other errors.
+void MarkNotRetryable(grpc::ServerContext& ctx, const absl::Status& error);
 
 }  // namespace pdp
 

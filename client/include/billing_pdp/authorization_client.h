@@ -223,9 +223,8 @@ class AuthorizationClient {
 // ValidatePolicy) that fail with UNAVAILABLE are retried by gRPC, at most 3
 // attempts, 0.1 s then 0.2 s apart (+-20%), within the call's deadline.
 // Writes and Watch are never retried here. A REVISION_NOT_REACHED answer is
-// UNAVAILABLE too, so it is retried while the deadline allows; as the server
-// sends it just before the deadline, such a call usually ends with
-// DEADLINE_EXCEEDED.
+// UNAVAILABLE too, but the server marks it not to be retried (it comes just
+// before the deadline), so the caller gets it, message and all.
 extern const char kReadRetryServiceConfig[];
 
 // A channel to options.target with the credentials MakeChannelCredentials
