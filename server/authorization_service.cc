@@ -244,20 +244,14 @@ constexpr Method<pdp::v1::AuthorizeRequest, pdp::v1::AuthorizeResponse> kAuthori
     [](const Services& s, const pdp::v1::AuthorizeRequest& r, absl::Time deadline,
        pdp::v1::AuthorizeResponse* out) {
       DecisionLog* log = s.options.decision_log;
-      if (log == nullptr || !log->Sampled()) {
-        absl::Status handled = HandleAuthorize(*s.state, r, deadline, out);
-        if (handled.ok() && s.options.metrics != nullptr) {
-          s.options.metrics->RecordDecision(ServerMetrics::DecisionSource::kAuthorize,
-                                            out->decision());
-        }
-        return handled;
-      }
-      const absl::Time start = absl::Now();
+      const bool logged = log != nullptr && log->Sampled();
+      const absl::Time start = logged ? absl::Now() : absl::InfinitePast();
       absl::Status handled = HandleAuthorize(*s.state, r, deadline, out);
       if (handled.ok() && s.options.metrics != nullptr) {
         s.options.metrics->RecordDecision(ServerMetrics::DecisionSource::kAuthorize,
                                           out->decision());
       }
+      if (!logged) return handled;
       log->Record(r,
                   handled.ok() ? absl::StatusOr<pdp::v1::Decision>(out->decision())
                                : absl::StatusOr<pdp::v1::Decision>(handled),
