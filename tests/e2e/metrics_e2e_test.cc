@@ -11,11 +11,13 @@
 #include <map>
 #include <regex>
 #include <string>
+#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "billing_pdp/admin_client.h"
 #include "billing_pdp/authorization_client.h"
+#include "billing_pdp/change_watch.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/server_process.h"
@@ -173,6 +175,36 @@ TEST(MetricsE2eTest, CountersMoveByExactlyTheCallsMade) {
     EXPECT_THAT(key, ::testing::Not(HasSubstr("arn:"))) << key;
     EXPECT_THAT(key, ::testing::Not(HasSubstr("not-an-arn"))) << key;
   }
+}
+
+TEST(MetricsE2eTest, WatchStreamsAreGaugedWhileOpenAndCountedWhenTheyEnd) {
+  ServerProcess server(
+      {"--world", SourcePath("data/demo-world.yaml"), "--metrics-listen", "127.0.0.1:0"});
+  ASSERT_TRUE(server.ok()) << server.log();
+  const int port = MetricsPort(server.log());
+  ASSERT_GT(port, 0) << server.log();
+  ClientOptions options;
+  options.target = server.address();
+  options.timeout = std::chrono::milliseconds(10000);
+  const std::string ended = "billing_pdp_rpc_duration_seconds_count{method=\"Watch\",service=\"" +
+                            std::string(kAdmin) + "\"}";
+  std::unique_ptr<ChangeWatch> watch = AdminClient(options).Watch(1);
+  pdp::v1::WatchResponse batch;
+  ASSERT_TRUE(watch->Next(&batch)) << watch->Finish();  // the stream is open on the server
+  Samples open = Scrape(port);
+  EXPECT_EQ(Get(open, "billing_pdp_watch_streams"), 1);
+  EXPECT_EQ(Get(open, ended), 0);
+  EXPECT_EQ(watch->Finish().code(), absl::StatusCode::kCancelled);
+  // The server notices the cancellation within 100 ms; poll for it.
+  Samples closed;
+  for (int i = 0; i < 100; ++i) {
+    closed = Scrape(port);
+    if (Get(closed, ended) == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(Get(closed, ended), 1);
+  EXPECT_EQ(Get(closed, "billing_pdp_watch_streams"), 0);
+  EXPECT_EQ(Get(closed, Rpc(kAdmin, "Watch", "CANCELLED")), 1);
 }
 
 TEST(MetricsE2eTest, CallsRefusedBeforeAnyHandlerAreCounted) {
