@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -21,6 +22,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/server_process.h"
+#include "tests/support/test_pki.h"
 
 namespace pdp::testing {
 namespace {
@@ -32,10 +34,11 @@ using Samples = std::map<std::string, double>;  // "name{labels}" -> value
 constexpr char kAllowed[] = "arn:aws:iam::111111111111:user/admin";  // demo world
 constexpr char kDenied[] = "arn:aws:iam::222222222222:user/admin";   // IAM access off
 
-// The port of the "metrics on http://127.0.0.1:PORT/metrics" line.
-int MetricsPort(const std::string& log) {
+// The port of the "metrics on http://HOST:PORT/metrics" line (HOST
+// `host`, a regex).
+int MetricsPort(const std::string& log, const std::string& host = "127\\.0\\.0\\.1") {
   std::smatch m;
-  if (!std::regex_search(log, m, std::regex("metrics on http://127\\.0\\.0\\.1:([0-9]+)/metrics")))
+  if (!std::regex_search(log, m, std::regex("metrics on http://" + host + ":([0-9]+)/metrics")))
     return 0;
   return std::stoi(m[1]);
 }
@@ -243,6 +246,25 @@ TEST(MetricsE2eTest, ANonLoopbackAddressWithoutTlsIsRefused) {
     EXPECT_THAT(output, HasSubstr("refusing to serve metrics on \"" + std::string(address) +
                                   "\" on a server without TLS"));
   }
+}
+
+TEST(MetricsE2eTest, AnyAddressIsServedOnAServerWithTls) {
+  const std::string dir = ::testing::TempDir() + "/metrics-tls-" + std::to_string(getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  absl::StatusOr<TestPki> pki = MakeTestPki(dir);
+  ASSERT_TRUE(pki.ok()) << pki.status();
+  const std::string token = dir + "/admin.token";
+  std::ofstream(token) << "metrics-e2e-admin-token-0123456789\n";
+  {
+    ServerProcess server({"--tls-cert", pki->server.cert_path, "--tls-key", pki->server.key_path,
+                          "--admin-token-file", token, "--metrics-listen", "0.0.0.0:0"});
+    ASSERT_TRUE(server.ok()) << server.log();
+    const int port = MetricsPort(server.log(), "0\\.0\\.0\\.0");
+    ASSERT_GT(port, 0) << server.log();
+    EXPECT_EQ(Get(Scrape(port), "billing_pdp_revision"), 0);
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST(MetricsE2eTest, MalformedAddressesAreRefused) {
