@@ -129,7 +129,7 @@ std::vector<FlagSpec> Specs() {
        [](ServerFlags& f) { return &f.compact_log; }},
       {"metrics-listen", "HOST:PORT",
        "Serves Prometheus metrics over plain HTTP at http://HOST:PORT/metrics (off by "
-       "default). HOST is an IP literal (127.0.0.1, [::1]); port 0 picks a free one. Anything "
+       "default). HOST is an IPv4 literal (127.0.0.1); port 0 picks a free one. Anything "
        "but a loopback address needs --tls-cert and --tls-key.",
        [](ServerFlags& f) { return &f.metrics_listen; }},
       {"quota", "NAME=N",

@@ -13,10 +13,11 @@
 
 namespace pdp {
 
-// `address` is IPV4:PORT or [IPV6]:PORT (an IP literal: the HTTP server
-// binds to literals only; port 0 picks a free one). Returns it in the form
-// the HTTP server binds to. INVALID_ARGUMENT for anything else (a host
-// name, a unix socket, a bad port); FAILED_PRECONDITION for an address that
+// `address` is IPV4:PORT (an IPv4 literal: the HTTP server binds to
+// literals only, and Debian builds it without IPv6; port 0 picks a free
+// one). Returns it in the form the HTTP server binds to. INVALID_ARGUMENT
+// for anything else (a host name, an IPv6 address, a unix socket, a bad
+// port); FAILED_PRECONDITION for an address that
 // is not loopback while `tls_configured` is false, the message saying why
 // (server/listen_address.h's rule). Thread-safe; no I/O.
 absl::StatusOr<std::string> CheckMetricsListenAddress(absl::string_view address,

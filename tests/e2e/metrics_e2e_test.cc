@@ -240,7 +240,7 @@ int RunServer(const std::string& metrics_listen, std::string* output) {
 }
 
 TEST(MetricsE2eTest, ANonLoopbackAddressWithoutTlsIsRefused) {
-  for (const char* address : {"0.0.0.0:0", "10.1.2.3:9464", "[::]:0"}) {
+  for (const char* address : {"0.0.0.0:0", "10.1.2.3:9464"}) {
     std::string output;
     EXPECT_EQ(RunServer(address, &output), 2) << output;
     EXPECT_THAT(output, HasSubstr("refusing to serve metrics on \"" + std::string(address) +
@@ -273,7 +273,7 @@ TEST(MetricsE2eTest, MalformedAddressesAreRefused) {
       {"127.0.0.1", "has no :PORT"},
       {"127.0.0.1:65536", "has no valid port"},
       {"unix:/tmp/metrics.sock", "has no valid port"},
-      {"[::1:9464", "is not [IPV6]:PORT"},
+      {"[::1]:9464", "is an IPv6 address"},
   };
   for (const auto& [address, why] : cases) {
     std::string output;

@@ -149,7 +149,7 @@ TEST(ServerMetricsTest, MethodsComeFromTheServicesOnlyAndLabelsAreFixed) {
 }
 
 TEST(MetricsListenTest, LoopbackLiteralsAreAcceptedWithoutTls) {
-  for (const char* address : {"127.0.0.1:9464", "127.3.4.5:0", "[::1]:9464"}) {
+  for (const char* address : {"127.0.0.1:9464", "127.3.4.5:0"}) {
     absl::StatusOr<std::string> bind = CheckMetricsListenAddress(address, false);
     ASSERT_TRUE(bind.ok()) << address << ": " << bind.status();
     EXPECT_EQ(*bind, address);
@@ -157,7 +157,7 @@ TEST(MetricsListenTest, LoopbackLiteralsAreAcceptedWithoutTls) {
 }
 
 TEST(MetricsListenTest, OtherAddressesNeedTls) {
-  for (const char* address : {"0.0.0.0:9464", "10.0.0.1:9464", "[::]:9464", "[2001:db8::1]:1"}) {
+  for (const char* address : {"0.0.0.0:9464", "10.0.0.1:9464", "192.168.1.1:0"}) {
     absl::StatusOr<std::string> refused = CheckMetricsListenAddress(address, false);
     EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition) << address;
     EXPECT_THAT(refused.status().message(), HasSubstr("without TLS")) << address;
@@ -168,7 +168,7 @@ TEST(MetricsListenTest, OtherAddressesNeedTls) {
 TEST(MetricsListenTest, AnythingButAnIpLiteralAndPortIsInvalid) {
   for (const char* address :
        {"localhost:9464", "metrics.example.com:9464", "127.0.0.1", "127.0.0.1:", "127.0.0.1:x",
-        "127.0.0.1:65536", "127.0.0.1:123456", "[::1]", "[::1:9464", "[nope]:9464",
+        "127.0.0.1:65536", "127.0.0.1:123456", "[::1]:9464", "[::]:9464", "[::1]", "[nope]:9464",
         "unix:/tmp/m.sock", "", ":9464", "::1:9464"}) {
     for (bool tls : {false, true}) {
       EXPECT_EQ(CheckMetricsListenAddress(address, tls).status().code(),
