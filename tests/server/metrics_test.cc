@@ -5,6 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/metrics/metered_store.h"
 #include "server/metrics/metrics_listen.h"
 #include "server/metrics/server_metrics.h"
 #include "server/metrics/sharded_counters.h"
@@ -146,6 +147,38 @@ TEST(ServerMetricsTest, MethodsComeFromTheServicesOnlyAndLabelsAreFixed) {
   ASSERT_NE(commits, nullptr);
   EXPECT_EQ(commits->metric[0].histogram.sample_count, 1u);
   EXPECT_EQ(commits->metric[0].histogram.bucket.back().cumulative_count, 1u);
+}
+
+// Commits alternate: OK, then UNAVAILABLE.
+class FlakyStore final : public Store {
+ public:
+  absl::Status Commit(const StoredBatch&) override {
+    return (commits_++ % 2 == 0) ? absl::OkStatus() : absl::UnavailableError("down");
+  }
+  absl::Status ReadFrom(int64_t, int64_t, const ReadFn&, bool) override { return absl::OkStatus(); }
+  bool IsShared() const override { return true; }
+
+ private:
+  int commits_ = 0;
+};
+
+TEST(MeteredStoreTest, TimesEveryCommitCountsFailuresAndPassesTheRestThrough) {
+  ServerMetrics metrics({});
+  MeteredStore store(std::make_unique<FlakyStore>(), &metrics);
+  StoredBatch batch;
+  EXPECT_TRUE(store.Commit(batch).ok());
+  EXPECT_EQ(store.Commit(batch).code(), absl::StatusCode::kUnavailable);  // unchanged
+  EXPECT_TRUE(store.IsShared());                                          // passed through
+  std::vector<prometheus::MetricFamily> families;
+  metrics.Collect(&families);
+  const prometheus::MetricFamily* commits =
+      Find(families, "billing_pdp_store_commit_duration_seconds");
+  ASSERT_NE(commits, nullptr);
+  EXPECT_EQ(commits->metric[0].histogram.sample_count, 2u);
+  const prometheus::MetricFamily* failures =
+      Find(families, "billing_pdp_store_commit_failures_total");
+  ASSERT_NE(failures, nullptr);
+  EXPECT_EQ(failures->metric[0].counter.value, 1);
 }
 
 TEST(MetricsListenTest, LoopbackLiteralsAreAcceptedWithoutTls) {
