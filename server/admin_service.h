@@ -138,6 +138,9 @@ class AdminServiceImpl final : public pdp::v1::AdminService::Service {
   grpc::Status ListAuditEvents(Ctx*, const pdp::v1::ListAuditEventsRequest*,
                                pdp::v1::ListAuditEventsResponse*) override;
 
+  // Watch streams open now (for /metrics). Thread-safe.
+  int open_watches() const { return watches_.in_use(); }
+
  private:
   // Identifies the caller, applies one change within its scope, and
   // returns the new snapshot (its revision in the trailer). `handler` names

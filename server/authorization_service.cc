@@ -1,5 +1,6 @@
 #include "server/authorization_service.h"
 
+#include <chrono>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -63,7 +64,8 @@ struct Method {
   absl::Status (*handle)(const Services&, const Request&, absl::Time deadline, Response*);
   // The revision the response reflects (its "pdp-revision" trailer).
   int64_t (*revision)(const Services&, const Response&);
-  bool heavy;  // answered on the QuestionExecutor
+  bool heavy;        // answered on the QuestionExecutor
+  const char* name;  // the method's name in the service, for metrics
 };
 
 // One unary call, from being accepted to being deleted.
@@ -81,8 +83,10 @@ class UnaryCall final : public CallBase {
  public:
   using MethodT = Method<Request, Response>;
 
-  UnaryCall(const Services* services, const MethodT* method, grpc::ServerCompletionQueue* cq)
-      : services_(services), method_(method), cq_(cq), responder_(&ctx_) {
+  // `metric_id`: the method's ServerMetrics id (when metrics are on).
+  UnaryCall(const Services* services, const MethodT* method, grpc::ServerCompletionQueue* cq,
+            int metric_id)
+      : services_(services), method_(method), cq_(cq), metric_id_(metric_id), responder_(&ctx_) {
     ctx_.AsyncNotifyWhenDone(&done_tag_);  // must precede the request
     (services_->service->*method_->request)(&ctx_, &request_, &responder_, cq_, cq_, &call_tag_);
   }
@@ -99,7 +103,8 @@ class UnaryCall final : public CallBase {
     if (!accepted_) {
       if (!ok) return false;  // shutting down: never accepted, no done notice comes
       accepted_ = true;
-      new UnaryCall(services_, method_, cq_);  // accept the next one
+      if (services_->options.metrics != nullptr) start_ = std::chrono::steady_clock::now();
+      new UnaryCall(services_, method_, cq_, metric_id_);  // accept the next one
       Start();
       return true;
     }
@@ -148,6 +153,12 @@ class UnaryCall final : public CallBase {
   // Any thread (see Start). The queue thread reads what Finish hands to
   // gRPC only after gRPC's own, TSan-invisible, hand-off: WritesHandedToGrpc.
   void Finish(absl::Status status) {
+    if (ServerMetrics* metrics = services_->options.metrics; metrics != nullptr) {
+      // Before the call is handed back: after that it may be deleted.
+      const auto took = std::chrono::steady_clock::now() - start_;
+      metrics->RecordRpc(metric_id_, static_cast<int>(status.code()),
+                         std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
+    }
     if (status.ok()) {
       SetRevisionTrailer(ctx_, method_->revision(*services_, response_),
                          services_->state->Staleness());
@@ -164,6 +175,10 @@ class UnaryCall final : public CallBase {
   const Services* services_;
   const MethodT* method_;
   grpc::ServerCompletionQueue* cq_;
+  const int metric_id_;
+  // When the call was accepted (metrics only); read by Finish, which runs
+  // after Start on whichever thread (the gate and executor hand-offs order it).
+  std::chrono::steady_clock::time_point start_;
   grpc::ServerContext ctx_;
   Request request_;
   Response response_;
@@ -230,9 +245,14 @@ constexpr Method<pdp::v1::AuthorizeRequest, pdp::v1::AuthorizeResponse> kAuthori
     [](const Services& s, const pdp::v1::AuthorizeRequest& r, absl::Time deadline,
        pdp::v1::AuthorizeResponse* out) {
       DecisionLog* log = s.options.decision_log;
-      if (log == nullptr || !log->Sampled()) return HandleAuthorize(*s.state, r, deadline, out);
-      const absl::Time start = absl::Now();
+      const bool logged = log != nullptr && log->Sampled();
+      const absl::Time start = logged ? absl::Now() : absl::InfinitePast();
       absl::Status handled = HandleAuthorize(*s.state, r, deadline, out);
+      if (handled.ok() && s.options.metrics != nullptr) {
+        s.options.metrics->RecordDecision(ServerMetrics::DecisionSource::kAuthorize,
+                                          out->decision());
+      }
+      if (!logged) return handled;
       log->Record(r,
                   handled.ok() ? absl::StatusOr<pdp::v1::Decision>(out->decision())
                                : absl::StatusOr<pdp::v1::Decision>(handled),
@@ -240,7 +260,8 @@ constexpr Method<pdp::v1::AuthorizeRequest, pdp::v1::AuthorizeResponse> kAuthori
       return handled;
     },
     [](const Services&, const pdp::v1::AuthorizeResponse& r) { return r.decision().revision(); },
-    false};
+    false,
+    "Authorize"};
 
 constexpr Method<pdp::v1::BatchAuthorizeRequest, pdp::v1::BatchAuthorizeResponse> kBatch{
     &AuthorizationServiceBase::RequestBatchAuthorize,
@@ -253,6 +274,13 @@ constexpr Method<pdp::v1::BatchAuthorizeRequest, pdp::v1::BatchAuthorizeResponse
       DecisionLog* log = s.options.decision_log;
       const absl::Time start = absl::Now();
       absl::Status handled = HandleBatchAuthorize(*s.state, r, deadline, out);
+      if (handled.ok() && s.options.metrics != nullptr) {
+        for (const pdp::v1::BatchAuthorizeResult& result : out->results()) {
+          if (!result.has_decision()) continue;
+          s.options.metrics->RecordDecision(ServerMetrics::DecisionSource::kBatchAuthorize,
+                                            result.decision());
+        }
+      }
       if (log == nullptr || !handled.ok()) return handled;
       // Each decision sampled on its own; the latency is the whole batch's.
       const absl::Duration took = absl::Now() - start;
@@ -270,7 +298,8 @@ constexpr Method<pdp::v1::BatchAuthorizeRequest, pdp::v1::BatchAuthorizeResponse
       return handled;
     },
     [](const Services&, const pdp::v1::BatchAuthorizeResponse& r) { return r.revision(); },
-    false};
+    false,
+    "BatchAuthorize"};
 
 constexpr Method<pdp::v1::AuthorizeRequest, pdp::v1::ExplainResponse> kExplain{
     &AuthorizationServiceBase::RequestExplain,
@@ -279,7 +308,8 @@ constexpr Method<pdp::v1::AuthorizeRequest, pdp::v1::ExplainResponse> kExplain{
     [](const Services& s, const pdp::v1::AuthorizeRequest& r, absl::Time deadline,
        pdp::v1::ExplainResponse* out) { return HandleExplain(*s.state, r, deadline, out); },
     [](const Services&, const pdp::v1::ExplainResponse& r) { return r.decision().revision(); },
-    false};
+    false,
+    "Explain"};
 
 constexpr Method<pdp::v1::ListAccessiblePagesRequest, pdp::v1::ListAccessiblePagesResponse>
     kListAccessiblePages{
@@ -291,7 +321,8 @@ constexpr Method<pdp::v1::ListAccessiblePagesRequest, pdp::v1::ListAccessiblePag
           return HandleListAccessiblePages(*s.state, r, deadline, out);
         },
         [](const Services&, const pdp::v1::ListAccessiblePagesResponse& r) { return r.revision(); },
-        false};
+        false,
+        "ListAccessiblePages"};
 
 constexpr Method<pdp::v1::ListPagesRequest, pdp::v1::ListPagesResponse> kListPages{
     &AuthorizationServiceBase::RequestListPages, nullptr,
@@ -300,8 +331,8 @@ constexpr Method<pdp::v1::ListPagesRequest, pdp::v1::ListPagesResponse> kListPag
        pdp::v1::ListPagesResponse* out) { return HandleListPages(*s.state, out); },
     // The catalogue is fixed at start-up; the trailer still says how far
     // the state was, as every response's does.
-    [](const Services& s, const pdp::v1::ListPagesResponse&) { return s.state->revision(); },
-    false};
+    [](const Services& s, const pdp::v1::ListPagesResponse&) { return s.state->revision(); }, false,
+    "ListPages"};
 
 constexpr Method<pdp::v1::WhoCanRequest, pdp::v1::WhoCanResponse> kWhoCan{
     &AuthorizationServiceBase::RequestWhoCan,
@@ -310,7 +341,8 @@ constexpr Method<pdp::v1::WhoCanRequest, pdp::v1::WhoCanResponse> kWhoCan{
     [](const Services& s, const pdp::v1::WhoCanRequest& r, absl::Time deadline,
        pdp::v1::WhoCanResponse* out) { return HandleWhoCan(*s.state, r, deadline, out); },
     [](const Services&, const pdp::v1::WhoCanResponse& r) { return r.revision(); },
-    true};
+    true,
+    "WhoCan"};
 
 constexpr Method<pdp::v1::WhatIfRequest, pdp::v1::WhatIfResponse> kWhatIf{
     &AuthorizationServiceBase::RequestWhatIf,
@@ -321,12 +353,20 @@ constexpr Method<pdp::v1::WhatIfRequest, pdp::v1::WhatIfResponse> kWhatIf{
       return HandleWhatIf(*s.state, s.options.limits, r, deadline, out);
     },
     [](const Services&, const pdp::v1::WhatIfResponse& r) { return r.base_revision(); },
-    true};
+    true,
+    "WhatIf"};
 
 template <typename Request, typename Response>
 void Post(const Services* services, const Method<Request, Response>& method, int count,
           grpc::ServerCompletionQueue* cq) {
-  for (int i = 0; i < count; ++i) new UnaryCall<Request, Response>(services, &method, cq);
+  const int metric_id =
+      services->options.metrics == nullptr
+          ? 0
+          : services->options.metrics->MethodId(absl::StrCat(
+                "/", pdp::v1::AuthorizationService::service_full_name(), "/", method.name));
+  for (int i = 0; i < count; ++i) {
+    new UnaryCall<Request, Response>(services, &method, cq, metric_id);
+  }
 }
 
 }  // namespace

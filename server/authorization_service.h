@@ -33,6 +33,7 @@
 #include "pdp/v1/authorization.grpc.pb.h"
 #include "server/authenticator.h"
 #include "server/decision_log.h"
+#include "server/metrics/server_metrics.h"
 #include "server/question_executor.h"
 #include "server/world_state.h"
 
@@ -50,6 +51,9 @@ struct AuthorizationOptions {
   DecisionLog* decision_log = nullptr;
   int question_threads = 1;    // QuestionExecutor threads for WhoCan and WhatIf
   size_t question_queue = 64;  // questions waiting for one of them
+  // When given, every call is counted and timed, and Authorize's and
+  // BatchAuthorize's decisions counted, in it; must outlive the service.
+  ServerMetrics* metrics = nullptr;
 };
 
 using AuthorizationServiceBase = pdp::v1::AuthorizationService::AsyncService;

@@ -25,6 +25,11 @@ grpc::Status CallerAuthProcessor::Process(const InputMetadata& metadata,
   // caller again from it for scopes, actors and the audit log.
   absl::Status admitted = authenticator_->Admit(path, metadata, *connection);
   if (admitted.ok()) return grpc::Status::OK;
+  // No handler will see this call: count it here (the path mapped to a
+  // known method, or "unknown").
+  if (metrics_ != nullptr) {
+    metrics_->RecordRefusedRpc(metrics_->MethodId(path), static_cast<int>(admitted.code()));
+  }
   // Only the code and message cross this boundary (gRPC drops details here).
   return ToGrpcStatus(admitted);
 }

@@ -12,13 +12,16 @@
 
 #include "grpcpp/security/auth_metadata_processor.h"
 #include "server/authenticator.h"
+#include "server/metrics/server_metrics.h"
 
 namespace pdp {
 
 class CallerAuthProcessor final : public grpc::AuthMetadataProcessor {
  public:
-  explicit CallerAuthProcessor(const Authenticator* authenticator)
-      : authenticator_(authenticator) {}
+  // `metrics` (may be null): refusals are counted there; must outlive the
+  // server.
+  explicit CallerAuthProcessor(const Authenticator* authenticator, ServerMetrics* metrics = nullptr)
+      : authenticator_(authenticator), metrics_(metrics) {}
 
   bool IsBlocking() const override { return false; }
 
@@ -27,6 +30,7 @@ class CallerAuthProcessor final : public grpc::AuthMetadataProcessor {
 
  private:
   const Authenticator* authenticator_;
+  ServerMetrics* metrics_;
 };
 
 }  // namespace pdp

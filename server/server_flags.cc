@@ -127,6 +127,11 @@ std::vector<FlagSpec> Specs() {
        "a deleted revision is OUT_OF_RANGE, and "
        "request ids of deleted batches are forgotten.",
        [](ServerFlags& f) { return &f.compact_log; }},
+      {"metrics-listen", "HOST:PORT",
+       "Serves Prometheus metrics over plain HTTP at http://HOST:PORT/metrics (off by "
+       "default). HOST is an IPv4 literal (127.0.0.1); port 0 picks a free one. Anything "
+       "but a loopback address needs --tls-cert and --tls-key.",
+       [](ServerFlags& f) { return &f.metrics_listen; }},
       {"quota", "NAME=N",
        "Overrides an IAM or Organizations quota (repeatable). Names and AWS's defaults: "
        "groups_per_user=10, "

@@ -45,6 +45,8 @@ struct ServerFlags {
   std::string decision_log;
   std::string decision_log_sample_text = "1";
   double decision_log_sample = 1.0;  // parsed from the text, in (0, 1]
+  // --metrics-listen (README "Metrics"): "" serves no metrics.
+  std::string metrics_listen;
   bool help = false;
   bool version = false;  // --version: print the build's version and exit
 

@@ -35,6 +35,10 @@
 #include "server/decision_log.h"
 #include "server/health_service.h"
 #include "server/listen_address.h"
+#include "server/metrics/metered_store.h"
+#include "server/metrics/metrics_listen.h"
+#include "server/metrics/metrics_server.h"
+#include "server/metrics/rpc_interceptor.h"
 #include "server/server_flags.h"
 #include "server/store/open_store.h"
 #include "server/world_state.h"
@@ -114,7 +118,8 @@ void ReportRecovery(const pdp::WorldState::RecoveryReport& r, absl::Duration too
 // peers); plain insecure credentials in development. With callers, every
 // call of every service passes through CallerAuthProcessor first.
 std::shared_ptr<grpc::ServerCredentials> ServerCredentials(const pdp::ServerFlags& flags,
-                                                           const pdp::Authenticator& auth) {
+                                                           const pdp::Authenticator& auth,
+                                                           pdp::ServerMetrics* metrics) {
   std::shared_ptr<grpc::ServerCredentials> creds;
   if (!flags.tls_cert.empty()) {
     grpc::SslServerCredentialsOptions ssl(flags.tls_client_ca.empty()
@@ -135,7 +140,7 @@ std::shared_ptr<grpc::ServerCredentials> ServerCredentials(const pdp::ServerFlag
     return grpc::InsecureServerCredentials();
   }
   if (auth.enabled())
-    creds->SetAuthMetadataProcessor(std::make_shared<pdp::CallerAuthProcessor>(&auth));
+    creds->SetAuthMetadataProcessor(std::make_shared<pdp::CallerAuthProcessor>(&auth, metrics));
   return creds;
 }
 
@@ -187,11 +192,27 @@ int main(int argc, char** argv) {
           " without TLS and callers (--tls-cert, --tls-key, --callers-file): ", local.message()));
     }
   }
+  // --metrics-listen (README "Metrics"): its address checked before
+  // anything starts; counting on from here, served once the state is up.
+  std::string metrics_bind;
+  std::unique_ptr<pdp::ServerMetrics> metrics;
+  if (!flags->metrics_listen.empty()) {
+    absl::StatusOr<std::string> bind =
+        pdp::CheckMetricsListenAddress(flags->metrics_listen, !tls_cert.empty());
+    if (!bind.ok()) Die(std::string(bind.status().message()));
+    metrics_bind = *std::move(bind);
+    metrics = std::make_unique<pdp::ServerMetrics>(std::vector<std::string>{
+        pdp::v1::AuthorizationService::service_full_name(),
+        pdp::v1::AdminService::service_full_name(), "grpc.health.v1.Health",
+        "grpc.reflection.v1alpha.ServerReflection"});
+  }
   const size_t caller_count = callers.size();
   pdp::Authenticator authenticator(std::move(callers), require_auth);
   auto opened = pdp::OpenStore(flags->store);
   if (!opened.ok()) Die(std::string(opened.status().message()));
   std::unique_ptr<pdp::Store> store = std::move(*opened);
+  if (metrics != nullptr)
+    store = std::make_unique<pdp::MeteredStore>(std::move(store), metrics.get());
   if (store->CreatedOnOpen()) {
     // Said loudly: a new file where one was expected (deleted, moved, a
     // typo in the path) would otherwise start over silently.
@@ -245,7 +266,8 @@ int main(int argc, char** argv) {
   pdp::HealthService health(flags->max_watches);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  std::shared_ptr<grpc::ServerCredentials> creds = ServerCredentials(*flags, authenticator);
+  std::shared_ptr<grpc::ServerCredentials> creds =
+      ServerCredentials(*flags, authenticator, metrics.get());
   int port = 0;
   // No SO_REUSEPORT (gRPC sets it by default): a second server on this
   // port would silently take a share of the calls; it must fail to bind.
@@ -270,10 +292,28 @@ int main(int argc, char** argv) {
        .auth = &authenticator,
        .decision_log = decision_log.get(),
        .question_threads = flags->question_threads,
-       .question_queue = static_cast<size_t>(flags->question_queue)});
+       .question_queue = static_cast<size_t>(flags->question_queue),
+       .metrics = metrics.get()});
   builder.RegisterService(&authorization);
   builder.RegisterService(&admin);
   builder.RegisterService(&health);
+  std::unique_ptr<pdp::MetricsServer> metrics_server;
+  if (metrics != nullptr) {
+    // AuthorizationService counts its own calls; the interceptor the rest.
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> counting;
+    counting.push_back(std::make_unique<pdp::RpcMetricsInterceptorFactory>(
+        metrics.get(), absl::StrCat("/", pdp::v1::AuthorizationService::service_full_name(), "/")));
+    builder.experimental().SetInterceptorCreators(std::move(counting));
+    auto started = pdp::MetricsServer::Start(
+        metrics_bind, {.metrics = metrics.get(), .state = &state, .open_watches = [&admin] {
+                         return admin.open_watches();
+                       }});
+    if (!started.ok()) Die(std::string(started.status().message()));
+    metrics_server = *std::move(started);
+    const std::string metrics_host = metrics_bind.substr(0, metrics_bind.rfind(':'));
+    std::fprintf(stderr, "billing-pdp-server: metrics on http://%s:%d/metrics\n",
+                 metrics_host.c_str(), metrics_server->port());
+  }
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     Die(absl::StrCat("cannot listen on ", listen,
@@ -351,6 +391,7 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "billing-pdp-server: signal %d, shutting down\n", g_signal.load());
   health.Shutdown();
+  metrics_server.reset();
   // Readers waiting for a revision (min_revision, Watch) give up now rather
   // than hold the shutdown for their deadlines.
   state.StopWaiting();
