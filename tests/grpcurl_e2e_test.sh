@@ -6,10 +6,13 @@
 # (the server runs with --admin-token-file). grpcurl missing is a failure,
 # never a skip: Debian 12 does not package it, scripts/test puts the shared
 # tools' build on PATH.
-#   tests/grpcurl_e2e_test.sh SERVER_BINARY DEMO_WORLD
+# README's walk-through must show exactly the grpcurl commands run here
+# (compared with whitespace collapsed), so what it shows is what is tested.
+#   tests/grpcurl_e2e_test.sh SERVER_BINARY DEMO_WORLD README
 set -uo pipefail
 SERVER=${1:?server binary}
 WORLD=${2:?world file}
+README=${3:?README.md}
 command -v grpcurl >/dev/null || {
   echo "FAIL: grpcurl is not on PATH (scripts/test adds ../shared/tools/bin)"
   exit 1
@@ -94,7 +97,7 @@ refute() {
 }
 
 # --- Reflection (grpcurl 1.8.5 asks v1alpha; v1 is served alongside) ---
-check list grpcurl -plaintext "$addr" list &&
+check "list" grpcurl -plaintext "$addr" list &&
   expect '^grpc\.health\.v1\.Health$' '^grpc\.reflection\.v1\.ServerReflection$' \
     '^grpc\.reflection\.v1alpha\.ServerReflection$' '^pdp\.v1\.AdminService$' \
     '^pdp\.v1\.AuthorizationService$'
@@ -114,7 +117,7 @@ check_fails "describe unknown" grpcurl -plaintext "$addr" describe pdp.v1.NoSuch
   expect 'Symbol not found: pdp\.v1\.NoSuchThing'
 
 # --- Health (open to anyone, no token) ---
-check health grpcurl -plaintext "$addr" grpc.health.v1.Health/Check &&
+check "health" grpcurl -plaintext "$addr" grpc.health.v1.Health/Check &&
   expect '"status": "SERVING"'
 check "health of a service" grpcurl -plaintext -d '{"service":"pdp.v1.AdminService"}' \
   "$addr" grpc.health.v1.Health/Check &&
@@ -137,7 +140,8 @@ check "BatchAuthorize" grpcurl -plaintext -d '{"requests":[{"principal":"arn:aws
   expect '"reason": "ROOT_USER"' '"reason": "EXPLICIT_DENY"'
 # Explain and the questions need a reader: the token (-H, sent with the
 # reflection requests too).
-check "Explain" grpcurl -plaintext -H "authorization: Bearer $TOKEN" -d '{"principal":"arn:aws:iam::111111111111:user/auditor-bob",
+check "Explain" grpcurl -plaintext -H "authorization: Bearer $TOKEN" \
+  -d '{"principal":"arn:aws:iam::111111111111:user/auditor-bob",
     "page":{"page_id":"billing_payment_methods","access":"VIEW"}}' \
   "$addr" pdp.v1.AuthorizationService/Explain &&
   expect '"reason": "EXPLICIT_DENY"' '"gate": "resolve"' 'DenyPaymentMethods'
@@ -149,12 +153,14 @@ check "ListAccessiblePages" grpcurl -plaintext -H "authorization: Bearer $TOKEN"
   -d '{"principal":"arn:aws:iam::111111111111:user/finance-alice"}' \
   "$addr" pdp.v1.AuthorizationService/ListAccessiblePages &&
   expect '"page_id": "billing_bills"' '"effect": "ALLOW"'
-check "WhoCan" grpcurl -plaintext -H "authorization: Bearer $TOKEN" -d '{"account_id":"111111111111",
+check "WhoCan" grpcurl -plaintext -H "authorization: Bearer $TOKEN" \
+  -d '{"account_id":"111111111111",
     "page":{"page_id":"billing_bills","access":"VIEW"}}' \
   "$addr" pdp.v1.AuthorizationService/WhoCan &&
   expect '"principal": "arn:aws:iam::111111111111:root"' \
     '"principal": "arn:aws:iam::111111111111:user/admin"'
-check "WhatIf" grpcurl -plaintext -H "authorization: Bearer $TOKEN" -d '{"changes":[{"update_account_settings":{
+check "WhatIf" grpcurl -plaintext -H "authorization: Bearer $TOKEN" \
+  -d '{"changes":[{"update_account_settings":{
     "account_id":"222222222222","settings":{"iam_access_to_billing":true},
     "update_mask":["iam_access_to_billing"],"actor":"arn:aws:iam::222222222222:root"}}],
     "authorize":[{"principal":"arn:aws:iam::222222222222:user/admin",
@@ -167,8 +173,7 @@ check "WhatIf" grpcurl -plaintext -H "authorization: Bearer $TOKEN" -d '{"change
 check "GetAccount" grpcurl -plaintext -H "authorization: Bearer $TOKEN" \
   -d '{"name":"222222222222"}' "$addr" pdp.v1.AdminService/GetAccount &&
   refute 'iam_access_to_billing' && expect '"etag": "1"'
-check "GetAccount -emit-defaults" grpcurl -plaintext -emit-defaults \
-  -H "authorization: Bearer $TOKEN" \
+check "GetAccount -emit-defaults" grpcurl -plaintext -emit-defaults -H "authorization: Bearer $TOKEN" \
   -d '{"name":"222222222222"}' "$addr" pdp.v1.AdminService/GetAccount &&
   expect '"iam_access_to_billing": false'
 
@@ -222,6 +227,44 @@ check_fails "Watch" grpcurl -plaintext -max-time 3 -H "authorization: Bearer $TO
   -d '{"from_revision":1}' "$addr" pdp.v1.AdminService/Watch &&
   expect '"revision": "1"' '"revision": "2"' '"revision": "3"' \
     '"request_id": "grpcurl-walkthrough-1"' 'DeadlineExceeded'
+
+# The grpcurl commands of this script (each `check[_fails] "name" grpcurl
+# ... &&`) and of README's walk-through (indented lines from `grpcurl` to
+# the next blank or unindented line, between the two markers), one a line.
+script_commands() {
+  awk '
+    function emit() { gsub(/\\\n/, " ", cmd); gsub(/[ \t\n]+/, " ", cmd); print cmd; inside = 0 }
+    !inside && match($0, /^check(_fails)? "[^"]*" grpcurl /) {
+      inside = 1; cmd = "grpcurl " substr($0, RSTART + RLENGTH)
+      if (cmd ~ / &&$/) { sub(/ &&$/, "", cmd); emit() }
+      next
+    }
+    inside { cmd = cmd "\n" $0; if (cmd ~ / &&$/) { sub(/ &&$/, "", cmd); emit() } }
+  ' "$0"
+}
+readme_commands() {
+  awk '
+    function emit() { if (inside) { gsub(/\\\n/, " ", cmd); gsub(/[ \t\n]+/, " ", cmd); print cmd }; inside = 0 }
+    /<!-- grpcurl walk-through/ { on = 1; next }
+    /<!-- end grpcurl walk-through/ { emit(); on = 0 }
+    !on { next }
+    /^    grpcurl / { emit(); inside = 1; cmd = substr($0, 5); next }
+    inside && /^    / { cmd = cmd "\n" $0; next }
+    { emit() }
+  ' "$README"
+}
+documented=$(readme_commands | sort)
+tested=$(script_commands | sort)
+if [ -z "$documented" ]; then
+  echo "FAIL: README: no grpcurl walk-through between its markers"
+  failed=$((failed + 1))
+elif [ "$documented" != "$tested" ]; then
+  echo "FAIL: README's grpcurl walk-through and this test differ (< README only, > test only):"
+  diff <(echo "$documented") <(echo "$tested") | grep '^[<>]'
+  failed=$((failed + 1))
+else
+  passed=$((passed + 1))
+fi
 
 echo "grpcurl e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] || { echo "server log:"; cat "$log"; exit 1; }
