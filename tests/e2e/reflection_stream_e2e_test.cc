@@ -3,10 +3,15 @@
 // file_descriptor_response holds the requested file first, then only the
 // dependencies not yet sent on that stream; a failed lookup is an
 // error_response and the stream goes on. Also ListPages' server_version.
+#include <sys/wait.h>
+
 #include <algorithm>
+#include <chrono>
+#include <csignal>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "billing_pdp/authorization_client.h"
@@ -209,6 +214,82 @@ TEST(ReflectionLimitsTest, AStreamEndsAfterItsRequestCap) {
   grpc::Status status = stream->Finish();
   EXPECT_EQ(answered, 1000);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+}
+
+// Each open stream holds a server thread: past --max-watches they are
+// refused, and a place frees when a stream ends.
+TEST(ReflectionLimitsTest, StreamsPastTheCapAreRefused) {
+  ServerProcess server({"--world", SourcePath("data/demo-world.yaml"), "--max-watches", "1"});
+  ASSERT_TRUE(server.ok()) << server.log();
+  auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+  auto stub = grpc::reflection::v1::ServerReflection::NewStub(channel);
+  auto deadline = [] { return std::chrono::system_clock::now() + std::chrono::seconds(20); };
+  grpc::reflection::v1::ServerReflectionRequest request;
+  request.set_list_services("");
+  grpc::reflection::v1::ServerReflectionResponse response;
+
+  grpc::ClientContext first_ctx;
+  first_ctx.set_deadline(deadline());
+  auto first = stub->ServerReflectionInfo(&first_ctx);
+  ASSERT_TRUE(first->Write(request));
+  ASSERT_TRUE(first->Read(&response));  // the first stream holds its place
+
+  // v1alpha shares the cap.
+  auto alpha_stub = grpc::reflection::v1alpha::ServerReflection::NewStub(channel);
+  grpc::ClientContext second_ctx;
+  second_ctx.set_deadline(deadline());
+  auto second = alpha_stub->ServerReflectionInfo(&second_ctx);
+  grpc::reflection::v1alpha::ServerReflectionRequest alpha_request;
+  alpha_request.set_list_services("");
+  second->Write(alpha_request);
+  grpc::reflection::v1alpha::ServerReflectionResponse alpha_response;
+  EXPECT_FALSE(second->Read(&alpha_response));
+  grpc::Status refused = second->Finish();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refused.error_message();
+  EXPECT_NE(refused.error_message().find("--max-watches"), std::string::npos)
+      << refused.error_message();
+
+  first->WritesDone();
+  ASSERT_TRUE(first->Finish().ok());
+  // The place is free again (the server releases it as the call ends,
+  // which can trail the client's Finish by a moment: a few tries).
+  bool admitted = false;
+  for (int attempt = 0; attempt < 50 && !admitted; ++attempt) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline());
+    auto again = stub->ServerReflectionInfo(&ctx);
+    again->Write(request);
+    admitted = again->Read(&response);
+    again->WritesDone();
+    again->Finish();
+    if (!admitted) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(admitted);
+}
+
+// An open stream does not hold up the server's shutdown: SIGTERM ends it
+// and the server exits cleanly within its shutdown grace period.
+TEST(ReflectionLimitsTest, AnOpenStreamEndsWithTheServer) {
+  ServerProcess server({"--world", SourcePath("data/demo-world.yaml")});
+  ASSERT_TRUE(server.ok()) << server.log();
+  auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+  auto stub = grpc::reflection::v1::ServerReflection::NewStub(channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  auto stream = stub->ServerReflectionInfo(&ctx);
+  grpc::reflection::v1::ServerReflectionRequest request;
+  request.set_list_services("");
+  grpc::reflection::v1::ServerReflectionResponse response;
+  ASSERT_TRUE(stream->Write(request));
+  ASSERT_TRUE(stream->Read(&response));
+  const auto start = std::chrono::steady_clock::now();
+  const int status = server.Stop(SIGTERM);  // SIGKILL after 5 s
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(WIFEXITED(status)) << "killed, not exited: " << server.log();
+  EXPECT_EQ(WEXITSTATUS(status), 0) << server.log();
+  EXPECT_LT(took, std::chrono::seconds(4));
+  EXPECT_FALSE(stream->Read(&response));
+  EXPECT_FALSE(stream->Finish().ok());
 }
 
 TEST(ServerVersionTest, ListPagesNamesTheServerBuild) {
