@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "billing_pdp/authorization_client.h"
 #include "common/base/version.h"
 #include "google/protobuf/descriptor.pb.h"
@@ -300,8 +301,12 @@ TEST(ServerVersionTest, ListPagesNamesTheServerBuild) {
   options.timeout = std::chrono::milliseconds(20000);
   auto pages = AuthorizationClient(options).ListPages();
   ASSERT_TRUE(pages.ok()) << pages.status();
-  EXPECT_FALSE(pages->server_version().empty());
-  EXPECT_EQ(pages->server_version(), VersionString());
+  // The project version, then git's when built from a checkout. (Not
+  // compared with this test's own VersionString(): the git part is taken
+  // when CMake configures, and the two binaries may be linked either side
+  // of a re-configure.)
+  EXPECT_TRUE(absl::StartsWith(pages->server_version(), ProjectVersion()))
+      << pages->server_version();
   std::string printed;
   ASSERT_EQ(RunCommand({BinaryPath("server/billing-pdp-server"), "--version"}, &printed), 0);
   EXPECT_EQ(printed, "billing-pdp-server " + pages->server_version() + "\n");
