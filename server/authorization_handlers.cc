@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/base/errors.h"
+#include "common/base/version.h"
 #include "common/engine/decide.h"
 #include "common/engine/questions.h"
 #include "server/grpc_errors.h"
@@ -104,6 +105,7 @@ absl::Status HandleListAccessiblePages(const WorldState& state,
 absl::Status HandleListPages(const WorldState& state, pdp::v1::ListPagesResponse* response) {
   SnapshotPtr snapshot = state.Current();
   response->set_catalog_version(snapshot->catalog().version());
+  response->set_server_version(VersionString());
   for (const CatalogPage& page : snapshot->catalog().pages()) *response->add_pages() = page.proto;
   return absl::OkStatus();
 }

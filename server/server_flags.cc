@@ -94,14 +94,14 @@ std::vector<FlagSpec> Specs() {
        "(default 64).",
        nullptr, [](ServerFlags& f) { return &f.max_admin_waits; }, 1, 10000},
       {"max-watches", "N",
-       "Open AdminService.Watch streams, and separately open Health.Watch streams (each holds "
-       "a thread); more are refused with RESOURCE_EXHAUSTED, reason TOO_MANY_WATCHES "
-       "(default 64).",
+       "Open AdminService.Watch streams, and separately open Health.Watch streams and "
+       "reflection streams (each holds a thread); more are refused with RESOURCE_EXHAUSTED, "
+       "reason TOO_MANY_WATCHES (reflection: TOO_MANY_REFLECTION_STREAMS) (default 64).",
        nullptr, [](ServerFlags& f) { return &f.max_watches; }, 1, 10000},
       {"max-threads", "N",
        "Most threads gRPC may start for AdminService and Health, a backstop behind the caps "
        "above; a call past it is refused with RESOURCE_EXHAUSTED (default: "
-       "--max-admin-waits + 2 x --max-watches + 64).",
+       "--max-admin-waits + 3 x --max-watches + 64).",
        nullptr, [](ServerFlags& f) { return &f.max_threads; }, 16, 100000},
       {"checkpoint-every", "N",
        "Writes a checkpoint of the whole state to the store in the background once the state "

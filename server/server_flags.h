@@ -55,7 +55,9 @@ struct ServerFlags {
   // capped wait and stream plus 64 for everything else, so the caps refuse
   // first and the quota is only a backstop.
   int MaxThreads() const {
-    return max_threads > 0 ? max_threads : max_admin_waits + 2 * max_watches + 64;
+    // max_watches counts three times: AdminService.Watch, Health.Watch and
+    // reflection streams are each capped at it.
+    return max_threads > 0 ? max_threads : max_admin_waits + 3 * max_watches + 64;
   }
 };
 

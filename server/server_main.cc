@@ -19,7 +19,6 @@
 #include "common/engine/snapshot.h"
 #include "common/policy/known_actions.h"
 #include "common/world/world_file.h"
-#include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -39,6 +38,7 @@
 #include "server/metrics/metrics_listen.h"
 #include "server/metrics/metrics_server.h"
 #include "server/metrics/rpc_interceptor.h"
+#include "server/reflection/reflection_service.h"
 #include "server/server_flags.h"
 #include "server/store/open_store.h"
 #include "server/world_state.h"
@@ -264,7 +264,11 @@ int main(int argc, char** argv) {
   // Our own health service (server/health_service.h says why not gRPC's).
   grpc::EnableDefaultHealthCheckService(false);
   pdp::HealthService health(flags->max_watches);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  // Our own reflection, v1 and v1alpha (server/reflection/ says why).
+  pdp::ReflectionServices reflection(
+      {pdp::v1::AuthorizationService::service_full_name(),
+       pdp::v1::AdminService::service_full_name(), grpc::health::v1::Health::service_full_name()},
+      {.max_streams = flags->max_watches});
   grpc::ServerBuilder builder;
   std::shared_ptr<grpc::ServerCredentials> creds =
       ServerCredentials(*flags, authenticator, metrics.get());
@@ -314,6 +318,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "billing-pdp-server: metrics on http://%s:%d/metrics\n",
                  metrics_host.c_str(), metrics_server->port());
   }
+  reflection.RegisterWith(&builder);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     Die(absl::StrCat("cannot listen on ", listen,
@@ -392,6 +397,7 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "billing-pdp-server: signal %d, shutting down\n", g_signal.load());
   health.Shutdown();
   metrics_server.reset();
+  reflection.Shutdown();
   // Readers waiting for a revision (min_revision, Watch) give up now rather
   // than hold the shutdown for their deadlines.
   state.StopWaiting();
