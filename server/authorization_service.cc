@@ -8,6 +8,7 @@
 #include "server/authorization_handlers.h"
 #include "server/call_context.h"
 #include "server/grpc_errors.h"
+#include "server/log/refused_calls.h"
 #include "server/question_handlers.h"
 #include "server/simulated_time.h"
 #include "server/tsan_handoff.h"
@@ -63,7 +64,8 @@ struct Method {
   absl::Status (*handle)(const Services&, const Request&, absl::Time deadline, Response*);
   // The revision the response reflects (its "pdp-revision" trailer).
   int64_t (*revision)(const Services&, const Response&);
-  bool heavy;  // answered on the QuestionExecutor
+  bool heavy;        // answered on the QuestionExecutor
+  const char* path;  // "/pdp.v1.AuthorizationService/Authorize", for the log
 };
 
 // One unary call, from being accepted to being deleted.
@@ -154,6 +156,7 @@ class UnaryCall final : public CallBase {
       WritesHandedToGrpc handed;
       responder_.Finish(response_, grpc::Status::OK, &call_tag_);
     } else {
+      LogRefusedCall(method_->path, status, ctx_.peer());
       const grpc::Status error = ToGrpcStatus(status);
       WritesHandedToGrpc handed;
       responder_.FinishWithError(error, &call_tag_);
@@ -239,7 +242,8 @@ constexpr Method<pdp::v1::AuthorizeRequest, pdp::v1::AuthorizeResponse> kAuthori
       return handled;
     },
     [](const Services&, const pdp::v1::AuthorizeResponse& r) { return r.decision().revision(); },
-    false};
+    false,
+    "/pdp.v1.AuthorizationService/Authorize"};
 
 constexpr Method<pdp::v1::BatchAuthorizeRequest, pdp::v1::BatchAuthorizeResponse> kBatch{
     &AuthorizationServiceBase::RequestBatchAuthorize,
@@ -269,7 +273,8 @@ constexpr Method<pdp::v1::BatchAuthorizeRequest, pdp::v1::BatchAuthorizeResponse
       return handled;
     },
     [](const Services&, const pdp::v1::BatchAuthorizeResponse& r) { return r.revision(); },
-    false};
+    false,
+    "/pdp.v1.AuthorizationService/BatchAuthorize"};
 
 constexpr Method<pdp::v1::AuthorizeRequest, pdp::v1::ExplainResponse> kExplain{
     &AuthorizationServiceBase::RequestExplain,
@@ -278,7 +283,8 @@ constexpr Method<pdp::v1::AuthorizeRequest, pdp::v1::ExplainResponse> kExplain{
     [](const Services& s, const pdp::v1::AuthorizeRequest& r, absl::Time deadline,
        pdp::v1::ExplainResponse* out) { return HandleExplain(*s.state, r, deadline, out); },
     [](const Services&, const pdp::v1::ExplainResponse& r) { return r.decision().revision(); },
-    false};
+    false,
+    "/pdp.v1.AuthorizationService/Explain"};
 
 constexpr Method<pdp::v1::ListAccessiblePagesRequest, pdp::v1::ListAccessiblePagesResponse>
     kListAccessiblePages{
@@ -290,7 +296,8 @@ constexpr Method<pdp::v1::ListAccessiblePagesRequest, pdp::v1::ListAccessiblePag
           return HandleListAccessiblePages(*s.state, r, deadline, out);
         },
         [](const Services&, const pdp::v1::ListAccessiblePagesResponse& r) { return r.revision(); },
-        false};
+        false,
+        "/pdp.v1.AuthorizationService/ListAccessiblePages"};
 
 constexpr Method<pdp::v1::ListPagesRequest, pdp::v1::ListPagesResponse> kListPages{
     &AuthorizationServiceBase::RequestListPages, nullptr,
@@ -299,8 +306,8 @@ constexpr Method<pdp::v1::ListPagesRequest, pdp::v1::ListPagesResponse> kListPag
        pdp::v1::ListPagesResponse* out) { return HandleListPages(*s.state, out); },
     // The catalogue is fixed at start-up; the trailer still says how far
     // the state was, as every response's does.
-    [](const Services& s, const pdp::v1::ListPagesResponse&) { return s.state->revision(); },
-    false};
+    [](const Services& s, const pdp::v1::ListPagesResponse&) { return s.state->revision(); }, false,
+    "/pdp.v1.AuthorizationService/ListPages"};
 
 constexpr Method<pdp::v1::WhoCanRequest, pdp::v1::WhoCanResponse> kWhoCan{
     &AuthorizationServiceBase::RequestWhoCan,
@@ -309,7 +316,8 @@ constexpr Method<pdp::v1::WhoCanRequest, pdp::v1::WhoCanResponse> kWhoCan{
     [](const Services& s, const pdp::v1::WhoCanRequest& r, absl::Time deadline,
        pdp::v1::WhoCanResponse* out) { return HandleWhoCan(*s.state, r, deadline, out); },
     [](const Services&, const pdp::v1::WhoCanResponse& r) { return r.revision(); },
-    true};
+    true,
+    "/pdp.v1.AuthorizationService/WhoCan"};
 
 constexpr Method<pdp::v1::WhatIfRequest, pdp::v1::WhatIfResponse> kWhatIf{
     &AuthorizationServiceBase::RequestWhatIf,
@@ -320,7 +328,8 @@ constexpr Method<pdp::v1::WhatIfRequest, pdp::v1::WhatIfResponse> kWhatIf{
       return HandleWhatIf(*s.state, s.options.limits, r, deadline, out);
     },
     [](const Services&, const pdp::v1::WhatIfResponse& r) { return r.base_revision(); },
-    true};
+    true,
+    "/pdp.v1.AuthorizationService/WhatIf"};
 
 template <typename Request, typename Response>
 void Post(const Services* services, const Method<Request, Response>& method, int count,

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "server/grpc_errors.h"
+#include "server/log/refused_calls.h"
 
 namespace pdp {
 namespace {
@@ -25,6 +26,8 @@ grpc::Status CallerAuthProcessor::Process(const InputMetadata& metadata,
   // caller again from it for scopes, actors and the audit log.
   absl::Status admitted = authenticator_->Admit(path, metadata, *connection);
   if (admitted.ok()) return grpc::Status::OK;
+  // The call never reaches a handler (or an interceptor): said here.
+  LogRefusedCall(path, admitted, "");
   // Only the code and message cross this boundary (gRPC drops details here).
   return ToGrpcStatus(admitted);
 }

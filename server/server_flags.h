@@ -45,6 +45,10 @@ struct ServerFlags {
   std::string decision_log;
   std::string decision_log_sample_text = "1";
   double decision_log_sample = 1.0;  // parsed from the text, in (0, 1]
+  // The server's own log on stderr (README "Logs"): "text" or "json", and
+  // the least level written ("debug", "info", "warning", "error").
+  std::string log_format = "text";
+  std::string log_level = "info";
   bool help = false;
   bool version = false;  // --version: print the build's version and exit
 
