@@ -357,8 +357,8 @@ int main(int argc, char** argv) {
   const std::string store_spec = pdp::StoreSpecForLog(flags->store);
   const char* tls = tls_cert.empty() ? "off" : flags->tls_client_ca.empty() ? "on" : "mutual";
   const char* auth_mode = !authenticator.enabled() ? "none" : require_auth ? "required" : "callers";
-  pdp::log::Info(
-      "listening",
+  pdp::log::ServerLog().LogAlways(
+      pdp::log::Level::kInfo, "listening",
       absl::StrCat("billing-pdp-server listening on ", address, " (revision ",
                    state.Current()->revision(), ", ", (*catalog)->pages().size(), " pages, store ",
                    store_spec,
@@ -426,11 +426,12 @@ int main(int argc, char** argv) {
   }
   pdp::log::ServerLog().Flush();
   const absl::Time stopped = absl::Now();
-  pdp::log::Info("shutdown",
-                 absl::StrCat("stopped (", reason, ") in ",
-                              absl::ToInt64Milliseconds(stopped - stopping), " ms"),
-                 {pdp::log::Field("reason", reason),
-                  pdp::log::Field("duration_ms", absl::ToInt64Milliseconds(stopped - stopping)),
-                  pdp::log::Field("uptime_s", absl::ToInt64Seconds(stopped - started))});
+  pdp::log::ServerLog().LogAlways(
+      pdp::log::Level::kInfo, "shutdown",
+      absl::StrCat("stopped (", reason, ") in ", absl::ToInt64Milliseconds(stopped - stopping),
+                   " ms"),
+      {pdp::log::Field("reason", reason),
+       pdp::log::Field("duration_ms", absl::ToInt64Milliseconds(stopped - stopping)),
+       pdp::log::Field("uptime_s", absl::ToInt64Seconds(stopped - started))});
   return 0;
 }

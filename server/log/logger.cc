@@ -41,6 +41,11 @@ void Logger::Log(Level level, absl::string_view event, absl::string_view msg,
   Write(level, event, msg, absl::MakeConstSpan(fields.begin(), fields.size()));
 }
 
+void Logger::LogAlways(Level level, absl::string_view event, absl::string_view msg,
+                       std::initializer_list<Field> fields) {
+  Write(level, event, msg, absl::MakeConstSpan(fields.begin(), fields.size()));
+}
+
 void Logger::ReportSuppressed(absl::string_view kind, int64_t count) {
   const Field fields[] = {Field("kind", kind), Field("count", count)};
   Write(Level::kWarning, "suppressed",

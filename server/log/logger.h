@@ -50,6 +50,11 @@ class Logger {
   void Log(Level level, absl::string_view event, absl::string_view msg,
            std::initializer_list<Field> fields = {});
 
+  // Log whatever the configured level: for the start-up ("listening") and
+  // shutdown lines, which scripts and supervisors wait for.
+  void LogAlways(Level level, absl::string_view event, absl::string_view msg,
+                 std::initializer_list<Field> fields = {});
+
   // Log, but at most limited_per_second lines a second for `kind` (a
   // constant of the caller's, e.g. "refused/authorization"). Lines left out
   // are reported as one line, event "suppressed", with fields kind and
