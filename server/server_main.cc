@@ -36,6 +36,7 @@
 #include "server/decision_log.h"
 #include "server/health_service.h"
 #include "server/listen_address.h"
+#include "server/log/grpc_log.h"
 #include "server/log/logger.h"
 #include "server/log/refused_calls.h"
 #include "server/server_flags.h"
@@ -182,6 +183,7 @@ int main(int argc, char** argv) {
   // Checked by ParseServerFlags.
   pdp::log::ServerLog().Configure(*pdp::log::ParseFormat(flags->log_format),
                                   *pdp::log::ParseLevel(flags->log_level));
+  pdp::RouteGrpcLogToServerLog();
   const absl::Time started = absl::Now();
   if (flags->help) {
     std::fputs(pdp::ServerFlagsHelp(data_dir).c_str(), stdout);

@@ -228,7 +228,8 @@ TEST_F(ServerLogTest, AFloodOfRefusedCallsIsCutToTheLimitAndCounted) {
   EXPECT_EQ(logged + suppressed, kCalls) << log;
   const int64_t windows = absl::ToInt64Seconds(took) + 2;
   EXPECT_LE(logged, windows * log::kLimitedLinesPerSecond) << "took " << took;
-  EXPECT_GT(suppressed, 0);
+  // 300 calls in well under 7.5 s exceed 20 a second in some second.
+  if (took < absl::Seconds(kCalls / (2 * log::kLimitedLinesPerSecond))) EXPECT_GT(suppressed, 0);
   EXPECT_EQ(admin_refused, 1) << log;
 }
 
@@ -259,6 +260,20 @@ TEST_F(ServerLogTest, TextLinesAreKeyValuePairs) {
   EXPECT_THAT(log, HasSubstr("event=shutdown msg="));
   // A name is not logged by a write line at all (only kinds).
   EXPECT_THAT(log, Not(HasSubstr("a name with spaces")));
+}
+
+TEST_F(ServerLogTest, GrpcsOwnLinesAreServerLogLines) {
+  // gRPC's debug lines (it says which poller it uses) in the server only:
+  // the variable is read by the child's gRPC at start-up.
+  setenv("GRPC_VERBOSITY", "debug", 1);
+  ServerProcess server({"--log-format", "json", "--log-level", "debug"});
+  unsetenv("GRPC_VERBOSITY");
+  ASSERT_TRUE(server.ok()) << server.log();
+  ASSERT_EQ(server.Stop(SIGTERM), 0);
+  std::vector<Json> grpc = Events(JsonLines(server.log()), "grpc");  // every line JSON
+  ASSERT_FALSE(grpc.empty()) << server.log();
+  EXPECT_FALSE(grpc[0].value("file", "").empty());
+  EXPECT_TRUE(grpc[0]["line"].is_number_integer());
 }
 
 TEST_F(ServerLogTest, TheLevelFiltersAndBadValuesRefuseToStart) {
