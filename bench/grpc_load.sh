@@ -121,7 +121,7 @@ PDP_PID=$!
 PIDS+=("$PDP_PID")
 PDP_PORT=
 for _ in $(seq 100); do
-  PDP_PORT=$(sed -n 's/^billing-pdp-server listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
+  PDP_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
     "$OUT/billing-pdp.log")
   [ -n "$PDP_PORT" ] && break
   kill -0 "$PDP_PID" 2>/dev/null || die "billing-pdp-server exited: $(cat "$OUT/billing-pdp.log")"

@@ -113,7 +113,7 @@ start_server() { # phase
   PIDS+=("$SERVER_PID")
   SERVER_PORT=
   for _ in $(seq 100); do
-    SERVER_PORT=$(sed -n 's/^billing-pdp-server listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$log")
+    SERVER_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$log")
     [ -n "$SERVER_PORT" ] && return 0
     kill -0 "$SERVER_PID" 2>/dev/null || die "billing-pdp-server exited: $(cat "$log")"
     sleep 0.1

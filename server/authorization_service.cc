@@ -9,6 +9,7 @@
 #include "server/authorization_handlers.h"
 #include "server/call_context.h"
 #include "server/grpc_errors.h"
+#include "server/log/refused_calls.h"
 #include "server/question_handlers.h"
 #include "server/simulated_time.h"
 #include "server/tsan_handoff.h"
@@ -65,7 +66,7 @@ struct Method {
   // The revision the response reflects (its "pdp-revision" trailer).
   int64_t (*revision)(const Services&, const Response&);
   bool heavy;        // answered on the QuestionExecutor
-  const char* name;  // the method's name in the service, for metrics
+  const char* name;  // the method's name in the service (metrics, the log)
 };
 
 // One unary call, from being accepted to being deleted.
@@ -166,6 +167,9 @@ class UnaryCall final : public CallBase {
       responder_.Finish(response_, grpc::Status::OK, &call_tag_);
     } else {
       MarkNotRetryable(ctx_, status);
+      LogRefusedCall(
+          absl::StrCat("/", pdp::v1::AuthorizationService::service_full_name(), "/", method_->name),
+          status, ctx_.peer());
       const grpc::Status error = ToGrpcStatus(status);
       WritesHandedToGrpc handed;
       responder_.FinishWithError(error, &call_tag_);

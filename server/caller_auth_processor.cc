@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "server/grpc_errors.h"
+#include "server/log/refused_calls.h"
 
 namespace pdp {
 namespace {
@@ -30,6 +31,8 @@ grpc::Status CallerAuthProcessor::Process(const InputMetadata& metadata,
   if (metrics_ != nullptr) {
     metrics_->RecordRefusedRpc(metrics_->MethodId(path), static_cast<int>(admitted.code()));
   }
+  // The call never reaches a handler (or an interceptor): said here.
+  LogRefusedCall(path, admitted, "");
   // Only the code and message cross this boundary (gRPC drops details here).
   return ToGrpcStatus(admitted);
 }

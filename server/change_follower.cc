@@ -1,6 +1,7 @@
 #include "server/change_follower.h"
 
-#include <cstdio>
+#include "absl/strings/str_cat.h"
+#include "server/log/logger.h"
 
 namespace pdp {
 
@@ -33,16 +34,18 @@ void ChangeFollower::Run() {
     if (s.ok()) {
       state_->SetStoreReachable(true);
       if (!was_reachable) {
-        std::fprintf(stderr, "billing-pdp-server: the store is reachable again (revision %lld)\n",
-                     static_cast<long long>(state_->revision()));
+        log::Info("store_reachable",
+                  absl::StrCat("the store is reachable again (revision ", state_->revision(), ")"),
+                  {log::Field("reachable", true), log::Field("revision", state_->revision())});
       }
     } else {
       state_->SetStoreReachable(false);
       if (was_reachable) {
-        std::fprintf(stderr,
-                     "billing-pdp-server: cannot follow the store (%s); answering from revision "
-                     "%lld until it is back\n",
-                     std::string(s.message()).c_str(), static_cast<long long>(state_->revision()));
+        log::Warning(
+            "store_reachable",
+            absl::StrCat("cannot follow the store (", s.message(), "); answering from revision ",
+                         state_->revision(), " until it is back"),
+            {log::Field("reachable", false), log::Field("revision", state_->revision())});
       }
       if (!waited) absl::SleepFor(poll_interval_);  // never spin on a failing store
     }

@@ -2,7 +2,9 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "server/log/logger.h"
 #include "server/thread_priority.h"
 
 namespace pdp {
@@ -72,6 +74,22 @@ absl::Status Checkpointer::WriteLocked() {
     if (!compacted.ok()) s = compacted.status();
   }
   const absl::Duration took = absl::Now() - last_attempt_;
+  // Said, as well as kept in stats(): a store that keeps refusing
+  // checkpoints makes every start-up replay more.
+  const int64_t revision = snapshot->revision();
+  if (!s.ok()) {
+    log::Warning("checkpoint_failed",
+                 absl::StrCat("checkpoint at revision ", revision, " failed (", s.message(),
+                              "); tried again later"),
+                 {log::Field("revision", revision)});
+  } else if (!exists) {
+    log::Info("checkpoint",
+              absl::StrCat("checkpoint at revision ", revision, " written in ",
+                           absl::ToInt64Milliseconds(took), " ms"),
+              {log::Field("revision", revision),
+               log::Field("duration_ms", absl::ToInt64Milliseconds(took)),
+               log::Field("compacted_through", *compacted)});
+  }
   absl::MutexLock lock(&mu_);
   if (!s.ok()) {
     stats_.last_error = std::string(s.message());

@@ -6,6 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "server/log/log_line.h"
 
 namespace pdp {
 namespace {
@@ -121,6 +122,13 @@ std::vector<FlagSpec> Specs() {
       {"decision-log-sample", "RATE",
        "The share of decisions the decision log keeps, in (0, 1] (default 1: every one).",
        [](ServerFlags& f) { return &f.decision_log_sample_text; }},
+      {"log-format", "text|json",
+       "The form of the server's log on stderr: text (key=value pairs, default) or json (one "
+       "JSON object per line).",
+       [](ServerFlags& f) { return &f.log_format; }},
+      {"log-level", "LEVEL",
+       "The least level the log writes: debug, info (default), warning or error.",
+       [](ServerFlags& f) { return &f.log_level; }},
       {"compact-log", "true|false",
        "After each checkpoint, once --checkpoints-kept complete checkpoints exist, deletes the "
        "batches the oldest kept one covers (default false: the whole history is kept). Watch from "
@@ -228,6 +236,10 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv, const std::s
   if (flags.require_auth != "true" && flags.require_auth != "false") {
     return absl::InvalidArgumentError("--require-auth must be true or false");
   }
+  if (absl::Status format = log::ParseFormat(flags.log_format).status(); !format.ok()) {
+    return format;
+  }
+  if (absl::Status level = log::ParseLevel(flags.log_level).status(); !level.ok()) return level;
   if (!flags.tls_client_ca.empty() && flags.tls_cert.empty()) {
     return absl::InvalidArgumentError(
         "--tls-client-ca needs --tls-cert and --tls-key (mTLS is TLS)");

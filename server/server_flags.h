@@ -47,6 +47,10 @@ struct ServerFlags {
   double decision_log_sample = 1.0;  // parsed from the text, in (0, 1]
   // --metrics-listen (README "Metrics"): "" serves no metrics.
   std::string metrics_listen;
+  // The server's own log on stderr (README "Logs"): "text" or "json", and
+  // the least level written ("debug", "info", "warning", "error").
+  std::string log_format = "text";
+  std::string log_level = "info";
   bool help = false;
   bool version = false;  // --version: print the build's version and exit
 

@@ -13,6 +13,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "common/base/version.h"
 #include "common/engine/page_catalog.h"
@@ -34,6 +35,9 @@
 #include "server/decision_log.h"
 #include "server/health_service.h"
 #include "server/listen_address.h"
+#include "server/log/grpc_log.h"
+#include "server/log/logger.h"
+#include "server/log/refused_calls.h"
 #include "server/metrics/metered_store.h"
 #include "server/metrics/metrics_listen.h"
 #include "server/metrics/metrics_server.h"
@@ -52,9 +56,28 @@
 
 namespace {
 
+// A start-up failure: one "fatal" line, exit status 2.
 [[noreturn]] void Die(const std::string& message) {
-  std::fprintf(stderr, "billing-pdp-server: %s\n", message.c_str());
+  pdp::log::Error("fatal", message);
   std::exit(2);
+}
+
+// A command-line mistake, said before the log is configured: plain text,
+// as any command-line tool says it.
+[[noreturn]] void UsageError(absl::string_view message) {
+  std::fprintf(stderr, "billing-pdp-server: %s\n", std::string(message).c_str());
+  std::exit(2);
+}
+
+const char* SignalName(int sig) {
+  switch (sig) {
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    default:
+      return "signal";
+  }
 }
 
 std::string ReadFileOrDie(const std::string& path, const char* what) {
@@ -93,21 +116,28 @@ std::string TrimToken(std::string s) {
 // operator's eye (a damaged checkpoint passed over, stored policies that no
 // longer compile and now deny everything).
 void ReportRecovery(const pdp::WorldState::RecoveryReport& r, absl::Duration took) {
+  namespace log = pdp::log;
   for (const std::string& skipped : r.skipped_checkpoints) {
-    std::fprintf(stderr, "billing-pdp-server: WARNING: checkpoint at %s is unusable; skipped\n",
-                 skipped.c_str());
+    log::Warning("checkpoint_skipped",
+                 absl::StrCat("checkpoint at ", skipped, " is unusable; skipped"));
   }
-  std::fprintf(stderr,
-               "billing-pdp-server: state recovered in %.3f s: checkpoint at revision %lld, "
-               "%lld batches replayed after it, %lld migrated from the legacy format\n",
-               absl::ToDoubleSeconds(took), static_cast<long long>(r.checkpoint_revision),
-               static_cast<long long>(r.replayed_batches),
-               static_cast<long long>(r.migrated_batches));
+  log::Info(
+      "recovered",
+      absl::StrFormat("state recovered in %.3f s: checkpoint at revision %d, %d batches "
+                      "replayed after it, %d migrated from the legacy format",
+                      absl::ToDoubleSeconds(took), r.checkpoint_revision, r.replayed_batches,
+                      r.migrated_batches),
+      {log::Field("duration_ms", absl::ToInt64Milliseconds(took)),
+       log::Field("checkpoint_revision", r.checkpoint_revision),
+       log::Field("replayed", r.replayed_batches), log::Field("migrated", r.migrated_batches)});
   if (r.failed_closed_policies > 0) {
-    std::fprintf(stderr,
-                 "billing-pdp-server: WARNING: %zu stored policy documents no longer compile and "
-                 "now deny everything to the principals they reach (last: %s)\n",
-                 r.failed_closed_policies, r.last_failed_policy.c_str());
+    log::Warning(
+        "policies_failed_closed",
+        absl::StrCat(r.failed_closed_policies,
+                     " stored policy documents no longer compile and now deny "
+                     "everything to the principals they reach (last: ",
+                     r.last_failed_policy, ")"),
+        {log::Field("count", r.failed_closed_policies), log::Field("last", r.last_failed_policy)});
   }
 }
 
@@ -154,7 +184,12 @@ int main(int argc, char** argv) {
   // Installed: the data next to the binary; in the build tree: the source's.
   const std::string data_dir = pdp::DefaultDataDir(PDP_INSTALLED_DATA_DIR, PDP_DEFAULT_DATA_DIR);
   absl::StatusOr<pdp::ServerFlags> flags = pdp::ParseServerFlags(argc, argv, data_dir);
-  if (!flags.ok()) Die(std::string(flags.status().message()));
+  if (!flags.ok()) UsageError(flags.status().message());
+  // Checked by ParseServerFlags.
+  pdp::log::ServerLog().Configure(*pdp::log::ParseFormat(flags->log_format),
+                                  *pdp::log::ParseLevel(flags->log_level));
+  pdp::RouteGrpcLogToServerLog();
+  const absl::Time started = absl::Now();
   if (flags->help) {
     std::fputs(pdp::ServerFlagsHelp(data_dir).c_str(), stdout);
     return 0;
@@ -216,10 +251,10 @@ int main(int argc, char** argv) {
   if (store->CreatedOnOpen()) {
     // Said loudly: a new file where one was expected (deleted, moved, a
     // typo in the path) would otherwise start over silently.
-    std::fprintf(stderr,
-                 "billing-pdp-server: WARNING: store %s did not exist; created a new, empty "
-                 "store\n",
-                 pdp::StoreSpecForLog(flags->store).c_str());
+    pdp::log::Warning("store_created",
+                      absl::StrCat("store ", pdp::StoreSpecForLog(flags->store),
+                                   " did not exist; created a new, empty store"),
+                      {pdp::log::Field("store", pdp::StoreSpecForLog(flags->store))});
   }
 
   auto catalog = pdp::PageCatalog::FromFile(flags->page_catalog);
@@ -233,12 +268,14 @@ int main(int argc, char** argv) {
   if (!recovered.ok()) Die(absl::StrCat("cannot recover state: ", recovered.message()));
   ReportRecovery(state.last_recovery(), absl::Now() - recover_start);
   if (!flags->world.empty() && state.Current()->revision() > 0) {
-    std::fprintf(stderr,
-                 "billing-pdp-server: the store holds revision %lld; --world %s not applied\n",
-                 static_cast<long long>(state.Current()->revision()), flags->world.c_str());
+    pdp::log::Info("world_skipped",
+                   absl::StrCat("the store holds revision ", state.Current()->revision(),
+                                "; --world ", flags->world, " not applied"),
+                   {pdp::log::Field("world", flags->world)});
   } else if (!flags->world.empty()) {
-    std::fprintf(stderr, "billing-pdp-server: the store is empty; loading --world %s into it\n",
-                 flags->world.c_str());
+    pdp::log::Info("world_loading",
+                   absl::StrCat("the store is empty; loading --world ", flags->world, " into it"),
+                   {pdp::log::Field("world", flags->world)});
     std::vector<std::string> item_paths;
     auto changes = pdp::ReadWorldFile(flags->world, &item_paths);
     if (!changes.ok()) Die(std::string(changes.status().message()));
@@ -278,6 +315,16 @@ int main(int argc, char** argv) {
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(listen, creds, &port);
   builder.SetMaxReceiveMessageSize(flags->max_request_bytes);
+  // Refused calls of AdminService, health and reflection are logged here;
+  // AuthorizationService's, by its own calls (no interceptor on its path).
+  // With metrics on, the same services' calls are counted by another.
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(pdp::RefusedCallLoggingInterceptor());
+  if (metrics != nullptr) {
+    interceptors.push_back(std::make_unique<pdp::RpcMetricsInterceptorFactory>(
+        metrics.get(), absl::StrCat("/", pdp::v1::AuthorizationService::service_full_name(), "/")));
+  }
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   // A backstop for the synchronous pool (AdminService, Health), whose calls
   // each hold a thread: past it gRPC refuses calls, never starts threads.
   grpc::ResourceQuota thread_quota("billing-pdp-threads");
@@ -303,11 +350,8 @@ int main(int argc, char** argv) {
   builder.RegisterService(&health);
   std::unique_ptr<pdp::MetricsServer> metrics_server;
   if (metrics != nullptr) {
-    // AuthorizationService counts its own calls; the interceptor the rest.
-    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> counting;
-    counting.push_back(std::make_unique<pdp::RpcMetricsInterceptorFactory>(
-        metrics.get(), absl::StrCat("/", pdp::v1::AuthorizationService::service_full_name(), "/")));
-    builder.experimental().SetInterceptorCreators(std::move(counting));
+    // AuthorizationService counts its own calls; the interceptor (above)
+    // the rest.
     auto started = pdp::MetricsServer::Start(
         metrics_bind, {.metrics = metrics.get(), .state = &state, .open_watches = [&admin] {
                          return admin.open_watches();
@@ -315,8 +359,9 @@ int main(int argc, char** argv) {
     if (!started.ok()) Die(std::string(started.status().message()));
     metrics_server = *std::move(started);
     const std::string metrics_host = metrics_bind.substr(0, metrics_bind.rfind(':'));
-    std::fprintf(stderr, "billing-pdp-server: metrics on http://%s:%d/metrics\n",
-                 metrics_host.c_str(), metrics_server->port());
+    const std::string address = absl::StrCat(metrics_host, ":", metrics_server->port());
+    pdp::log::Info("metrics_listening", absl::StrCat("metrics on http://", address, "/metrics"),
+                   {pdp::log::Field("address", address)});
   }
   reflection.RegisterWith(&builder);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -347,27 +392,36 @@ int main(int argc, char** argv) {
 
   // Said before the "listening on" line, which scripts and tests wait for.
   if (!authenticator.enabled()) {
-    std::fprintf(stderr,
-                 "billing-pdp-server: WARNING: no callers configured (--callers-file, "
-                 "--admin-token-file): every caller is an admin. For development on this machine "
-                 "only.\n");
+    pdp::log::Warning("no_callers",
+                      "no callers configured (--callers-file, --admin-token-file): every caller "
+                      "is an admin. For development on this machine only.");
   } else if (require_auth) {
-    std::fprintf(stderr,
-                 "billing-pdp-server: every method but health and reflection needs a "
-                 "known caller (--require-auth)\n");
+    pdp::log::Info("require_auth",
+                   "every method but health and reflection needs a known caller "
+                   "(--require-auth)");
   }
-  std::string host = listen.substr(0, listen.rfind(':'));
-  std::fprintf(stderr,
-               "billing-pdp-server listening on %s:%d (revision %lld, %zu pages, store %s%s%s, "
-               "version %s)\n",
-               host.c_str(), port, static_cast<long long>(state.Current()->revision()),
-               (*catalog)->pages().size(), pdp::StoreSpecForLog(flags->store).c_str(),
-               tls_cert.empty()               ? ""
-               : flags->tls_client_ca.empty() ? ", TLS"
-                                              : ", TLS with client certificates",
-               authenticator.enabled() ? absl::StrCat(", ", caller_count, " callers").c_str() : "",
-               pdp::VersionString().c_str());
-  std::fflush(stderr);
+  // The start-up line: its message keeps the form scripts and tests match
+  // ("listening on HOST:PORT"), in either log format. Never a token, a key
+  // or a file's contents: only what is configured, and how many callers.
+  const std::string address = absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
+  const std::string store_spec = pdp::StoreSpecForLog(flags->store);
+  const char* tls = tls_cert.empty() ? "off" : flags->tls_client_ca.empty() ? "on" : "mutual";
+  const char* auth_mode = !authenticator.enabled() ? "none" : require_auth ? "required" : "callers";
+  pdp::log::ServerLog().LogAlways(
+      pdp::log::Level::kInfo, "listening",
+      absl::StrCat("billing-pdp-server listening on ", address, " (revision ",
+                   state.Current()->revision(), ", ", (*catalog)->pages().size(), " pages, store ",
+                   store_spec,
+                   tls_cert.empty()               ? ""
+                   : flags->tls_client_ca.empty() ? ", TLS"
+                                                  : ", TLS with client certificates",
+                   authenticator.enabled() ? absl::StrCat(", ", caller_count, " callers") : "",
+                   ", version ", pdp::VersionString(), ")"),
+      {pdp::log::Field("address", address), pdp::log::Field("version", pdp::VersionString()),
+       pdp::log::Field("revision", state.Current()->revision()),
+       pdp::log::Field("pages", (*catalog)->pages().size()), pdp::log::Field("store", store_spec),
+       pdp::log::Field("tls", tls), pdp::log::Field("auth", auth_mode),
+       pdp::log::Field("callers", caller_count)});
 
   // Health: reads are served from the last snapshot whatever happens to
   // the store, so "" and AuthorizationService stay SERVING; AdminService
@@ -380,6 +434,7 @@ int main(int argc, char** argv) {
     clock_gettime(CLOCK_REALTIME, &tick);
     tick.tv_sec += 1;
     if (sem_timedwait(&g_stop, &tick) == 0) break;
+    pdp::log::ServerLog().Flush();  // lines a flood left out, said once a second
     const absl::Status store_health = store->Health();
     const bool reachable = state.Staleness() == absl::ZeroDuration();
     const bool serving = reachable && store_health.ok();
@@ -390,11 +445,15 @@ int main(int argc, char** argv) {
           serving ? "SERVING again"
                   : absl::StrCat("NOT_SERVING: ", store_health.ok() ? "the store is out of reach"
                                                                     : store_health.message());
-      std::fprintf(stderr, "billing-pdp-server: AdminService %s\n", what.c_str());
-      std::fflush(stderr);
+      pdp::log::ServerLog().Log(serving ? pdp::log::Level::kInfo : pdp::log::Level::kError,
+                                "admin_health", absl::StrCat("AdminService ", what),
+                                {pdp::log::Field("serving", serving)});
     }
   }
-  std::fprintf(stderr, "billing-pdp-server: signal %d, shutting down\n", g_signal.load());
+  const char* reason = SignalName(g_signal.load());
+  const absl::Time stopping = absl::Now();
+  pdp::log::Info("stopping", absl::StrCat(reason, ": shutting down"),
+                 {pdp::log::Field("reason", reason)});
   health.Shutdown();
   metrics_server.reset();
   reflection.Shutdown();
@@ -411,11 +470,20 @@ int main(int argc, char** argv) {
   if (decision_log != nullptr) {
     decision_log->Stop();
     if (decision_log->dropped() > 0) {
-      std::fprintf(stderr,
-                   "billing-pdp-server: the decision log dropped %llu entries (its writer fell "
-                   "behind)\n",
-                   static_cast<unsigned long long>(decision_log->dropped()));
+      pdp::log::Warning("decision_log_dropped",
+                        absl::StrCat("the decision log dropped ", decision_log->dropped(),
+                                     " entries (its writer fell behind)"),
+                        {pdp::log::Field("count", decision_log->dropped())});
     }
   }
+  pdp::log::ServerLog().Flush();
+  const absl::Time stopped = absl::Now();
+  pdp::log::ServerLog().LogAlways(
+      pdp::log::Level::kInfo, "shutdown",
+      absl::StrCat("stopped (", reason, ") in ", absl::ToInt64Milliseconds(stopped - stopping),
+                   " ms"),
+      {pdp::log::Field("reason", reason),
+       pdp::log::Field("duration_ms", absl::ToInt64Milliseconds(stopped - stopping)),
+       pdp::log::Field("uptime_s", absl::ToInt64Seconds(stopped - started))});
   return 0;
 }

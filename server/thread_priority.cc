@@ -5,17 +5,19 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <string>
+
+#include "absl/strings/str_cat.h"
+#include "server/log/logger.h"
 
 namespace pdp {
 
 void LowerThisThreadPriority(int nice, absl::string_view what) {
   // On Linux, setpriority on a thread id changes that thread only.
   if (setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), nice) != 0) {
-    std::fprintf(stderr, "billing-pdp-server: cannot lower the %s thread's priority: %s\n",
-                 std::string(what).c_str(), std::strerror(errno));
+    log::Warning("thread_priority", absl::StrCat("cannot lower the ", what,
+                                                 " thread's priority: ", std::strerror(errno)));
   }
 }
 

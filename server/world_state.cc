@@ -12,6 +12,7 @@
 #include "common/engine/change_address.h"
 #include "server/batch_audit.h"
 #include "server/batch_errors.h"
+#include "server/log/write_log.h"
 #include "server/store/checkpoint_io.h"
 #include "server/store/state_codec.h"
 
@@ -375,13 +376,33 @@ absl::StatusOr<SnapshotPtr> WorldState::Commit(StoredBatch& batch, const PathPre
   }
 }
 
+namespace {
+
+// The "write" log line of a batch Commit made durable; nothing for one that
+// failed, changed nothing, or was committed elsewhere (a replayed request).
+void LogIfCommitted(const BatchOrigin& origin, const StoredBatch& batch,
+                    const absl::StatusOr<SnapshotPtr>& next) {
+  if (!next.ok() || *next == nullptr || batch.changes.empty() ||
+      (*next)->revision() != batch.revision) {
+    return;
+  }
+  LogCommittedWrite(origin, batch.request_id, batch.revision, batch.changes);
+}
+
+}  // namespace
+
 absl::StatusOr<SnapshotPtr> WorldState::Apply(const std::vector<Change>& changes,
                                               const PathPrefixFn& prefix,
                                               const BatchOrigin& origin) {
   StoredBatch batch;
   batch.changes = changes;
-  absl::MutexLock lock(&write_mu_);
-  return Commit(batch, prefix, nullptr, ChangesFingerprint{}, origin);
+  absl::StatusOr<SnapshotPtr> next;
+  {
+    absl::MutexLock lock(&write_mu_);
+    next = Commit(batch, prefix, nullptr, ChangesFingerprint{}, origin);
+  }
+  LogIfCommitted(origin, batch, next);
+  return next;
 }
 
 absl::StatusOr<pdp::v1::ApplyChangesResponse> WorldState::ApplyChanges(
@@ -401,7 +422,7 @@ absl::StatusOr<pdp::v1::ApplyChangesResponse> WorldState::ApplyChanges(
   // Checking the id and committing under one lock: of two concurrent calls
   // with the same id, exactly one applies and the other replays. Replicas
   // check again after catching up with the others (Commit).
-  absl::MutexLock lock(&write_mu_);
+  absl::ReleasableMutexLock lock(&write_mu_);
   // Both lambdas run under this lock (Commit calls `seen` with it held);
   // AssertHeld tells thread-safety analysis so, and checks it.
   auto replay = [&]() -> absl::StatusOr<pdp::v1::ApplyChangesResponse> {
@@ -438,6 +459,9 @@ absl::StatusOr<pdp::v1::ApplyChangesResponse> WorldState::ApplyChanges(
   if (has_id && !batch.changes.empty()) {
     request_ids_.Remember(batch.request_id, RequestIdLog::Entry{fingerprint, response});
   }
+  // Said once the writer lock is free: the log must not hold up the next write.
+  lock.Release();
+  LogIfCommitted(origin, batch, next);
   return *response;
 }
 

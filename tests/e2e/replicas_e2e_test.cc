@@ -102,7 +102,7 @@ class Replica {
     channel_ = MakeChannel(options_);
   }
   bool ok() const { return server_.ok(); }
-  const std::string& log() const { return server_.log(); }
+  std::string log() const { return server_.log(); }
 
   AdminClient admin() const { return AdminClient(channel_, options_); }
   AuthorizationClient authz() const { return AuthorizationClient(channel_, options_); }

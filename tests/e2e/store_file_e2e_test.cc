@@ -113,8 +113,8 @@ class StoreFileTest : public ::testing::Test {
 
 TEST_F(StoreFileTest, ANewStoreAndItsSeedingAreLogged) {
   Start();
-  EXPECT_THAT(server_->log(), HasSubstr("WARNING: store sqlite:" + db_ +
-                                        " did not exist; created a new, empty store"));
+  EXPECT_THAT(server_->log(), HasSubstr("level=warning event=store_created msg=\"store sqlite:" +
+                                        db_ + " did not exist; created a new, empty store"));
   EXPECT_THAT(server_->log(), HasSubstr("the store is empty; loading --world"));
   ASSERT_TRUE(Write("444444444444").ok());
   server_.reset();

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -37,7 +38,9 @@ ServerProcess::ServerProcess(const std::vector<std::string>& args) {
                                    "127.0.0.1:0"};
   full.insert(full.end(), args.begin(), args.end());
   int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) return;
+  // Close-on-exec: no other child of the test keeps the pipe open, so its
+  // end is seen once this server is gone (dup2 below clears the flag).
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return;
   pid_ = fork();
   if (pid_ == 0) {
     // The server must not outlive the test, even one killed by a timeout.
@@ -45,8 +48,6 @@ ServerProcess::ServerProcess(const std::vector<std::string>& args) {
     int devnull = open("/dev/null", O_WRONLY);
     dup2(devnull, STDOUT_FILENO);
     dup2(pipe_fds[1], STDERR_FILENO);
-    close(pipe_fds[0]);
-    close(pipe_fds[1]);
     std::vector<char*> argv = Argv(full);
     execv(argv[0], argv.data());
     _exit(127);
@@ -54,27 +55,49 @@ ServerProcess::ServerProcess(const std::vector<std::string>& args) {
   close(pipe_fds[1]);
   stderr_fd_ = pipe_fds[0];
   fcntl(stderr_fd_, F_SETFL, O_NONBLOCK);
+  reader_ = std::thread([this] { ReadLog(); });
   const std::regex listening("listening on 127\\.0\\.0\\.1:([0-9]+)");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::unique_lock<std::mutex> lock(mu_);
   while (std::chrono::steady_clock::now() < deadline) {
-    pollfd p{stderr_fd_, POLLIN, 0};
-    poll(&p, 1, 100);
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(stderr_fd_, buf, sizeof buf)) > 0) log_.append(buf, n);
     std::smatch m;
     if (std::regex_search(log_, m, listening)) {
       port_ = std::atoi(m[1].str().c_str());
       return;
     }
-    if (n == 0) break;  // the server exited
+    if (ended_) break;  // the server exited
+    grew_.wait_for(lock, std::chrono::milliseconds(100));
   }
 }
 
-const std::string& ServerProcess::log() const {
+void ServerProcess::ReadLog() {
   char buf[4096];
-  ssize_t n;
-  while (stderr_fd_ >= 0 && (n = read(stderr_fd_, buf, sizeof buf)) > 0) log_.append(buf, n);
+  for (;;) {
+    pollfd p{stderr_fd_, POLLIN, 0};
+    poll(&p, 1, 50);
+    const ssize_t n = read(stderr_fd_, buf, sizeof buf);
+    if (n > 0) {
+      std::lock_guard<std::mutex> lock(mu_);
+      log_.append(buf, static_cast<size_t>(n));
+      grew_.notify_all();
+      continue;
+    }
+    if (n == 0) break;  // the server and its pipe are gone
+    if (n < 0 && errno != EAGAIN && errno != EINTR) break;
+    if (stop_reading_) break;  // empty, and no longer wanted
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  ended_ = true;
+  grew_.notify_all();
+}
+
+void ServerProcess::StopReading() {
+  stop_reading_ = true;
+  if (reader_.joinable()) reader_.join();
+}
+
+std::string ServerProcess::log() const {
+  std::lock_guard<std::mutex> lock(mu_);
   return log_;
 }
 
@@ -82,21 +105,27 @@ int ServerProcess::Stop(int signal) {
   if (pid_ <= 0) return -1;
   kill(pid_, signal);
   int status = 0;
+  bool exited = false;
   for (int i = 0; i < 100; ++i) {
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return status;
+      exited = true;
+      break;
     }
     usleep(50 * 1000);
   }
-  kill(pid_, SIGKILL);
-  waitpid(pid_, &status, 0);
+  if (!exited) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, &status, 0);
+  }
   pid_ = -1;
+  // The server is gone: what it wrote is in the pipe; read it all.
+  StopReading();
   return status;
 }
 
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) Stop(SIGTERM);
+  StopReading();
   if (stderr_fd_ >= 0) close(stderr_fd_);
 }
 
