@@ -34,7 +34,7 @@ void Walk(const CLI::App& app, const std::string& path, std::vector<Node>& out,
     }
     for (const std::string& l : opt->get_lnames()) {
       node.words.push_back("--" + l);
-      if (opt->get_type_size_max() > 0) value_flags.push_back("--" + l);
+      if (opt->get_expected_max() > 0) value_flags.push_back("--" + l);
     }
   }
   out.push_back(node);

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "billing_pdp/admin_client.h"
+#include "billing_pdp/authorization_client.h"
 #include "client/pdpctl/admin_reads.h"
 #include "client/pdpctl/cli.h"
 #include "google/protobuf/text_format.h"
@@ -199,6 +200,24 @@ std::vector<ReadKind> ListKinds() {
        [](Context& c, const ReadFlags& f) {
          return ListOf(c, &Stub::ListInlinePolicies, f.name, f.min_revision, "inline policies");
        }},
+      {"pages",
+       "the console page catalogue the server decides for",
+       {},
+       [](Context& c, const ReadFlags&) {
+         absl::StatusOr<pdp::v1::ListPagesResponse> r =
+             pdp::AuthorizationClient(c.options).ListPages();
+         if (!r.ok()) return Fail(c, r.status());
+         if (c.json) {
+           PrintJson(*r);
+           return static_cast<int>(kOk);
+         }
+         for (const auto& page : r->pages()) {
+           std::printf("%-36s %-16s %s\n", page.id().c_str(),
+                       pdp::v1::Console_Name(page.console()).c_str(), page.title().c_str());
+         }
+         std::printf("(%d pages, catalogue %s)\n", r->pages_size(), r->catalog_version().c_str());
+         return static_cast<int>(kOk);
+       }},
       {"organizations",
        "every organization",
        {},
@@ -234,7 +253,7 @@ void AddReadCommands(CLI::App& app, Context& ctx) {
            ctx, GetKinds());
   AddKinds(app.add_subcommand("list",
                               "every account, user, group, role, policy, policy version, "
-                              "inline policy or organization (all pages)"),
+                              "inline policy, organization or console page (all pages)"),
            ctx, ListKinds());
 }
 
