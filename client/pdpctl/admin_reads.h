@@ -13,7 +13,8 @@
 
 namespace pdpctl {
 
-// Every item under `parent` (ListRequest.parent), as one response: the
+// Every item under `parent` (ListRequest.parent), asked `page_size` at a
+// time, as one response: the
 // pages' repeated fields appended in order, next_page_token empty, revision
 // the last page's. Pages after the first ask for at least the first page's
 // revision, so the listing never goes back in time; `*first_revision` (if
@@ -25,10 +26,10 @@ absl::StatusOr<Response> ListAll(const pdp::AdminClient& admin,
                                  grpc::Status (pdp::AdminClient::Stub::*method)(
                                      grpc::ClientContext*, const pdp::v1::ListRequest&, Response*),
                                  const std::string& parent, int64_t min_revision,
-                                 int64_t* first_revision = nullptr) {
+                                 int64_t* first_revision = nullptr, int32_t page_size = 1000) {
   pdp::v1::ListRequest request;
   request.set_parent(parent);
-  request.set_page_size(1000);
+  request.set_page_size(page_size);
   request.set_min_revision(min_revision);
   Response all;
   bool first = true;

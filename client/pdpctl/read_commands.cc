@@ -19,6 +19,7 @@ using Stub = pdp::AdminClient::Stub;
 struct ReadFlags {
   std::string name, second;
   int64_t min_revision = 0;
+  int32_t page_size = 1000;
 };
 
 // Text: the message in protobuf text format (every field, readable).
@@ -72,9 +73,9 @@ int PrintList(Context& ctx, const google::protobuf::Message& list, const char* n
 template <typename Response>
 int List(Context& ctx,
          grpc::Status (Stub::*method)(grpc::ClientContext*, const pdp::v1::ListRequest&, Response*),
-         const std::string& parent, int64_t min_revision, const char* noun) {
+         const std::string& parent, int64_t min_revision, const char* noun, int32_t page_size) {
   absl::StatusOr<Response> all =
-      ListAll(pdp::AdminClient(ctx.options), method, parent, min_revision);
+      ListAll(pdp::AdminClient(ctx.options), method, parent, min_revision, nullptr, page_size);
   if (!all.ok()) return Fail(ctx, all.status());
   return PrintList(ctx, *all, noun);
 }
@@ -162,31 +163,31 @@ std::vector<ReadKind> ListKinds() {
        "every account",
        {},
        [](Context& c, const ReadFlags& f) {
-         return List(c, &Stub::ListAccounts, "", f.min_revision, "accounts");
+         return List(c, &Stub::ListAccounts, "", f.min_revision, "accounts", f.page_size);
        }},
       {"users",
        "the IAM users of an account",
        {"ACCOUNT"},
        [](Context& c, const ReadFlags& f) {
-         return List(c, &Stub::ListUsers, f.name, f.min_revision, "users");
+         return List(c, &Stub::ListUsers, f.name, f.min_revision, "users", f.page_size);
        }},
       {"groups",
        "the IAM groups of an account",
        {"ACCOUNT"},
        [](Context& c, const ReadFlags& f) {
-         return List(c, &Stub::ListGroups, f.name, f.min_revision, "groups");
+         return List(c, &Stub::ListGroups, f.name, f.min_revision, "groups", f.page_size);
        }},
       {"roles",
        "the IAM roles of an account",
        {"ACCOUNT"},
        [](Context& c, const ReadFlags& f) {
-         return List(c, &Stub::ListRoles, f.name, f.min_revision, "roles");
+         return List(c, &Stub::ListRoles, f.name, f.min_revision, "roles", f.page_size);
        }},
       {"policies",
        "the managed policies of an account, or AWS's (aws)",
        {"ACCOUNT_OR_AWS"},
        [](Context& c, const ReadFlags& f) {
-         return List(c, &Stub::ListPolicies, f.name, f.min_revision, "policies");
+         return List(c, &Stub::ListPolicies, f.name, f.min_revision, "policies", f.page_size);
        }},
       {"policy-versions",
        "the versions of a managed policy",
@@ -222,7 +223,7 @@ std::vector<ReadKind> ListKinds() {
        "every organization",
        {},
        [](Context& c, const ReadFlags& f) {
-         return List(c, &Stub::ListOrganizations, "", f.min_revision, "organizations");
+         return List(c, &Stub::ListOrganizations, "", f.min_revision, "organizations", f.page_size);
        }},
   };
 }
@@ -239,6 +240,13 @@ void AddKinds(CLI::App* parent, Context& ctx, std::vector<ReadKind> kinds) {
     cmd->add_option("--min-revision", f->min_revision,
                     "wait until the server has reached this revision (read your writes)")
         ->check(CLI::NonNegativeNumber);
+    const std::string name = kind.name;
+    if (parent->get_name() == "list" && name != "policy-versions" && name != "inline-policies" &&
+        name != "pages") {  // the lists that come in pages
+      cmd->add_option("--page-size", f->page_size,
+                      "items per call (1 to 1000, default 1000); every page is read")
+          ->check(CLI::Range(1, 1000));
+    }
     auto run = kind.run;
     cmd->callback([&ctx, f, run] { ctx.run = [&ctx, f, run] { return run(ctx, *f); }; });
   }
