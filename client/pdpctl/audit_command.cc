@@ -1,12 +1,15 @@
 #include "client/pdpctl/audit_command.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <memory>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "client/pdpctl/cli.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace pdpctl {
@@ -74,6 +77,52 @@ std::string AuditLine(const pdp::v1::AuditEvent& event) {
   if (a.actors_size() > 0) absl::StrAppend(&line, "  actors=", absl::StrJoin(a.actors(), ","));
   if (!event.request_id().empty()) absl::StrAppend(&line, "  request_id=", event.request_id());
   return line;
+}
+
+}  // namespace pdpctl
+
+namespace pdpctl {
+namespace {
+
+struct AuditFlags {
+  std::string since, caller, account;
+  int64_t limit = 0;
+};
+
+int Audit(Context& ctx, const AuditFlags& f) {
+  pdp::v1::ListAuditEventsRequest request;
+  if (!f.since.empty()) {
+    absl::Status since = ParseAuditSince(f.since, &request);
+    if (!since.ok()) throw UsageError(std::string(since.message()));
+  }
+  request.set_caller(f.caller);
+  request.set_account_id(f.account);
+  absl::StatusOr<std::vector<pdp::v1::AuditEvent>> events =
+      ReadAudit(pdp::AdminClient(ctx.options), request, static_cast<size_t>(f.limit));
+  if (!events.ok()) return Fail(ctx, events.status());
+  if (ctx.json) {
+    pdp::v1::ListAuditEventsResponse all;
+    for (pdp::v1::AuditEvent& e : *events) *all.add_events() = std::move(e);
+    all.clear_revision();
+    PrintJson(all);
+  } else {
+    for (const pdp::v1::AuditEvent& e : *events) std::printf("%s\n", AuditLine(e).c_str());
+  }
+  return kOk;
+}
+
+}  // namespace
+
+void AddAuditCommand(CLI::App& app, Context& ctx) {
+  auto f = std::make_shared<AuditFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "audit", "who committed each batch, on whose behalf and when, oldest first; admins only");
+  cmd->add_option("--since", f->since, "a revision, or an RFC 3339 time (2026-12-05T10:00:00Z)");
+  cmd->add_option("--caller", f->caller, "only this caller's batches");
+  cmd->add_option("--account", f->account, "only batches touching this account");
+  cmd->add_option("--limit", f->limit, "at most N events (0: every event)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->callback([&ctx, f] { ctx.run = [&ctx, f] { return Audit(ctx, *f); }; });
 }
 
 }  // namespace pdpctl

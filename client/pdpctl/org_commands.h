@@ -32,6 +32,8 @@ absl::StatusOr<std::string> ReadFile(const std::string& path);
 // Whether the subcommand only reads (org show/list, scp list).
 bool IsOrgRead(const OrgCommandLine& line);
 
+// The subcommands in one list, for reading (pdpctl prints CLI11 help now,
+// org_cli.cc); org_commands_test checks it agrees with OrgChange.
 inline constexpr char kOrgUsage[] =
     R"(  org create MANAGEMENT_ACCOUNT [--id o-..] [--root-id r-..] [--scps on|off]
   org show ORG | org list

@@ -520,11 +520,11 @@ TEST_F(CallersTest, PdpctlAuditFiltersAndPrintsJson) {
   out.clear();
   std::vector<std::string> audit_as_controller = mtls;
   audit_as_controller.push_back("audit");
-  EXPECT_EQ(RunCommand(audit_as_controller, &out), 3);
+  EXPECT_EQ(RunCommand(audit_as_controller, &out), 4);  // refused
   EXPECT_THAT(out, HasSubstr("caller \"org-ctl\" has the role controller"));
   // A controller's token may not read the audit log.
   std::ofstream(token_file, std::ios::trunc) << kRootControllerToken << "\n";
-  EXPECT_EQ(pdpctl({"audit"}, &out), 3);
+  EXPECT_EQ(pdpctl({"audit"}, &out), 4);
   EXPECT_THAT(out, HasSubstr("PERMISSION_DENIED"));
 }
 

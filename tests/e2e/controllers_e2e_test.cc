@@ -412,7 +412,7 @@ TEST_F(ControllersTest, PdpctlAppliesAChangeSetAndWatches) {
   EXPECT_EQ(
       RunCommand({pdpctl, "--server", server_.address(), "apply", path, "--request-id", "another"},
                  &out),
-      3)
+      4)  // refused
       << out;
   EXPECT_THAT(out, HasSubstr("changes[0].create_account"));
   out.clear();

@@ -55,7 +55,7 @@ TEST_F(PdpctlTest, WalksTheReadmeStory) {
 
   // The admin cannot turn it on: only root can.
   EXPECT_EQ(Pdpctl({"settings", "set-iam-access", "222222222222", "on", "--actor", kAdmin2}, &out),
-            3)
+            4)
       << out;
   EXPECT_NE(out.find("ROOT_USER_REQUIRED"), std::string::npos) << out;
   EXPECT_EQ(Pdpctl({"authorize", kAdmin2, "--page", "billing_bills"}, &out), 1) << out;

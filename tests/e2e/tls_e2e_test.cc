@@ -275,7 +275,7 @@ TEST_F(TlsTest, PdpctlSendsTheTokenAndNeverPrintsIt) {
   EXPECT_EQ(Pdpctl({"--tls-ca", pki_->ca.cert_path, "--token-file", wrong, "watch", "--from", "1",
                     "--count", "1"},
                    &out),
-            3)
+            4)  // refused
       << out;
   EXPECT_THAT(out, HasSubstr("UNAUTHENTICATED"));
   EXPECT_THAT(out, Not(HasSubstr("not-the-token-xyz")));

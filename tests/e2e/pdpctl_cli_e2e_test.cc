@@ -1,0 +1,413 @@
+// pdpctl's command line through the real binary: every command's --help,
+// usage errors (exit 2, the command's usage), an unreachable server (exit
+// 3), JSON errors with the server's details, get / list, export that
+// round-trips to the same decisions on a fresh server, and the bash
+// completion script.
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "billing_pdp/admin_client.h"
+#include "billing_pdp/authorization_client.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/support/server_process.h"
+
+namespace pdp::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// Every command path pdpctl has. A command added without being listed here
+// fails CompletionListsEveryCommand (the script is made from the parser).
+const std::vector<std::string>& Commands() {
+  static const auto* commands = new std::vector<std::string>{"authorize",
+                                                             "explain",
+                                                             "pages",
+                                                             "who-can",
+                                                             "what-if",
+                                                             "apply",
+                                                             "watch",
+                                                             "settings",
+                                                             "settings set-iam-access",
+                                                             "settings set-cost-explorer",
+                                                             "settings set-linked-access",
+                                                             "validate",
+                                                             "audit",
+                                                             "org",
+                                                             "org create",
+                                                             "org show",
+                                                             "org list",
+                                                             "org set-scps",
+                                                             "org delete",
+                                                             "org create-ou",
+                                                             "org rename-ou",
+                                                             "org delete-ou",
+                                                             "org create-account",
+                                                             "org invite",
+                                                             "org move",
+                                                             "org remove",
+                                                             "scp",
+                                                             "scp create",
+                                                             "scp update",
+                                                             "scp delete",
+                                                             "scp list",
+                                                             "scp attach",
+                                                             "scp detach",
+                                                             "get",
+                                                             "get account",
+                                                             "get user",
+                                                             "get group",
+                                                             "get role",
+                                                             "get policy",
+                                                             "get policy-version",
+                                                             "get inline-policy",
+                                                             "get organization",
+                                                             "list",
+                                                             "list accounts",
+                                                             "list users",
+                                                             "list groups",
+                                                             "list roles",
+                                                             "list policies",
+                                                             "list policy-versions",
+                                                             "list inline-policies",
+                                                             "list pages",
+                                                             "list organizations",
+                                                             "export",
+                                                             "completion",
+                                                             "completion bash",
+                                                             "help"};
+  return *commands;
+}
+
+std::vector<std::string> Words(const std::string& path) {
+  std::vector<std::string> out;
+  std::istringstream in(path);
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+// pdpctl without a server (usage, help, completion).
+int Pdp(std::vector<std::string> args, std::string* out) {
+  args.insert(args.begin(), BinaryPath("client/pdpctl"));
+  out->clear();
+  return RunCommand(args, out);
+}
+
+TEST(PdpctlCli, EveryCommandHasItsOwnHelp) {
+  std::string out;
+  for (const std::string& path : Commands()) {
+    std::vector<std::string> args = Words(path);
+    args.push_back("--help");
+    EXPECT_EQ(Pdp(args, &out), 0) << path << "\n" << out;
+    EXPECT_THAT(out, HasSubstr("Usage: pdpctl " + path)) << path;
+  }
+  EXPECT_EQ(Pdp({"--help"}, &out), 0);
+  EXPECT_THAT(out, HasSubstr("exit status: 0 ok"));
+  EXPECT_EQ(Pdp({"help"}, &out), 0);
+  EXPECT_THAT(out, HasSubstr("Global flags"));
+}
+
+TEST(PdpctlCli, UsageErrorsAreExitTwoWithTheCommandsUsage) {
+  std::string out;
+  // An unknown global flag before the command is refused, not skipped over.
+  EXPECT_EQ(Pdp({"--foo", "authorize", "x"}, &out), 2) << out;
+  EXPECT_THAT(out, HasSubstr("--foo"));
+  EXPECT_EQ(Pdp({"authorize", "arn:aws:iam::111111111111:root", "--page", "p", "--bogus"}, &out),
+            2);
+  EXPECT_THAT(out, HasSubstr("--bogus"));
+  EXPECT_THAT(out, HasSubstr("Usage: pdpctl authorize [OPTIONS] PRINCIPAL"));
+  EXPECT_THAT(out, Not(HasSubstr("Subcommands:")));  // short: not the whole help
+  // Missing argument, value outside its set, neither --page nor --action,
+  // a flag given twice, an unknown command, no command, a bad --output.
+  EXPECT_EQ(Pdp({"authorize", "--page", "billing_bills"}, &out), 2) << out;
+  EXPECT_THAT(out, HasSubstr("PRINCIPAL"));
+  EXPECT_EQ(Pdp({"authorize", "arn:aws:iam::1:root", "--page", "p", "--access", "EDIT"}, &out), 2);
+  EXPECT_EQ(Pdp({"authorize", "arn:aws:iam::111111111111:root"}, &out), 2);
+  EXPECT_THAT(out, HasSubstr("give either --page ID or --action"));
+  EXPECT_THAT(out, HasSubstr("Usage: pdpctl authorize"));
+  EXPECT_EQ(Pdp({"org", "move", "o-x", "1", "--to", "a", "--to", "b"}, &out), 2) << out;
+  EXPECT_THAT(out, HasSubstr("--to"));
+  EXPECT_THAT(out, HasSubstr("Usage: pdpctl org move"));
+  EXPECT_EQ(Pdp({"frobnicate"}, &out), 2);
+  EXPECT_EQ(Pdp({}, &out), 2);
+  EXPECT_EQ(Pdp({"list"}, &out), 2);
+  EXPECT_THAT(out, HasSubstr("Usage: pdpctl list"));
+  EXPECT_EQ(Pdp({"--output", "yaml", "list", "accounts"}, &out), 2);
+  EXPECT_EQ(Pdp({"--timeout", "0", "list", "accounts"}, &out), 2);
+  EXPECT_EQ(Pdp({"list", "policies", "aws", "--page-size", "0"}, &out), 2);
+}
+
+TEST(PdpctlCli, UnreachableServerIsExitThree) {
+  std::string out;
+  for (const std::vector<std::string>& command : std::vector<std::vector<std::string>>{
+           {"list", "accounts"}, {"get", "account", "111111111111"}, {"export"}, {"org", "list"}}) {
+    std::vector<std::string> args = {"--server", "127.0.0.1:1", "--timeout", "500"};
+    args.insert(args.end(), command.begin(), command.end());
+    EXPECT_EQ(Pdp(args, &out), 3) << command[0] << "\n" << out;
+  }
+  EXPECT_EQ(Pdp({"--server", "127.0.0.1:1", "--timeout", "500", "--output", "json", "authorize",
+                 "arn:aws:iam::111111111111:root", "--page", "billing_bills"},
+                &out),
+            3);
+  auto json = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_FALSE(json.is_discarded()) << out;
+  EXPECT_EQ(json["error"]["code"], "UNAVAILABLE");
+}
+
+TEST(PdpctlCli, CompletionListsEveryCommand) {
+  std::string script;
+  ASSERT_EQ(Pdp({"completion", "bash"}, &script), 0) << script;
+  const std::string path = ::testing::TempDir() + "/pdpctl-completion.bash";
+  std::ofstream(path) << script;
+  std::string out;
+  EXPECT_EQ(RunCommand({"/bin/bash", "-n", path}, &out), 0) << out;
+  for (const std::string& command : Commands()) {
+    EXPECT_THAT(script, HasSubstr("\"" + command + "\")")) << command;
+  }
+  // And it completes: after `pdpctl org` it offers org's subcommands, after
+  // `pdpctl authorize X --pa` the flag, after `--output` text and json.
+  auto complete = [&](const std::string& words, int cword) {
+    std::string shell = "source " + path + "; COMP_WORDS=(" + words +
+                        "); COMP_CWORD=" + std::to_string(cword) +
+                        "; _pdpctl; echo \"${COMPREPLY[*]}\"";
+    std::string reply;
+    EXPECT_EQ(RunCommand({"/bin/bash", "-c", shell}, &reply), 0) << reply;
+    return reply;
+  };
+  EXPECT_THAT(complete("pdpctl org ''", 2), HasSubstr("create-ou"));
+  EXPECT_THAT(complete("pdpctl --server h:1 org ''", 4), HasSubstr("create-ou"));
+  EXPECT_THAT(complete("pdpctl authorize arn --pa", 3), HasSubstr("--page"));
+  EXPECT_THAT(complete("pdpctl list ''", 2), HasSubstr("organizations"));
+  EXPECT_THAT(complete("pdpctl --output ''", 2), HasSubstr("json"));
+  EXPECT_THAT(complete("pdpctl ''", 1), HasSubstr("export"));
+}
+
+class PdpctlServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(server_.ok()) << server_.log(); }
+
+  int Pdpctl(const ServerProcess& server, std::vector<std::string> args, std::string* out) {
+    args.insert(args.begin(), {BinaryPath("client/pdpctl"), "--server", server.address()});
+    out->clear();
+    return RunCommand(args, out);
+  }
+
+  nlohmann::json Json(std::vector<std::string> args, int want_exit = 0) {
+    args.push_back("--output");
+    args.push_back("json");
+    std::string out;
+    EXPECT_EQ(Pdpctl(server_, args, &out), want_exit) << out;
+    auto json = nlohmann::json::parse(out, nullptr, false);
+    EXPECT_FALSE(json.is_discarded()) << out;
+    return json;
+  }
+
+  ServerProcess server_{{"--world", SourcePath("data/demo-world.yaml")}};
+};
+
+TEST_F(PdpctlServerTest, JsonErrorsCarryTheServersDetails) {
+  // The server's INVALID_ARGUMENT: exit 2, the BadRequest field.
+  nlohmann::json e = Json({"authorize", "not-an-arn", "--page", "billing_bills"}, 2);
+  EXPECT_EQ(e["error"]["code"], "INVALID_ARGUMENT");
+  EXPECT_THAT(e["error"]["field"].get<std::string>(), HasSubstr("principal"));
+  EXPECT_FALSE(e["error"]["message"].get<std::string>().empty());
+  // A refusal with an ErrorInfo reason: exit 4.
+  e = Json({"settings", "set-iam-access", "222222222222", "on", "--actor",
+            "arn:aws:iam::222222222222:user/admin"},
+           4);
+  EXPECT_EQ(e["error"]["code"], "PERMISSION_DENIED");
+  EXPECT_EQ(e["error"]["reason"], "ROOT_USER_REQUIRED");
+  // NOT_FOUND names the field; every key is there even when empty.
+  e = Json({"get", "user", "arn:aws:iam::111111111111:user/nobody"}, 4);
+  EXPECT_EQ(e["error"]["code"], "NOT_FOUND");
+  EXPECT_EQ(e["error"]["field"], "name");
+  EXPECT_EQ(e["error"]["reason"], "");
+  EXPECT_EQ(e["error"]["fields"], nlohmann::json::array({"name"}));
+  // A DENY is exit 1, not an error.
+  std::string out;
+  EXPECT_EQ(Pdpctl(server_,
+                   {"authorize", "arn:aws:iam::222222222222:user/admin", "--page", "billing_bills"},
+                   &out),
+            1)
+      << out;
+}
+
+TEST_F(PdpctlServerTest, GetAndListEveryKind) {
+  nlohmann::json accounts = Json({"list", "accounts"});
+  ASSERT_EQ(accounts["accounts"].size(), 3u) << accounts.dump();
+  EXPECT_EQ(accounts["revision"], "1");  // int64: a string, as proto3 JSON says
+  EXPECT_EQ(accounts["next_page_token"], "");
+  // One account a page: the same listing, every page followed.
+  EXPECT_EQ(Json({"list", "accounts", "--page-size", "1"})["accounts"], accounts["accounts"]);
+  nlohmann::json aws = Json({"list", "policies", "aws"});
+  EXPECT_GT(aws["policies"].size(), 2u);
+  EXPECT_EQ(Json({"list", "policies", "aws", "--page-size", "2"})["policies"], aws["policies"]);
+
+  nlohmann::json users = Json({"list", "users", "111111111111"});
+  std::set<std::string> arns;
+  for (const auto& u : users["users"]) arns.insert(u["arn"]);
+  EXPECT_TRUE(arns.count("arn:aws:iam::111111111111:user/admin")) << users.dump();
+  // Empty lists are [] (always printed), not missing.
+  nlohmann::json none = Json({"list", "users", "333333333333"});
+  EXPECT_TRUE(none["users"].is_array());
+  EXPECT_TRUE(Json({"list", "organizations"})["organizations"].is_array());
+
+  EXPECT_EQ(Json({"get", "account", "222222222222"})["settings"]["iam_access_to_billing"], false);
+  nlohmann::json admin = Json({"get", "user", "arn:aws:iam::111111111111:user/admin"});
+  EXPECT_EQ(admin["attached_policies"],
+            nlohmann::json::array({"arn:aws:iam::aws:policy/AdministratorAccess"}));
+  EXPECT_EQ(admin["groups"], nlohmann::json::array());
+  const std::string group = "arn:aws:iam::111111111111:group/readers";
+  EXPECT_EQ(Json({"get", "group", group})["arn"], group);
+  EXPECT_EQ(Json({"list", "groups", "111111111111"})["groups"].size(), 2u);
+  EXPECT_EQ(Json({"list", "inline-policies", group})["policies"][0]["name"],
+            "reports-and-forecasts");
+  EXPECT_EQ(Json({"get", "inline-policy", group, "reports-and-forecasts"})["name"],
+            "reports-and-forecasts");
+  const std::string policy = "arn:aws:iam::111111111111:policy/DenyPaymentMethods";
+  EXPECT_EQ(Json({"get", "policy", policy})["arn"], policy);
+  EXPECT_EQ(Json({"list", "policy-versions", policy})["versions"][0]["version_id"], "v1");
+  EXPECT_THAT(Json({"get", "policy-version", policy, "v1"})["document"].get<std::string>(),
+              HasSubstr("DenyPaymentMethods"));
+  EXPECT_TRUE(Json({"list", "roles", "111111111111"})["roles"].is_array());
+  EXPECT_EQ(Json({"list", "pages"})["pages"].size(), 42u);
+
+  // Text: one line an item and a count.
+  std::string out;
+  ASSERT_EQ(Pdpctl(server_, {"list", "accounts"}, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("222222222222  etag "));
+  EXPECT_THAT(out, HasSubstr("(3 accounts, revision 1)"));
+  // Read your writes: --min-revision waits for a revision (here: one ahead
+  // of the server, so the call times out: no answer, exit 3).
+  EXPECT_EQ(Pdpctl(server_, {"--timeout", "300", "list", "accounts", "--min-revision", "5"}, &out),
+            3)
+      << out;
+}
+
+TEST_F(PdpctlServerTest, ApplyAndOrgWritesPrintTheApplyResponse) {
+  const std::string path = ::testing::TempDir() + "/one-user.yaml";
+  std::ofstream(path) << "users:\n  - arn: arn:aws:iam::111111111111:user/new\n";
+  nlohmann::json applied = Json({"apply", path});
+  EXPECT_EQ(applied["revision"], "2");
+  ASSERT_EQ(applied["results"].size(), 1u) << applied.dump();
+  EXPECT_EQ(applied["results"][0]["name"], "arn:aws:iam::111111111111:user/new");
+  EXPECT_EQ(applied["results"][0]["unchanged"], false);
+  EXPECT_EQ(applied["replayed"], false);
+  nlohmann::json org = Json({"org", "create", "111111111111", "--id", "o-clitest0001"});
+  EXPECT_EQ(org["results"][0]["name"], "o-clitest0001");
+  EXPECT_EQ(org["revision"], "3");
+}
+
+// Every (account, page, access) WhoCan answer of a server, principals and
+// decisions, ignoring revisions.
+std::map<std::string, std::string> Decisions(const ServerProcess& server) {
+  ClientOptions options;
+  options.target = server.address();
+  options.timeout = std::chrono::seconds(10);
+  AuthorizationClient client(options);
+  AdminClient admin(options);
+  std::map<std::string, std::string> out;
+  v1::ListRequest list;
+  auto accounts = admin.Call(&AdminClient::Stub::ListAccounts, list);
+  EXPECT_TRUE(accounts.ok()) << accounts.status();
+  auto pages = client.ListPages();
+  EXPECT_TRUE(pages.ok()) << pages.status();
+  if (!accounts.ok() || !pages.ok()) return out;
+  EXPECT_FALSE(accounts->next_page_token().size() > 0);  // all in one page here
+  for (const auto& account : accounts->accounts()) {
+    for (const auto& page : pages->pages()) {
+      for (v1::Access access : {v1::VIEW, v1::MODIFY}) {
+        WhoCanQuery q;
+        q.account_id = account.id();
+        q.page_id = page.id();
+        q.access = access;
+        q.include_denied = true;
+        std::string answer;
+        do {
+          auto r = client.WhoCan(q);
+          EXPECT_TRUE(r.ok()) << r.status();
+          if (!r.ok()) break;
+          for (const auto& p : r->principals()) {
+            absl::StrAppend(&answer, p.principal(), " ", v1::Effect_Name(p.decision().effect()),
+                            " ", v1::Reason_Name(p.decision().reason()), "\n");
+          }
+          q.page_token = r->next_page_token();
+        } while (!q.page_token.empty());
+        out[absl::StrCat(account.id(), " ", page.id(), " ", v1::Access_Name(access))] = answer;
+      }
+    }
+  }
+  return out;
+}
+
+// The export minus its first line (which names the revision).
+std::string Body(const std::string& path) {
+  std::ifstream in(path);
+  std::string first;
+  std::getline(in, first);
+  std::stringstream rest;
+  rest << in.rdbuf();
+  return rest.str();
+}
+
+void ExpectRoundTrip(const std::string& world) {
+  ServerProcess source({"--world", SourcePath(world)});
+  ASSERT_TRUE(source.ok()) << source.log();
+  const std::string exported = ::testing::TempDir() + "/exported.yaml";
+  std::string out;
+  ASSERT_EQ(RunCommand({BinaryPath("client/pdpctl"), "--server", source.address(), "export", "-o",
+                        exported},
+                       &out),
+            0)
+      << out;
+  ServerProcess fresh({});
+  ASSERT_TRUE(fresh.ok()) << fresh.log();
+  ASSERT_EQ(
+      RunCommand({BinaryPath("client/pdpctl"), "--server", fresh.address(), "apply", exported},
+                 &out),
+      0)
+      << out;
+  const auto before = Decisions(source), after = Decisions(fresh);
+  ASSERT_GT(before.size(), 80u);  // accounts x 42 pages x 2
+  int allowed = 0;
+  for (const auto& [key, answer] : before) {
+    EXPECT_EQ(after.count(key) ? after.at(key) : "(missing)", answer) << key;
+    allowed += answer.find(" ALLOW ") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_GT(allowed, 0);  // the comparison is of worlds where someone gets in
+  EXPECT_EQ(after.size(), before.size());
+  // Exported again, the fresh server's world reads the same.
+  const std::string again = ::testing::TempDir() + "/exported-again.yaml";
+  ASSERT_EQ(
+      RunCommand({BinaryPath("client/pdpctl"), "--server", fresh.address(), "export", "-o", again},
+                 &out),
+      0)
+      << out;
+  EXPECT_EQ(Body(again), Body(exported));
+}
+
+TEST(PdpctlExport, DemoWorldRoundTrips) { ExpectRoundTrip("data/demo-world.yaml"); }
+
+TEST(PdpctlExport, OrganizationWorldRoundTrips) { ExpectRoundTrip("data/demo-org-world.yaml"); }
+
+TEST(PdpctlExport, NamesTheRevisionAndWritesStandardOutput) {
+  ServerProcess server({"--world", SourcePath("data/demo-org-world.yaml")});
+  ASSERT_TRUE(server.ok()) << server.log();
+  std::string out;
+  ASSERT_EQ(RunCommand({BinaryPath("client/pdpctl"), "--server", server.address(), "export"}, &out),
+            0);
+  EXPECT_THAT(out, HasSubstr("exported by pdpctl at revision 1\n"));
+  EXPECT_THAT(out, HasSubstr("joined: created"));
+  EXPECT_THAT(out, HasSubstr("{policy: \"p-FullAWSAccess\", target: \"ou-demo-engineer\"}"));
+}
+
+}  // namespace
+}  // namespace pdp::testing
