@@ -1,6 +1,9 @@
 #include "server/health_service.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/base/errors.h"
+#include "common/base/version.h"
 #include "server/grpc_errors.h"
 #include "server/revision_gate.h"
 
@@ -28,13 +31,14 @@ HealthService::Status HealthService::StatusOf(const std::string& service) const 
   return it == statuses_.end() ? HealthCheckResponse::SERVICE_UNKNOWN : it->second;
 }
 
-grpc::Status HealthService::Check(grpc::ServerContext*, const HealthCheckRequest* request,
+grpc::Status HealthService::Check(grpc::ServerContext* context, const HealthCheckRequest* request,
                                   HealthCheckResponse* response) {
+  context->AddInitialMetadata(kServerVersionHeader, VersionString());
   absl::ReaderMutexLock lock(&mu_);
   Status status = StatusOf(request->service());
   if (status == HealthCheckResponse::SERVICE_UNKNOWN) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND,
-                        "unknown service \"" + request->service() + "\"");
+                        absl::StrCat("unknown service ", QuoteInput(request->service())));
   }
   response->set_status(status);
   return grpc::Status::OK;
@@ -45,6 +49,7 @@ grpc::Status HealthService::Watch(grpc::ServerContext* context, const HealthChec
   absl::Status refused;
   ConcurrencyLimit::Slot stream = watches_.TryAcquire(&refused);
   if (!stream) return ToGrpcStatus(refused);
+  context->AddInitialMetadata(kServerVersionHeader, VersionString());
   int64_t seen = -1;
   Status last = HealthCheckResponse::UNKNOWN;
   while (!context->IsCancelled()) {

@@ -13,7 +13,10 @@
 // (SERVICE_UNKNOWN for an unknown name), then every change, until the
 // client leaves (noticed within 100 ms) or Shutdown(). Each Watch holds a
 // thread, and anyone may open one, so at most `max_watches` are open at
-// once (beyond: RESOURCE_EXHAUSTED, reason TOO_MANY_WATCHES). Thread-safe.
+// once (beyond: RESOURCE_EXHAUSTED, reason TOO_MANY_WATCHES). Both send the
+// server's version (VersionString(), as --version prints it) in the
+// "pdp-server-version" response header: grpc.health.v1's messages have no
+// field for it. Thread-safe.
 #ifndef PDP_SERVER_HEALTH_SERVICE_H_
 #define PDP_SERVER_HEALTH_SERVICE_H_
 
@@ -27,6 +30,8 @@
 #include "server/concurrency_limit.h"
 
 namespace pdp {
+
+inline constexpr char kServerVersionHeader[] = "pdp-server-version";
 
 class HealthService final : public grpc::health::v1::Health::Service {
  public:

@@ -3,6 +3,7 @@
 // service answers SERVING.
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/descriptor_database.h"
@@ -111,6 +112,13 @@ TEST_F(ReflectionTest, HealthAnswersServing) {
   grpc::health::v1::HealthCheckResponse response;
   ASSERT_TRUE(stub->Check(&ctx, request, &response).ok());
   EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  // The server's version, as --version prints it, in a response header.
+  auto header = ctx.GetServerInitialMetadata().find("pdp-server-version");
+  ASSERT_NE(header, ctx.GetServerInitialMetadata().end());
+  std::string printed;
+  ASSERT_EQ(RunCommand({BinaryPath("server/billing-pdp-server"), "--version"}, &printed), 0);
+  EXPECT_EQ(printed, absl::StrCat("billing-pdp-server ",
+                                  std::string(header->second.data(), header->second.size()), "\n"));
 }
 
 TEST_F(ReflectionTest, HealthKnowsEachServiceAndWatchStreamsTheStatus) {
@@ -131,6 +139,14 @@ TEST_F(ReflectionTest, HealthKnowsEachServiceAndWatchStreamsTheStatus) {
   unknown.set_service("no.such.Service");
   grpc::health::v1::HealthCheckResponse ignored;
   EXPECT_EQ(stub->Check(&unknown_ctx, unknown, &ignored).error_code(), grpc::StatusCode::NOT_FOUND);
+  // A huge name is not echoed whole.
+  grpc::ClientContext huge_ctx;
+  huge_ctx.set_deadline(deadline());
+  grpc::health::v1::HealthCheckRequest huge;
+  huge.set_service(std::string(100000, 'x'));
+  grpc::Status refused = stub->Check(&huge_ctx, huge, &ignored);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_LT(refused.error_message().size(), 1000u);
 
   grpc::ClientContext watch_ctx;
   watch_ctx.set_deadline(deadline());
@@ -139,6 +155,7 @@ TEST_F(ReflectionTest, HealthKnowsEachServiceAndWatchStreamsTheStatus) {
   grpc::health::v1::HealthCheckResponse first;
   ASSERT_TRUE(stream->Read(&first));
   EXPECT_EQ(first.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  EXPECT_EQ(watch_ctx.GetServerInitialMetadata().count("pdp-server-version"), 1u);
   watch_ctx.TryCancel();
 }
 
