@@ -53,13 +53,23 @@ bool Disguising(uint32_t cp) {
          cp == 0x2029 || cp == 0xFEFF;
 }
 
-void AppendJsonString(std::string* out, absl::string_view s) {
+// The body of a quoted value, escaped for JSON or for the text form: the
+// two differ only in how they show a byte that is not UTF-8 (JSON: U+FFFD;
+// text: \xNN) and other control characters (JSON: \u00NN; text: \xNN).
+enum class Escaping { kJson, kText };
+
+void AppendQuoted(std::string* out, absl::string_view s, Escaping style) {
+  const bool json = style == Escaping::kJson;
   out->push_back('"');
   for (size_t i = 0; i < s.size();) {
     uint32_t cp;
     size_t len;
     if (!DecodeUtf8(s, i, &cp, &len)) {
-      out->append("\\ufffd");
+      if (json) {
+        out->append("\\ufffd");
+      } else {
+        absl::StrAppendFormat(out, "\\x%02x", static_cast<unsigned char>(s[i]));
+      }
       ++i;
       continue;
     }
@@ -80,7 +90,9 @@ void AppendJsonString(std::string* out, absl::string_view s) {
         out->append("\\t");
         break;
       default:
-        if (cp < 0x20 || cp == 0x7F || Disguising(cp)) {
+        if ((cp < 0x20 || cp == 0x7F) && !json) {
+          absl::StrAppendFormat(out, "\\x%02x", cp);
+        } else if (cp < 0x20 || cp == 0x7F || Disguising(cp)) {
           absl::StrAppendFormat(out, "\\u%04x", cp);
         } else {
           out->append(s.data() + i, len);
@@ -89,6 +101,10 @@ void AppendJsonString(std::string* out, absl::string_view s) {
     i += len;
   }
   out->push_back('"');
+}
+
+void AppendJsonString(std::string* out, absl::string_view s) {
+  AppendQuoted(out, s, Escaping::kJson);
 }
 
 bool NeedsQuotes(absl::string_view s) {
@@ -110,43 +126,7 @@ void AppendTextValue(std::string* out, absl::string_view s) {
     out->append(s.data(), s.size());
     return;
   }
-  out->push_back('"');
-  for (size_t i = 0; i < s.size();) {
-    uint32_t cp;
-    size_t len;
-    if (!DecodeUtf8(s, i, &cp, &len)) {
-      absl::StrAppendFormat(out, "\\x%02x", static_cast<unsigned char>(s[i]));
-      ++i;
-      continue;
-    }
-    switch (cp) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (cp < 0x20 || cp == 0x7F) {
-          absl::StrAppendFormat(out, "\\x%02x", cp);
-        } else if (Disguising(cp)) {
-          absl::StrAppendFormat(out, "\\u%04x", cp);
-        } else {
-          out->append(s.data() + i, len);
-        }
-    }
-    i += len;
-  }
-  out->push_back('"');
+  AppendQuoted(out, s, Escaping::kText);
 }
 
 // Keys come from the code; anything but [A-Za-z0-9_.-] becomes '_' all the
