@@ -335,6 +335,42 @@ grpc::Status AdminServiceImpl::DeleteRoleSession(Ctx* ctx,
                [&](const Snapshot& s) { resp->set_revision(s.revision()); });
 }
 
+grpc::Status AdminServiceImpl::GetRoleSession(Ctx* ctx, const pdp::v1::GetRequest* req,
+                                              pdp::v1::RoleSession* resp) {
+  absl::StatusOr<SnapshotPtr> read = Read(ctx, req->min_revision());
+  if (!read.ok()) return ToGrpcStatus(read.status());
+  absl::StatusOr<IamArn> arn = ParseIamArnOfKind(req->name(), IamArnKind::kAssumedRole);
+  if (!arn.ok()) return ToGrpcStatus(AtField("name", arn.status()));
+  absl::StatusOr<const AccountState*> account = LookupAccount(**read, "name", arn->account);
+  if (!account.ok()) return ToGrpcStatus(account.status());
+  const SessionRecord* session = (*account)->FindSession(arn->name, arn->session);
+  // Role names are case-insensitive keys; the ARN must match as stored, as
+  // for users, groups and roles (LookupEntity).
+  if (session == nullptr || session->arn != req->name()) {
+    return ToGrpcStatus(FieldError("name", absl::StrCat(ShortInput(req->name()), " does not exist"),
+                                   absl::StatusCode::kNotFound));
+  }
+  *resp = SessionToProto(*session);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::ListRoleSessions(Ctx* ctx, const pdp::v1::ListRequest* req,
+                                                pdp::v1::ListRoleSessionsResponse* resp) {
+  absl::StatusOr<SnapshotPtr> read = Read(ctx, req->min_revision());
+  if (!read.ok()) return ToGrpcStatus(read.status());
+  const SnapshotPtr& s = *read;
+  absl::StatusOr<const AccountState*> account = LookupAccount(*s, "parent", req->parent());
+  if (!account.ok()) return ToGrpcStatus(account.status());
+  absl::StatusOr<std::string> next =
+      Paginate((*account)->sessions, absl::StrCat("role-sessions/", (*account)->id), *req,
+               [](const SessionRecord&) { return true; },
+               [&](const SessionRecord& r) { *resp->add_sessions() = SessionToProto(r); });
+  if (!next.ok()) return ToGrpcStatus(next.status());
+  resp->set_next_page_token(*next);
+  resp->set_revision(s->revision());
+  return grpc::Status::OK;
+}
+
 // ---- managed policies ---------------------------------------------------------
 
 namespace {

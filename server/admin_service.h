@@ -87,6 +87,9 @@ class AdminServiceImpl final : public pdp::v1::AdminService::Service {
                               pdp::v1::RoleSession*) override;
   grpc::Status DeleteRoleSession(Ctx*, const pdp::v1::DeleteRoleSessionRequest*,
                                  pdp::v1::WriteResponse*) override;
+  grpc::Status GetRoleSession(Ctx*, const pdp::v1::GetRequest*, pdp::v1::RoleSession*) override;
+  grpc::Status ListRoleSessions(Ctx*, const pdp::v1::ListRequest*,
+                                pdp::v1::ListRoleSessionsResponse*) override;
 
   grpc::Status CreatePolicy(Ctx*, const pdp::v1::CreatePolicyRequest*,
                             pdp::v1::ManagedPolicy*) override;

@@ -42,6 +42,8 @@ constexpr absl::string_view kControllerMethods[] = {
     "UpdateRole",
     "DeleteRole",
     "PutRoleSession",
+    "GetRoleSession",
+    "ListRoleSessions",
     "DeleteRoleSession",
     "CreatePolicy",
     "GetPolicy",

@@ -7,10 +7,12 @@
 // is repeated at the newest revision seen, a few times, then given up
 // (ABORTED): the file is always one revision's world, named in its header.
 //
-// What a world file cannot say is not exported (README "pdpctl export"):
-// policy versions other than the default, role sessions (the AdminService
-// has no read for them), and a created member account's own console action
-// set and Cost Explorer settings.
+// Lossless for what decisions depend on: every version of a managed policy
+// (ids and the default kept), users', groups' and roles' unique ids (the
+// value of aws:userid), and role sessions with their session policies.
+// What a world file cannot say is not exported (README "pdpctl export"): a
+// created member account's own console action set and Cost Explorer
+// settings (the organization section creates it with defaults).
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -39,6 +41,7 @@ struct Snapshot {
   std::vector<pdp::v1::Group> groups;
   std::vector<pdp::v1::User> users;
   std::vector<pdp::v1::Role> roles;
+  std::vector<pdp::v1::RoleSession> sessions;
   std::set<int64_t> revisions;
 };
 
@@ -66,18 +69,17 @@ absl::StatusOr<Snapshot> Read(const pdp::AdminClient& admin, int64_t min_revisio
     if (!policies.ok()) return policies.status();
     for (const auto& p : policies->policies()) {
       if (p.aws_managed()) continue;  // shipped with the server, not part of a world
-      if (p.versions().empty()) {     // the default version's document is needed
-        pdp::v1::GetRequest get;
-        get.set_name(p.arn());
-        get.set_min_revision(min_revision);
-        int64_t revision = 0;
-        auto full = admin.Call(&Stub::GetPolicy, get, &revision);
-        if (!full.ok()) return full.status();
-        s.revisions.insert(revision);
-        s.policies.push_back(*full);
-      } else {
-        s.policies.push_back(p);
-      }
+      // Every version, not only the default: a later SetDefaultPolicyVersion
+      // must find the same ones after a round trip.
+      pdp::v1::GetRequest get;
+      get.set_name(p.arn());
+      get.set_min_revision(min_revision);
+      auto versions = admin.Call(&Stub::ListPolicyVersions, get);
+      if (!versions.ok()) return versions.status();
+      s.revisions.insert(versions->revision());
+      pdp::v1::ManagedPolicy full = p;
+      *full.mutable_versions() = versions->versions();
+      s.policies.push_back(std::move(full));
     }
     auto groups = ReadList(admin, &Stub::ListGroups, account.id(), min_revision, s);
     if (!groups.ok()) return groups.status();
@@ -88,6 +90,9 @@ absl::StatusOr<Snapshot> Read(const pdp::AdminClient& admin, int64_t min_revisio
     auto roles = ReadList(admin, &Stub::ListRoles, account.id(), min_revision, s);
     if (!roles.ok()) return roles.status();
     s.roles.insert(s.roles.end(), roles->roles().begin(), roles->roles().end());
+    auto sessions = ReadList(admin, &Stub::ListRoleSessions, account.id(), min_revision, s);
+    if (!sessions.ok()) return sessions.status();
+    s.sessions.insert(s.sessions.end(), sessions->sessions().begin(), sessions->sessions().end());
   }
   return s;
 }
@@ -120,11 +125,27 @@ void InlinePolicies(std::string& out,
   }
 }
 
-std::string DefaultDocument(const pdp::v1::ManagedPolicy& p) {
-  for (const auto& v : p.versions()) {
-    if (v.version_id() == p.default_version_id() || v.is_default()) return v.document();
+void ManagedPolicy(std::string& out, const pdp::v1::ManagedPolicy& p) {
+  absl::StrAppend(&out, "  - arn: ", Quote(p.arn()), "\n    description: ", Quote(p.description()),
+                  "\n");
+  // One version named v1 is what `document` makes; anything else is written
+  // version by version so ids and the default survive the round trip.
+  if (p.versions_size() == 1 && p.versions(0).version_id() == "v1") {
+    absl::StrAppend(&out, "    document: ", Quote(p.versions(0).document()), "\n");
+    return;
   }
-  return p.versions().empty() ? "" : p.versions(0).document();
+  absl::StrAppend(&out, "    versions:", p.versions().empty() ? " []" : "", "\n");
+  for (const auto& v : p.versions()) {
+    const bool is_default = v.is_default() || v.version_id() == p.default_version_id();
+    absl::StrAppend(&out, "      - version_id: ", Quote(v.version_id()),
+                    "\n        is_default: ", is_default ? "true" : "false",
+                    "\n        document: ", Quote(v.document()), "\n");
+  }
+}
+
+// `unique_id: ...` on its own line (the entity's aws:userid), when it has one.
+void UniqueId(std::string& out, const std::string& id) {
+  if (!id.empty()) absl::StrAppend(&out, "    unique_id: ", Quote(id), "\n");
 }
 
 // The organization section of `org`; `accounts` by id, for member names.
@@ -220,16 +241,13 @@ std::string WorldYaml(const Snapshot& s, int64_t revision) {
   absl::StrAppend(&out, "organizations:", s.organizations.empty() ? " []" : "", "\n");
   for (const auto& org : s.organizations) Organization(out, org, by_id);
   absl::StrAppend(&out, "managed_policies:", s.policies.empty() ? " []" : "", "\n");
-  for (const auto& p : s.policies) {
-    absl::StrAppend(&out, "  - arn: ", Quote(p.arn()),
-                    "\n    description: ", Quote(p.description()),
-                    "\n    document: ", Quote(DefaultDocument(p)), "\n");
-  }
+  for (const auto& p : s.policies) ManagedPolicy(out, p);
   absl::StrAppend(&out, "groups:", s.groups.empty() ? " []" : "", "\n");
   for (const auto& g : s.groups) {
     absl::StrAppend(&out, "  - arn: ", Quote(g.arn()),
                     "\n    attached_policies: ", List(g.attached_policies()), "\n");
     InlinePolicies(out, g.inline_policies());
+    UniqueId(out, g.unique_id());
   }
   absl::StrAppend(&out, "users:", s.users.empty() ? " []" : "", "\n");
   for (const auto& u : s.users) {
@@ -240,6 +258,7 @@ std::string WorldYaml(const Snapshot& s, int64_t revision) {
     if (!u.permissions_boundary().empty()) {
       absl::StrAppend(&out, "    permissions_boundary: ", Quote(u.permissions_boundary()), "\n");
     }
+    UniqueId(out, u.unique_id());
   }
   absl::StrAppend(&out, "roles:", s.roles.empty() ? " []" : "", "\n");
   for (const auto& r : s.roles) {
@@ -250,6 +269,14 @@ std::string WorldYaml(const Snapshot& s, int64_t revision) {
     if (!r.permissions_boundary().empty()) {
       absl::StrAppend(&out, "    permissions_boundary: ", Quote(r.permissions_boundary()), "\n");
     }
+    UniqueId(out, r.unique_id());
+  }
+  absl::StrAppend(&out, "role_sessions:", s.sessions.empty() ? " []" : "", "\n");
+  for (const auto& rs : s.sessions) {
+    absl::StrAppend(&out, "  - arn: ", Quote(rs.arn()),
+                    "\n    policy_arns: ", List(rs.policy_arns()), "\n");
+    if (!rs.policy().empty()) absl::StrAppend(&out, "    policy: ", Quote(rs.policy()), "\n");
+    absl::StrAppend(&out, "    tags: ", Tags(rs.tags()), "\n");
   }
   return out;
 }
@@ -295,7 +322,8 @@ void AddExportCommand(CLI::App& app, Context& ctx) {
   auto f = std::make_shared<ExportFlags>();
   CLI::App* cmd = app.add_subcommand(
       "export",
-      "write the world (accounts, organizations, policies, groups, users, roles) as a world file "
+      "write the world (accounts, organizations, policies with every version, groups, users, "
+      "roles, role sessions) as a world file "
       "that `pdpctl apply` reads back; one revision's, named in its header");
   cmd->add_option("-o,--file", f->file, "write here instead of standard output");
   cmd->add_option("--min-revision", f->min_revision,

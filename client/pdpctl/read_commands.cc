@@ -126,6 +126,10 @@ std::vector<ReadKind> GetKinds() {
        "an IAM role",
        {"ARN"},
        [](Context& c, const ReadFlags& f) { return Get(c, &Stub::GetRole, GetRequest(f)); }},
+      {"role-session",
+       "a registered role session (its session policies and tags)",
+       {"SESSION_ARN"},
+       [](Context& c, const ReadFlags& f) { return Get(c, &Stub::GetRoleSession, GetRequest(f)); }},
       {"policy",
        "a managed policy (customer or AWS managed)",
        {"ARN"},
@@ -182,6 +186,13 @@ std::vector<ReadKind> ListKinds() {
        {"ACCOUNT"},
        [](Context& c, const ReadFlags& f) {
          return List(c, &Stub::ListRoles, f.name, f.min_revision, "roles", f.page_size);
+       }},
+      {"role-sessions",
+       "the registered role sessions of an account",
+       {"ACCOUNT"},
+       [](Context& c, const ReadFlags& f) {
+         return List(c, &Stub::ListRoleSessions, f.name, f.min_revision, "role sessions",
+                     f.page_size);
        }},
       {"policies",
        "the managed policies of an account, or AWS's (aws)",
@@ -256,12 +267,13 @@ void AddKinds(CLI::App* parent, Context& ctx, std::vector<ReadKind> kinds) {
 
 void AddReadCommands(CLI::App& app, Context& ctx) {
   AddKinds(app.add_subcommand("get",
-                              "one account, user, group, role, policy, policy version, "
-                              "inline policy or organization"),
+                              "one account, user, group, role, role session, policy, "
+                              "policy version, inline policy or organization"),
            ctx, GetKinds());
   AddKinds(app.add_subcommand("list",
-                              "every account, user, group, role, policy, policy version, "
-                              "inline policy, organization or console page (all pages)"),
+                              "every account, user, group, role, role session, policy, "
+                              "policy version, inline policy, organization or console page "
+                              "(all pages)"),
            ctx, ListKinds());
 }
 

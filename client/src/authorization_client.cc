@@ -111,6 +111,8 @@ const char kReadRetryServiceConfig[] = R"json({
       {"service": "pdp.v1.AdminService", "method": "ListGroups"},
       {"service": "pdp.v1.AdminService", "method": "GetRole"},
       {"service": "pdp.v1.AdminService", "method": "ListRoles"},
+      {"service": "pdp.v1.AdminService", "method": "GetRoleSession"},
+      {"service": "pdp.v1.AdminService", "method": "ListRoleSessions"},
       {"service": "pdp.v1.AdminService", "method": "GetPolicy"},
       {"service": "pdp.v1.AdminService", "method": "ListPolicies"},
       {"service": "pdp.v1.AdminService", "method": "GetPolicyVersion"},

@@ -302,6 +302,118 @@ TEST_F(AdminTest, PageTokensThatWereNotHandedOutAreInvalidArgument) {
   EXPECT_EQ(second->users(0).arn(), "arn:aws:iam::123456789012:user/u1");
 }
 
+TEST_F(AdminTest, RoleSessionsAreReadLikeRoles) {
+  CreateAccount(true);
+  pdp::v1::PutRoleRequest role;
+  role.mutable_role()->set_arn("arn:aws:iam::123456789012:role/Auditor");
+  ASSERT_TRUE(admin().Call(&Stub::CreateRole, role).ok());
+  const std::string prefix = "arn:aws:sts::123456789012:assumed-role/Auditor/";
+  int64_t written = 0;
+  for (const char* name : {"s2", "s0", "s1"}) {
+    pdp::v1::PutRoleSessionRequest put;
+    put.mutable_session()->set_arn(prefix + name);
+    put.mutable_session()->add_policy_arns("arn:aws:iam::aws:policy/AWSBillingReadOnlyAccess");
+    put.mutable_session()->set_policy(kAllowBilling);
+    (*put.mutable_session()->mutable_tags())["team"] = name;
+    auto r = admin().Call(&Stub::PutRoleSession, put, &written);
+    ASSERT_TRUE(r.ok()) << r.status();
+  }
+
+  // Get: what was put, by its ARN.
+  pdp::v1::GetRequest get;
+  get.set_name(prefix + "s1");
+  get.set_min_revision(written);
+  auto got = admin().Call(&Stub::GetRoleSession, get);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->arn(), prefix + "s1");
+  EXPECT_THAT(got->policy_arns(), Contains("arn:aws:iam::aws:policy/AWSBillingReadOnlyAccess"));
+  EXPECT_FALSE(got->policy().empty());
+  EXPECT_EQ(got->tags().at("team"), "s1");
+  EXPECT_FALSE(got->etag().empty());
+
+  // Absent session, role or account: NOT_FOUND on name; not a session ARN:
+  // INVALID_ARGUMENT on name.
+  for (const std::string& absent :
+       {prefix + "nope", std::string("arn:aws:sts::123456789012:assumed-role/Other/s1"),
+        std::string("arn:aws:sts::999999999999:assumed-role/Auditor/s1")}) {
+    SCOPED_TRACE(absent);
+    get.set_name(absent);
+    auto r = admin().Call(&Stub::GetRoleSession, get);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound) << r.status();
+    EXPECT_THAT(ServerErrorFields(r.status()), Contains("name"));
+  }
+  for (const std::string& bad :
+       {std::string("arn:aws:iam::123456789012:role/Auditor"), std::string("s1"), std::string()}) {
+    SCOPED_TRACE(bad);
+    get.set_name(bad);
+    auto r = admin().Call(&Stub::GetRoleSession, get);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << r.status();
+    EXPECT_THAT(ServerErrorFields(r.status()), Contains("name"));
+  }
+
+  // List: one at a time, in order, following the tokens.
+  pdp::v1::ListRequest list;
+  list.set_parent(kAccount);
+  list.set_page_size(1);
+  list.set_min_revision(written);
+  std::vector<std::string> seen;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto r = admin().Call(&Stub::ListRoleSessions, list);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->revision(), written);
+    for (const auto& rs : r->sessions()) seen.push_back(rs.arn());
+    if (r->next_page_token().empty()) break;
+    list.set_page_token(r->next_page_token());
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{prefix + "s0", prefix + "s1", prefix + "s2"}));
+
+  // A ListRoles token is not a ListRoleSessions token; page_size bounds.
+  pdp::v1::ListRequest roles;
+  roles.set_parent(kAccount);
+  roles.set_page_size(1);
+  pdp::v1::PutRoleRequest second;
+  second.mutable_role()->set_arn("arn:aws:iam::123456789012:role/Zeta");
+  ASSERT_TRUE(admin().Call(&Stub::CreateRole, second).ok());
+  auto role_page = admin().Call(&Stub::ListRoles, roles);
+  ASSERT_TRUE(role_page.ok()) << role_page.status();
+  ASSERT_FALSE(role_page->next_page_token().empty());
+  pdp::v1::ListRequest bad = roles;
+  bad.set_page_token(role_page->next_page_token());
+  auto mixed = admin().Call(&Stub::ListRoleSessions, bad);
+  EXPECT_EQ(mixed.status().code(), absl::StatusCode::kInvalidArgument) << mixed.status();
+  EXPECT_THAT(ServerErrorFields(mixed.status()), Contains("page_token"));
+  bad = roles;
+  bad.set_page_size(1001);
+  auto big = admin().Call(&Stub::ListRoleSessions, bad);
+  EXPECT_EQ(big.status().code(), absl::StatusCode::kInvalidArgument) << big.status();
+  EXPECT_THAT(ServerErrorFields(big.status()), Contains("page_size"));
+
+  // Parent: malformed is INVALID_ARGUMENT, an absent account NOT_FOUND.
+  bad = roles;
+  bad.set_parent("12345");
+  auto malformed = admin().Call(&Stub::ListRoleSessions, bad);
+  EXPECT_EQ(malformed.status().code(), absl::StatusCode::kInvalidArgument) << malformed.status();
+  EXPECT_THAT(ServerErrorFields(malformed.status()), Contains("parent"));
+  bad.set_parent("999999999999");
+  auto absent = admin().Call(&Stub::ListRoleSessions, bad);
+  EXPECT_EQ(absent.status().code(), absl::StatusCode::kNotFound) << absent.status();
+  EXPECT_THAT(ServerErrorFields(absent.status()), Contains("parent"));
+
+  // Deleting one drops it from both reads.
+  pdp::v1::DeleteRoleSessionRequest del;
+  del.set_arn(prefix + "s0");
+  ASSERT_TRUE(admin().Call(&Stub::DeleteRoleSession, del, &written).ok());
+  get.set_name(prefix + "s0");
+  get.set_min_revision(written);
+  EXPECT_EQ(admin().Call(&Stub::GetRoleSession, get).status().code(), absl::StatusCode::kNotFound);
+  list.clear_page_token();
+  list.set_page_size(0);
+  list.set_min_revision(written);
+  auto rest = admin().Call(&Stub::ListRoleSessions, list);
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  EXPECT_EQ(rest->sessions_size(), 2);
+}
+
 TEST_F(AdminTest, ParentIsRefusedWhereItMeansNothing) {
   CreateAccount(true);
   pdp::v1::ListRequest list;

@@ -5,6 +5,7 @@
 // completion script.
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -66,6 +67,7 @@ const std::vector<std::string>& Commands() {
                                                              "get user",
                                                              "get group",
                                                              "get role",
+                                                             "get role-session",
                                                              "get policy",
                                                              "get policy-version",
                                                              "get inline-policy",
@@ -75,6 +77,7 @@ const std::vector<std::string>& Commands() {
                                                              "list users",
                                                              "list groups",
                                                              "list roles",
+                                                             "list role-sessions",
                                                              "list policies",
                                                              "list policy-versions",
                                                              "list inline-policies",
@@ -285,6 +288,20 @@ TEST_F(PdpctlServerTest, GetAndListEveryKind) {
   ASSERT_EQ(Pdpctl(server_, {"list", "accounts"}, &out), 0) << out;
   EXPECT_THAT(out, HasSubstr("222222222222  etag "));
   EXPECT_THAT(out, HasSubstr("(3 accounts, revision 1)"));
+  // Role sessions (the demo world has none): one applied, then read.
+  EXPECT_EQ(Json({"list", "role-sessions", "111111111111"})["sessions"], nlohmann::json::array());
+  const std::string session = "arn:aws:sts::111111111111:assumed-role/FinanceAuditor/close";
+  const std::string sessions_file = ::testing::TempDir() + "/session.yaml";
+  std::ofstream(sessions_file) << "role_sessions:\n  - arn: " << session
+                               << "\n    policy_arns: [arn:aws:iam::aws:policy/"
+                                  "AWSBillingReadOnlyAccess]\n    tags: {team: close}\n";
+  Json({"apply", sessions_file});
+  nlohmann::json got = Json({"get", "role-session", session, "--min-revision", "2"});
+  EXPECT_EQ(got["arn"], session);
+  EXPECT_EQ(got["tags"]["team"], "close");
+  EXPECT_EQ(Json({"list", "role-sessions", "111111111111", "--page-size", "1"})["sessions"],
+            nlohmann::json::array({got}));
+  EXPECT_EQ(Json({"get", "role-session", session + "x"}, 4)["error"]["code"], "NOT_FOUND");
   // Read your writes: --min-revision waits for a revision (here: one ahead
   // of the server, so the call times out: no answer, exit 3).
   EXPECT_EQ(Pdpctl(server_, {"--timeout", "300", "list", "accounts", "--min-revision", "5"}, &out),
@@ -358,8 +375,13 @@ std::string Body(const std::string& path) {
   return rest.str();
 }
 
-void ExpectRoundTrip(const std::string& world) {
-  ServerProcess source({"--world", SourcePath(world)});
+// Exports the world of a server started with `world` (a path), applies the
+// file to a fresh server and expects the same WhoCan answers there and the
+// same export again; `also` checks more on the two servers.
+void ExpectRoundTrip(
+    const std::string& world,
+    const std::function<void(const ServerProcess& source, const ServerProcess& fresh)>& also = {}) {
+  ServerProcess source({"--world", world});
   ASSERT_TRUE(source.ok()) << source.log();
   const std::string exported = ::testing::TempDir() + "/exported.yaml";
   std::string out;
@@ -392,11 +414,124 @@ void ExpectRoundTrip(const std::string& world) {
       0)
       << out;
   EXPECT_EQ(Body(again), Body(exported));
+  if (also) also(source, fresh);
 }
 
-TEST(PdpctlExport, DemoWorldRoundTrips) { ExpectRoundTrip("data/demo-world.yaml"); }
+TEST(PdpctlExport, DemoWorldRoundTrips) { ExpectRoundTrip(SourcePath("data/demo-world.yaml")); }
 
-TEST(PdpctlExport, OrganizationWorldRoundTrips) { ExpectRoundTrip("data/demo-org-world.yaml"); }
+TEST(PdpctlExport, OrganizationWorldRoundTrips) {
+  ExpectRoundTrip(SourcePath("data/demo-org-world.yaml"));
+}
+
+// What a world file can say beyond the demo worlds, each part of it changing
+// decisions when lost: a role session whose session policies narrow its
+// role's (lost: the session is missing from WhoCan, or has the role's
+// access), a user whose access depends on its unique id through aws:userid
+// (a made-up id denies), and a policy whose default version is not its
+// newest (the newest as default denies; a lost version shows in
+// ListPolicyVersions).
+constexpr char kLosslessWorld[] = R"(accounts:
+  - id: "111111111111"
+    name: lossless
+    iam_access_to_billing: true
+managed_policies:
+  - arn: arn:aws:iam::111111111111:policy/OnlyTheRealAlice
+    document: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "*", Resource: "*",
+      Condition: {StringEquals: {"aws:userid": AIDAEXPORTTESTALICE01}}}]}
+  - arn: arn:aws:iam::111111111111:policy/Versioned
+    description: v1 is the default, v2 a draft
+    versions:
+      - {version_id: v1, is_default: true,
+         document: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "*", Resource: "*"}]}}
+      - {version_id: v2, is_default: false,
+         document: {Version: "2012-10-17", Statement: [{Effect: Deny, Action: "*", Resource: "*"}]}}
+users:
+  - arn: arn:aws:iam::111111111111:user/alice
+    attached_policies: [arn:aws:iam::111111111111:policy/OnlyTheRealAlice]
+    unique_id: AIDAEXPORTTESTALICE01
+  - arn: arn:aws:iam::111111111111:user/bob
+    attached_policies: [arn:aws:iam::111111111111:policy/Versioned]
+roles:
+  - arn: arn:aws:iam::111111111111:role/Admin
+    attached_policies: [arn:aws:iam::aws:policy/AdministratorAccess]
+    unique_id: AROAEXPORTTESTADMIN01
+role_sessions:
+  - arn: arn:aws:sts::111111111111:assumed-role/Admin/read-only
+    policy_arns: [arn:aws:iam::aws:policy/AWSBillingReadOnlyAccess]
+    policy: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "ce:Get*", Resource: "*"}]}
+    tags: {purpose: audit}
+)";
+
+TEST(PdpctlExport, SessionsUniqueIdsAndPolicyVersionsRoundTrip) {
+  const std::string world = ::testing::TempDir() + "/lossless-world.yaml";
+  std::ofstream(world) << kLosslessWorld;
+  ExpectRoundTrip(world, [](const ServerProcess& source, const ServerProcess& fresh) {
+    ClientOptions from, to;
+    from.target = source.address();
+    to.target = fresh.address();
+    from.timeout = to.timeout = std::chrono::seconds(10);
+    using Stub = AdminClient::Stub;
+    for (const char* arn :
+         {"arn:aws:iam::111111111111:user/alice", "arn:aws:iam::111111111111:user/bob"}) {
+      v1::GetRequest get;
+      get.set_name(arn);
+      auto a = AdminClient(from).Call(&Stub::GetUser, get);
+      auto b = AdminClient(to).Call(&Stub::GetUser, get);
+      ASSERT_TRUE(a.ok() && b.ok()) << a.status() << b.status();
+      EXPECT_FALSE(a->unique_id().empty());
+      EXPECT_EQ(b->unique_id(), a->unique_id()) << arn;  // bob's made-up one too
+    }
+    v1::GetRequest get;
+    get.set_name("arn:aws:iam::111111111111:role/Admin");
+    auto role = AdminClient(to).Call(&Stub::GetRole, get);
+    ASSERT_TRUE(role.ok()) << role.status();
+    EXPECT_EQ(role->unique_id(), "AROAEXPORTTESTADMIN01");
+    get.set_name("arn:aws:iam::111111111111:policy/Versioned");
+    auto a = AdminClient(from).Call(&Stub::ListPolicyVersions, get);
+    auto b = AdminClient(to).Call(&Stub::ListPolicyVersions, get);
+    ASSERT_TRUE(a.ok() && b.ok()) << a.status() << b.status();
+    ASSERT_EQ(b->versions_size(), 2);
+    for (int i = 0; i < 2; ++i) {
+      EXPECT_EQ(b->versions(i).version_id(), a->versions(i).version_id());
+      EXPECT_EQ(b->versions(i).is_default(), a->versions(i).is_default());
+      EXPECT_EQ(b->versions(i).document(), a->versions(i).document());
+    }
+    EXPECT_TRUE(b->versions(0).is_default());
+    get.set_name("arn:aws:sts::111111111111:assumed-role/Admin/read-only");
+    auto sa = AdminClient(from).Call(&Stub::GetRoleSession, get);
+    auto sb = AdminClient(to).Call(&Stub::GetRoleSession, get);
+    ASSERT_TRUE(sa.ok() && sb.ok()) << sa.status() << sb.status();
+    EXPECT_EQ(sb->policy_arns_size(), 1);
+    EXPECT_EQ(sb->policy(), sa->policy());
+    EXPECT_EQ(sb->tags().at("purpose"), "audit");
+  });
+}
+
+// The world the lossless test compares really tells the parts apart: the
+// session is more limited than its role, alice is allowed only with her id,
+// bob by the default version.
+TEST(PdpctlExport, LosslessWorldDependsOnEachPart) {
+  const std::string world = ::testing::TempDir() + "/lossless-world-check.yaml";
+  std::ofstream(world) << kLosslessWorld;
+  ServerProcess server({"--world", world});
+  ASSERT_TRUE(server.ok()) << server.log();
+  ClientOptions options;
+  options.target = server.address();
+  options.timeout = std::chrono::seconds(10);
+  AuthorizationClient client(options);
+  auto decide = [&](const std::string& principal, v1::Access access) -> std::string {
+    PageQuery q{principal, "billing_preferences"};
+    q.access = access;
+    auto r = client.Authorize(q);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? (r->allowed ? "ALLOW" : "DENY") : "error";
+  };
+  EXPECT_EQ(decide("arn:aws:iam::111111111111:user/alice", v1::VIEW), "ALLOW");
+  EXPECT_EQ(decide("arn:aws:iam::111111111111:user/bob", v1::VIEW), "ALLOW");
+  EXPECT_EQ(decide("arn:aws:iam::111111111111:role/Admin", v1::MODIFY), "ALLOW");
+  EXPECT_EQ(decide("arn:aws:sts::111111111111:assumed-role/Admin/read-only", v1::VIEW), "ALLOW");
+  EXPECT_EQ(decide("arn:aws:sts::111111111111:assumed-role/Admin/read-only", v1::MODIFY), "DENY");
+}
 
 TEST(PdpctlExport, NamesTheRevisionAndWritesStandardOutput) {
   ServerProcess server({"--world", SourcePath("data/demo-org-world.yaml")});

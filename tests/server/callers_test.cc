@@ -227,6 +227,11 @@ TEST(MethodAccessTest, EveryAdminMethodRefusesAnonymousAndReaders) {
   EXPECT_TRUE(
       CheckMethodAccess(WithRole(Role::kController), "/pdp.v1.AdminService/ApplyChanges", false)
           .ok());
+  // Role sessions are read like roles: a controller's.
+  for (const char* m : {"GetRole", "GetRoleSession", "ListRoleSessions"}) {
+    const std::string path = absl::StrCat("/pdp.v1.AdminService/", m);
+    EXPECT_EQ(AccessOf(path), MethodAccess::kController) << path;
+  }
 }
 
 TEST(MethodAccessTest, AuthorizationMethodsByWhatTheyReveal) {
