@@ -229,7 +229,9 @@ TEST_F(ServerLogTest, AFloodOfRefusedCallsIsCutToTheLimitAndCounted) {
   const int64_t windows = absl::ToInt64Seconds(took) + 2;
   EXPECT_LE(logged, windows * log::kLimitedLinesPerSecond) << "took " << took;
   // 300 calls in well under 7.5 s exceed 20 a second in some second.
-  if (took < absl::Seconds(kCalls / (2 * log::kLimitedLinesPerSecond))) EXPECT_GT(suppressed, 0);
+  if (took < absl::Seconds(kCalls / (2 * log::kLimitedLinesPerSecond))) {
+    EXPECT_GT(suppressed, 0);
+  }
   EXPECT_EQ(admin_refused, 1) << log;
 }
 
