@@ -93,7 +93,12 @@ void StartAsync(PendingCalls* pending, Request request, Prepare prepare, Start s
             done(FromGrpcStatus(s), nullptr);
           }
           done = nullptr;
-          pending->Remove(&call->ctx);
+          // This callback's reference goes first, so that Remove drops the
+          // last one (the call is gone before the client's destructor can
+          // return).
+          const grpc::ClientContext* key = &call->ctx;
+          call.reset();
+          pending->Remove(key);
         });
 }
 

@@ -12,11 +12,11 @@ bool PendingCalls::Add(std::shared_ptr<grpc::ClientContext> call) {
   if (closed_) return false;
   const grpc::ClientContext* key = call.get();
   calls_.emplace(key, std::move(call));
+  ++live_;
   return true;
 }
 
 void PendingCalls::Remove(const grpc::ClientContext* call) {
-  // The last reference may be this map's: drop it outside the lock.
   std::shared_ptr<grpc::ClientContext> removed;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -24,10 +24,14 @@ void PendingCalls::Remove(const grpc::ClientContext* call) {
     if (it == calls_.end()) return;
     removed = std::move(it->second);
     calls_.erase(it);
-    // Notified under the lock: the waiter may destroy this object as soon
-    // as it sees the map empty, which it cannot before we unlock.
-    if (calls_.empty()) idle_.notify_all();
   }
+  // The last reference may be this one: the call is destroyed here, outside
+  // the lock, and before the waiter can go on.
+  removed.reset();
+  std::lock_guard<std::mutex> lock(mu_);
+  // Notified under the lock: the waiter may destroy this object as soon as
+  // it sees no call live, which it cannot before we unlock.
+  if (--live_ == 0) idle_.notify_all();
 }
 
 void PendingCalls::CancelAllAndWait() {
@@ -42,7 +46,7 @@ void PendingCalls::CancelAllAndWait() {
   for (const auto& call : in_flight) call->TryCancel();
   in_flight.clear();
   std::unique_lock<std::mutex> lock(mu_);
-  idle_.wait(lock, [this] { return calls_.empty(); });
+  idle_.wait(lock, [this] { return live_ == 0; });
 }
 
 }  // namespace pdp

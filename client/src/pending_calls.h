@@ -13,7 +13,11 @@
 namespace pdp {
 
 // Thread-safe. A call is registered (Add) before it starts and removed
-// (Remove) after its callback has returned.
+// (Remove) after its callback has returned. The waiting in
+// CancelAllAndWait ends only after every call's last reference held here
+// has been dropped (so the call, its context and the context's reference to
+// the channel are gone when the caller's reference to the channel is the
+// only one left: the channel is never destroyed on a gRPC thread).
 class PendingCalls {
  public:
   PendingCalls() = default;
@@ -38,6 +42,9 @@ class PendingCalls {
   // Shared, so that cancelling (outside the lock: gRPC may finish the call,
   // and so Remove it, on this thread) never touches a freed context.
   std::map<const grpc::ClientContext*, std::shared_ptr<grpc::ClientContext>> calls_;
+  // Calls added and not yet done with Remove (their reference dropped);
+  // CancelAllAndWait waits for 0.
+  int live_ = 0;
   bool closed_ = false;
 };
 
