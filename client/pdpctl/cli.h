@@ -65,6 +65,7 @@ void AddAuditCommand(CLI::App& app, Context& ctx);       // audit
 void AddOrgCommands(CLI::App& app, Context& ctx);        // org scp
 void AddReadCommands(CLI::App& app, Context& ctx);       // get list
 void AddExportCommand(CLI::App& app, Context& ctx);      // export
+void AddImportCommand(CLI::App& app, Context& ctx);      // import aws-iam, aws-organizations
 void AddCompletionCommand(CLI::App& app, Context& ctx);  // completion
 
 // The bash completion script for `app`'s command tree (completion.cc).

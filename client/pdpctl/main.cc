@@ -119,6 +119,7 @@ int main(int argc, char** argv) {
   pdpctl::AddOrgCommands(app, ctx);
   pdpctl::AddReadCommands(app, ctx);
   pdpctl::AddExportCommand(app, ctx);
+  pdpctl::AddImportCommand(app, ctx);
   pdpctl::AddCompletionCommand(app, ctx);
   SetFooters(app);
   app.add_subcommand("help", "print this help")->callback([&ctx, &app] {

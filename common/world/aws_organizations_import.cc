@@ -6,6 +6,7 @@
 #include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/base/errors.h"
 #include "common/world/world_file.h"
@@ -20,6 +21,16 @@ constexpr char kFullAwsAccess[] = "p-FullAWSAccess";
 // AWS allows 1,000 OUs per organization; a bound well above it stops a
 // malformed export (an OU listed under itself) from running away.
 constexpr size_t kMaxOus = 10000;
+
+// Ids name files of the export ("list-accounts-for-parent/<id>.json"):
+// only AWS's id characters, so an id can never reach outside the export.
+bool IsFileSafeId(const std::string& id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (!absl::ascii_isalnum(c) && c != '-' && c != '_') return false;
+  }
+  return true;
+}
 
 // One parsed export file and how to name places in it.
 struct File {
@@ -57,6 +68,7 @@ class OrganizationImporter {
     const Json& root = (**root_list)[0];
     absl::StatusOr<std::string> root_id = Text(*roots, root, "Roots[0]", "Id");
     if (!root_id.ok()) return root_id.status();
+    if (!IsFileSafeId(*root_id)) return FieldError(roots->At("Roots[0].Id"), "is not a root id");
     root_id_ = *root_id;
     absl::StatusOr<bool> scps_enabled = ScpsEnabled(*roots, root);
     if (!scps_enabled.ok()) return scps_enabled.status();
@@ -160,6 +172,7 @@ class OrganizationImporter {
         if (!id.ok()) return id.status();
         absl::StatusOr<std::string> name = Text(*ous, (**list)[i], path, "Name");
         if (!name.ok()) return name.status();
+        if (!IsFileSafeId(*id)) return FieldError(ous->At(Join(path, "Id")), "is not an OU id");
         if (!seen_.insert(*id).second || *id == root_id_) {
           return FieldError(ous->At(Join(path, "Id")), "is listed twice in the tree");
         }
@@ -238,6 +251,7 @@ class OrganizationImporter {
       const std::string path = absl::StrCat("Policies[", i, "]");
       absl::StatusOr<std::string> id = Text(*f, (**list)[i], path, "Id");
       if (!id.ok()) return id.status();
+      if (!IsFileSafeId(*id)) return FieldError(f->At(Join(path, "Id")), "is not a policy id");
       if (*id != kFullAwsAccess) {
         absl::Status s = Describe(*id);
         if (!s.ok()) return s;

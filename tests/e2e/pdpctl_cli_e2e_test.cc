@@ -84,6 +84,9 @@ const std::vector<std::string>& Commands() {
                                                              "list pages",
                                                              "list organizations",
                                                              "export",
+                                                             "import",
+                                                             "import aws-iam",
+                                                             "import aws-organizations",
                                                              "completion",
                                                              "completion bash",
                                                              "help"};

@@ -151,6 +151,12 @@ TEST(AwsOrganizationsImportTest, MissingAndMalformedFilesAreNamed) {
       R"({"OrganizationalUnits": [{"Id": "ou-a1b2-finance1", "Name": "Loop"}]})";
   EXPECT_THAT(std::string(error(files).message()), HasSubstr("listed twice"));
 
+  files = Export();  // an id that would name a file outside the export
+  files["list-organizational-units-for-parent/r-a1b2.json"] =
+      R"({"OrganizationalUnits": [{"Id": "../../etc/passwd", "Name": "x"}]})";
+  EXPECT_EQ(test::FieldOf(error(files)),
+            "list-organizational-units-for-parent/r-a1b2.json: OrganizationalUnits[0].Id");
+
   files = Export();
   files["describe-organization.json"] = "not json";
   EXPECT_EQ(test::FieldOf(error(files)), "describe-organization.json");

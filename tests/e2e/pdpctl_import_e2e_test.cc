@@ -1,0 +1,133 @@
+// pdpctl import, through the real binary and a real server, on the shipped
+// examples (examples/aws/): an AWS Organizations export and an account's
+// `aws iam get-account-authorization-details`. Imports apply, decide as AWS
+// would, change nothing when repeated, prune what is gone, and say where a
+// refused change came from.
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/support/server_process.h"
+
+namespace pdp::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::string kAlice = "arn:aws:iam::123456789012:user/finance/alice";
+const std::string kBob = "arn:aws:iam::123456789012:user/bob";
+
+class PdpctlImport : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(server_.ok()) << server_.log(); }
+
+  int Pdpctl(std::vector<std::string> args, std::string* out) {
+    args.insert(args.begin(), {BinaryPath("client/pdpctl"), "--server", server_.address()});
+    out->clear();
+    return RunCommand(args, out);
+  }
+
+  // The IAM example, edited by `edit`, written to a file of this test.
+  std::string EditedIam(const std::function<void(nlohmann::json&)>& edit) {
+    std::ifstream in(SourcePath("examples/aws/iam-authorization-details.json"));
+    nlohmann::json details = nlohmann::json::parse(in);
+    edit(details);
+    const std::string path = ::testing::TempDir() + "/iam-" +
+                             ::testing::UnitTest::GetInstance()->current_test_info()->name() +
+                             ".json";
+    std::ofstream(path) << details.dump();
+    return path;
+  }
+
+  ServerProcess server_{{}};
+};
+
+TEST_F(PdpctlImport, AnOrganizationThenItsManagementAccountsIam) {
+  std::string out;
+  const std::string org = SourcePath("examples/aws/organization");
+  ASSERT_EQ(Pdpctl({"import", "aws-organizations", org}, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("organization o-exampleorg1: 1 OUs, 2 member accounts, 1 SCPs"));
+  ASSERT_EQ(Pdpctl({"get", "organization", "o-exampleorg1"}, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("123456789012"));
+  ASSERT_EQ(Pdpctl({"import", "aws-organizations", org}, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("nothing to change"));
+
+  const std::string iam = SourcePath("examples/aws/iam-authorization-details.json");
+  ASSERT_EQ(Pdpctl({"import", "aws-iam", iam}, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("account 123456789012: 2 users, 1 groups, 1 roles"));
+  ASSERT_EQ(Pdpctl({"--output", "json", "get", "user", kAlice}, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("\"unique_id\": \"AIDAJQABLZS4A3QDU576Q\""));
+  ASSERT_EQ(Pdpctl({"import", "aws-iam", iam}, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("nothing to change"));
+
+  // Decisions as in AWS: the default version (v3, budgets:*) decides.
+  EXPECT_EQ(Pdpctl({"authorize", kBob, "--action", "budgets:ViewBudget"}, &out), 0) << out;
+  EXPECT_EQ(Pdpctl({"authorize", kBob, "--action", "pricing:GetProducts"}, &out), 1) << out;
+  EXPECT_EQ(Pdpctl({"authorize", kAlice, "--action", "budgets:ViewBudget"}, &out), 0) << out;
+}
+
+TEST_F(PdpctlImport, PruneDeletesWhatTheFileNoLongerHas) {
+  std::string out;
+  const std::string iam = SourcePath("examples/aws/iam-authorization-details.json");
+  ASSERT_EQ(Pdpctl({"import", "aws-iam", iam}, &out), 0) << out;
+  const std::string without_bob = EditedIam([](nlohmann::json& d) {
+    auto& users = d["UserDetailList"];
+    users.erase(std::remove_if(users.begin(), users.end(),
+                               [](const nlohmann::json& u) { return u["UserName"] == "bob"; }),
+                users.end());
+  });
+  ASSERT_EQ(Pdpctl({"import", "aws-iam", without_bob}, &out), 0) << out;
+  EXPECT_EQ(Pdpctl({"get", "user", kBob}, &out), 0) << "without --prune bob stays\n" << out;
+  ASSERT_EQ(Pdpctl({"import", "aws-iam", without_bob, "--prune"}, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("1 deleted"));
+  EXPECT_EQ(Pdpctl({"get", "user", kBob}, &out), 4) << out;
+  EXPECT_THAT(out, HasSubstr("NOT_FOUND"));
+  EXPECT_EQ(Pdpctl({"get", "user", kAlice}, &out), 0) << out;
+}
+
+TEST_F(PdpctlImport, MissingAwsPoliciesAreNamedOrLeftOutOnRequest) {
+  std::string out;
+  const std::string s3 = EditedIam([](nlohmann::json& d) {
+    d["GroupDetailList"][0]["AttachedManagedPolicies"].push_back(
+        {{"PolicyName", "AmazonS3ReadOnlyAccess"},
+         {"PolicyArn", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}});
+  });
+  EXPECT_EQ(Pdpctl({"import", "aws-iam", s3}, &out), 2) << out;
+  EXPECT_THAT(out, HasSubstr("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"));
+  EXPECT_EQ(Pdpctl({"import", "aws-iam", s3, "--allow-missing-aws-policies"}, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("warning: AWS managed policy arn:aws:iam::aws:policy/AmazonS3"));
+}
+
+TEST_F(PdpctlImport, AChangeTheServerRefusesIsTracedToTheFile) {
+  std::string out;
+  // Without its Policies entry, bob's attachment names a policy the server
+  // does not have.
+  const std::string no_policies =
+      EditedIam([](nlohmann::json& d) { d["Policies"] = nlohmann::json::array(); });
+  EXPECT_EQ(Pdpctl({"import", "aws-iam", no_policies}, &out), 4) << out;
+  EXPECT_THAT(out, HasSubstr("(from UserDetailList[1])"));
+  // Nothing of the batch was applied.
+  EXPECT_EQ(Pdpctl({"get", "user", kAlice}, &out), 4) << out;
+}
+
+TEST_F(PdpctlImport, BadExportsAreRefusedBeforeAnythingIsSent) {
+  std::string out;
+  const std::string dir = ::testing::TempDir() + "/org-missing-" + std::to_string(getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::copy(SourcePath("examples/aws/organization"), dir,
+                        std::filesystem::copy_options::recursive);
+  std::filesystem::remove(dir + "/list-accounts-for-parent/ou-ex12-finance1.json");
+  EXPECT_EQ(Pdpctl({"import", "aws-organizations", dir}, &out), 2) << out;
+  EXPECT_THAT(out, HasSubstr("list-accounts-for-parent/ou-ex12-finance1.json"));
+  EXPECT_EQ(Pdpctl({"import", "aws-organizations", dir + "/nope"}, &out), 2) << out;
+  EXPECT_EQ(Pdpctl({"import", "aws-iam", dir + "/list-roots.json"}, &out), 2) << out;
+  EXPECT_EQ(Pdpctl({"get", "organization", "o-exampleorg1"}, &out), 4) << out;
+}
+
+}  // namespace
+}  // namespace pdp::testing
