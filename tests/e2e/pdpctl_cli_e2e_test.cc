@@ -3,6 +3,8 @@
 // 3), JSON errors with the server's details, get / list, export that
 // round-trips to the same decisions on a fresh server, and the bash
 // completion script.
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -386,7 +388,11 @@ void ExpectRoundTrip(
     const std::function<void(const ServerProcess& source, const ServerProcess& fresh)>& also = {}) {
   ServerProcess source({"--world", world});
   ASSERT_TRUE(source.ok()) << source.log();
-  const std::string exported = ::testing::TempDir() + "/exported.yaml";
+  // Named per test and process: CTest runs the round trips side by side.
+  const std::string stem =
+      absl::StrCat(::testing::TempDir(), "/",
+                   ::testing::UnitTest::GetInstance()->current_test_info()->name(), "-", getpid());
+  const std::string exported = stem + "-exported.yaml";
   std::string out;
   ASSERT_EQ(RunCommand({BinaryPath("client/pdpctl"), "--server", source.address(), "export", "-o",
                         exported},
@@ -410,7 +416,7 @@ void ExpectRoundTrip(
   EXPECT_GT(allowed, 0);  // the comparison is of worlds where someone gets in
   EXPECT_EQ(after.size(), before.size());
   // Exported again, the fresh server's world reads the same.
-  const std::string again = ::testing::TempDir() + "/exported-again.yaml";
+  const std::string again = stem + "-exported-again.yaml";
   ASSERT_EQ(
       RunCommand({BinaryPath("client/pdpctl"), "--server", fresh.address(), "export", "-o", again},
                  &out),
