@@ -28,7 +28,10 @@ field() { dpkg-deb -f "$deb" "$1"; }
 [ "$(field Version)" = "$VERSION" ] || fail "Version: $(field Version), want $VERSION"
 [ "$(field Architecture)" = "$arch" ] || fail "Architecture: $(field Architecture)"
 [ -n "$(field Maintainer)" ] || fail "no Maintainer"
-field Description | grep -q "policy decision point" || fail "Description: $(field Description)"
+# Captured before it is searched: `dpkg-deb | grep -q` under pipefail fails
+# when grep stops reading early (dpkg-deb gets SIGPIPE).
+description=$(field Description)
+grep -q "policy decision point" <<<"$description" || fail "Description: $description"
 depends=$(field Depends)
 for lib in 'libgrpc++1' libprotobuf libc6 libstdc++6 libsqlite3 libpq5; do
   grep -qF "$lib" <<<"$depends" || fail "Depends lacks $lib: $depends"

@@ -51,5 +51,6 @@ done
 out=$("$prefix/bin/pdpctl" --server "127.0.0.1:$port" pages arn:aws:iam::111111111111:user/admin) ||
   fail "pdpctl pages: $out"
 grep -q billing_bills <<<"$out" || fail "no billing_bills page for the admin: $out"
-"$prefix/bin/pdpctl" --version | grep -q '^pdpctl ' || fail "installed pdpctl --version"
+installed_version=$("$prefix/bin/pdpctl" --version)
+grep -q '^pdpctl ' <<<"$installed_version" || fail "installed pdpctl --version"
 echo "server package: 6 passed, 0 failed"
