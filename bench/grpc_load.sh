@@ -9,6 +9,10 @@
 #   - BatchAuthorize with 20 pages per request (each of the 20 decisions
 #     checked) at each concurrency in BATCH_CONCURRENCY, also next to no-op
 #     (which answers the same request bytes without decoding them).
+#   - Cerbos (the peer PDP of ../shared/bench, installed from npm into WORK),
+#     CheckResources with 1 page per request next to Authorize and with 20
+#     pages per request next to BatchAuthorize, same concurrencies (CERBOS=0
+#     leaves it out).
 # Prints a summary table (qps, p50, p99, billing-pdp/no-op ratio, decisions/s)
 # and the per-workload detail table of ../shared/bench/perf-table.py. Every
 # process it starts is stopped on exit; nothing listens beyond 127.0.0.1.
@@ -23,6 +27,8 @@
 #   OUT=$WORK/<timestamp>        logs, runs.jsonl, table.md
 #   BUILD_LOCK=                  a file to flock while building the tools (optional)
 #   QUIET_WAIT=60                seconds to wait for an idle machine before each run (0: don't)
+#   CERBOS=1                     also measure Cerbos (needs node, npm and the npm registry)
+#   CERBOS_VERSION=0.55.0 CERBOS_API_VERSION=0.8.0 CERBOS_LOG_LEVEL=warn
 #   SERVER_ARGS=                 more billing-pdp-server flags, e.g. "--callers-file F" (the
 #                                calls stay anonymous: the caller check's cost on Authorize)
 set -euo pipefail
@@ -51,6 +57,10 @@ WORK=${WORK:-/tmp/billing-pdp-grpc-load}
 OUT=${OUT:-$WORK/$(date +%Y%m%d-%H%M%S)}
 BUILD_LOCK=${BUILD_LOCK:-}
 QUIET_WAIT=${QUIET_WAIT:-60}
+CERBOS=${CERBOS:-1}
+CERBOS_VERSION=${CERBOS_VERSION:-0.55.0}
+CERBOS_API_VERSION=${CERBOS_API_VERSION:-0.8.0}
+CERBOS_LOG_LEVEL=${CERBOS_LOG_LEVEL:-warn}
 BATCH_SIZE=20
 REQ=$HERE/requests
 METHOD=/pdp.v1.AuthorizationService
@@ -65,6 +75,11 @@ SHARED_BENCH=$(cd "$SHARED_BENCH" && pwd)
 for cmd in cmake python3 timeout; do
   command -v "$cmd" >/dev/null || die "missing $cmd"
 done
+if [ "$CERBOS" = 1 ]; then
+  for cmd in node npm; do
+    command -v "$cmd" >/dev/null || die "missing $cmd (Cerbos comes from npm; CERBOS=0 skips it)"
+  done
+fi
 mkdir -p "$WORK" "$OUT"
 
 # ---- tools
@@ -142,11 +157,46 @@ done
 port_open "$NOOP_PORT" || die "noopserver is not listening on 127.0.0.1:$NOOP_PORT"
 log "billing-pdp on 127.0.0.1:$PDP_PORT (pid $PDP_PID), no-op on 127.0.0.1:$NOOP_PORT (pid $NOOP_PID)"
 
+# ---- Cerbos: the npm package's binary with ../shared/bench/cerbos's policy,
+# loopback only, its descriptor set made from the npm package's descriptors.
+CERBOS_DIR=$SHARED_BENCH/cerbos
+if [ "$CERBOS" = 1 ]; then
+  log "installing Cerbos $CERBOS_VERSION from npm in $WORK/npm"
+  mkdir -p "$WORK/npm"
+  [ -f "$WORK/npm/package.json" ] || echo '{"private": true}' >"$WORK/npm/package.json"
+  (cd "$WORK/npm" && npm install --no-audit --no-fund --silent \
+    "@cerbos/cerbos-linux-x64@$CERBOS_VERSION" "@cerbos/api@$CERBOS_API_VERSION") \
+    >"$OUT/npm.log" 2>&1 || die "npm install of Cerbos failed (see $OUT/npm.log)"
+  CERBOS_BIN=$WORK/npm/node_modules/@cerbos/cerbos-linux-x64/cerbos-linux-x64
+  CERBOS_DESC=$OUT/cerbos.pb
+  node "$CERBOS_DIR/descset.mjs" "$WORK/npm/node_modules" "$CERBOS_DESC" 2>>"$OUT/npm.log" ||
+    die "could not make Cerbos's descriptor set (see $OUT/npm.log)"
+  CERBOS_PORT=$(free_port)
+  CERBOS_HTTP_PORT=$(free_port)
+  (cd "$OUT" && exec "$CERBOS_BIN" server --config="$CERBOS_DIR/.cerbos.yaml" \
+    --log-level="$CERBOS_LOG_LEVEL" \
+    --set=storage.disk.directory="$CERBOS_DIR/policies" \
+    --set=server.grpcListenAddr="127.0.0.1:$CERBOS_PORT" \
+    --set=server.httpListenAddr="127.0.0.1:$CERBOS_HTTP_PORT") >"$OUT/cerbos.log" 2>&1 &
+  CERBOS_PID=$!
+  PIDS+=("$CERBOS_PID")
+  for _ in $(seq 100); do
+    port_open "$CERBOS_PORT" && break
+    kill -0 "$CERBOS_PID" 2>/dev/null || die "Cerbos exited: $(cat "$OUT/cerbos.log")"
+    sleep 0.1
+  done
+  port_open "$CERBOS_PORT" || die "Cerbos is not listening on 127.0.0.1:$CERBOS_PORT"
+  log "Cerbos $CERBOS_VERSION on 127.0.0.1:$CERBOS_PORT (pid $CERBOS_PID)"
+fi
+
 {
   echo "date: $(date -u +%FT%TZ)"
   echo "host: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
     "kernel $(uname -r)"
   echo "server: $SERVER_BIN ($(head -1 "$OUT/billing-pdp.log"))"
+  if [ "$CERBOS" = 1 ]; then
+    echo "cerbos: $("$CERBOS_BIN" --version 2>&1 | head -1), log level $CERBOS_LOG_LEVEL"
+  fi
   echo "grpcload: --warmup $WARMUP --duration $DURATION --channels $CHANNELS, $ROUNDS round(s)"
 } | tee "$OUT/env.txt" >&2
 
@@ -169,7 +219,7 @@ measure() { # label port server-pid grpcload-args...
   wait_quiet
   limit=$(awk -v w="$WARMUP" -v d="$DURATION" 'BEGIN { printf "%d", w + d + 60 }')
   result=$(timeout "$limit" "$LOAD" --target "127.0.0.1:$port" \
-    --server-pid "$pid" --descriptor-set "$DESC" --warmup "$WARMUP" --duration "$DURATION" \
+    --server-pid "$pid" --warmup "$WARMUP" --duration "$DURATION" \
     --channels "$CHANNELS" "$@" 2>>"$OUT/grpcload.log") || rc=$?
   if [ "$rc" != 0 ] || [ -z "$result" ]; then
     die "grpcload failed (exit $rc) for $label (see $OUT/grpcload.log)"
@@ -177,20 +227,32 @@ measure() { # label port server-pid grpcload-args...
   echo "{\"label\":\"$label\",\"round\":$ROUND,${result:1}" | tee -a "$OUT/runs.jsonl" >&2
 }
 
-AUTH=(--method "$METHOD/Authorize" --request-json "$REQ/authorize_dave_billing_bills.json")
-BATCH=(--method "$METHOD/BatchAuthorize" --request-json "$REQ/batch_dave_${BATCH_SIZE}_pages.json")
+AUTH=(--descriptor-set "$DESC" --method "$METHOD/Authorize" --request-json "$REQ/authorize_dave_billing_bills.json")
+BATCH=(--descriptor-set "$DESC" --method "$METHOD/BatchAuthorize" --request-json "$REQ/batch_dave_${BATCH_SIZE}_pages.json")
+# Cerbos's CheckResources answers for 1 or 20 billing pages per request.
+CHECK=(--descriptor-set "${CERBOS_DESC:-}" --method /cerbos.svc.v1.CerbosService/CheckResources)
 for ROUND in $(seq "$ROUNDS"); do
   log "round $ROUND of $ROUNDS"
   for c in $CONCURRENCY; do
     measure "noop Authorize" "$NOOP_PORT" "$NOOP_PID" "${AUTH[@]}" --concurrency "$c"
     measure "billing-pdp Authorize" "$PDP_PORT" "$PDP_PID" "${AUTH[@]}" --concurrency "$c" \
       --expect-json "$REQ/authorize_expect_allow.json"
+    if [ "$CERBOS" = 1 ]; then
+      measure "cerbos Authorize" "$CERBOS_PORT" "$CERBOS_PID" "${CHECK[@]}" \
+        --request-json "$CERBOS_DIR/check_1.json" --expect-json "$CERBOS_DIR/expect_1.json" \
+        --concurrency "$c"
+    fi
   done
   for c in $BATCH_CONCURRENCY; do
     measure "noop BatchAuthorize x$BATCH_SIZE" "$NOOP_PORT" "$NOOP_PID" "${BATCH[@]}" \
       --concurrency "$c"
     measure "billing-pdp BatchAuthorize x$BATCH_SIZE" "$PDP_PORT" "$PDP_PID" "${BATCH[@]}" \
       --concurrency "$c" --expect-json "$REQ/batch_dave_${BATCH_SIZE}_pages_expect.json"
+    if [ "$CERBOS" = 1 ]; then
+      measure "cerbos BatchAuthorize x$BATCH_SIZE" "$CERBOS_PORT" "$CERBOS_PID" "${CHECK[@]}" \
+        --request-json "$CERBOS_DIR/check_$BATCH_SIZE.json" \
+        --expect-json "$CERBOS_DIR/expect_$BATCH_SIZE.json" --concurrency "$c"
+    fi
   done
 done
 
