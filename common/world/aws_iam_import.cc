@@ -202,6 +202,10 @@ class Importer {
       }
       if (aws_managed) {
         ++out_.counts.aws_managed_policies;
+        if (ServerHolds(*put)) {
+          ++out_.counts.aws_managed_policies_held;
+          continue;
+        }
       } else {
         out_.imported_keys.insert(absl::StrCat("policy/", absl::AsciiStrToLower(arn->name)));
         ++out_.counts.policies;
@@ -289,6 +293,30 @@ class Importer {
       Add(std::move(change), path);
     }
     return absl::OkStatus();
+  }
+
+  // Whether the server has this AWS managed policy exactly as `put` would
+  // make it (versions compared as a set of id and document: the server
+  // keeps them in number order).
+  bool ServerHolds(const pdp::v1::PutPolicyRequest& put) const {
+    auto it = options_.server_aws_policies.find(put.arn());
+    if (it == options_.server_aws_policies.end()) return false;
+    const pdp::v1::ManagedPolicy& held = it->second;
+    if (held.description() != put.description() || held.versions_size() != put.versions_size()) {
+      return false;
+    }
+    absl::btree_map<std::string, std::pair<std::string, bool>> versions;
+    for (const auto& v : held.versions()) {
+      versions[v.version_id()] = {v.document(), v.version_id() == held.default_version_id()};
+    }
+    for (const auto& v : put.versions()) {
+      auto h = versions.find(v.version_id());
+      if (h == versions.end() || h->second.first != v.document() ||
+          h->second.second != v.is_default()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   // An AWS managed policy that neither the server nor the file has is

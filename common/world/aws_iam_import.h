@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -43,6 +44,12 @@ struct AwsIamImportOptions {
   // `allow_missing_aws_policies`: then it is left out, with a warning (a
   // policy the server does not have grants nothing).
   absl::flat_hash_set<std::string> available_aws_policies;
+  // Optional: those of them with their content (ListPolicies{parent:"aws"}
+  // gives it). An AWS managed policy the file carries exactly as the server
+  // has it (description, versions, default) is not put again: the batch
+  // then needs no admin for it (a controller may not put AWS managed
+  // policies, which reach every account).
+  absl::flat_hash_map<std::string, pdp::v1::ManagedPolicy> server_aws_policies;
   bool allow_missing_aws_policies = false;
   // --prune: the ARNs of the users, groups, roles and customer managed
   // policies the account has now; those the file does not have are
@@ -56,10 +63,11 @@ struct AwsIamImportCounts {
   int users = 0;
   int groups = 0;
   int roles = 0;
-  int policies = 0;              // customer managed
-  int aws_managed_policies = 0;  // carried by the file, put for every account
-  int inline_policies = 0;       // of users, groups and roles
-  int deletions = 0;             // --prune
+  int policies = 0;                   // customer managed
+  int aws_managed_policies = 0;       // carried by the file, put for every account
+  int aws_managed_policies_held = 0;  // of those, as the server has them: not put
+  int inline_policies = 0;            // of users, groups and roles
+  int deletions = 0;                  // --prune
 };
 
 struct AwsIamImport {

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "common/engine/decide.h"
+#include "common/engine/record_protos.h"
 #include "common/engine/snapshot_builder.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -293,6 +294,30 @@ TEST(AwsIamImportTest, AwsManagedPoliciesTheFileCarriesArePutFirst) {
     EXPECT_TRUE(again.last_change_unchanged()) << c.ShortDebugString();
   }
   EXPECT_FALSE(again.changed());
+
+  // Told what the server holds (as pdpctl is), the import leaves out the
+  // puts of AWS managed policies the server has exactly so: a controller,
+  // which may not put them, can import the file. One that differs is put.
+  AwsIamImportOptions told = Options();
+  for (const auto& [arn, policy] : (*s)->aws_policies()) {
+    told.server_aws_policies[arn] = PolicyToProto(*policy, nullptr);
+  }
+  AwsIamImport held = MustImport(json, told);
+  EXPECT_EQ(held.counts.aws_managed_policies, 2);
+  EXPECT_EQ(held.counts.aws_managed_policies_held, 2);
+  for (const pdp::v1::Change& c : held.changes) EXPECT_FALSE(c.has_put_aws_managed_policy());
+  AwsIamImport moved =
+      MustImport(absl::StrReplaceAll(json, {{R"("VersionId": "v1", "IsDefaultVersion": false)",
+                                             R"("VersionId": "v1", "IsDefaultVersion": true)"},
+                                            {R"("VersionId": "v2", "IsDefaultVersion": true)",
+                                             R"("VersionId": "v2", "IsDefaultVersion": false)"}}),
+                 told);
+  // ViewOnlyAccess's default moved (and Costs', which is not AWS's);
+  // AWSBillingReadOnlyAccess is as it was.
+  EXPECT_EQ(moved.counts.aws_managed_policies_held, 1);
+  int puts = 0;
+  for (const pdp::v1::Change& c : moved.changes) puts += c.has_put_aws_managed_policy() ? 1 : 0;
+  EXPECT_EQ(puts, 1);
 
   // A bad AWS managed entry names its path.
   absl::StatusOr<AwsIamImport> bad = ImportAwsIamAuthorizationDetails(
