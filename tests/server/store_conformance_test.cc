@@ -12,10 +12,12 @@
 #include "common/base/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/store/checkpoint_io.h"
 #include "server/store/memory_store.h"
 #include "server/store/postgres_store.h"
 #include "server/store/sqlite_store.h"
 #include "server/world_state.h"
+#include "tests/common/test_support.h"
 #include "tests/support/server_process.h"
 #include "tests/support/test_postgres.h"
 
@@ -311,6 +313,68 @@ TEST_P(DurableStoreTest, KeepsEveryAcknowledgedBatchAcrossReopen) {
   ASSERT_TRUE(replayed.ok()) << replayed.status();
   EXPECT_TRUE(replayed->replayed());
   EXPECT_EQ(replayed->revision(), 1);
+}
+
+// An AWS managed policy put (not bundled) comes back after a reopen, from
+// the log and from a checkpoint, and the stored batch still carries the
+// change as sent (what Watch sends).
+TEST_P(DurableStoreTest, KeepsAwsManagedPoliciesPutAcrossReopen) {
+  auto catalog = PageCatalog::FromFile(testing::SourcePath("data/page-catalog.json"));
+  auto aws = LoadAwsManagedPoliciesFile(testing::SourcePath("data/aws-managed-policies.json"));
+  ASSERT_TRUE(catalog.ok() && aws.ok());
+  const std::string arn = "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess";
+  ASSERT_EQ((*aws)->count(arn), 0u);
+  Change put;
+  auto* p = put.mutable_put_aws_managed_policy();
+  p->set_arn(arn);
+  for (const char* id : {"v1", "v2"}) {
+    auto* v = p->add_versions();
+    v->set_version_id(id);
+    v->set_document(
+        test::AllowDoc({std::string(id) == "v2" ? "cost-optimization-hub:ListRecommendations"
+                                                : "ec2:DescribeInstances"}));
+    v->set_is_default(std::string(id) == "v2");
+  }
+  Change user;
+  user.mutable_put_user()->mutable_user()->set_arn("arn:aws:iam::111111111111:user/alice");
+  user.mutable_put_user()->mutable_user()->add_attached_policies(arn);
+  {
+    auto store = Open();
+    ASSERT_NE(store, nullptr);
+    WorldState state(Snapshot::Initial(*catalog, *aws), store.get());
+    ASSERT_TRUE(state.Apply({NewAccount("111111111111"), put, user}).ok());
+  }
+  for (bool checkpoint : {false, true}) {
+    SCOPED_TRACE(checkpoint ? "from a checkpoint" : "from the log");
+    auto store = Open();
+    ASSERT_NE(store, nullptr);
+    WorldState state(Snapshot::Initial(*catalog, *aws), store.get());
+    ASSERT_TRUE(state.Recover().ok());
+    EXPECT_EQ(state.last_recovery().checkpoint_revision, checkpoint ? 1 : 0);
+    const ManagedPolicyRecord* policy = state.Current()->FindPolicy(arn);
+    ASSERT_NE(policy, nullptr);
+    EXPECT_TRUE(policy->aws_managed);
+    EXPECT_EQ(policy->default_version_id, "v2");
+    EXPECT_EQ(policy->versions.size(), 2u);
+    const PrincipalView* alice =
+        state.Current()->FindAccount("111111111111")->FindView(IamArnKind::kUser, "alice");
+    ASSERT_NE(alice, nullptr);
+    ASSERT_EQ(alice->policies.size(), 1u);
+    EXPECT_EQ(alice->policies[0].policy, policy->default_compiled);
+    if (!checkpoint) ASSERT_TRUE(WriteCheckpoint(*store, *state.Current()).ok());
+  }
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  std::vector<Change> sent;
+  ASSERT_TRUE(store
+                  ->Replay([&](const StoredBatch& b) {
+                    sent = b.changes;
+                    EXPECT_EQ(b.delta.put_aws_policies_size(), 1);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_TRUE(sent[1].has_put_aws_managed_policy());
 }
 
 TEST_P(DurableStoreTest, KeepsCheckpointsAndTheCompactionMarkAcrossReopen) {
