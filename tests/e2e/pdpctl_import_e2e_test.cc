@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/support/pdpctl.h"
 #include "tests/support/server_process.h"
 
 namespace pdp::testing {
@@ -22,29 +23,17 @@ using ::testing::HasSubstr;
 const std::string kAlice = "arn:aws:iam::123456789012:user/finance/alice";
 const std::string kBob = "arn:aws:iam::123456789012:user/bob";
 
-class PdpctlImport : public ::testing::Test {
+class PdpctlImport : public PdpctlServerTest {
  protected:
-  void SetUp() override { ASSERT_TRUE(server_.ok()) << server_.log(); }
-
-  int Pdpctl(std::vector<std::string> args, std::string* out) {
-    args.insert(args.begin(), {BinaryPath("client/pdpctl"), "--server", server_.address()});
-    out->clear();
-    return RunCommand(args, out);
-  }
-
   // The IAM example, edited by `edit`, written to a file of this test.
   std::string EditedIam(const std::function<void(nlohmann::json&)>& edit) {
     std::ifstream in(SourcePath("examples/aws/iam-authorization-details.json"));
     nlohmann::json details = nlohmann::json::parse(in);
     edit(details);
-    const std::string path = ::testing::TempDir() + "/iam-" +
-                             ::testing::UnitTest::GetInstance()->current_test_info()->name() +
-                             ".json";
+    const std::string path = TestTempPath("iam.json");
     std::ofstream(path) << details.dump();
     return path;
   }
-
-  ServerProcess server_{{}};
 };
 
 TEST_F(PdpctlImport, AnOrganizationThenItsManagementAccountsIam) {
@@ -117,7 +106,7 @@ TEST_F(PdpctlImport, AChangeTheServerRefusesIsTracedToTheFile) {
 
 TEST_F(PdpctlImport, BadExportsAreRefusedBeforeAnythingIsSent) {
   std::string out;
-  const std::string dir = ::testing::TempDir() + "/org-missing-" + std::to_string(getpid());
+  const std::string dir = TestTempPath("org");
   std::filesystem::remove_all(dir);
   std::filesystem::copy(SourcePath("examples/aws/organization"), dir,
                         std::filesystem::copy_options::recursive);
