@@ -14,7 +14,9 @@ people are common first names with a letter, and unique ids come from a
 hash of the entity's ARN. Deterministic (no clock, no randomness beyond a
 fixed seed), Python 3 standard library only. Run it from anywhere:
 
-    python3 examples/aws/acme/generate.py
+    python3 examples/aws/acme/generate.py [--out DIR]   # default: next to this script
+
+(tests/acme_example_test.sh checks that the checked-in files are its output.)
 
 The design, which tests/e2e/pdpctl_acme_e2e_test.cc checks decision by
 decision (README "Importing from AWS" walks through it):
@@ -38,12 +40,14 @@ user after the import (`pdpctl settings set-iam-access`): neither AWS CLI
 output carries that setting.
 """
 
+import argparse
 import hashlib
 import json
 import os
 import random
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = HERE  # where write() puts the files (--out)
 
 ORG_ID = "o-acme7example"
 ROOT_ID = "r-ac12"
@@ -221,7 +225,7 @@ def org_arn(kind, ident):
 
 
 def write(path, value):
-    full = os.path.join(HERE, path)
+    full = os.path.join(OUT, path)
     os.makedirs(os.path.dirname(full), exist_ok=True)
     with open(full, "w") as f:
         json.dump(value, f, indent=4)
@@ -551,6 +555,10 @@ APPS_BY_ACCOUNT = {
 
 
 def main():
+    global OUT
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", default=HERE, help="write the export here")
+    OUT = parser.parse_args().out
     organization()
     bundled = bundled_aws_policies()
     rng = random.Random(20261205)
