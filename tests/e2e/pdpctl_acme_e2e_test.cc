@@ -132,9 +132,9 @@ TEST_F(AcmeImport, SummariesProgressAndARepeatThatChangesNothing) {
   ASSERT_EQ(Pdpctl({"import", "aws-organizations", SourcePath(kOrg)}, &out), 0) << out;
   // Progress on stderr (captured with stdout here), then the summary.
   EXPECT_THAT(out, HasSubstr("pdpctl: reading the export in "));
-  EXPECT_THAT(out, HasSubstr("pdpctl: sending 70 changes"));
-  EXPECT_THAT(out, HasSubstr("organization o-acme7example: 7 OUs, 5 member accounts, 3 SCPs, "
-                             "15 SCP attachments;"));
+  EXPECT_THAT(out, HasSubstr("pdpctl: sending 75 changes"));
+  EXPECT_THAT(out, HasSubstr("organization o-acme7example: 8 OUs, 5 member accounts, 3 SCPs, "
+                             "16 SCP attachments;"));
   for (const AccountFile& a : kAccounts) {
     ASSERT_EQ(ImportIam(IamFile(a.id), a.id, &out), 0) << out;
     EXPECT_THAT(out, HasSubstr(absl::StrCat("pdpctl: reading ", IamFile(a.id))));

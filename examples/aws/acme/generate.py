@@ -26,9 +26,9 @@ decision (README "Importing from AWS" walks through it):
     only view, Developers are explicitly denied billing (AcmeDenyBilling),
     contractors are Admins held back by a permissions boundary.
   - 222222222222 acme-security (Infrastructure/Security, created).
-  - 333333333333 acme-prod, 666666666666 acme-data (Workloads/Prod,
-    created): the DenyBillingChanges SCP on Workloads lets their admins
-    view billing but not change it.
+  - 333333333333 acme-prod (Workloads/Prod) and 666666666666 acme-data
+    (Workloads/Prod/DataPlatform), created: the DenyBillingChanges SCP on
+    Workloads lets their admins view billing but not change it.
   - 444444444444 acme-sandbox (Sandbox/Experiments, created): Sandbox has
     the SandboxAllowList SCP instead of FullAWSAccess, which allows no
     billing action.
@@ -187,6 +187,7 @@ OUS = [  # (id, name, parent)
     ("ou-ac12-secur001", "Security", "ou-ac12-infra001"),
     ("ou-ac12-workl001", "Workloads", ROOT_ID),
     ("ou-ac12-prodo001", "Prod", "ou-ac12-workl001"),
+    ("ou-ac12-datap001", "DataPlatform", "ou-ac12-prodo001"),
     ("ou-ac12-sandb001", "Sandbox", ROOT_ID),
     ("ou-ac12-exper001", "Experiments", "ou-ac12-sandb001"),
     ("ou-ac12-suspd001", "Suspended", ROOT_ID),
@@ -198,7 +199,7 @@ ACCOUNTS = [  # (id, name, parent, joined, day joined)
     ("333333333333", "acme-prod", "ou-ac12-prodo001", "CREATED", 40),
     ("444444444444", "acme-sandbox", "ou-ac12-exper001", "CREATED", 60),
     ("555555555555", "acme-legacy", ROOT_ID, "INVITED", 80),
-    ("666666666666", "acme-data", "ou-ac12-prodo001", "CREATED", 100),
+    ("666666666666", "acme-data", "ou-ac12-datap001", "CREATED", 100),
 ]
 
 SCPS = {  # id -> (name, description, document, targets)
