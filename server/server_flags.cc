@@ -145,7 +145,8 @@ std::vector<FlagSpec> Specs() {
        "groups_per_user=10, "
        "attached_policies=10, policy_versions=5, managed_policy_chars=6144, "
        "inline_chars_user=2048, inline_chars_group=5120, inline_chars_role=10240, tags=50, "
-       "scp_bytes=5120, scps_per_target=5.",
+       "scp_bytes=5120, scps_per_target=5; and aws_managed_policy_chars=131072 (an AWS "
+       "managed policy put by an admin; AWS's own are larger than a customer's may be).",
        nullptr},
   };
 }

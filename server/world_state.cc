@@ -222,11 +222,12 @@ absl::StatusOr<SnapshotPtr> WorldState::MigrateLegacy(const SnapshotPtr& base,
   // but with the quotas lifted: a quota lowered since it was committed does
   // not make it fail.
   WorldLimits unlimited;
-  for (size_t* limit : {&unlimited.max_groups_per_user, &unlimited.max_attached_policies,
-                        &unlimited.max_policy_versions, &unlimited.max_managed_policy_chars,
-                        &unlimited.max_inline_chars_user, &unlimited.max_inline_chars_group,
-                        &unlimited.max_inline_chars_role, &unlimited.max_tags,
-                        &unlimited.max_scp_bytes, &unlimited.max_scps_per_target}) {
+  for (size_t* limit :
+       {&unlimited.max_groups_per_user, &unlimited.max_attached_policies,
+        &unlimited.max_policy_versions, &unlimited.max_managed_policy_chars,
+        &unlimited.max_inline_chars_user, &unlimited.max_inline_chars_group,
+        &unlimited.max_inline_chars_role, &unlimited.max_tags, &unlimited.max_scp_bytes,
+        &unlimited.max_scps_per_target, &unlimited.max_aws_managed_policy_chars}) {
     *limit = size_t{1} << 40;  // beyond any count or size (not SIZE_MAX: sums must not wrap)
   }
   StoredBatch upgraded;

@@ -57,6 +57,13 @@ class ScopeCheck {
         if (!account.ok()) return account;
         return Actor(prefix + "actor", c.actor());
       }
+      case Change::kPutAwsManagedPolicy:
+        // Every account can attach an AWS managed policy, so changing one
+        // changes decisions in accounts outside any scope: admins only.
+        return Refuse(prefix + "arn",
+                      "an AWS managed policy is world-wide (every account may attach it), so "
+                      "putting one is outside every controller's scope; an admin may",
+                      "OUT_OF_SCOPE");
       case Change::KIND_NOT_SET:
         return absl::OkStatus();  // the builder refuses it
       default:

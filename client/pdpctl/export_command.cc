@@ -8,7 +8,8 @@
 // (ABORTED): the file is always one revision's world, named in its header.
 //
 // Lossless for what decisions depend on: every version of a managed policy
-// (ids and the default kept), users', groups' and roles' unique ids (the
+// (ids and the default kept; AWS managed ones put by a client too, not the
+// bundled ones), users', groups' and roles' unique ids (the
 // value of aws:userid), and role sessions with their session policies.
 // What a world file cannot say is not exported (README "pdpctl export"): a
 // created member account's own console action set and Cost Explorer
@@ -38,6 +39,7 @@ struct Snapshot {
   std::vector<pdp::v1::Account> accounts;
   std::vector<pdp::v1::Organization> organizations;
   std::vector<pdp::v1::ManagedPolicy> policies;
+  std::vector<pdp::v1::ManagedPolicy> aws_policies;  // put by a client (not bundled)
   std::vector<pdp::v1::Group> groups;
   std::vector<pdp::v1::User> users;
   std::vector<pdp::v1::Role> roles;
@@ -64,6 +66,13 @@ absl::StatusOr<Snapshot> Read(const pdp::AdminClient& admin, int64_t min_revisio
   auto orgs = ReadList(admin, &Stub::ListOrganizations, "", min_revision, s);
   if (!orgs.ok()) return orgs.status();
   s.organizations.assign(orgs->organizations().begin(), orgs->organizations().end());
+  // AWS managed policies put by a client (an import carried them) are part
+  // of the world; the bundled ones come with every server.
+  auto aws = ReadList(admin, &Stub::ListPolicies, "aws", min_revision, s);
+  if (!aws.ok()) return aws.status();
+  for (const auto& p : aws->policies()) {
+    if (!p.bundled()) s.aws_policies.push_back(p);
+  }
   for (const pdp::v1::Account& account : s.accounts) {
     auto policies = ReadList(admin, &Stub::ListPolicies, account.id(), min_revision, s);
     if (!policies.ok()) return policies.status();
@@ -240,7 +249,10 @@ std::string WorldYaml(const Snapshot& s, int64_t revision) {
   }
   absl::StrAppend(&out, "organizations:", s.organizations.empty() ? " []" : "", "\n");
   for (const auto& org : s.organizations) Organization(out, org, by_id);
-  absl::StrAppend(&out, "managed_policies:", s.policies.empty() ? " []" : "", "\n");
+  // AWS managed policies first (entities of any account may attach them).
+  absl::StrAppend(
+      &out, "managed_policies:", s.policies.empty() && s.aws_policies.empty() ? " []" : "", "\n");
+  for (const auto& p : s.aws_policies) ManagedPolicy(out, p);
   for (const auto& p : s.policies) ManagedPolicy(out, p);
   absl::StrAppend(&out, "groups:", s.groups.empty() ? " []" : "", "\n");
   for (const auto& g : s.groups) {

@@ -135,12 +135,12 @@ int ImportAwsIam(Context& ctx, const IamFlags& f) {
       pdp::ImportAwsIamAuthorizationDetails(*text, options);
   if (!imported.ok()) return Fail(ctx, BadInput(f.file, imported.status()));
   if (f.prune) {
+    // The account is known once the file is parsed; the deletions are
+    // added to that one parse.
     absl::StatusOr<std::vector<std::string>> existing = ExistingArns(admin, imported->account_id);
     if (!existing.ok()) return Fail(ctx, existing.status());
-    options.account_id = imported->account_id;
-    options.prune_existing = *std::move(existing);
-    imported = pdp::ImportAwsIamAuthorizationDetails(*text, options);
-    if (!imported.ok()) return Fail(ctx, BadInput(f.file, imported.status()));
+    absl::Status pruned = pdp::AddAwsIamPrune(*existing, *imported);
+    if (!pruned.ok()) return Fail(ctx, pruned);
   }
   for (const std::string& w : imported->warnings) {
     std::fprintf(stderr, "pdpctl: warning: %s\n", w.c_str());
@@ -148,7 +148,8 @@ int ImportAwsIam(Context& ctx, const IamFlags& f) {
   const pdp::AwsIamImportCounts& n = imported->counts;
   const std::string summary =
       absl::StrCat(n.users, " users, ", n.groups, " groups, ", n.roles, " roles, ", n.policies,
-                   " customer managed policies, ", n.inline_policies, " inline policies",
+                   " customer managed policies, ", n.aws_managed_policies,
+                   " AWS managed policies, ", n.inline_policies, " inline policies",
                    f.prune ? absl::StrCat(", ", n.deletions, " deleted") : "");
   pdp::v1::ApplyChangesRequest request;
   for (auto& c : imported->changes) *request.add_changes() = std::move(c);

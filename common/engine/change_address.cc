@@ -41,6 +41,8 @@ ChangeAddress AddressOf(const pdp::v1::Change& c) {
       return Of(Kind::kPolicy, c.create_policy().arn());
     case Change::kPutPolicy:
       return Of(Kind::kPolicy, c.put_policy().arn());
+    case Change::kPutAwsManagedPolicy:
+      return Of(Kind::kPolicy, c.put_aws_managed_policy().arn());
     case Change::kUpdatePolicy:
       return Of(Kind::kPolicy, c.update_policy().arn());
     case Change::kDeletePolicy:

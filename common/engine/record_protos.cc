@@ -135,6 +135,7 @@ pdp::v1::ManagedPolicy PolicyToProto(const ManagedPolicyRecord& policy,
   p.set_description(policy.description);
   p.set_default_version_id(policy.default_version_id);
   p.set_aws_managed(policy.aws_managed);
+  p.set_bundled(policy.aws_managed && policy.modified_revision == 0);
   p.set_etag(policy.etag());
   for (const auto& v : policy.versions) {
     auto* pv = p.add_versions();

@@ -122,6 +122,10 @@ class Snapshot {
   const PageCatalog& catalog() const { return *catalog_; }
   const AccountState* FindAccount(absl::string_view id) const;
   const SharedMap<std::shared_ptr<const AccountState>>& accounts() const { return accounts_; }
+  // The AWS managed policies every account may attach: the bundled ones
+  // (data/aws-managed-policies.json, modified_revision 0) and those put by
+  // put_aws_managed_policy (modified_revision > 0; stored, and replacing a
+  // bundled one of the same ARN). Shared between snapshots until a put.
   const AwsPolicyMap& aws_policies() const { return *aws_policies_; }
   // An AWS managed policy or a customer managed policy of its account.
   const ManagedPolicyRecord* FindPolicy(absl::string_view arn) const;

@@ -694,8 +694,12 @@ class SnapshotBuilder::Ops {
 
   absl::StatusOr<CompiledPolicyPtr> CompileManaged(const std::string& field,
                                                    const std::string& document) {
+    return CompileManaged(field, document, b_.limits_.max_managed_policy_chars);
+  }
+  absl::StatusOr<CompiledPolicyPtr> CompileManaged(const std::string& field,
+                                                   const std::string& document, size_t max_chars) {
     CompileOptions options;
-    options.max_non_whitespace_chars = b_.limits_.max_managed_policy_chars;
+    options.max_non_whitespace_chars = max_chars;
     absl::StatusOr<CompiledPolicyPtr> compiled = CompilePolicy(document, options);
     if (!compiled.ok()) return AtField(field, compiled.status());
     return compiled;
@@ -777,18 +781,13 @@ class SnapshotBuilder::Ops {
     return absl::OkStatus();
   }
 
-  absl::Status PutPolicy(const pdp::v1::PutPolicyRequest& c) {
-    absl::StatusOr<IamArn> arn = ParseIamArnOfKind(c.arn(), IamArnKind::kPolicy);
-    if (!arn.ok()) return AtField("arn", arn.status());
-    if (arn->account == "aws") {
-      return Refuse(absl::StatusCode::kPermissionDenied, "arn",
-                    "AWS managed policies are shipped as data and cannot be written",
-                    "AWS_MANAGED_READ_ONLY");
-    }
+  // A put's versions checked (ids "v<N>", none twice, exactly one
+  // default, each document compiled within `max_chars`) as a new record of
+  // `arn` with its versions in number order. Field paths are the put's own.
+  absl::StatusOr<std::shared_ptr<ManagedPolicyRecord>> RecordFromPut(
+      const pdp::v1::PutPolicyRequest& c, const IamArn& arn, size_t max_chars) {
     if (c.description().size() > 1000)
       return FieldError("description", "is longer than 1000 characters");
-    absl::StatusOr<AccountState*> account = ExistingAccount("arn", arn->account);
-    if (!account.ok()) return account.status();
     if (c.versions().empty()) return FieldError("versions", "a policy needs at least one version");
     if (static_cast<size_t>(c.versions_size()) > b_.limits_.max_policy_versions) {
       return Refuse(absl::StatusCode::kFailedPrecondition, "versions",
@@ -814,7 +813,7 @@ class SnapshotBuilder::Ops {
         if (m == n) return FieldError(vpath + ".version_id", "appears twice");
       }
       absl::StatusOr<CompiledPolicyPtr> compiled =
-          CompileManaged(vpath + ".document", v.document());
+          CompileManaged(vpath + ".document", v.document(), max_chars);
       if (!compiled.ok()) return compiled.status();
       if (v.is_default()) {
         if (default_version != nullptr) {
@@ -828,10 +827,57 @@ class SnapshotBuilder::Ops {
     if (default_version == nullptr) return FieldError("versions", "no version is the default");
     std::sort(numbered.begin(), numbered.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
+    auto rec = std::make_shared<ManagedPolicyRecord>();
+    rec->arn = arn.ToString();
+    rec->description = c.description();
+    rec->modified_revision = b_.revision_;
+    rec->next_version = static_cast<int>(numbered.back().first) + 1;
+    for (const auto& [n, v] : numbered) {
+      pdp::v1::PolicyVersion& out = rec->versions.emplace_back();
+      out.set_version_id(v->version_id());
+      out.set_document(v->document());
+    }
+    rec->default_version_id = default_version->version_id();
+    rec->default_compiled = std::move(default_compiled);
+    return rec;
+  }
+
+  // Whether a put would leave `current` as it is: the same description,
+  // versions (ids and documents, in order) and default.
+  static bool SameContent(const ManagedPolicyRecord& current, const ManagedPolicyRecord& put) {
+    if (current.description != put.description ||
+        current.default_version_id != put.default_version_id ||
+        current.versions.size() != put.versions.size()) {
+      return false;
+    }
+    for (size_t i = 0; i < put.versions.size(); ++i) {
+      if (current.versions[i].version_id() != put.versions[i].version_id() ||
+          current.versions[i].document() != put.versions[i].document()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  absl::Status PutPolicy(const pdp::v1::PutPolicyRequest& c) {
+    absl::StatusOr<IamArn> arn = ParseIamArnOfKind(c.arn(), IamArnKind::kPolicy);
+    if (!arn.ok()) return AtField("arn", arn.status());
+    if (arn->account == "aws") {
+      return Refuse(absl::StatusCode::kPermissionDenied, "arn",
+                    "AWS managed policies are not written with put_policy (use "
+                    "put_aws_managed_policy, admins only)",
+                    "AWS_MANAGED_READ_ONLY");
+    }
+    if (c.description().size() > 1000)
+      return FieldError("description", "is longer than 1000 characters");
+    absl::StatusOr<AccountState*> account = ExistingAccount("arn", arn->account);
+    if (!account.ok()) return account.status();
+    absl::StatusOr<std::shared_ptr<ManagedPolicyRecord>> rec =
+        RecordFromPut(c, *arn, b_.limits_.max_managed_policy_chars);
+    if (!rec.ok()) return rec.status();
 
     std::string key = EntityKey(IamArnKind::kPolicy, arn->name);
     auto it = (*account)->policies.find(key);
-    int next_version = static_cast<int>(numbered.back().first) + 1;
     if (it != (*account)->policies.end()) {
       const ManagedPolicyRecord& current = *it->second;
       if (current.arn != c.arn()) {
@@ -842,29 +888,41 @@ class SnapshotBuilder::Ops {
       }
       absl::Status s = CheckEtag("etag", c.etag(), current.etag());
       if (!s.ok()) return s;
-      bool same = current.description == c.description() &&
-                  current.default_version_id == default_version->version_id() &&
-                  current.versions.size() == numbered.size();
-      for (size_t i = 0; same && i < numbered.size(); ++i) {
-        same = current.versions[i].version_id() == numbered[i].second->version_id() &&
-               current.versions[i].document() == numbered[i].second->document();
-      }
-      if (same) return b_.Unchanged();
-      next_version = std::max(next_version, current.next_version);
+      if (SameContent(current, **rec)) return b_.Unchanged();
+      (*rec)->next_version = std::max((*rec)->next_version, current.next_version);
     }
-    auto rec = std::make_shared<ManagedPolicyRecord>();
-    rec->arn = arn->ToString();
-    rec->description = c.description();
-    rec->modified_revision = b_.revision_;
-    rec->next_version = next_version;
-    for (const auto& [n, v] : numbered) {
-      pdp::v1::PolicyVersion& out = rec->versions.emplace_back();
-      out.set_version_id(v->version_id());
-      out.set_document(v->document());
+    (*account)->policies[key] = *std::move(rec);
+    return absl::OkStatus();
+  }
+
+  // An AWS managed policy for every account. The same checks as PutPolicy
+  // but the document size, whose quota is AWS's own policies' (their
+  // documents are larger than a customer's may be).
+  absl::Status PutAwsManagedPolicy(const pdp::v1::PutPolicyRequest& c) {
+    absl::StatusOr<IamArn> arn = ParseIamArnOfKind(c.arn(), IamArnKind::kPolicy);
+    if (!arn.ok()) return AtField("arn", arn.status());
+    if (arn->account != "aws") {
+      return FieldError("arn",
+                        "must be an AWS managed policy ARN, arn:<partition>:iam::aws:policy/... "
+                        "(a customer managed policy is put with put_policy)");
     }
-    rec->default_version_id = default_version->version_id();
-    rec->default_compiled = std::move(default_compiled);
-    (*account)->policies[key] = std::move(rec);
+    if (arn->ToString() != c.arn()) {
+      return FieldError("arn", absl::StrCat("must be written as ", arn->ToString()));
+    }
+    absl::StatusOr<std::shared_ptr<ManagedPolicyRecord>> rec =
+        RecordFromPut(c, *arn, b_.limits_.max_aws_managed_policy_chars);
+    if (!rec.ok()) return rec.status();
+    (*rec)->aws_managed = true;
+    const AwsPolicyMap& current_map = b_.next_->aws_policies();
+    auto it = current_map.find(c.arn());
+    if (it != current_map.end()) {
+      const ManagedPolicyRecord& current = *it->second;
+      absl::Status s = CheckEtag("etag", c.etag(), current.etag());
+      if (!s.ok()) return s;
+      if (SameContent(current, **rec)) return b_.Unchanged();
+      (*rec)->next_version = std::max((*rec)->next_version, current.next_version);
+    }
+    b_.PutAwsPolicy(*std::move(rec));
     return absl::OkStatus();
   }
 
@@ -1056,17 +1114,18 @@ class SnapshotBuilder::Ops {
 
 absl::Status SetWorldLimit(WorldLimits& limits, absl::string_view name, size_t value) {
   if (value == 0) return absl::InvalidArgumentError(absl::StrCat("quota ", name, " must be > 0"));
-  size_t* field = name == "groups_per_user"        ? &limits.max_groups_per_user
-                  : name == "attached_policies"    ? &limits.max_attached_policies
-                  : name == "policy_versions"      ? &limits.max_policy_versions
-                  : name == "managed_policy_chars" ? &limits.max_managed_policy_chars
-                  : name == "inline_chars_user"    ? &limits.max_inline_chars_user
-                  : name == "inline_chars_group"   ? &limits.max_inline_chars_group
-                  : name == "inline_chars_role"    ? &limits.max_inline_chars_role
-                  : name == "tags"                 ? &limits.max_tags
-                  : name == "scp_bytes"            ? &limits.max_scp_bytes
-                  : name == "scps_per_target"      ? &limits.max_scps_per_target
-                                                   : nullptr;
+  size_t* field = name == "groups_per_user"            ? &limits.max_groups_per_user
+                  : name == "attached_policies"        ? &limits.max_attached_policies
+                  : name == "policy_versions"          ? &limits.max_policy_versions
+                  : name == "managed_policy_chars"     ? &limits.max_managed_policy_chars
+                  : name == "inline_chars_user"        ? &limits.max_inline_chars_user
+                  : name == "inline_chars_group"       ? &limits.max_inline_chars_group
+                  : name == "inline_chars_role"        ? &limits.max_inline_chars_role
+                  : name == "tags"                     ? &limits.max_tags
+                  : name == "scp_bytes"                ? &limits.max_scp_bytes
+                  : name == "scps_per_target"          ? &limits.max_scps_per_target
+                  : name == "aws_managed_policy_chars" ? &limits.max_aws_managed_policy_chars
+                                                       : nullptr;
   if (field == nullptr) return absl::InvalidArgumentError(absl::StrCat("unknown quota ", name));
   *field = value;
   return absl::OkStatus();
@@ -1123,6 +1182,60 @@ void SnapshotBuilder::RestoreErasedAccount(absl::string_view id) {
   views_dirty_.erase(id);
   touched_.erase(id);
   next_->accounts_.Erase(std::string(id));
+}
+
+void SnapshotBuilder::PutAwsPolicy(std::shared_ptr<const ManagedPolicyRecord> policy) {
+  if (aws_copy_ == nullptr) {
+    aws_copy_ = std::make_shared<AwsPolicyMap>(*next_->aws_policies_);
+    next_->aws_policies_ = aws_copy_;
+  }
+  std::string arn = policy->arn;
+  (*aws_copy_)[arn] = std::move(policy);
+  aws_changed_.insert(std::move(arn));
+  aws_users_pending_ = true;
+}
+
+std::vector<std::string> SnapshotBuilder::AwsPolicyUsers(bool sessions) const {
+  std::vector<std::string> ids;
+  if (aws_changed_.empty()) return ids;
+  for (const auto& [id, account] : next_->accounts_) {
+    bool uses = false;
+    for (const auto& [key, e] : account->entities) {
+      uses = aws_changed_.contains(e->permissions_boundary) ||
+             std::any_of(e->attached.begin(), e->attached.end(),
+                         [&](const std::string& a) { return aws_changed_.contains(a); });
+      if (uses) break;
+    }
+    for (auto it = account->sessions.begin(); sessions && !uses && it != account->sessions.end();
+         ++it) {
+      const auto& arns = it->second->policy_arns;
+      uses = std::any_of(arns.begin(), arns.end(),
+                         [&](const std::string& a) { return aws_changed_.contains(a); });
+    }
+    if (uses) ids.push_back(id);
+  }
+  return ids;
+}
+
+const absl::btree_set<std::string>& SnapshotBuilder::affected_accounts() const {
+  if (aws_users_pending_) {
+    for (std::string& id : AwsPolicyUsers(/*sessions=*/true)) affected_.insert(std::move(id));
+    aws_users_pending_ = false;
+  }
+  return affected_;
+}
+
+void SnapshotBuilder::RebuildViewsOfAwsPolicyUsers() {
+  // Sessions' managed policies are looked up when deciding; only views
+  // hold compiled policies.
+  for (const std::string& id : AwsPolicyUsers(/*sessions=*/false)) {
+    if (!touched_.contains(id)) {
+      auto copy = std::make_shared<AccountState>(*next_->accounts_.find(id)->second);
+      next_->accounts_.Set(id, copy);
+      touched_[id] = std::move(copy);
+    }
+    views_dirty_.insert(id);
+  }
 }
 
 OrganizationState* SnapshotBuilder::RestoreOrganization(absl::string_view id) {
@@ -1216,6 +1329,8 @@ absl::Status SnapshotBuilder::ApplyKind(const Change& change) {
       return ops.DeletePolicy(change.delete_policy());
     case Change::kPutPolicy:
       return ops.PutPolicy(change.put_policy());
+    case Change::kPutAwsManagedPolicy:
+      return ops.PutAwsManagedPolicy(change.put_aws_managed_policy());
     case Change::kCreatePolicyVersion:
       return ops.CreatePolicyVersion(change.create_policy_version());
     case Change::kSetDefaultPolicyVersion:
@@ -1405,6 +1520,7 @@ void SnapshotBuilder::IndexUniqueIds() {
 
 SnapshotPtr SnapshotBuilder::Finish() {
   DropUnchangedCopies();
+  RebuildViewsOfAwsPolicyUsers();
   IndexUniqueIds();
   for (auto& [result, address] : results_) result->set_etag(EtagOf(*next_, address).value_or(""));
   results_.clear();

@@ -38,12 +38,17 @@ struct WorldLimits {
   size_t max_tags = 50;
   size_t max_scp_bytes = 5120;  // white space included
   size_t max_scps_per_target = 5;
+  // An AWS managed policy's document (put_aws_managed_policy), white space
+  // not counted. Not the customer quota: AWS's own policies are larger
+  // (ReadOnlyAccess is tens of thousands of characters); this only bounds
+  // what one put may make the server hold.
+  size_t max_aws_managed_policy_chars = 131072;
 };
 
 // Sets one quota by name ("groups_per_user", "attached_policies",
 // "policy_versions", "managed_policy_chars", "inline_chars_user",
 // "inline_chars_group", "inline_chars_role", "tags", "scp_bytes",
-// "scps_per_target"). INVALID_ARGUMENT for
+// "scps_per_target", "aws_managed_policy_chars"). INVALID_ARGUMENT for
 // an unknown name or a value of 0.
 absl::Status SetWorldLimit(WorldLimits& limits, absl::string_view name, size_t value);
 
@@ -93,6 +98,12 @@ class SnapshotBuilder {
   // another thread), replacing any of that id; Finish() builds its views.
   void RestoreAccountImage(std::shared_ptr<AccountState> account);
   OrganizationState* RestoreOrganization(absl::string_view id);
+  // Puts an AWS managed policy record (one a put_aws_managed_policy made:
+  // modified_revision > 0), replacing any of that ARN; Finish() rebuilds
+  // the views of the principals it reaches.
+  void RestoreAwsPolicy(std::shared_ptr<const ManagedPolicyRecord> policy) {
+    PutAwsPolicy(std::move(policy));
+  }
   void RestoreErasedOrganization(absl::string_view id);
   // Loading a checkpoint: the snapshot Finish() returns is at `revision`
   // (not base + 1).
@@ -110,7 +121,10 @@ class SnapshotBuilder {
   // Accounts whose decisions the changes so far may affect: the accounts
   // they touched and, for organization changes, every account of the
   // organization (before and after the change).
-  const absl::btree_set<std::string>& affected_accounts() const { return affected_; }
+  // AWS managed policies put make every account whose principals or
+  // sessions use them affected (found by one scan of the world, on the
+  // first call after such a put).
+  const absl::btree_set<std::string>& affected_accounts() const;
   // Accounts the changes so far created, copied to change, or deleted: a
   // subset of affected_accounts() (which adds the accounts whose decisions
   // an organization change may alter), for finding what to store.
@@ -134,6 +148,18 @@ class SnapshotBuilder {
   // Derives placements of the organizations the batch touched.
   void FinishOrganizations();
   void RebuildViews(AccountState& account) const;
+  // Puts an AWS managed policy into this batch's copy of the world-wide
+  // map (copied on the first put) and notes its ARN; accounts whose
+  // principals it reaches become affected.
+  void PutAwsPolicy(std::shared_ptr<const ManagedPolicyRecord> policy);
+  // Finish(): the accounts not otherwise rebuilt whose principals attach
+  // (or have as boundary) an AWS managed policy the batch put get a copy
+  // with their views rebuilt (their records are not written: views are
+  // derived).
+  void RebuildViewsOfAwsPolicyUsers();
+  // The ids of the accounts whose entities (and, with `sessions`, role
+  // sessions) use an AWS managed policy this batch put.
+  std::vector<std::string> AwsPolicyUsers(bool sessions) const;
   // The entity that holds a unique id in the state as changed so far, or
   // null.
   const EntityRecord* HolderOfUniqueId(absl::string_view unique_id) const;
@@ -156,7 +182,14 @@ class SnapshotBuilder {
   absl::flat_hash_map<std::string, std::shared_ptr<AccountState>> touched_;
   absl::flat_hash_set<std::string> views_dirty_;  // touched accounts whose views Finish() rebuilds
   absl::flat_hash_map<std::string, std::shared_ptr<OrganizationState>> touched_orgs_;
-  absl::btree_set<std::string> affected_;
+  // The batch's copy of the AWS managed policies (null until a put) and
+  // the ARNs it put.
+  std::shared_ptr<AwsPolicyMap> aws_copy_;
+  absl::flat_hash_set<std::string> aws_changed_;
+  // Mutable: affected_accounts() adds the users of AWS managed policies
+  // put since its last call.
+  mutable absl::btree_set<std::string> affected_;
+  mutable bool aws_users_pending_ = false;
   absl::btree_set<std::string> written_;
   // Unique ids given to entities this batch created -> "<account>/<key>"
   // (the snapshot's index has them only after Finish()).

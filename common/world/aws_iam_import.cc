@@ -107,7 +107,7 @@ class Importer {
     s = MissingAwsPolicies();
     if (!s.ok()) return s;
     if (options_.prune_existing.has_value()) {
-      s = Prune(*options_.prune_existing);
+      s = AddAwsIamPrune(*options_.prune_existing, out_);
       if (!s.ok()) return s;
     }
     return std::move(out_);
@@ -155,18 +155,20 @@ class Importer {
       if (!arn_text.ok()) return arn_text.status();
       absl::StatusOr<IamArn> arn = ParseIamArnOfKind(*arn_text, IamArnKind::kPolicy);
       if (!arn.ok()) return AtField(path + ".Arn", arn.status());
-      if (arn->account == "aws") {
-        // AWS's own: the server has its copy, or it is reported missing
-        // when something attaches it.
-        carried_aws_.insert(*arn_text);
-        continue;
-      }
-      if (arn->account != out_.account_id) {
+      // AWS's own (the file has them when AWS managed policies are
+      // included): put for every account, so attachments of them work
+      // whether or not the server bundles them.
+      const bool aws_managed = arn->account == "aws";
+      if (!aws_managed && arn->account != out_.account_id) {
         return FieldError(path + ".Arn", absl::StrCat("is a policy of account ", arn->account,
                                                       ", not ", out_.account_id));
       }
+      if (aws_managed && !carried_aws_.insert(*arn_text).second) {
+        return FieldError(path + ".Arn", "appears twice in Policies");
+      }
       pdp::v1::Change change;
-      pdp::v1::PutPolicyRequest* put = change.mutable_put_policy();
+      pdp::v1::PutPolicyRequest* put =
+          aws_managed ? change.mutable_put_aws_managed_policy() : change.mutable_put_policy();
       put->set_arn(*arn_text);
       absl::StatusOr<std::string> description = Text(item, path, "Description", false);
       if (!description.ok()) return description.status();
@@ -198,8 +200,12 @@ class Importer {
           out->set_is_default(is_default->get<bool>());
         }
       }
-      imported_.insert(absl::StrCat("policy/", absl::AsciiStrToLower(arn->name)));
-      ++out_.counts.policies;
+      if (aws_managed) {
+        ++out_.counts.aws_managed_policies;
+      } else {
+        out_.imported_keys.insert(absl::StrCat("policy/", absl::AsciiStrToLower(arn->name)));
+        ++out_.counts.policies;
+      }
       Add(std::move(change), path);
     }
     return absl::OkStatus();
@@ -278,21 +284,25 @@ class Importer {
       if (s.ok() && tags != nullptr) s = Tags(item, path, tags);
       if (s.ok() && boundary != nullptr) s = Boundary(item, path, boundary);
       if (!s.ok()) return s;
-      imported_.insert(absl::StrCat(IamArnKindName(kind), "/", absl::AsciiStrToLower(arn->name)));
+      out_.imported_keys.insert(
+          absl::StrCat(IamArnKindName(kind), "/", absl::AsciiStrToLower(arn->name)));
       Add(std::move(change), path);
     }
     return absl::OkStatus();
   }
 
-  // An AWS managed policy the server lacks is remembered (all are reported
-  // together); anything else goes to the server, which checks it.
+  // An AWS managed policy that neither the server nor the file has is
+  // remembered (all are reported together); anything else goes to the
+  // server, which checks it.
   bool Usable(const std::string& policy_arn, const std::string& path) {
     if (!absl::StartsWith(policy_arn, "arn:aws:iam::aws:policy/") &&
         !absl::StartsWith(policy_arn, "arn:aws-cn:iam::aws:policy/") &&
         !absl::StartsWith(policy_arn, "arn:aws-us-gov:iam::aws:policy/")) {
       return true;
     }
-    if (options_.available_aws_policies.contains(policy_arn)) return true;
+    if (options_.available_aws_policies.contains(policy_arn) || carried_aws_.contains(policy_arn)) {
+      return true;
+    }
     missing_aws_[policy_arn].push_back(path);
     return false;
   }
@@ -370,60 +380,31 @@ class Importer {
     if (options_.allow_missing_aws_policies) {
       for (const auto& [arn, paths] : missing_aws_) {
         out_.warnings.push_back(absl::StrCat(
-            "AWS managed policy ", arn, " is not known to the server",
-            carried_aws_.contains(arn) ? " (the file carries it, but the server uses its own)" : "",
-            "; left out of ", paths.size(), " attachment(s), first ", paths.front(),
-            ": it grants nothing here"));
+            "AWS managed policy ", arn,
+            " is neither known to the server nor in the file's Policies; left out of ",
+            paths.size(), " attachment(s), first ", paths.front(), ": it grants nothing here"));
       }
       return absl::OkStatus();
     }
     const std::string& first = missing_aws_.begin()->second.front();
     return FieldError(
         first,
-        absl::StrCat(arns.size(), " AWS managed ", arns.size() == 1 ? "policy is" : "policies are",
-                     " not known to the server: ", absl::StrJoin(arns, ", "),
-                     " (add them to the server's AWS managed policies file, or "
-                     "import with --allow-missing-aws-policies)"),
+        absl::StrCat(
+            arns.size(), " AWS managed ", arns.size() == 1 ? "policy is" : "policies are",
+            " neither known to the server nor in the file's Policies: ", absl::StrJoin(arns, ", "),
+            " (export with AWS managed policies included, e.g. `aws iam "
+            "get-account-authorization-details` without --filter, add them to the "
+            "server's AWS managed policies file, or import with "
+            "--allow-missing-aws-policies)"),
         absl::StatusCode::kNotFound);
-  }
-
-  absl::Status Prune(const std::vector<std::string>& existing) {
-    std::vector<std::string> entities, policies;
-    for (const std::string& arn_text : existing) {
-      absl::StatusOr<IamArn> arn = ParseIamArn(arn_text);
-      if (!arn.ok() || arn->account != out_.account_id) continue;
-      if (arn->kind != IamArnKind::kUser && arn->kind != IamArnKind::kGroup &&
-          arn->kind != IamArnKind::kRole && arn->kind != IamArnKind::kPolicy) {
-        continue;
-      }
-      const std::string key =
-          absl::StrCat(IamArnKindName(arn->kind), "/", absl::AsciiStrToLower(arn->name));
-      if (imported_.contains(key)) continue;
-      (arn->kind == IamArnKind::kPolicy ? policies : entities).push_back(arn_text);
-    }
-    // Entities first: deleting them detaches the policies deleted next.
-    for (const std::string& arn : entities) {
-      pdp::v1::Change c;
-      c.mutable_delete_entity()->set_arn(arn);
-      Add(std::move(c), absl::StrCat("--prune ", arn));
-    }
-    for (const std::string& arn : policies) {
-      pdp::v1::Change c;
-      c.mutable_delete_policy()->set_arn(arn);
-      Add(std::move(c), absl::StrCat("--prune ", arn));
-    }
-    out_.counts.deletions = static_cast<int>(entities.size() + policies.size());
-    return absl::OkStatus();
   }
 
   const AwsIamImportOptions& options_;
   AwsIamImport out_;
-  absl::flat_hash_set<std::string> carried_aws_;
+  absl::flat_hash_set<std::string> carried_aws_;  // AWS managed policies in Policies
   // Missing AWS managed policy -> where the file attaches it (ordered, so
   // messages are stable).
   absl::btree_map<std::string, std::vector<std::string>> missing_aws_;
-  // "user/<lower name>", "policy/<lower name>"...: what the file has.
-  absl::flat_hash_set<std::string> imported_;
 };
 
 }  // namespace
@@ -454,6 +435,42 @@ absl::StatusOr<std::string> AwsPolicyDocumentText(absl::string_view text) {
 absl::StatusOr<AwsIamImport> ImportAwsIamAuthorizationDetails(absl::string_view json,
                                                               const AwsIamImportOptions& options) {
   return Importer(options).Run(json);
+}
+
+absl::Status AddAwsIamPrune(const std::vector<std::string>& existing, AwsIamImport& import) {
+  if (import.counts.deletions > 0) {
+    return absl::FailedPreconditionError("the import already has its deletions");
+  }
+  std::vector<std::string> entities, policies;
+  for (const std::string& arn_text : existing) {
+    absl::StatusOr<IamArn> arn = ParseIamArn(arn_text);
+    if (!arn.ok() || arn->account != import.account_id) continue;
+    if (arn->kind != IamArnKind::kUser && arn->kind != IamArnKind::kGroup &&
+        arn->kind != IamArnKind::kRole && arn->kind != IamArnKind::kPolicy) {
+      continue;
+    }
+    const std::string key =
+        absl::StrCat(IamArnKindName(arn->kind), "/", absl::AsciiStrToLower(arn->name));
+    if (import.imported_keys.contains(key)) continue;
+    (arn->kind == IamArnKind::kPolicy ? policies : entities).push_back(arn_text);
+  }
+  auto add = [&](pdp::v1::Change c, const std::string& arn) {
+    import.changes.push_back(std::move(c));
+    import.item_paths.push_back(absl::StrCat("--prune ", arn));
+  };
+  // Entities first: deleting them detaches the policies deleted next.
+  for (const std::string& arn : entities) {
+    pdp::v1::Change c;
+    c.mutable_delete_entity()->set_arn(arn);
+    add(std::move(c), arn);
+  }
+  for (const std::string& arn : policies) {
+    pdp::v1::Change c;
+    c.mutable_delete_policy()->set_arn(arn);
+    add(std::move(c), arn);
+  }
+  import.counts.deletions = static_cast<int>(entities.size() + policies.size());
+  return absl::OkStatus();
 }
 
 }  // namespace pdp

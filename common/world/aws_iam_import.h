@@ -12,6 +12,12 @@
 // `prune_existing` what the account has but the file no longer does is
 // deleted.
 //
+// AWS managed policies the file carries (its Policies list has them, with
+// every version, when the export includes AWS managed policies) are put
+// for every account (put_aws_managed_policy) before anything attaches
+// them, so attachments of them work whether or not the server bundles
+// them.
+//
 // Pure: no I/O, no server. Thread-safe (no shared state).
 #ifndef PDP_COMMON_WORLD_AWS_IAM_IMPORT_H_
 #define PDP_COMMON_WORLD_AWS_IAM_IMPORT_H_
@@ -32,14 +38,17 @@ struct AwsIamImportOptions {
   // file (all must be of one account). Given: every ARN must be of it.
   std::string account_id;
   // AWS managed policies the server has (ListPolicies{parent:"aws"}). An
-  // attachment or boundary naming another one is an error that lists every
-  // such ARN, unless `allow_missing_aws_policies`: then it is left out,
-  // with a warning (a policy the server does not have grants nothing).
+  // attachment or boundary naming one that neither the server nor the
+  // file's Policies has is an error that lists every such ARN, unless
+  // `allow_missing_aws_policies`: then it is left out, with a warning (a
+  // policy the server does not have grants nothing).
   absl::flat_hash_set<std::string> available_aws_policies;
   bool allow_missing_aws_policies = false;
   // --prune: the ARNs of the users, groups, roles and customer managed
   // policies the account has now; those the file does not have are
-  // deleted (entities first, which detaches them, then policies).
+  // deleted (entities first, which detaches them, then policies). When
+  // the account is not known before parsing, parse once without it and
+  // call AddAwsIamPrune.
   std::optional<std::vector<std::string>> prune_existing;
 };
 
@@ -47,15 +56,17 @@ struct AwsIamImportCounts {
   int users = 0;
   int groups = 0;
   int roles = 0;
-  int policies = 0;         // customer managed
-  int inline_policies = 0;  // of users, groups and roles
-  int deletions = 0;        // --prune
+  int policies = 0;              // customer managed
+  int aws_managed_policies = 0;  // carried by the file, put for every account
+  int inline_policies = 0;       // of users, groups and roles
+  int deletions = 0;             // --prune
 };
 
 struct AwsIamImport {
   std::string account_id;
   // One atomic batch, in dependency order: the account (created if
-  // missing, its settings left alone), customer managed policies, groups,
+  // missing, its settings left alone), managed policies (AWS's and the
+  // customer's, as the file lists them), groups,
   // users, roles, then deletions.
   std::vector<pdp::v1::Change> changes;
   // For each change, the path in the file it came from
@@ -63,6 +74,9 @@ struct AwsIamImport {
   std::vector<std::string> item_paths;
   std::vector<std::string> warnings;
   AwsIamImportCounts counts;
+  // What the file has in the account: "user/<lower-case name>", "group/...",
+  // "role/...", "policy/..." (customer managed), for --prune.
+  absl::flat_hash_set<std::string> imported_keys;
 };
 
 // INVALID_ARGUMENT with the JSON path of the first problem
@@ -70,6 +84,12 @@ struct AwsIamImport {
 // naming every AWS managed policy the server does not have.
 absl::StatusOr<AwsIamImport> ImportAwsIamAuthorizationDetails(absl::string_view json,
                                                               const AwsIamImportOptions& options);
+
+// --prune on a parsed import: appends the deletions of what `existing`
+// (ARNs the account has now, any account's ignored) names and the file
+// does not have, entities first, and counts them. FAILED_PRECONDITION if
+// `import` already has deletions.
+absl::Status AddAwsIamPrune(const std::vector<std::string>& existing, AwsIamImport& import);
 
 // A policy document as AWS gives it: a JSON object (the CLI decodes it) or
 // a string, URL-encoded (the API) or not. INVALID_ARGUMENT for a bad

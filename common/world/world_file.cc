@@ -5,6 +5,7 @@
 #include <optional>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/base/errors.h"
 #include "common/policy/policy_json.h"
@@ -405,17 +406,32 @@ class WorldReader {
       if (!arn.ok()) return arn.status();
       absl::StatusOr<std::string> description = Str(item, path, "description", false);
       if (!description.ok()) return description.status();
+      // arn:<partition>:iam::aws:policy/...: an AWS managed policy for every
+      // account (an export of one an import carried).
+      const bool aws_managed = absl::StrContains(*arn, ":iam::aws:policy/");
       if (item.contains("versions")) {
         // Every version with its id and the default (an export, or data
         // from AWS): the policy is put exactly so.
         if (item.contains("document")) {
           return FieldError(path + ".document", "give either document or versions, not both");
         }
-        auto* c = change.mutable_put_policy();
+        auto* c =
+            aws_managed ? change.mutable_put_aws_managed_policy() : change.mutable_put_policy();
         c->set_arn(*arn);
         c->set_description(*description);
         s = Versions(item["versions"], path + ".versions", c->mutable_versions());
         if (!s.ok()) return s;
+      } else if (aws_managed) {
+        // One document: version v1, the default.
+        absl::StatusOr<std::string> doc = Document(item, path);
+        if (!doc.ok()) return doc.status();
+        auto* c = change.mutable_put_aws_managed_policy();
+        c->set_arn(*arn);
+        c->set_description(*description);
+        pdp::v1::PolicyVersion* v = c->add_versions();
+        v->set_version_id("v1");
+        v->set_document(*doc);
+        v->set_is_default(true);
       } else {
         auto* c = change.mutable_create_policy();
         c->set_allow_existing(true);

@@ -27,9 +27,14 @@ absl::StatusOr<StoredBatch> DecodeLegacy(const BatchRow& row) {
 
 }  // namespace
 
+uint32_t RecordFormatOf(const rec::StateDelta& delta) {
+  return delta.put_aws_policies_size() > 0 ? rec::FORMAT_VERSION_AWS_MANAGED_POLICIES
+                                           : rec::FORMAT_VERSION_STATE_DELTA;
+}
+
 BatchRow EncodeBatch(const StoredBatch& batch) {
   rec::BatchRecord record;
-  record.set_format_version(rec::FORMAT_VERSION_STATE_DELTA);
+  record.set_format_version(RecordFormatOf(batch.delta));
   record.mutable_changes()->Reserve(static_cast<int>(batch.changes.size()));
   for (const pdp::v1::Change& c : batch.changes) *record.add_changes() = c.SerializeAsString();
   *record.mutable_delta() = batch.delta;
@@ -53,11 +58,10 @@ absl::StatusOr<StoredBatch> DecodeBatch(const BatchRow& row, bool with_changes) 
   if (!record.ParseFromString(row.record)) {
     return absl::DataLossError(absl::StrCat("stored revision ", row.revision, " does not parse"));
   }
-  if (record.format_version() > rec::FORMAT_VERSION_STATE_DELTA) {
+  if (record.format_version() > kNewestRecordFormat) {
     return absl::FailedPreconditionError(absl::StrCat(
         "stored revision ", row.revision, " has format version ", record.format_version(),
-        ", written by a newer billing-pdp; this build reads up to ",
-        static_cast<int>(rec::FORMAT_VERSION_STATE_DELTA)));
+        ", written by a newer billing-pdp; this build reads up to ", kNewestRecordFormat));
   }
   StoredBatch batch;
   batch.revision = row.revision;

@@ -30,6 +30,15 @@ struct BatchRow {
   std::string outcome;     // format 2 with a request id: a RequestOutcome
 };
 
+// The newest BatchRecord / CheckpointManifest format_version this build
+// reads.
+inline constexpr uint32_t kNewestRecordFormat = pdp::store::v1::FORMAT_VERSION_AWS_MANAGED_POLICIES;
+
+// The format_version a record holding `delta` is written with: 3 when it
+// puts AWS managed policies (an older build must refuse it rather than
+// drop them), 2 otherwise (so older builds still read it).
+uint32_t RecordFormatOf(const pdp::store::v1::StateDelta& delta);
+
 BatchRow EncodeBatch(const StoredBatch& batch);
 
 // DATA_LOSS when the bytes do not parse or the format is unknown;

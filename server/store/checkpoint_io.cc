@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/arena.h"
+#include "server/store/batch_codec.h"
 #include "server/store/sha256.h"
 
 namespace pdp {
@@ -118,10 +119,13 @@ absl::Status WriteCheckpoint(Store& store, const Snapshot& snapshot, size_t chun
                              size_t max_bytes_per_second) {
   const int64_t revision = snapshot.revision();
   rec::CheckpointManifest manifest;
-  manifest.set_format_version(rec::FORMAT_VERSION_STATE_DELTA);
   manifest.set_revision(revision);
   rec::StateDelta chunk;
-  size_t bytes = 0;
+  // The AWS managed policies put first, in chunk 0 (few, and the format
+  // says whether there are any).
+  AppendAwsPolicyImages(snapshot, &chunk);
+  manifest.set_format_version(RecordFormatOf(chunk));
+  size_t bytes = chunk.ByteSizeLong();
   size_t written = 0;
   const absl::Time start = absl::Now();
   auto flush_if_full = [&]() -> absl::Status {
@@ -167,11 +171,10 @@ absl::StatusOr<SnapshotPtr> LoadCheckpoint(Store& store, const SnapshotPtr& init
   if (!manifest.ParseFromString(*manifest_bytes)) {
     return absl::DataLossError("its manifest does not parse");
   }
-  if (manifest.format_version() > rec::FORMAT_VERSION_STATE_DELTA) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("format version ", manifest.format_version(),
-                     " (written by a newer billing-pdp); this build reads up to ",
-                     static_cast<int>(rec::FORMAT_VERSION_STATE_DELTA)));
+  if (manifest.format_version() > kNewestRecordFormat) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "format version ", manifest.format_version(),
+        " (written by a newer billing-pdp); this build reads up to ", kNewestRecordFormat));
   }
   if (manifest.revision() != revision || manifest.chunk_sha256_size() == 0) {
     return absl::DataLossError(absl::StrCat("its manifest is for revision ", manifest.revision(),
@@ -205,6 +208,10 @@ absl::StatusOr<SnapshotPtr> LoadCheckpoint(Store& store, const SnapshotPtr& init
     absl::StatusOr<DecodedChunk> chunk = pipeline.TakeNext();
     if (!chunk.ok()) {
       status = chunk.status();
+      break;
+    }
+    if (absl::Status s = restorer.ApplyAwsPolicies(*chunk->delta, builder); !s.ok()) {
+      status = absl::DataLossError(absl::StrCat("chunk ", seq, ": ", s.message()));
       break;
     }
     for (std::shared_ptr<AccountState>& account : chunk->accounts) {

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/policy/policy_compiler.h"
 
@@ -240,6 +241,21 @@ void DiffState(const Snapshot& before, const Snapshot& after,
         out->set_id(id);
         out->set_deleted(true);
       });
+  // AWS managed policies: the map is shared until a batch puts one, and
+  // then only the records put are new pointers. None is ever removed.
+  if (&before.aws_policies() != &after.aws_policies()) {
+    for (const auto& [arn, policy] : after.aws_policies()) {
+      auto was = before.aws_policies().find(arn);
+      if (was != before.aws_policies().end() && was->second == policy) continue;
+      PolicyToRecord(arn, *policy, delta->add_put_aws_policies());
+    }
+  }
+}
+
+void AppendAwsPolicyImages(const Snapshot& snapshot, rec::StateDelta* delta) {
+  for (const auto& [arn, policy] : snapshot.aws_policies()) {
+    if (policy->modified_revision > 0) PolicyToRecord(arn, *policy, delta->add_put_aws_policies());
+  }
 }
 
 void AppendAccountImage(const AccountState& account, rec::StateDelta* delta) {
@@ -287,7 +303,22 @@ CompiledPolicyPtr StateRestorer::Compile(const std::string& document, const std:
   return policy;
 }
 
+absl::Status StateRestorer::ApplyAwsPolicies(const rec::StateDelta& delta,
+                                             SnapshotBuilder& builder) {
+  for (const rec::ManagedPolicy& r : delta.put_aws_policies()) {
+    absl::StatusOr<std::shared_ptr<ManagedPolicyRecord>> p = PolicyFromRecord(r);
+    if (!p.ok()) return p.status();
+    if (r.key() != r.arn() || !absl::StrContains(r.arn(), ":iam::aws:policy/")) {
+      return Unusable(absl::StrCat("AWS managed policy ", r.arn(), " under key ", r.key()));
+    }
+    (*p)->aws_managed = true;
+    builder.RestoreAwsPolicy(*std::move(p));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status StateRestorer::Apply(const rec::StateDelta& delta, SnapshotBuilder& builder) {
+  if (absl::Status s = ApplyAwsPolicies(delta, builder); !s.ok()) return s;
   for (const rec::AccountDelta& a : delta.accounts()) {
     absl::Status s = ApplyAccount(a, builder);
     if (!s.ok()) return s;
@@ -327,6 +358,29 @@ absl::StatusOr<std::shared_ptr<AccountState>> StateRestorer::DecodeAccountImage(
   absl::Status s = PutAccountRecords(image, *account);
   if (!s.ok()) return s;
   return account;
+}
+
+absl::StatusOr<std::shared_ptr<ManagedPolicyRecord>> StateRestorer::PolicyFromRecord(
+    const rec::ManagedPolicy& r) {
+  if (r.key().empty()) return Unusable(absl::StrCat("policy ", r.arn(), " without a key"));
+  auto p = std::make_shared<ManagedPolicyRecord>();
+  p->arn = r.arn();
+  p->description = r.description();
+  p->versions.reserve(r.versions_size());
+  for (const rec::PolicyVersion& v : r.versions()) {
+    pdp::v1::PolicyVersion& out = p->versions.emplace_back();
+    out.set_version_id(v.version_id());
+    out.set_document(v.document());
+    if (v.version_id() == r.default_version_id()) {
+      p->default_compiled = Compile(v.document(), r.arn());
+    }
+  }
+  // No default version among the versions: nothing can be decided on it.
+  if (p->default_compiled == nullptr) p->default_compiled = DenyEverythingPolicy();
+  p->default_version_id = r.default_version_id();
+  p->next_version = r.next_version();
+  p->modified_revision = r.modified_revision();
+  return p;
 }
 
 absl::Status StateRestorer::PutAccountRecords(const rec::AccountDelta& d, AccountState& account) {
@@ -376,25 +430,9 @@ absl::Status StateRestorer::PutAccountRecords(const rec::AccountDelta& d, Accoun
     a->entities.insert_or_assign(a->entities.end(), r.key(), std::move(e));
   }
   for (const rec::ManagedPolicy& r : d.put_policies()) {
-    if (r.key().empty()) return Unusable(absl::StrCat("policy ", r.arn(), " without a key"));
-    auto p = std::make_shared<ManagedPolicyRecord>();
-    p->arn = r.arn();
-    p->description = r.description();
-    p->versions.reserve(r.versions_size());
-    for (const rec::PolicyVersion& v : r.versions()) {
-      pdp::v1::PolicyVersion& out = p->versions.emplace_back();
-      out.set_version_id(v.version_id());
-      out.set_document(v.document());
-      if (v.version_id() == r.default_version_id()) {
-        p->default_compiled = Compile(v.document(), r.arn());
-      }
-    }
-    // No default version among the versions: nothing can be decided on it.
-    if (p->default_compiled == nullptr) p->default_compiled = DenyEverythingPolicy();
-    p->default_version_id = r.default_version_id();
-    p->next_version = r.next_version();
-    p->modified_revision = r.modified_revision();
-    a->policies.insert_or_assign(a->policies.end(), r.key(), std::move(p));
+    absl::StatusOr<std::shared_ptr<ManagedPolicyRecord>> p = PolicyFromRecord(r);
+    if (!p.ok()) return p.status();
+    a->policies.insert_or_assign(a->policies.end(), r.key(), *std::move(p));
   }
   for (const rec::RoleSession& r : d.put_sessions()) {
     if (r.key().empty()) return Unusable(absl::StrCat("session ", r.arn(), " without a key"));

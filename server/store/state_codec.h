@@ -28,9 +28,9 @@
 namespace pdp {
 
 // Appends to `delta` how `after` differs from `before` in the accounts
-// `account_ids` (any superset of the accounts that changed) and in every
-// organization. Records are shared between snapshots, so an unchanged one
-// is the same pointer in both and costs no more than that comparison.
+// `account_ids` (any superset of the accounts that changed), in every
+// organization and in the AWS managed policies (those put). Records are shared between snapshots,
+// so an unchanged one is the same pointer in both and costs no more than that comparison.
 void DiffState(const Snapshot& before, const Snapshot& after,
                const absl::btree_set<std::string>& account_ids, pdp::store::v1::StateDelta* delta);
 
@@ -39,6 +39,9 @@ void DiffState(const Snapshot& before, const Snapshot& after,
 void AppendAccountImage(const AccountState& account, pdp::store::v1::StateDelta* delta);
 void AppendOrganizationImage(const OrganizationState& organization,
                              pdp::store::v1::StateDelta* delta);
+// Every AWS managed policy of `snapshot` that a put made (not the bundled
+// ones, which the data files give), as put_aws_policies.
+void AppendAwsPolicyImages(const Snapshot& snapshot, pdp::store::v1::StateDelta* delta);
 
 // Applies deltas to builders. Policy documents are compiled once per
 // distinct text for the restorer's life (a checkpoint of 100,000 copies of
@@ -55,6 +58,9 @@ class StateRestorer {
   absl::Status Apply(const pdp::store::v1::StateDelta& delta, SnapshotBuilder& builder);
   absl::Status ApplyOrganization(const pdp::store::v1::OrganizationDelta& delta,
                                  SnapshotBuilder& builder);
+  // Only the delta's put_aws_policies (a checkpoint chunk's; Apply does
+  // them too). DATA_LOSS for a record whose key is not its AWS ARN.
+  absl::Status ApplyAwsPolicies(const pdp::store::v1::StateDelta& delta, SnapshotBuilder& builder);
 
   // A checkpoint's account (AppendAccountImage's record: not deleted) as
   // a new AccountState, for SnapshotBuilder::RestoreAccountImage; needs no
@@ -68,6 +74,8 @@ class StateRestorer {
 
  private:
   CompiledPolicyPtr Compile(const std::string& document, const std::string& what);
+  absl::StatusOr<std::shared_ptr<ManagedPolicyRecord>> PolicyFromRecord(
+      const pdp::store::v1::ManagedPolicy& record);
   absl::Status ApplyAccount(const pdp::store::v1::AccountDelta& delta, SnapshotBuilder& builder);
   // Sets the header and puts the records of `delta` into `account`.
   absl::Status PutAccountRecords(const pdp::store::v1::AccountDelta& delta, AccountState& account);

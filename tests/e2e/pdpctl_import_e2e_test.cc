@@ -3,8 +3,10 @@
 // `aws iam get-account-authorization-details`. Imports apply, decide as AWS
 // would, change nothing when repeated, prune what is gone, and say where a
 // refused change came from.
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -102,6 +104,97 @@ TEST_F(PdpctlImport, AChangeTheServerRefusesIsTracedToTheFile) {
   EXPECT_THAT(out, HasSubstr("(from UserDetailList[1])"));
   // Nothing of the batch was applied.
   EXPECT_EQ(Pdpctl({"get", "user", kAlice}, &out), 4) << out;
+}
+
+// An export that includes AWS managed policies carries ViewOnlyAccess (not
+// bundled with the server), with two versions, attached to the role: the
+// import puts it for every account, the role decides on its default
+// version, and the policy outlives a restart (SQLite) and an export ->
+// apply round trip onto a fresh server.
+TEST_F(PdpctlImport, AwsManagedPoliciesTheFileCarriesAreKeptWorldWide) {
+  const std::string view_only = "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess";
+  const std::string role = "arn:aws:iam::123456789012:role/Auditor";
+  const std::string savings = "cost-optimization-hub:ListRecommendationSummaries";
+  const std::string file = EditedIam([&](nlohmann::json& d) {
+    for (auto& r : d["RoleDetailList"]) {
+      r["AttachedManagedPolicies"].push_back(
+          {{"PolicyName", "ViewOnlyAccess"}, {"PolicyArn", view_only}});
+    }
+    auto doc = [](const std::vector<std::string>& actions) {
+      return nlohmann::json{{"Version", "2012-10-17"},
+                            {"Statement",
+                             {{{"Sid", "GeneralViewOnlyAccessStatement"},
+                               {"Effect", "Allow"},
+                               {"Action", actions},
+                               {"Resource", "*"}}}}};
+    };
+    d["Policies"].push_back(
+        {{"PolicyName", "ViewOnlyAccess"},
+         {"Arn", view_only},
+         {"Path", "/job-function/"},
+         {"DefaultVersionId", "v36"},
+         {"Description",
+          "This policy grants permissions to view resources and basic metadata "
+          "across all AWS services"},
+         {"PolicyVersionList",
+          {{{"Document", doc({"ec2:DescribeInstances", "s3:ListAllMyBuckets"})},
+            {"VersionId", "v35"},
+            {"IsDefaultVersion", false}},
+           {{"Document", doc({"ec2:DescribeInstances", "s3:ListAllMyBuckets",
+                              "cost-optimization-hub:GetPreferences", savings})},
+            {"VersionId", "v36"},
+            {"IsDefaultVersion", true}}}}});
+  });
+  const std::string dir = ::testing::TempDir() + "/aws-managed-" + std::to_string(getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::vector<std::string> args = {"--store", "sqlite:" + dir + "/state.db"};
+  auto pdpctl = [](const ServerProcess& at, std::vector<std::string> argv, std::string* out) {
+    argv.insert(argv.begin(), {BinaryPath("client/pdpctl"), "--server", at.address()});
+    return RunCommand(argv, out);
+  };
+  std::string out;
+  {
+    ServerProcess first(args);
+    ASSERT_TRUE(first.ok()) << first.log();
+    ASSERT_EQ(pdpctl(first, {"import", "aws-iam", file}, &out), 0) << out;
+    EXPECT_THAT(out, HasSubstr("2 AWS managed policies"));
+    EXPECT_EQ(pdpctl(first, {"authorize", role, "--action", savings}, &out), 0) << out;
+    EXPECT_EQ(pdpctl(first, {"authorize", role, "--action", "aws-portal:ViewBilling"}, &out), 1)
+        << out;
+    ASSERT_EQ(pdpctl(first, {"import", "aws-iam", file}, &out), 0) << out;
+    EXPECT_THAT(out, HasSubstr("nothing to change"));
+    ASSERT_EQ(first.Stop(SIGTERM), 0) << first.log();
+  }
+  ServerProcess restarted(args);
+  ASSERT_TRUE(restarted.ok()) << restarted.log();
+  EXPECT_EQ(pdpctl(restarted, {"authorize", role, "--action", savings}, &out), 0) << out;
+  ASSERT_EQ(pdpctl(restarted, {"--output", "json", "get", "policy", view_only}, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("\"default_version_id\": \"v36\""));
+  EXPECT_THAT(out, HasSubstr("\"version_id\": \"v35\""));
+  EXPECT_THAT(out, HasSubstr("\"aws_managed\": true"));
+  EXPECT_THAT(out, ::testing::Not(HasSubstr("\"bundled\": true")));
+
+  const std::string exported = dir + "/world.yaml";
+  ASSERT_EQ(pdpctl(restarted, {"export", "-o", exported}, &out), 0) << out;
+  ServerProcess fresh({});
+  ASSERT_TRUE(fresh.ok()) << fresh.log();
+  EXPECT_EQ(pdpctl(fresh, {"get", "policy", view_only}, &out), 4) << out;
+  ASSERT_EQ(pdpctl(fresh, {"apply", exported}, &out), 0) << out;
+  EXPECT_EQ(pdpctl(fresh, {"authorize", role, "--action", savings}, &out), 0) << out;
+  ASSERT_EQ(pdpctl(fresh, {"--output", "json", "get", "policy", view_only}, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("\"default_version_id\": \"v36\""));
+  EXPECT_THAT(out, HasSubstr("\"version_id\": \"v35\""));
+  // The re-export of the fresh server is the same file but for its header.
+  const std::string again = dir + "/again.yaml";
+  ASSERT_EQ(pdpctl(fresh, {"export", "-o", again}, &out), 0) << out;
+  auto body = [](const std::string& path) {
+    std::ifstream in(path);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return text.substr(text.find('\n'));
+  };
+  EXPECT_EQ(body(again), body(exported));
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(PdpctlImport, BadExportsAreRefusedBeforeAnythingIsSent) {

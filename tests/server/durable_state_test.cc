@@ -39,6 +39,8 @@ constexpr char kMgmt[] = "111111111111";
 constexpr char kMember[] = "222222222222";
 constexpr char kAlone[] = "333333333333";
 constexpr char kOrg[] = "o-abcdefghij";
+// Not bundled: put by the history (as an import from AWS would).
+constexpr char kViewOnly[] = "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess";
 
 Change Parse(const std::string& text) {
   Change c;
@@ -71,7 +73,14 @@ std::vector<ApplyChangesRequest> RichHistory() {
                             "' name: 'alone' settings { iam_access_to_billing: true "
                             "console_action_set: LEGACY linked_account_access: false } } }")}),
       Request("iam",
-              {absl::StrCat("create_policy { arn: '", p, "' description: 'team' document: '",
+              {absl::StrCat("put_aws_managed_policy { arn: '", kViewOnly,
+                            "' description: 'view only' versions { version_id: 'v3' document: '",
+                            Allow("ec2:DescribeInstances"),
+                            "' } versions { version_id: 'v4' "
+                            "document: '",
+                            Allow("cost-optimization-hub:ListRecommendationSummaries"),
+                            "' is_default: true } }"),
+               absl::StrCat("create_policy { arn: '", p, "' description: 'team' document: '",
                             Allow("ce:GetCostAndUsage"), "' }"),
                absl::StrCat("create_policy_version { policy_arn: '", p, "' document: '",
                             Allow("billing:Get*"), "' set_as_default: true }"),
@@ -91,8 +100,8 @@ std::vector<ApplyChangesRequest> RichHistory() {
                absl::StrCat("put_user { user { arn: '", u,
                             "bob' unique_id: 'AIDAJQABLZS4A3QDU576Q' } }"),
                absl::StrCat("put_role { role { arn: 'arn:aws:iam::", kAlone,
-                            ":role/auditor' attached_policies: '", p,
-                            "' tags { key: 'k' value: 'v' } } }"),
+                            ":role/auditor' attached_policies: '", p, "' attached_policies: '",
+                            kViewOnly, "' tags { key: 'k' value: 'v' } } }"),
                absl::StrCat("put_role_session { session { arn: 'arn:aws:sts::", kAlone,
                             ":assumed-role/auditor/s1' policy_arns: '", p, "' policy: '",
                             Allow("billing:*"), "' tags { key: 'sk' value: 'sv' } } }")}),
@@ -140,6 +149,7 @@ std::string StateText(const Snapshot& s) {
       absl::StrAppend(&derived, "\n");
     }
   }
+  AppendAwsPolicyImages(s, &records);
   for (const auto& [id, org] : s.organizations()) {
     AppendOrganizationImage(*org, &records);
     std::map<std::string, std::string> placements;  // sorted: the map itself is unordered
@@ -467,6 +477,96 @@ TEST_F(DurableStateTest, AStoredPolicyThatNoLongerCompilesFailsClosed) {
   }
 }
 
+// An AWS managed policy a client put (RichHistory's ViewOnlyAccess) is
+// stored: a restart from the log or from a checkpoint has it, later puts
+// replace it, and only the records that hold one are written in format 3
+// (an older build refuses those instead of dropping the policy).
+TEST_F(DurableStateTest, AwsManagedPoliciesPutAreStoredInFormatThree) {
+  const std::string role = absl::StrCat("arn:aws:iam::", kAlone, ":role/auditor");
+  const std::string action = "cost-optimization-hub:ListRecommendationSummaries";
+  auto decide = [&](const Snapshot& s) {
+    pdp::v1::AuthorizeRequest r;
+    r.set_principal(role);
+    r.mutable_action()->set_action(action);
+    absl::StatusOr<pdp::v1::Decision> d = Decide(s, r);
+    EXPECT_TRUE(d.ok()) << d.status();
+    return d.ok() ? d->effect() : pdp::v1::EFFECT_UNSPECIFIED;
+  };
+  {
+    auto store = OpenSqlite();
+    WriteRichHistory(*store);
+  }
+  {
+    // The rows: format 3 only where the batch put an AWS managed policy.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* select = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT revision, record FROM batches ORDER BY revision", -1,
+                                 &select, nullptr),
+              SQLITE_OK);
+    std::vector<uint32_t> formats;
+    while (sqlite3_step(select) == SQLITE_ROW) {
+      rec::BatchRecord record;
+      ASSERT_TRUE(
+          record.ParseFromArray(sqlite3_column_blob(select, 1), sqlite3_column_bytes(select, 1)));
+      formats.push_back(record.format_version());
+      EXPECT_EQ(record.delta().put_aws_policies_size(), record.format_version() == 3 ? 1 : 0);
+    }
+    sqlite3_finalize(select);
+    sqlite3_close(db);
+    EXPECT_EQ(formats, (std::vector<uint32_t>{2, 3, 2, 2, 2}));
+  }
+  // A restart from the log has it, and the role that attaches it decides
+  // on its default version.
+  auto store = OpenSqlite();
+  {
+    WorldState state(Initial(), store.get());
+    ASSERT_TRUE(state.Recover().ok());
+    const ManagedPolicyRecord* p = state.Current()->FindPolicy(kViewOnly);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->default_version_id, "v4");
+    EXPECT_EQ(p->versions.size(), 2u);
+    EXPECT_EQ(p->modified_revision, 2);
+    EXPECT_EQ(decide(*state.Current()), pdp::v1::ALLOW);
+    // A replacement (AWS moved the default back), then a checkpoint.
+    ApplyChangesRequest replace = Request(
+        "replace", {absl::StrCat("put_aws_managed_policy { arn: '", kViewOnly,
+                                 "' description: 'view only' versions { version_id: 'v3' "
+                                 "document: '",
+                                 Allow("ec2:DescribeInstances"), "' is_default: true } }")});
+    auto applied = state.ApplyChanges(replace);
+    ASSERT_TRUE(applied.ok()) << applied.status();
+    EXPECT_EQ(decide(*state.Current()), pdp::v1::DENY);
+    ASSERT_TRUE(WriteCheckpoint(*store, *state.Current(), /*chunk_bytes=*/64).ok());
+    absl::StatusOr<std::string> manifest = store->ReadCheckpointManifest(6);
+    ASSERT_TRUE(manifest.ok()) << manifest.status();
+    rec::CheckpointManifest m;
+    ASSERT_TRUE(m.ParseFromString(*manifest));
+    EXPECT_EQ(m.format_version(), 3u);
+  }
+  WorldState restarted(Initial(), store.get());
+  ASSERT_TRUE(restarted.Recover().ok());
+  EXPECT_EQ(restarted.last_recovery().checkpoint_revision, 6);
+  const ManagedPolicyRecord* p = restarted.Current()->FindPolicy(kViewOnly);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->default_version_id, "v3");
+  EXPECT_EQ(p->next_version, 5);  // ids v3 and v4 were given out
+  EXPECT_EQ(decide(*restarted.Current()), pdp::v1::DENY);
+  // A checkpoint of a world without such puts stays format 2.
+  MemoryStore plain;
+  {
+    WorldState state(Initial(), &plain);
+    ASSERT_TRUE(state.Recover().ok());
+    ASSERT_TRUE(state.ApplyChanges(RichHistory()[0]).ok());
+    ASSERT_TRUE(WriteCheckpoint(plain, *state.Current()).ok());
+  }
+  absl::StatusOr<std::string> manifest = plain.ReadCheckpointManifest(1);
+  ASSERT_TRUE(manifest.ok()) << manifest.status();
+  rec::CheckpointManifest m;
+  ASSERT_TRUE(m.ParseFromString(*manifest));
+  EXPECT_EQ(m.format_version(), 2u);
+}
+
 TEST_F(DurableStateTest, RecordsOfANewerFormatAreRefusedNotGuessed) {
   MemoryStore store;
   {
@@ -477,7 +577,7 @@ TEST_F(DurableStateTest, RecordsOfANewerFormatAreRefusedNotGuessed) {
   BatchRow row;
   row.revision = 2;
   rec::BatchRecord record;
-  record.set_format_version(3);
+  record.set_format_version(kNewestRecordFormat + 1);
   row.record = record.SerializeAsString();
   store.PutRawRow(row);
   WorldState state(Initial(), &store);
@@ -537,7 +637,7 @@ TEST_F(DurableStateTest, ALegacyStoreIsMigratedOnOpen) {
                     return absl::OkStatus();
                   })
                   .ok());
-  EXPECT_EQ(changes, (std::vector<size_t>{2, 8, 4, 1, 4}));
+  EXPECT_EQ(changes, (std::vector<size_t>{2, 9, 4, 1, 4}));
 }
 
 // A replica (a second state on the same store) that fell behind what the

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/engine/decide.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/change_follower.h"
@@ -143,6 +144,49 @@ TEST_F(ReplicationTest, WritesOnOneReplicaReachTheOtherThroughItsFollower) {
   EXPECT_TRUE(retried->replayed());
   EXPECT_EQ(retried->revision(), first->revision());
   EXPECT_EQ(b->state->revision(), second->revision());  // nothing new written
+}
+
+// An AWS managed policy put on one replica reaches the other through its
+// follower, and so does its replacement: the other's principals that
+// attach it decide on the new default at once.
+TEST_F(ReplicationTest, AwsManagedPoliciesPutOnOneReplicaReachTheOther) {
+  auto a = Start(/*follow=*/true), b = Start(/*follow=*/true);
+  ASSERT_TRUE(a && b);
+  const std::string arn = "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess";
+  const std::string action = "cost-optimization-hub:ListRecommendationSummaries";
+  auto put = [&](bool grants) {
+    Change c;
+    auto* p = c.mutable_put_aws_managed_policy();
+    p->set_arn(arn);
+    auto* v = p->add_versions();
+    v->set_version_id(grants ? "v2" : "v3");
+    v->set_document(test::AllowDoc({grants ? action : "ec2:DescribeInstances"}));
+    v->set_is_default(true);
+    return c;
+  };
+  Change alice = NewUser("111111111111", "alice");
+  alice.mutable_put_user()->mutable_user()->add_attached_policies(arn);
+  auto decide = [&](const Snapshot& s) {
+    pdp::v1::AuthorizeRequest r;
+    r.set_principal("arn:aws:iam::111111111111:user/alice");
+    r.mutable_action()->set_action(action);
+    absl::StatusOr<pdp::v1::Decision> d = Decide(s, r);
+    EXPECT_TRUE(d.ok()) << d.status();
+    return d.ok() ? d->effect() : pdp::v1::EFFECT_UNSPECIFIED;
+  };
+  auto first =
+      a->state->ApplyChanges(Request({NewAccount("111111111111"), put(true), alice}, "put"));
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(b->state->WaitForRevision(first->revision(), In(absl::Seconds(10))).ok());
+  ASSERT_NE(b->state->Current()->FindPolicy(arn), nullptr);
+  EXPECT_EQ(decide(*b->state->Current()), pdp::v1::ALLOW);
+
+  auto replaced = a->state->ApplyChanges(Request({put(false)}, "replace"));
+  ASSERT_TRUE(replaced.ok()) << replaced.status();
+  ASSERT_TRUE(b->state->WaitForRevision(replaced->revision(), In(absl::Seconds(10))).ok());
+  EXPECT_EQ(b->state->Current()->FindPolicy(arn)->default_version_id, "v3");
+  EXPECT_EQ(decide(*b->state->Current()), pdp::v1::DENY);
+  EXPECT_EQ(decide(*a->state->Current()), pdp::v1::DENY);
 }
 
 TEST_F(ReplicationTest, ConcurrentWritersNeverLoseOrDuplicateARevision) {

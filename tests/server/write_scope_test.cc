@@ -180,5 +180,27 @@ TEST_F(WriteScopeTest, AdminsAnythingReadersNothing) {
             absl::StatusCode::kPermissionDenied);
 }
 
+// An AWS managed policy is world-wide: every account may attach it, so no
+// controller's scope covers it, however wide; an admin may put one.
+TEST_F(WriteScopeTest, AwsManagedPoliciesAreForAdminsOnly) {
+  Change put;
+  auto* p = put.mutable_put_aws_managed_policy();
+  p->set_arn("arn:aws:iam::aws:policy/job-function/ViewOnlyAccess");
+  auto* v = p->add_versions();
+  v->set_version_id("v1");
+  v->set_document(test::AllowDoc({"aws-portal:ViewBilling"}));
+  v->set_is_default(true);
+  absl::Status s = Check({test::NewUser(User(kListed)), put});
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << s;
+  EXPECT_EQ(ErrorReason(s), "OUT_OF_SCOPE");
+  EXPECT_EQ(test::FieldOf(s), "changes[1].put_aws_managed_policy.arn");
+  EXPECT_THAT(s.message(), HasSubstr("world-wide"));
+  EXPECT_THAT(s.message(), HasSubstr("org-ctl"));
+  Caller admin;
+  admin.name = "ops";
+  admin.role = Role::kAdmin;
+  EXPECT_TRUE(CheckWriteScope(admin, *world_, {put}, true).ok());
+}
+
 }  // namespace
 }  // namespace pdp

@@ -68,7 +68,9 @@ constexpr char kDetails[] = R"json({
        {"Document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "pricing:GetProducts", "Resource": "*"}]},
         "VersionId": "v1", "IsDefaultVersion": false}]},
     {"PolicyName": "AWSBillingReadOnlyAccess", "Arn": "arn:aws:iam::aws:policy/AWSBillingReadOnlyAccess",
-     "DefaultVersionId": "v9", "PolicyVersionList": [{"Document": {}, "VersionId": "v9", "IsDefaultVersion": true}]}
+     "DefaultVersionId": "v9", "PolicyVersionList": [{"Document": {"Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["aws-portal:ViewBilling", "budgets:ViewBudget"], "Resource": "*"}]},
+        "VersionId": "v9", "IsDefaultVersion": true}]}
   ],
   "IsTruncated": false
 })json";
@@ -101,7 +103,8 @@ TEST(AwsIamImportTest, TheAccountComesOutAsAwsHasIt) {
   EXPECT_EQ(imported.counts.users, 2);
   EXPECT_EQ(imported.counts.groups, 1);
   EXPECT_EQ(imported.counts.roles, 1);
-  EXPECT_EQ(imported.counts.policies, 1);  // the AWS managed one is the server's own
+  EXPECT_EQ(imported.counts.policies, 1);
+  EXPECT_EQ(imported.counts.aws_managed_policies, 1);  // put as the file has it
   EXPECT_EQ(imported.counts.inline_policies, 2);
   ASSERT_EQ(imported.changes.size(), imported.item_paths.size());
   EXPECT_TRUE(imported.warnings.empty());
@@ -167,9 +170,20 @@ TEST(AwsIamImportTest, ChangedDataUpdatesAndPruneDeletesWhatIsGone) {
   std::vector<std::string> existing;
   for (const auto& [key, e] : (*s)->FindAccount(kAccount)->entities) existing.push_back(e->arn);
   for (const auto& [key, p] : (*s)->FindAccount(kAccount)->policies) existing.push_back(p->arn);
-  options.prune_existing = existing;
+  // One parse, then the deletions added (what `import aws-iam --prune`
+  // does once the file has said which account it is)...
   AwsIamImport second = MustImport(edited, options);
+  ASSERT_TRUE(AddAwsIamPrune(existing, second).ok());
   EXPECT_EQ(second.counts.deletions, 2);  // bob, Auditor; Costs is still in the file
+  EXPECT_EQ(AddAwsIamPrune(existing, second).code(), absl::StatusCode::kFailedPrecondition);
+  // ...is what the option gives.
+  options.prune_existing = existing;
+  AwsIamImport with_option = MustImport(edited, options);
+  ASSERT_EQ(with_option.changes.size(), second.changes.size());
+  for (size_t i = 0; i < second.changes.size(); ++i) {
+    EXPECT_EQ(with_option.changes[i].ShortDebugString(), second.changes[i].ShortDebugString());
+    EXPECT_EQ(with_option.item_paths[i], second.item_paths[i]);
+  }
   absl::StatusOr<SnapshotPtr> after = test::ApplyBatch(*s, second.changes);
   ASSERT_TRUE(after.ok()) << after.status();
   const AccountState* account = (*after)->FindAccount(kAccount);
@@ -184,11 +198,13 @@ TEST(AwsIamImportTest, ChangedDataUpdatesAndPruneDeletesWhatIsGone) {
 }
 
 TEST(AwsIamImportTest, AwsManagedPoliciesTheServerLacksAreNamedAllAtOnce) {
-  std::string json =
-      absl::StrReplaceAll(kDetails, {{"arn:aws:iam::aws:policy/AWSBillingReadOnlyAccess",
-                                      "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"},
-                                     {"arn:aws:iam::aws:policy/AdministratorAccess",
-                                      "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"}});
+  // Attachments only: the file's Policies still carries
+  // AWSBillingReadOnlyAccess, not these.
+  std::string json = absl::StrReplaceAll(
+      kDetails, {{R"("PolicyArn": "arn:aws:iam::aws:policy/AWSBillingReadOnlyAccess")",
+                  R"("PolicyArn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")"},
+                 {"arn:aws:iam::aws:policy/AdministratorAccess",
+                  "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"}});
   absl::StatusOr<AwsIamImport> refused = ImportAwsIamAuthorizationDetails(json, Options());
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kNotFound) << refused.status();
   EXPECT_THAT(std::string(refused.status().message()),
@@ -205,6 +221,85 @@ TEST(AwsIamImportTest, AwsManagedPoliciesTheServerLacksAreNamedAllAtOnce) {
   const AccountState* account = (*s)->FindAccount(kAccount);
   EXPECT_TRUE(account->FindEntity(IamArnKind::kGroup, "billing")->attached.empty());
   EXPECT_EQ(account->FindEntity(IamArnKind::kUser, "alice")->permissions_boundary, "");
+}
+
+// An export that includes AWS managed policies carries them in Policies,
+// every version and the default: they are put for every account before
+// the entities that attach them, so the server need not bundle them.
+TEST(AwsIamImportTest, AwsManagedPoliciesTheFileCarriesArePutFirst) {
+  const std::string view_only = "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess";
+  std::string json = absl::StrReplaceAll(
+      kDetails,
+      {{R"("AttachedManagedPolicies": [{"PolicyName": "Costs", "PolicyArn": "arn:aws:iam::123456789012:policy/Costs"}],
+     "Tags": [], "RoleLastUsed": {}})",
+        R"("AttachedManagedPolicies": [{"PolicyName": "ViewOnlyAccess", "PolicyArn": "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"}],
+     "Tags": [], "RoleLastUsed": {}})"},
+       {R"(  "IsTruncated": false)", ""}});
+  const std::string entry = R"(,
+    {"PolicyName": "ViewOnlyAccess", "PolicyId": "ANPAID22R6XPJATWOFDK6", "Arn": "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess",
+     "Path": "/job-function/", "DefaultVersionId": "v2", "AttachmentCount": 1, "IsAttachable": true,
+     "PolicyVersionList": [
+       {"Document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["ec2:DescribeInstances"], "Resource": "*"}]},
+        "VersionId": "v1", "IsDefaultVersion": false},
+       {"Document": {"Version": "2012-10-17", "Statement": [{"Sid": "GeneralViewOnlyAccessStatement", "Effect": "Allow",
+          "Action": ["ec2:DescribeInstances", "cost-optimization-hub:ListRecommendationSummaries", "cost-optimization-hub:ListRecommendations"], "Resource": "*"}]},
+        "VersionId": "v2", "IsDefaultVersion": true}]}
+  ],
+  "IsTruncated": false
+})";
+  const size_t end = json.rfind("\n  ]");
+  ASSERT_NE(end, std::string::npos);
+  json.replace(end, std::string::npos, entry);
+  ASSERT_FALSE(Options().available_aws_policies.contains(view_only));  // not bundled
+
+  AwsIamImport imported = MustImport(json);
+  EXPECT_EQ(imported.counts.aws_managed_policies, 2);
+  EXPECT_EQ(imported.counts.policies, 1);
+  EXPECT_TRUE(imported.warnings.empty());
+  // Each AWS managed put comes before every entity change.
+  size_t last_aws = 0, first_entity = imported.changes.size();
+  for (size_t i = 0; i < imported.changes.size(); ++i) {
+    const pdp::v1::Change& c = imported.changes[i];
+    if (c.has_put_aws_managed_policy()) last_aws = i;
+    if ((c.has_put_user() || c.has_put_group() || c.has_put_role()) && first_entity > i) {
+      first_entity = i;
+    }
+  }
+  EXPECT_LT(last_aws, first_entity);
+  EXPECT_EQ(imported.item_paths[last_aws], "Policies[2]");
+
+  absl::StatusOr<SnapshotPtr> s = test::ApplyBatch(test::EmptyShippedSnapshot(), imported.changes);
+  ASSERT_TRUE(s.ok()) << s.status();
+  const ManagedPolicyRecord* p = (*s)->FindPolicy(view_only);
+  ASSERT_NE(p, nullptr);
+  EXPECT_TRUE(p->aws_managed);
+  EXPECT_EQ(p->default_version_id, "v2");
+  EXPECT_EQ(p->versions.size(), 2u);
+  // The role decides on ViewOnlyAccess's default version: Cost
+  // Optimization Hub's savings, not the bills.
+  const std::string auditor = "arn:aws:iam::123456789012:role/Auditor";
+  EXPECT_EQ(Effect(**s, auditor, "cost-optimization-hub:ListRecommendationSummaries"),
+            pdp::v1::ALLOW);
+  EXPECT_EQ(Effect(**s, auditor, "aws-portal:ViewBilling"), pdp::v1::DENY);
+  // The file's AWSBillingReadOnlyAccess (v9) replaced the bundled copy.
+  EXPECT_EQ(
+      (*s)->FindPolicy("arn:aws:iam::aws:policy/AWSBillingReadOnlyAccess")->default_version_id,
+      "v9");
+
+  // Importing it again changes nothing, the AWS managed puts included.
+  SnapshotBuilder again(*s);
+  for (const pdp::v1::Change& c : MustImport(json).changes) {
+    ASSERT_TRUE(again.Apply(c).ok()) << c.ShortDebugString();
+    EXPECT_TRUE(again.last_change_unchanged()) << c.ShortDebugString();
+  }
+  EXPECT_FALSE(again.changed());
+
+  // A bad AWS managed entry names its path.
+  absl::StatusOr<AwsIamImport> bad = ImportAwsIamAuthorizationDetails(
+      absl::StrReplaceAll(json, {{R"("VersionId": "v2", "IsDefaultVersion": true)",
+                                  R"("VersionId": 2, "IsDefaultVersion": true)"}}),
+      Options());
+  EXPECT_EQ(FieldOf(bad.status()), "Policies[2].PolicyVersionList[1].VersionId") << bad.status();
 }
 
 TEST(AwsIamImportTest, BadInputNamesItsPath) {

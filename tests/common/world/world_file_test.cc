@@ -248,6 +248,47 @@ managed_policies:
   EXPECT_EQ(FieldOf(flag.status()), "managed_policies[0].versions[0].is_default") << flag.status();
 }
 
+// A managed policy with an AWS ARN (an export of one an import from AWS
+// carried) is put for every account, before the entities that attach it.
+TEST(WorldToChangesTest, AwsManagedPoliciesArePutWorldWide) {
+  const std::string world = R"(
+accounts: [{id: '111111111111', iam_access_to_billing: true}]
+managed_policies:
+  - arn: arn:aws:iam::aws:policy/job-function/ViewOnlyAccess
+    description: view only
+    versions:
+      - {version_id: v1, document: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "ec2:Describe*", Resource: "*"}]}}
+      - {version_id: v2, is_default: true, document: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "cost-optimization-hub:List*", Resource: "*"}]}}
+  - arn: arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess
+    document: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "s3:Get*", Resource: "*"}]}
+users:
+  - arn: arn:aws:iam::111111111111:user/u
+    attached_policies: [arn:aws:iam::aws:policy/job-function/ViewOnlyAccess,
+                        arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess]
+)";
+  std::vector<pdp::v1::Change> changes = MustParse(world);
+  ASSERT_EQ(changes.size(), 4u);
+  ASSERT_TRUE(changes[1].has_put_aws_managed_policy()) << changes[1].DebugString();
+  ASSERT_TRUE(changes[2].has_put_aws_managed_policy()) << changes[2].DebugString();
+  // A single document is version v1, the default.
+  ASSERT_EQ(changes[2].put_aws_managed_policy().versions_size(), 1);
+  EXPECT_EQ(changes[2].put_aws_managed_policy().versions(0).version_id(), "v1");
+  EXPECT_TRUE(changes[2].put_aws_managed_policy().versions(0).is_default());
+  absl::StatusOr<SnapshotPtr> s = test::ApplyBatch(test::EmptyShippedSnapshot(), changes);
+  ASSERT_TRUE(s.ok()) << s.status();
+  const ManagedPolicyRecord* p =
+      (*s)->FindPolicy("arn:aws:iam::aws:policy/job-function/ViewOnlyAccess");
+  ASSERT_NE(p, nullptr);
+  EXPECT_TRUE(p->aws_managed);
+  EXPECT_EQ(p->default_version_id, "v2");
+  EXPECT_EQ(p->description, "view only");
+  SnapshotBuilder again(*s);
+  for (const pdp::v1::Change& c : MustParse(world)) {
+    ASSERT_TRUE(again.Apply(c).ok());
+    EXPECT_TRUE(again.last_change_unchanged()) << c.DebugString();
+  }
+}
+
 TEST(WorldToChangesTest, YamlScalarsKeepTheirText) {
   std::vector<pdp::v1::Change> changes = MustParse(R"(
 users:
