@@ -40,16 +40,23 @@ struct AccountFile {
 };
 constexpr AccountFile kAccounts[] = {
     {"111111111111",
-     "67 users, 6 groups, 9 roles, 5 customer managed policies, 12 inline policies"},
+     "67 users, 6 groups, 9 roles, 5 customer managed policies, 8 AWS managed policies, 12 inline "
+     "policies"},
     {"222222222222",
-     "30 users, 6 groups, 12 roles, 4 customer managed policies, 13 inline policies"},
+     "30 users, 6 groups, 12 roles, 4 customer managed policies, 8 AWS managed policies, 13 inline "
+     "policies"},
     {"333333333333",
-     "65 users, 6 groups, 24 roles, 4 customer managed policies, 29 inline policies"},
+     "65 users, 6 groups, 24 roles, 4 customer managed policies, 8 AWS managed policies, 29 inline "
+     "policies"},
     {"444444444444",
-     "39 users, 6 groups, 12 roles, 4 customer managed policies, 14 inline policies"},
-    {"555555555555", "18 users, 6 groups, 8 roles, 4 customer managed policies, 8 inline policies"},
+     "39 users, 6 groups, 12 roles, 4 customer managed policies, 8 AWS managed policies, 14 inline "
+     "policies"},
+    {"555555555555",
+     "18 users, 6 groups, 8 roles, 4 customer managed policies, 8 AWS managed policies, 8 inline "
+     "policies"},
     {"666666666666",
-     "43 users, 6 groups, 18 roles, 4 customer managed policies, 21 inline policies"},
+     "43 users, 6 groups, 18 roles, 4 customer managed policies, 8 AWS managed policies, 21 inline "
+     "policies"},
 };
 
 std::string IamFile(const std::string& account) {
@@ -57,14 +64,13 @@ std::string IamFile(const std::string& account) {
 }
 
 // AWS managed policies the example attaches that billing-pdp does not
-// bundle (the files carry their documents). Until the server takes AWS
-// managed policies from an import, the import leaves them out on request.
+// bundle: each file's Policies carries them, and the import puts them for
+// every account (as it puts the bundled ones the files carry).
 const std::set<std::string> kNotBundled = {
     "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess",
     "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
     "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess",
 };
-const std::vector<std::string> kIamFlags = {"--allow-missing-aws-policies"};
 
 // The revision an import's last line names ("... revision 7").
 int64_t Revision(const std::string& out) {
@@ -75,12 +81,11 @@ int64_t Revision(const std::string& out) {
 
 class AcmeImport : public PdpctlServerTest {
  protected:
-  // pdpctl import aws-iam FILE [--account ACCOUNT] kIamFlags... `more`...
+  // pdpctl import aws-iam FILE [--account ACCOUNT] `more`...
   int ImportIam(const std::string& file, const std::string& account, std::string* out,
                 const std::vector<std::string>& more = {}) {
     std::vector<std::string> args = {"import", "aws-iam", file};
     if (!account.empty()) args.insert(args.end(), {"--account", account});
-    args.insert(args.end(), kIamFlags.begin(), kIamFlags.end());
     args.insert(args.end(), more.begin(), more.end());
     return Pdpctl(args, out);
   }
@@ -139,9 +144,8 @@ TEST_F(AcmeImport, SummariesProgressAndARepeatThatChangesNothing) {
     ASSERT_EQ(ImportIam(IamFile(a.id), a.id, &out), 0) << out;
     EXPECT_THAT(out, HasSubstr(absl::StrCat("pdpctl: reading ", IamFile(a.id))));
     EXPECT_THAT(out, HasSubstr(absl::StrCat("account ", a.id, ": ", a.summary, ";"))) << out;
-    // Every policy left out is named (with the flag: a warning).
-    EXPECT_THAT(out, HasSubstr("warning: AWS managed policy "
-                               "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"));
+    // No AWS managed policy is missing: the file carries every one.
+    EXPECT_THAT(out, Not(HasSubstr("warning")));
   }
   const int64_t revision = Revision(out);
   ASSERT_GT(revision, 6) << out;
@@ -225,8 +229,20 @@ TEST_F(AcmeImport, DecidesAsTheExampleIsDesigned) {
     EXPECT_EQ(Decide(c.principal, c.page, c.access), c.want)
         << c.principal << " " << c.page << " " << c.access;
   }
-  // Preserved unique ids: aws:userid is AWS's.
+  // What only a non-bundled AWS managed policy the files carry grants:
+  // auditors' job-function/ViewOnlyAccess (the files' stand-in for it).
   std::string out;
+  EXPECT_EQ(Pdpctl({"authorize", "arn:aws:iam::111111111111:user/audit/emma.d", "--action",
+                    "ec2:DescribeInstances"},
+                   &out),
+            0)
+      << out;
+  EXPECT_EQ(Pdpctl({"authorize", "arn:aws:iam::111111111111:user/audit/emma.d", "--action",
+                    "ec2:RunInstances"},
+                   &out),
+            1)
+      << out;
+  // Preserved unique ids: aws:userid is AWS's.
   ASSERT_EQ(Pdpctl({"--output", "json", "get", "role",
                     "arn:aws:iam::333333333333:role/OrganizationAccountAccessRole"},
                    &out),
@@ -268,7 +284,8 @@ TEST_F(AcmeImport, PruneDeletesExactlyWhatTheFileLost) {
   EXPECT_THAT(out, HasSubstr("nothing to change"));
   ASSERT_EQ(ImportIam(edited, "", &out, {"--prune"}), 0) << out;
   EXPECT_THAT(out, HasSubstr("62 users, 6 groups, 23 roles, 4 customer managed policies, "
-                             "27 inline policies, 4 deleted; 4 changes applied"));
+                             "8 AWS managed policies, 27 inline policies, 4 deleted; "
+                             "4 changes applied"));
   for (const std::string& arn : gone) {
     const bool role_arn = arn.find(":role/") != std::string::npos;
     EXPECT_EQ(Pdpctl({"get", role_arn ? "role" : "user", arn}, &out), 4) << arn << "\n" << out;
@@ -286,13 +303,15 @@ TEST_F(AcmeImport, ExportSaysWhatAwsSaysAndRoundTrips) {
   AwsExport aws;
   aws.organization_dir = SourcePath(kOrg);
   for (const AccountFile& a : kAccounts) aws.iam_files.push_back(IamFile(a.id));
-  aws.left_out_policies = kNotBundled;
 
   const std::string exported = Export("exported.yaml", server_);
   absl::StatusOr<nlohmann::json> world = ReadWorldFile(exported);
   ASSERT_TRUE(world.ok()) << world.status();
   ASSERT_EQ((*world)["users"].size(), 262u);
   ASSERT_EQ((*world)["roles"].size(), 83u);
+  std::set<std::string> policies;
+  for (const auto& p : (*world)["managed_policies"]) policies.insert(p["arn"].get<std::string>());
+  for (const std::string& arn : kNotBundled) EXPECT_TRUE(policies.contains(arn)) << arn;
   std::vector<std::string> diffs = CompareWorldWithAwsExport(*world, aws);
   EXPECT_TRUE(diffs.empty()) << diffs.size() << " differences:\n" << absl::StrJoin(diffs, "\n");
 
@@ -309,18 +328,23 @@ TEST_F(AcmeImport, ExportSaysWhatAwsSaysAndRoundTrips) {
   lossy["groups"][0]["inline_policies"] =
       nlohmann::json::array({{{"name", "extra"}, {"document", "{}"}}});
   for (auto& p : lossy["managed_policies"]) {
-    if (p.contains("versions")) {
+    if (p.contains("versions") && p["versions"].size() > 1) {
       p["versions"].erase(p["versions"].begin());
       break;
     }
   }
+  auto& all_policies = lossy["managed_policies"];
+  all_policies.erase(std::find_if(all_policies.begin(), all_policies.end(), [](const auto& p) {
+    return p["arn"] == "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess";
+  }));
   lossy["organizations"][0]["attach"].erase(lossy["organizations"][0]["attach"].begin());
   lossy["organizations"][0]["organizational_units"][0]["name"] = "Renamed";
   diffs = CompareWorldWithAwsExport(lossy, aws);
   const std::string all = absl::StrJoin(diffs, "\n");
-  EXPECT_GE(diffs.size(), 7u) << all;
-  for (const char* expected : {": tags", ": groups", ": unique id", "inline policy extra",
-                               "is missing", "SCP attachments", ": OUs"}) {
+  EXPECT_GE(diffs.size(), 8u) << all;
+  for (const char* expected :
+       {": tags", ": groups", ": unique id", "inline policy extra", "is missing",
+        "job-function/ViewOnlyAccess: not in the world", "SCP attachments", ": OUs"}) {
     EXPECT_THAT(all, HasSubstr(expected));
   }
 

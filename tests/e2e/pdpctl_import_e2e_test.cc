@@ -145,49 +145,45 @@ TEST_F(PdpctlImport, AwsManagedPoliciesTheFileCarriesAreKeptWorldWide) {
             {"VersionId", "v36"},
             {"IsDefaultVersion", true}}}}});
   });
-  const std::string dir = ::testing::TempDir() + "/aws-managed-" + std::to_string(getpid());
+  const std::string dir = TestTempPath("dir");
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::vector<std::string> args = {"--store", "sqlite:" + dir + "/state.db"};
-  auto pdpctl = [](const ServerProcess& at, std::vector<std::string> argv, std::string* out) {
-    argv.insert(argv.begin(), {BinaryPath("client/pdpctl"), "--server", at.address()});
-    return RunCommand(argv, out);
-  };
   std::string out;
   {
     ServerProcess first(args);
     ASSERT_TRUE(first.ok()) << first.log();
-    ASSERT_EQ(pdpctl(first, {"import", "aws-iam", file}, &out), 0) << out;
+    ASSERT_EQ(RunPdpctl(first, {"import", "aws-iam", file}, &out), 0) << out;
     EXPECT_THAT(out, HasSubstr("2 AWS managed policies"));
-    EXPECT_EQ(pdpctl(first, {"authorize", role, "--action", savings}, &out), 0) << out;
-    EXPECT_EQ(pdpctl(first, {"authorize", role, "--action", "aws-portal:ViewBilling"}, &out), 1)
+    EXPECT_EQ(RunPdpctl(first, {"authorize", role, "--action", savings}, &out), 0) << out;
+    EXPECT_EQ(RunPdpctl(first, {"authorize", role, "--action", "aws-portal:ViewBilling"}, &out), 1)
         << out;
-    ASSERT_EQ(pdpctl(first, {"import", "aws-iam", file}, &out), 0) << out;
+    ASSERT_EQ(RunPdpctl(first, {"import", "aws-iam", file}, &out), 0) << out;
     EXPECT_THAT(out, HasSubstr("nothing to change"));
     ASSERT_EQ(first.Stop(SIGTERM), 0) << first.log();
   }
   ServerProcess restarted(args);
   ASSERT_TRUE(restarted.ok()) << restarted.log();
-  EXPECT_EQ(pdpctl(restarted, {"authorize", role, "--action", savings}, &out), 0) << out;
-  ASSERT_EQ(pdpctl(restarted, {"--output", "json", "get", "policy", view_only}, &out), 0) << out;
+  EXPECT_EQ(RunPdpctl(restarted, {"authorize", role, "--action", savings}, &out), 0) << out;
+  ASSERT_EQ(RunPdpctl(restarted, {"--output", "json", "get", "policy", view_only}, &out), 0) << out;
   EXPECT_THAT(out, HasSubstr("\"default_version_id\": \"v36\""));
   EXPECT_THAT(out, HasSubstr("\"version_id\": \"v35\""));
   EXPECT_THAT(out, HasSubstr("\"aws_managed\": true"));
   EXPECT_THAT(out, ::testing::Not(HasSubstr("\"bundled\": true")));
 
   const std::string exported = dir + "/world.yaml";
-  ASSERT_EQ(pdpctl(restarted, {"export", "-o", exported}, &out), 0) << out;
+  ASSERT_EQ(RunPdpctl(restarted, {"export", "-o", exported}, &out), 0) << out;
   ServerProcess fresh({});
   ASSERT_TRUE(fresh.ok()) << fresh.log();
-  EXPECT_EQ(pdpctl(fresh, {"get", "policy", view_only}, &out), 4) << out;
-  ASSERT_EQ(pdpctl(fresh, {"apply", exported}, &out), 0) << out;
-  EXPECT_EQ(pdpctl(fresh, {"authorize", role, "--action", savings}, &out), 0) << out;
-  ASSERT_EQ(pdpctl(fresh, {"--output", "json", "get", "policy", view_only}, &out), 0) << out;
+  EXPECT_EQ(RunPdpctl(fresh, {"get", "policy", view_only}, &out), 4) << out;
+  ASSERT_EQ(RunPdpctl(fresh, {"apply", exported}, &out), 0) << out;
+  EXPECT_EQ(RunPdpctl(fresh, {"authorize", role, "--action", savings}, &out), 0) << out;
+  ASSERT_EQ(RunPdpctl(fresh, {"--output", "json", "get", "policy", view_only}, &out), 0) << out;
   EXPECT_THAT(out, HasSubstr("\"default_version_id\": \"v36\""));
   EXPECT_THAT(out, HasSubstr("\"version_id\": \"v35\""));
   // The re-export of the fresh server is the same file but for its header.
   const std::string again = dir + "/again.yaml";
-  ASSERT_EQ(pdpctl(fresh, {"export", "-o", again}, &out), 0) << out;
+  ASSERT_EQ(RunPdpctl(fresh, {"export", "-o", again}, &out), 0) << out;
   auto body = [](const std::string& path) {
     std::ifstream in(path);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

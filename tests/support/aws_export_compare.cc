@@ -117,6 +117,13 @@ class Comparer {
       }
     }
     for (const std::string& file : aws_.iam_files) Iam(file);
+    // AWS managed policies in the world (put, so exported) come from a file.
+    for (const auto& [arn, item] : world_by_arn_["managed_policies"]) {
+      if (absl::StartsWith(arn, "arn:aws:iam::aws:") && !aws_seen_.contains(arn) &&
+          !aws_.iam_files.empty()) {
+        Diff("managed_policies ", arn, ": in the world, not in any IAM file");
+      }
+    }
     if (!aws_.organization_dir.empty()) Organization();
     return std::move(diffs_);
   }
@@ -211,13 +218,15 @@ class Comparer {
     }
   }
 
+  // A customer managed policy of `account`, or ("aws") an AWS managed one
+  // the file carries (the import puts it for every account).
   void Policy(const std::string& account, const Json& p) {
     const std::string arn = Str(p, "Arn");
     const std::string what = "policy " + arn;
     const std::string from_path =
         absl::StrCat("arn:aws:iam::", account, ":policy", Str(p, "Path"), Str(p, "PolicyName"));
     if (from_path != arn) Diff(what, ": Path and name make ", from_path);
-    seen_["managed_policies"].insert(arn);
+    (account == "aws" ? aws_seen_ : seen_["managed_policies"]).insert(arn);
     auto it = world_by_arn_["managed_policies"].find(arn);
     if (it == world_by_arn_["managed_policies"].end()) {
       Diff(what, ": not in the world");
@@ -290,8 +299,11 @@ class Comparer {
       Entity(account, r, "roles", "role", "RoleName", "RoleId", "RolePolicyList");
     }
     for (const Json& p : ListOf(*details, "Policies")) {
-      if (absl::StartsWith(Str(p, "Arn"), "arn:aws:iam::aws:")) continue;  // the server's own
-      Policy(account, p);
+      if (absl::StartsWith(Str(p, "Arn"), "arn:aws:iam::aws:")) {
+        if (!aws_.left_out_policies.contains(Str(p, "Arn"))) Policy("aws", p);
+      } else {
+        Policy(account, p);
+      }
     }
     // And nothing more in this account.
     for (const char* section : {"users", "groups", "roles", "managed_policies"}) {
@@ -439,6 +451,8 @@ class Comparer {
   std::map<std::string, std::map<std::string, const Json*>> world_by_arn_;
   // section -> ARNs of the IAM file being compared
   std::map<std::string, std::set<std::string>> seen_;
+  // AWS managed policies any IAM file carries
+  std::set<std::string> aws_seen_;
 };
 
 }  // namespace

@@ -5,7 +5,8 @@
 // id, tags, boundary, inline policies by name and parsed document, attached
 // policies, group membership), every customer managed policy (description,
 // every version, the default), the organization tree (root, OUs, members
-// and how they joined), the SCPs and exactly their attachments.
+// and how they joined), the SCPs and exactly their attachments, and the AWS
+// managed policies the IAM files carry (the import puts them world-wide).
 //
 // For tests. Pure functions of their inputs plus the files they read;
 // thread-compatible.
@@ -29,8 +30,9 @@ absl::StatusOr<nlohmann::json> ReadWorldFile(const std::string& path);
 struct AwsExport {
   std::string organization_dir;        // empty: no organization to compare
   std::vector<std::string> iam_files;  // one account each
-  // AWS managed policies the import left out (--allow-missing-aws-policies):
-  // their attachments are not expected in the world.
+  // AWS managed policies the import left out (--allow-missing-aws-policies
+  // on a server that lacks them): neither they nor their attachments are
+  // expected in the world.
   std::set<std::string> left_out_policies;
 };
 
