@@ -93,11 +93,16 @@ class AcmeImport : public PdpctlServerTest {
   // Imports the organization, then every account's IAM file (--account
   // each), then turns IAM access to billing on in the management account as
   // its root user (no AWS CLI output carries that setting).
-  void ImportAll() {
-    std::string out;
+  // What the imports printed, all of it, is in *printed when given.
+  void ImportAll(std::string* printed = nullptr) {
+    std::string out, all;
     ASSERT_EQ(Pdpctl({"import", "aws-organizations", SourcePath(kOrg)}, &out), 0) << out;
-    for (const AccountFile& a : kAccounts)
+    all += out;
+    for (const AccountFile& a : kAccounts) {
       ASSERT_EQ(ImportIam(IamFile(a.id), a.id, &out), 0) << out;
+      all += out;
+    }
+    if (printed != nullptr) *printed = all;
     ASSERT_EQ(Pdpctl({"settings", "set-iam-access", kManagement, "on", "--actor",
                       absl::StrCat("arn:aws:iam::", kManagement, ":root")},
                      &out),
@@ -249,6 +254,51 @@ TEST_F(AcmeImport, DecidesAsTheExampleIsDesigned) {
             0)
       << out;
   EXPECT_THAT(out, HasSubstr("\"unique_id\": \"AROA"));
+}
+
+// README "Importing from AWS" walks through this example: the lines it
+// shows the imports printing are printed, and each `pdpctl authorize` it
+// shows answers as its comment says (the first word: ALLOW or the reason).
+TEST_F(AcmeImport, TheReadmeWalkThroughHolds) {
+  std::string printed;
+  ImportAll(&printed);
+  std::ifstream in(SourcePath("README.md"));
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string readme = text.str();
+  const size_t start = readme.find("**A worked example: `examples/aws/acme/`.**");
+  ASSERT_NE(start, std::string::npos);
+  const size_t end = readme.find("\n#", start);
+  std::istringstream section(readme.substr(start, end - start));
+  int outputs = 0, decisions = 0;
+  for (std::string line; std::getline(section, line);) {
+    if (line.rfind("    pdpctl: sending ", 0) == 0 || line.rfind("    account ", 0) == 0 ||
+        line.rfind("    organization ", 0) == 0) {
+      EXPECT_THAT(printed, HasSubstr(line.substr(4))) << "README shows it printed";
+      ++outputs;
+      continue;
+    }
+    if (line.rfind("    $ pdpctl authorize ", 0) != 0) continue;
+    const size_t hash = line.find('#');
+    ASSERT_NE(hash, std::string::npos) << line;
+    std::istringstream command(line.substr(6, hash - 6)), comment(line.substr(hash + 1));
+    std::vector<std::string> args;
+    for (std::string word; command >> word;) args.push_back(word);
+    std::string want;
+    comment >> want;
+    if (!want.empty() && want.back() == ':') want.pop_back();
+    args.erase(args.begin());  // "pdpctl"
+    args.insert(args.begin(), {"--output", "json"});
+    std::string out;
+    const int rc = Pdpctl(args, &out);
+    nlohmann::json d = nlohmann::json::parse(out, nullptr, false);
+    ASSERT_FALSE(d.is_discarded()) << line << "\n" << out;
+    EXPECT_EQ(rc, want == "ALLOW" ? 0 : 1) << line << "\n" << out;
+    EXPECT_EQ(want == "ALLOW" ? d.value("effect", "") : d.value("reason", ""), want) << line;
+    ++decisions;
+  }
+  EXPECT_GE(outputs, 5);
+  EXPECT_GE(decisions, 9);
 }
 
 TEST_F(AcmeImport, PruneDeletesExactlyWhatTheFileLost) {
