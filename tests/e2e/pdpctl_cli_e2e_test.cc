@@ -20,6 +20,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/support/pdpctl.h"
 #include "tests/support/server_process.h"
 
 namespace pdp::testing {
@@ -104,9 +105,7 @@ std::vector<std::string> Words(const std::string& path) {
 
 // pdpctl without a server (usage, help, completion).
 int Pdp(std::vector<std::string> args, std::string* out) {
-  args.insert(args.begin(), BinaryPath("client/pdpctl"));
-  out->clear();
-  return RunCommand(args, out);
+  return RunPdpctl(nullptr, std::move(args), out);
 }
 
 TEST(PdpctlCli, EveryCommandHasItsOwnHelp) {
@@ -173,7 +172,7 @@ TEST(PdpctlCli, UnreachableServerIsExitThree) {
 TEST(PdpctlCli, CompletionListsEveryCommand) {
   std::string script;
   ASSERT_EQ(Pdp({"completion", "bash"}, &script), 0) << script;
-  const std::string path = ::testing::TempDir() + "/pdpctl-completion.bash";
+  const std::string path = TestTempPath("pdpctl-completion.bash");
   std::ofstream(path) << script;
   std::string out;
   EXPECT_EQ(RunCommand({"/bin/bash", "-n", path}, &out), 0) << out;
@@ -198,30 +197,23 @@ TEST(PdpctlCli, CompletionListsEveryCommand) {
   EXPECT_THAT(complete("pdpctl ''", 1), HasSubstr("export"));
 }
 
-class PdpctlServerTest : public ::testing::Test {
+// pdpctl against a server with the demo world.
+class PdpctlDemoTest : public PdpctlServerTest {
  protected:
-  void SetUp() override { ASSERT_TRUE(server_.ok()) << server_.log(); }
-
-  int Pdpctl(const ServerProcess& server, std::vector<std::string> args, std::string* out) {
-    args.insert(args.begin(), {BinaryPath("client/pdpctl"), "--server", server.address()});
-    out->clear();
-    return RunCommand(args, out);
-  }
+  PdpctlDemoTest() : PdpctlServerTest({"--world", SourcePath("data/demo-world.yaml")}) {}
 
   nlohmann::json Json(std::vector<std::string> args, int want_exit = 0) {
     args.push_back("--output");
     args.push_back("json");
     std::string out;
-    EXPECT_EQ(Pdpctl(server_, args, &out), want_exit) << out;
+    EXPECT_EQ(Pdpctl(args, &out), want_exit) << out;
     auto json = nlohmann::json::parse(out, nullptr, false);
     EXPECT_FALSE(json.is_discarded()) << out;
     return json;
   }
-
-  ServerProcess server_{{"--world", SourcePath("data/demo-world.yaml")}};
 };
 
-TEST_F(PdpctlServerTest, JsonErrorsCarryTheServersDetails) {
+TEST_F(PdpctlDemoTest, JsonErrorsCarryTheServersDetails) {
   // The server's INVALID_ARGUMENT: exit 2, the BadRequest field.
   nlohmann::json e = Json({"authorize", "not-an-arn", "--page", "billing_bills"}, 2);
   EXPECT_EQ(e["error"]["code"], "INVALID_ARGUMENT");
@@ -241,14 +233,13 @@ TEST_F(PdpctlServerTest, JsonErrorsCarryTheServersDetails) {
   EXPECT_EQ(e["error"]["fields"], nlohmann::json::array({"name"}));
   // A DENY is exit 1, not an error.
   std::string out;
-  EXPECT_EQ(Pdpctl(server_,
-                   {"authorize", "arn:aws:iam::222222222222:user/admin", "--page", "billing_bills"},
+  EXPECT_EQ(Pdpctl({"authorize", "arn:aws:iam::222222222222:user/admin", "--page", "billing_bills"},
                    &out),
             1)
       << out;
 }
 
-TEST_F(PdpctlServerTest, GetAndListEveryKind) {
+TEST_F(PdpctlDemoTest, GetAndListEveryKind) {
   nlohmann::json accounts = Json({"list", "accounts"});
   ASSERT_EQ(accounts["accounts"].size(), 3u) << accounts.dump();
   EXPECT_EQ(accounts["revision"], "1");  // int64: a string, as proto3 JSON says
@@ -290,13 +281,13 @@ TEST_F(PdpctlServerTest, GetAndListEveryKind) {
 
   // Text: one line an item and a count.
   std::string out;
-  ASSERT_EQ(Pdpctl(server_, {"list", "accounts"}, &out), 0) << out;
+  ASSERT_EQ(Pdpctl({"list", "accounts"}, &out), 0) << out;
   EXPECT_THAT(out, HasSubstr("222222222222  etag "));
   EXPECT_THAT(out, HasSubstr("(3 accounts, revision 1)"));
   // Role sessions (the demo world has none): one applied, then read.
   EXPECT_EQ(Json({"list", "role-sessions", "111111111111"})["sessions"], nlohmann::json::array());
   const std::string session = "arn:aws:sts::111111111111:assumed-role/FinanceAuditor/close";
-  const std::string sessions_file = ::testing::TempDir() + "/session.yaml";
+  const std::string sessions_file = TestTempPath("session.yaml");
   std::ofstream(sessions_file) << "role_sessions:\n  - arn: " << session
                                << "\n    policy_arns: [arn:aws:iam::aws:policy/"
                                   "AWSBillingReadOnlyAccess]\n    tags: {team: close}\n";
@@ -309,13 +300,12 @@ TEST_F(PdpctlServerTest, GetAndListEveryKind) {
   EXPECT_EQ(Json({"get", "role-session", session + "x"}, 4)["error"]["code"], "NOT_FOUND");
   // Read your writes: --min-revision waits for a revision (here: one ahead
   // of the server, so the call times out: no answer, exit 3).
-  EXPECT_EQ(Pdpctl(server_, {"--timeout", "300", "list", "accounts", "--min-revision", "5"}, &out),
-            3)
+  EXPECT_EQ(Pdpctl({"--timeout", "300", "list", "accounts", "--min-revision", "5"}, &out), 3)
       << out;
 }
 
-TEST_F(PdpctlServerTest, ApplyAndOrgWritesPrintTheApplyResponse) {
-  const std::string path = ::testing::TempDir() + "/one-user.yaml";
+TEST_F(PdpctlDemoTest, ApplyAndOrgWritesPrintTheApplyResponse) {
+  const std::string path = TestTempPath("one-user.yaml");
   std::ofstream(path) << "users:\n  - arn: arn:aws:iam::111111111111:user/new\n";
   nlohmann::json applied = Json({"apply", path});
   EXPECT_EQ(applied["revision"], "2");
@@ -388,24 +378,12 @@ void ExpectRoundTrip(
     const std::function<void(const ServerProcess& source, const ServerProcess& fresh)>& also = {}) {
   ServerProcess source({"--world", world});
   ASSERT_TRUE(source.ok()) << source.log();
-  // Named per test and process: CTest runs the round trips side by side.
-  const std::string stem =
-      absl::StrCat(::testing::TempDir(), "/",
-                   ::testing::UnitTest::GetInstance()->current_test_info()->name(), "-", getpid());
-  const std::string exported = stem + "-exported.yaml";
+  const std::string exported = TestTempPath("exported.yaml");
   std::string out;
-  ASSERT_EQ(RunCommand({BinaryPath("client/pdpctl"), "--server", source.address(), "export", "-o",
-                        exported},
-                       &out),
-            0)
-      << out;
+  ASSERT_EQ(RunPdpctl(source, {"export", "-o", exported}, &out), 0) << out;
   ServerProcess fresh({});
   ASSERT_TRUE(fresh.ok()) << fresh.log();
-  ASSERT_EQ(
-      RunCommand({BinaryPath("client/pdpctl"), "--server", fresh.address(), "apply", exported},
-                 &out),
-      0)
-      << out;
+  ASSERT_EQ(RunPdpctl(fresh, {"apply", exported}, &out), 0) << out;
   const auto before = Decisions(source), after = Decisions(fresh);
   ASSERT_GT(before.size(), 80u);  // accounts x 42 pages x 2
   int allowed = 0;
@@ -416,12 +394,8 @@ void ExpectRoundTrip(
   EXPECT_GT(allowed, 0);  // the comparison is of worlds where someone gets in
   EXPECT_EQ(after.size(), before.size());
   // Exported again, the fresh server's world reads the same.
-  const std::string again = stem + "-exported-again.yaml";
-  ASSERT_EQ(
-      RunCommand({BinaryPath("client/pdpctl"), "--server", fresh.address(), "export", "-o", again},
-                 &out),
-      0)
-      << out;
+  const std::string again = TestTempPath("exported-again.yaml");
+  ASSERT_EQ(RunPdpctl(fresh, {"export", "-o", again}, &out), 0) << out;
   EXPECT_EQ(Body(again), Body(exported));
   if (also) also(source, fresh);
 }
@@ -472,7 +446,7 @@ role_sessions:
 )";
 
 TEST(PdpctlExport, SessionsUniqueIdsAndPolicyVersionsRoundTrip) {
-  const std::string world = ::testing::TempDir() + "/lossless-world.yaml";
+  const std::string world = TestTempPath("lossless-world.yaml");
   std::ofstream(world) << kLosslessWorld;
   ExpectRoundTrip(world, [](const ServerProcess& source, const ServerProcess& fresh) {
     ClientOptions from, to;
@@ -520,7 +494,7 @@ TEST(PdpctlExport, SessionsUniqueIdsAndPolicyVersionsRoundTrip) {
 // session is more limited than its role, alice is allowed only with her id,
 // bob by the default version.
 TEST(PdpctlExport, LosslessWorldDependsOnEachPart) {
-  const std::string world = ::testing::TempDir() + "/lossless-world-check.yaml";
+  const std::string world = TestTempPath("lossless-world.yaml");
   std::ofstream(world) << kLosslessWorld;
   ServerProcess server({"--world", world});
   ASSERT_TRUE(server.ok()) << server.log();
@@ -546,8 +520,7 @@ TEST(PdpctlExport, NamesTheRevisionAndWritesStandardOutput) {
   ServerProcess server({"--world", SourcePath("data/demo-org-world.yaml")});
   ASSERT_TRUE(server.ok()) << server.log();
   std::string out;
-  ASSERT_EQ(RunCommand({BinaryPath("client/pdpctl"), "--server", server.address(), "export"}, &out),
-            0);
+  ASSERT_EQ(RunPdpctl(server, {"export"}, &out), 0) << out;
   EXPECT_THAT(out, HasSubstr("exported by pdpctl at revision 1\n"));
   EXPECT_THAT(out, HasSubstr("joined: created"));
   EXPECT_THAT(out, HasSubstr("{policy: \"p-FullAWSAccess\", target: \"ou-demo-engineer\"}"));

@@ -11,6 +11,7 @@
 
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/support/pdpctl.h"
 #include "tests/support/server_process.h"
 
 namespace pdp::testing {
@@ -18,18 +19,8 @@ namespace {
 
 constexpr char kAdmin2[] = "arn:aws:iam::222222222222:user/admin";
 
-class PdpctlTest : public ::testing::Test {
- protected:
-  void SetUp() override { ASSERT_TRUE(server_.ok()) << server_.log(); }
-
-  int Pdpctl(std::vector<std::string> args, std::string* out) {
-    args.insert(args.begin(), {BinaryPath("client/pdpctl"), "--server", server_.address()});
-    out->clear();
-    return RunCommand(args, out);
-  }
-
-  ServerProcess server_{{}};  // starts empty: the test loads the world with pdpctl
-};
+// The server starts empty: the test loads the world with pdpctl.
+class PdpctlTest : public PdpctlServerTest {};
 
 TEST_F(PdpctlTest, WalksTheReadmeStory) {
   std::string out;
@@ -202,7 +193,7 @@ TEST_F(ReadmeExamplesTest, DenyBillingScpOnAnOu) {
 }
 
 TEST(SqliteStoreE2ETest, AcknowledgedWritesSurviveSigkill) {
-  std::string db = ::testing::TempDir() + "/e2e-state.db";
+  const std::string db = TestTempPath("state.db");
   std::remove(db.c_str());
   std::remove((db + "-wal").c_str());
   std::remove((db + "-shm").c_str());
@@ -212,10 +203,10 @@ TEST(SqliteStoreE2ETest, AcknowledgedWritesSurviveSigkill) {
   {
     ServerProcess server(args);
     ASSERT_TRUE(server.ok()) << server.log();
-    ASSERT_EQ(RunCommand({BinaryPath("client/pdpctl"), "--server", server.address(), "settings",
-                          "set-iam-access", "222222222222", "on", "--actor",
-                          "arn:aws:iam::222222222222:root"},
-                         &out),
+    ASSERT_EQ(RunPdpctl(server,
+                        {"settings", "set-iam-access", "222222222222", "on", "--actor",
+                         "arn:aws:iam::222222222222:root"},
+                        &out),
               0)
         << out;
     server.Stop(SIGKILL);  // no clean shutdown: only what is on disk counts
@@ -224,18 +215,15 @@ TEST(SqliteStoreE2ETest, AcknowledgedWritesSurviveSigkill) {
   ASSERT_TRUE(again.ok()) << again.log();
   EXPECT_NE(again.log().find("revision 2"), std::string::npos) << again.log();
   EXPECT_NE(again.log().find("not applied"), std::string::npos) << again.log();
-  EXPECT_EQ(RunCommand({BinaryPath("client/pdpctl"), "--server", again.address(), "authorize",
-                        kAdmin2, "--page", "billing_bills"},
-                       &out),
-            0)
-      << out;
+  EXPECT_EQ(RunPdpctl(again, {"authorize", kAdmin2, "--page", "billing_bills"}, &out), 0) << out;
 }
 
 TEST(PdpctlUnreachable, ServerDownIsExitThree) {
   std::string out;
-  int rc = RunCommand({BinaryPath("client/pdpctl"), "--server", "127.0.0.1:1", "--timeout", "500",
-                       "authorize", "arn:aws:iam::111111111111:root", "--page", "billing_bills"},
-                      &out);
+  int rc = RunPdpctl(nullptr,
+                     {"--server", "127.0.0.1:1", "--timeout", "500", "authorize",
+                      "arn:aws:iam::111111111111:root", "--page", "billing_bills"},
+                     &out);
   EXPECT_EQ(rc, 3) << out;
 }
 
@@ -257,7 +245,7 @@ TEST(ServerFlags, RefusesOpenControlPlaneOffLoopback) {
 }
 
 TEST(ServerFlags, BadWorldFileStopsStartupWithThePath) {
-  std::string path = ::testing::TempDir() + "/bad-world.yaml";
+  const std::string path = TestTempPath("bad-world.yaml");
   FILE* f = fopen(path.c_str(), "w");
   fputs("accounts:\n  - id: \"12\"\n", f);
   fclose(f);
@@ -276,8 +264,8 @@ TEST_F(PdpctlTest, VersionFromTheBuild) {
   if (*PDP_EXPECTED_GIT_DESCRIBE != '\0') {
     expected += std::string(" (git ") + PDP_EXPECTED_GIT_DESCRIBE + ")";
   }
-  std::string out;  // RunCommand appends
-  EXPECT_EQ(RunCommand({BinaryPath("client/pdpctl"), "--version"}, &out), 0) << out;
+  std::string out;
+  EXPECT_EQ(RunPdpctl(nullptr, {"--version"}, &out), 0) << out;
   EXPECT_EQ(out, "pdpctl " + expected + "\n");
   // A global flag: after other global flags or the command too.
   EXPECT_EQ(Pdpctl({"--version"}, &out), 0) << out;

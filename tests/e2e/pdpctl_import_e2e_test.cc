@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/support/pdpctl.h"
 #include "tests/support/server_process.h"
 
 namespace pdp::testing {
@@ -29,24 +30,14 @@ const std::string kViewOnly = "arn:aws:iam::aws:policy/job-function/ViewOnlyAcce
 // opportunities" widget), not the bills.
 const std::string kSavings = "cost-optimization-hub:ListRecommendationSummaries";
 
-class PdpctlImport : public ::testing::Test {
+class PdpctlImport : public PdpctlServerTest {
  protected:
-  void SetUp() override { ASSERT_TRUE(server_.ok()) << server_.log(); }
-
-  int Pdpctl(std::vector<std::string> args, std::string* out) {
-    args.insert(args.begin(), {BinaryPath("client/pdpctl"), "--server", server_.address()});
-    out->clear();
-    return RunCommand(args, out);
-  }
-
   // The IAM example, edited by `edit`, written to a file of this test.
   std::string EditedIam(const std::function<void(nlohmann::json&)>& edit) {
     std::ifstream in(SourcePath("examples/aws/iam-authorization-details.json"));
     nlohmann::json details = nlohmann::json::parse(in);
     edit(details);
-    const std::string path = ::testing::TempDir() + "/iam-" +
-                             ::testing::UnitTest::GetInstance()->current_test_info()->name() +
-                             ".json";
+    const std::string path = TestTempPath("iam.json");
     std::ofstream(path) << details.dump();
     return path;
   }
@@ -86,8 +77,6 @@ class PdpctlImport : public ::testing::Test {
               {"IsDefaultVersion", true}}}}});
     });
   }
-
-  ServerProcess server_{{}};
 };
 
 TEST_F(PdpctlImport, AnOrganizationThenItsManagementAccountsIam) {
@@ -168,49 +157,45 @@ TEST_F(PdpctlImport, AwsManagedPoliciesTheFileCarriesAreKeptWorldWide) {
   const std::string& role = kAuditor;
   const std::string& savings = kSavings;
   const std::string file = WithViewOnlyAccess();
-  const std::string dir = ::testing::TempDir() + "/aws-managed-" + std::to_string(getpid());
+  const std::string dir = TestTempPath("dir");
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::vector<std::string> args = {"--store", "sqlite:" + dir + "/state.db"};
-  auto pdpctl = [](const ServerProcess& at, std::vector<std::string> argv, std::string* out) {
-    argv.insert(argv.begin(), {BinaryPath("client/pdpctl"), "--server", at.address()});
-    return RunCommand(argv, out);
-  };
   std::string out;
   {
     ServerProcess first(args);
     ASSERT_TRUE(first.ok()) << first.log();
-    ASSERT_EQ(pdpctl(first, {"import", "aws-iam", file}, &out), 0) << out;
+    ASSERT_EQ(RunPdpctl(first, {"import", "aws-iam", file}, &out), 0) << out;
     EXPECT_THAT(out, HasSubstr("2 AWS managed policies"));
-    EXPECT_EQ(pdpctl(first, {"authorize", role, "--action", savings}, &out), 0) << out;
-    EXPECT_EQ(pdpctl(first, {"authorize", role, "--action", "aws-portal:ViewBilling"}, &out), 1)
+    EXPECT_EQ(RunPdpctl(first, {"authorize", role, "--action", savings}, &out), 0) << out;
+    EXPECT_EQ(RunPdpctl(first, {"authorize", role, "--action", "aws-portal:ViewBilling"}, &out), 1)
         << out;
-    ASSERT_EQ(pdpctl(first, {"import", "aws-iam", file}, &out), 0) << out;
+    ASSERT_EQ(RunPdpctl(first, {"import", "aws-iam", file}, &out), 0) << out;
     EXPECT_THAT(out, HasSubstr("nothing to change"));
     ASSERT_EQ(first.Stop(SIGTERM), 0) << first.log();
   }
   ServerProcess restarted(args);
   ASSERT_TRUE(restarted.ok()) << restarted.log();
-  EXPECT_EQ(pdpctl(restarted, {"authorize", role, "--action", savings}, &out), 0) << out;
-  ASSERT_EQ(pdpctl(restarted, {"--output", "json", "get", "policy", view_only}, &out), 0) << out;
+  EXPECT_EQ(RunPdpctl(restarted, {"authorize", role, "--action", savings}, &out), 0) << out;
+  ASSERT_EQ(RunPdpctl(restarted, {"--output", "json", "get", "policy", view_only}, &out), 0) << out;
   EXPECT_THAT(out, HasSubstr("\"default_version_id\": \"v36\""));
   EXPECT_THAT(out, HasSubstr("\"version_id\": \"v35\""));
   EXPECT_THAT(out, HasSubstr("\"aws_managed\": true"));
   EXPECT_THAT(out, ::testing::Not(HasSubstr("\"bundled\": true")));
 
   const std::string exported = dir + "/world.yaml";
-  ASSERT_EQ(pdpctl(restarted, {"export", "-o", exported}, &out), 0) << out;
+  ASSERT_EQ(RunPdpctl(restarted, {"export", "-o", exported}, &out), 0) << out;
   ServerProcess fresh({});
   ASSERT_TRUE(fresh.ok()) << fresh.log();
-  EXPECT_EQ(pdpctl(fresh, {"get", "policy", view_only}, &out), 4) << out;
-  ASSERT_EQ(pdpctl(fresh, {"apply", exported}, &out), 0) << out;
-  EXPECT_EQ(pdpctl(fresh, {"authorize", role, "--action", savings}, &out), 0) << out;
-  ASSERT_EQ(pdpctl(fresh, {"--output", "json", "get", "policy", view_only}, &out), 0) << out;
+  EXPECT_EQ(RunPdpctl(fresh, {"get", "policy", view_only}, &out), 4) << out;
+  ASSERT_EQ(RunPdpctl(fresh, {"apply", exported}, &out), 0) << out;
+  EXPECT_EQ(RunPdpctl(fresh, {"authorize", role, "--action", savings}, &out), 0) << out;
+  ASSERT_EQ(RunPdpctl(fresh, {"--output", "json", "get", "policy", view_only}, &out), 0) << out;
   EXPECT_THAT(out, HasSubstr("\"default_version_id\": \"v36\""));
   EXPECT_THAT(out, HasSubstr("\"version_id\": \"v35\""));
   // The re-export of the fresh server is the same file but for its header.
   const std::string again = dir + "/again.yaml";
-  ASSERT_EQ(pdpctl(fresh, {"export", "-o", again}, &out), 0) << out;
+  ASSERT_EQ(RunPdpctl(fresh, {"export", "-o", again}, &out), 0) << out;
   auto body = [](const std::string& path) {
     std::ifstream in(path);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -226,7 +211,7 @@ TEST_F(PdpctlImport, AwsManagedPoliciesTheFileCarriesAreKeptWorldWide) {
 // controller's import of the same file needs no put and goes through, as
 // does its import of a file whose AWS managed policies the server has.
 TEST_F(PdpctlImport, OnlyAnAdminPutsAwsManagedPolicies) {
-  const std::string dir = ::testing::TempDir() + "/aws-managed-callers-" + std::to_string(getpid());
+  const std::string dir = TestTempPath("callers");
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   // Tokens import-admin-token-0123456789 and import-ctl-token-0123456789.
@@ -242,9 +227,8 @@ TEST_F(PdpctlImport, OnlyAnAdminPutsAwsManagedPolicies) {
   ServerProcess server({"--callers-file", dir + "/callers.yaml"});
   ASSERT_TRUE(server.ok()) << server.log();
   auto as = [&](const std::string& who, std::vector<std::string> argv, std::string* out) {
-    argv.insert(argv.begin(), {BinaryPath("client/pdpctl"), "--server", server.address(),
-                               "--token-file", dir + "/" + who + ".token"});
-    return RunCommand(argv, out);
+    argv.insert(argv.begin(), {"--token-file", dir + "/" + who + ".token"});
+    return RunPdpctl(server, std::move(argv), out);
   };
   std::string out;
   // The example carries AWSBillingReadOnlyAccess exactly as bundled.
@@ -270,7 +254,7 @@ TEST_F(PdpctlImport, OnlyAnAdminPutsAwsManagedPolicies) {
 
 TEST_F(PdpctlImport, BadExportsAreRefusedBeforeAnythingIsSent) {
   std::string out;
-  const std::string dir = ::testing::TempDir() + "/org-missing-" + std::to_string(getpid());
+  const std::string dir = TestTempPath("org");
   std::filesystem::remove_all(dir);
   std::filesystem::copy(SourcePath("examples/aws/organization"), dir,
                         std::filesystem::copy_options::recursive);

@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/support/pdpctl.h"
 #include "tests/support/server_process.h"
 
 namespace pdp::testing {
@@ -44,18 +45,14 @@ class PdpctlOrgTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(server_.ok()) << server_.log();
-    dir_ = ::testing::TempDir();
-    std::ofstream(dir_ + "/org-world.json") << kWorld;
-    std::ofstream(dir_ + "/deny-billing.json") << kDenyBilling;
-    ASSERT_EQ(Pdpctl({"apply", dir_ + "/org-world.json"}), 0) << out_;
+    dir_ = TestTempPath("");  // a prefix of this test's own
+    std::ofstream(dir_ + "org-world.json") << kWorld;
+    std::ofstream(dir_ + "deny-billing.json") << kDenyBilling;
+    ASSERT_EQ(Pdpctl({"apply", dir_ + "org-world.json"}), 0) << out_;
   }
 
   // Runs pdpctl against the server; the output (stdout and stderr) is in out_.
-  int Pdpctl(std::vector<std::string> args) {
-    args.insert(args.begin(), {BinaryPath("client/pdpctl"), "--server", server_.address()});
-    out_.clear();
-    return RunCommand(args, &out_);
-  }
+  int Pdpctl(std::vector<std::string> args) { return RunPdpctl(server_, std::move(args), &out_); }
 
   // Runs pdpctl with --output json and parses what it printed.
   nlohmann::json PdpctlJson(std::vector<std::string> args, int want_exit = 0) {
@@ -109,9 +106,9 @@ TEST_F(PdpctlOrgTest, BuildsAnOrganizationDeniesWithAnScpAndTakesItDown) {
   EXPECT_THAT(out_, HasSubstr("org create-account: 222222222222 (etag "));
   ASSERT_EQ(Pdpctl({"org", "invite", kOrg, kInvited, "--parent", ou}), 0) << out_;
 
-  nlohmann::json scp = PdpctlJson({"scp", "create", kOrg, "--name", "DenyBilling", "--file",
-                                   dir_ + "/deny-billing.json", "--id", "p-denybilling",
-                                   "--description", "keep me"});
+  nlohmann::json scp =
+      PdpctlJson({"scp", "create", kOrg, "--name", "DenyBilling", "--file",
+                  dir_ + "deny-billing.json", "--id", "p-denybilling", "--description", "keep me"});
   EXPECT_EQ(scp["results"][0]["name"], "p-denybilling");
   const std::string scp_created_etag = scp["results"][0]["etag"];
 
