@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <fstream>
 #include <mutex>
 #include <string>
@@ -23,6 +24,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "pdp/v1/authorization.grpc.pb.h"
+#include "server/caller_registry.h"
 #include "tests/support/server_process.h"
 
 namespace pdp::testing {
@@ -34,11 +36,25 @@ constexpr char kAccount[] = "111111111111";  // in data/demo-world.yaml
 constexpr int kUsers = 3000;
 constexpr char kToken[] = "matrix-admin-token-0123456789";
 
+constexpr char kReaderToken[] = "matrix-reader-token-0123456789";
+
+// The admin token's file, and a callers file naming a reader that may not
+// simulate time (both unique to this process).
 std::string TokenFile() {
   static const std::string* path = [] {
     auto* p = new std::string(::testing::TempDir() + "/access-matrix-e2e-token-" +
                               std::to_string(getpid()));
     std::ofstream(*p) << kToken << "\n";
+    return p;
+  }();
+  return *path;
+}
+std::string CallersFile() {
+  static const std::string* path = [] {
+    auto* p = new std::string(::testing::TempDir() + "/access-matrix-e2e-callers-" +
+                              std::to_string(getpid()) + ".yaml");
+    std::ofstream(*p) << "callers:\n  - name: svc\n    role: reader\n"
+                      << "    token_sha256: " << TokenSha256Hex(kReaderToken) << "\n";
     return p;
   }();
   return *path;
@@ -87,12 +103,15 @@ class AccessMatrixE2eTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     server_ = new ServerProcess({"--world", SourcePath("data/demo-world.yaml"),
-                                 "--admin-token-file", TokenFile(), "--max-matrix-streams", "1"});
+                                 "--admin-token-file", TokenFile(), "--callers-file", CallersFile(),
+                                 "--max-matrix-streams", "1"});
     if (server_->ok()) revision_ = AddUsers(*server_);
   }
   static void TearDownTestSuite() {
     delete server_;
     server_ = nullptr;
+    std::remove(TokenFile().c_str());
+    std::remove(CallersFile().c_str());
   }
   void SetUp() override {
     ASSERT_TRUE(server_->ok()) << server_->log();
@@ -297,13 +316,29 @@ TEST_F(AccessMatrixE2eTest, ACancelledStreamFreesItsPlace) {
 }
 
 TEST_F(AccessMatrixE2eTest, NeedsAReader) {
-  Stream anonymous =
-      Matrix(AuthorizationClient(Options(*server_, "")),
-             AccessMatrixQuery{.account_id = kAccount, .page_ids = {"billing_home"}});
+  const AccessMatrixQuery query{.account_id = kAccount, .page_ids = {"billing_home"}};
+  Stream anonymous = Matrix(AuthorizationClient(Options(*server_, "")), query);
   EXPECT_EQ(anonymous.status.code(), absl::StatusCode::kUnauthenticated) << anonymous.status;
   EXPECT_THAT(std::string(anonymous.status.message()),
               ::testing::HasSubstr("needs an authenticated caller with the role reader"));
   EXPECT_TRUE(anonymous.messages.empty());
+  Stream reader = Matrix(AuthorizationClient(Options(*server_, kReaderToken)), query);
+  EXPECT_TRUE(reader.status.ok()) << reader.status;
+  EXPECT_FALSE(reader.messages.empty());
+}
+
+// As Authorize: a simulated aws:CurrentTime only from a caller allowed to
+// simulate (an admin here), refused before anything is decided.
+TEST_F(AccessMatrixE2eTest, SimulatedTimeNeedsACallerAllowedToSimulate) {
+  AccessMatrixQuery query{.account_id = kAccount, .page_ids = {"billing_home"}};
+  query.context["aws:CurrentTime"] = {"2030-01-01T00:00:00Z"};
+  Stream reader = Matrix(AuthorizationClient(Options(*server_, kReaderToken)), query);
+  EXPECT_EQ(reader.status.code(), absl::StatusCode::kPermissionDenied) << reader.status;
+  EXPECT_EQ(ServerErrorReason(reader.status), "TIME_SIMULATION_NOT_ALLOWED");
+  EXPECT_THAT(ServerErrorFields(reader.status), ElementsAre("context.keys[aws:CurrentTime]"));
+  EXPECT_TRUE(reader.messages.empty());
+  Stream admin = Matrix(AuthorizationClient(Options(*server_)), query);
+  EXPECT_TRUE(admin.status.ok()) << admin.status;
 }
 
 }  // namespace
