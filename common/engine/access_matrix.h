@@ -17,8 +17,10 @@
 //                statement of the identity policies; named as Explain's
 //                StatementTrace: "<policy>#<Sid>", or "<policy>#<index>"
 //                for a statement without a Sid. Only these cells are
-//                explained, once each, and each principal's explanations
-//                are shared by the pages that require the same actions.
+//                explained (Decide with an explanation), and each
+//                principal's explanations are shared by the pages that
+//                require the same actions (for an allow: the same first
+//                action, whose trace holds the first statement that allowed).
 #ifndef PDP_COMMON_ENGINE_ACCESS_MATRIX_H_
 #define PDP_COMMON_ENGINE_ACCESS_MATRIX_H_
 

@@ -39,7 +39,13 @@ constexpr char kAdmin444[] = "arn:aws:iam::444444444444:user/admin";
 constexpr char kRoot444[] = "arn:aws:iam::444444444444:root";
 
 constexpr char kExtra[] = R"(
+accounts:
+  - id: "555555555555"
+    name: standalone-without-cost-explorer
+    iam_access_to_billing: true
 users:
+  - arn: arn:aws:iam::555555555555:user/admin
+    attached_policies: [arn:aws:iam::aws:policy/AdministratorAccess]
   - arn: arn:aws:iam::222222222222:user/denied
     attached_policies: [arn:aws:iam::aws:policy/AdministratorAccess]
     inline_policies:
@@ -279,6 +285,29 @@ TEST(AccessMatrixTest, NamesTheDecidingStatement) {
   EXPECT_EQ(root_budgets->access(), pdp::v1::MODIFY);
   EXPECT_EQ(root_budgets->reason(), pdp::v1::ROOT_USER);
   EXPECT_EQ(root_budgets->statement(), "");
+}
+
+// billing_cost_categories does not show Cost Explorer data, but its first
+// required action (ce:ListCostCategoryDefinitions) alone would meet the
+// Cost Explorer gate: the allow's statement still comes from the page.
+TEST(AccessMatrixTest, AnAllowsStatementWhereTheFirstActionAloneWouldBeDenied) {
+  SnapshotPtr world = OrgWorld(true);
+  AccessMatrixRequest r = ForAccount("555555555555");
+  r.add_page_ids("billing_cost_categories");
+  r.add_page_ids("billing_cost_explorer");
+  MatrixRun run = Matrix(*world, r);
+  ASSERT_TRUE(run.status.ok()) << run.status;
+  const AccessMatrixCell* categories =
+      CellOf(run, "arn:aws:iam::555555555555:user/admin", "billing_cost_categories");
+  ASSERT_NE(categories, nullptr);
+  EXPECT_EQ(categories->access(), pdp::v1::MODIFY);
+  EXPECT_EQ(categories->reason(), pdp::v1::ALLOWED_BY_POLICY);
+  EXPECT_EQ(categories->statement(), "arn:aws:iam::aws:policy/AdministratorAccess#0");
+  const AccessMatrixCell* explorer =
+      CellOf(run, "arn:aws:iam::555555555555:user/admin", "billing_cost_explorer");
+  ASSERT_NE(explorer, nullptr);
+  EXPECT_EQ(explorer->reason(), pdp::v1::COST_EXPLORER_NOT_ENABLED);
+  EXPECT_EQ(explorer->statement(), "");
 }
 
 TEST(AccessMatrixTest, OneAccountRowsInWhoCanOrderWithSessions) {
