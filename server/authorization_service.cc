@@ -1,17 +1,21 @@
 #include "server/authorization_service.h"
 
 #include <chrono>
+#include <system_error>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/base/errors.h"
+#include "server/access_matrix_handler.h"
 #include "server/authorization_handlers.h"
 #include "server/call_context.h"
 #include "server/grpc_errors.h"
 #include "server/log/refused_calls.h"
 #include "server/question_handlers.h"
 #include "server/simulated_time.h"
+#include "server/thread_priority.h"
 #include "server/tsan_handoff.h"
 
 namespace pdp {
@@ -360,6 +364,10 @@ constexpr Method<pdp::v1::WhatIfRequest, pdp::v1::WhatIfResponse> kWhatIf{
     true,
     "WhatIf"};
 
+std::string MethodPath(absl::string_view method) {
+  return absl::StrCat("/", pdp::v1::AuthorizationService::service_full_name(), "/", method);
+}
+
 template <typename Request, typename Response>
 void Post(const Services* services, const Method<Request, Response>& method, int count,
           grpc::ServerCompletionQueue* cq) {
@@ -378,9 +386,14 @@ void Post(const Services* services, const Method<Request, Response>& method, int
 AuthorizationServiceImpl::AuthorizationServiceImpl(const WorldState* state,
                                                    grpc::ServerBuilder& builder,
                                                    AuthorizationOptions options)
-    : executor_(
+    : matrix_streams_(options.max_matrix_streams, "AccessMatrix streams open",
+                      "--max-matrix-streams", "TOO_MANY_MATRIX_STREAMS"),
+      executor_(
           std::make_unique<QuestionExecutor>(options.question_threads, options.question_queue)) {
   services_ = std::make_unique<Services>(Services{this, state, options, executor_.get()});
+  if (options.metrics != nullptr) {
+    matrix_metric_id_ = options.metrics->MethodId(MethodPath("AccessMatrix"));
+  }
   for (int i = 0; i < options.queues; ++i) queues_.push_back(builder.AddCompletionQueue());
 }
 
@@ -399,6 +412,53 @@ void AuthorizationServiceImpl::Start() {
     Post(s, kWhatIf, kPendingOtherCalls, cq);
     threads_.emplace_back([this, cq] { Drain(cq); });
   }
+}
+
+grpc::Status AuthorizationServiceImpl::AccessMatrix(
+    grpc::ServerContext* ctx, const pdp::v1::AccessMatrixRequest* request,
+    grpc::ServerWriter<pdp::v1::AccessMatrixResponse>* writer) {
+  const auto start = std::chrono::steady_clock::now();
+  const Services& s = *services_;
+  int64_t revision = 0;
+  absl::Status status = AdmitTime(s, *ctx, request->context(), "");
+  ConcurrencyLimit::Slot slot;
+  if (status.ok()) slot = matrix_streams_.TryAcquire(&status);
+  if (slot) {
+    // The work runs on a thread of its own at the question threads' lower
+    // priority: lowering the pool thread's would outlast this call, and
+    // raising it back needs a privilege. The pool thread only waits; the
+    // join orders everything the worker did (Write included) before the
+    // return.
+    try {
+      std::thread worker([&] {
+        LowerThisThreadPriority(kQuestionThreadNice, "AccessMatrix");
+        status = HandleAccessMatrix(
+            *s.state, *request, WaitDeadline(*ctx), [ctx] { return ctx->IsCancelled(); },
+            [writer](const pdp::v1::AccessMatrixResponse& message) {
+              return writer->Write(message);
+            },
+            &revision);
+      });
+      worker.join();
+    } catch (const std::system_error& e) {  // no thread could be started
+      status =
+          WithReason(absl::ResourceExhaustedError(absl::StrCat(
+                         "cannot start a thread for the matrix (", e.what(), "); retry later")),
+                     "TOO_MANY_MATRIX_STREAMS");
+    }
+  }
+  if (ServerMetrics* metrics = s.options.metrics; metrics != nullptr) {
+    const auto took = std::chrono::steady_clock::now() - start;
+    metrics->RecordRpc(matrix_metric_id_, static_cast<int>(status.code()),
+                       std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
+  }
+  if (status.ok()) {
+    SetRevisionTrailer(*ctx, revision, s.state->Staleness());
+    return grpc::Status::OK;
+  }
+  MarkNotRetryable(*ctx, status);
+  LogRefusedCall(MethodPath("AccessMatrix"), status, ctx->peer());
+  return ToGrpcStatus(status);
 }
 
 void AuthorizationServiceImpl::Drain(grpc::ServerCompletionQueue* cq) {

@@ -16,9 +16,22 @@
 // decide for many principals and run on a QuestionExecutor instead, at a
 // lower CPU priority, behind a bounded queue (beyond: RESOURCE_EXHAUSTED,
 // reason TOO_MANY_QUESTIONS), so they never hold up a queue serving
-// Authorize. Who may call which method is decided before a call reaches
-// this service (CallerAuthProcessor); Authorize, BatchAuthorize and
-// ListAccessiblePages also refuse a simulated aws:CurrentTime or
+// Authorize.
+//
+// AccessMatrix is the one streamed method, and the one served by gRPC's
+// synchronous pool rather than the completion queues: a stream that runs
+// for seconds and waits for its client's flow control fits a thread of its
+// own, not a queue thread or a question thread. The pool's thread hands the
+// work to a thread started for the call at the question threads' lower CPU
+// priority, and waits for it. At most AuthorizationOptions::
+// max_matrix_streams run at once (--max-matrix-streams; beyond:
+// RESOURCE_EXHAUSTED, reason TOO_MANY_MATRIX_STREAMS), each holding two
+// threads; a stream whose client cancels or whose deadline passes stops
+// before its next principal, and frees its place.
+//
+// Who may call which method is decided before a call reaches
+// this service (CallerAuthProcessor); Authorize, BatchAuthorize,
+// ListAccessiblePages and AccessMatrix also refuse a simulated aws:CurrentTime or
 // aws:EpochTime from a caller not allowed to simulate (PERMISSION_DENIED,
 // reason TIME_SIMULATION_NOT_ALLOWED) before they wait.
 #ifndef PDP_SERVER_AUTHORIZATION_SERVICE_H_
@@ -32,6 +45,7 @@
 #include "grpcpp/grpcpp.h"
 #include "pdp/v1/authorization.grpc.pb.h"
 #include "server/authenticator.h"
+#include "server/concurrency_limit.h"
 #include "server/decision_log.h"
 #include "server/metrics/server_metrics.h"
 #include "server/question_executor.h"
@@ -54,9 +68,19 @@ struct AuthorizationOptions {
   // When given, every call is counted and timed, and Authorize's and
   // BatchAuthorize's decisions counted, in it; must outlive the service.
   ServerMetrics* metrics = nullptr;
+  int max_matrix_streams = 4;  // AccessMatrix calls at once
 };
 
-using AuthorizationServiceBase = pdp::v1::AuthorizationService::AsyncService;
+// Every method served from completion queues but AccessMatrix, which is
+// synchronous (see above).
+using AuthorizationServiceBase = pdp::v1::AuthorizationService::WithAsyncMethod_Authorize<
+    pdp::v1::AuthorizationService::WithAsyncMethod_BatchAuthorize<
+        pdp::v1::AuthorizationService::WithAsyncMethod_Explain<
+            pdp::v1::AuthorizationService::WithAsyncMethod_ListAccessiblePages<
+                pdp::v1::AuthorizationService::WithAsyncMethod_ListPages<
+                    pdp::v1::AuthorizationService::WithAsyncMethod_WhoCan<
+                        pdp::v1::AuthorizationService::WithAsyncMethod_WhatIf<
+                            pdp::v1::AuthorizationService::Service>>>>>>>;
 
 // Register with a ServerBuilder, then call Start() after BuildAndStart().
 // Shutdown order: WorldState::StopWaiting() (answers the parked calls),
@@ -71,6 +95,12 @@ class AuthorizationServiceImpl final : public AuthorizationServiceBase {
   void Start();
   void Stop();
 
+  // The synchronous, streamed method (see above). Thread-safe.
+  grpc::Status AccessMatrix(grpc::ServerContext* ctx, const pdp::v1::AccessMatrixRequest* request,
+                            grpc::ServerWriter<pdp::v1::AccessMatrixResponse>* writer) override;
+  // AccessMatrix streams open now.
+  int open_matrix_streams() const { return matrix_streams_.in_use(); }
+
   // What the calls need; outlives them (defined in the .cc).
   struct Services;
 
@@ -78,6 +108,8 @@ class AuthorizationServiceImpl final : public AuthorizationServiceBase {
   void Drain(grpc::ServerCompletionQueue* cq);
 
   std::unique_ptr<Services> services_;
+  ConcurrencyLimit matrix_streams_;
+  int matrix_metric_id_ = 0;
   std::unique_ptr<QuestionExecutor> executor_;
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues_;
   std::vector<std::thread> threads_;

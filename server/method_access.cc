@@ -103,7 +103,7 @@ MethodAccess AccessOf(absl::string_view path) {
       return MethodAccess::kDecision;
     }
     if (path == "Explain" || path == "ListAccessiblePages" || path == "WhoCan" ||
-        path == "WhatIf") {
+        path == "WhatIf" || path == "AccessMatrix") {
       return MethodAccess::kReader;
     }
     return MethodAccess::kAdmin;

@@ -99,10 +99,15 @@ std::vector<FlagSpec> Specs() {
        "reflection streams (each holds a thread); more are refused with RESOURCE_EXHAUSTED, "
        "reason TOO_MANY_WATCHES (reflection: TOO_MANY_REFLECTION_STREAMS) (default 64).",
        nullptr, [](ServerFlags& f) { return &f.max_watches; }, 1, 10000},
+      {"max-matrix-streams", "N",
+       "AuthorizationService.AccessMatrix calls at once (each holds two threads while it "
+       "streams, at the question threads' lower CPU priority); more are refused with "
+       "RESOURCE_EXHAUSTED, reason TOO_MANY_MATRIX_STREAMS (default 4).",
+       nullptr, [](ServerFlags& f) { return &f.max_matrix_streams; }, 1, 1000},
       {"max-threads", "N",
-       "Most threads gRPC may start for AdminService and Health, a backstop behind the caps "
-       "above; a call past it is refused with RESOURCE_EXHAUSTED (default: "
-       "--max-admin-waits + 3 x --max-watches + 64).",
+       "Most threads gRPC may start for AdminService, Health and AccessMatrix, a backstop "
+       "behind the caps above; a call past it is refused with RESOURCE_EXHAUSTED (default: "
+       "--max-admin-waits + 3 x --max-watches + --max-matrix-streams + 64).",
        nullptr, [](ServerFlags& f) { return &f.max_threads; }, 16, 100000},
       {"checkpoint-every", "N",
        "Writes a checkpoint of the whole state to the store in the background once the state "

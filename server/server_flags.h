@@ -32,6 +32,7 @@ struct ServerFlags {
   int max_waiting_calls = 1000;  // AuthorizationService calls parked on min_revision
   int max_admin_waits = 64;      // AdminService reads blocked on min_revision
   int max_watches = 64;          // open Watch streams (AdminService; Health separately)
+  int max_matrix_streams = 4;    // AccessMatrix calls at once (each holds two threads)
   int max_threads = 0;           // gRPC's thread quota; 0: MaxThreads()'s default
   WorldLimits limits;            // --quota NAME=N
   // Checkpoints (README "Durable state"): every N revisions (0: never),
@@ -54,14 +55,16 @@ struct ServerFlags {
   bool help = false;
   bool version = false;  // --version: print the build's version and exit
 
-  // The thread quota given to gRPC (its synchronous pool serving
+  // The thread quota given to gRPC (its synchronous pool serving AccessMatrix,
   // AdminService and Health): --max-threads, or by default enough for every
   // capped wait and stream plus 64 for everything else, so the caps refuse
   // first and the quota is only a backstop.
   int MaxThreads() const {
     // max_watches counts three times: AdminService.Watch, Health.Watch and
     // reflection streams are each capped at it.
-    return max_threads > 0 ? max_threads : max_admin_waits + 3 * max_watches + 64;
+    // An AccessMatrix stream holds one of gRPC's threads (and one of its own).
+    return max_threads > 0 ? max_threads
+                           : max_admin_waits + 3 * max_watches + max_matrix_streams + 64;
   }
 };
 

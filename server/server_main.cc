@@ -344,7 +344,8 @@ int main(int argc, char** argv) {
        .decision_log = decision_log.get(),
        .question_threads = flags->question_threads,
        .question_queue = static_cast<size_t>(flags->question_queue),
-       .metrics = metrics.get()});
+       .metrics = metrics.get(),
+       .max_matrix_streams = flags->max_matrix_streams});
   builder.RegisterService(&authorization);
   builder.RegisterService(&admin);
   builder.RegisterService(&health);

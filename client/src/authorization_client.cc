@@ -412,4 +412,48 @@ absl::StatusOr<pdp::v1::WhatIfResponse> AuthorizationClient::WhatIf(
   return response;
 }
 
+pdp::v1::AccessMatrixRequest AuthorizationClient::ToRequest(const AccessMatrixQuery& query) {
+  pdp::v1::AccessMatrixRequest r;
+  if (!query.account_id.empty()) r.set_account_id(query.account_id);
+  if (!query.organization_id.empty()) r.set_organization_id(query.organization_id);
+  for (const std::string& page : query.page_ids) r.add_page_ids(page);
+  FillContext(query.context, r.mutable_context());
+  r.set_min_revision(query.min_revision);
+  return r;
+}
+
+absl::Status AuthorizationClient::AccessMatrix(
+    const AccessMatrixQuery& query,
+    const std::function<bool(const pdp::v1::AccessMatrixResponse&)>& on_message,
+    const CallOptions& call) const {
+  if (query.account_id.empty() == query.organization_id.empty()) {
+    return absl::InvalidArgumentError(
+        "AccessMatrixQuery: set exactly one of account_id and organization_id");
+  }
+  grpc::ClientContext ctx;
+  if (absl::Status p = Prepare(ctx, call); !p.ok()) return p;
+  pdp::v1::AccessMatrixRequest request = ToRequest(query);
+  request.set_min_revision(MinRevision(request.min_revision(), call));
+  std::unique_ptr<grpc::ClientReader<pdp::v1::AccessMatrixResponse>> reader =
+      stub_->AccessMatrix(&ctx, request);
+  pdp::v1::AccessMatrixResponse message;
+  bool stopped = false;
+  while (reader->Read(&message)) {
+    if (!on_message(message)) {
+      stopped = true;
+      ctx.TryCancel();
+      break;
+    }
+  }
+  // After TryCancel, Read drains (returns false) before Finish.
+  if (stopped) {
+    while (reader->Read(&message)) {
+    }
+  }
+  grpc::Status s = reader->Finish();
+  if (stopped) return absl::CancelledError("AccessMatrix: stopped by on_message");
+  if (!s.ok()) return FromGrpcStatus(s);
+  return absl::OkStatus();
+}
+
 }  // namespace pdp

@@ -484,11 +484,15 @@ absl::StatusOr<Decision> Decide(const Snapshot& snapshot, const pdp::v1::Authori
   return d;
 }
 
-absl::StatusOr<std::vector<PageDecision>> DecideAllPages(const Snapshot& snapshot,
-                                                         absl::string_view principal,
-                                                         absl::string_view account_id,
-                                                         const pdp::v1::RequestContext& context,
-                                                         const DecideOptions& options) {
+namespace {
+
+// DecideAllPages and DecidePages: `pages` null means the whole catalogue.
+absl::StatusOr<std::vector<PageDecision>> DecideEach(const Snapshot& snapshot,
+                                                     absl::string_view principal,
+                                                     absl::string_view account_id,
+                                                     const pdp::v1::RequestContext& context,
+                                                     const std::vector<const CatalogPage*>* pages,
+                                                     const DecideOptions& options) {
   Subject subject;
   absl::Status resolved = Resolve(snapshot, principal, account_id, subject);
   if (!resolved.ok()) return resolved;
@@ -496,8 +500,7 @@ absl::StatusOr<std::vector<PageDecision>> DecideAllPages(const Snapshot& snapsho
   if (!context_ok.ok()) return context_ok;
   LazyContext lazy = ContextFor(subject, context, options);
   std::vector<PageDecision> out;
-  out.reserve(snapshot.catalog().pages().size());
-  for (const CatalogPage& page : snapshot.catalog().pages()) {
+  auto decide = [&](const CatalogPage& page) {
     Target t;
     t.page = &page;
     t.access = pdp::v1::VIEW;
@@ -505,8 +508,34 @@ absl::StatusOr<std::vector<PageDecision>> DecideAllPages(const Snapshot& snapsho
     t.access = pdp::v1::MODIFY;
     pd.modify = DecideTarget(snapshot, subject, t, lazy, nullptr);
     out.push_back(std::move(pd));
+  };
+  if (pages == nullptr) {
+    out.reserve(snapshot.catalog().pages().size());
+    for (const CatalogPage& page : snapshot.catalog().pages()) decide(page);
+  } else {
+    out.reserve(pages->size());
+    for (const CatalogPage* page : *pages) decide(*page);
   }
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<PageDecision>> DecideAllPages(const Snapshot& snapshot,
+                                                         absl::string_view principal,
+                                                         absl::string_view account_id,
+                                                         const pdp::v1::RequestContext& context,
+                                                         const DecideOptions& options) {
+  return DecideEach(snapshot, principal, account_id, context, nullptr, options);
+}
+
+absl::StatusOr<std::vector<PageDecision>> DecidePages(const Snapshot& snapshot,
+                                                      absl::string_view principal,
+                                                      absl::string_view account_id,
+                                                      const pdp::v1::RequestContext& context,
+                                                      const std::vector<const CatalogPage*>& pages,
+                                                      const DecideOptions& options) {
+  return DecideEach(snapshot, principal, account_id, context, &pages, options);
 }
 
 }  // namespace pdp

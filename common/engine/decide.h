@@ -65,6 +65,15 @@ absl::StatusOr<std::vector<PageDecision>> DecideAllPages(const Snapshot& snapsho
                                                          const pdp::v1::RequestContext& context,
                                                          const DecideOptions& options = {});
 
+// The same for `pages` only (pointers into snapshot.catalog(), in the order
+// given): a principal resolved once, asked about a few columns.
+absl::StatusOr<std::vector<PageDecision>> DecidePages(const Snapshot& snapshot,
+                                                      absl::string_view principal,
+                                                      absl::string_view account_id,
+                                                      const pdp::v1::RequestContext& context,
+                                                      const std::vector<const CatalogPage*>& pages,
+                                                      const DecideOptions& options = {});
+
 }  // namespace pdp
 
 #endif  // PDP_COMMON_ENGINE_DECIDE_H_

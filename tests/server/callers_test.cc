@@ -238,7 +238,7 @@ TEST(MethodAccessTest, AuthorizationMethodsByWhatTheyReveal) {
   const auto* service = pdp::v1::BatchAuthorizeRequest::descriptor()->file()->FindServiceByName(
       "AuthorizationService");
   ASSERT_NE(service, nullptr);
-  ASSERT_EQ(service->method_count(), 7);
+  ASSERT_EQ(service->method_count(), 8);
   for (int i = 0; i < service->method_count(); ++i) {
     const std::string name = service->method(i)->name();
     const std::string path = PathOf(*service->method(i));

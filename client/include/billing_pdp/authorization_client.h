@@ -105,6 +105,18 @@ struct WhatIfQuery {
   std::vector<std::string> diff_account_ids;
 };
 
+// Principals x pages (AccessMatrix): one account's principals, or every
+// account's of an organization. Set exactly one of account_id and
+// organization_id.
+struct AccessMatrixQuery {
+  std::string account_id;
+  std::string organization_id;
+  // The columns, in this order, each page once; empty: the whole catalogue.
+  std::vector<std::string> page_ids;
+  RequestContextValues context;  // for every cell, as in Authorize
+  int64_t min_revision = 0;      // as PageQuery::min_revision
+};
+
 struct Decision {
   bool allowed = false;
   pdp::v1::Reason reason = pdp::v1::REASON_UNSPECIFIED;
@@ -198,11 +210,28 @@ class AuthorizationClient {
   absl::StatusOr<pdp::v1::WhatIfResponse> WhatIf(const pdp::v1::WhatIfRequest& request,
                                                  const CallOptions& call = {}) const;
 
+  // The access matrix, streamed: on_message gets each message in order (the
+  // first carries the columns, every one the same revision, the rows come
+  // in account id order, in each the root user, then by ARN); return false
+  // to stop (the call is cancelled and AccessMatrix returns CANCELLED).
+  // OK once the last message was delivered; the server's error otherwise
+  // (INVALID_ARGUMENT "page_ids[2]", NOT_FOUND "account_id", ...), after
+  // whatever messages came before it. INVALID_ARGUMENT locally, nothing
+  // sent, when both or neither of account_id and organization_id are set.
+  // A large organization takes longer than the default 1 s timeout: give
+  // the call its own (CallOptions{.timeout = ...}); the timeout covers the
+  // whole stream, on_message's time included.
+  absl::Status AccessMatrix(
+      const AccessMatrixQuery& query,
+      const std::function<bool(const pdp::v1::AccessMatrixResponse&)>& on_message,
+      const CallOptions& call = {}) const;
+
   // The request message a query becomes (exposed for tools and tests).
   static pdp::v1::AuthorizeRequest ToRequest(const Query& query);
   static Decision FromProto(const pdp::v1::Decision& d);
   static pdp::v1::WhoCanRequest ToRequest(const WhoCanQuery& query);
   static pdp::v1::WhatIfRequest ToRequest(const WhatIfQuery& query);
+  static pdp::v1::AccessMatrixRequest ToRequest(const AccessMatrixQuery& query);
 
  private:
   // Deadline (the call's, else the client's) and token on `ctx` (PrepareCall);
