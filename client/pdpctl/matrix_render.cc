@@ -215,11 +215,14 @@ std::string RenderText(const AccessMatrixResponse& m, const MatrixScope& scope) 
     }
     return g;
   };
+  // Column numbers: tens over every tenth column, then units.
   const std::string indent(label_width + 2, ' ');
-  absl::StrAppend(&out, "\n", indent, grid([](int c) {
-    return c % 10 == 0 ? static_cast<char>('0' + (c / 10) % 10) : ' ';
-  }),
-                  "\n", indent, grid([](int c) { return static_cast<char>('0' + c % 10); }), "\n");
+  std::string tens = absl::StrCat(
+      indent,
+      grid([](int c) { return c % 10 == 0 ? static_cast<char>('0' + (c / 10) % 10) : ' '; }));
+  tens.erase(tens.find_last_not_of(' ') + 1);
+  absl::StrAppend(&out, "\n", tens, "\n", indent,
+                  grid([](int c) { return static_cast<char>('0' + c % 10); }), "\n");
   std::string account;
   for (const AccessMatrixRow& row : m.rows()) {
     if (row.account_id() != account || &row == &m.rows(0)) {

@@ -71,7 +71,7 @@ TEST(MatrixRenderTest, TextGroupsColumnsByTenAndNumbersThem) {
   const std::string text = pdpctl::RenderText(m, MatrixScope{.id = "111111111111"});
   EXPECT_THAT(text, HasSubstr("access matrix of account 111111111111"));
   EXPECT_THAT(text, HasSubstr("1234567890 12\n"));
-  EXPECT_THAT(text, HasSubstr("         1   \n"));
+  EXPECT_THAT(text, HasSubstr("         1\n"));
   EXPECT_THAT(LineWith(text, kRoot), ::testing::EndsWith("  MMMMMMMMMM ss"));
   EXPECT_THAT(text, HasSubstr("s SCP_DENY"));
 }

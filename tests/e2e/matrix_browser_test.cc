@@ -230,6 +230,57 @@ TEST_F(MatrixBrowserTest, MarkupInUserDataStaysText) {
   }
 }
 
+// The report as pdpctl writes it from a real server's answer: the demo
+// organization (data/demo-org-world.yaml), filtered from the fragment to
+// the Platform account's cells that its SCP denies.
+TEST_F(MatrixBrowserTest, ReportOfARealServerFilteredByFragment) {
+  ServerProcess server({"--world", SourcePath("data/demo-org-world.yaml")});
+  ASSERT_TRUE(server.ok()) << server.log();
+  const std::string path = dir_ + "/org.html";
+  std::string out;
+  ASSERT_EQ(RunCommand({BinaryPath("client/pdpctl"), "--server", server.address(), "matrix",
+                        "--org", "o-demoorg0001", "--format", "html", "--file", path},
+                       &out),
+            0)
+      << out;
+  EXPECT_THAT(out, HasSubstr("access matrix of organization o-demoorg0001 at revision "));
+
+  const std::string all = DumpDom(path, "");
+  // Three accounts: 111 (root, admin), 222 (root, admin, reader), 444
+  // (root, admin, role/Billing); every catalogue page a column.
+  EXPECT_EQ(Count(all, "<tr data-account="), 8) << all;
+  const int pages = Count(all, "<th class=\"page\"");
+  EXPECT_GE(pages, 40);
+  EXPECT_EQ(Count(all, "<td class=\"c "), 8 * pages);
+  EXPECT_THAT(all, HasSubstr("<dd id=\"scope\">organization o-demoorg0001</dd>"));
+  EXPECT_THAT(all, HasSubstr("8 of 8 principals"));
+  // Cost Explorer is denied by the Platform OU's SCP; the hover says so.
+  EXPECT_THAT(all, HasSubstr("arn:aws:iam::444444444444:user/admin\ncm_cost_explorer (Cost "
+                             "Explorer, Cost Management)\ndenied: SCP_DENY\nstatement: "
+                             "p-nocostexp#0\""))
+      << all;
+
+  const std::string dom = DumpDom(path, "#principal=444444444444&reason=SCP_DENY");
+  for (const char* shown :
+       {"arn:aws:iam::444444444444:root", "arn:aws:iam::444444444444:user/admin",
+        "arn:aws:iam::444444444444:role/Billing"}) {
+    const std::string tag = StartTag(dom, "data-principal=\"" + std::string(shown) + "\"");
+    ASSERT_FALSE(tag.empty()) << shown;
+    EXPECT_FALSE(IsHidden(tag)) << tag;
+  }
+  for (const char* hidden :
+       {"arn:aws:iam::111111111111:root", "arn:aws:iam::111111111111:user/admin",
+        "arn:aws:iam::222222222222:user/reader"}) {
+    const std::string tag = StartTag(dom, "data-principal=\"" + std::string(hidden) + "\"");
+    ASSERT_FALSE(tag.empty()) << hidden;
+    EXPECT_TRUE(IsHidden(tag)) << tag;
+  }
+  EXPECT_THAT(dom, HasSubstr("3 of 8 principals"));
+  // The cells that do not match are dimmed, the matching ones are not.
+  EXPECT_THAT(dom, HasSubstr("class=\"c x\" data-access=\"DENY\" data-reason=\"SCP_DENY\""));
+  EXPECT_THAT(dom, HasSubstr("class=\"c m dim\""));
+}
+
 TEST_F(MatrixBrowserTest, Screenshot) {
   const std::string path = FixtureHtml();
   const std::string png = dir_ + "/matrix.png";
