@@ -110,7 +110,8 @@ check "describe all" grpcurl -plaintext "$addr" describe &&
     'rpc Watch \( \.pdp\.v1\.WatchRequest \) returns \( stream \.pdp\.v1\.WatchResponse \)' \
     'grpc\.reflection\.v1\.ServerReflection is a service'
 check "describe service" grpcurl -plaintext "$addr" describe pdp.v1.AuthorizationService &&
-  expect 'rpc Authorize \( \.pdp\.v1\.AuthorizeRequest \) returns \( \.pdp\.v1\.AuthorizeResponse \)'
+  expect 'rpc Authorize \( \.pdp\.v1\.AuthorizeRequest \) returns \( \.pdp\.v1\.AuthorizeResponse \)' \
+    'rpc AccessMatrix \( \.pdp\.v1\.AccessMatrixRequest \) returns \( stream \.pdp\.v1\.AccessMatrixResponse \)'
 check "describe message" grpcurl -plaintext "$addr" describe pdp.v1.AuthorizeRequest &&
   expect 'message AuthorizeRequest' 'string principal = 1;'
 check_fails "describe unknown" grpcurl -plaintext "$addr" describe pdp.v1.NoSuchThing &&
@@ -167,6 +168,20 @@ check "WhatIf" grpcurl -plaintext -H "authorization: Bearer $TOKEN" \
     "page":{"page_id":"billing_bills","access":"VIEW"}}]}' \
   "$addr" pdp.v1.AuthorizationService/WhatIf &&
   expect '"before": \{' '"reason": "IAM_ACCESS_NOT_ACTIVATED"' '"after": \{' '"effect": "ALLOW"'
+# The access matrix streams its messages; grpcurl prints each. Root on
+# billing_bills: VIEW (the page has nothing to modify); on billing_budgets:
+# MODIFY as the root user.
+check "AccessMatrix" grpcurl -plaintext -H "authorization: Bearer $TOKEN" \
+  -d '{"account_id":"111111111111","page_ids":["billing_bills","billing_budgets"]}' \
+  "$addr" pdp.v1.AuthorizationService/AccessMatrix &&
+  expect '"id": "billing_bills"' '"id": "billing_budgets"' \
+    '"principal": "arn:aws:iam::111111111111:root"' '"kind": "root"' '"access": "MODIFY"' \
+    '"reason": "ROOT_USER"' '"reason": "ACCESS_LEVEL_NOT_OFFERED"' \
+    '"statement": "arn:aws:iam::aws:policy/AdministratorAccess#0"'
+check_fails "AccessMatrix bad page" grpcurl -plaintext -H "authorization: Bearer $TOKEN" \
+  -d '{"account_id":"111111111111","page_ids":["billing_bills","no_such_page"]}' \
+  "$addr" pdp.v1.AuthorizationService/AccessMatrix &&
+  expect 'Code: InvalidArgument' '"field": ?"page_ids\[1\]"'
 
 # proto3 JSON leaves out false and zero: iam_access_to_billing is false
 # for 222222222222 and only -emit-defaults shows it.

@@ -141,6 +141,11 @@ TEST(MetricsE2eTest, CountersMoveByExactlyTheCallsMade) {
   pdp::v1::GetRequest missing;
   missing.set_name("999999999999");
   ASSERT_EQ(admin.Call(&Stub::GetAccount, missing).status().code(), absl::StatusCode::kNotFound);
+  // The streamed method counts itself too (once per call, not per message).
+  auto any = [](const pdp::v1::AccessMatrixResponse&) { return true; };
+  ASSERT_TRUE(authz.AccessMatrix(AccessMatrixQuery{.account_id = "111111111111"}, any).ok());
+  ASSERT_EQ(authz.AccessMatrix(AccessMatrixQuery{.account_id = "999999999999"}, any).code(),
+            absl::StatusCode::kNotFound);
 
   const Samples after = Scrape(port);
   auto moved = [&](const std::string& key) { return Get(after, key) - Get(before, key); };
@@ -149,6 +154,8 @@ TEST(MetricsE2eTest, CountersMoveByExactlyTheCallsMade) {
   EXPECT_EQ(moved(Rpc(kAuthz, "BatchAuthorize", "OK")), 1);
   EXPECT_EQ(moved(Rpc(kAdmin, "CreateAccount", "OK")), 1);
   EXPECT_EQ(moved(Rpc(kAdmin, "GetAccount", "NOT_FOUND")), 1);
+  EXPECT_EQ(moved(Rpc(kAuthz, "AccessMatrix", "OK")), 1);
+  EXPECT_EQ(moved(Rpc(kAuthz, "AccessMatrix", "NOT_FOUND")), 1);
   // Every call timed once, errors included.
   const std::string authorize_latency =
       "billing_pdp_rpc_duration_seconds_count{method=\"Authorize\",service=\"" +
