@@ -215,13 +215,13 @@ std::string RenderText(const AccessMatrixResponse& m, const MatrixScope& scope) 
     }
     return g;
   };
-  // Column numbers: tens over every tenth column, then units.
+  // Column numbers: tens over every tenth column (from ten columns on), then units.
   const std::string indent(label_width + 2, ' ');
   std::string tens = absl::StrCat(
       indent,
       grid([](int c) { return c % 10 == 0 ? static_cast<char>('0' + (c / 10) % 10) : ' '; }));
   tens.erase(tens.find_last_not_of(' ') + 1);
-  absl::StrAppend(&out, "\n", tens, "\n", indent,
+  absl::StrAppend(&out, "\n", pages >= 10 ? tens + "\n" : "", indent,
                   grid([](int c) { return static_cast<char>('0' + c % 10); }), "\n");
   std::string account;
   for (const AccessMatrixRow& row : m.rows()) {
@@ -352,10 +352,10 @@ th.page { vertical-align: bottom; font-weight: 500; }
 th.page span { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; }
 tbody th { text-align: left; font-weight: 500; white-space: nowrap; }
 td.c { text-align: center; font-family: ui-monospace, monospace; min-width: 1.2em; cursor: default; }
-td.m { background: #2e7d32; color: #fff; }
-td.v { background: #a5d6a7; }
-td.d { background: #f2f2f2; color: #888; }
-td.x { background: #e57373; color: #fff; }
+.m { background: #2e7d32; color: #fff; }
+.v { background: #a5d6a7; }
+.d { background: #f2f2f2; color: #888; }
+.x { background: #e57373; color: #fff; }
 td.dim { opacity: .2; }
 .legend span { display: inline-block; padding: 0 .4em; margin-right: .4em; border: 1px solid #ccc; }
 )";
