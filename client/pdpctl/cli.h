@@ -60,6 +60,7 @@ int ExitCodeFor(const absl::Status& status);
 
 // Registration of each command family on the CLI11 app (one file each).
 void AddQueryCommands(CLI::App& app, Context& ctx);      // authorize explain pages who-can what-if
+void AddMatrixCommand(CLI::App& app, Context& ctx);      // matrix
 void AddWriteCommands(CLI::App& app, Context& ctx);      // apply watch settings validate
 void AddAuditCommand(CLI::App& app, Context& ctx);       // audit
 void AddOrgCommands(CLI::App& app, Context& ctx);        // org scp

@@ -114,6 +114,7 @@ int main(int argc, char** argv) {
 
   pdpctl::Context ctx;
   pdpctl::AddQueryCommands(app, ctx);
+  pdpctl::AddMatrixCommand(app, ctx);
   pdpctl::AddWriteCommands(app, ctx);
   pdpctl::AddAuditCommand(app, ctx);
   pdpctl::AddOrgCommands(app, ctx);
