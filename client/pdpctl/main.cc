@@ -120,6 +120,7 @@ int main(int argc, char** argv) {
   pdpctl::AddReadCommands(app, ctx);
   pdpctl::AddExportCommand(app, ctx);
   pdpctl::AddImportCommand(app, ctx);
+  pdpctl::AddTestCommand(app, ctx);
   pdpctl::AddCompletionCommand(app, ctx);
   SetFooters(app);
   app.add_subcommand("help", "print this help")->callback([&ctx, &app] {
