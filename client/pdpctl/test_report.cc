@@ -1,5 +1,6 @@
 #include "client/pdpctl/test_report.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -35,7 +36,16 @@ std::string ExplanationText(const pdp::v1::Explanation& ex, const std::string& i
                     "\n");
   }
   for (const pdp::v1::ActionTrace& a : ex.actions()) {
-    absl::StrAppend(&out, indent, a.action(), " on ", a.resource(), ": ",
+    // An action is traced once per gate that evaluated it (SCPs, then the
+    // principal's own policies): say which.
+    std::vector<std::string> types;
+    for (const pdp::v1::StatementTrace& s : a.statements()) {
+      if (std::find(types.begin(), types.end(), s.policy_type()) == types.end()) {
+        types.push_back(s.policy_type());
+      }
+    }
+    absl::StrAppend(&out, indent, a.action(), " on ", a.resource(),
+                    types.empty() ? "" : absl::StrCat(" (", absl::StrJoin(types, ", "), ")"), ": ",
                     pdp::v1::Effect_Name(a.effect()), "\n");
     size_t hidden = 0;
     for (const pdp::v1::StatementTrace& s : a.statements()) {

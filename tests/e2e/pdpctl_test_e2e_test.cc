@@ -92,7 +92,7 @@ void ExpectFailingFileReport(const std::string& out, const std::string& path) {
   EXPECT_TRUE(Has(out, "got:      DENY (IMPLICIT_DENY)")) << out;
   // The trace: gates, the statement a condition kept out, the clause, the missing key.
   EXPECT_TRUE(Has(out, "gate identity_policies")) << out;
-  EXPECT_TRUE(Has(out, "budgets:ViewBudget on *: DENY")) << out;
+  EXPECT_TRUE(Has(out, "budgets:ViewBudget on * (identity): DENY")) << out;
   EXPECT_TRUE(Has(out,
                   "no      arn:aws:iam::123456789012:user/office#inline/office-only#FromTheOffice "
                   "(identity, ALLOW)"))
@@ -183,6 +183,19 @@ TEST(PdpctlTestCommand, AgainstAServerTheServersStateIsTested) {
   ASSERT_TRUE(own.ok()) << own.log();
   EXPECT_EQ(Pdpctl({"test", "--server", own.address(), path}, &out), 1) << out;
   ExpectFailingFileReport(out, path);
+}
+
+TEST(PdpctlTestCommand, TheExplicitDenyCorpusPassesAgainstAServerHoldingItsWorld) {
+  // Statements named through Explain: identity, boundary, session and SCP.
+  const std::string corpus = SourcePath("tests/corpus/19-explicit-deny-order-and-time.json");
+  std::ifstream in(corpus);
+  auto doc = nlohmann::json::parse(in, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded());
+  ServerProcess server({"--world", Write("explicit-deny-world.json", doc["world"].dump())});
+  ASSERT_TRUE(server.ok()) << server.log();
+  std::string out;
+  EXPECT_EQ(Pdpctl({"test", "--server", server.address(), corpus}, &out), 0) << out;
+  EXPECT_TRUE(Has(out, std::to_string(doc["cases"].size()) + " passed, 0 failed, 0 errors")) << out;
 }
 
 TEST(PdpctlTestCommand, UnreachableServerIsExitThree) {
