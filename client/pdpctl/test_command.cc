@@ -303,7 +303,7 @@ int RunTests(Context& ctx, TestFlags f) {
       if (!j.problem.empty()) absl::StrAppend(&details, "problem:  ", j.problem, "\n");
       if (answer.explanation.has_value()) {
         absl::StrAppend(&details, "trace:\n", ExplanationText(*answer.explanation, "  "));
-      } else if (!answer.explain_error.empty()) {
+      } else if (!answer.explain_error.empty() && answer.explain_error != j.problem) {
         absl::StrAppend(&details, "trace:    (", answer.explain_error, ")\n");
       }
       cr.details = details;
@@ -318,8 +318,9 @@ int RunTests(Context& ctx, TestFlags f) {
     reports.push_back(std::move(report));
   }
   size_t total = passed + failed + errors;
-  std::printf("%zu passed, %zu failed, %zu errors (%zu cases in %zu files, %s)\n", passed, failed,
-              errors, total, files.size(), f.offline ? "offline" : "against the server");
+  std::printf("%zu passed, %zu failed, %zu errors (%zu cases in %zu file%s, %s)\n", passed, failed,
+              errors, total, files.size(), files.size() == 1 ? "" : "s",
+              f.offline ? "offline" : "against the server");
   if (!f.junit.empty()) {
     std::ofstream out(f.junit, std::ios::binary | std::ios::trunc);
     out << JUnitXml(reports);

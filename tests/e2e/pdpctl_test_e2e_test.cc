@@ -106,7 +106,7 @@ void ExpectFailingFileReport(const std::string& out, const std::string& path) {
                   "with effect ALLOW; applied: arn:aws:iam::aws:policy/AdministratorAccess#0"))
       << out;
   EXPECT_FALSE(Has(out, "cases[0]")) << "a passing case is listed only with --verbose\n" << out;
-  EXPECT_TRUE(Has(out, "1 passed, 2 failed, 0 errors (3 cases in 1 files")) << out;
+  EXPECT_TRUE(Has(out, "1 passed, 2 failed, 0 errors (3 cases in 1 file")) << out;
 }
 
 TEST(PdpctlTestCommand, TheWholeCorpusPassesOffline) {
@@ -150,7 +150,7 @@ TEST(PdpctlTestCommand, TheExamplePassesAgainstTheDemoWorld) {
              &out),
       0)
       << out;
-  EXPECT_TRUE(Has(out, "7 passed, 0 failed, 0 errors (7 cases in 1 files, against the server)"))
+  EXPECT_TRUE(Has(out, "7 passed, 0 failed, 0 errors (7 cases in 1 file, against the server)"))
       << out;
   // The file's world is not what is tested against a server: it says so.
   EXPECT_TRUE(Has(out, "names a world; against a server it is not applied")) << out;
@@ -173,7 +173,7 @@ TEST(PdpctlTestCommand, AgainstAServerTheServersStateIsTested) {
   EXPECT_EQ(Pdpctl({"test", "--server", demo.address(), path}, &out), 1) << out;
   EXPECT_TRUE(Has(out, "got:      DENY (UNKNOWN_PRINCIPAL)")) << out;
   EXPECT_TRUE(Has(out, "gate resolve")) << out;  // the trace came through Explain
-  EXPECT_TRUE(Has(out, "0 passed, 3 failed, 0 errors (3 cases in 1 files, against the server)"))
+  EXPECT_TRUE(Has(out, "0 passed, 3 failed, 0 errors (3 cases in 1 file, against the server)"))
       << out;
 
   // A server that holds the file's world: the same report as offline.
@@ -196,6 +196,25 @@ TEST(PdpctlTestCommand, TheExplicitDenyCorpusPassesAgainstAServerHoldingItsWorld
   std::string out;
   EXPECT_EQ(Pdpctl({"test", "--server", server.address(), corpus}, &out), 0) << out;
   EXPECT_TRUE(Has(out, std::to_string(doc["cases"].size()) + " passed, 0 failed, 0 errors")) << out;
+}
+
+TEST(PdpctlTestCommand, ARefusedCallIsAnErrorAndExitFour) {
+  // Callers configured: Explain (behind the example's "statement" case)
+  // needs a reader; an anonymous caller may only Authorize.
+  const std::string token = Write("admin.token", "policy-test-admin-token-0123456789");
+  ServerProcess server(
+      {"--world", SourcePath("data/demo-world.yaml"), "--admin-token-file", token});
+  ASSERT_TRUE(server.ok()) << server.log();
+  const std::string example = SourcePath("examples/decision-tests.json");
+  std::string out;
+  EXPECT_EQ(Pdpctl({"test", "--server", server.address(), example}, &out), 4) << out;
+  EXPECT_TRUE(Has(out, "ERROR " + example + " cases[2]: the auditor never sees payment methods"))
+      << out;
+  EXPECT_TRUE(Has(out, "Explain failed: UNAUTHENTICATED")) << out;
+  EXPECT_TRUE(Has(out, "6 passed, 0 failed, 1 errors")) << out;
+  // With the token the same file passes.
+  EXPECT_EQ(Pdpctl({"test", "--server", server.address(), "--token-file", token, example}, &out), 0)
+      << out;
 }
 
 TEST(PdpctlTestCommand, UnreachableServerIsExitThree) {
