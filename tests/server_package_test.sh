@@ -2,10 +2,12 @@
 # The server as installed: `cmake --install` into a prefix, the prefix moved
 # elsewhere (an installation must not depend on where it was installed),
 # then the installed server started from another working directory, finding
-# its data next to itself and serving pages to the installed pdpctl.
+# its data next to itself and serving pages to the installed pdpctl; the
+# installed pdpctl's offline `test` finds the same data.
 #   tests/server_package_test.sh BUILD_DIR
 set -euo pipefail
 BUILD=${1:?build dir}
+example=$(cd "$(dirname "$0")/.." && pwd)/examples/decision-tests.json
 work=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
@@ -36,6 +38,17 @@ fi
 grep -qF "$work/broken/share/billing_pdp/page-catalog.json" "$work/broken.log" ||
   fail "the error does not name the installed catalogue: $(cat "$work/broken.log")"
 
+# pdpctl test --world decides in pdpctl with the installed catalogue and
+# AWS managed policies: a broken installed catalogue stops it, named.
+out=$("$prefix/bin/pdpctl" test --world "$data/demo-world.yaml" "$example" 2>&1) ||
+  fail "installed pdpctl test --world: $out"
+grep -q "7 passed, 0 failed, 0 errors" <<<"$out" || fail "pdpctl test: $out"
+if out=$("$work/broken/bin/pdpctl" test --world "$data/demo-world.yaml" "$example" 2>&1); then
+  fail "pdpctl test ran with a broken installed catalogue: $out"
+fi
+grep -qF "$work/broken/share/billing_pdp/page-catalog.json" <<<"$out" ||
+  fail "pdpctl test's error does not name the installed catalogue: $out"
+
 log=$work/server.log
 "$prefix/bin/billing-pdp-server" --listen 127.0.0.1:0 --world "$data/demo-world.yaml" 2>"$log" &
 pid=$!
@@ -53,4 +66,4 @@ out=$("$prefix/bin/pdpctl" --server "127.0.0.1:$port" pages arn:aws:iam::1111111
 grep -q billing_bills <<<"$out" || fail "no billing_bills page for the admin: $out"
 installed_version=$("$prefix/bin/pdpctl" --version)
 grep -q '^pdpctl ' <<<"$installed_version" || fail "installed pdpctl --version"
-echo "server package: 6 passed, 0 failed"
+echo "server package: 8 passed, 0 failed"

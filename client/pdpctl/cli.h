@@ -67,6 +67,7 @@ void AddOrgCommands(CLI::App& app, Context& ctx);        // org scp
 void AddReadCommands(CLI::App& app, Context& ctx);       // get list
 void AddExportCommand(CLI::App& app, Context& ctx);      // export
 void AddImportCommand(CLI::App& app, Context& ctx);      // import aws-iam, aws-organizations
+void AddTestCommand(CLI::App& app, Context& ctx);        // test
 void AddCompletionCommand(CLI::App& app, Context& ctx);  // completion
 
 // The bash completion script for `app`'s command tree (completion.cc).

@@ -24,7 +24,7 @@ default the system's), --tls-cert and --tls-key (a client certificate, for mutua
 --tls-server-name (the name the server's certificate carries, if not the --server host); or
 $PDP_TLS_CA, $PDP_TLS_CERT, $PDP_TLS_KEY. Any of them turns TLS on. Global flags may also
 follow the command. `pdpctl COMMAND --help` describes a command.
-exit status: 0 ok (authorize: ALLOW), 1 authorize: DENY, 2 usage error or bad input
+exit status: 0 ok (authorize: ALLOW), 1 authorize: DENY (test: a case failed), 2 usage error or bad input
 (including the server's INVALID_ARGUMENT), 3 could not reach the server (UNAVAILABLE,
 DEADLINE_EXCEEDED), 4 the server refused (any other error))";
 
@@ -121,6 +121,7 @@ int main(int argc, char** argv) {
   pdpctl::AddReadCommands(app, ctx);
   pdpctl::AddExportCommand(app, ctx);
   pdpctl::AddImportCommand(app, ctx);
+  pdpctl::AddTestCommand(app, ctx);
   pdpctl::AddCompletionCommand(app, ctx);
   SetFooters(app);
   app.add_subcommand("help", "print this help")->callback([&ctx, &app] {

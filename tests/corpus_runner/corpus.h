@@ -1,5 +1,7 @@
 // The decision corpus (tests/corpus/*.json, format in docs/data-formats.md):
-// worlds, requests and the decisions they must get.
+// worlds, requests and the decisions they must get. Parsed by the one
+// decision-test parser (common/world/decision_tests.h) that `pdpctl test`
+// uses too; this only gathers a directory and puts inline worlds on disk.
 #ifndef PDP_TESTS_CORPUS_RUNNER_CORPUS_H_
 #define PDP_TESTS_CORPUS_RUNNER_CORPUS_H_
 
@@ -7,22 +9,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "pdp/v1/decision.pb.h"
+#include "common/world/decision_tests.h"
 
 namespace pdp::testing {
 
-struct CorpusCase {
-  std::string name;
-  // The request as proto. A corpus request that no proto can express (both
-  // page and action) is a caller error the client side already refuses:
-  // request_error holds that error and `request` is unused.
-  pdp::v1::AuthorizeRequest request;
-  absl::Status request_error;
-  // Expected: either an error code name ("INVALID_ARGUMENT") or effect+reason.
-  std::string expect_error;
-  pdp::v1::Effect expect_effect = pdp::v1::EFFECT_UNSPECIFIED;
-  pdp::v1::Reason expect_reason = pdp::v1::REASON_UNSPECIFIED;
-};
+using CorpusCase = pdp::DecisionTestCase;
 
 struct CorpusFile {
   std::string path;

@@ -55,6 +55,11 @@ TEST(CorpusEngineTest, EveryCaseGetsItsExpectedDecision) {
       ASSERT_TRUE(explained.ok());
       EXPECT_EQ(explained->SerializeAsString(), d->SerializeAsString());
       EXPECT_FALSE(explanation.gates().empty());
+      if (!c.expect_statement.empty()) {
+        EXPECT_TRUE(HasDecidingStatement(explanation, c.expect_effect, c.expect_statement))
+            << "no statement " << c.expect_statement << " applied with effect "
+            << pdp::v1::Effect_Name(c.expect_effect) << " in: " << explanation.DebugString();
+      }
       if (c.request.has_page()) {
         auto all = DecideAllPages(**snapshot, c.request.principal(), c.request.account_id(),
                                   c.request.context());

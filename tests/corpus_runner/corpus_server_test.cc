@@ -63,6 +63,13 @@ TEST(CorpusServerTest, EveryRpcGivesEveryExpectedDecision) {
       ExpectMatches(c, response.decision(), "Authorize");
       ASSERT_TRUE(es.ok()) << es.error_message();
       ExpectMatches(c, explained.decision(), "Explain");
+      if (!c.expect_statement.empty()) {
+        EXPECT_TRUE(
+            HasDecidingStatement(explained.explanation(), c.expect_effect, c.expect_statement))
+            << "no statement " << c.expect_statement << " applied with effect "
+            << pdp::v1::Effect_Name(c.expect_effect)
+            << " in: " << explained.explanation().DebugString();
+      }
 
       if (c.request.has_page()) {
         grpc::ClientContext lctx;

@@ -90,6 +90,7 @@ const std::vector<std::string>& Commands() {
                                                              "import",
                                                              "import aws-iam",
                                                              "import aws-organizations",
+                                                             "test",
                                                              "completion",
                                                              "completion bash",
                                                              "help"};

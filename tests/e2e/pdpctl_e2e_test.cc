@@ -131,7 +131,8 @@ std::vector<std::string> ReadmeExampleFiles() {
 }
 
 TEST(ReadmeExamples, EveryFileTheReadmeNamesExistsAndIsTestedHere) {
-  const std::set<std::string> tested = {"deny-billing.json", "iam-on.json", "grant.json"};
+  const std::set<std::string> tested = {"deny-billing.json", "iam-on.json", "grant.json",
+                                        "decision-tests.json"};
   std::vector<std::string> named = ReadmeExampleFiles();
   EXPECT_EQ(std::set<std::string>(named.begin(), named.end()), tested)
       << "a README example file is not exercised by ReadmeExamplesTest (or the README stopped "
@@ -153,6 +154,21 @@ TEST_F(ReadmeExamplesTest, WhatIfIamOn) {
       << out;
   // Nothing was committed.
   EXPECT_EQ(Pdpctl({"authorize", kAdmin2, "--page", "billing_bills"}, &out), 1) << out;
+}
+
+// README "Testing your policies": the example passes against the demo
+// world, on the server and offline (pdpctl_test_e2e_test tests the command).
+TEST_F(ReadmeExamplesTest, DecisionTestsPass) {
+  const std::string tests = SourcePath("examples/decision-tests.json");
+  std::string out;
+  EXPECT_EQ(Pdpctl({"test", tests}, &out), 0) << out;
+  EXPECT_NE(out.find("7 passed, 0 failed, 0 errors (7 cases in 1 file, against the server)"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(Pdpctl({"test", "--offline", tests}, &out), 0) << out;
+  EXPECT_NE(out.find("7 passed, 0 failed, 0 errors (7 cases in 1 file, offline)"),
+            std::string::npos)
+      << out;
 }
 
 TEST_F(ReadmeExamplesTest, ApplyGrantTwice) {
