@@ -361,7 +361,9 @@ TEST_P(DurableStoreTest, KeepsAwsManagedPoliciesPutAcrossReopen) {
     ASSERT_NE(alice, nullptr);
     ASSERT_EQ(alice->policies.size(), 1u);
     EXPECT_EQ(alice->policies[0].policy, policy->default_compiled);
-    if (!checkpoint) ASSERT_TRUE(WriteCheckpoint(*store, *state.Current()).ok());
+    if (!checkpoint) {
+      ASSERT_TRUE(WriteCheckpoint(*store, *state.Current()).ok());
+    }
   }
   auto store = Open();
   ASSERT_NE(store, nullptr);
