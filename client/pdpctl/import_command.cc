@@ -61,7 +61,12 @@ absl::Status WithSource(const absl::Status& status, const std::vector<std::strin
         static_cast<size_t>(i) >= sources.size()) {
       continue;
     }
-    return absl::Status(status.code(), absl::StrCat(status.message(), " (from ", sources[i], ")"));
+    absl::Status traced(status.code(), absl::StrCat(status.message(), " (from ", sources[i], ")"));
+    // The server's details (reason, field paths) stay with the message.
+    status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+      traced.SetPayload(url, payload);
+    });
+    return traced;
   }
   return status;
 }

@@ -66,6 +66,15 @@ absl::StatusOr<std::string> Document(const Json& obj, const std::string& path, c
   return text;
 }
 
+// Whether two JSON texts hold the same value (object members in any
+// order). Text that does not parse is never the same as anything.
+bool SameJson(const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  nlohmann::json x = nlohmann::json::parse(a, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json y = nlohmann::json::parse(b, nullptr, /*allow_exceptions=*/false);
+  return !x.is_discarded() && !y.is_discarded() && x == y;
+}
+
 class Importer {
  public:
   explicit Importer(const AwsIamImportOptions& options) : options_(options) {
@@ -297,7 +306,9 @@ class Importer {
 
   // Whether the server has this AWS managed policy exactly as `put` would
   // make it (versions compared as a set of id and document: the server
-  // keeps them in number order).
+  // keeps them in number order). Documents are compared as JSON values, not
+  // as text: a bundled policy's document is the bundle's text, the file's
+  // is AWS's, and the two spell the same document differently.
   bool ServerHolds(const pdp::v1::PutPolicyRequest& put) const {
     auto it = options_.server_aws_policies.find(put.arn());
     if (it == options_.server_aws_policies.end()) return false;
@@ -311,8 +322,8 @@ class Importer {
     }
     for (const auto& v : put.versions()) {
       auto h = versions.find(v.version_id());
-      if (h == versions.end() || h->second.first != v.document() ||
-          h->second.second != v.is_default()) {
+      if (h == versions.end() || h->second.second != v.is_default() ||
+          !SameJson(h->second.first, v.document())) {
         return false;
       }
     }

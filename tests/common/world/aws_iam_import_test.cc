@@ -14,6 +14,7 @@
 #include "common/engine/snapshot_builder.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "tests/common/test_support.h"
 
 namespace pdp {
@@ -318,6 +319,24 @@ TEST(AwsIamImportTest, AwsManagedPoliciesTheFileCarriesArePutFirst) {
   int puts = 0;
   for (const pdp::v1::Change& c : moved.changes) puts += c.has_put_aws_managed_policy() ? 1 : 0;
   EXPECT_EQ(puts, 1);
+
+  // The server's copy is compared as JSON, not as text: a bundled policy's
+  // document is the bundle's spelling (here: other member order, indented),
+  // which is still the same policy. One with another effect is not.
+  AwsIamImportOptions respelled = told;
+  for (auto& [arn, policy] : respelled.server_aws_policies) {
+    for (auto& v : *policy.mutable_versions()) {
+      v.set_document(nlohmann::json::parse(v.document()).dump(2));
+    }
+  }
+  EXPECT_EQ(MustImport(json, respelled).counts.aws_managed_policies_held, 2);
+  AwsIamImportOptions edited = told;
+  for (auto& [arn, policy] : edited.server_aws_policies) {
+    for (auto& v : *policy.mutable_versions()) {
+      v.set_document(absl::StrReplaceAll(v.document(), {{"\"Allow\"", "\"Deny\""}}));
+    }
+  }
+  EXPECT_EQ(MustImport(json, edited).counts.aws_managed_policies_held, 0);
 
   // A bad AWS managed entry names its path.
   absl::StatusOr<AwsIamImport> bad = ImportAwsIamAuthorizationDetails(
