@@ -63,9 +63,8 @@ absl::Status WithSource(const absl::Status& status, const std::vector<std::strin
     }
     absl::Status traced(status.code(), absl::StrCat(status.message(), " (from ", sources[i], ")"));
     // The server's details (reason, field paths) stay with the message.
-    status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
-      traced.SetPayload(url, payload);
-    });
+    status.ForEachPayload(
+        [&](absl::string_view url, const absl::Cord& payload) { traced.SetPayload(url, payload); });
     return traced;
   }
   return status;

@@ -46,19 +46,24 @@ constexpr AccountFile kAccounts[] = {
      "67 users, 6 groups, 9 roles, 5 customer managed policies, 8 AWS managed policies, 12 inline "
      "policies"},
     {"222222222222",
-     "30 users, 6 groups, 12 roles, 4 customer managed policies, 8 AWS managed policies (8 as the server has them), 13 inline "
+     "30 users, 6 groups, 12 roles, 4 customer managed policies, 8 AWS managed policies (8 as the "
+     "server has them), 13 inline "
      "policies"},
     {"333333333333",
-     "65 users, 6 groups, 24 roles, 4 customer managed policies, 8 AWS managed policies (8 as the server has them), 29 inline "
+     "65 users, 6 groups, 24 roles, 4 customer managed policies, 8 AWS managed policies (8 as the "
+     "server has them), 29 inline "
      "policies"},
     {"444444444444",
-     "39 users, 6 groups, 12 roles, 4 customer managed policies, 8 AWS managed policies (8 as the server has them), 14 inline "
+     "39 users, 6 groups, 12 roles, 4 customer managed policies, 8 AWS managed policies (8 as the "
+     "server has them), 14 inline "
      "policies"},
     {"555555555555",
-     "18 users, 6 groups, 8 roles, 4 customer managed policies, 8 AWS managed policies (8 as the server has them), 8 inline "
+     "18 users, 6 groups, 8 roles, 4 customer managed policies, 8 AWS managed policies (8 as the "
+     "server has them), 8 inline "
      "policies"},
     {"666666666666",
-     "43 users, 6 groups, 18 roles, 4 customer managed policies, 8 AWS managed policies (8 as the server has them), 21 inline "
+     "43 users, 6 groups, 18 roles, 4 customer managed policies, 8 AWS managed policies (8 as the "
+     "server has them), 21 inline "
      "policies"},
 };
 
@@ -336,9 +341,11 @@ TEST_F(AcmeImport, PruneDeletesExactlyWhatTheFileLost) {
   ASSERT_EQ(ImportIam(edited, "", &out), 0) << out;
   EXPECT_THAT(out, HasSubstr("nothing to change"));
   ASSERT_EQ(ImportIam(edited, "", &out, {"--prune"}), 0) << out;
-  EXPECT_THAT(out, HasSubstr("62 users, 6 groups, 23 roles, 4 customer managed policies, "
-                             "8 AWS managed policies (8 as the server has them), 27 inline policies, 4 deleted; "
-                             "4 changes applied"));
+  EXPECT_THAT(
+      out,
+      HasSubstr("62 users, 6 groups, 23 roles, 4 customer managed policies, "
+                "8 AWS managed policies (8 as the server has them), 27 inline policies, 4 deleted; "
+                "4 changes applied"));
   for (const std::string& arn : gone) {
     const bool role_arn = arn.find(":role/") != std::string::npos;
     EXPECT_EQ(Pdpctl({"get", role_arn ? "role" : "user", arn}, &out), 4) << arn << "\n" << out;
