@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "client/pdpctl/markup_escape.h"
 
 namespace pdpctl {
 namespace {
@@ -293,33 +294,6 @@ std::string RenderCsvLong(const AccessMatrixResponse& m) {
 
 // ---- HTML ------------------------------------------------------------------------
 
-std::string HtmlEscape(const std::string& value) {
-  std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 namespace {
 
 // The nonce goes into the CSP and two attributes: only base64 characters,
@@ -468,26 +442,13 @@ std::string CellTitle(const AccessMatrixRow& row, const pdp::v1::Page& page,
   return t;
 }
 
-// Attribute values keep their line breaks as character references.
-std::string AttrEscape(const std::string& value) {
-  std::string out;
-  for (char c : HtmlEscape(value)) {
-    if (c == '\n') {
-      out += "&#10;";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string RenderHtml(const AccessMatrixResponse& m, const MatrixScope& scope,
                        const HtmlOptions& options) {
   const Counts counts = Count(m);
   const std::string nonce = CleanNonce(options.nonce);
-  const std::string scope_text = HtmlEscape(ScopeText(scope));
+  const std::string scope_text = EscapeMarkup(ScopeText(scope));
   std::string out = absl::StrCat(
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src "
@@ -511,7 +472,7 @@ std::string RenderHtml(const AccessMatrixResponse& m, const MatrixScope& scope,
     absl::StrAppend(&out, "<dt>denied by reason</dt><dd id=\"denied-by-reason\">");
     bool first = true;
     for (const auto& [reason, n] : counts.denied_by_reason) {
-      absl::StrAppend(&out, first ? "" : ", ", HtmlEscape(reason), " ", n);
+      absl::StrAppend(&out, first ? "" : ", ", EscapeMarkup(reason), " ", n);
       first = false;
     }
     absl::StrAppend(&out, "</dd>\n");
@@ -543,7 +504,7 @@ std::string RenderHtml(const AccessMatrixResponse& m, const MatrixScope& scope,
       "Management</option><option value=\"OTHER\">other</option></select></label>\n"
       "<label>reason <select id=\"f-reason\"><option value=\"\">any</option>");
   for (const std::string& r : reasons) {
-    absl::StrAppend(&out, "<option value=\"", HtmlEscape(r), "\">", HtmlEscape(r), "</option>");
+    absl::StrAppend(&out, "<option value=\"", EscapeMarkup(r), "\">", EscapeMarkup(r), "</option>");
   }
   absl::StrAppend(&out,
                   "</select></label>\n"
@@ -558,18 +519,18 @@ std::string RenderHtml(const AccessMatrixResponse& m, const MatrixScope& scope,
                   "<table id=\"matrix\">\n<thead><tr><th>account</th><th>principal</th>"
                   "<th>kind</th>");
   for (const pdp::v1::Page& page : m.pages()) {
-    absl::StrAppend(&out, "<th class=\"page\" data-page=\"", HtmlEscape(page.id()),
-                    "\" data-title=\"", HtmlEscape(page.title()), "\" data-console=\"",
+    absl::StrAppend(&out, "<th class=\"page\" data-page=\"", EscapeMarkup(page.id()),
+                    "\" data-title=\"", EscapeMarkup(page.title()), "\" data-console=\"",
                     ConsoleKey(page.console()), "\" title=\"",
-                    AttrEscape(absl::StrCat(page.title(), "\n", ConsoleTitle(page.console()))),
-                    "\"><span>", HtmlEscape(page.id()), "</span></th>");
+                    EscapeMarkup(absl::StrCat(page.title(), "\n", ConsoleTitle(page.console()))),
+                    "\"><span>", EscapeMarkup(page.id()), "</span></th>");
   }
   absl::StrAppend(&out, "</tr></thead>\n<tbody>\n");
   for (const AccessMatrixRow& row : m.rows()) {
-    absl::StrAppend(&out, "<tr data-account=\"", HtmlEscape(row.account_id()),
-                    "\" data-principal=\"", HtmlEscape(row.principal()), "\"><td>",
-                    HtmlEscape(row.account_id()), "</td><th>", HtmlEscape(row.principal()),
-                    "</th><td>", HtmlEscape(row.kind()), "</td>");
+    absl::StrAppend(&out, "<tr data-account=\"", EscapeMarkup(row.account_id()),
+                    "\" data-principal=\"", EscapeMarkup(row.principal()), "\"><td>",
+                    EscapeMarkup(row.account_id()), "</td><th>", EscapeMarkup(row.principal()),
+                    "</th><td>", EscapeMarkup(row.kind()), "</td>");
     for (int i = 0; i < row.cells_size() && i < m.pages_size(); ++i) {
       const AccessMatrixCell& cell = row.cells(i);
       absl::StrAppend(&out, "<td class=\"", CellClass(cell), "\" data-access=\"",
@@ -578,8 +539,8 @@ std::string RenderHtml(const AccessMatrixResponse& m, const MatrixScope& scope,
                       Granted(cell) ? absl::StrCat(" data-view-reason=\"",
                                                    pdp::v1::Reason_Name(cell.view_reason()), "\"")
                                     : "",
-                      " title=\"", AttrEscape(CellTitle(row, m.pages(i), cell)), "\">",
-                      HtmlEscape(std::string(1, CellCode(cell))), "</td>");
+                      " title=\"", EscapeMarkup(CellTitle(row, m.pages(i), cell)), "\">",
+                      EscapeMarkup(std::string(1, CellCode(cell))), "</td>");
     }
     absl::StrAppend(&out, "</tr>\n");
   }

@@ -90,9 +90,8 @@ struct HtmlOptions {
 std::string RenderHtml(const pdp::v1::AccessMatrixResponse& matrix, const MatrixScope& scope,
                        const HtmlOptions& options = {});
 
-// Building blocks, exposed for their tests.
-std::string CsvField(const std::string& value);    // RFC 4180: quoted when needed
-std::string HtmlEscape(const std::string& value);  // & < > " ' as entities
+// A building block, exposed for its tests.
+std::string CsvField(const std::string& value);  // RFC 4180: quoted when needed
 
 }  // namespace pdpctl
 

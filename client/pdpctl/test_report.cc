@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "client/pdpctl/markup_escape.h"
 #include "common/world/decision_tests.h"
 
 namespace pdpctl {
@@ -76,42 +77,6 @@ std::string ExplanationText(const pdp::v1::Explanation& ex, const std::string& i
   return out;
 }
 
-std::string XmlEscape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      case '\n':
-        out += "&#10;";  // kept in attributes too (a raw newline there reads as a space)
-        break;
-      case '\t':
-      case '\r':
-        out += absl::StrCat("&#", static_cast<int>(c), ";");
-        break;
-      default:
-        // Other control characters are not allowed in XML 1.0 at all.
-        out += c < 0x20 ? std::string("\xEF\xBF\xBD") : std::string(1, static_cast<char>(c));
-    }
-  }
-  return out;
-}
-
 std::string JUnitXml(const std::vector<FileReport>& files) {
   size_t tests = 0, failures = 0, errors = 0;
   double seconds = 0;
@@ -125,22 +90,23 @@ std::string JUnitXml(const std::vector<FileReport>& files) {
       file_failures += c.outcome == CaseReport::kFailed;
       file_errors += c.outcome == CaseReport::kError;
       file_seconds += c.seconds;
-      absl::StrAppend(&cases, "    <testcase name=\"", XmlEscape(c.name), "\" classname=\"",
-                      XmlEscape(classname), "\" time=\"", absl::StrFormat("%.3f", c.seconds), "\"");
+      absl::StrAppend(&cases, "    <testcase name=\"", EscapeMarkup(c.name), "\" classname=\"",
+                      EscapeMarkup(classname), "\" time=\"", absl::StrFormat("%.3f", c.seconds),
+                      "\"");
       if (c.outcome == CaseReport::kPassed) {
         absl::StrAppend(&cases, "/>\n");
         continue;
       }
       const char* element = c.outcome == CaseReport::kFailed ? "failure" : "error";
-      absl::StrAppend(&cases, ">\n      <", element, " message=\"", XmlEscape(c.message),
+      absl::StrAppend(&cases, ">\n      <", element, " message=\"", EscapeMarkup(c.message),
                       "\" type=\"", c.outcome == CaseReport::kFailed ? "decision" : "call", "\">",
-                      XmlEscape(c.details), "</", element, ">\n    </testcase>\n");
+                      EscapeMarkup(c.details), "</", element, ">\n    </testcase>\n");
     }
     tests += f.cases.size();
     failures += file_failures;
     errors += file_errors;
     seconds += file_seconds;
-    absl::StrAppend(&suites, "  <testsuite name=\"", XmlEscape(f.path), "\" tests=\"",
+    absl::StrAppend(&suites, "  <testsuite name=\"", EscapeMarkup(f.path), "\" tests=\"",
                     f.cases.size(), "\" failures=\"", file_failures, "\" errors=\"", file_errors,
                     "\" skipped=\"0\" time=\"", absl::StrFormat("%.3f", file_seconds), "\">\n",
                     cases, "  </testsuite>\n");

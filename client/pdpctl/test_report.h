@@ -39,9 +39,6 @@ struct FileReport {
 // text escaped; characters XML 1.0 cannot carry become U+FFFD.
 std::string JUnitXml(const std::vector<FileReport>& files);
 
-// `text` escaped for XML attribute values and text (&, <, >, ", ').
-std::string XmlEscape(const std::string& text);
-
 }  // namespace pdpctl
 
 #endif  // PDP_CLIENT_PDPCTL_TEST_REPORT_H_

@@ -8,9 +8,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "client/pdpctl/markup_escape.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/client/matrix_fixture.h"
+#include "tests/support/text.h"
 
 namespace pdp::testing {
 namespace {
@@ -18,15 +20,6 @@ namespace {
 using ::pdpctl::MatrixScope;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-int Count(const std::string& haystack, const std::string& needle) {
-  int n = 0;
-  for (size_t at = haystack.find(needle); at != std::string::npos;
-       at = haystack.find(needle, at + 1)) {
-    ++n;
-  }
-  return n;
-}
 
 // The first line of `text` that holds `needle` ("" if none).
 std::string LineWith(const std::string& text, const std::string& needle) {
@@ -117,7 +110,7 @@ TEST(MatrixRenderTest, LongCsvIsOneRowPerCellWithReasonsAndStatement) {
   const std::string csv = pdpctl::RenderCsvLong(FixtureMatrix());
   EXPECT_THAT(csv, ::testing::StartsWith("account_id,principal,kind,page_id,console,access,"
                                          "reason,view_reason,statement\r\n"));
-  EXPECT_EQ(Count(csv, "\r\n"), 1 + 4 * 4);
+  EXPECT_EQ(CountOccurrences(csv, "\r\n"), 1 + 4 * 4);
   EXPECT_THAT(csv, HasSubstr("111111111111,arn:aws:iam::111111111111:user/alice,user,"
                              "billing_bills,BILLING,VIEW,IMPLICIT_DENY,ALLOWED_BY_POLICY,"
                              "AliceRead#AllowRead\r\n"));
@@ -129,9 +122,15 @@ TEST(MatrixRenderTest, LongCsvIsOneRowPerCellWithReasonsAndStatement) {
                              "onerror=\"\"document.title='pwned'\"\">#Sid\"\r\n"));
 }
 
-TEST(MatrixRenderTest, HtmlEscapesEveryCharacterThatMatters) {
-  EXPECT_EQ(pdpctl::HtmlEscape("<a href=\"x\">'&'</a>"),
+TEST(MatrixRenderTest, EscapeMarkupEscapesEveryCharacterThatMatters) {
+  EXPECT_EQ(pdpctl::EscapeMarkup("<a href=\"x\">'&'</a>"),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+  // Line breaks and tabs survive in attributes; what XML 1.0 cannot carry
+  // (other C0 controls) is replaced; UTF-8 passes.
+  EXPECT_EQ(pdpctl::EscapeMarkup("a\nb\tc\rd\x01"
+                                 "e\xC3\xA9"),
+            "a&#10;b&#9;c&#13;d\xEF\xBF\xBD"
+            "e\xC3\xA9");
 }
 
 TEST(MatrixRenderTest, HtmlIsSelfContainedAndUserDataStaysText) {
@@ -140,8 +139,8 @@ TEST(MatrixRenderTest, HtmlIsSelfContainedAndUserDataStaysText) {
   EXPECT_THAT(html, ::testing::StartsWith("<!DOCTYPE html>"));
   // One script and one style, both ours (the nonce), and a CSP that allows
   // nothing else and no fetch of any kind.
-  EXPECT_EQ(Count(html, "<script"), 1);
-  EXPECT_EQ(Count(html, "<style"), 1);
+  EXPECT_EQ(CountOccurrences(html, "<script"), 1);
+  EXPECT_EQ(CountOccurrences(html, "<style"), 1);
   EXPECT_THAT(html, HasSubstr("<script nonce=\"n0nce\">"));
   EXPECT_THAT(html, HasSubstr("default-src 'none'; script-src 'nonce-n0nce'"));
   for (const char* external : {"http:", "https:", "//cdn", "<link", "<img", "<iframe", "url("}) {
@@ -164,7 +163,7 @@ TEST(MatrixRenderTest, HtmlNonceKeepsOnlyBase64Characters) {
   const std::string html =
       pdpctl::RenderHtml(FixtureMatrix(), MatrixScope{.id = "1"}, {.nonce = "ab\"><script>c"});
   EXPECT_THAT(html, HasSubstr("<script nonce=\"abscriptc\">"));
-  EXPECT_EQ(Count(html, "<script"), 1);
+  EXPECT_EQ(CountOccurrences(html, "<script"), 1);
 }
 
 TEST(MatrixRenderTest, CollectorFoldsTheStream) {

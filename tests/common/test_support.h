@@ -221,6 +221,29 @@ inline pdp::v1::Change CreatePolicy(const std::string& arn, const std::string& d
   return c;
 }
 
+// One version of a policy put whole (PutPolicy, put_aws_managed_policy).
+struct PolicyVersionSpec {
+  std::string id;
+  std::string document;
+  bool is_default = false;
+};
+
+// A PutPolicyRequest (customer managed or AWS managed) with exactly these
+// versions, in this order.
+inline pdp::v1::PutPolicyRequest PolicyPut(const std::string& arn, const std::string& description,
+                                           const std::vector<PolicyVersionSpec>& versions) {
+  pdp::v1::PutPolicyRequest p;
+  p.set_arn(arn);
+  p.set_description(description);
+  for (const PolicyVersionSpec& v : versions) {
+    pdp::v1::PolicyVersion* out = p.add_versions();
+    out->set_version_id(v.id);
+    out->set_document(v.document);
+    out->set_is_default(v.is_default);
+  }
+  return p;
+}
+
 inline pdp::v1::Change CreatePolicyVersion(const std::string& arn, const std::string& document,
                                            bool set_as_default) {
   pdp::v1::Change c;

@@ -19,6 +19,7 @@
 #include "gtest/gtest.h"
 #include "tests/client/matrix_fixture.h"
 #include "tests/support/server_process.h"
+#include "tests/support/text.h"
 
 namespace pdp::testing {
 namespace {
@@ -31,15 +32,6 @@ std::string ReadAll(const std::string& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-int Count(const std::string& haystack, const std::string& needle) {
-  int n = 0;
-  for (size_t at = haystack.find(needle); at != std::string::npos;
-       at = haystack.find(needle, at + 1)) {
-    ++n;
-  }
-  return n;
 }
 
 // The start tag of the element whose attributes hold `attribute` (e.g.
@@ -130,9 +122,9 @@ std::string EvilRow(const std::string& dom) {
 
 TEST_F(MatrixBrowserTest, ShowsEveryRowAndCellWithReasonAndStatementOnHover) {
   const std::string dom = DumpDom(FixtureHtml(), "");
-  EXPECT_EQ(Count(dom, "<tr data-account="), 4) << dom;
-  EXPECT_EQ(Count(dom, "<th class=\"page\""), 4);
-  EXPECT_EQ(Count(dom, "<td class=\"c "), 16);
+  EXPECT_EQ(CountOccurrences(dom, "<tr data-account="), 4) << dom;
+  EXPECT_EQ(CountOccurrences(dom, "<th class=\"page\""), 4);
+  EXPECT_EQ(CountOccurrences(dom, "<td class=\"c "), 16);
   for (const std::string& row : {RootRow(dom), AliceRow(dom), BobRow(dom), EvilRow(dom)}) {
     ASSERT_FALSE(row.empty()) << dom;
     EXPECT_FALSE(IsHidden(row)) << row;
@@ -217,7 +209,7 @@ TEST_F(MatrixBrowserTest, MarkupInUserDataStaysText) {
     const std::string dom = DumpDom(Write(name, text), "");
     EXPECT_THAT(dom, HasSubstr("<title>Access matrix: organization o-abc at revision 42</title>"));
     EXPECT_THAT(dom, Not(HasSubstr("pwned</title>")));
-    EXPECT_EQ(Count(dom, "<script"), 1) << dom;  // ours only
+    EXPECT_EQ(CountOccurrences(dom, "<script"), 1) << dom;  // ours only
     EXPECT_THAT(dom, Not(HasSubstr("<img")));
     EXPECT_THAT(dom, Not(HasSubstr("id=\"pwned\"")));
     EXPECT_THAT(dom, HasSubstr("<th>arn:aws:iam::222222222222:role/&lt;script&gt;"
@@ -248,10 +240,10 @@ TEST_F(MatrixBrowserTest, ReportOfARealServerFilteredByFragment) {
   const std::string all = DumpDom(path, "");
   // Three accounts: 111 (root, admin), 222 (root, admin, reader), 444
   // (root, admin, role/Billing); every catalogue page a column.
-  EXPECT_EQ(Count(all, "<tr data-account="), 8) << all;
-  const int pages = Count(all, "<th class=\"page\"");
+  EXPECT_EQ(CountOccurrences(all, "<tr data-account="), 8) << all;
+  const int pages = CountOccurrences(all, "<th class=\"page\"");
   EXPECT_GE(pages, 40);
-  EXPECT_EQ(Count(all, "<td class=\"c "), 8 * pages);
+  EXPECT_EQ(CountOccurrences(all, "<td class=\"c "), 8 * pages);
   EXPECT_THAT(all, HasSubstr("<dd id=\"scope\">organization o-demoorg0001</dd>"));
   EXPECT_THAT(all, HasSubstr("8 of 8 principals"));
   // Cost Explorer is denied by the Platform OU's SCP; the hover says so.

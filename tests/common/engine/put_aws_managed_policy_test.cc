@@ -35,24 +35,12 @@ const std::string kCurrent = AllowDoc({"ec2:DescribeInstances", "s3:ListAllMyBuc
                                        "cost-optimization-hub:GetPreferences",
                                        "cost-optimization-hub:ListRecommendations", kSavings});
 
-struct V {
-  std::string id;
-  std::string document;
-  bool is_default = false;
-};
+using V = test::PolicyVersionSpec;
 
 pdp::v1::Change Put(const std::vector<V>& versions, const std::string& arn = kViewOnly,
                     const std::string& description = "view only") {
   pdp::v1::Change c;
-  pdp::v1::PutPolicyRequest* p = c.mutable_put_aws_managed_policy();
-  p->set_arn(arn);
-  p->set_description(description);
-  for (const V& v : versions) {
-    pdp::v1::PolicyVersion* out = p->add_versions();
-    out->set_version_id(v.id);
-    out->set_document(v.document);
-    out->set_is_default(v.is_default);
-  }
+  *c.mutable_put_aws_managed_policy() = test::PolicyPut(arn, description, versions);
   return c;
 }
 

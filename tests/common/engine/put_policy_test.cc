@@ -21,25 +21,13 @@ constexpr char kA[] = "111111111111";
 const std::string kPolicy = "arn:aws:iam::111111111111:policy/team/Billing";
 const std::string kAlice = "arn:aws:iam::111111111111:user/alice";
 
-struct V {
-  std::string id;
-  std::string document;
-  bool is_default = false;
-};
+using V = test::PolicyVersionSpec;
 
 pdp::v1::Change Put(const std::vector<V>& versions, const std::string& arn = kPolicy,
                     const std::string& etag = "") {
   pdp::v1::Change c;
-  pdp::v1::PutPolicyRequest* p = c.mutable_put_policy();
-  p->set_arn(arn);
-  p->set_description("billing");
-  p->set_etag(etag);
-  for (const V& v : versions) {
-    pdp::v1::PolicyVersion* out = p->add_versions();
-    out->set_version_id(v.id);
-    out->set_document(v.document);
-    out->set_is_default(v.is_default);
-  }
+  *c.mutable_put_policy() = test::PolicyPut(arn, "billing", versions);
+  c.mutable_put_policy()->set_etag(etag);
   return c;
 }
 
