@@ -1,12 +1,14 @@
 #include "common/engine/decide.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
+#include "absl/types/span.h"
 #include "common/base/errors.h"
 #include "common/base/glob.h"
 #include "common/base/strings.h"
@@ -42,7 +44,8 @@ struct Target {
   const CatalogPage* page = nullptr;
   pdp::v1::Access access = pdp::v1::VIEW;
   CatalogAction action;  // raw action requests
-  std::string resource = std::string(kAnyResource);
+  // Points into the request (which outlives the decision) or at kAnyResource.
+  absl::string_view resource = kAnyResource;
 };
 
 void AddGate(Explanation* ex, absl::string_view gate, GateTrace::Outcome outcome,
@@ -54,12 +57,13 @@ void AddGate(Explanation* ex, absl::string_view gate, GateTrace::Outcome outcome
   g->set_detail(std::string(detail));
 }
 
-Decision Make(pdp::v1::Effect effect, Reason reason, int64_t revision) {
-  Decision d;
+// Decisions are filled in place: a Decision is a protobuf message, and
+// returning one by value from several places costs a construction and a
+// swap each time, on every request.
+void Set(Decision& d, pdp::v1::Effect effect, Reason reason, int64_t revision) {
   d.set_effect(effect);
   d.set_reason(reason);
   d.set_revision(revision);
-  return d;
 }
 
 // Fills `s` (freshly constructed) in place rather than returning it: a
@@ -134,8 +138,8 @@ absl::Status Resolve(const Snapshot& snapshot, absl::string_view principal,
   return absl::OkStatus();
 }
 
-absl::StatusOr<Target> ParseTarget(const Snapshot& snapshot, const pdp::v1::AuthorizeRequest& r) {
-  Target t;
+// Fills `t` (freshly constructed); the error names the request's field.
+absl::Status ParseTarget(const Snapshot& snapshot, const pdp::v1::AuthorizeRequest& r, Target& t) {
   switch (r.target_case()) {
     case pdp::v1::AuthorizeRequest::kPage: {
       t.page = snapshot.catalog().Find(r.page().page_id());
@@ -149,7 +153,7 @@ absl::StatusOr<Target> ParseTarget(const Snapshot& snapshot, const pdp::v1::Auth
         return FieldError("page.access", "must be VIEW or MODIFY");
       }
       t.access = r.page().access();
-      return t;
+      return absl::OkStatus();
     }
     case pdp::v1::AuthorizeRequest::kAction: {
       const std::string& a = r.action().action();
@@ -160,15 +164,17 @@ absl::StatusOr<Target> ParseTarget(const Snapshot& snapshot, const pdp::v1::Auth
       t.action = {AsciiLower(a), a};
       const std::string& res = r.action().resource();
       if (!res.empty() && res != "*") {
-        std::vector<absl::string_view> parts = absl::StrSplit(res, absl::MaxSplits(':', 5));
-        if (parts.size() != 6 || parts[0] != "arn" || res.size() > 2048) {
+        // arn:partition:service:region:account:resource (the resource may
+        // hold colons of its own): "arn:" and at least five colons.
+        if (!absl::StartsWith(res, "arn:") || std::count(res.begin(), res.end(), ':') < 5 ||
+            res.size() > 2048) {
           return FieldError(
               "action.resource",
               "must be an ARN (arn:partition:service:region:account:resource) or empty");
         }
         t.resource = res;
       }
-      return t;
+      return absl::OkStatus();
     }
     case pdp::v1::AuthorizeRequest::TARGET_NOT_SET:
       break;
@@ -192,7 +198,7 @@ EvaluationTrace TraceFor(Explanation* ex, const CatalogAction& action, absl::str
 // Gate 3 over a list of actions: an SCP that denies at any level wins;
 // otherwise every level from the root to the account must allow every
 // action. `detail` names the first level that decided.
-Reason EvaluateScps(const Subject& subject, const std::vector<CatalogAction>& actions,
+Reason EvaluateScps(const Subject& subject, absl::Span<const CatalogAction> actions,
                     absl::string_view resource, LazyContext& context, Explanation* ex,
                     std::string* detail) {
   const std::vector<ScpLevel>& levels = subject.placement->scp_levels;
@@ -223,11 +229,13 @@ Reason EvaluateScps(const Subject& subject, const std::vector<CatalogAction>& ac
 
 // Gate 4: the Cost Explorer settings in force for the account (the
 // management account's for a member). REASON_UNSPECIFIED when it passes.
+// `detail` (may be null: nothing is explained) says why it refused.
 Reason CostExplorerGate(const Snapshot& snapshot, const Subject& subject, std::string* detail) {
   const pdp::v1::AccountSettings& ce = snapshot.CostExplorerSettingsOf(*subject.account);
   const bool member = subject.organization != nullptr &&
                       subject.organization->management_account_id != subject.account->id;
   if (!ce.cost_explorer_enabled()) {
+    if (detail == nullptr) return pdp::v1::COST_EXPLORER_NOT_ENABLED;
     *detail = member ? absl::StrCat("Cost Explorer is not enabled in organization ",
                                     subject.organization->id, " (its management account ",
                                     subject.organization->management_account_id, " enables it)")
@@ -235,6 +243,7 @@ Reason CostExplorerGate(const Snapshot& snapshot, const Subject& subject, std::s
     return pdp::v1::COST_EXPLORER_NOT_ENABLED;
   }
   if (member && !ce.linked_account_access()) {
+    if (detail == nullptr) return pdp::v1::LINKED_ACCOUNT_ACCESS_DISABLED;
     *detail = absl::StrCat("the management account ", subject.organization->management_account_id,
                            " has turned off member accounts' access to Cost Explorer data");
     return pdp::v1::LINKED_ACCOUNT_ACCESS_DISABLED;
@@ -245,7 +254,7 @@ Reason CostExplorerGate(const Snapshot& snapshot, const Subject& subject, std::s
 // Gate 7 over a list of actions: explicit deny in any policy set, else every
 // action allowed by the identity policies, the permissions boundary (if any)
 // and the session policies (if any).
-Reason EvaluatePolicies(const Subject& subject, const std::vector<CatalogAction>& actions,
+Reason EvaluatePolicies(const Subject& subject, absl::Span<const CatalogAction> actions,
                         absl::string_view resource, LazyContext& context, Explanation* ex,
                         std::set<std::string>* missing_keys) {
   bool denied = false, identity = true, boundary = true, session = true;
@@ -323,75 +332,82 @@ LazyContext ContextFor(const Subject& subject, const pdp::v1::RequestContext& ca
       options.now);
 }
 
-Decision DecideTarget(const Snapshot& snapshot, const Subject& subject, const Target& target,
-                      LazyContext& context, Explanation* ex) {
+// Fills `d` (freshly constructed).
+void DecideTarget(const Snapshot& snapshot, const Subject& subject, const Target& target,
+                  LazyContext& context, Explanation* ex, Decision& d) {
   const int64_t rev = snapshot.revision();
   if (subject.deny != pdp::v1::REASON_UNSPECIFIED) {
     AddGate(ex, "resolve", GateTrace::DENIED, subject.deny_detail);
-    return Make(pdp::v1::DENY, subject.deny, rev);
+    return Set(d, pdp::v1::DENY, subject.deny, rev);
   }
-  const std::vector<CatalogAction>* actions;
-  std::vector<CatalogAction> single;
+  // Detail strings are built only when explaining: the untraced path is
+  // the hot one, and its callers never see them.
+  absl::Span<const CatalogAction> actions;
   if (target.page != nullptr) {
     const ActionRequirements& req =
         target.page->For(subject.account->settings.console_action_set());
     if (target.access == pdp::v1::MODIFY && !req.offers_modify) {
-      AddGate(ex, "resolve", GateTrace::DENIED,
-              absl::StrCat("page ", target.page->proto.id(), " has nothing to modify"));
-      return Make(pdp::v1::DENY, pdp::v1::ACCESS_LEVEL_NOT_OFFERED, rev);
+      if (ex) {
+        AddGate(ex, "resolve", GateTrace::DENIED,
+                absl::StrCat("page ", target.page->proto.id(), " has nothing to modify"));
+      }
+      return Set(d, pdp::v1::DENY, pdp::v1::ACCESS_LEVEL_NOT_OFFERED, rev);
     }
-    actions = target.access == pdp::v1::MODIFY ? &req.modify : &req.view;
+    actions = target.access == pdp::v1::MODIFY ? req.modify : req.view;
   } else {
-    single.push_back(target.action);
-    actions = &single;
+    actions = absl::MakeConstSpan(&target.action, 1);
   }
   if (ex) {
-    for (const CatalogAction& a : *actions) ex->add_required_actions(a.display);
+    for (const CatalogAction& a : actions) ex->add_required_actions(a.display);
   }
   if (ex) {
     AddGate(ex, "resolve", GateTrace::PASSED,
             absl::StrCat(subject.arn.ToString(), " in account ", subject.account->id));
   }
 
-  for (const CatalogAction& a : *actions) {
+  for (const CatalogAction& a : actions) {
     if (!subject.is_root && IsRootOnlyAction(a.lower)) {
-      AddGate(ex, "root_only", GateTrace::DENIED,
-              absl::StrCat(a.display, " can only be performed by the account's root user"));
-      return Make(pdp::v1::DENY, pdp::v1::ROOT_ONLY, rev);
+      if (ex) {
+        AddGate(ex, "root_only", GateTrace::DENIED,
+                absl::StrCat(a.display, " can only be performed by the account's root user"));
+      }
+      return Set(d, pdp::v1::DENY, pdp::v1::ROOT_ONLY, rev);
     }
   }
   AddGate(ex, "root_only", GateTrace::PASSED, "no root-only action required");
 
   if (subject.scp_bound && subject.placement != nullptr) {
     std::string detail;
-    Reason r = EvaluateScps(subject, *actions, target.resource, context, ex, &detail);
+    Reason r = EvaluateScps(subject, actions, target.resource, context, ex, ex ? &detail : nullptr);
     if (r == pdp::v1::SCP_NO_ALLOW && !subject.is_root &&
-        EvaluatePolicies(subject, *actions, target.resource, context, nullptr, nullptr) ==
+        EvaluatePolicies(subject, actions, target.resource, context, nullptr, nullptr) ==
             pdp::v1::EXPLICIT_DENY) {
       // AWS looks for an explicit Deny in every policy type before it asks
       // whether each type allows: the identity, boundary or session policy's
       // Deny is the reason, not the SCP's missing allow.
-      AddGate(ex, "scp", GateTrace::DENIED,
-              absl::StrCat(detail, "; an explicit deny in the principal's policies decides"));
-      std::set<std::string> missing;
-      EvaluatePolicies(subject, *actions, target.resource, context, ex, &missing);
       if (ex) {
+        AddGate(ex, "scp", GateTrace::DENIED,
+                absl::StrCat(detail, "; an explicit deny in the principal's policies decides"));
+        std::set<std::string> missing;
+        EvaluatePolicies(subject, actions, target.resource, context, ex, &missing);
         for (const std::string& k : missing) ex->add_missing_context_keys(k);
+        AddGate(ex, "identity_policies", GateTrace::DENIED, ReasonDetail(pdp::v1::EXPLICIT_DENY));
       }
-      AddGate(ex, "identity_policies", GateTrace::DENIED, ReasonDetail(pdp::v1::EXPLICIT_DENY));
-      return Make(pdp::v1::DENY, pdp::v1::EXPLICIT_DENY, rev);
+      return Set(d, pdp::v1::DENY, pdp::v1::EXPLICIT_DENY, rev);
     }
     if (r != pdp::v1::ALLOWED_BY_POLICY) {
       AddGate(ex, "scp", GateTrace::DENIED, detail);
-      return Make(pdp::v1::DENY, r, rev);
+      return Set(d, pdp::v1::DENY, r, rev);
     }
-    AddGate(ex, "scp", GateTrace::PASSED,
-            absl::StrCat("every level from the organization root to account ", subject.account->id,
-                         " allows"));
+    if (ex) {
+      AddGate(ex, "scp", GateTrace::PASSED,
+              absl::StrCat("every level from the organization root to account ",
+                           subject.account->id, " allows"));
+    }
   } else if (subject.scp_bound) {
     // A member without a placement cannot happen; fail closed if it does.
     AddGate(ex, "scp", GateTrace::DENIED, "the account's place in its organization is unknown");
-    return Make(pdp::v1::DENY, pdp::v1::SCP_NO_ALLOW, rev);
+    return Set(d, pdp::v1::DENY, pdp::v1::SCP_NO_ALLOW, rev);
   } else {
     AddGate(ex, "scp", GateTrace::SKIPPED,
             subject.organization == nullptr       ? "a standalone account: no SCPs"
@@ -405,20 +421,19 @@ Decision DecideTarget(const Snapshot& snapshot, const Subject& subject, const Ta
                                                     : IsCostExplorerDataAction(target.action.lower);
   if (cost_explorer) {
     std::string detail;
-    Reason r = CostExplorerGate(snapshot, subject, &detail);
+    Reason r = CostExplorerGate(snapshot, subject, ex ? &detail : nullptr);
     if (r != pdp::v1::REASON_UNSPECIFIED) {
       AddGate(ex, "cost_explorer", GateTrace::DENIED, detail);
-      return Make(pdp::v1::DENY, r, rev);
+      return Set(d, pdp::v1::DENY, r, rev);
     }
     AddGate(ex, "cost_explorer", GateTrace::PASSED, "Cost Explorer data is available here");
   } else {
     AddGate(ex, "cost_explorer", GateTrace::SKIPPED, "no Cost Explorer data involved");
   }
 
-  Decision d;
   if (subject.is_root) {
     AddGate(ex, "root_user", GateTrace::ALLOWED, "the root user has full access to its account");
-    d = Make(pdp::v1::ALLOW, pdp::v1::ROOT_USER, rev);
+    Set(d, pdp::v1::ALLOW, pdp::v1::ROOT_USER, rev);
   } else {
     AddGate(ex, "root_user", GateTrace::SKIPPED, "not the root user");
     if (target.page != nullptr && target.page->proto.iam_access_gated()) {
@@ -426,7 +441,7 @@ Decision DecideTarget(const Snapshot& snapshot, const Subject& subject, const Ta
         AddGate(ex, "iam_access", GateTrace::DENIED,
                 "\"Activate IAM Access\" is off for this account; only its root user can turn "
                 "it on");
-        return Make(pdp::v1::DENY, pdp::v1::IAM_ACCESS_NOT_ACTIVATED, rev);
+        return Set(d, pdp::v1::DENY, pdp::v1::IAM_ACCESS_NOT_ACTIVATED, rev);
       }
       AddGate(ex, "iam_access", GateTrace::PASSED, "IAM access to billing is activated");
     } else {
@@ -435,19 +450,18 @@ Decision DecideTarget(const Snapshot& snapshot, const Subject& subject, const Ta
                           : "API actions are not controlled by the IAM access setting");
     }
     std::set<std::string> missing;
-    Reason r = EvaluatePolicies(subject, *actions, target.resource, context, ex, &missing);
+    Reason r = EvaluatePolicies(subject, actions, target.resource, context, ex, &missing);
     if (ex) {
       for (const std::string& k : missing) ex->add_missing_context_keys(k);
     }
     if (r != pdp::v1::ALLOWED_BY_POLICY) {
       AddGate(ex, "identity_policies", GateTrace::DENIED, ReasonDetail(r));
-      return Make(pdp::v1::DENY, r, rev);
+      return Set(d, pdp::v1::DENY, r, rev);
     }
     AddGate(ex, "identity_policies", GateTrace::ALLOWED, "every required action is allowed");
-    d = Make(pdp::v1::ALLOW, pdp::v1::ALLOWED_BY_POLICY, rev);
+    Set(d, pdp::v1::ALLOW, pdp::v1::ALLOWED_BY_POLICY, rev);
   }
   if (target.page != nullptr) AddAvailableFeatures(subject, target, context, d);
-  return d;
 }
 
 }  // namespace
@@ -469,12 +483,14 @@ absl::StatusOr<Decision> Decide(const Snapshot& snapshot, const pdp::v1::Authori
   Subject subject;
   absl::Status resolved = Resolve(snapshot, request.principal(), request.account_id(), subject);
   if (!resolved.ok()) return resolved;
-  absl::StatusOr<Target> target = ParseTarget(snapshot, request);
-  if (!target.ok()) return target.status();
+  Target target;
+  absl::Status parsed = ParseTarget(snapshot, request, target);
+  if (!parsed.ok()) return parsed;
   absl::Status context_ok = ValidateCallerContext(request.context());
   if (!context_ok.ok()) return context_ok;
   LazyContext context = ContextFor(subject, request.context(), options);
-  Decision d = DecideTarget(snapshot, subject, *target, context, explanation);
+  absl::StatusOr<Decision> d(std::in_place);
+  DecideTarget(snapshot, subject, target, context, explanation, *d);
   if (explanation != nullptr && subject.deny == pdp::v1::REASON_UNSPECIFIED) {
     for (const auto& [key, values] : context.Get().keys()) {
       auto& v = (*explanation->mutable_context()->mutable_keys())[key];
@@ -504,10 +520,11 @@ absl::StatusOr<std::vector<PageDecision>> DecideEach(const Snapshot& snapshot,
     Target t;
     t.page = &page;
     t.access = pdp::v1::VIEW;
-    PageDecision pd{&page, DecideTarget(snapshot, subject, t, lazy, nullptr), {}};
+    PageDecision& pd = out.emplace_back();
+    pd.page = &page;
+    DecideTarget(snapshot, subject, t, lazy, nullptr, pd.view);
     t.access = pdp::v1::MODIFY;
-    pd.modify = DecideTarget(snapshot, subject, t, lazy, nullptr);
-    out.push_back(std::move(pd));
+    DecideTarget(snapshot, subject, t, lazy, nullptr, pd.modify);
   };
   if (pages == nullptr) {
     out.reserve(snapshot.catalog().pages().size());
