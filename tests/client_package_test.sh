@@ -13,11 +13,18 @@ log=$work/server.log
 pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
 
-cmake --install "$BUILD" --prefix "$work/prefix" >/dev/null
+# Each step is bounded, so a hang fails here, named, rather than at CTest's
+# timeout with nothing said (seen once, not reproduced in 8 reruns).
+step() {
+  local what=$1
+  shift
+  timeout 300 "$@" || { echo "client package: '$what' failed or timed out (exit $?)"; exit 1; }
+}
+step "cmake --install" cmake --install "$BUILD" --prefix "$work/prefix" >/dev/null
 test -f "$work/prefix/lib/cmake/billing_pdp/billing_pdpConfig.cmake"
-cmake -S "$SRC/client/examples" -B "$work/example" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+step "cmake configure of the example" cmake -S "$SRC/client/examples" -B "$work/example" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_CXX_FLAGS="$CXX_FLAGS" >/dev/null
-cmake --build "$work/example" >/dev/null
+step "cmake --build of the example" cmake --build "$work/example" >/dev/null
 
 "$work/prefix/bin/billing-pdp-server" --listen 127.0.0.1:0 --world "$SRC/data/demo-world.yaml" \
   2>"$log" &
@@ -29,11 +36,15 @@ for _ in $(seq 100); do
 done
 [ -n "${port:-}" ] || { echo "server did not start"; cat "$log"; exit 1; }
 
-out=$("$work/example/can_open_bills" "127.0.0.1:$port" arn:aws:iam::111111111111:user/admin)
+out=$(timeout 60 "$work/example/can_open_bills" "127.0.0.1:$port" \
+  arn:aws:iam::111111111111:user/admin) || { echo "example (allowed principal) exit $?: $out"; cat "$log"; exit 1; }
 [ "$out" = "ALLOW ALLOWED_BY_POLICY
 async: ALLOW" ] || { echo "unexpected: $out"; exit 1; }
-if out=$("$work/example/can_open_bills" "127.0.0.1:$port" arn:aws:iam::222222222222:user/admin); then
+if out=$(timeout 60 "$work/example/can_open_bills" "127.0.0.1:$port" \
+  arn:aws:iam::222222222222:user/admin); then
   echo "denied principal was allowed: $out"; exit 1
+elif [ $? -eq 124 ]; then
+  echo "example (denied principal) timed out: $out"; cat "$log"; exit 1
 fi
 [ "$out" = "DENY IAM_ACCESS_NOT_ACTIVATED
 async: DENY" ] || { echo "unexpected: $out"; exit 1; }

@@ -489,7 +489,7 @@ absl::StatusOr<Decision> Decide(const Snapshot& snapshot, const pdp::v1::Authori
   absl::Status context_ok = ValidateCallerContext(request.context());
   if (!context_ok.ok()) return context_ok;
   LazyContext context = ContextFor(subject, request.context(), options);
-  absl::StatusOr<Decision> d(std::in_place);
+  absl::StatusOr<Decision> d(absl::in_place);
   DecideTarget(snapshot, subject, target, context, explanation, *d);
   if (explanation != nullptr && subject.deny == pdp::v1::REASON_UNSPECIFIED) {
     for (const auto& [key, values] : context.Get().keys()) {
