@@ -31,7 +31,8 @@ __attribute__((noinline)) void* operator new(std::size_t size) {
 }
 void* operator new[](std::size_t size) { return operator new(size); }
 // operator delete stays the library's, which frees with std::free: the
-// match for std::malloc above.
+// match for std::malloc above. (Sanitizer builds leave this test out: their
+// allocator owns both operators; tests/common/CMakeLists.txt.)
 
 namespace pdp {
 namespace {
