@@ -17,6 +17,7 @@
 #include "billing_pdp/status.h"
 #include "client/pdpctl/admin_reads.h"
 #include "client/pdpctl/cli.h"
+#include "common/base/bounded_file.h"
 #include "common/world/aws_iam_import.h"
 #include "common/world/aws_organizations_import.h"
 
@@ -28,18 +29,7 @@ namespace {
 constexpr std::uintmax_t kMaxImportFileBytes = 256u << 20;
 
 absl::StatusOr<std::string> ReadBounded(const std::string& path) {
-  std::error_code ec;
-  const std::uintmax_t size = std::filesystem::file_size(path, ec);
-  if (ec) return absl::InvalidArgumentError(absl::StrCat("cannot read ", path, ": ", ec.message()));
-  if (size > kMaxImportFileBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, " is ", size, " bytes; an import file is at most ", kMaxImportFileBytes));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return pdp::ReadFileAtMost(path, kMaxImportFileBytes, "an import file");
 }
 
 // What is wrong with the input (a missing file, a bad field, AWS managed

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/base/bounded_file.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
 
@@ -202,12 +203,11 @@ absl::StatusOr<DecisionTestFile> ParseDecisionTests(absl::string_view text,
   return file;
 }
 
-absl::StatusOr<DecisionTestFile> ReadDecisionTestFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Bad(path, "cannot read the file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return ParseDecisionTests(text.str(), path);
+absl::StatusOr<DecisionTestFile> ReadDecisionTestFile(const std::string& path,
+                                                      std::uintmax_t max_bytes) {
+  absl::StatusOr<std::string> text = ReadFileAtMost(path, max_bytes, "a decision-test file");
+  if (!text.ok()) return text.status();
+  return ParseDecisionTests(*text, path);
 }
 
 std::string StatementName(const pdp::v1::StatementTrace& statement) {

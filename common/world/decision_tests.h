@@ -6,6 +6,7 @@
 #ifndef PDP_COMMON_WORLD_DECISION_TESTS_H_
 #define PDP_COMMON_WORLD_DECISION_TESTS_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -54,8 +55,14 @@ struct DecisionTestFile {
 absl::StatusOr<DecisionTestFile> ParseDecisionTests(absl::string_view text,
                                                     const std::string& path);
 
-// Reads and parses the file at `path` (INVALID_ARGUMENT if unreadable).
-absl::StatusOr<DecisionTestFile> ReadDecisionTestFile(const std::string& path);
+// The largest decision-test file read: the project's whole corpus is well
+// under 1 MiB; a file past this is refused before it is read.
+inline constexpr std::uintmax_t kMaxDecisionTestFileBytes = 64u << 20;
+
+// Reads and parses the file at `path` (INVALID_ARGUMENT, naming the path, if
+// unreadable or larger than `max_bytes`).
+absl::StatusOr<DecisionTestFile> ReadDecisionTestFile(
+    const std::string& path, std::uintmax_t max_bytes = kMaxDecisionTestFileBytes);
 
 // How a statement is named in "statement" and in reports: "<policy>#<sid>"
 // with the policy as Explain names it (a managed policy's ARN,

@@ -3,6 +3,9 @@
 // statement is named and found.
 #include "common/world/decision_tests.h"
 
+#include <unistd.h>
+
+#include <fstream>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -137,6 +140,24 @@ TEST(DecisionTests, StatementsAreNamedBySidOrPosition) {
       HasDecidingStatement(ex, pdp::v1::ALLOW, "arn:aws:iam::aws:policy/AdministratorAccess#0"));
   // A statement that did not apply decided nothing.
   EXPECT_FALSE(HasDecidingStatement(ex, pdp::v1::DENY, "p-scp#S"));
+}
+
+// A file is read whole, so its size is bounded: one past the limit is
+// refused before it is parsed, naming the file; one at the limit is read.
+TEST(DecisionTests, AFileLargerThanTheLimitIsRefusedUnread) {
+  const std::string path =
+      ::testing::TempDir() + "/decision-tests-size-" + std::to_string(getpid()) + ".json";
+  const std::string text = File("");
+  std::ofstream(path) << text;
+  absl::StatusOr<DecisionTestFile> fits = ReadDecisionTestFile(path, text.size());
+  EXPECT_TRUE(fits.ok()) << fits.status();
+  absl::StatusOr<DecisionTestFile> big = ReadDecisionTestFile(path, text.size() - 1);
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(big.status().message().find(path), std::string::npos) << big.status();
+  EXPECT_NE(big.status().message().find("a decision-test file is at most"), std::string::npos)
+      << big.status();
+  std::remove(path.c_str());
 }
 
 }  // namespace
