@@ -66,19 +66,22 @@ void Set(Decision& d, pdp::v1::Effect effect, Reason reason, int64_t revision) {
   d.set_revision(revision);
 }
 
-// Fills `s` (freshly constructed) in place rather than returning it: a
-// Subject holds several strings, and this runs on every request.
-absl::Status Resolve(const Snapshot& snapshot, absl::string_view principal,
-                     absl::string_view account_id, Subject& s) {
+absl::Status AccountIdError() {
+  return FieldError("account_id", "must be exactly 12 digits (or empty for the principal's own)");
+}
+
+// Resolve's general path: parses the principal and finds its account and,
+// for users, roles and role sessions, its view. Sets `home`, or s.deny when
+// the principal is unknown.
+absl::Status ResolveParsed(const Snapshot& snapshot, absl::string_view principal,
+                           absl::string_view account_id, Subject& s, const AccountState*& home) {
   if (principal.empty()) return FieldError("principal", "is required");
   absl::StatusOr<IamArn> arn = ParsePrincipalArn(principal);
   if (!arn.ok()) return AtField("principal", arn.status());
-  if (!account_id.empty() && !IsAccountId(account_id)) {
-    return FieldError("account_id", "must be exactly 12 digits (or empty for the principal's own)");
-  }
+  if (!account_id.empty() && !IsAccountId(account_id)) return AccountIdError();
   s.arn = std::move(*arn);
   s.is_root = s.arn.kind == IamArnKind::kRoot;
-  const AccountState* home = snapshot.FindAccount(s.arn.account);
+  home = snapshot.FindAccount(s.arn.account);
   // Accounts here are in the aws partition; the same account id in another
   // partition is another account, which this world does not hold.
   if (s.arn.partition != "aws") {
@@ -117,6 +120,59 @@ absl::Status Resolve(const Snapshot& snapshot, absl::string_view principal,
       }
     }
   }
+  return absl::OkStatus();
+}
+
+// The principal as most requests name it: the exact ARN of a user or role
+// this world holds, or an account's root user, in the aws partition. Fills
+// s.arn, s.is_root and s.view and returns the principal's account without
+// parsing or validating the text: it equals a stored, canonical ARN (or
+// arn:aws:iam::<account>:root of a stored account), so the full parse in
+// Resolve would accept it and reach the same account and view. Null when
+// the principal is anything else; Resolve then parses it as before, so
+// every error and deny detail stays the same.
+const AccountState* ResolveStored(const Snapshot& snapshot, absl::string_view principal,
+                                  Subject& s) {
+  constexpr absl::string_view kPrefix = "arn:aws:iam::";
+  constexpr size_t kAccountEnd = kPrefix.size() + 12;
+  if (principal.size() <= kAccountEnd + 1 || !absl::StartsWith(principal, kPrefix) ||
+      principal[kAccountEnd] != ':') {
+    return nullptr;
+  }
+  const absl::string_view account_id = principal.substr(kPrefix.size(), 12);
+  if (!IsAccountId(account_id)) return nullptr;
+  const AccountState* home = snapshot.FindAccount(account_id);
+  if (home == nullptr) return nullptr;
+  const absl::string_view resource = principal.substr(kAccountEnd + 1);
+  if (resource == "root") {
+    s.arn.kind = IamArnKind::kRoot;
+    s.is_root = true;
+  } else {
+    s.view = home->FindViewByArn(principal);
+    if (s.view == nullptr) return nullptr;
+    // user/<path>name or role/<path>name: the path runs from the first slash
+    // to the last, both included.
+    const size_t first = resource.find('/'), last = resource.rfind('/');
+    s.arn.kind = s.view->entity->kind;
+    s.arn.path.assign(resource.substr(first, last - first + 1));
+    s.arn.name.assign(resource.substr(last + 1));
+  }
+  s.arn.partition.assign("aws");
+  s.arn.account.assign(account_id);
+  return home;
+}
+
+// Fills `s` (freshly constructed) in place rather than returning it: a
+// Subject holds several strings, and this runs on every request.
+absl::Status Resolve(const Snapshot& snapshot, absl::string_view principal,
+                     absl::string_view account_id, Subject& s) {
+  const AccountState* home = ResolveStored(snapshot, principal, s);
+  if (home == nullptr) {
+    absl::Status parsed = ResolveParsed(snapshot, principal, account_id, s, home);
+    if (!parsed.ok() || s.deny != pdp::v1::REASON_UNSPECIFIED) return parsed;
+  } else if (!account_id.empty() && !IsAccountId(account_id)) {
+    return AccountIdError();
+  }
   absl::string_view target = account_id.empty() ? absl::string_view(s.arn.account) : account_id;
   s.account = target == s.arn.account ? home : snapshot.FindAccount(target);
   if (s.account == nullptr) {
@@ -130,8 +186,7 @@ absl::Status Resolve(const Snapshot& snapshot, absl::string_view principal,
     s.placement = s.organization->FindPlacement(s.account->id);
     // SCPs bind every principal of a member account, its root user
     // included; never the management account, nor service-linked roles.
-    const bool service_linked =
-        s.view != nullptr && absl::StrContains(s.view->entity->arn, ":role/aws-service-role/");
+    const bool service_linked = s.view != nullptr && s.view->service_linked;
     s.scp_bound = s.organization->scps_enabled &&
                   s.organization->management_account_id != s.account->id && !service_linked;
   }

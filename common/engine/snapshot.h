@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/base/arn.h"
@@ -83,6 +84,8 @@ struct PrincipalView {
   std::vector<PolicyBinding> policies;
   // The permissions boundary (at most one); empty when the entity has none.
   std::vector<PolicyBinding> boundary;
+  // A role under /aws-service-role/: SCPs never limit it.
+  bool service_linked = false;
 };
 
 // Entity keys: "user/<lower-case name>", "group/...", "role/...";
@@ -101,10 +104,20 @@ struct AccountState {
   absl::btree_map<std::string, std::shared_ptr<const SessionRecord>> sessions;
   // Derived: users and roles by entity key.
   absl::btree_map<std::string, std::shared_ptr<const PrincipalView>> views;
+  // Derived with `views`: the same views by their exact ARN (keys point
+  // into each view's entity), so a request naming a principal as stored is
+  // resolved with one hash lookup and no parsing.
+  absl::flat_hash_map<absl::string_view, const PrincipalView*> views_by_arn;
 
   std::string etag() const { return std::to_string(modified_revision); }
   const EntityRecord* FindEntity(IamArnKind kind, absl::string_view name) const;
   const PrincipalView* FindView(IamArnKind kind, absl::string_view name) const;
+  // The user or role whose ARN is exactly `arn` (case and path included),
+  // or null.
+  const PrincipalView* FindViewByArn(absl::string_view arn) const {
+    auto it = views_by_arn.find(arn);
+    return it == views_by_arn.end() ? nullptr : it->second;
+  }
   const SessionRecord* FindSession(absl::string_view role_name,
                                    absl::string_view session_name) const;
 };

@@ -1379,6 +1379,7 @@ absl::Status SnapshotBuilder::ApplyKind(const Change& change) {
 
 void SnapshotBuilder::RebuildViews(AccountState& account) const {
   account.views.clear();
+  account.views_by_arn.clear();
   // An account's principals mostly share a few policies (their groups',
   // the same AWS managed ones): each ARN is looked up once.
   absl::flat_hash_map<absl::string_view, CompiledPolicyPtr> found;
@@ -1406,6 +1407,7 @@ void SnapshotBuilder::RebuildViews(AccountState& account) const {
     if (entity->kind == IamArnKind::kGroup) continue;
     auto view = std::make_shared<PrincipalView>();
     view->entity = entity;
+    view->service_linked = absl::StrContains(entity->arn, ":role/aws-service-role/");
     add_policies(*entity, *view);
     if (!entity->permissions_boundary.empty()) {
       view->boundary.push_back(
@@ -1415,6 +1417,7 @@ void SnapshotBuilder::RebuildViews(AccountState& account) const {
       const EntityRecord* group = account.FindEntity(IamArnKind::kGroup, g);
       if (group != nullptr) add_policies(*group, *view);
     }
+    account.views_by_arn.emplace(entity->arn, view.get());
     account.views.emplace_hint(account.views.end(), key, std::move(view));  // in key order
   }
 }

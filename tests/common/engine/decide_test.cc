@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/engine/principal_context.h"
 #include "common/world/world_file.h"
@@ -233,6 +234,60 @@ TEST_F(DecideTest, UnknownPrincipal) {
   // An unknown principal is reported before an unknown target account.
   Expect(PageRequest(UserA("ghost"), "gated", pdp::v1::VIEW, "999999999999"), DENY,
          pdp::v1::UNKNOWN_PRINCIPAL);
+}
+
+// A principal named exactly as stored is resolved without parsing its ARN
+// (decide.cc, ResolveStored). What it resolves to must be what the parsed
+// ARN gives: the resolve gate's ARN and the principal's context keys.
+std::string ContextValue(const pdp::v1::Explanation& ex, absl::string_view key) {
+  for (const auto& [k, v] : ex.context().keys()) {
+    if (absl::EqualsIgnoreCase(k, key) && v.values_size() == 1) return v.values(0);
+  }
+  return "<missing>";
+}
+
+TEST_F(DecideTest, APrincipalNamedAsStoredResolvesAsItsParsedArnWould) {
+  struct Case {
+    std::string principal, username, type;
+  };
+  for (const Case& c : std::vector<Case>{
+           {UserA("admin"), "admin", "User"},
+           {"arn:aws:iam::111111111111:user/team/pathuser", "pathuser", "User"},
+           {"arn:aws:iam::111111111111:role/Ops", "<missing>", "AssumedRole"},
+           {RootArn(kA), "<missing>", "Account"},
+       }) {
+    pdp::v1::Explanation ex;
+    pdp::v1::Decision d = Must(PageRequest(c.principal, "ungated"), &ex);
+    EXPECT_EQ(d.effect(), ALLOW) << c.principal;
+    ASSERT_GT(ex.gates_size(), 0);
+    EXPECT_EQ(ex.gates(0).gate(), "resolve");
+    EXPECT_EQ(ex.gates(0).detail(), c.principal + " in account 111111111111");
+    EXPECT_EQ(ContextValue(ex, "aws:PrincipalArn"), c.principal);
+    EXPECT_EQ(ContextValue(ex, "aws:PrincipalAccount"), kA);
+    EXPECT_EQ(ContextValue(ex, "aws:PrincipalType"), c.type);
+    EXPECT_EQ(ContextValue(ex, "aws:username"), c.username);
+  }
+  // Near misses of stored ARNs are still unknown, each for its own reason.
+  struct Miss {
+    std::string principal, detail;
+  };
+  for (const Miss& m : std::vector<Miss>{
+           {"arn:aws:iam::111111111111:user/ADMIN", "does not exist"},
+           {"arn:aws:iam::111111111111:user/team/extra/pathuser", "does not exist"},
+           {"arn:aws:iam::111111111111:role/ops", "does not exist"},
+           {"arn:aws-cn:iam::111111111111:user/admin", "partition aws-cn is not served here"},
+           {"arn:aws-us-gov:iam::111111111111:root", "partition aws-us-gov is not served here"},
+       }) {
+    pdp::v1::Explanation ex;
+    pdp::v1::Decision d = Must(PageRequest(m.principal, "ungated"), &ex);
+    EXPECT_EQ(d.reason(), pdp::v1::UNKNOWN_PRINCIPAL) << m.principal;
+    ASSERT_GT(ex.gates_size(), 0);
+    EXPECT_THAT(ex.gates(0).detail(), HasSubstr(m.detail)) << m.principal;
+  }
+  // Stored, then deleted: the exact-ARN index follows the views.
+  Expect(PageRequest(UserA("admin"), "ungated"), ALLOW, pdp::v1::ALLOWED_BY_POLICY);
+  Update({test::DeleteEntity(UserA("admin"))});
+  Expect(PageRequest(UserA("admin"), "ungated"), DENY, pdp::v1::UNKNOWN_PRINCIPAL);
 }
 
 TEST_F(DecideTest, UnknownAccount) {
