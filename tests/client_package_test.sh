@@ -2,12 +2,14 @@
 # The client library as another project uses it: install billing-pdp into a
 # temporary prefix, build client/examples with find_package(billing_pdp),
 # and run the example against a real server.
-#   tests/client_package_test.sh BUILD_DIR SOURCE_DIR [CXX_FLAGS]
-# CXX_FLAGS: the build's own (a sanitized library needs a sanitized consumer).
+#   tests/client_package_test.sh BUILD_DIR SOURCE_DIR [CXX_FLAGS [CXX_COMPILER]]
+# CXX_FLAGS and CXX_COMPILER: the build's own (a sanitized library needs a
+# consumer sanitized by the same compiler's runtime).
 set -euo pipefail
 BUILD=${1:?build dir}
 SRC=${2:?source dir}
 CXX_FLAGS=${3:-}
+CXX_COMPILER=${4:-c++}
 work=$(mktemp -d)
 log=$work/server.log
 pid=
@@ -23,7 +25,8 @@ step() {
 step "cmake --install" cmake --install "$BUILD" --prefix "$work/prefix" >/dev/null
 test -f "$work/prefix/lib/cmake/billing_pdp/billing_pdpConfig.cmake"
 step "cmake configure of the example" cmake -S "$SRC/client/examples" -B "$work/example" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_CXX_FLAGS="$CXX_FLAGS" >/dev/null
+  -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_CXX_FLAGS="$CXX_FLAGS" \
+  -DCMAKE_CXX_COMPILER="$CXX_COMPILER" >/dev/null
 step "cmake --build of the example" cmake --build "$work/example" >/dev/null
 
 "$work/prefix/bin/billing-pdp-server" --listen 127.0.0.1:0 --world "$SRC/data/demo-world.yaml" \
