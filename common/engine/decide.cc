@@ -154,11 +154,13 @@ const AccountState* ResolveStored(const Snapshot& snapshot, absl::string_view pr
     // to the last, both included.
     const size_t first = resource.find('/'), last = resource.rfind('/');
     s.arn.kind = s.view->entity->kind;
-    s.arn.path.assign(resource.substr(first, last - first + 1));
-    s.arn.name.assign(resource.substr(last + 1));
+    const absl::string_view path = resource.substr(first, last - first + 1);
+    const absl::string_view name = resource.substr(last + 1);
+    s.arn.path.assign(path.data(), path.size());
+    s.arn.name.assign(name.data(), name.size());
   }
   s.arn.partition.assign("aws");
-  s.arn.account.assign(account_id);
+  s.arn.account.assign(account_id.data(), account_id.size());
   return home;
 }
 
