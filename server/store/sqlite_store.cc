@@ -28,8 +28,8 @@ constexpr const char* kMigrateToV2[] = {
     "ALTER TABLE batches ADD COLUMN request_id TEXT",
     "ALTER TABLE batches ADD COLUMN outcome BLOB",
     "CREATE TABLE checkpoints (revision INTEGER PRIMARY KEY, manifest BLOB NOT NULL)",
-    "CREATE TABLE checkpoint_chunks (revision INTEGER NOT NULL, seq INTEGER NOT NULL, "
-    "data BLOB NOT NULL, PRIMARY KEY (revision, seq))",
+    ("CREATE TABLE checkpoint_chunks (revision INTEGER NOT NULL, seq INTEGER NOT NULL, "
+     "data BLOB NOT NULL, PRIMARY KEY (revision, seq))"),
 };
 
 // ReadFrom reads at most this many rows, or a little over this many bytes,
