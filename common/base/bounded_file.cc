@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 #include <system_error>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -26,11 +27,13 @@ absl::StatusOr<std::string> ReadFileAtMost(const std::string& path, std::uintmax
   if (!in) return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read the file"));
   std::ostringstream text;
   text << in.rdbuf();
+  // Moved out, not copied: an import may be hundreds of MiB.
+  std::string contents = std::move(text).str();
   // The file may have grown since its size was read.
-  if (text.str().size() > max_bytes) {
+  if (contents.size() > max_bytes) {
     return absl::InvalidArgumentError(absl::StrCat(path, " grew past ", max_bytes, " bytes"));
   }
-  return text.str();
+  return contents;
 }
 
 }  // namespace pdp

@@ -766,6 +766,11 @@ TEST_F(DecideTest, MalformedRequestsAreInvalidArgumentWithTheField) {
       {ActionRequest(UserA("admin"), ":GetBillingData"), "action.action"},
       {ActionRequest(UserA("admin"), "budgets:ViewBudget", "budget/x"), "action.resource"},
       {ActionRequest(UserA("admin"), "budgets:ViewBudget", "arn:aws:budgets"), "action.resource"},
+      // A stored ARN with anything after it is not that principal: it is
+      // parsed, and refused (too long; a NUL is no name character).
+      {PageRequest(UserA("admin") + std::string(3000, 'a'), "gated"), "principal"},
+      {PageRequest(UserA("admin") + std::string(1, '\0'), "gated"), "principal"},
+      {PageRequest(RootArn(kA) + std::string(1, '\0'), "gated"), "principal"},
       // Caller errors win over decisions about unknown principals.
       {PageRequest(UserA("ghost"), "no_such_page"), "page.page_id"},
       {PageRequest(UserA("ghost"), "gated", pdp::v1::VIEW, "12"), "account_id"},
