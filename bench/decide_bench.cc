@@ -24,6 +24,7 @@
 #include "absl/strings/string_view.h"
 #include "common/engine/decide.h"
 #include "common/engine/snapshot_builder.h"
+#include "common/engine/wire_decide.h"
 #include "common/world/world_file.h"
 #include "nlohmann/json.hpp"
 #include "pdp/v1/authorization.pb.h"
@@ -190,6 +191,91 @@ BENCHMARK_CAPTURE(BM_DemoDecide, f_dave_raw_action_with_arn,
 BENCHMARK_CAPTURE(BM_DemoDecide, h_dave_view_billing_bills_explained,
                   PageRequest(kDave, "billing_bills", pdp::v1::VIEW), pdp::v1::ALLOW,
                   pdp::v1::ALLOWED_BY_POLICY, true);
+
+// The engine's own API (decide.h), what the server's Authorize runs: the
+// principal resolved, the page target found, a Verdict (features as bits)
+// — every step per iteration, without the wire request or Decision. The
+// same requests as the BM_DemoDecide cases of the same letter.
+void BM_EngineDecide(benchmark::State& state, absl::string_view principal,
+                     absl::string_view page_id, pdp::Access access, pdp::Reason reason) {
+  const absl::StatusOr<SnapshotPtr>& demo = DemoSnapshot();
+  if (!demo.ok()) {
+    state.SkipWithError(demo.status().ToString().c_str());
+    return;
+  }
+  const Snapshot& snapshot = **demo;
+  const EmptyCallerContext context;
+  auto decide = [&]() -> absl::StatusOr<Verdict> {
+    ResolvedPrincipal resolved;
+    Target target;
+    absl::Status s = ResolvePrincipal(snapshot, principal, "", resolved);
+    if (s.ok()) s = PageTarget(snapshot.catalog(), page_id, access, target);
+    if (!s.ok()) return s;
+    return pdp::Decide(snapshot, resolved, target, context);
+  };
+  absl::StatusOr<Verdict> first = decide();
+  if (!first.ok() || first->reason != reason) {
+    state.SkipWithError(absl::StrCat("expected reason ", static_cast<int>(reason), ", got ",
+                                     first.ok() ? absl::StrCat(static_cast<int>(first->reason))
+                                                : first.status().ToString())
+                            .c_str());
+    return;
+  }
+  for (auto _ : state) {
+    ResolvedPrincipal resolved;
+    Target target;
+    benchmark::DoNotOptimize(ResolvePrincipal(snapshot, principal, "", resolved).ok());
+    benchmark::DoNotOptimize(PageTarget(snapshot.catalog(), page_id, access, target).ok());
+    Verdict v = pdp::Decide(snapshot, resolved, target, context);
+    benchmark::DoNotOptimize(v);
+  }
+}
+BENCHMARK_CAPTURE(BM_EngineDecide, a_dave_view_billing_bills, kDave, "billing_bills",
+                  pdp::Access::kView, pdp::Reason::kAllowedByPolicy);
+BENCHMARK_CAPTURE(BM_EngineDecide, b_dave_modify_billing_budgets, kDave, "billing_budgets",
+                  pdp::Access::kModify, pdp::Reason::kAllowedByPolicy);
+BENCHMARK_CAPTURE(BM_EngineDecide, c_root_view_billing_bills, kRoot, "billing_bills",
+                  pdp::Access::kView, pdp::Reason::kRootUser);
+BENCHMARK_CAPTURE(BM_EngineDecide, d_iam_access_gate_deny, kNewcomerAdmin, "billing_bills",
+                  pdp::Access::kView, pdp::Reason::kIamAccessNotActivated);
+BENCHMARK_CAPTURE(BM_EngineDecide, e_bob_explicit_deny_payment_methods, kBob,
+                  "billing_payment_methods", pdp::Access::kView, pdp::Reason::kExplicitDeny);
+
+// (g) a batch as the server's BatchAuthorize runs it: one principal resolved
+// once, then VIEW of 20 pages, each a Verdict. items_per_second counts
+// decisions.
+void BM_EngineBatchOf20Pages(benchmark::State& state) {
+  const absl::StatusOr<SnapshotPtr>& demo = DemoSnapshot();
+  if (!demo.ok()) {
+    state.SkipWithError(demo.status().ToString().c_str());
+    return;
+  }
+  const Snapshot& snapshot = **demo;
+  const EmptyCallerContext context;
+  std::vector<const CatalogPage*> pages;
+  for (const CatalogPage& page : snapshot.catalog().pages()) {
+    if (pages.size() < 20) pages.push_back(&page);
+  }
+  if (pages.size() != 20) {
+    state.SkipWithError("the catalogue has fewer than 20 pages");
+    return;
+  }
+  int allowed = 0;
+  for (auto _ : state) {
+    ResolvedPrincipal resolved;
+    benchmark::DoNotOptimize(ResolvePrincipal(snapshot, kDave, "", resolved).ok());
+    for (const CatalogPage* page : pages) {
+      Target target;
+      target.page = page;
+      Verdict v = pdp::Decide(snapshot, resolved, target, context);
+      allowed += v.allowed();
+      benchmark::DoNotOptimize(v);
+    }
+  }
+  if (allowed == 0) state.SkipWithError("dave should be allowed some of the 20 pages");
+  state.SetItemsProcessed(state.iterations() * 20);
+}
+BENCHMARK(BM_EngineBatchOf20Pages)->Name("BM_EngineBatch/g_dave_20_pages");
 
 // (g) VIEW and MODIFY of every catalogue page for one principal (what
 // ListAccessiblePages does). items_per_second counts pages; each page is two

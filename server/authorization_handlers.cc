@@ -1,12 +1,14 @@
 #include "server/authorization_handlers.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "common/base/errors.h"
 #include "common/base/version.h"
-#include "common/engine/decide.h"
+#include "common/engine/principal_context.h"
 #include "common/engine/questions.h"
+#include "common/engine/wire_decide.h"
 #include "server/grpc_errors.h"
 
 namespace pdp {
@@ -30,9 +32,13 @@ absl::Status HandleAuthorize(const WorldState& state, const pdp::v1::AuthorizeRe
   absl::Status reached = state.WaitForRevision(request.min_revision(), deadline);
   if (!reached.ok()) return reached;
   SnapshotPtr snapshot = state.Current();
-  absl::StatusOr<pdp::v1::Decision> d = Decide(*snapshot, request, nullptr, Now());
-  if (!d.ok()) return d.status();
-  *response->mutable_decision() = std::move(*d);
+  ResolvedPrincipal principal;
+  Target target;
+  absl::Status prepared = PrepareRequest(*snapshot, request, principal, target);
+  if (!prepared.ok()) return prepared;
+  const Verdict verdict =
+      Decide(*snapshot, principal, target, ProtoCallerContext(request.context()), Now());
+  ToWire(verdict, target.page, *response->mutable_decision());
   return absl::OkStatus();
 }
 
@@ -56,6 +62,11 @@ absl::Status HandleBatchAuthorize(const WorldState& state,
   const DecideOptions options = Now();  // one instant for the whole batch
   response->set_revision(snapshot->revision());
   response->mutable_results()->Reserve(request.requests_size());
+  // A batch usually asks about one principal: it is resolved again only
+  // when a request names another principal or account than the one before.
+  std::optional<ResolvedPrincipal> principal;
+  absl::Status resolved;
+  const pdp::v1::AuthorizeRequest* resolved_for = nullptr;
   for (int i = 0; i < request.requests_size(); ++i) {
     // Past the deadline nobody reads the answer: stop rather than hold the
     // queue thread for the rest of the batch.
@@ -64,13 +75,25 @@ absl::Status HandleBatchAuthorize(const WorldState& state,
       return absl::DeadlineExceededError(absl::StrCat(
           "the call's deadline passed after ", i, " of ", request.requests_size(), " requests"));
     }
+    const pdp::v1::AuthorizeRequest& item = request.requests(i);
     pdp::v1::BatchAuthorizeResult* result = response->add_results();
-    absl::StatusOr<pdp::v1::Decision> d = Decide(*snapshot, request.requests(i), nullptr, options);
-    if (d.ok()) {
-      *result->mutable_decision() = std::move(*d);
+    if (resolved_for == nullptr || item.principal() != resolved_for->principal() ||
+        item.account_id() != resolved_for->account_id()) {
+      principal.emplace();
+      resolved = ResolvePrincipal(*snapshot, item.principal(), item.account_id(), *principal);
+      resolved_for = &item;
+    }
+    Target target;
+    absl::Status status = resolved;
+    if (status.ok()) status = TargetOf(snapshot->catalog(), item, target);
+    const ProtoCallerContext context(item.context());
+    if (status.ok()) status = ValidateCallerContext(context);
+    if (status.ok()) {
+      const Verdict verdict = Decide(*snapshot, *principal, target, context, options);
+      ToWire(verdict, target.page, *result->mutable_decision());
     } else {
       *result->mutable_error() =
-          ToRpcStatus(PrefixFieldPaths(absl::StrCat("requests[", i, "]."), d.status()));
+          ToRpcStatus(PrefixFieldPaths(absl::StrCat("requests[", i, "]."), status));
     }
   }
   return absl::OkStatus();

@@ -23,7 +23,7 @@
 #include "client/pdpctl/cli.h"
 #include "client/pdpctl/offline_worlds.h"
 #include "client/pdpctl/test_report.h"
-#include "common/engine/decide.h"
+#include "common/engine/wire_decide.h"
 #include "common/world/decision_tests.h"
 
 namespace pdpctl {

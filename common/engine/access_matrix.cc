@@ -274,7 +274,9 @@ absl::Status AccessMatrix(const Snapshot& snapshot, const AccessMatrixRequest& r
   if (absl::Status s = CheckScope(request); !s.ok()) return s;
   absl::StatusOr<std::vector<const CatalogPage*>> columns = Columns(snapshot.catalog(), request);
   if (!columns.ok()) return columns.status();
-  if (absl::Status s = ValidateCallerContext(request.context()); !s.ok()) return s;
+  if (absl::Status s = ValidateCallerContext(ProtoCallerContext(request.context())); !s.ok()) {
+    return s;
+  }
   absl::StatusOr<std::vector<const AccountState*>> accounts = Accounts(snapshot, request);
   if (!accounts.ok()) return accounts.status();
 

@@ -28,8 +28,8 @@
 #include <functional>
 
 #include "absl/status/status.h"
-#include "common/engine/decide.h"
 #include "common/engine/snapshot.h"
+#include "common/engine/wire_decide.h"
 #include "pdp/v1/authorization.pb.h"
 
 namespace pdp {

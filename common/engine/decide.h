@@ -1,6 +1,8 @@
 // The decision function. Pure: the same snapshot and request always give the
-// same answer; no I/O, no locks, no clock (time comes in the request
-// context). Thread-safe for concurrent calls on shared snapshots.
+// same answer; no I/O, no locks, no clock (time comes in the options or the
+// request context). Thread-safe for concurrent calls on shared snapshots.
+// Speaks the engine's own types (decision_types.h); the wire API
+// (pdp.v1 requests and decisions) is mapped in common/engine/wire_decide.h.
 //
 // Gates, in order (docs/access-model.md, "Gates"); the first that denies
 // gives the reason:
@@ -19,13 +21,16 @@
 #define PDP_COMMON_ENGINE_DECIDE_H_
 
 #include <optional>
-#include <vector>
 
-#include "absl/status/statusor.h"
+#include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "common/engine/caller_context.h"
+#include "common/engine/decision_trace.h"
+#include "common/engine/decision_types.h"
+#include "common/engine/resolved_principal.h"
 #include "common/engine/snapshot.h"
-#include "pdp/v1/decision.pb.h"
 
 namespace pdp {
 
@@ -35,10 +40,6 @@ bool IsRootOnlyAction(absl::string_view action_lower);
 // Actions gate 4 applies to.
 bool IsCostExplorerDataAction(absl::string_view action_lower);
 
-// Decides one request. INVALID_ARGUMENT (with the field path) for requests
-// that are the caller's bug: malformed ARN or account id, unknown page, no
-// target. When `explanation` is given it receives every gate and every
-// statement considered.
 struct DecideOptions {
   // When set, aws:CurrentTime and aws:EpochTime default to this instant if
   // the request context does not carry them (the server passes the time it
@@ -46,33 +47,28 @@ struct DecideOptions {
   std::optional<absl::Time> now;
 };
 
-absl::StatusOr<pdp::v1::Decision> Decide(const Snapshot& snapshot,
-                                         const pdp::v1::AuthorizeRequest& request,
-                                         pdp::v1::Explanation* explanation = nullptr,
-                                         const DecideOptions& options = {});
+// Decides `target` for `principal` (resolved against `snapshot`). Never
+// fails: the inputs were validated when they were made (ResolvePrincipal,
+// PageTarget / ActionTarget), and `context` must have passed
+// ValidateCallerContext (principal_context.h). When `trace` is given it
+// receives every gate and every statement considered. Without a trace it
+// allocates nothing unless a policy reads the request context.
+Verdict Decide(const Snapshot& snapshot, const ResolvedPrincipal& principal, const Target& target,
+               const CallerContext& context, const DecideOptions& options = {},
+               DecisionTrace* trace = nullptr);
 
-struct PageDecision {
-  const CatalogPage* page;
-  pdp::v1::Decision view;
-  pdp::v1::Decision modify;
-};
-
-// VIEW and MODIFY decisions for every catalogue page, in catalogue order,
-// resolving the principal once. Same answers as Decide() page by page.
-absl::StatusOr<std::vector<PageDecision>> DecideAllPages(const Snapshot& snapshot,
-                                                         absl::string_view principal,
-                                                         absl::string_view account_id,
-                                                         const pdp::v1::RequestContext& context,
-                                                         const DecideOptions& options = {});
-
-// The same for `pages` only (pointers into snapshot.catalog(), in the order
-// given): a principal resolved once, asked about a few columns.
-absl::StatusOr<std::vector<PageDecision>> DecidePages(const Snapshot& snapshot,
-                                                      absl::string_view principal,
-                                                      absl::string_view account_id,
-                                                      const pdp::v1::RequestContext& context,
-                                                      const std::vector<const CatalogPage*>& pages,
-                                                      const DecideOptions& options = {});
+// VIEW and MODIFY verdicts for each of `pages` (pointers into
+// snapshot.catalog()), in the order given, for one principal and one
+// context: the same answers as Decide() page by page. `each` is called once
+// per page.
+using PageVerdicts =
+    absl::FunctionRef<void(const CatalogPage& page, const Verdict& view, const Verdict& modify)>;
+void DecidePages(const Snapshot& snapshot, const ResolvedPrincipal& principal,
+                 absl::Span<const CatalogPage* const> pages, const CallerContext& context,
+                 const DecideOptions& options, PageVerdicts each);
+// The same for every catalogue page, in catalogue order.
+void DecideAllPages(const Snapshot& snapshot, const ResolvedPrincipal& principal,
+                    const CallerContext& context, const DecideOptions& options, PageVerdicts each);
 
 }  // namespace pdp
 

@@ -150,6 +150,11 @@ absl::StatusOr<std::shared_ptr<const PageCatalog>> PageCatalog::FromJson(absl::s
     if (p.contains("features")) {
       const Json& features = p["features"];
       if (!features.is_array()) return FieldError(path + ".features", "must be an array");
+      if (features.size() > kMaxFeaturesPerPage) {
+        // A decision carries a page's available features as one word's bits.
+        return FieldError(path + ".features",
+                          absl::StrCat("at most ", kMaxFeaturesPerPage, " features per page"));
+      }
       for (size_t f = 0; f < features.size(); ++f) {
         std::string fpath = absl::StrCat(path, ".features[", f, "]");
         s = CheckKnownFields(features[f], fpath,

@@ -54,6 +54,10 @@ struct CatalogFeature {
   std::vector<CatalogAction> legacy;
 };
 
+// A page's features fit one word of a decision (Verdict::features): the
+// catalogue refuses a page with more.
+inline constexpr size_t kMaxFeaturesPerPage = 32;
+
 struct CatalogPage {
   pdp::v1::Page proto;
   ActionRequirements fine_grained;

@@ -1,5 +1,7 @@
 #include "common/engine/policy_evaluation.h"
 
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 
 namespace pdp {
@@ -10,28 +12,16 @@ const RequestContext& EmptyContext() {
   return *empty;
 }
 
-const char* OutcomeName(ConditionOutcome o) {
-  switch (o) {
-    case ConditionOutcome::kTrue:
-      return "true";
-    case ConditionOutcome::kFalse:
-      return "false";
-    case ConditionOutcome::kError:
-      return "error";
-  }
-  return "error";
-}
-
-pdp::v1::StatementTrace* AddStatement(const EvaluationTrace& trace, const PolicyBinding& b,
-                                      const CompiledStatement* s, absl::string_view policy_type) {
-  pdp::v1::StatementTrace* st = trace.action->add_statements();
-  st->set_policy(b.name);
-  st->set_via(b.via);
-  st->set_policy_type(std::string(policy_type));
+StatementRecord& AddStatement(const EvaluationTrace& trace, const PolicyBinding& b,
+                              const CompiledStatement* s, absl::string_view policy_type) {
+  StatementRecord& st = trace.action->statements.emplace_back();
+  st.policy = b.name;
+  st.via = b.via;
+  st.policy_type = std::string(policy_type);
   if (s != nullptr) {
-    st->set_sid(s->sid);
-    st->set_index(s->index);
-    st->set_effect(s->effect == StatementEffect::kDeny ? pdp::v1::DENY : pdp::v1::ALLOW);
+    st.sid = s->sid;
+    st.index = s->index;
+    st.effect = s->effect == StatementEffect::kDeny ? Effect::kDeny : Effect::kAllow;
   }
   return st;
 }
@@ -90,9 +80,8 @@ void EvaluateTraced(const PolicyBinding& b, const CatalogAction& action, absl::s
     const bool is_deny = s.effect == StatementEffect::kDeny;
     const bool action_ok = s.MatchesAction(action.key());
     if (!action_ok) {
-      AddStatement(trace, b, &s, policy_type)
-          ->set_note(absl::StrCat(s.not_action ? "NotAction lists " : "Action does not match ",
-                                  action.display));
+      AddStatement(trace, b, &s, policy_type).note = (absl::StrCat(
+          s.not_action ? "NotAction lists " : "Action does not match ", action.display));
       continue;
     }
     const RequestContext& ctx = s.resources.needs_context() ? context.Get() : EmptyContext();
@@ -105,27 +94,22 @@ void EvaluateTraced(const PolicyBinding& b, const CatalogAction& action, absl::s
     const bool applies = resource_ok && (cond == ConditionOutcome::kTrue ||
                                          (is_deny && cond == ConditionOutcome::kError));
     if (applies) (is_deny ? out.denied : out.allowed) = true;
-    pdp::v1::StatementTrace* st = AddStatement(trace, b, &s, policy_type);
-    st->set_matched(applies);
+    StatementRecord& st = AddStatement(trace, b, &s, policy_type);
+    st.matched = applies;
     for (const ConditionTrace& c : clauses) {
-      auto* ct = st->add_conditions();
-      ct->set_operator_(c.op);
-      ct->set_key(c.key);
-      ct->set_outcome(OutcomeName(c.outcome));
-      ct->set_key_missing(c.key_missing);
-      ct->set_note(c.note);
       if (c.key_missing && trace.missing_keys) trace.missing_keys->insert(c.key);
     }
+    st.conditions = std::move(clauses);
     if (!resource_ok) {
-      st->set_note(absl::StrCat(s.not_resource ? "NotResource lists " : "Resource does not match ",
-                                resource));
+      st.note = absl::StrCat(s.not_resource ? "NotResource lists " : "Resource does not match ",
+                             resource);
     } else if (cond == ConditionOutcome::kFalse) {
-      st->set_note("Condition is false");
+      st.note = "Condition is false";
     } else if (cond == ConditionOutcome::kError) {
-      st->set_note(is_deny ? "Condition cannot be evaluated: the deny applies (fail closed)"
-                           : "Condition cannot be evaluated: this allow does not apply");
+      st.note = is_deny ? "Condition cannot be evaluated: the deny applies (fail closed)"
+                        : "Condition cannot be evaluated: this allow does not apply";
     } else {
-      st->set_note(is_deny ? "explicit deny" : "allows");
+      st.note = is_deny ? "explicit deny" : "allows";
     }
   }
 }
@@ -142,10 +126,10 @@ SetOutcome EvaluatePolicySet(const std::vector<PolicyBinding>& policies,
     if (b.policy == nullptr) {
       out.denied = true;  // fail closed on a dangling reference
       if (trace.action == nullptr) return out;
-      pdp::v1::StatementTrace* st = AddStatement(trace, b, nullptr, policy_type);
-      st->set_effect(pdp::v1::DENY);
-      st->set_matched(true);
-      st->set_note("policy missing from the state: treated as a deny (fail closed)");
+      StatementRecord& st = AddStatement(trace, b, nullptr, policy_type);
+      st.effect = Effect::kDeny;
+      st.matched = true;
+      st.note = "policy missing from the state: treated as a deny (fail closed)";
       continue;
     }
     if (trace.action != nullptr) {

@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "common/engine/decision_trace.h"
 #include "common/engine/page_catalog.h"
 #include "common/engine/principal_context.h"
 #include "common/engine/snapshot.h"
 #include "common/policy/request_context.h"
-#include "pdp/v1/decision.pb.h"
 
 namespace pdp {
 
@@ -25,7 +25,7 @@ struct SetOutcome {
 
 // What Explain wants from an evaluation.
 struct EvaluationTrace {
-  pdp::v1::ActionTrace* action = nullptr;  // receives one entry per statement
+  ActionRecord* action = nullptr;  // receives one entry per statement
   std::set<std::string>* missing_keys = nullptr;
 };
 

@@ -20,73 +20,81 @@ bool IsPrincipalDerivedKey(absl::string_view key) {
          absl::StartsWithIgnoreCase(key, "aws:principalorg");
 }
 
-absl::Status ValidateCallerContext(const pdp::v1::RequestContext& context) {
-  if (context.keys_size() == 0) return absl::OkStatus();
-  if (context.keys_size() > kMaxContextKeys) {
+absl::Status ValidateCallerContext(const CallerContext& context) {
+  if (context.size() == 0) return absl::OkStatus();
+  if (context.size() > static_cast<size_t>(kMaxContextKeys)) {
     return FieldError("context.keys", absl::StrCat("at most ", kMaxContextKeys, " keys"));
   }
   size_t total = 0;
   // Keys seen so far, to find two that differ only in case (at most 64: a
   // pairwise comparison costs less than hashing lower-cased copies).
   absl::InlinedVector<absl::string_view, 16> seen;
-  for (const auto& [key, values] : context.keys()) {
-    // Only when there is an error to name (this runs on every decision).
-    auto field = [&key = key] { return absl::StrCat("context.keys[", ShortInput(key), "]"); };
-    if (key.empty() || key.size() > kMaxContextKeyBytes) {
-      return FieldError(field(), absl::StrCat("keys are 1 to ", kMaxContextKeyBytes, " bytes"));
-    }
-    if (IsPrincipalDerivedKey(key)) {
-      return FieldError(field(),
-                        "is derived from the principal by billing-pdp and cannot be set by the "
-                        "caller");
-    }
-    for (absl::string_view other : seen) {
-      if (other.size() == key.size() && absl::EqualsIgnoreCase(other, key)) {
-        // Named in a stable order, whatever the map's iteration order.
-        // (std::minmax returns references: both operands must outlive it.)
-        const absl::string_view this_key = key;
-        const auto [first, second] = std::minmax(other, this_key);
-        return FieldError(absl::StrCat("context.keys[", ShortInput(first), "]"),
-                          absl::StrCat("and context.keys[", ShortInput(second),
-                                       "] differ only in case; condition keys are "
-                                       "case-insensitive, so send one of them"));
+  absl::Status error;
+  context.ForEach([&](absl::string_view key, CallerContext::Values values) {
+    if (!error.ok()) return;  // the first error is the one reported
+    error = [&]() -> absl::Status {
+      // Only when there is an error to name (this runs on every decision).
+      auto field = [key] { return absl::StrCat("context.keys[", ShortInput(key), "]"); };
+      if (key.empty() || key.size() > kMaxContextKeyBytes) {
+        return FieldError(field(), absl::StrCat("keys are 1 to ", kMaxContextKeyBytes, " bytes"));
       }
-    }
-    seen.push_back(key);
-    if (values.values_size() > kMaxContextValues) {
-      return FieldError(field(), absl::StrCat("at most ", kMaxContextValues, " values"));
-    }
-    const std::optional<KeyType> type = WellKnownKeyType(key);
-    if (type.has_value() && values.values_size() > 1) {
-      return FieldError(field(), "is single-valued: send at most one value");
-    }
-    total += key.size();
-    for (int i = 0; i < values.values_size(); ++i) {
-      const std::string& v = values.values(i);
-      auto value_field = [&] { return absl::StrCat(field(), ".values[", i, "]"); };
-      if (v.size() > kMaxContextValueBytes) {
-        return FieldError(value_field(),
-                          absl::StrCat("values are at most ", kMaxContextValueBytes, " bytes"));
+      if (IsPrincipalDerivedKey(key)) {
+        return FieldError(field(),
+                          "is derived from the principal by billing-pdp and cannot be set by the "
+                          "caller");
       }
-      if (type.has_value() && !ValueHasType(*type, v)) {
-        return FieldError(value_field(), absl::StrCat("must be ", KeyTypeName(*type)));
+      for (absl::string_view other : seen) {
+        if (other.size() == key.size() && absl::EqualsIgnoreCase(other, key)) {
+          // Named in a stable order, whatever the map's iteration order.
+          // (std::minmax returns references: both operands must outlive it.)
+          const absl::string_view this_key = key;
+          const auto [first, second] = std::minmax(other, this_key);
+          return FieldError(absl::StrCat("context.keys[", ShortInput(first), "]"),
+                            absl::StrCat("and context.keys[", ShortInput(second),
+                                         "] differ only in case; condition keys are "
+                                         "case-insensitive, so send one of them"));
+        }
       }
-      total += v.size();
-    }
-    if (total > kMaxContextBytes) {
-      return FieldError("context.keys", absl::StrCat("at most ", kMaxContextBytes,
-                                                     " bytes of keys and values in all"));
-    }
-  }
-  return absl::OkStatus();
+      seen.push_back(key);
+      if (values.size() > static_cast<size_t>(kMaxContextValues)) {
+        return FieldError(field(), absl::StrCat("at most ", kMaxContextValues, " values"));
+      }
+      const std::optional<KeyType> type = WellKnownKeyType(key);
+      if (type.has_value() && values.size() > 1) {
+        return FieldError(field(), "is single-valued: send at most one value");
+      }
+      total += key.size();
+      for (size_t i = 0; i < values.size(); ++i) {
+        const std::string& v = *values[i];
+        auto value_field = [&] { return absl::StrCat(field(), ".values[", i, "]"); };
+        if (v.size() > kMaxContextValueBytes) {
+          return FieldError(value_field(),
+                            absl::StrCat("values are at most ", kMaxContextValueBytes, " bytes"));
+        }
+        if (type.has_value() && !ValueHasType(*type, v)) {
+          return FieldError(value_field(), absl::StrCat("must be ", KeyTypeName(*type)));
+        }
+        total += v.size();
+      }
+      if (total > kMaxContextBytes) {
+        return FieldError("context.keys", absl::StrCat("at most ", kMaxContextBytes,
+                                                       " bytes of keys and values in all"));
+      }
+      return absl::OkStatus();
+    }();
+  });
+  return error;
 }
 
-RequestContext BuildRequestContext(const pdp::v1::RequestContext& caller, const PrincipalFacts& p,
+RequestContext BuildRequestContext(const CallerContext& caller, const PrincipalFacts& p,
                                    std::optional<absl::Time> now) {
   RequestContext ctx;
-  for (const auto& [key, values] : caller.keys()) {
-    ctx.Set(key, std::vector<std::string>(values.values().begin(), values.values().end()));
-  }
+  caller.ForEach([&ctx](absl::string_view key, CallerContext::Values values) {
+    std::vector<std::string> copies;
+    copies.reserve(values.size());
+    for (const std::string* v : values) copies.push_back(*v);
+    ctx.Set(key, std::move(copies));
+  });
   const IamArn& arn = *p.arn;
   ctx.Set("aws:PrincipalAccount", arn.account);
   // Tag keys are case-insensitive (case preserved): lower-case key -> value.

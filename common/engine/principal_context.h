@@ -14,10 +14,10 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/base/arn.h"
+#include "common/engine/caller_context.h"
 #include "common/engine/snapshot.h"
 #include "common/policy/condition.h"
 #include "common/policy/request_context.h"
-#include "pdp/v1/decision.pb.h"
 
 namespace pdp {
 
@@ -45,7 +45,7 @@ bool IsPrincipalDerivedKey(absl::string_view key);
 //    common/policy/well_known_keys.h) with more than one value or a value
 //    not of its type (`context.keys[KEY].values[i]`).
 // Allocates only to report an error.
-absl::Status ValidateCallerContext(const pdp::v1::RequestContext& context);
+absl::Status ValidateCallerContext(const CallerContext& context);
 
 // Who the principal is, as far as context keys go.
 struct PrincipalFacts {
@@ -58,8 +58,7 @@ struct PrincipalFacts {
 };
 
 // `now`, when set, is the default of aws:CurrentTime and aws:EpochTime.
-RequestContext BuildRequestContext(const pdp::v1::RequestContext& caller,
-                                   const PrincipalFacts& principal,
+RequestContext BuildRequestContext(const CallerContext& caller, const PrincipalFacts& principal,
                                    std::optional<absl::Time> now = std::nullopt);
 
 // The request context, built only when a statement needs it (a Condition or
@@ -67,8 +66,7 @@ RequestContext BuildRequestContext(const pdp::v1::RequestContext& caller,
 // the caller keeps what they point to alive.
 class LazyContext {
  public:
-  LazyContext(const pdp::v1::RequestContext* caller, PrincipalFacts principal,
-              std::optional<absl::Time> now)
+  LazyContext(const CallerContext* caller, PrincipalFacts principal, std::optional<absl::Time> now)
       : caller_(caller), principal_(principal), now_(now) {}
   const RequestContext& Get() {
     if (!built_) {
@@ -92,7 +90,7 @@ class LazyContext {
   }
 
  private:
-  const pdp::v1::RequestContext* caller_;
+  const CallerContext* caller_;
   PrincipalFacts principal_;
   std::optional<absl::Time> now_;
   bool built_ = false;

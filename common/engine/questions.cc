@@ -11,6 +11,7 @@
 #include "common/base/arn.h"
 #include "common/base/errors.h"
 #include "common/base/strings.h"
+#include "common/engine/principal_context.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
@@ -156,23 +157,25 @@ std::vector<PrincipalRef> PrincipalsAfter(const AccountState& account, const std
 absl::StatusOr<pdp::v1::ListAccessiblePagesResponse> AccessiblePages(
     const Snapshot& snapshot, const pdp::v1::ListAccessiblePagesRequest& request,
     const DecideOptions& options) {
-  absl::StatusOr<std::vector<PageDecision>> pages = DecideAllPages(
-      snapshot, request.principal(), request.account_id(), request.context(), options);
-  if (!pages.ok()) return pages.status();
+  ResolvedPrincipal principal;
+  absl::Status status =
+      ResolvePrincipal(snapshot, request.principal(), request.account_id(), principal);
+  if (!status.ok()) return status;
+  const ProtoCallerContext context(request.context());
+  status = ValidateCallerContext(context);
+  if (!status.ok()) return status;
   pdp::v1::ListAccessiblePagesResponse response;
   response.set_revision(snapshot.revision());
-  for (PageDecision& pd : *pages) {
-    if (!request.include_denied() && pd.view.effect() != pdp::v1::ALLOW &&
-        pd.modify.effect() != pdp::v1::ALLOW) {
-      continue;
-    }
-    pdp::v1::PageAccess* access = response.add_pages();
-    access->set_page_id(pd.page->proto.id());
-    access->set_title(pd.page->proto.title());
-    access->set_console(pd.page->proto.console());
-    *access->mutable_view() = std::move(pd.view);
-    *access->mutable_modify() = std::move(pd.modify);
-  }
+  DecideAllPages(snapshot, principal, context, options,
+                 [&](const CatalogPage& page, const Verdict& view, const Verdict& modify) {
+                   if (!request.include_denied() && !view.allowed() && !modify.allowed()) return;
+                   pdp::v1::PageAccess* access = response.add_pages();
+                   access->set_page_id(page.proto.id());
+                   access->set_title(page.proto.title());
+                   access->set_console(page.proto.console());
+                   ToWire(view, &page, *access->mutable_view());
+                   ToWire(modify, &page, *access->mutable_modify());
+                 });
   return response;
 }
 

@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "common/engine/decide.h"
 #include "common/engine/snapshot.h"
+#include "common/engine/wire_decide.h"
 #include "pdp/v1/authorization.pb.h"
 
 namespace pdp {

@@ -15,7 +15,7 @@
 #include "common/base/strings.h"
 #include "common/engine/builder_errors.h"
 #include "common/engine/change_address.h"
-#include "common/engine/decide.h"
+#include "common/engine/wire_decide.h"
 #include "common/policy/policy_compiler.h"
 
 namespace pdp {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "billing_pdp/authorization_client.h"
-#include "common/engine/decide.h"
+#include "common/engine/wire_decide.h"
 #include "gtest/gtest.h"
 #include "server/store/sqlite_store.h"
 #include "server/world_state.h"

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_join.h"
-#include "common/engine/decide.h"
+#include "common/engine/wire_decide.h"
 #include "common/engine/page_catalog.h"
 #include "common/engine/snapshot.h"
 #include "common/engine/snapshot_builder.h"

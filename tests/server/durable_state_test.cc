@@ -16,7 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "common/engine/decide.h"
+#include "common/engine/wire_decide.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "server/store/batch_codec.h"

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "common/engine/decide.h"
+#include "common/engine/wire_decide.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/change_follower.h"

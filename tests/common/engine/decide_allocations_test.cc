@@ -12,7 +12,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "common/engine/decide.h"
+#include "common/engine/wire_decide.h"
 #include "common/world/world_file.h"
 #include "gtest/gtest.h"
 #include "tests/common/test_support.h"
@@ -131,6 +131,48 @@ TEST(DecideAllocationsTest, ARawActionAllocatesOnlyItsLowerCasedCopy) {
   EXPECT_EQ(c.decision.effect(), pdp::v1::ALLOW);
   // The action lower-cased and as given (each over the small-string buffer).
   EXPECT_LE(c.allocations, 2);
+}
+
+// The engine's own API (decide.h): a principal resolved, a page target, a
+// Verdict whose features are bits. On the requests most calls make, nothing
+// at all is allocated, resolution included.
+int EngineAllocations(const Snapshot& snapshot, absl::string_view principal, absl::string_view page,
+                      Access access, Verdict& verdict) {
+  auto decide = [&] {
+    ResolvedPrincipal resolved;
+    Target target;
+    EXPECT_TRUE(ResolvePrincipal(snapshot, principal, "", resolved).ok());
+    EXPECT_TRUE(PageTarget(snapshot.catalog(), page, access, target).ok());
+    return Decide(snapshot, resolved, target, EmptyCallerContext());
+  };
+  decide();  // warm up
+  allocations = 0;
+  counting = true;
+  verdict = decide();
+  counting = false;
+  return allocations;
+}
+
+TEST(DecideAllocationsTest, TheEngineApiAllocatesNothingForUsersRootAndGates) {
+  SnapshotPtr demo = World("demo-world.yaml");
+  ASSERT_NE(demo, nullptr);
+  struct Case {
+    const char* principal;
+    const char* page;
+    Reason reason;
+  };
+  for (const Case& c : {
+           Case{"arn:aws:iam::111111111111:user/dave", "billing_bills", Reason::kAllowedByPolicy},
+           Case{"arn:aws:iam::111111111111:root", "billing_bills", Reason::kRootUser},
+           Case{"arn:aws:iam::222222222222:user/admin", "billing_bills",
+                Reason::kIamAccessNotActivated},
+           Case{"arn:aws:iam::111111111111:user/auditor-bob", "billing_payment_methods",
+                Reason::kExplicitDeny},
+       }) {
+    Verdict v;
+    EXPECT_EQ(EngineAllocations(*demo, c.principal, c.page, Access::kView, v), 0) << c.principal;
+    EXPECT_EQ(v.reason, c.reason) << c.principal << " " << c.page;
+  }
 }
 
 // The counter itself counts: a test that could not fail would prove nothing.

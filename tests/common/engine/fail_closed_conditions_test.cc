@@ -14,7 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "common/engine/decide.h"
+#include "common/engine/wire_decide.h"
 #include "gtest/gtest.h"
 #include "tests/common/test_support.h"
 

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "common/engine/decide.h"
 #include "common/engine/record_protos.h"
+#include "common/engine/wire_decide.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"

@@ -288,6 +288,16 @@ INSTANTIATE_TEST_SUITE_P(
                   "pages[0].legacy.veiw", "unknown field"},
         Rejection{"UnknownFeatureField", [](Json& c) { c["pages"][0]["features"][0]["cost"] = 1; },
                   "pages[0].features[0].cost", "unknown field"},
+        // A decision carries the available features as the bits of one word.
+        Rejection{"ThirtyThreeFeatures",
+                  [](Json& c) {
+                    Json feature = c["pages"][0]["features"][0];
+                    for (int i = 1; i < 33; ++i) {
+                      feature["id"] = "feature-" + std::to_string(i);
+                      c["pages"][0]["features"].push_back(feature);
+                    }
+                  },
+                  "pages[0].features", "at most 32 features per page"},
         Rejection{"BadConsole", [](Json& c) { c["pages"][1]["console"] = "BILLING_CONSOLE"; },
                   "pages[1].console", "BILLING, COST_MANAGEMENT or OTHER"},
         Rejection{"LowerCaseConsole", [](Json& c) { c["pages"][0]["console"] = "billing"; },

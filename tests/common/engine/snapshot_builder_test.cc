@@ -6,8 +6,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "common/engine/decide.h"
 #include "common/engine/record_protos.h"
+#include "common/engine/wire_decide.h"
 #include "common/policy/policy_compiler.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -6,9 +6,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "common/engine/decide.h"
 #include "common/engine/record_protos.h"
 #include "common/engine/snapshot_builder.h"
+#include "common/engine/wire_decide.h"
 #include "gtest/gtest.h"
 #include "tests/common/test_support.h"
 

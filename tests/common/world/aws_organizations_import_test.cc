@@ -8,7 +8,7 @@
 #include <string>
 
 #include "absl/strings/str_replace.h"
-#include "common/engine/decide.h"
+#include "common/engine/wire_decide.h"
 #include "common/engine/snapshot_builder.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "common/engine/decide.h"
+#include "common/engine/wire_decide.h"
 #include "common/engine/snapshot_builder.h"
 #include "common/policy/policy_compiler.h"
 #include "common/policy/policy_json.h"

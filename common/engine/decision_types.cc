@@ -1,0 +1,45 @@
+#include "common/engine/decision_types.h"
+
+#include <algorithm>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/base/errors.h"
+#include "common/base/glob.h"
+#include "common/base/strings.h"
+
+namespace pdp {
+
+absl::Status PageTarget(const PageCatalog& catalog, absl::string_view page_id, Access access,
+                        Target& target) {
+  if (page_id.empty()) return FieldError("page.page_id", "is required");
+  target.page = catalog.Find(page_id);
+  if (target.page == nullptr) {
+    return FieldError("page.page_id", absl::StrCat("unknown page ", QuoteInput(page_id),
+                                                   " (ListPages shows the catalogue)"));
+  }
+  target.access = access;
+  return absl::OkStatus();
+}
+
+absl::Status ActionTarget(absl::string_view action, absl::string_view resource, Target& target) {
+  if (action.empty()) return FieldError("action.action", "is required");
+  if (!IsConcreteAction(action) || action.size() > 256) {
+    return FieldError("action.action", "must be \"service:Action\" without wildcards");
+  }
+  target.action.emplace(AsciiLower(action), std::string(action));
+  if (!resource.empty() && resource != "*") {
+    // arn:partition:service:region:account:resource (the resource may hold
+    // colons of its own): "arn:" and at least five colons.
+    if (!absl::StartsWith(resource, "arn:") ||
+        std::count(resource.begin(), resource.end(), ':') < 5 || resource.size() > 2048) {
+      return FieldError("action.resource",
+                        "must be an ARN (arn:partition:service:region:account:resource) or empty");
+    }
+    target.resource = resource;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace pdp
