@@ -12,11 +12,14 @@
 //
 // Contract:
 // - SnapshotBuilder::ApplyKind hands every organization and SCP change to
-//   ApplyOrganizationChange, which makes an OrgOps for that one change.
+//   ApplyOrganizationChange; ApplyOrganizationKind makes an OrgOps for
+//   that one change.
 // - OrgOps owns the batch's organizations (their OUs, members and SCPs)
 //   and, in accounts, only what membership is: organization_id, the name
 //   and modified_revision (accounts are made writable with views_change
 //   false: membership does not change principals' views).
+//   create_member_account makes its account as create_account does
+//   (through ApplyKind), then adds it.
 // - An organization a handler changes is reached through Existing() (or
 //   created), which makes it writable (SnapshotBuilder::MutableOrganization:
 //   its every account becomes affected) and records it as the change's
