@@ -133,6 +133,9 @@ class SnapshotBuilder {
   const Snapshot& current() const { return *next_; }
 
  private:
+  // The change handlers: accounts, IAM entities, managed policies and role
+  // sessions (snapshot_builder_ops.h), organizations and SCPs
+  // (organization_builder.h). Both headers are internal to the builder.
   class Ops;
   class OrgOps;
   // Makes an account writable for this batch. `views_change`: whether the
@@ -142,11 +145,12 @@ class SnapshotBuilder {
   AccountState* MutableAccount(absl::string_view id, bool views_change = true);
   OrganizationState* MutableOrganization(absl::string_view id);
   absl::Status ApplyKind(const pdp::v1::Change& change);
-  // Organization and SCP changes (organization_builder.cc).
+  // Organization and SCP changes (organization_builder.h).
   absl::Status ApplyOrganizationChange(const pdp::v1::Change& change);
   absl::Status ApplyOrganizationKind(const pdp::v1::Change& change);
   // Derives placements of the organizations the batch touched.
   void FinishOrganizations();
+  // Derives the account's principals' views (principal_views.cc).
   void RebuildViews(AccountState& account) const;
   // Puts an AWS managed policy into this batch's copy of the world-wide
   // map (copied on the first put) and notes its ARN; accounts whose
@@ -155,13 +159,13 @@ class SnapshotBuilder {
   // Finish(): the accounts not otherwise rebuilt whose principals attach
   // (or have as boundary) an AWS managed policy the batch put get a copy
   // with their views rebuilt (their records are not written: views are
-  // derived).
+  // derived). principal_views.cc.
   void RebuildViewsOfAwsPolicyUsers();
   // The ids of the accounts whose entities (and, with `sessions`, role
-  // sessions) use an AWS managed policy this batch put.
+  // sessions) use an AWS managed policy this batch put. principal_views.cc.
   std::vector<std::string> AwsPolicyUsers(bool sessions) const;
   // The entity that holds a unique id in the state as changed so far, or
-  // null.
+  // null (unique_ids.cc, like IndexUniqueIds).
   const EntityRecord* HolderOfUniqueId(absl::string_view unique_id) const;
   // Finish(): brings the snapshot's unique-id index up to date with the
   // accounts the batch wrote.
