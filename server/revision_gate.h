@@ -69,8 +69,9 @@ class RevisionGate {
   // the gate's clock) or on Close():
   // UNAVAILABLE, reason REVISION_NOT_REACHED, "revision N not reached; this
   // server is at M". With `cancelled`, it is asked every
-  // kCancelCheckInterval (on the clock) while waiting; once it says true the wait ends
-  // with CANCELLED (so a caller that left frees its thread within that).
+  // kCancelCheckInterval (on the clock) while waiting; once it says true the
+  // wait ends with CANCELLED (so a caller that left frees its thread within
+  // that).
   absl::Status Wait(int64_t revision, absl::Time deadline,
                     const std::function<bool()>& cancelled = nullptr) const;
 
