@@ -19,8 +19,8 @@ RevisionGate::~RevisionGate() {
   if (thread.joinable()) thread.join();
 }
 
-absl::Time RevisionGate::Bound(absl::Time deadline) {
-  return std::min(deadline, absl::Now() + kMaxRevisionWait);
+absl::Time RevisionGate::Bound(absl::Time deadline) const {
+  return std::min(deadline, clock_.Now() + kMaxRevisionWait);
 }
 
 absl::Status RevisionGate::NotReached(int64_t revision) const {
@@ -47,10 +47,10 @@ absl::Status RevisionGate::Wait(int64_t revision, absl::Time deadline,
   absl::MutexLock lock(&mu_);
   while (this->revision() < revision && !closed()) {
     if (cancelled && cancelled()) return absl::CancelledError("the client went away");
-    const absl::Time now = absl::Now();
+    const absl::Time now = clock_.Now();
     if (now >= limit) break;
-    changed_.WaitWithDeadline(&mu_,
-                              cancelled ? std::min(limit, now + kCancelCheckInterval) : limit);
+    clock_.WaitWithDeadline(&mu_, &changed_,
+                            cancelled ? std::min(limit, now + kCancelCheckInterval) : limit);
   }
   return this->revision() >= revision ? absl::OkStatus() : NotReached(revision);
 }
@@ -63,7 +63,7 @@ RevisionGate::Ticket RevisionGate::WaitAsync(int64_t revision, absl::Time deadli
   }
   const absl::Time limit = Bound(deadline);
   absl::Status refused;
-  if (!closed() && limit > absl::Now()) {
+  if (!closed() && limit > clock_.Now()) {
     absl::MutexLock lock(&mu_);
     // Close() drains under this lock: nothing is parked after it.
     if (!closed() && parked_.size() < max_parked()) {
@@ -114,7 +114,7 @@ size_t RevisionGate::parked() const {
 void RevisionGate::RunParked() {
   mu_.Lock();
   while (true) {
-    const absl::Time now = absl::Now();
+    const absl::Time now = clock_.Now();
     const int64_t published = revision();
     const bool closing = closed();
     absl::Time next_deadline = absl::InfiniteFuture();
@@ -144,7 +144,7 @@ void RevisionGate::RunParked() {
       continue;
     }
     if (closing) break;
-    changed_.WaitWithDeadline(&mu_, next_deadline);
+    clock_.WaitWithDeadline(&mu_, &changed_, next_deadline);
   }
   mu_.Unlock();
 }

@@ -13,6 +13,13 @@
 // number parked at once is capped (set_max_parked), and a parked wait whose
 // client went away is removed at once (CancelWait), so neither many callers
 // nor cancelled ones can pile up.
+//
+// Time comes from the Clock given at construction (RealClock() by default):
+// deadlines are moments on that clock, kMaxRevisionWait is counted from its
+// Now(), and every blocking wait goes through it, so a test on a FakeClock
+// ends waits by advancing it. The clock must outlive the gate. A wait that
+// is satisfied at once (the common case: min_revision already reached) never
+// looks at the clock.
 #ifndef PDP_SERVER_REVISION_GATE_H_
 #define PDP_SERVER_REVISION_GATE_H_
 
@@ -27,6 +34,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/clock.h"
 
 namespace pdp {
 
@@ -42,7 +50,9 @@ class RevisionGate {
   // Names a parked wait; 0 names none.
   using Ticket = uint64_t;
 
-  explicit RevisionGate(int64_t revision = 0) : revision_(revision) {}
+  // `clock` must outlive the gate.
+  explicit RevisionGate(int64_t revision = 0, const Clock& clock = RealClock())
+      : clock_(clock), revision_(revision) {}
   // Closes the gate (resuming parked calls) and joins its thread.
   ~RevisionGate();
   RevisionGate(const RevisionGate&) = delete;
@@ -55,11 +65,13 @@ class RevisionGate {
   void Publish(int64_t revision);
 
   // OK once revision() >= `revision` (at once for revision <= 0). Else, at
-  // `deadline` (or kMaxRevisionWait from now, if sooner) or on Close():
+  // `deadline` (or kMaxRevisionWait from the clock's now, if sooner; both on
+  // the gate's clock) or on Close():
   // UNAVAILABLE, reason REVISION_NOT_REACHED, "revision N not reached; this
   // server is at M". With `cancelled`, it is asked every
-  // kCancelCheckInterval while waiting; once it says true the wait ends
-  // with CANCELLED (so a caller that left frees its thread within that).
+  // kCancelCheckInterval (on the clock) while waiting; once it says true the
+  // wait ends with CANCELLED (so a caller that left frees its thread within
+  // that).
   absl::Status Wait(int64_t revision, absl::Time deadline,
                     const std::function<bool()>& cancelled = nullptr) const;
 
@@ -93,10 +105,11 @@ class RevisionGate {
     std::function<void(absl::Status)> done;
   };
 
-  static absl::Time Bound(absl::Time deadline);
+  absl::Time Bound(absl::Time deadline) const;
   absl::Status NotReached(int64_t revision) const;
   void RunParked();  // the gate's thread
 
+  const Clock& clock_;
   std::atomic<int64_t> revision_;
   std::atomic<bool> closed_{false};
   std::atomic<size_t> max_parked_{kDefaultMaxParked};

@@ -60,7 +60,7 @@ absl::Status HandleWatch(const WorldState& state, const pdp::v1::WatchRequest& r
       continue;
     }
     // Wakes on the next publish, or after a while to look at the client.
-    absl::Status waited = state.WaitForRevision(next, absl::Now() + kWatchCancelCheck);
+    absl::Status waited = state.WaitForRevision(next, state.clock().Now() + kWatchCancelCheck);
     if (!waited.ok() && state.stopping()) {
       return absl::UnavailableError(
           absl::StrCat("the server is shutting down; resume the watch from revision ", next));

@@ -34,8 +34,13 @@ bool ChangeEtagFails(const SnapshotBuilder& builder, const Change& change) {
 
 }  // namespace
 
-WorldState::WorldState(SnapshotPtr initial, Store* store, WorldLimits limits)
-    : store_(store), limits_(limits), initial_(initial), current_(std::move(initial)) {
+WorldState::WorldState(SnapshotPtr initial, Store* store, WorldLimits limits, const Clock& clock)
+    : store_(store),
+      limits_(limits),
+      clock_(clock),
+      initial_(initial),
+      current_(std::move(initial)),
+      gate_(0, clock) {
   gate_.Publish(Current()->revision());
 }
 
@@ -342,7 +347,7 @@ absl::StatusOr<SnapshotPtr> WorldState::Commit(StoredBatch& batch, const PathPre
     }
     if (batch.changes.empty()) return base;
     batch.revision = (*next)->revision();
-    batch.audit = AuditEntry(origin, batch.changes, batch.delta, absl::Now());
+    batch.audit = AuditEntry(origin, batch.changes, batch.delta, clock_.Now());
     SetOutcome(batch, fingerprint, *results);
     absl::Status s = store_->Commit(batch);
     if (s.code() == absl::StatusCode::kAborted && store_->IsShared()) {

@@ -8,6 +8,10 @@
 // batch, commits the batch to the Store (durable before it is
 // acknowledged), then publishes the snapshot atomically and wakes the
 // waiting readers. A failed batch changes nothing.
+//
+// Time comes from the Clock given at construction (RealClock() by default):
+// the deadlines of WaitForRevision and WhenRevision are moments on it, and it
+// dates Staleness() and each batch's audit entry. Tests pass a FakeClock.
 #ifndef PDP_SERVER_WORLD_STATE_H_
 #define PDP_SERVER_WORLD_STATE_H_
 
@@ -27,6 +31,7 @@
 #include "pdp/v1/admin.pb.h"
 #include "server/atomic_shared_ptr.h"
 #include "server/batch_origin.h"
+#include "server/clock.h"
 #include "server/request_id_log.h"
 #include "server/revision_gate.h"
 #include "server/store/state_codec.h"
@@ -36,8 +41,12 @@ namespace pdp {
 
 class WorldState {
  public:
-  // `store` must outlive this object.
-  WorldState(SnapshotPtr initial, Store* store, WorldLimits limits = {});
+  // `store` and `clock` must outlive this object.
+  WorldState(SnapshotPtr initial, Store* store, WorldLimits limits = {},
+             const Clock& clock = RealClock());
+
+  // The clock the deadlines given to this object are on.
+  const Clock& clock() const { return clock_; }
 
   // What Recover() found, for the server to report at start-up.
   struct RecoveryReport {
@@ -76,14 +85,14 @@ class WorldState {
   // may be that stale (zero while in contact). ChangeFollower reports.
   absl::Duration Staleness() const {
     int64_t since = unreachable_since_ns_.load(std::memory_order_relaxed);
-    return since == 0 ? absl::ZeroDuration() : absl::Now() - absl::FromUnixNanos(since);
+    return since == 0 ? absl::ZeroDuration() : clock_.Now() - absl::FromUnixNanos(since);
   }
   void SetStoreReachable(bool reachable) {
     if (reachable) {
       unreachable_since_ns_.store(0, std::memory_order_relaxed);
     } else {
       int64_t expected = 0;  // keep the first moment contact was lost
-      unreachable_since_ns_.compare_exchange_strong(expected, absl::ToUnixNanos(absl::Now()));
+      unreachable_since_ns_.compare_exchange_strong(expected, absl::ToUnixNanos(clock_.Now()));
     }
   }
   // The published revision, without taking a reference to the snapshot.
@@ -218,6 +227,7 @@ class WorldState {
 
   Store* store_;
   WorldLimits limits_;
+  const Clock& clock_;
   // The empty world (today's catalogue and AWS managed policies) that
   // checkpoints are loaded onto.
   const SnapshotPtr initial_;

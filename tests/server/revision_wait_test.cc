@@ -1,7 +1,9 @@
 // Readers waiting for the writer: WorldState::WaitForRevision and
 // WhenRevision (min_revision), StopWaiting (shutdown), and the Watch
-// handler's history-then-live stream.
+// handler's history-then-live stream. The waits for deadlines run on a
+// FakeClock: time moves when the test says, and nothing sleeps.
 #include <atomic>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "server/watch_handler.h"
 #include "server/world_state.h"
 #include "tests/common/test_support.h"
+#include "tests/support/fake_clock.h"
 #include "tests/support/server_process.h"
 
 namespace pdp {
@@ -22,6 +25,10 @@ namespace {
 using pdp::v1::Change;
 
 SnapshotPtr Empty() { return test::EmptyShippedSnapshot(); }
+
+// Real time that stands for "never" when waiting for what should already
+// have happened: a bound on a failing test, not a sleep.
+constexpr absl::Duration kNever = absl::Seconds(20);
 
 Change NewAccount(int i) {
   Change c;
@@ -42,59 +49,154 @@ TEST(WaitForRevisionTest, ReachedRevisionsReturnAtOnceAndNegativeOnesAreRefused)
   EXPECT_EQ(br.field_violations(0).field(), "min_revision");
 }
 
+// A blocking WaitForRevision on a thread of its own. Destroying it before
+// the wait ended stops the state's waits (so a test that failed half-way
+// cannot hang at the join).
+class BlockedWait {
+ public:
+  BlockedWait(const WorldState& state, int64_t revision, absl::Time deadline,
+              std::function<bool()> cancelled = nullptr)
+      : state_(state), thread_([this, revision, deadline, cancelled] {
+          absl::Status s = state_.WaitForRevision(revision, deadline, cancelled);
+          {
+            absl::MutexLock lock(&mu_);
+            status_ = std::move(s);
+            ended_at_ = state_.clock().Now();
+          }
+          ended_.Notify();
+        }) {}
+  ~BlockedWait() {
+    if (!ended()) state_.StopWaiting();
+    thread_.join();
+  }
+
+  bool ended() const { return ended_.HasBeenNotified(); }
+  // Waits, in real time, for the wait to end; false after kNever.
+  bool AwaitEnd() { return ended_.WaitForNotificationWithTimeout(kNever); }
+  absl::Status status() {
+    absl::MutexLock lock(&mu_);
+    return status_;
+  }
+  // The state's clock when the wait returned.
+  absl::Time ended_at() {
+    absl::MutexLock lock(&mu_);
+    return ended_at_;
+  }
+
+ private:
+  const WorldState& state_;
+  absl::Mutex mu_;
+  absl::Status status_ = absl::UnknownError("not returned");
+  absl::Time ended_at_;
+  absl::Notification ended_;
+  std::thread thread_;  // last: it uses the members above
+};
+
 TEST(WaitForRevisionTest, TimesOutAtTheDeadlineSayingWhereTheServerIs) {
+  test::FakeClock clock;
   MemoryStore store;
-  WorldState state(Empty(), &store);
+  WorldState state(Empty(), &store, {}, clock);
   ASSERT_TRUE(state.Apply({NewAccount(1)}).ok());
-  const absl::Time start = absl::Now();
-  absl::Status s = state.WaitForRevision(5, start + absl::Milliseconds(300));
-  const absl::Duration took = absl::Now() - start;
+  const absl::Time start = clock.Now();
+  BlockedWait wait(state, 5, start + absl::Milliseconds(300));
+  ASSERT_TRUE(clock.AwaitBlocked(1));
+  clock.Advance(absl::Milliseconds(300) - absl::Nanoseconds(1));
+  EXPECT_FALSE(wait.ended()) << "ended before its deadline";
+  clock.Advance(absl::Nanoseconds(1));  // exactly at the deadline
+  ASSERT_TRUE(wait.AwaitEnd());
+  const absl::Status s = wait.status();
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(ErrorReason(s), "REVISION_NOT_REACHED");
   EXPECT_EQ(s.message(), "revision 5 not reached; this server is at 1");
-  EXPECT_GE(took, absl::Milliseconds(290));
-  EXPECT_LT(took, absl::Seconds(5));
+  EXPECT_EQ(wait.ended_at() - start, absl::Milliseconds(300));
+}
+
+TEST(WaitForRevisionTest, ADeadlineAlreadyReachedEndsTheWaitAtOnce) {
+  test::FakeClock clock;
+  MemoryStore store;
+  WorldState state(Empty(), &store, {}, clock);
+  const absl::Time start = clock.Now();
+  for (const absl::Time deadline : {start, start - absl::Seconds(1)}) {
+    BlockedWait wait(state, 1, deadline);
+    ASSERT_TRUE(wait.AwaitEnd());
+    EXPECT_EQ(ErrorReason(wait.status()), "REVISION_NOT_REACHED");
+    EXPECT_EQ(wait.ended_at(), start) << "the clock never moved";
+  }
+  // A parked wait too: answered at once, on this thread, and not parked.
+  absl::Status parked = absl::UnknownError("not called");
+  EXPECT_EQ(state.WhenRevision(1, clock.Now(), [&](absl::Status s) { parked = std::move(s); }), 0u);
+  EXPECT_EQ(ErrorReason(parked), "REVISION_NOT_REACHED");
+}
+
+TEST(WaitForRevisionTest, NoWaitOutlastsTheCapWhateverItsDeadline) {
+  test::FakeClock clock;
+  MemoryStore store;
+  WorldState state(Empty(), &store, {}, clock);
+  const absl::Time start = clock.Now();
+  BlockedWait forever(state, 1, absl::InfiniteFuture());
+  BlockedWait past_cap(state, 1, start + 2 * kMaxRevisionWait);
+  absl::Notification parked_done;
+  absl::Status parked_status;
+  state.WhenRevision(1, absl::InfiniteFuture(), [&](absl::Status s) {
+    parked_status = std::move(s);
+    parked_done.Notify();
+  });
+  ASSERT_TRUE(clock.AwaitBlocked(3));  // two blocked calls and the gate's thread
+  clock.Advance(kMaxRevisionWait - absl::Nanoseconds(1));
+  EXPECT_FALSE(forever.ended());
+  EXPECT_FALSE(past_cap.ended());
+  EXPECT_FALSE(parked_done.HasBeenNotified());
+  clock.Advance(absl::Nanoseconds(1));  // the cap, counted from when each wait began
+  ASSERT_TRUE(forever.AwaitEnd());
+  ASSERT_TRUE(past_cap.AwaitEnd());
+  ASSERT_TRUE(parked_done.WaitForNotificationWithTimeout(kNever));
+  EXPECT_EQ(ErrorReason(forever.status()), "REVISION_NOT_REACHED");
+  EXPECT_EQ(ErrorReason(past_cap.status()), "REVISION_NOT_REACHED");
+  EXPECT_EQ(ErrorReason(parked_status), "REVISION_NOT_REACHED");
+  EXPECT_EQ(forever.ended_at() - start, kMaxRevisionWait);
+  EXPECT_EQ(past_cap.ended_at() - start, kMaxRevisionWait);
 }
 
 TEST(WaitForRevisionTest, WakesUpWhenAWriterPublishesTheRevision) {
+  test::FakeClock clock;
   MemoryStore store;
-  WorldState state(Empty(), &store);
-  std::atomic<bool> written{false};
-  std::thread writer([&] {
-    absl::SleepFor(absl::Milliseconds(200));
-    ASSERT_TRUE(state.Apply({NewAccount(1)}).ok());
-    written = true;
-    ASSERT_TRUE(state.Apply({NewAccount(2)}).ok());
-  });
-  const absl::Time start = absl::Now();
-  absl::Status s = state.WaitForRevision(2, start + absl::Seconds(20));
-  const absl::Duration took = absl::Now() - start;
-  writer.join();
-  EXPECT_TRUE(s.ok()) << s;
-  EXPECT_TRUE(written.load());
+  WorldState state(Empty(), &store, {}, clock);
+  const absl::Time start = clock.Now();
+  BlockedWait wait(state, 2, start + absl::Seconds(20));
+  ASSERT_TRUE(clock.AwaitBlocked(1));
+  ASSERT_TRUE(state.Apply({NewAccount(1)}).ok());
+  EXPECT_FALSE(wait.ended()) << "returned at revision 1 of the 2 it waits for";
+  ASSERT_TRUE(state.Apply({NewAccount(2)}).ok());
+  ASSERT_TRUE(wait.AwaitEnd());
+  EXPECT_TRUE(wait.status().ok()) << wait.status();
   EXPECT_GE(state.Current()->revision(), 2);
-  EXPECT_LT(took, absl::Seconds(10));
+  EXPECT_EQ(wait.ended_at(), start) << "woken by the publish, not by time";
 }
 
 TEST(WhenRevisionTest, ParkedCallsResumeOnPublishOrAtTheirDeadline) {
+  test::FakeClock clock;
   MemoryStore store;
-  WorldState state(Empty(), &store);
+  WorldState state(Empty(), &store, {}, clock);
   absl::Notification reached, expired;
   absl::Status reached_status = absl::UnknownError("not called"),
                expired_status = absl::UnknownError("not called");
-  state.WhenRevision(1, absl::Now() + absl::Seconds(20), [&](absl::Status s) {
+  state.WhenRevision(1, clock.Now() + absl::Seconds(20), [&](absl::Status s) {
     reached_status = s;
     reached.Notify();
   });
-  state.WhenRevision(9, absl::Now() + absl::Milliseconds(200), [&](absl::Status s) {
+  state.WhenRevision(9, clock.Now() + absl::Milliseconds(200), [&](absl::Status s) {
     expired_status = s;
     expired.Notify();
   });
   EXPECT_FALSE(reached.HasBeenNotified());
   ASSERT_TRUE(state.Apply({NewAccount(1)}).ok());
-  ASSERT_TRUE(reached.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  ASSERT_TRUE(reached.WaitForNotificationWithTimeout(kNever));
   EXPECT_TRUE(reached_status.ok()) << reached_status;
-  ASSERT_TRUE(expired.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_FALSE(expired.HasBeenNotified());
+  clock.Advance(absl::Milliseconds(200) - absl::Nanoseconds(1));
+  EXPECT_FALSE(expired.HasBeenNotified()) << "resumed before its deadline";
+  clock.Advance(absl::Nanoseconds(1));
+  ASSERT_TRUE(expired.WaitForNotificationWithTimeout(kNever));
   EXPECT_EQ(ErrorReason(expired_status), "REVISION_NOT_REACHED");
   // Known outcomes are given at once, on the caller's thread.
   bool inline_called = false;
@@ -103,12 +205,13 @@ TEST(WhenRevisionTest, ParkedCallsResumeOnPublishOrAtTheirDeadline) {
 }
 
 TEST(WhenRevisionTest, ParkedCallsAreCappedAndACancelledOneFreesItsPlaceAtOnce) {
+  test::FakeClock clock;
   MemoryStore store;
-  WorldState state(Empty(), &store);
+  WorldState state(Empty(), &store, {}, clock);
   state.set_max_parked_calls(2);
   std::vector<absl::Status> got(4, absl::UnknownError("not called"));
   auto record = [&](int i) { return [&got, i](absl::Status s) { got[i] = std::move(s); }; };
-  const absl::Time later = absl::Now() + absl::Seconds(30);
+  const absl::Time later = clock.Now() + absl::Seconds(30);
   const RevisionGate::Ticket first = state.WhenRevision(5, later, record(0));
   const RevisionGate::Ticket second = state.WhenRevision(5, later, record(1));
   EXPECT_NE(first, 0u);
@@ -131,47 +234,48 @@ TEST(WhenRevisionTest, ParkedCallsAreCappedAndACancelledOneFreesItsPlaceAtOnce) 
 }
 
 TEST(WaitForRevisionTest, ABlockedWaitEndsSoonAfterItsCallerLeaves) {
+  test::FakeClock clock;
   MemoryStore store;
-  WorldState state(Empty(), &store);
+  WorldState state(Empty(), &store, {}, clock);
   std::atomic<bool> gone{false};
-  std::atomic<int64_t> gone_at_ns{0};
-  std::thread leave([&] {
-    absl::SleepFor(absl::Milliseconds(200));
-    gone_at_ns = absl::ToUnixNanos(absl::Now());
-    gone = true;
-  });
-  const absl::Status s =
-      state.WaitForRevision(5, absl::Now() + absl::Seconds(30), [&] { return gone.load(); });
-  const absl::Time ended = absl::Now();
-  leave.join();
-  EXPECT_EQ(s.code(), absl::StatusCode::kCancelled) << s;
-  EXPECT_LT(ended - absl::FromUnixNanos(gone_at_ns), absl::Seconds(1));  // ~kCancelCheckInterval
+  BlockedWait wait(state, 5, clock.Now() + absl::Seconds(30), [&] { return gone.load(); });
+  ASSERT_TRUE(clock.AwaitBlocked(1));
+  // While the caller stays, each look at it (every kCancelCheckInterval)
+  // finds it there and the wait goes on.
+  for (int i = 0; i < 3; ++i) clock.Advance(kCancelCheckInterval);
+  EXPECT_FALSE(wait.ended());
+  gone = true;
+  const absl::Time gone_at = clock.Now();
+  clock.Advance(kCancelCheckInterval);
+  ASSERT_TRUE(wait.AwaitEnd());
+  EXPECT_EQ(wait.status().code(), absl::StatusCode::kCancelled) << wait.status();
+  EXPECT_LE(wait.ended_at() - gone_at, kCancelCheckInterval);
 }
 
 TEST(StopWaitingTest, ShutdownEndsEveryWaitAtOnce) {
+  test::FakeClock clock;
   MemoryStore store;
-  WorldState state(Empty(), &store);
+  WorldState state(Empty(), &store, {}, clock);
+  const absl::Time start = clock.Now();
   absl::Notification parked_done;
   absl::Status parked_status;
-  state.WhenRevision(3, absl::Now() + absl::Seconds(30), [&](absl::Status s) {
+  state.WhenRevision(3, clock.Now() + absl::Seconds(30), [&](absl::Status s) {
     parked_status = s;
     parked_done.Notify();
   });
-  absl::Status blocked_status;
-  std::thread blocked(
-      [&] { blocked_status = state.WaitForRevision(3, absl::Now() + absl::Seconds(30)); });
-  absl::SleepFor(absl::Milliseconds(100));
-  const absl::Time start = absl::Now();
+  BlockedWait blocked(state, 3, clock.Now() + absl::Seconds(30));
+  ASSERT_TRUE(clock.AwaitBlocked(2));  // the blocked call and the gate's thread
   state.StopWaiting();
   EXPECT_TRUE(parked_done.HasBeenNotified()) << "StopWaiting returns after parked calls ran";
-  blocked.join();
-  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
-  EXPECT_EQ(blocked_status.code(), absl::StatusCode::kUnavailable);
+  ASSERT_TRUE(blocked.AwaitEnd());
+  EXPECT_EQ(blocked.ended_at(), start) << "at once: the clock never moved";
+  EXPECT_EQ(blocked.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(parked_status.code(), absl::StatusCode::kUnavailable);
   // Later waits fail at once, unless already satisfied.
-  EXPECT_EQ(state.WaitForRevision(1, absl::Now() + absl::Seconds(30)).code(),
-            absl::StatusCode::kUnavailable);
-  EXPECT_TRUE(state.WaitForRevision(0, absl::Now() + absl::Seconds(30)).ok());
+  BlockedWait later(state, 1, clock.Now() + absl::Seconds(30));
+  ASSERT_TRUE(later.AwaitEnd());
+  EXPECT_EQ(later.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(state.WaitForRevision(0, clock.Now() + absl::Seconds(30)).ok());
 }
 
 // Runs HandleWatch on a thread, collecting what it sends until told to stop.

@@ -4,11 +4,13 @@
 
 #include <atomic>
 #include <thread>
+#include <vector>
 
 #include "common/base/errors.h"
 #include "gtest/gtest.h"
 #include "server/store/memory_store.h"
 #include "tests/common/test_support.h"
+#include "tests/support/fake_clock.h"
 #include "tests/support/server_process.h"
 
 namespace pdp {
@@ -120,6 +122,46 @@ TEST(WorldStateTest, ReadersSeeWholeBatchesWhileWritersRun) {
   reader.join();
   EXPECT_EQ(bad.load(), 0);
   EXPECT_EQ(state.Current()->revision(), 201);
+}
+
+TEST(WorldStateTest, StalenessCountsOnTheClockFromWhenContactWasFirstLost) {
+  test::FakeClock clock;
+  MemoryStore store;
+  WorldState state(Empty(), &store, {}, clock);
+  EXPECT_EQ(state.Staleness(), absl::ZeroDuration());
+  state.SetStoreReachable(false);
+  EXPECT_EQ(state.Staleness(), absl::ZeroDuration());
+  clock.Advance(absl::Seconds(7));
+  EXPECT_EQ(state.Staleness(), absl::Seconds(7));
+  state.SetStoreReachable(false);  // still out of reach: the first moment counts
+  clock.Advance(absl::Seconds(3));
+  EXPECT_EQ(state.Staleness(), absl::Seconds(10));
+  state.SetStoreReachable(true);
+  EXPECT_EQ(state.Staleness(), absl::ZeroDuration());
+  clock.Advance(absl::Seconds(5));
+  EXPECT_EQ(state.Staleness(), absl::ZeroDuration());
+  state.SetStoreReachable(false);  // a new outage counts from its own start
+  clock.Advance(absl::Milliseconds(1500));
+  EXPECT_EQ(state.Staleness(), absl::Milliseconds(1500));
+}
+
+TEST(WorldStateTest, EachBatchIsDatedByTheClock) {
+  test::FakeClock clock;
+  MemoryStore store;
+  WorldState state(Empty(), &store, {}, clock);
+  const absl::Time first = clock.Now();
+  ASSERT_TRUE(state.Apply({NewAccount("111111111111")}).ok());
+  clock.Advance(absl::Hours(1));
+  ASSERT_TRUE(state.Apply({NewAccount("222222222222")}).ok());
+  std::vector<int64_t> dated;
+  ASSERT_TRUE(store
+                  .Replay([&](const StoredBatch& batch) {
+                    dated.push_back(batch.audit.committed_unix_micros());
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(dated, (std::vector<int64_t>{absl::ToUnixMicros(first),
+                                         absl::ToUnixMicros(first + absl::Hours(1))}));
 }
 
 }  // namespace
