@@ -9,8 +9,8 @@
 #include "common/base/errors.h"
 #include "common/base/strings.h"
 #include "common/engine/builder_errors.h"
-#include "common/engine/wire_decide.h"
 #include "common/engine/snapshot_builder_ops.h"
+#include "common/engine/wire_decide.h"
 
 namespace pdp {
 namespace {

@@ -137,9 +137,44 @@ Reason EvaluatePolicies(const ResolvedPrincipal& subject, absl::Span<const Catal
   return Reason::kAllowedByPolicy;
 }
 
+// Gate 7 for catalogue actions, from the principal's digest: set operations
+// instead of statements. False (and `out` untouched) when the digest cannot
+// settle it: no digest, session policies (not digested), or a needed action
+// a statement may reach depending on the request; the caller then
+// evaluates statements. Same reasons, in the same precedence, as
+// EvaluatePolicies.
+bool DigestPolicies(const ResolvedPrincipal& subject, const ActionSet& need, Reason& out) {
+  const PrincipalDigest* d = subject.view->digest.get();
+  if (d == nullptr || !subject.session_policies.empty()) return false;
+  ActionSet unsure = d->identity.unsure, deny = d->identity.deny;
+  if (d->has_boundary) {
+    unsure |= d->boundary.unsure;
+    deny |= d->boundary.deny;
+  }
+  if (need.Intersects(unsure)) return false;
+  if (need.Intersects(deny)) {
+    out = Reason::kExplicitDeny;
+  } else if (!need.SubsetOf(d->identity.allow)) {
+    out = Reason::kImplicitDeny;
+  } else if (d->has_boundary && !need.SubsetOf(d->boundary.allow)) {
+    out = Reason::kBoundaryNoAllow;
+  } else {
+    out = Reason::kAllowedByPolicy;
+  }
+  return true;
+}
+
+// Gate 7 untraced: from the digest when it settles it, else statements.
+Reason PolicyReason(const ResolvedPrincipal& subject, absl::Span<const CatalogAction> actions,
+                    const ActionSet* need, LazyContext& context) {
+  Reason r;
+  if (need != nullptr && DigestPolicies(subject, *need, r)) return r;
+  return EvaluatePolicies(subject, actions, kAnyResource, context, nullptr, nullptr);
+}
+
 // Bit i of the result: page.features[i] is available too.
 uint32_t AvailableFeatures(const ResolvedPrincipal& subject, const Target& target,
-                           LazyContext& context) {
+                           LazyContext& context, bool digests) {
   const bool legacy = subject.account->settings.console_action_set() == pdp::v1::LEGACY;
   uint32_t features = 0;
   const std::vector<CatalogFeature>& all = target.page->features;
@@ -147,11 +182,12 @@ uint32_t AvailableFeatures(const ResolvedPrincipal& subject, const Target& targe
     const CatalogFeature& f = all[i];
     if (f.access == pdp::v1::MODIFY && target.access != Access::kModify) continue;
     const std::vector<CatalogAction>& actions = legacy ? f.legacy : f.fine_grained;
+    const ActionSet* need = digests ? (legacy ? &f.legacy_ids : &f.fine_grained_ids) : nullptr;
     const bool ok =
         (!subject.scp_bound || EvaluateScps(subject, actions, kAnyResource, context, nullptr,
                                             nullptr) == Reason::kAllowedByPolicy) &&
-        (subject.is_root || EvaluatePolicies(subject, actions, kAnyResource, context, nullptr,
-                                             nullptr) == Reason::kAllowedByPolicy);
+        (subject.is_root ||
+         PolicyReason(subject, actions, need, context) == Reason::kAllowedByPolicy);
     if (ok) features |= uint32_t{1} << i;
   }
   return features;
@@ -189,12 +225,15 @@ void AddMissingKeys(const std::set<std::string>& missing, DecisionTrace& tr) {
 // explaining: the untraced path is the hot one, and its callers never see
 // them.
 void DecideTarget(const Snapshot& snapshot, const ResolvedPrincipal& subject, const Target& target,
-                  LazyContext& context, DecisionTrace* tr, Verdict& v) {
+                  LazyContext& context, DecisionTrace* tr, bool digests, Verdict& v) {
+  // Digests summarise page actions on resource "*" and cannot explain.
+  digests = digests && tr == nullptr && target.page != nullptr;
   if (subject.deny != Reason::kUnspecified) {
     AddGate(tr, "resolve", GateOutcome::kDenied, subject.deny_detail);
     return Set(v, Effect::kDeny, subject.deny);
   }
   absl::Span<const CatalogAction> actions;
+  const ActionSet* need = nullptr;  // the actions by number, when digests apply
   if (target.page != nullptr) {
     const ActionRequirements& req =
         target.page->For(subject.account->settings.console_action_set());
@@ -206,6 +245,7 @@ void DecideTarget(const Snapshot& snapshot, const ResolvedPrincipal& subject, co
       return Set(v, Effect::kDeny, Reason::kAccessLevelNotOffered);
     }
     actions = target.access == Access::kModify ? req.modify : req.view;
+    if (digests) need = target.access == Access::kModify ? &req.modify_ids : &req.view_ids;
   } else {
     actions = absl::MakeConstSpan(&*target.action, 1);
   }
@@ -300,10 +340,14 @@ void DecideTarget(const Snapshot& snapshot, const ResolvedPrincipal& subject, co
               target.page ? "this page is not controlled by the IAM access setting"
                           : "API actions are not controlled by the IAM access setting");
     }
-    std::set<std::string> missing;
-    Reason r =
-        EvaluatePolicies(subject, actions, target.resource, context, tr, tr ? &missing : nullptr);
-    if (tr) AddMissingKeys(missing, *tr);
+    Reason r;
+    if (tr != nullptr) {
+      std::set<std::string> missing;
+      r = EvaluatePolicies(subject, actions, target.resource, context, tr, &missing);
+      AddMissingKeys(missing, *tr);
+    } else if (need == nullptr || !DigestPolicies(subject, *need, r)) {
+      r = EvaluatePolicies(subject, actions, target.resource, context, nullptr, nullptr);
+    }
     if (r != Reason::kAllowedByPolicy) {
       AddGate(tr, "identity_policies", GateOutcome::kDenied, ReasonDetail(r));
       return Set(v, Effect::kDeny, r);
@@ -311,20 +355,20 @@ void DecideTarget(const Snapshot& snapshot, const ResolvedPrincipal& subject, co
     AddGate(tr, "identity_policies", GateOutcome::kAllowed, "every required action is allowed");
     Set(v, Effect::kAllow, Reason::kAllowedByPolicy);
   }
-  if (target.page != nullptr) v.features = AvailableFeatures(subject, target, context);
+  if (target.page != nullptr) v.features = AvailableFeatures(subject, target, context, digests);
 }
 
 // VIEW and MODIFY of one page, for DecidePages and DecideAllPages (one
 // context for every page).
 void DecideBoth(const Snapshot& snapshot, const ResolvedPrincipal& principal,
-                const CatalogPage& page, LazyContext& lazy, PageVerdicts each) {
+                const CatalogPage& page, LazyContext& lazy, bool digests, PageVerdicts each) {
   Verdict view, modify;
   view.revision = modify.revision = snapshot.revision();
   Target t;
   t.page = &page;
-  DecideTarget(snapshot, principal, t, lazy, nullptr, view);
+  DecideTarget(snapshot, principal, t, lazy, nullptr, digests, view);
   t.access = Access::kModify;
-  DecideTarget(snapshot, principal, t, lazy, nullptr, modify);
+  DecideTarget(snapshot, principal, t, lazy, nullptr, digests, modify);
   each(page, view, modify);
 }
 
@@ -347,7 +391,7 @@ Verdict Decide(const Snapshot& snapshot, const ResolvedPrincipal& principal, con
   LazyContext lazy = ContextFor(principal, context, options);
   Verdict v;
   v.revision = snapshot.revision();
-  DecideTarget(snapshot, principal, target, lazy, trace, v);
+  DecideTarget(snapshot, principal, target, lazy, trace, !options.evaluate_statements, v);
   if (trace != nullptr && principal.deny == Reason::kUnspecified) {
     for (const auto& [key, values] : lazy.Get().keys()) trace->context.emplace_back(key, values);
   }
@@ -358,14 +402,15 @@ void DecidePages(const Snapshot& snapshot, const ResolvedPrincipal& principal,
                  absl::Span<const CatalogPage* const> pages, const CallerContext& context,
                  const DecideOptions& options, PageVerdicts each) {
   LazyContext lazy = ContextFor(principal, context, options);
-  for (const CatalogPage* page : pages) DecideBoth(snapshot, principal, *page, lazy, each);
+  for (const CatalogPage* page : pages)
+    DecideBoth(snapshot, principal, *page, lazy, !options.evaluate_statements, each);
 }
 
 void DecideAllPages(const Snapshot& snapshot, const ResolvedPrincipal& principal,
                     const CallerContext& context, const DecideOptions& options, PageVerdicts each) {
   LazyContext lazy = ContextFor(principal, context, options);
   for (const CatalogPage& page : snapshot.catalog().pages()) {
-    DecideBoth(snapshot, principal, page, lazy, each);
+    DecideBoth(snapshot, principal, page, lazy, !options.evaluate_statements, each);
   }
 }
 

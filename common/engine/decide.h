@@ -45,6 +45,9 @@ struct DecideOptions {
   // the request context does not carry them (the server passes the time it
   // received the request; the engine itself never reads a clock).
   std::optional<absl::Time> now;
+  // For tests: decide every page target statement by statement, never from
+  // the principals' digests (principal_digest.h). The answers are the same.
+  bool evaluate_statements = false;
 };
 
 // Decides `target` for `principal` (resolved against `snapshot`). Never

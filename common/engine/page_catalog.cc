@@ -191,7 +191,42 @@ absl::StatusOr<std::shared_ptr<const PageCatalog>> PageCatalog::FromJson(absl::s
     catalog->index_[*id] = catalog->pages_.size();
     catalog->pages_.push_back(std::move(page));
   }
+  catalog->NumberActions();
   return std::shared_ptr<const PageCatalog>(std::move(catalog));
+}
+
+void PageCatalog::NumberActions() {
+  absl::flat_hash_map<std::string, uint16_t> ids;
+  auto each_list = [&](auto visit) {
+    for (CatalogPage& page : pages_) {
+      for (ActionRequirements* req : {&page.fine_grained, &page.legacy}) {
+        visit(req->view, req->view_ids);
+        visit(req->modify, req->modify_ids);
+      }
+      for (CatalogFeature& f : page.features) {
+        visit(f.fine_grained, f.fine_grained_ids);
+        visit(f.legacy, f.legacy_ids);
+      }
+    }
+  };
+  each_list([&](const std::vector<CatalogAction>& actions, ActionSet&) {
+    for (const CatalogAction& a : actions) {
+      if (ids.try_emplace(a.lower, static_cast<uint16_t>(ids.size())).second) {
+        numbered_.push_back(a);
+      }
+    }
+  });
+  if (numbered_.size() > ActionSet::kCapacity) {
+    numbered_.clear();  // too many to number: decisions evaluate statements
+    return;
+  }
+  for (CatalogAction& a : numbered_) a.id = ids.at(a.lower);
+  each_list([&](std::vector<CatalogAction>& actions, ActionSet& set) {
+    for (CatalogAction& a : actions) {
+      a.id = ids.at(a.lower);
+      set.Add(a.id);
+    }
+  });
 }
 
 absl::StatusOr<std::shared_ptr<const PageCatalog>> PageCatalog::FromFile(const std::string& path) {

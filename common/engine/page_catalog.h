@@ -12,6 +12,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/engine/action_set.h"
 #include "common/policy/action_key.h"
 #include "pdp/v1/types.pb.h"
 
@@ -32,6 +33,10 @@ struct CatalogAction {
   std::string lower;
   std::string display;
   size_t lower_hash;  // HashActionName(lower): do not change `lower` alone
+  // The catalogue's number for `lower` (the same for every page naming it),
+  // or kNoId: a raw action from a request, or a catalogue too large to number.
+  static constexpr uint16_t kNoId = 0xffff;
+  uint16_t id = kNoId;
 
  private:
   // Hashed once: every request that names a page default-constructs one.
@@ -45,6 +50,9 @@ struct ActionRequirements {
   std::vector<CatalogAction> view;    // needed for VIEW
   std::vector<CatalogAction> modify;  // view + modify actions: needed for MODIFY
   bool offers_modify = false;
+  // The same actions by number (empty when the catalogue numbers none).
+  ActionSet view_ids;
+  ActionSet modify_ids;
 };
 
 struct CatalogFeature {
@@ -52,6 +60,8 @@ struct CatalogFeature {
   pdp::v1::Access access = pdp::v1::VIEW;
   std::vector<CatalogAction> fine_grained;
   std::vector<CatalogAction> legacy;
+  ActionSet fine_grained_ids;  // by number, as ActionRequirements
+  ActionSet legacy_ids;
 };
 
 // A page's features fit one word of a decision (Verdict::features): the
@@ -77,12 +87,19 @@ class PageCatalog {
 
   const CatalogPage* Find(absl::string_view page_id) const;
   const std::vector<CatalogPage>& pages() const { return pages_; }
+  // Every distinct action the catalogue names, lower-cased, indexed by
+  // CatalogAction::id; empty when there are more than ActionSet::kCapacity
+  // (then no action has an id).
+  const std::vector<CatalogAction>& numbered_actions() const { return numbered_; }
   const std::string& version() const { return version_; }
 
  private:
   std::string version_;
   std::vector<CatalogPage> pages_;
   absl::flat_hash_map<std::string, size_t> index_;
+  std::vector<CatalogAction> numbered_;
+
+  void NumberActions();
 };
 
 }  // namespace pdp

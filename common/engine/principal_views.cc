@@ -78,6 +78,37 @@ void SnapshotBuilder::RebuildViews(AccountState& account) const {
       view.policies.push_back({compiled(arn), arn, e.arn});
     }
   };
+  // Digests: one per distinct policy, one per distinct list of policies
+  // (users in the same groups share it).
+  const PageCatalog& catalog = next_->catalog();
+  absl::flat_hash_map<const CompiledPolicy*, PolicyDigest> policy_digests;
+  using PolicyList = std::vector<const CompiledPolicy*>;
+  absl::flat_hash_map<std::pair<PolicyList, PolicyList>, std::shared_ptr<const PrincipalDigest>>
+      principal_digests;
+  auto digest_of = [&](const PrincipalView& view) -> std::shared_ptr<const PrincipalDigest> {
+    if (catalog.numbered_actions().empty()) return nullptr;
+    std::pair<PolicyList, PolicyList> key;  // identity, boundary
+    key.first.reserve(view.policies.size());
+    for (const PolicyBinding& b : view.policies) key.first.push_back(b.policy.get());
+    for (const PolicyBinding& b : view.boundary) key.second.push_back(b.policy.get());
+    auto [it, inserted] = principal_digests.try_emplace(std::move(key));
+    if (!inserted) return it->second;
+    auto digest_set = [&](const std::vector<PolicyBinding>& bindings) {
+      PolicySetDigester set;
+      for (const PolicyBinding& b : bindings) {
+        auto [p, fresh] = policy_digests.try_emplace(b.policy.get());
+        if (fresh) p->second = DigestPolicy(b.policy.get(), catalog);
+        set.Add(p->second);
+      }
+      return set.Finish();
+    };
+    auto digest = std::make_shared<PrincipalDigest>();
+    digest->identity = digest_set(view.policies);
+    digest->has_boundary = !view.boundary.empty();
+    if (digest->has_boundary) digest->boundary = digest_set(view.boundary);
+    it->second = std::move(digest);
+    return it->second;
+  };
   for (const auto& [key, entity] : account.entities) {
     if (entity->kind == IamArnKind::kGroup) continue;
     auto view = std::make_shared<PrincipalView>();
@@ -92,6 +123,7 @@ void SnapshotBuilder::RebuildViews(AccountState& account) const {
       const EntityRecord* group = account.FindEntity(IamArnKind::kGroup, g);
       if (group != nullptr) add_policies(*group, *view);
     }
+    view->digest = digest_of(*view);
     account.views_by_arn.emplace(entity->arn, view.get());
     account.views.emplace_hint(account.views.end(), key, std::move(view));  // in key order
   }

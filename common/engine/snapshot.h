@@ -19,6 +19,7 @@
 #include "common/base/arn.h"
 #include "common/engine/organization_state.h"
 #include "common/engine/page_catalog.h"
+#include "common/engine/principal_digest.h"
 #include "common/engine/shared_map.h"
 #include "common/policy/compiled_policy.h"
 #include "pdp/v1/types.pb.h"
@@ -86,6 +87,10 @@ struct PrincipalView {
   std::vector<PolicyBinding> boundary;
   // A role under /aws-service-role/: SCPs never limit it.
   bool service_linked = false;
+  // What `policies` and `boundary` do to the catalogue's numbered actions;
+  // null when the catalogue numbers none. Shared by the account's views
+  // with the same policies.
+  std::shared_ptr<const PrincipalDigest> digest;
 };
 
 // Entity keys: "user/<lower-case name>", "group/...", "role/...";
