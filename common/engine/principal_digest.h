@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "common/engine/action_set.h"
 #include "common/engine/page_catalog.h"
 #include "common/engine/policy_binding.h"
@@ -44,6 +45,10 @@ class PolicySetDigester {
  private:
   PolicyDigest sum_;
 };
+
+// Digests by policy: the AWS managed policies' are made once per set of
+// them (Snapshot::aws_digests), not once per account that attaches them.
+using PolicyDigestMap = absl::flat_hash_map<const CompiledPolicy*, PolicyDigest>;
 
 struct PrincipalDigest {
   PolicySetDigest identity;

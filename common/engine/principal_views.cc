@@ -96,6 +96,11 @@ void SnapshotBuilder::RebuildViews(AccountState& account) const {
     auto digest_set = [&](const std::vector<PolicyBinding>& bindings) {
       PolicySetDigester set;
       for (const PolicyBinding& b : bindings) {
+        if (auto aws = next_->aws_digests().find(b.policy.get());
+            aws != next_->aws_digests().end()) {
+          set.Add(aws->second);
+          continue;
+        }
         auto [p, fresh] = policy_digests.try_emplace(b.policy.get());
         if (fresh) p->second = DigestPolicy(b.policy.get(), catalog);
         set.Add(p->second);

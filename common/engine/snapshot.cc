@@ -59,7 +59,19 @@ std::shared_ptr<const Snapshot> Snapshot::Initial(std::shared_ptr<const PageCata
   auto s = std::make_shared<Snapshot>();
   s->catalog_ = std::move(catalog);
   s->aws_policies_ = aws ? std::move(aws) : std::make_shared<AwsPolicyMap>();
+  s->DigestAwsPolicies();
   return s;
+}
+
+void Snapshot::DigestAwsPolicies() {
+  auto digests = std::make_shared<PolicyDigestMap>();
+  if (!catalog_->numbered_actions().empty()) {
+    for (const auto& [arn, policy] : *aws_policies_) {
+      const CompiledPolicy* compiled = policy->default_compiled.get();
+      digests->try_emplace(compiled, DigestPolicy(compiled, *catalog_));
+    }
+  }
+  aws_digests_ = std::move(digests);
 }
 
 const AccountState* Snapshot::FindAccount(absl::string_view id) const {

@@ -145,6 +145,8 @@ class Snapshot {
   // put_aws_managed_policy (modified_revision > 0; stored, and replacing a
   // bundled one of the same ARN). Shared between snapshots until a put.
   const AwsPolicyMap& aws_policies() const { return *aws_policies_; }
+  // Their digests (principal_digest.h) by compiled policy, kept with them.
+  const PolicyDigestMap& aws_digests() const { return *aws_digests_; }
   // An AWS managed policy or a customer managed policy of its account.
   const ManagedPolicyRecord* FindPolicy(absl::string_view arn) const;
   const OrganizationState* FindOrganization(absl::string_view id) const;
@@ -169,6 +171,8 @@ class Snapshot {
   int64_t revision_ = 0;
   std::shared_ptr<const PageCatalog> catalog_;
   std::shared_ptr<const AwsPolicyMap> aws_policies_;
+  std::shared_ptr<const PolicyDigestMap> aws_digests_;
+  void DigestAwsPolicies();
   // Shared between snapshots: a write copies only the chunk it touches.
   SharedMap<std::shared_ptr<const AccountState>> accounts_;
   // Every entity's unique id -> "<account id>/<entity key>", kept by

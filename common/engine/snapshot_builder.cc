@@ -316,6 +316,7 @@ void SnapshotBuilder::DropUnchangedCopies() {
 
 SnapshotPtr SnapshotBuilder::Finish() {
   DropUnchangedCopies();
+  if (aws_copy_ != nullptr) next_->DigestAwsPolicies();  // before any view is rebuilt
   RebuildViewsOfAwsPolicyUsers();
   IndexUniqueIds();
   for (auto& [result, address] : results_) result->set_etag(EtagOf(*next_, address).value_or(""));
