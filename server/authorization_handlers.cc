@@ -31,6 +31,11 @@ absl::Status HandleAuthorize(const WorldState& state, const pdp::v1::AuthorizeRe
                              absl::Time deadline, pdp::v1::AuthorizeResponse* response) {
   absl::Status reached = state.WaitForRevision(request.min_revision(), deadline);
   if (!reached.ok()) return reached;
+  return AnswerAuthorize(state, request, response);
+}
+
+absl::Status AnswerAuthorize(const WorldState& state, const pdp::v1::AuthorizeRequest& request,
+                             pdp::v1::AuthorizeResponse* response) {
   SnapshotPtr snapshot = state.Current();
   ResolvedPrincipal principal;
   Target target;
@@ -42,22 +47,55 @@ absl::Status HandleAuthorize(const WorldState& state, const pdp::v1::AuthorizeRe
   return absl::OkStatus();
 }
 
-absl::Status HandleBatchAuthorize(const WorldState& state,
-                                  const pdp::v1::BatchAuthorizeRequest& request,
-                                  absl::Time deadline, pdp::v1::BatchAuthorizeResponse* response) {
+namespace {
+
+// What a batch may not ask whatever the state: too many requests, or a
+// negative min_revision anywhere (the caller's bug).
+absl::Status CheckBatch(const pdp::v1::BatchAuthorizeRequest& request) {
   if (request.requests_size() > kMaxBatchRequests) {
     return FieldError("requests",
                       absl::StrCat("at most ", kMaxBatchRequests, " requests per call"));
   }
-  // One snapshot answers every request, so the batch waits once, for the
-  // largest min_revision; a negative one anywhere is the caller's bug.
   for (int i = 0; i < request.requests_size(); ++i) {
     if (request.requests(i).min_revision() < 0) {
       return FieldError(absl::StrCat("requests[", i, "].min_revision"), "must not be negative");
     }
   }
+  return absl::OkStatus();
+}
+
+// The batch once its revision is reached and CheckBatch has passed.
+absl::Status AnswerCheckedBatch(const WorldState& state,
+                                const pdp::v1::BatchAuthorizeRequest& request, absl::Time deadline,
+                                pdp::v1::BatchAuthorizeResponse* response);
+
+}  // namespace
+
+absl::Status HandleBatchAuthorize(const WorldState& state,
+                                  const pdp::v1::BatchAuthorizeRequest& request,
+                                  absl::Time deadline, pdp::v1::BatchAuthorizeResponse* response) {
+  absl::Status checked = CheckBatch(request);
+  if (!checked.ok()) return checked;
+  // One snapshot answers every request, so the batch waits once, for the
+  // largest min_revision.
   absl::Status reached = state.WaitForRevision(MinRevision(request), deadline);
   if (!reached.ok()) return reached;
+  return AnswerCheckedBatch(state, request, deadline, response);
+}
+
+absl::Status AnswerBatchAuthorize(const WorldState& state,
+                                  const pdp::v1::BatchAuthorizeRequest& request,
+                                  absl::Time deadline, pdp::v1::BatchAuthorizeResponse* response) {
+  absl::Status checked = CheckBatch(request);
+  if (!checked.ok()) return checked;
+  return AnswerCheckedBatch(state, request, deadline, response);
+}
+
+namespace {
+
+absl::Status AnswerCheckedBatch(const WorldState& state,
+                                const pdp::v1::BatchAuthorizeRequest& request, absl::Time deadline,
+                                pdp::v1::BatchAuthorizeResponse* response) {
   SnapshotPtr snapshot = state.Current();
   const DecideOptions options = Now();  // one instant for the whole batch
   response->set_revision(snapshot->revision());
@@ -69,8 +107,8 @@ absl::Status HandleBatchAuthorize(const WorldState& state,
   const pdp::v1::AuthorizeRequest* resolved_for = nullptr;
   for (int i = 0; i < request.requests_size(); ++i) {
     // Past the deadline nobody reads the answer: stop rather than hold the
-    // queue thread for the rest of the batch.
-    if (absl::Now() >= deadline) {
+    // queue thread for the rest of the batch. (No deadline: no clock read.)
+    if (deadline != absl::InfiniteFuture() && absl::Now() >= deadline) {
       response->Clear();
       return absl::DeadlineExceededError(absl::StrCat(
           "the call's deadline passed after ", i, " of ", request.requests_size(), " requests"));
@@ -99,10 +137,17 @@ absl::Status HandleBatchAuthorize(const WorldState& state,
   return absl::OkStatus();
 }
 
+}  // namespace
+
 absl::Status HandleExplain(const WorldState& state, const pdp::v1::AuthorizeRequest& request,
                            absl::Time deadline, pdp::v1::ExplainResponse* response) {
   absl::Status reached = state.WaitForRevision(request.min_revision(), deadline);
   if (!reached.ok()) return reached;
+  return AnswerExplain(state, request, response);
+}
+
+absl::Status AnswerExplain(const WorldState& state, const pdp::v1::AuthorizeRequest& request,
+                           pdp::v1::ExplainResponse* response) {
   SnapshotPtr snapshot = state.Current();
   absl::StatusOr<pdp::v1::Decision> d =
       Decide(*snapshot, request, response->mutable_explanation(), Now());
@@ -117,6 +162,12 @@ absl::Status HandleListAccessiblePages(const WorldState& state,
                                        pdp::v1::ListAccessiblePagesResponse* response) {
   absl::Status reached = state.WaitForRevision(request.min_revision(), deadline);
   if (!reached.ok()) return reached;
+  return AnswerListAccessiblePages(state, request, response);
+}
+
+absl::Status AnswerListAccessiblePages(const WorldState& state,
+                                       const pdp::v1::ListAccessiblePagesRequest& request,
+                                       pdp::v1::ListAccessiblePagesResponse* response) {
   SnapshotPtr snapshot = state.Current();
   absl::StatusOr<pdp::v1::ListAccessiblePagesResponse> pages =
       AccessiblePages(*snapshot, request, Now());

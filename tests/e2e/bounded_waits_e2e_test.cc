@@ -139,6 +139,13 @@ class InFlight {
     for (const auto& c : calls_) n += c->done ? 1 : 0;
     return n;
   }
+  // Call i (in the order started): its response and its server's trailers.
+  const Response& response(size_t i) const { return calls_[i]->response; }
+  std::string Trailer(size_t i, const std::string& key) const {
+    const auto& trailers = calls_[i]->ctx.GetServerTrailingMetadata();
+    auto it = trailers.find(key);
+    return it == trailers.end() ? "" : std::string(it->second.data(), it->second.size());
+  }
 
  private:
   struct Call {
@@ -258,6 +265,99 @@ TEST(BoundedWaitsTest, AParkedWhoCanIsAnsweredWhenAWriteReachesItsRevision) {
 
   ASSERT_EQ(calls.Collect(1, absl::Seconds(10)), 1);
   EXPECT_EQ(calls.Count(grpc::StatusCode::OK), 1) << calls.Statuses();
+}
+
+// Authorize and BatchAuthorize are answered at once when their min_revision
+// is reached (the server's common case, answered without parking) and never
+// from an older state; parked, only once a write reaches it, from that
+// revision. A negative min_revision is refused either way.
+TEST(BoundedWaitsTest, DecisionsAreAnsweredFromTheRevisionTheyAskFor) {
+  ServerProcess server({"--world", SourcePath("data/demo-world.yaml")});
+  ASSERT_TRUE(server.ok()) << server.log();
+  ClientOptions options;
+  options.target = server.address();
+  options.timeout = std::chrono::milliseconds(10000);
+  const std::string dave = "arn:aws:iam::111111111111:user/dave";
+  auto before = AuthorizationClient(options).ListAccessiblePages(dave);
+  ASSERT_TRUE(before.ok()) << before.status();
+  const int64_t at = before->revision();
+  auto stub = pdp::v1::AuthorizationService::NewStub(MakeChannel(options));
+
+  pdp::v1::AuthorizeRequest ask;
+  ask.set_principal(dave);
+  ask.mutable_page()->set_page_id("billing_bills");
+  ask.mutable_page()->set_access(pdp::v1::VIEW);
+  for (int64_t min_revision : {int64_t{0}, at}) {
+    ask.set_min_revision(min_revision);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(In(absl::Seconds(10)));
+    pdp::v1::AuthorizeResponse got;
+    const grpc::Status s = stub->Authorize(&ctx, ask, &got);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(got.decision().effect(), pdp::v1::ALLOW);
+    EXPECT_EQ(got.decision().revision(), at);
+    auto trailer = ctx.GetServerTrailingMetadata().find("pdp-revision");
+    ASSERT_NE(trailer, ctx.GetServerTrailingMetadata().end());
+    EXPECT_EQ(std::string(trailer->second.data(), trailer->second.size()), std::to_string(at));
+  }
+  {
+    ask.set_min_revision(-1);
+    grpc::ClientContext ctx;
+    pdp::v1::AuthorizeResponse got;
+    const grpc::Status s = stub->Authorize(&ctx, ask, &got);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+    EXPECT_THAT(s.error_message(), ::testing::HasSubstr("min_revision"));
+  }
+  pdp::v1::BatchAuthorizeRequest batch;
+  ask.set_min_revision(0);
+  *batch.add_requests() = ask;
+  ask.set_min_revision(-1);
+  *batch.add_requests() = ask;
+  {
+    grpc::ClientContext ctx;
+    pdp::v1::BatchAuthorizeResponse got;
+    const grpc::Status s = stub->BatchAuthorize(&ctx, batch, &got);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+    EXPECT_THAT(s.error_message(), ::testing::HasSubstr("requests[1].min_revision"));
+  }
+
+  // One revision ahead: parked until the write.
+  InFlight<pdp::v1::AuthorizeResponse> authorize;
+  InFlight<pdp::v1::BatchAuthorizeResponse> batched;
+  ask.set_min_revision(at + 1);
+  authorize.Start(absl::Seconds(20), [&](grpc::ClientContext* ctx, grpc::CompletionQueue* cq) {
+    return stub->AsyncAuthorize(ctx, ask, cq);
+  });
+  batch.mutable_requests(1)->set_min_revision(at + 1);
+  batched.Start(absl::Seconds(20), [&](grpc::ClientContext* ctx, grpc::CompletionQueue* cq) {
+    return stub->AsyncBatchAuthorize(ctx, batch, cq);
+  });
+  EXPECT_EQ(authorize.Collect(1, absl::Milliseconds(300)), 0) << "answered before the write";
+  EXPECT_EQ(batched.Collect(1, absl::Milliseconds(1)), 0) << "answered before the write";
+
+  pdp::v1::ApplyChangesRequest write;
+  auto* account = write.add_changes()->mutable_create_account()->mutable_account();
+  account->set_id("555555555555");
+  account->set_name("new");
+  auto written = AdminClient(options).ApplyChanges(write);
+  ASSERT_TRUE(written.ok()) << written.status();
+  ASSERT_EQ(written->revision(), at + 1);
+
+  ASSERT_EQ(authorize.Collect(1, absl::Seconds(10)), 1);
+  ASSERT_EQ(authorize.Count(grpc::StatusCode::OK), 1) << authorize.Statuses();
+  EXPECT_EQ(authorize.response(0).decision().effect(), pdp::v1::ALLOW);
+  EXPECT_EQ(authorize.response(0).decision().revision(), at + 1);
+  EXPECT_EQ(authorize.Trailer(0, "pdp-revision"), std::to_string(at + 1));
+  ASSERT_EQ(batched.Collect(1, absl::Seconds(10)), 1);
+  ASSERT_EQ(batched.Count(grpc::StatusCode::OK), 1) << batched.Statuses();
+  const pdp::v1::BatchAuthorizeResponse& answers = batched.response(0);
+  EXPECT_EQ(answers.revision(), at + 1);
+  ASSERT_EQ(answers.results_size(), 2);
+  for (const pdp::v1::BatchAuthorizeResult& r : answers.results()) {
+    EXPECT_EQ(r.decision().effect(), pdp::v1::ALLOW);
+    EXPECT_EQ(r.decision().revision(), at + 1);
+  }
+  EXPECT_EQ(batched.Trailer(0, "pdp-revision"), std::to_string(at + 1));
 }
 
 // An established Watch stream: the server's initial metadata names its

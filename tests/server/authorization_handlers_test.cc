@@ -1,9 +1,12 @@
 // The AuthorizationService handlers, without gRPC: BatchAuthorize never runs
-// past its deadline.
+// past its deadline; called directly, every handler waits for its
+// min_revision.
 #include "server/authorization_handlers.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/base/errors.h"
 #include "common/world/world_file.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/store/memory_store.h"
 #include "server/world_state.h"
@@ -110,6 +113,100 @@ TEST(BatchAuthorizeTest, EachResultIsWhatAuthorizeAnswersAlone) {
   EXPECT_GE(allowed, 3);
   EXPECT_GE(denied, 3);
   EXPECT_GE(errors, 5);
+}
+
+pdp::v1::Change NewAccount(const std::string& id) {
+  pdp::v1::Change c;
+  c.mutable_create_account()->mutable_account()->set_id(id);
+  return c;
+}
+
+// Called directly, every handler still waits for its min_revision: one the
+// state has not reached is REVISION_NOT_REACHED at the deadline (already
+// passed here), never an answer from the older state; once a write reaches
+// it, the answer is from that revision. The Answer* entry points (for callers
+// that have waited already) answer the same as the Handle* ones.
+TEST(RevisionWaitingHandlersTest, HandlersCalledDirectlyWaitForTheirMinRevision) {
+  MemoryStore store;
+  WorldState state(test::EmptyShippedSnapshot(), &store);
+  const int64_t at = state.revision();
+  const absl::Time passed = absl::Now() - absl::Milliseconds(1);
+  const std::string root = "arn:aws:iam::111111111111:root";
+  pdp::v1::AuthorizeRequest ask;
+  ask.set_principal(root);
+  ask.mutable_action()->set_action("ce:GetCostAndUsage");
+  ask.set_min_revision(at + 1);
+  pdp::v1::BatchAuthorizeRequest batch = Batch(2);
+  batch.mutable_requests(1)->set_min_revision(at + 1);
+  pdp::v1::ListAccessiblePagesRequest pages;
+  pages.set_principal(root);
+  pages.set_min_revision(at + 1);
+
+  auto not_reached = [](const absl::Status& s) {
+    return s.code() == absl::StatusCode::kUnavailable && ErrorReason(s) == "REVISION_NOT_REACHED";
+  };
+  pdp::v1::AuthorizeResponse authorized;
+  EXPECT_TRUE(not_reached(HandleAuthorize(state, ask, passed, &authorized)));
+  pdp::v1::BatchAuthorizeResponse batched;
+  EXPECT_TRUE(not_reached(HandleBatchAuthorize(state, batch, passed, &batched)));
+  pdp::v1::ExplainResponse explained;
+  EXPECT_TRUE(not_reached(HandleExplain(state, ask, passed, &explained)));
+  pdp::v1::ListAccessiblePagesResponse listed;
+  EXPECT_TRUE(not_reached(HandleListAccessiblePages(state, pages, passed, &listed)));
+
+  ASSERT_TRUE(state.Apply({NewAccount("111111111111")}).ok());  // root's account
+  ASSERT_EQ(state.revision(), at + 1);
+  ASSERT_TRUE(HandleAuthorize(state, ask, passed, &authorized).ok());
+  EXPECT_EQ(authorized.decision().revision(), at + 1);
+  ASSERT_TRUE(HandleBatchAuthorize(state, batch, absl::InfiniteFuture(), &batched).ok());
+  EXPECT_EQ(batched.revision(), at + 1);
+  ASSERT_EQ(batched.results_size(), 2);
+  ASSERT_TRUE(HandleExplain(state, ask, passed, &explained).ok());
+  EXPECT_EQ(explained.decision().revision(), at + 1);
+  ASSERT_TRUE(HandleListAccessiblePages(state, pages, passed, &listed).ok());
+  EXPECT_EQ(listed.revision(), at + 1);
+
+  pdp::v1::AuthorizeResponse authorized_after;
+  ASSERT_TRUE(AnswerAuthorize(state, ask, &authorized_after).ok());
+  EXPECT_EQ(authorized_after.SerializeAsString(), authorized.SerializeAsString());
+  pdp::v1::BatchAuthorizeResponse batched_after;
+  ASSERT_TRUE(AnswerBatchAuthorize(state, batch, absl::InfiniteFuture(), &batched_after).ok());
+  EXPECT_EQ(batched_after.SerializeAsString(), batched.SerializeAsString());
+  pdp::v1::ExplainResponse explained_after;
+  ASSERT_TRUE(AnswerExplain(state, ask, &explained_after).ok());
+  EXPECT_EQ(explained_after.decision().SerializeAsString(),
+            explained.decision().SerializeAsString());
+  pdp::v1::ListAccessiblePagesResponse listed_after;
+  ASSERT_TRUE(AnswerListAccessiblePages(state, pages, &listed_after).ok());
+  EXPECT_EQ(listed_after.SerializeAsString(), listed.SerializeAsString());
+}
+
+// A batch's own errors (too many requests, a negative min_revision in one of
+// them) come before any wait, and the same from AnswerBatchAuthorize.
+TEST(RevisionWaitingHandlersTest, ABatchsOwnErrorsComeBeforeTheWait) {
+  MemoryStore store;
+  WorldState state(test::EmptyShippedSnapshot(), &store);
+  const int64_t far = state.revision() + 1000;
+  pdp::v1::BatchAuthorizeRequest negative = Batch(3);
+  negative.set_min_revision(far);
+  negative.mutable_requests(2)->set_min_revision(-1);
+  pdp::v1::BatchAuthorizeRequest too_many = Batch(kMaxBatchRequests + 1);
+  too_many.set_min_revision(far);
+  for (const pdp::v1::BatchAuthorizeRequest* batch : {&negative, &too_many}) {
+    // A wait would last until the deadline, 30 s away.
+    const absl::Time start = absl::Now();
+    pdp::v1::BatchAuthorizeResponse response;
+    absl::Status handled =
+        HandleBatchAuthorize(state, *batch, absl::Now() + absl::Seconds(30), &response);
+    EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+    EXPECT_EQ(handled.code(), absl::StatusCode::kInvalidArgument) << handled;
+    absl::Status answered =
+        AnswerBatchAuthorize(state, *batch, absl::Now() + absl::Seconds(30), &response);
+    EXPECT_EQ(answered, handled);
+  }
+  pdp::v1::BatchAuthorizeResponse response;
+  absl::Status s = HandleBatchAuthorize(state, negative, absl::InfiniteFuture(), &response);
+  EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("requests[2].min_revision"));
 }
 
 }  // namespace
