@@ -103,6 +103,16 @@ AuthorizeRequest ActionRequest(absl::string_view principal, absl::string_view ac
   return r;
 }
 
+// The demo world, or null after marking `state` skipped with why.
+const Snapshot* DemoOrSkip(benchmark::State& state) {
+  const absl::StatusOr<SnapshotPtr>& demo = DemoSnapshot();
+  if (!demo.ok()) {
+    state.SkipWithError(demo.status().ToString().c_str());
+    return nullptr;
+  }
+  return demo->get();
+}
+
 // Empty when `request` gets `effect`/`reason` on `snapshot`, else what it got.
 std::string CheckDecision(const Snapshot& snapshot, const AuthorizeRequest& request, Effect effect,
                           Reason reason) {
@@ -120,12 +130,9 @@ std::string CheckDecision(const Snapshot& snapshot, const AuthorizeRequest& requ
 // One Decide() per iteration on the demo world.
 void BM_DemoDecide(benchmark::State& state, AuthorizeRequest request, Effect effect, Reason reason,
                    bool explain) {
-  const absl::StatusOr<SnapshotPtr>& demo = DemoSnapshot();
-  if (!demo.ok()) {
-    state.SkipWithError(demo.status().ToString().c_str());
-    return;
-  }
-  const Snapshot& snapshot = **demo;
+  const Snapshot* demo = DemoOrSkip(state);
+  if (demo == nullptr) return;
+  const Snapshot& snapshot = *demo;
   if (std::string err = CheckDecision(snapshot, request, effect, reason); !err.empty()) {
     state.SkipWithError(err.c_str());
     return;
@@ -198,12 +205,9 @@ BENCHMARK_CAPTURE(BM_DemoDecide, h_dave_view_billing_bills_explained,
 // same requests as the BM_DemoDecide cases of the same letter.
 void BM_EngineDecide(benchmark::State& state, absl::string_view principal,
                      absl::string_view page_id, pdp::Access access, pdp::Reason reason) {
-  const absl::StatusOr<SnapshotPtr>& demo = DemoSnapshot();
-  if (!demo.ok()) {
-    state.SkipWithError(demo.status().ToString().c_str());
-    return;
-  }
-  const Snapshot& snapshot = **demo;
+  const Snapshot* demo = DemoOrSkip(state);
+  if (demo == nullptr) return;
+  const Snapshot& snapshot = *demo;
   const EmptyCallerContext context;
   auto decide = [&]() -> absl::StatusOr<Verdict> {
     ResolvedPrincipal resolved;
@@ -245,12 +249,9 @@ BENCHMARK_CAPTURE(BM_EngineDecide, e_bob_explicit_deny_payment_methods, kBob,
 // once, then VIEW of 20 pages, each a Verdict. items_per_second counts
 // decisions.
 void BM_EngineBatchOf20Pages(benchmark::State& state) {
-  const absl::StatusOr<SnapshotPtr>& demo = DemoSnapshot();
-  if (!demo.ok()) {
-    state.SkipWithError(demo.status().ToString().c_str());
-    return;
-  }
-  const Snapshot& snapshot = **demo;
+  const Snapshot* demo = DemoOrSkip(state);
+  if (demo == nullptr) return;
+  const Snapshot& snapshot = *demo;
   const EmptyCallerContext context;
   std::vector<const CatalogPage*> pages;
   for (const CatalogPage& page : snapshot.catalog().pages()) {
@@ -281,12 +282,9 @@ BENCHMARK(BM_EngineBatchOf20Pages)->Name("BM_EngineBatch/g_dave_20_pages");
 // ListAccessiblePages does). items_per_second counts pages; each page is two
 // decisions.
 void BM_DemoDecideAllPages(benchmark::State& state) {
-  const absl::StatusOr<SnapshotPtr>& demo = DemoSnapshot();
-  if (!demo.ok()) {
-    state.SkipWithError(demo.status().ToString().c_str());
-    return;
-  }
-  const Snapshot& snapshot = **demo;
+  const Snapshot* demo = DemoOrSkip(state);
+  if (demo == nullptr) return;
+  const Snapshot& snapshot = *demo;
   pdp::v1::RequestContext context;
   const size_t pages = snapshot.catalog().pages().size();
   {

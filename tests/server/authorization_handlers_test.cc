@@ -5,11 +5,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/base/errors.h"
-#include "common/world/world_file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/store/memory_store.h"
 #include "server/world_state.h"
+#include "tests/common/shipped_world.h"
 #include "tests/common/test_support.h"
 
 namespace pdp {
@@ -58,12 +58,10 @@ pdp::v1::AuthorizeRequest PageAsk(const std::string& principal, const std::strin
 // whatever the order of principals, accounts and bad requests, each result
 // must be what Authorize answers for that request alone.
 TEST(BatchAuthorizeTest, EachResultIsWhatAuthorizeAnswersAlone) {
-  auto changes = ReadWorldFile(test::DataPath("demo-world.yaml"));
-  ASSERT_TRUE(changes.ok()) << changes.status();
-  absl::StatusOr<SnapshotPtr> demo = test::ApplyBatch(test::EmptyShippedSnapshot(), *changes);
-  ASSERT_TRUE(demo.ok()) << demo.status();
+  SnapshotPtr demo = test::ShippedWorld("demo-world.yaml");
+  ASSERT_NE(demo, nullptr);
   MemoryStore store;
-  WorldState state(*demo, &store);
+  WorldState state(demo, &store);
   const std::string dave = "arn:aws:iam::111111111111:user/dave";
   const std::string bob = "arn:aws:iam::111111111111:user/auditor-bob";
   pdp::v1::BatchAuthorizeRequest batch;

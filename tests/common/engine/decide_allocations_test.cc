@@ -15,6 +15,7 @@
 #include "common/engine/wire_decide.h"
 #include "common/world/world_file.h"
 #include "gtest/gtest.h"
+#include "tests/common/shipped_world.h"
 #include "tests/common/test_support.h"
 
 namespace {
@@ -37,14 +38,7 @@ void* operator new[](std::size_t size) { return operator new(size); }
 namespace pdp {
 namespace {
 
-SnapshotPtr World(const std::string& file) {
-  auto changes = ReadWorldFile(test::DataPath(file));
-  EXPECT_TRUE(changes.ok()) << changes.status();
-  if (!changes.ok()) return nullptr;
-  absl::StatusOr<SnapshotPtr> s = test::ApplyBatch(test::EmptyShippedSnapshot(), *changes);
-  EXPECT_TRUE(s.ok()) << s.status();
-  return s.ok() ? *s : nullptr;
-}
+SnapshotPtr World(const std::string& file) { return test::ShippedWorld(file); }
 
 pdp::v1::AuthorizeRequest Page(const std::string& principal, const std::string& page,
                                pdp::v1::Access access) {

@@ -13,6 +13,7 @@
 #include "common/engine/wire_decide.h"
 #include "common/world/world_file.h"
 #include "gtest/gtest.h"
+#include "tests/common/shipped_world.h"
 #include "tests/common/test_support.h"
 
 namespace pdp {
@@ -39,14 +40,7 @@ class MapCallerContext final : public CallerContext {
   std::map<std::string, std::vector<const std::string*>> pointers_;
 };
 
-SnapshotPtr Demo() {
-  auto changes = ReadWorldFile(test::DataPath("demo-world.yaml"));
-  EXPECT_TRUE(changes.ok()) << changes.status();
-  if (!changes.ok()) return nullptr;
-  absl::StatusOr<SnapshotPtr> s = test::ApplyBatch(test::EmptyShippedSnapshot(), *changes);
-  EXPECT_TRUE(s.ok()) << s.status();
-  return s.ok() ? *s : nullptr;
-}
+SnapshotPtr Demo() { return test::ShippedWorld("demo-world.yaml"); }
 
 pdp::v1::AuthorizeRequest PageAsk(const std::string& principal, const std::string& page,
                                   pdp::v1::Access access) {
