@@ -1,6 +1,7 @@
 #include "server/authorization_service.h"
 
 #include <chrono>
+#include <memory>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -8,7 +9,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/base/errors.h"
-#include "google/protobuf/arena.h"
 #include "server/access_matrix_handler.h"
 #include "server/authorization_handlers.h"
 #include "server/call_context.h"
@@ -75,29 +75,6 @@ struct Method {
   const char* name;  // the method's name in the service (metrics, the log)
 };
 
-// The first block of a call's arena, inside the call: enough for a typical
-// request and response (Authorize of a page uses about 420 bytes, a
-// BatchAuthorize of 20 pages about 7 KiB); a larger one takes further blocks
-// from the heap, each at most 8 KiB.
-template <typename Request>
-inline constexpr size_t kArenaBlock = 1024;
-template <>
-inline constexpr size_t kArenaBlock<pdp::v1::BatchAuthorizeRequest> = 8192;
-
-// Whether a method's response is made on the call's arena too: not when its
-// handler moves in a whole response made elsewhere (that would be a deep copy).
-template <typename Response>
-inline constexpr bool kResponseOnArena = true;
-template <>
-inline constexpr bool kResponseOnArena<pdp::v1::ListAccessiblePagesResponse> = false;
-
-google::protobuf::ArenaOptions ArenaOptionsFor(char* block, size_t size) {
-  google::protobuf::ArenaOptions options;
-  options.initial_block = block;
-  options.initial_block_size = size;
-  return options;
-}
-
 // One unary call, from being accepted to being deleted.
 //
 // Threads: OnEvent runs on the call's queue thread only. The answer (Resume,
@@ -120,18 +97,15 @@ class UnaryCall final : public CallBase {
         method_(method),
         cq_(cq),
         metric_id_(metric_id),
-        arena_(ArenaOptionsFor(arena_block_, sizeof(arena_block_))),
-        request_(google::protobuf::Arena::CreateMessage<Request>(&arena_)),
-        response_(google::protobuf::Arena::CreateMessage<Response>(
-            kResponseOnArena<Response> ? &arena_ : nullptr)),
+        request_(std::make_unique<Request>()),
+        response_(std::make_unique<Response>()),
         responder_(&ctx_) {
     ctx_.AsyncNotifyWhenDone(&done_tag_);  // must precede the request
-    (services_->service->*method_->request)(&ctx_, request_, &responder_, cq_, cq_, &call_tag_);
+    (services_->service->*method_->request)(&ctx_, request_.get(), &responder_, cq_, cq_,
+                                            &call_tag_);
   }
 
-  ~UnaryCall() override {
-    if constexpr (!kResponseOnArena<Response>) delete response_;
-  }
+  ~UnaryCall() override = default;
 
   bool OnEvent(bool done_notice, bool ok) override {
     if (done_notice) {
@@ -200,7 +174,7 @@ class UnaryCall final : public CallBase {
   }
 
   void Answer(absl::Time deadline) {
-    Finish(method_->handle(*services_, *request_, deadline, response_));
+    Finish(method_->handle(*services_, *request_, deadline, response_.get()));
   }
 
   // Any thread (see Start). The queue thread reads what Finish hands to
@@ -240,15 +214,13 @@ class UnaryCall final : public CallBase {
   // Set by Start before the call is parked (then its deadline is read again).
   bool waited_ = false;
   grpc::ServerContext ctx_;
-  // The request and response live on the call's arena: parsing and answering
-  // take their messages and string objects from its blocks (the first one
-  // inside this object) rather than one heap allocation each, and deleting
-  // the call frees them all at once. (A string longer than the library's
-  // inline capacity still allocates its characters.)
-  alignas(8) char arena_block_[kArenaBlock<Request>];
-  google::protobuf::Arena arena_;
-  Request* const request_;
-  Response* const response_;
+  // On the heap, not on a per-call protobuf arena: with the call's request
+  // and response on an arena whose first block lived inside the call, the
+  // arena's cleanup crashed in a RequestContext map field's destructor under
+  // TSan (e2e tests, 2026-12-05), so the arena is out until that is
+  // understood.
+  const std::unique_ptr<Request> request_;
+  const std::unique_ptr<Response> response_;
   grpc::ServerAsyncResponseWriter<Response> responder_;
   Tag call_tag_{this, false};
   Tag done_tag_{this, true};
