@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "absl/strings/str_join.h"
-#include "common/engine/wire_decide.h"
 #include "common/engine/page_catalog.h"
 #include "common/engine/snapshot.h"
 #include "common/engine/snapshot_builder.h"
+#include "common/engine/wire_decide.h"
 #include "common/world/world_file.h"
 #include "pdp/v1/decision.pb.h"
 #include "tests/differential/reference_evaluator.h"

@@ -9,9 +9,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "common/engine/wire_decide.h"
 #include "common/engine/record_protos.h"
 #include "common/engine/snapshot_builder.h"
+#include "common/engine/wire_decide.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"

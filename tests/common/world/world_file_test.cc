@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "common/engine/wire_decide.h"
 #include "common/engine/snapshot_builder.h"
+#include "common/engine/wire_decide.h"
 #include "common/policy/policy_compiler.h"
 #include "common/policy/policy_json.h"
 #include "gmock/gmock.h"
