@@ -18,8 +18,6 @@ class ActionSet {
   static constexpr size_t kCapacity = 256;
 
   void Add(size_t id) { words_[id / 64] |= uint64_t{1} << (id % 64); }
-  bool Contains(size_t id) const { return (words_[id / 64] >> (id % 64)) & 1; }
-  bool Empty() const { return (words_[0] | words_[1] | words_[2] | words_[3]) == 0; }
   // Whether the two sets share an action.
   bool Intersects(const ActionSet& o) const {
     return ((words_[0] & o.words_[0]) | (words_[1] & o.words_[1]) | (words_[2] & o.words_[2]) |

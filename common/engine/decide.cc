@@ -164,12 +164,13 @@ bool DigestPolicies(const ResolvedPrincipal& subject, const ActionSet& need, Rea
   return true;
 }
 
-// Gate 7 untraced: from the digest when it settles it, else statements.
+// Gate 7 untraced: from the digest when it settles it (`need`: the
+// actions by number, null when digests do not apply), else statements.
 Reason PolicyReason(const ResolvedPrincipal& subject, absl::Span<const CatalogAction> actions,
-                    const ActionSet* need, LazyContext& context) {
+                    const ActionSet* need, absl::string_view resource, LazyContext& context) {
   Reason r;
   if (need != nullptr && DigestPolicies(subject, *need, r)) return r;
-  return EvaluatePolicies(subject, actions, kAnyResource, context, nullptr, nullptr);
+  return EvaluatePolicies(subject, actions, resource, context, nullptr, nullptr);
 }
 
 // Bit i of the result: page.features[i] is available too.
@@ -187,7 +188,7 @@ uint32_t AvailableFeatures(const ResolvedPrincipal& subject, const Target& targe
         (!subject.scp_bound || EvaluateScps(subject, actions, kAnyResource, context, nullptr,
                                             nullptr) == Reason::kAllowedByPolicy) &&
         (subject.is_root ||
-         PolicyReason(subject, actions, need, context) == Reason::kAllowedByPolicy);
+         PolicyReason(subject, actions, need, kAnyResource, context) == Reason::kAllowedByPolicy);
     if (ok) features |= uint32_t{1} << i;
   }
   return features;
@@ -345,8 +346,8 @@ void DecideTarget(const Snapshot& snapshot, const ResolvedPrincipal& subject, co
       std::set<std::string> missing;
       r = EvaluatePolicies(subject, actions, target.resource, context, tr, &missing);
       AddMissingKeys(missing, *tr);
-    } else if (need == nullptr || !DigestPolicies(subject, *need, r)) {
-      r = EvaluatePolicies(subject, actions, target.resource, context, nullptr, nullptr);
+    } else {
+      r = PolicyReason(subject, actions, need, target.resource, context);
     }
     if (r != Reason::kAllowedByPolicy) {
       AddGate(tr, "identity_policies", GateOutcome::kDenied, ReasonDetail(r));

@@ -107,7 +107,6 @@ void ProtoCallerContext::ForEach(Visitor visit) const {
 
 pdp::v1::Effect ToWire(Effect effect) { return static_cast<pdp::v1::Effect>(effect); }
 pdp::v1::Reason ToWire(Reason reason) { return static_cast<pdp::v1::Reason>(reason); }
-pdp::v1::Access ToWire(Access access) { return static_cast<pdp::v1::Access>(access); }
 
 void ToWire(const Verdict& verdict, const CatalogPage* page, pdp::v1::Decision& out) {
   out.Clear();

@@ -34,7 +34,6 @@ class ProtoCallerContext final : public CallerContext {
 
 pdp::v1::Effect ToWire(Effect effect);
 pdp::v1::Reason ToWire(Reason reason);
-pdp::v1::Access ToWire(Access access);
 
 // `verdict` as a Decision about `page` (null for an action target: no
 // features), into `out` (cleared first).

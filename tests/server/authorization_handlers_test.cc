@@ -46,12 +46,7 @@ TEST(BatchAuthorizeTest, StopsWithDeadlineExceededOnceTheDeadlineHasPassed) {
 
 pdp::v1::AuthorizeRequest PageAsk(const std::string& principal, const std::string& page,
                                   const std::string& account_id = "") {
-  pdp::v1::AuthorizeRequest r;
-  r.set_principal(principal);
-  r.set_account_id(account_id);
-  r.mutable_page()->set_page_id(page);
-  r.mutable_page()->set_access(pdp::v1::VIEW);
-  return r;
+  return test::PageRequest(principal, page, pdp::v1::VIEW, account_id);
 }
 
 // BatchAuthorize resolves a principal once for a run of requests naming it:

@@ -40,14 +40,7 @@ namespace {
 
 SnapshotPtr World(const std::string& file) { return test::ShippedWorld(file); }
 
-pdp::v1::AuthorizeRequest Page(const std::string& principal, const std::string& page,
-                               pdp::v1::Access access) {
-  pdp::v1::AuthorizeRequest r;
-  r.set_principal(principal);
-  r.mutable_page()->set_page_id(page);
-  r.mutable_page()->set_access(access);
-  return r;
-}
+using test::PageRequest;
 
 struct Counted {
   pdp::v1::Decision decision;
@@ -81,13 +74,13 @@ TEST(DecideAllocationsTest, ADeniedGateAllocatesNothing) {
   SnapshotPtr demo = World("demo-world.yaml");
   ASSERT_NE(demo, nullptr);
   // AdministratorAccess where "Activate IAM Access" is off.
-  Counted gate =
-      Count(*demo, Page("arn:aws:iam::222222222222:user/admin", "billing_bills", pdp::v1::VIEW));
+  Counted gate = Count(
+      *demo, PageRequest("arn:aws:iam::222222222222:user/admin", "billing_bills", pdp::v1::VIEW));
   EXPECT_EQ(gate.decision.reason(), pdp::v1::IAM_ACCESS_NOT_ACTIVATED);
   EXPECT_EQ(gate.allocations, 0);
   // MODIFY of a page that has nothing to modify.
-  Counted modify =
-      Count(*demo, Page("arn:aws:iam::111111111111:user/dave", "billing_home", pdp::v1::MODIFY));
+  Counted modify = Count(
+      *demo, PageRequest("arn:aws:iam::111111111111:user/dave", "billing_home", pdp::v1::MODIFY));
   EXPECT_EQ(modify.decision.reason(), pdp::v1::ACCESS_LEVEL_NOT_OFFERED);
   EXPECT_EQ(modify.allocations, 0);
 }
@@ -97,7 +90,7 @@ TEST(DecideAllocationsTest, AnAllowAllocatesOnlyItsFeatures) {
   ASSERT_NE(demo, nullptr);
   for (const std::string principal :
        {"arn:aws:iam::111111111111:user/dave", "arn:aws:iam::111111111111:root"}) {
-    Counted c = Count(*demo, Page(principal, "billing_bills", pdp::v1::VIEW));
+    Counted c = Count(*demo, PageRequest(principal, "billing_bills", pdp::v1::VIEW));
     EXPECT_EQ(c.decision.effect(), pdp::v1::ALLOW) << principal;
     EXPECT_GT(c.decision.available_features_size(), 0) << principal;
     EXPECT_LE(c.allocations, FeatureCeiling(c.decision)) << principal;
@@ -108,8 +101,8 @@ TEST(DecideAllocationsTest, AnOrganizationMembersAllowBuildsNoGateDetail) {
   SnapshotPtr org = World("demo-org-world.yaml");
   ASSERT_NE(org, nullptr);
   // A member account: SCPs bind, and every level allows.
-  Counted c =
-      Count(*org, Page("arn:aws:iam::222222222222:user/admin", "billing_bills", pdp::v1::VIEW));
+  Counted c = Count(
+      *org, PageRequest("arn:aws:iam::222222222222:user/admin", "billing_bills", pdp::v1::VIEW));
   EXPECT_EQ(c.decision.effect(), pdp::v1::ALLOW);
   EXPECT_LE(c.allocations, FeatureCeiling(c.decision));
 }

@@ -10,6 +10,7 @@
 #include "common/world/world_file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/common/shipped_world.h"
 #include "tests/common/test_support.h"
 
 namespace pdp {
@@ -143,16 +144,7 @@ std::vector<pdp::v1::Change> WorldChanges() {
   };
 }
 
-pdp::v1::AuthorizeRequest PageRequest(const std::string& principal, const std::string& page,
-                                      pdp::v1::Access access = pdp::v1::VIEW,
-                                      const std::string& account = "") {
-  pdp::v1::AuthorizeRequest r;
-  r.set_principal(principal);
-  r.set_account_id(account);
-  r.mutable_page()->set_page_id(page);
-  r.mutable_page()->set_access(access);
-  return r;
-}
+using test::PageRequest;
 
 pdp::v1::AuthorizeRequest ActionRequest(const std::string& principal, const std::string& action,
                                         const std::string& resource = "",

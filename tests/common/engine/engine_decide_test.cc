@@ -42,14 +42,7 @@ class MapCallerContext final : public CallerContext {
 
 SnapshotPtr Demo() { return test::ShippedWorld("demo-world.yaml"); }
 
-pdp::v1::AuthorizeRequest PageAsk(const std::string& principal, const std::string& page,
-                                  pdp::v1::Access access) {
-  pdp::v1::AuthorizeRequest r;
-  r.set_principal(principal);
-  r.mutable_page()->set_page_id(page);
-  r.mutable_page()->set_access(access);
-  return r;
-}
+using test::PageRequest;
 
 // Every principal of the demo world, resolved once, asked about every page
 // at both levels: the same decisions (features included) as one wire
@@ -69,7 +62,7 @@ TEST(EngineDecideTest, OnePrincipalResolvedOnceDecidesEveryPageAsSeparateRequest
             for (const auto& [access, verdict] :
                  {std::pair{pdp::v1::VIEW, view}, std::pair{pdp::v1::MODIFY, modify}}) {
               absl::StatusOr<pdp::v1::Decision> alone =
-                  Decide(*demo, PageAsk(p.arn, page.proto.id(), access));
+                  Decide(*demo, PageRequest(p.arn, page.proto.id(), access));
               ASSERT_TRUE(alone.ok()) << alone.status();
               EXPECT_EQ(ToWire(verdict, &page).SerializeAsString(), alone->SerializeAsString())
                   << p.arn << " " << page.proto.id();
