@@ -9,6 +9,10 @@
 #   - BatchAuthorize with 20 pages per request (each of the 20 decisions
 #     checked) at each concurrency in BATCH_CONCURRENCY, also next to no-op
 #     (which answers the same request bytes without decoding them).
+#   - ListAccessiblePages for dave with include_denied (every page of the
+#     catalogue, VIEW and MODIFY: 84 page decisions per call, each page's two
+#     decisions checked) at each concurrency in BATCH_CONCURRENCY. billing-pdp
+#     only: no-op and Cerbos have no call that answers the same question.
 #   - Cerbos (the peer PDP of ../shared/bench, installed from npm into WORK),
 #     CheckResources with 1 page per request next to Authorize and with 20
 #     pages per request next to BatchAuthorize, same concurrencies (CERBOS=0
@@ -62,6 +66,9 @@ CERBOS_VERSION=${CERBOS_VERSION:-0.55.0}
 CERBOS_API_VERSION=${CERBOS_API_VERSION:-0.8.0}
 CERBOS_LOG_LEVEL=${CERBOS_LOG_LEVEL:-warn}
 BATCH_SIZE=20
+# ListAccessiblePages with include_denied decides VIEW and MODIFY for every
+# page of data/page-catalog.json.
+LIST_DECISIONS=$((2 * $(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["pages"]))' "$REPO/data/page-catalog.json")))
 REQ=$HERE/requests
 METHOD=/pdp.v1.AuthorizationService
 
@@ -229,6 +236,7 @@ measure() { # label port server-pid grpcload-args...
 
 AUTH=(--descriptor-set "$DESC" --method "$METHOD/Authorize" --request-json "$REQ/authorize_dave_billing_bills.json")
 BATCH=(--descriptor-set "$DESC" --method "$METHOD/BatchAuthorize" --request-json "$REQ/batch_dave_${BATCH_SIZE}_pages.json")
+LIST=(--descriptor-set "$DESC" --method "$METHOD/ListAccessiblePages" --request-json "$REQ/list_accessible_pages_dave.json")
 # Cerbos's CheckResources answers for 1 or 20 billing pages per request.
 CHECK=(--descriptor-set "${CERBOS_DESC:-}" --method /cerbos.svc.v1.CerbosService/CheckResources)
 for ROUND in $(seq "$ROUNDS"); do
@@ -254,10 +262,14 @@ for ROUND in $(seq "$ROUNDS"); do
         --expect-json "$CERBOS_DIR/expect_$BATCH_SIZE.json" --concurrency "$c"
     fi
   done
+  for c in $BATCH_CONCURRENCY; do
+    measure "billing-pdp ListAccessiblePages x$LIST_DECISIONS" "$PDP_PORT" "$PDP_PID" "${LIST[@]}" \
+      --concurrency "$c" --expect-json "$REQ/list_accessible_pages_dave_expect.json"
+  done
 done
 
 {
-  python3 "$HERE/load_table.py" --batch-size "$BATCH_SIZE" "$OUT/runs.jsonl"
+  python3 "$HERE/load_table.py" "$OUT/runs.jsonl"
   echo
   echo "Detail (../shared/bench/perf-table.py; cells: median [min–max] over rounds):"
   echo

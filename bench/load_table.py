@@ -5,11 +5,13 @@ Reads grpcload JSON lines labelled "<server> <workload>" (server: billing-pdp,
 noop or cerbos) and prints, per workload and concurrency, the median over
 rounds of qps, p50 and p99 (µs) for each server, the qps ratios billing-pdp /
 no-op and billing-pdp / Cerbos, billing-pdp server CPU per RPC, and for batch
-workloads decisions/s (qps x batch size). Cerbos columns show "-" when the run
+workloads decisions/s (qps x the decisions per call, which a workload's label
+ends with: "BatchAuthorize x20", "ListAccessiblePages x84"). Cerbos columns show "-" when the run
 left Cerbos out.
 """
 import argparse
 import json
+import re
 import statistics
 
 
@@ -21,7 +23,6 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("runs", help="runs.jsonl written by grpc_load.sh")
-    parser.add_argument("--batch-size", type=int, default=20)
     args = parser.parse_args()
 
     groups, workloads = {}, []
@@ -38,7 +39,8 @@ def main():
           "| pdp server CPU µs/RPC | decisions/s | rounds |")
     print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     for workload in workloads:
-        per_request = args.batch_size if workload.startswith("BatchAuthorize") else 1
+        suffix = re.search(r" x(\d+)$", workload)
+        per_request = int(suffix.group(1)) if suffix else 1
         concs = sorted({c for (w, c, _) in groups if w == workload})
         for c in concs:
             pdp = groups.get((workload, c, "billing-pdp"), [])
@@ -56,7 +58,7 @@ def main():
                   f"| {fmt(med(cerbos, 'p99_us'))} | {fmt(peer_ratio, '{:.1f}')} "
                   f"| {fmt(statistics.median(cpu) if cpu else None, '{:,.1f}')} "
                   f"| {fmt(pdp_qps * per_request if pdp_qps else None)} "
-                  f"| {min(len(pdp), len(noop))} |")
+                  f"| {min(len(pdp), len(noop)) if noop else len(pdp)} |")
 
 
 if __name__ == "__main__":

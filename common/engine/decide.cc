@@ -72,6 +72,21 @@ Reason EvaluateScps(const ResolvedPrincipal& subject, absl::Span<const CatalogAc
   return Reason::kAllowedByPolicy;
 }
 
+// Gate 3 untraced: from the account's SCP digest when it settles it
+// (`need`: the actions by number, null when digests do not apply), else
+// statements. Same reasons as EvaluateScps: a settled deny at any level
+// decides; an action some level's answer depends on the request for is
+// evaluated.
+Reason ScpReason(const ResolvedPrincipal& subject, absl::Span<const CatalogAction> actions,
+                 const ActionSet* need, absl::string_view resource, LazyContext& context) {
+  const ScpChainDigest& d = subject.placement->scp_digest;
+  if (need != nullptr && d.usable && !need->Intersects(d.unsure)) {
+    if (need->Intersects(d.deny)) return Reason::kScpDeny;
+    return need->SubsetOf(d.allow) ? Reason::kAllowedByPolicy : Reason::kScpNoAllow;
+  }
+  return EvaluateScps(subject, actions, resource, context, nullptr, nullptr);
+}
+
 // Gate 4: the Cost Explorer settings in force for the account (the
 // management account's for a member). kUnspecified when it passes.
 // `detail` (may be null: nothing is explained) says why it refused.
@@ -184,11 +199,10 @@ uint32_t AvailableFeatures(const ResolvedPrincipal& subject, const Target& targe
     if (f.access == pdp::v1::MODIFY && target.access != Access::kModify) continue;
     const std::vector<CatalogAction>& actions = legacy ? f.legacy : f.fine_grained;
     const ActionSet* need = digests ? (legacy ? &f.legacy_ids : &f.fine_grained_ids) : nullptr;
-    const bool ok =
-        (!subject.scp_bound || EvaluateScps(subject, actions, kAnyResource, context, nullptr,
-                                            nullptr) == Reason::kAllowedByPolicy) &&
-        (subject.is_root ||
-         PolicyReason(subject, actions, need, kAnyResource, context) == Reason::kAllowedByPolicy);
+    const bool ok = (!subject.scp_bound || ScpReason(subject, actions, need, kAnyResource,
+                                                     context) == Reason::kAllowedByPolicy) &&
+                    (subject.is_root || PolicyReason(subject, actions, need, kAnyResource,
+                                                     context) == Reason::kAllowedByPolicy);
     if (ok) features |= uint32_t{1} << i;
   }
   return features;
@@ -269,10 +283,10 @@ void DecideTarget(const Snapshot& snapshot, const ResolvedPrincipal& subject, co
 
   if (subject.scp_bound && subject.placement != nullptr) {
     std::string detail;
-    Reason r = EvaluateScps(subject, actions, target.resource, context, tr, tr ? &detail : nullptr);
+    Reason r = tr != nullptr ? EvaluateScps(subject, actions, target.resource, context, tr, &detail)
+                             : ScpReason(subject, actions, need, target.resource, context);
     if (r == Reason::kScpNoAllow && !subject.is_root &&
-        EvaluatePolicies(subject, actions, target.resource, context, nullptr, nullptr) ==
-            Reason::kExplicitDeny) {
+        PolicyReason(subject, actions, need, target.resource, context) == Reason::kExplicitDeny) {
       // AWS looks for an explicit Deny in every policy type before it asks
       // whether each type allows: the identity, boundary or session policy's
       // Deny is the reason, not the SCP's missing allow.

@@ -818,7 +818,7 @@ absl::Status SnapshotBuilder::ApplyOrganizationKind(const Change& change) {
 
 void SnapshotBuilder::FinishOrganizations() {
   for (auto& [id, org] : touched_orgs_) {
-    org->DerivePlacements();
+    org->DerivePlacements(next_->catalog());
     for (const auto& [account_id, member] : org->members) affected_.insert(account_id);
   }
   touched_orgs_.clear();

@@ -53,9 +53,24 @@ bool IsOrganizationId(absl::string_view id) {
   return true;
 }
 
-void OrganizationState::DerivePlacements() {
+void OrganizationState::DerivePlacements(const PageCatalog& catalog) {
   placements.clear();
   absl::flat_hash_map<std::string, NodeChain> memo;
+  // One digest per SCP, however many levels attach it.
+  PolicyDigestMap scp_digests;
+  auto digest_chain = [&](const std::vector<ScpLevel>& levels) {
+    ScpChainDigester chain;
+    for (const ScpLevel& level : levels) {
+      PolicySetDigester set;
+      for (const PolicyBinding& b : level.policies) {
+        auto [it, fresh] = scp_digests.try_emplace(b.policy.get());
+        if (fresh) it->second = DigestPolicy(b.policy.get(), catalog);
+        set.Add(it->second);
+      }
+      chain.AddLevel(set.Finish());
+    }
+    return chain.Finish();
+  };
   for (const auto& [account_id, member] : members) {
     const NodeChain& parent = ChainOf(*this, member.parent_id, memo);
     auto placement = std::make_shared<AccountPlacement>();
@@ -63,6 +78,9 @@ void OrganizationState::DerivePlacements() {
     if (scps_enabled) {
       placement->scp_levels = parent.levels;
       placement->scp_levels.push_back(LevelOf(*this, account_id, member.policy_ids));
+      if (!catalog.numbered_actions().empty()) {
+        placement->scp_digest = digest_chain(placement->scp_levels);
+      }
     }
     placements[account_id] = std::move(placement);
   }

@@ -13,7 +13,9 @@
 #include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
+#include "common/engine/page_catalog.h"
 #include "common/engine/policy_binding.h"
+#include "common/engine/principal_digest.h"
 #include "common/policy/compiled_policy.h"
 #include "pdp/v1/types.pb.h"
 
@@ -66,6 +68,9 @@ struct AccountPlacement {
   std::string org_path;
   // Root first, the account last. Empty when SCPs are disabled.
   std::vector<ScpLevel> scp_levels;
+  // What `scp_levels` do to each action the catalogue numbers (not usable
+  // when SCPs are disabled or the catalogue numbers none).
+  ScpChainDigest scp_digest;
 };
 
 struct OrganizationState {
@@ -85,8 +90,9 @@ struct OrganizationState {
     auto it = placements.find(account_id);
     return it == placements.end() ? nullptr : it->second.get();
   }
-  // Rebuilds `placements` from the structure.
-  void DerivePlacements();
+  // Rebuilds `placements` from the structure, with SCP digests over
+  // `catalog`'s numbered actions.
+  void DerivePlacements(const PageCatalog& catalog);
 };
 
 }  // namespace pdp

@@ -71,4 +71,19 @@ PolicySetDigest PolicySetDigester::Finish() const {
   return out;
 }
 
+void ScpChainDigester::AddLevel(const PolicySetDigest& level) {
+  sum_.allow = any_level_ ? (sum_.allow & level.allow) : level.allow;
+  sum_.deny |= level.deny;
+  sum_.unsure |= level.unsure;
+  any_level_ = true;
+}
+
+ScpChainDigest ScpChainDigester::Finish() const {
+  ScpChainDigest out = sum_;
+  out.usable = true;
+  // No level: nothing allows (evaluation finds no allow either).
+  if (!any_level_) out.allow = ActionSet();
+  return out;
+}
+
 }  // namespace pdp

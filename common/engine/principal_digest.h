@@ -56,6 +56,27 @@ struct PrincipalDigest {
   bool has_boundary = false;
 };
 
+// An account's SCP chain (gate 3): each level (the root, each OU, the
+// account) is a policy set, and every level must allow an action that no
+// level denies.
+struct ScpChainDigest {
+  bool usable = false;  // false: the catalogue numbers no actions; evaluate statements
+  ActionSet allow;      // every level allows, whatever the request
+  ActionSet deny;       // some level denies, whatever the request
+  ActionSet unsure;     // some level's answer depends on the request
+};
+
+// Merges the levels' set digests, root first (the order does not matter).
+class ScpChainDigester {
+ public:
+  void AddLevel(const PolicySetDigest& level);
+  ScpChainDigest Finish() const;
+
+ private:
+  bool any_level_ = false;
+  ScpChainDigest sum_;
+};
+
 }  // namespace pdp
 
 #endif  // PDP_COMMON_ENGINE_PRINCIPAL_DIGEST_H_

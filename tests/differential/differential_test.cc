@@ -98,6 +98,11 @@ class Generator {
       : rng_(seed), catalog_(catalog), aws_arns_(aws_arns) {}
 
   Json MakeWorld();
+  // Puts `world`'s account (kAccount) in an organization that kOtherAccount
+  // manages: under 0 to 2 OUs, with 1 to 3 generated SCPs attached at random
+  // levels and FullAWSAccess sometimes detached. For the SCP digest check
+  // only (the reference evaluator knows no organizations).
+  void AddOrganization(Json& world);
   std::vector<RefRequest> MakeRequests(const Json& world, int n);
   // A request context of the kind MakeRequests sends.
   std::vector<std::pair<std::string, std::vector<std::string>>> RequestContext();
@@ -357,6 +362,52 @@ Json Generator::Statement(int index) {
     st["Condition"] = Json::object();  // empty: unconditional
   }
   return st;
+}
+
+void Generator::AddOrganization(Json& world) {
+  bool has_other = false;
+  for (const Json& a : world["accounts"]) has_other = has_other || a["id"] == kOtherAccount;
+  if (!has_other) world["accounts"].push_back({{"id", kOtherAccount}});
+  std::vector<std::string> levels = {"r-diff"};
+  Json ous = Json::array();
+  const size_t depth = Below(3);
+  for (size_t i = 0; i < depth; ++i) {
+    const std::string ou = absl::StrCat("ou-diff-level", i, "ab");
+    ous.push_back({{"id", ou}, {"name", absl::StrCat("Level", i)}, {"parent", levels.back()}});
+    levels.push_back(ou);
+  }
+  std::vector<std::string> targets = levels;
+  targets.push_back(kAccount);
+  Json scps = Json::array(), attach = Json::array(), detach = Json::array();
+  std::set<std::string> attached;  // targets with a generated SCP
+  const size_t n = 1 + Below(3);
+  for (size_t i = 0; i < n; ++i) {
+    const std::string id = absl::StrCat("p-generated", i);
+    std::string document = PolicyDocument();
+    while (document.size() > 5120) document = PolicyDocument();
+    scps.push_back({{"id", id}, {"name", absl::StrCat("Generated", i)}, {"document", document}});
+    const std::string& target = Pick(targets);
+    attach.push_back({{"policy", id}, {"target", target}});
+    attached.insert(target);
+  }
+  // A target keeps at least one SCP (Organizations refuses to detach the last).
+  for (const std::string& target : attached) {
+    if (Chance(0.5)) detach.push_back({{"policy", "p-FullAWSAccess"}, {"target", target}});
+  }
+  Json member = {{"id", kAccount}, {"parent", levels.back()}, {"joined", "invited"}};
+  Json organization = {{"id", "o-differential1"},
+                       {"management_account", kOtherAccount},
+                       {"root_id", "r-diff"},
+                       {"organizational_units", ous},
+                       {"accounts", Json::array({member})}};
+  // Now and then SCPs are off: nothing binds the members.
+  organization["scps_enabled"] = Chance(0.9);
+  if (organization["scps_enabled"]) {
+    organization["scps"] = scps;
+    organization["attach"] = attach;
+    organization["detach"] = detach;
+  }
+  world["organizations"] = Json::array({organization});
 }
 
 std::string Generator::PolicyDocument() {
@@ -736,73 +787,142 @@ TEST_F(DifferentialTest, EngineAgreesWithReferenceEvaluator) {
   }
 }
 
-// Principals' digests (principal_digest.h) settle page decisions with set
-// operations; they must answer exactly as evaluating every statement does.
+// Digests (principal_digest.h: the principal's policies, and the SCP chain
+// of an organization member) settle page decisions with set operations;
+// they must answer exactly as evaluating every statement does. Each call
+// decides every page at both access levels for `principals` of `world`,
+// with the generator's request context, both ways, and counts.
+struct DigestComparison {
+  int decisions = 0;
+  int settled = 0;      // VIEW decisions whose policies the digest settles
+  int scp_settled = 0;  // VIEW decisions of SCP-bound principals the SCP digest settles
+  int scp_bound = 0;    // VIEW decisions of SCP-bound principals
+  int mismatches = 0;
+};
+
+pdp::v1::RequestContext WireContext(
+    const std::vector<std::pair<std::string, std::vector<std::string>>>& keys) {
+  pdp::v1::RequestContext wire;
+  for (const auto& [key, values] : keys) {
+    for (const std::string& v : values) (*wire.mutable_keys())[key].add_values(v);
+  }
+  return wire;
+}
+
+void CompareDigestsWithStatements(const Json& world, const Snapshot& snapshot,
+                                  const CallerContext& context,
+                                  const std::vector<std::string>& principals, uint32_t seed,
+                                  DigestComparison& out) {
+  for (const std::string& arn : principals) {
+    ResolvedPrincipal principal;
+    ASSERT_TRUE(ResolvePrincipal(snapshot, arn, "", principal).ok()) << arn;
+    if (principal.deny != Reason::kUnspecified) continue;  // another account's
+    std::vector<std::pair<Verdict, Verdict>> by_statements;
+    DecideAllPages(snapshot, principal, context, {.evaluate_statements = true},
+                   [&](const CatalogPage&, const Verdict& view, const Verdict& modify) {
+                     by_statements.emplace_back(view, modify);
+                   });
+    size_t i = 0;
+    const PrincipalDigest* digest = principal.view ? principal.view->digest.get() : nullptr;
+    ASSERT_TRUE(principal.is_root || digest != nullptr) << arn;
+    const bool legacy = principal.account->settings.console_action_set() == pdp::v1::LEGACY;
+    const bool scp_bound = principal.scp_bound && principal.placement != nullptr;
+    DecideAllPages(
+        snapshot, principal, context, {},
+        [&](const CatalogPage& page, const Verdict& view, const Verdict& modify) {
+          const auto& [want_view, want_modify] = by_statements[i++];
+          out.decisions += 2;
+          const ActionRequirements& req = legacy ? page.legacy : page.fine_grained;
+          if (digest != nullptr) {
+            out.settled +=
+                !req.view_ids.Intersects(digest->identity.unsure | digest->boundary.unsure);
+          }
+          if (scp_bound) {
+            ++out.scp_bound;
+            out.scp_settled += !req.view_ids.Intersects(principal.placement->scp_digest.unsure);
+          }
+          if (view == want_view && modify == want_modify) return;
+          ++out.mismatches;
+          ADD_FAILURE() << "seed " << seed << " " << arn << " " << page.proto.id()
+                        << ": digests gave view " << static_cast<int>(view.reason) << "/"
+                        << view.features << ", modify " << static_cast<int>(modify.reason) << "/"
+                        << modify.features << "; statements gave view "
+                        << static_cast<int>(want_view.reason) << "/" << want_view.features
+                        << ", modify " << static_cast<int>(want_modify.reason) << "/"
+                        << want_modify.features << "\nworld: " << world.dump(2);
+        });
+  }
+}
+
 // Every user and role of each generated world (conditions, wildcards,
-// NotAction, resource patterns, boundaries, missing policies), every page,
-// both access levels, with a generated request context.
+// NotAction, resource patterns, boundaries, missing policies).
 TEST_F(DifferentialTest, DigestsDecideAsEvaluatingStatementsDoes) {
   const CatalogInfo info = ReadCatalogInfo(*catalog_json_);
   std::vector<std::string> aws_arns;
   for (const Json& p : (*aws_json_)["policies"]) aws_arns.push_back(p["arn"].get<std::string>());
   const uint32_t base_seed = EnvOr("PDP_DIFF_SEED", kDefaultSeed);
   const uint32_t worlds = std::min<uint32_t>(EnvOr("PDP_DIFF_WORLDS", kDefaultWorlds), 400);
-  int decisions = 0, settled = 0, mismatches = 0;
-  for (uint32_t w = 0; w < worlds && mismatches < 5; ++w) {
+  DigestComparison counts;
+  for (uint32_t w = 0; w < worlds && counts.mismatches < 5; ++w) {
     const uint32_t seed = base_seed + w;
     Generator gen(seed, info, aws_arns);
     const Json world = gen.MakeWorld();
     absl::StatusOr<SnapshotPtr> snapshot = Build(world);
     ASSERT_TRUE(snapshot.ok()) << "seed " << seed << ": " << snapshot.status();
-    pdp::v1::RequestContext wire_context;
-    for (const auto& [key, values] : gen.RequestContext()) {
-      for (const std::string& v : values) (*wire_context.mutable_keys())[key].add_values(v);
-    }
+    const pdp::v1::RequestContext wire_context = WireContext(gen.RequestContext());
     const ProtoCallerContext context(wire_context);
     ASSERT_TRUE(ValidateCallerContext(context).ok());
     std::vector<std::string> principals;
     for (const char* kind : {"users", "roles"}) {
       for (const Json& e : world[kind]) principals.push_back(e["arn"].get<std::string>());
     }
-    for (const std::string& arn : principals) {
-      ResolvedPrincipal principal;
-      ASSERT_TRUE(ResolvePrincipal(**snapshot, arn, "", principal).ok()) << arn;
-      if (principal.deny != Reason::kUnspecified) continue;  // another account's
-      std::vector<std::pair<Verdict, Verdict>> by_statements;
-      DecideAllPages(**snapshot, principal, context, {.evaluate_statements = true},
-                     [&](const CatalogPage&, const Verdict& view, const Verdict& modify) {
-                       by_statements.emplace_back(view, modify);
-                     });
-      size_t i = 0;
-      const PrincipalDigest* digest = principal.view->digest.get();
-      ASSERT_NE(digest, nullptr) << arn;
-      const bool legacy = principal.account->settings.console_action_set() == pdp::v1::LEGACY;
-      DecideAllPages(
-          **snapshot, principal, context, {},
-          [&](const CatalogPage& page, const Verdict& view, const Verdict& modify) {
-            const auto& [want_view, want_modify] = by_statements[i++];
-            decisions += 2;
-            const ActionRequirements& req = legacy ? page.legacy : page.fine_grained;
-            settled += !req.view_ids.Intersects(digest->identity.unsure | digest->boundary.unsure);
-            if (view == want_view && modify == want_modify) return;
-            ++mismatches;
-            ADD_FAILURE() << "seed " << seed << " " << arn << " " << page.proto.id()
-                          << ": digests gave view " << static_cast<int>(view.reason) << "/"
-                          << view.features << ", modify " << static_cast<int>(modify.reason) << "/"
-                          << modify.features << "; statements gave view "
-                          << static_cast<int>(want_view.reason) << "/" << want_view.features
-                          << ", modify " << static_cast<int>(want_modify.reason) << "/"
-                          << want_modify.features << "\nworld: " << world.dump(2);
-          });
-    }
+    CompareDigestsWithStatements(world, **snapshot, context, principals, seed, counts);
   }
-  std::cout << "digests: " << decisions << " decisions over " << worlds << " worlds, " << settled
-            << " VIEW decisions settled by the digest alone\n";
-  EXPECT_EQ(mismatches, 0);
+  std::cout << "digests: " << counts.decisions << " decisions over " << worlds << " worlds, "
+            << counts.settled << " VIEW decisions settled by the digest alone\n";
+  EXPECT_EQ(counts.mismatches, 0);
   // Both paths must be exercised: most decisions settled by digests, some
   // not (conditions and resource variables).
-  EXPECT_GT(settled, decisions / 4);
-  EXPECT_LT(settled, decisions / 2);
+  EXPECT_GT(counts.settled, counts.decisions / 4);
+  EXPECT_LT(counts.settled, counts.decisions / 2);
+}
+
+// The same with the world's account a member of an organization with
+// generated SCPs (gate 3's digest, organization_state.h), its root user
+// included (SCPs bind a member's root user too).
+TEST_F(DifferentialTest, ScpDigestsDecideAsEvaluatingStatementsDoes) {
+  const CatalogInfo info = ReadCatalogInfo(*catalog_json_);
+  std::vector<std::string> aws_arns;
+  for (const Json& p : (*aws_json_)["policies"]) aws_arns.push_back(p["arn"].get<std::string>());
+  const uint32_t base_seed = EnvOr("PDP_DIFF_SEED", kDefaultSeed);
+  const uint32_t worlds = std::min<uint32_t>(EnvOr("PDP_DIFF_WORLDS", kDefaultWorlds), 400);
+  DigestComparison counts;
+  for (uint32_t w = 0; w < worlds && counts.mismatches < 5; ++w) {
+    const uint32_t seed = base_seed + w;
+    Generator gen(seed, info, aws_arns);
+    Json world = gen.MakeWorld();
+    gen.AddOrganization(world);
+    absl::StatusOr<SnapshotPtr> snapshot = Build(world);
+    ASSERT_TRUE(snapshot.ok()) << "seed " << seed << ": " << snapshot.status() << "\n"
+                               << world.dump(2);
+    const pdp::v1::RequestContext wire_context = WireContext(gen.RequestContext());
+    const ProtoCallerContext context(wire_context);
+    ASSERT_TRUE(ValidateCallerContext(context).ok());
+    std::vector<std::string> principals = {absl::StrCat("arn:aws:iam::", kAccount, ":root")};
+    for (const char* kind : {"users", "roles"}) {
+      for (const Json& e : world[kind]) principals.push_back(e["arn"].get<std::string>());
+    }
+    CompareDigestsWithStatements(world, **snapshot, context, principals, seed, counts);
+  }
+  std::cout << "SCP digests: " << counts.decisions << " decisions over " << worlds << " worlds, "
+            << counts.scp_bound << " VIEW decisions bound by SCPs, " << counts.scp_settled
+            << " of them settled by the SCP digest alone\n";
+  EXPECT_EQ(counts.mismatches, 0);
+  // Both paths must be exercised: SCP-bound decisions settled by the chain's
+  // digest, and some that are not (conditions and resource variables).
+  EXPECT_GT(counts.scp_bound, counts.decisions / 4);
+  EXPECT_GT(counts.scp_settled, counts.scp_bound / 4);
+  EXPECT_LT(counts.scp_settled, counts.scp_bound);
 }
 
 // The reference evaluator on documented examples, so that agreement with it
