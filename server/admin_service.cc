@@ -8,13 +8,13 @@
 #include "common/base/arn.h"
 #include "common/base/errors.h"
 #include "common/base/strings.h"
-#include "common/engine/record_protos.h"
 #include "common/policy/policy_compiler.h"
 #include "server/audit_handler.h"
 #include "server/call_context.h"
 #include "server/grpc_errors.h"
 #include "server/pagination.h"
 #include "server/watch_handler.h"
+#include "server/wire/record_protos.h"
 #include "server/write_scope.h"
 
 namespace pdp {
