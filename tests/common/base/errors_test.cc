@@ -276,11 +276,8 @@ TEST(FieldViolationsPayloadTest, ACorruptPayloadIsNoDetails) {
       std::string("\x01\x05", 2) + "abc",  // a length beyond the end
       "\x01\x80",                          // a truncated length
       "\x01\xff\xff\xff\xff\xff\x01",      // an overlong length
-      std::string("\x01\x01", 2) + "a",    // an odd number of strings
       good.substr(0, good.size() - 1),     // cut short
-      good +
-          "\x03"
-          "ab",  // trailing garbage
+      good + "\003ab",                     // a trailing string cut short
   };
   for (const std::string& payload : corrupt) {
     absl::Status s = absl::InvalidArgumentError("field: description");
@@ -292,14 +289,15 @@ TEST(FieldViolationsPayloadTest, ACorruptPayloadIsNoDetails) {
     EXPECT_THAT(FieldsOf(AtField("x", s)), ElementsAre("x"));
     EXPECT_EQ(PrefixFieldPaths("p.", s), s);
   }
+  // One string is a well-formed list, but field violations come in pairs.
+  absl::Status odd = absl::InvalidArgumentError("x");
+  odd.SetPayload(kFieldViolationsUrl, absl::Cord("\001\001a"));
+  EXPECT_EQ(GetFieldViolations(odd), std::nullopt);
 }
 
 TEST(FieldViolationsPayloadTest, AReasonIsExactlyOneString) {
   absl::Status s = absl::InternalError("x");
-  s.SetPayload(kErrorReasonUrl, absl::Cord(std::string("\x01\x01"
-                                                       "A\x01"
-                                                       "B",
-                                                       5)));
+  s.SetPayload(kErrorReasonUrl, absl::Cord("\001\001A\001B"));
   EXPECT_EQ(GetErrorReason(s), std::nullopt);
   s.SetPayload(kErrorReasonUrl, absl::Cord(std::string("\x01", 1)));
   EXPECT_EQ(GetErrorReason(s), std::nullopt);
