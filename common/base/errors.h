@@ -19,7 +19,9 @@ namespace pdp {
 
 // Payload type URLs of the details, both EncodeStringList's format: the
 // violations as field, description, field, description...; the reason as one
-// string. Only this file's functions read or write them.
+// string. billing-pdp's code reads and writes them only through the
+// functions below (tests forge them to check corrupt ones are ignored).
+// Every function here is a pure function of its arguments: thread-safe.
 inline constexpr absl::string_view kFieldViolationsUrl = "billing-pdp/pdp.base.FieldViolations";
 inline constexpr absl::string_view kErrorReasonUrl = "billing-pdp/pdp.base.ErrorReason";
 

@@ -3,7 +3,8 @@
 //
 // Format: a version byte (1), then per string its length as a base-128
 // varint (at most 5 bytes) and its bytes. Lengths, not separators, so the
-// strings may hold any byte (they echo caller input).
+// strings may hold any byte (they echo caller input). Pure functions:
+// thread-safe.
 #ifndef PDP_COMMON_BASE_STRING_LIST_CODEC_H_
 #define PDP_COMMON_BASE_STRING_LIST_CODEC_H_
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
 #include "common/base/errors.h"
 #include "gmock/gmock.h"
@@ -112,6 +113,26 @@ TEST(GrpcErrorsTest, ABatchOfAHundredShortErrorsKeepsItsFirstOnes) {
   }
   EXPECT_THAT(g.error_message(), HasSubstr(std::to_string(100 - out.field_violations_size()) +
                                            " more field violations left out"));
+}
+
+TEST(GrpcErrorsTest, AnEmptyReasonIsSentAndCorruptDetailsAreLeftOut) {
+  grpc::Status g = ToGrpcStatus(WithReason(absl::AbortedError("x"), ""));
+  google::rpc::Status rpc;
+  ASSERT_TRUE(rpc.ParseFromString(g.error_details()));
+  ASSERT_EQ(rpc.details_size(), 1);
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(rpc.details(0).UnpackTo(&info));
+  EXPECT_EQ(info.reason(), "");
+  EXPECT_EQ(info.domain(), "billing-pdp");
+
+  absl::Status corrupt = absl::InvalidArgumentError("f: bad");
+  corrupt.SetPayload(kFieldViolationsUrl, absl::Cord("\001\377"));
+  corrupt.SetPayload(kErrorReasonUrl, absl::Cord(""));
+  g = ToGrpcStatus(corrupt);
+  EXPECT_EQ(g.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(g.error_message(), "f: bad");
+  ASSERT_TRUE(rpc.ParseFromString(g.error_details()));
+  EXPECT_EQ(rpc.details_size(), 0);
 }
 
 }  // namespace
