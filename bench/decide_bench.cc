@@ -24,10 +24,10 @@
 #include "absl/strings/string_view.h"
 #include "common/engine/decide.h"
 #include "common/engine/snapshot_builder.h"
-#include "common/engine/wire_decide.h"
 #include "common/world/world_file.h"
 #include "nlohmann/json.hpp"
 #include "pdp/v1/authorization.pb.h"
+#include "server/wire/wire_decide.h"
 
 #ifndef PDP_SOURCE_DIR
 #error "PDP_SOURCE_DIR must name the source tree (for data/)"

@@ -1,6 +1,6 @@
 // AuthorizationService.AccessMatrix, independent of gRPC: waits for the
 // request's min_revision, then streams the matrix of ONE snapshot
-// (common/engine/access_matrix.h) to `send`.
+// (server/wire/access_matrix.h) to `send`.
 //
 // It is heavy (every principal of an account or an organization, times
 // every requested page) and so never runs on the completion queues serving
@@ -14,8 +14,8 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "common/engine/access_matrix.h"
 #include "pdp/v1/authorization.pb.h"
+#include "server/wire/access_matrix.h"
 #include "server/world_state.h"
 
 namespace pdp {

@@ -3,9 +3,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/base/errors.h"
 #include "common/engine/organization_state.h"
-#include "common/engine/record_protos.h"
 #include "server/admin_service.h"
 #include "server/pagination.h"
+#include "server/wire/record_protos.h"
 
 namespace pdp {
 

@@ -1,5 +1,6 @@
 #include "server/admin_service.h"
 
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -7,13 +8,13 @@
 #include "common/base/arn.h"
 #include "common/base/errors.h"
 #include "common/base/strings.h"
-#include "common/engine/record_protos.h"
 #include "common/policy/policy_compiler.h"
 #include "server/audit_handler.h"
 #include "server/call_context.h"
 #include "server/grpc_errors.h"
 #include "server/pagination.h"
 #include "server/watch_handler.h"
+#include "server/wire/record_protos.h"
 #include "server/write_scope.h"
 
 namespace pdp {
@@ -579,10 +580,10 @@ grpc::Status AdminServiceImpl::ValidatePolicy(Ctx* ctx, const pdp::v1::ValidateP
     auto* f = resp->add_findings();
     f->set_severity(pdp::v1::PolicyFinding::ERROR);
     f->set_code("INVALID_DOCUMENT");
-    google::rpc::BadRequest br;
-    if (GetBadRequest(compiled.status(), &br) && br.field_violations_size() > 0) {
-      f->set_path(br.field_violations(0).field());
-      f->set_message(br.field_violations(0).description());
+    std::optional<std::vector<FieldViolation>> violations = GetFieldViolations(compiled.status());
+    if (violations && !violations->empty()) {
+      f->set_path(violations->front().field);
+      f->set_message(violations->front().description);
     } else {
       f->set_message(std::string(compiled.status().message()));
     }

@@ -7,9 +7,9 @@
 #include "common/base/errors.h"
 #include "common/base/version.h"
 #include "common/engine/principal_context.h"
-#include "common/engine/questions.h"
-#include "common/engine/wire_decide.h"
 #include "server/grpc_errors.h"
+#include "server/wire/questions.h"
+#include "server/wire/wire_decide.h"
 
 namespace pdp {
 namespace {

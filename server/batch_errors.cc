@@ -1,7 +1,9 @@
 #include "server/batch_errors.h"
 
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
@@ -33,20 +35,17 @@ absl::Status BatchErrors::ToStatus() const {
                     " errors; see the field violations)");
   }
   absl::Status out(first.code(), message);
-  // The first error's payloads (its ErrorInfo reason among them), then one
-  // BadRequest listing every error's violations.
+  // The first error's payloads (its reason among them), then the field
+  // violations of every error.
   first.ForEachPayload(
       [&](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
-  google::rpc::BadRequest all;
+  std::vector<FieldViolation> all;
   for (const absl::Status& e : errors_) {
-    google::rpc::BadRequest br;
-    if (GetBadRequest(e, &br)) {
-      for (auto& v : *br.mutable_field_violations()) *all.add_field_violations() = std::move(v);
+    if (std::optional<std::vector<FieldViolation>> violations = GetFieldViolations(e)) {
+      for (FieldViolation& v : *violations) all.push_back(std::move(v));
     }
   }
-  if (all.field_violations_size() > 0) {
-    out.SetPayload(kBadRequestUrl, absl::Cord(all.SerializeAsString()));
-  }
+  if (!all.empty()) out = WithFieldViolations(std::move(out), all);
   return out;
 }
 

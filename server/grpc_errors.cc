@@ -1,10 +1,13 @@
 #include "server/grpc_errors.h"
 
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/base/errors.h"
+#include "google/rpc/error_details.pb.h"
 
 namespace pdp {
 namespace {
@@ -44,26 +47,24 @@ google::rpc::Status ToRpcStatus(const absl::Status& status) {
   out.set_code(static_cast<int>(status.code()));
   // ErrorInfo first: clients look for the reason before the field details.
   // Ours carries a reason and the domain only; cut anyway.
-  if (auto payload = status.GetPayload(kErrorInfoUrl)) {
-    google::rpc::ErrorInfo in, info;
-    if (in.ParseFromString(std::string(*payload))) {
-      info.set_reason(BoundedText(in.reason(), kMaxViolationBytes));
-      info.set_domain(BoundedText(in.domain(), kMaxViolationBytes));
-      out.add_details()->PackFrom(info);
-    }
+  if (std::optional<std::string> reason = GetErrorReason(status)) {
+    google::rpc::ErrorInfo info;
+    info.set_reason(BoundedText(*reason, kMaxViolationBytes));
+    info.set_domain(BoundedText(kErrorDomain, kMaxViolationBytes));
+    out.add_details()->PackFrom(info);
   }
   // Field violations in order, each cut, as many as fit.
-  google::rpc::BadRequest in, bounded;
+  google::rpc::BadRequest bounded;
   int left_out = 0;
-  if (GetBadRequest(status, &in)) {
+  if (std::optional<std::vector<FieldViolation>> violations = GetFieldViolations(status)) {
     size_t size = 0;
-    for (const auto& v : in.field_violations()) {
+    for (const FieldViolation& v : *violations) {
       google::rpc::BadRequest::FieldViolation b;
-      b.set_field(BoundedText(v.field(), kMaxViolationBytes));
-      b.set_description(BoundedText(v.description(), kMaxViolationBytes));
+      b.set_field(BoundedText(v.field, kMaxViolationBytes));
+      b.set_description(BoundedText(v.description, kMaxViolationBytes));
       const size_t entry = b.ByteSizeLong() + 3;  // with its tag and length
       if (size + entry > kMaxBadRequestBytes) {
-        left_out = in.field_violations_size() - bounded.field_violations_size();
+        left_out = static_cast<int>(violations->size()) - bounded.field_violations_size();
         break;
       }
       size += entry;

@@ -1,7 +1,8 @@
 // absl::Status -> grpc::Status at the gRPC edge: the canonical code, the
-// message, and a google.rpc.Status (with the ErrorInfo and BadRequest
-// payloads) in grpc-status-details-bin, so any client can read the reason
-// and the field paths.
+// message, and a google.rpc.Status in grpc-status-details-bin, so any client
+// can read the reason and the field paths: the status's reason and field
+// violations (common/base/errors.h) become a google.rpc.ErrorInfo and a
+// google.rpc.BadRequest here, and only here.
 //
 // Bounded whatever the status holds: gRPC sends the message and the details
 // as trailers, which clients refuse beyond 8 KiB by default
@@ -17,10 +18,14 @@
 #include <cstddef>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "google/rpc/status.pb.h"
 #include "grpcpp/support/status.h"
 
 namespace pdp {
+
+// Domain of every ErrorInfo we send.
+inline constexpr absl::string_view kErrorDomain = "billing-pdp";
 
 // grpc-message, percent-encoded as gRPC sends it (the same text is in the
 // details, base64-encoded).

@@ -8,8 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/base/errors.h"
 #include "common/base/strings.h"
-#include "common/engine/questions.h"
-#include "common/engine/wire_decide.h"
+#include "server/wire/questions.h"
+#include "server/wire/wire_decide.h"
 
 namespace pdp {
 namespace {

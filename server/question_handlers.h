@@ -1,5 +1,5 @@
 // WhoCan and WhatIf: the AuthorizationService questions that decide for
-// many principals at once (common/engine/questions.h). Both read the state
+// many principals at once (server/wire/questions.h). Both read the state
 // only; WhatIf builds its proposed snapshot privately and never commits or
 // publishes it, so the server's revision is the same after the call.
 //
@@ -10,7 +10,7 @@
 // times every page) and so run on the QuestionExecutor, never on the
 // completion queues that serve Authorize. WhoCan answers one page, and
 // decides for at most kMaxWhoCanEvaluated principals per call
-// (common/engine/questions.h); so does each of WhatIf's who_can questions,
+// (server/wire/questions.h); so does each of WhatIf's who_can questions,
 // on each side.
 #ifndef PDP_SERVER_QUESTION_HANDLERS_H_
 #define PDP_SERVER_QUESTION_HANDLERS_H_

@@ -1,16 +1,23 @@
 #include "common/base/errors.h"
 
+#include <utility>
+
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/base/string_list_codec.h"
 
 namespace pdp {
 namespace {
 
 constexpr absl::string_view kEllipsis = "\u2026";  // "…"
 
-void SetBadRequest(absl::Status& status, const google::rpc::BadRequest& br) {
-  status.SetPayload(kBadRequestUrl, absl::Cord(br.SerializeAsString()));
+// `status` with the message `message` (and the same code and payloads).
+absl::Status WithMessage(const absl::Status& status, absl::string_view message) {
+  absl::Status out(status.code(), message);
+  status.ForEachPayload(
+      [&](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
+  return out;
 }
 
 std::string JoinFieldPath(absl::string_view parent, absl::string_view child) {
@@ -84,35 +91,26 @@ absl::Status FieldError(absl::string_view field, absl::string_view description,
                         absl::StatusCode code) {
   const std::string safe_field = BoundedText(field, kMaxFieldPathBytes),
                     safe_description = BoundedText(description, kMaxDescriptionBytes);
-  absl::Status status(code, absl::StrCat(safe_field, ": ", safe_description));
-  google::rpc::BadRequest br;
-  auto* v = br.add_field_violations();
-  v->set_field(safe_field);
-  v->set_description(safe_description);
-  SetBadRequest(status, br);
-  return status;
+  return WithFieldViolations(absl::Status(code, absl::StrCat(safe_field, ": ", safe_description)),
+                             {{safe_field, safe_description}});
 }
 
 absl::Status AtField(absl::string_view field, const absl::Status& status) {
   if (status.ok()) return status;
-  google::rpc::BadRequest br;
-  if (GetBadRequest(status, &br)) {
+  if (std::optional<std::vector<FieldViolation>> violations = GetFieldViolations(status)) {
     // Nest the lower layer's paths under `field`: "" (the value itself)
     // becomes `field`, "[i]" attaches without a dot, anything else after one.
     absl::string_view message = status.message();
-    std::string first = br.field_violations_size() > 0 ? br.field_violations(0).field() : "";
+    std::string first = violations->empty() ? "" : violations->front().field;
     std::string out_message =
         absl::StartsWith(message, absl::StrCat(first, ":"))
             ? absl::StrCat(JoinFieldPath(field, first), message.substr(first.size()))
             : absl::StrCat(field, ": ", message);
-    for (auto& v : *br.mutable_field_violations()) {
-      v.set_field(BoundedText(JoinFieldPath(field, v.field()), kMaxFieldPathBytes));
+    for (FieldViolation& v : *violations) {
+      v.field = BoundedText(JoinFieldPath(field, v.field), kMaxFieldPathBytes);
     }
-    absl::Status out(status.code(), BoundedText(out_message, kMaxMessageBytes));
-    status.ForEachPayload(
-        [&](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
-    SetBadRequest(out, br);
-    return out;
+    return WithFieldViolations(WithMessage(status, BoundedText(out_message, kMaxMessageBytes)),
+                               *violations);
   }
   absl::Status out = FieldError(field, status.message(), status.code());
   std::string reason = ErrorReason(status);
@@ -121,38 +119,54 @@ absl::Status AtField(absl::string_view field, const absl::Status& status) {
 
 absl::Status PrefixFieldPaths(absl::string_view prefix, const absl::Status& status) {
   if (status.ok()) return status;
-  google::rpc::BadRequest br;
-  if (!GetBadRequest(status, &br)) return status;
-  for (auto& v : *br.mutable_field_violations()) {
-    v.set_field(BoundedText(absl::StrCat(prefix, v.field()), kMaxFieldPathBytes));
+  std::optional<std::vector<FieldViolation>> violations = GetFieldViolations(status);
+  if (!violations) return status;
+  for (FieldViolation& v : *violations) {
+    v.field = BoundedText(absl::StrCat(prefix, v.field), kMaxFieldPathBytes);
   }
-  absl::Status out(status.code(),
-                   BoundedText(absl::StrCat(prefix, status.message()), kMaxMessageBytes));
-  status.ForEachPayload(
-      [&](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
-  SetBadRequest(out, br);
-  return out;
+  return WithFieldViolations(
+      WithMessage(status, BoundedText(absl::StrCat(prefix, status.message()), kMaxMessageBytes)),
+      *violations);
 }
 
 absl::Status WithReason(absl::Status status, absl::string_view reason) {
-  google::rpc::ErrorInfo info;
-  info.set_reason(std::string(reason));
-  info.set_domain(std::string(kErrorDomain));
-  status.SetPayload(kErrorInfoUrl, absl::Cord(info.SerializeAsString()));
+  status.SetPayload(kErrorReasonUrl, absl::Cord(EncodeStringList({reason})));
   return status;
 }
 
-std::string ErrorReason(const absl::Status& status) {
-  auto payload = status.GetPayload(kErrorInfoUrl);
-  if (!payload) return "";
-  google::rpc::ErrorInfo info;
-  if (!info.ParseFromString(std::string(*payload))) return "";
-  return info.reason();
+std::optional<std::string> GetErrorReason(const absl::Status& status) {
+  const auto payload = status.GetPayload(kErrorReasonUrl);
+  if (!payload) return std::nullopt;
+  std::optional<std::vector<std::string>> strings = DecodeStringList(std::string(*payload));
+  if (!strings || strings->size() != 1) return std::nullopt;
+  return std::move(strings->front());
 }
 
-bool GetBadRequest(const absl::Status& status, google::rpc::BadRequest* out) {
-  auto payload = status.GetPayload(kBadRequestUrl);
-  return payload && out->ParseFromString(std::string(*payload));
+std::string ErrorReason(const absl::Status& status) { return GetErrorReason(status).value_or(""); }
+
+absl::Status WithFieldViolations(absl::Status status,
+                                 const std::vector<FieldViolation>& violations) {
+  std::vector<absl::string_view> strings;
+  strings.reserve(2 * violations.size());
+  for (const FieldViolation& v : violations) {
+    strings.push_back(v.field);
+    strings.push_back(v.description);
+  }
+  status.SetPayload(kFieldViolationsUrl, absl::Cord(EncodeStringList(strings)));
+  return status;
+}
+
+std::optional<std::vector<FieldViolation>> GetFieldViolations(const absl::Status& status) {
+  const auto payload = status.GetPayload(kFieldViolationsUrl);
+  if (!payload) return std::nullopt;
+  std::optional<std::vector<std::string>> strings = DecodeStringList(std::string(*payload));
+  if (!strings || strings->size() % 2 != 0) return std::nullopt;
+  std::vector<FieldViolation> out(strings->size() / 2);
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i].field = std::move((*strings)[2 * i]);
+    out[i].description = std::move((*strings)[2 * i + 1]);
+  }
+  return out;
 }
 
 }  // namespace pdp

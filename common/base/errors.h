@@ -1,25 +1,37 @@
 // Errors with machine-readable details. Inside billing-pdp every error is an
-// absl::Status; these helpers attach a google.rpc.BadRequest (field paths)
-// and a google.rpc.ErrorInfo (a reason from our documented list) as status
-// payloads, which the gRPC edge turns into grpc-status-details-bin.
+// absl::Status; these helpers attach field violations (field paths) and a
+// reason (from our documented list) as status payloads in billing-pdp's own
+// encoding (string_list_codec.h: no protobuf here). The gRPC edge
+// (server/grpc_errors.h) turns them into a google.rpc.BadRequest and a
+// google.rpc.ErrorInfo in grpc-status-details-bin.
 #ifndef PDP_COMMON_BASE_ERRORS_H_
 #define PDP_COMMON_BASE_ERRORS_H_
 
 #include <cstddef>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "google/rpc/error_details.pb.h"
 
 namespace pdp {
 
-// Domain of every ErrorInfo we send.
-inline constexpr absl::string_view kErrorDomain = "billing-pdp";
+// Payload type URLs of the details, both EncodeStringList's format: the
+// violations as field, description, field, description...; the reason as one
+// string. billing-pdp's code reads and writes them only through the
+// functions below (tests forge them to check corrupt ones are ignored).
+// Every function here is a pure function of its arguments: thread-safe.
+inline constexpr absl::string_view kFieldViolationsUrl = "billing-pdp/pdp.base.FieldViolations";
+inline constexpr absl::string_view kErrorReasonUrl = "billing-pdp/pdp.base.ErrorReason";
 
-// Payload type URLs (the Any type URLs of the google.rpc messages).
-inline constexpr absl::string_view kBadRequestUrl = "type.googleapis.com/google.rpc.BadRequest";
-inline constexpr absl::string_view kErrorInfoUrl = "type.googleapis.com/google.rpc.ErrorInfo";
+// One request field an error is about (a google.rpc.BadRequest.FieldViolation
+// on the wire).
+struct FieldViolation {
+  std::string field;
+  std::string description;
+  friend bool operator==(const FieldViolation&, const FieldViolation&) = default;
+};
 
 // ---- Echoing caller input -------------------------------------------------
 // Error messages and field paths quote what the caller sent (a page id, an
@@ -55,7 +67,7 @@ inline constexpr size_t kMaxFieldPathBytes = 512;
 inline constexpr size_t kMaxDescriptionBytes = 1024;
 
 // An error about one request field: INVALID_ARGUMENT (or `code`) whose
-// message starts with the field path, with a BadRequest payload.
+// message starts with the field path, with that one field violation.
 absl::Status FieldError(absl::string_view field, absl::string_view description,
                         absl::StatusCode code = absl::StatusCode::kInvalidArgument);
 
@@ -66,14 +78,25 @@ absl::Status AtField(absl::string_view field, const absl::Status& status);
 // Prepends `prefix` to every field path in `status` (e.g. "changes[3].").
 absl::Status PrefixFieldPaths(absl::string_view prefix, const absl::Status& status);
 
-// Attaches an ErrorInfo with `reason` (UPPER_SNAKE_CASE).
+// Attaches `reason` (UPPER_SNAKE_CASE), replacing any earlier one. OK stays
+// OK.
 absl::Status WithReason(absl::Status status, absl::string_view reason);
 
-// The ErrorInfo reason of `status`, or "" if none.
+// The reason of `status`, or nullopt if none is attached (or its payload is
+// corrupt).
+std::optional<std::string> GetErrorReason(const absl::Status& status);
+
+// The reason of `status`, or "" if none.
 std::string ErrorReason(const absl::Status& status);
 
-// The BadRequest payload of `status`, if any.
-bool GetBadRequest(const absl::Status& status, google::rpc::BadRequest* out);
+// `status` with its field violations replaced by `violations`, as they are
+// (no bounds applied). OK stays OK.
+absl::Status WithFieldViolations(absl::Status status,
+                                 const std::vector<FieldViolation>& violations);
+
+// The field violations of `status` in order, or nullopt if none are attached
+// (OK, a plain error) or their payload is corrupt.
+std::optional<std::vector<FieldViolation>> GetFieldViolations(const absl::Status& status);
 
 }  // namespace pdp
 

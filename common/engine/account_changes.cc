@@ -1,6 +1,7 @@
 // SnapshotBuilder::Ops: account changes (create_account, update_account,
 // delete_account, update_account_settings) and ExistingAccount, which every
 // handler of an account's contents goes through.
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -9,8 +10,11 @@
 #include "common/base/errors.h"
 #include "common/base/strings.h"
 #include "common/engine/builder_errors.h"
+#include "common/engine/caller_context.h"
+#include "common/engine/decide.h"
+#include "common/engine/decision_types.h"
+#include "common/engine/resolved_principal.h"
 #include "common/engine/snapshot_builder_ops.h"
-#include "common/engine/wire_decide.h"
 
 namespace pdp {
 namespace {
@@ -202,16 +206,19 @@ absl::Status SnapshotBuilder::Ops::UpdateAccountSettings(
 absl::Status SnapshotBuilder::Ops::CheckActorAllowed(const std::string& actor,
                                                      const std::string& action,
                                                      absl::string_view what) {
-  pdp::v1::AuthorizeRequest req;
-  req.set_principal(actor);
-  req.mutable_action()->set_action(action);
-  absl::StatusOr<pdp::v1::Decision> d = Decide(*b_.base_, req);
-  if (d.ok() && d->effect() == pdp::v1::ALLOW) return absl::OkStatus();
+  // An Authorize of the action on any resource, with no context: a
+  // malformed actor ARN or action is refused without a decision.
+  ResolvedPrincipal principal;
+  Target target;
+  absl::Status prepared = ResolvePrincipal(*b_.base_, actor, "", principal);
+  if (prepared.ok()) prepared = ActionTarget(action, "", target);
+  std::optional<Verdict> verdict;
+  if (prepared.ok()) verdict = Decide(*b_.base_, principal, target, EmptyCallerContext());
+  if (verdict && verdict->allowed()) return absl::OkStatus();
   return Refuse(
       absl::StatusCode::kPermissionDenied, "actor",
       absl::StrCat(actor, " is not allowed ", action, " (needed to change ", what,
-                   d.ok() ? absl::StrCat("; decision: ", pdp::v1::Reason_Name(d->reason())) : "",
-                   ")"),
+                   verdict ? absl::StrCat("; decision: ", ReasonName(verdict->reason)) : "", ")"),
       "NOT_AUTHORIZED");
 }
 

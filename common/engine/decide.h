@@ -2,7 +2,7 @@
 // same answer; no I/O, no locks, no clock (time comes in the options or the
 // request context). Thread-safe for concurrent calls on shared snapshots.
 // Speaks the engine's own types (decision_types.h); the wire API
-// (pdp.v1 requests and decisions) is mapped in common/engine/wire_decide.h.
+// (pdp.v1 requests and decisions) is mapped in server/wire/wire_decide.h.
 //
 // Gates, in order (docs/access-model.md, "Gates"); the first that denies
 // gives the reason:

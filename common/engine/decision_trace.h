@@ -2,7 +2,7 @@
 // statement it considered, in the engine's own plain types. The engine
 // fills one only when asked (a non-null DecisionTrace*); the untraced path
 // never touches it. The server maps it to pdp.v1.Explanation
-// (common/engine/wire_decide.h).
+// (server/wire/wire_decide.h).
 #ifndef PDP_COMMON_ENGINE_DECISION_TRACE_H_
 #define PDP_COMMON_ENGINE_DECISION_TRACE_H_
 

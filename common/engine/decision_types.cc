@@ -11,6 +11,46 @@
 
 namespace pdp {
 
+absl::string_view ReasonName(Reason reason) {
+  switch (reason) {
+    case Reason::kUnspecified:
+      return "REASON_UNSPECIFIED";
+    case Reason::kRootUser:
+      return "ROOT_USER";
+    case Reason::kAllowedByPolicy:
+      return "ALLOWED_BY_POLICY";
+    case Reason::kUnknownPrincipal:
+      return "UNKNOWN_PRINCIPAL";
+    case Reason::kUnknownAccount:
+      return "UNKNOWN_ACCOUNT";
+    case Reason::kCrossAccount:
+      return "CROSS_ACCOUNT";
+    case Reason::kAccessLevelNotOffered:
+      return "ACCESS_LEVEL_NOT_OFFERED";
+    case Reason::kRootOnly:
+      return "ROOT_ONLY";
+    case Reason::kScpDeny:
+      return "SCP_DENY";
+    case Reason::kScpNoAllow:
+      return "SCP_NO_ALLOW";
+    case Reason::kCostExplorerNotEnabled:
+      return "COST_EXPLORER_NOT_ENABLED";
+    case Reason::kLinkedAccountAccessDisabled:
+      return "LINKED_ACCOUNT_ACCESS_DISABLED";
+    case Reason::kIamAccessNotActivated:
+      return "IAM_ACCESS_NOT_ACTIVATED";
+    case Reason::kExplicitDeny:
+      return "EXPLICIT_DENY";
+    case Reason::kBoundaryNoAllow:
+      return "BOUNDARY_NO_ALLOW";
+    case Reason::kSessionPolicyNoAllow:
+      return "SESSION_POLICY_NO_ALLOW";
+    case Reason::kImplicitDeny:
+      return "IMPLICIT_DENY";
+  }
+  return "";
+}
+
 absl::Status PageTarget(const PageCatalog& catalog, absl::string_view page_id, Access access,
                         Target& target) {
   if (page_id.empty()) return FieldError("page.page_id", "is required");

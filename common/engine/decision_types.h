@@ -1,7 +1,7 @@
 // The engine's own vocabulary for a decision: what is asked (a Target), and
 // what is answered (a Verdict). Plain values: no heap, no wire types. The
 // server maps them to and from pdp.v1 in one place
-// (common/engine/wire_decide.h); the enumerators are numbered as their
+// (server/wire/wire_decide.h); the enumerators are numbered as their
 // pdp.v1 counterparts so that mapping is a checked cast.
 #ifndef PDP_COMMON_ENGINE_DECISION_TYPES_H_
 #define PDP_COMMON_ENGINE_DECISION_TYPES_H_
@@ -66,6 +66,10 @@ struct Target {
   std::optional<CatalogAction> action;  // engaged for an action target
   absl::string_view resource = "*";     // for an action target
 };
+
+// The name of `reason` as the API spells it ("IMPLICIT_DENY"; pdp.v1.Reason's
+// enumerator names, "REASON_UNSPECIFIED" included), for messages.
+absl::string_view ReasonName(Reason reason);
 
 // Fills `target` (freshly constructed) with a page of `catalog`.
 // INVALID_ARGUMENT naming page.page_id (empty or unknown).

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
@@ -278,10 +280,10 @@ absl::Status SnapshotBuilder::Ops::PutInlinePolicy(const pdp::v1::PutInlinePolic
   absl::StatusOr<InlinePolicyRecord> r = MakeInline("", c.name(), c.document());
   if (!r.ok()) {
     // MakeInline's paths start with '.', drop it for a top-level message.
-    google::rpc::BadRequest br;
-    if (GetBadRequest(r.status(), &br) && br.field_violations_size() > 0) {
-      std::string field = br.field_violations(0).field().substr(1);
-      return FieldError(field, br.field_violations(0).description(), r.status().code());
+    std::optional<std::vector<FieldViolation>> violations = GetFieldViolations(r.status());
+    if (violations && !violations->empty()) {
+      std::string field = violations->front().field.substr(1);
+      return FieldError(field, violations->front().description, r.status().code());
     }
     return r.status();
   }

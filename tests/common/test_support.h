@@ -20,6 +20,7 @@
 #include "common/engine/snapshot_builder.h"
 #include "gtest/gtest.h"
 #include "pdp/v1/changes.pb.h"
+#include "tests/common/error_fields.h"
 
 namespace pdp::test {
 
@@ -50,15 +51,8 @@ inline SnapshotPtr EmptyShippedSnapshot() {
   return Snapshot::Initial(ShippedCatalog(), ShippedAwsPolicies());
 }
 
-// The first BadRequest field of a status, or "<none>".
-inline std::string FieldOf(const absl::Status& status) {
-  google::rpc::BadRequest br;
-  if (!GetBadRequest(status, &br) || br.field_violations_size() == 0) return "<none>";
-  return br.field_violations(0).field();
-}
-
-// Expects `status` to carry `code`, the BadRequest field `field` and the
-// ErrorInfo reason `reason` ("" for none).
+// Expects `status` to carry `code`, the first field path `field` and the
+// reason `reason` ("" for none).
 inline void ExpectError(const absl::Status& status, absl::StatusCode code, const std::string& field,
                         const std::string& reason = "") {
   EXPECT_EQ(status.code(), code) << status;

@@ -27,10 +27,10 @@
 #include "common/engine/principal_context.h"
 #include "common/engine/snapshot.h"
 #include "common/engine/snapshot_builder.h"
-#include "common/engine/wire_decide.h"
 #include "common/world/world_file.h"
 #include "gtest/gtest.h"
 #include "pdp/v1/decision.pb.h"
+#include "server/wire/wire_decide.h"
 #include "tests/differential/reference_evaluator.h"
 
 namespace pdp::difftest {

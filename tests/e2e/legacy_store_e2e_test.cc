@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "billing_pdp/authorization_client.h"
-#include "common/engine/wire_decide.h"
 #include "gtest/gtest.h"
 #include "server/store/sqlite_store.h"
+#include "server/wire/wire_decide.h"
 #include "server/world_state.h"
 #include "tests/common/test_support.h"
 #include "tests/support/server_process.h"

@@ -10,7 +10,7 @@ if(NOT TARGET pdp_request_fuzz)
     ${CMAKE_SOURCE_DIR}/tests/differential/reference_evaluator.cc)
   target_include_directories(pdp_request_fuzz PUBLIC ${CMAKE_SOURCE_DIR})
   target_link_libraries(pdp_request_fuzz PUBLIC
-    pdp_engine pdp_world nlohmann_json::nlohmann_json absl::strings)
+    pdp_wire pdp_world nlohmann_json::nlohmann_json absl::strings)
 
   # The target (LLVMFuzzerTestOneInput) with the plain driver's main().
   add_executable(request_fuzz_driver

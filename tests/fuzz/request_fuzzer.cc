@@ -15,9 +15,9 @@
 #include "common/engine/page_catalog.h"
 #include "common/engine/snapshot.h"
 #include "common/engine/snapshot_builder.h"
-#include "common/engine/wire_decide.h"
 #include "common/world/world_file.h"
 #include "pdp/v1/decision.pb.h"
+#include "server/wire/wire_decide.h"
 #include "tests/differential/reference_evaluator.h"
 #include "tests/fuzz/request_codec.h"
 

@@ -47,14 +47,7 @@ ApplyChangesRequest Request(std::vector<Change> changes, const std::string& requ
   return r;
 }
 
-std::vector<std::string> Fields(const absl::Status& s) {
-  google::rpc::BadRequest br;
-  std::vector<std::string> out;
-  if (GetBadRequest(s, &br)) {
-    for (const auto& v : br.field_violations()) out.push_back(v.field());
-  }
-  return out;
-}
+std::vector<std::string> Fields(const absl::Status& s) { return test::FieldsOf(s); }
 
 int CountBatches(Store& store) {
   int n = 0;

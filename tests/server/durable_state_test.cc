@@ -16,7 +16,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "common/engine/wire_decide.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "server/store/batch_codec.h"
@@ -25,6 +24,7 @@
 #include "server/store/sqlite_store.h"
 #include "server/store/state_codec.h"
 #include "server/watch_handler.h"
+#include "server/wire/wire_decide.h"
 #include "server/world_state.h"
 #include "tests/common/test_support.h"
 

@@ -4,10 +4,13 @@
 #include "server/grpc_errors.h"
 
 #include <string>
+#include <vector>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
 #include "common/base/errors.h"
 #include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 
 namespace pdp {
@@ -68,14 +71,14 @@ TEST(GrpcErrorsTest, AHugeMessageIsCut) {
 }
 
 TEST(GrpcErrorsTest, ManyViolationsKeepTheFirstAndSayHowManyWereLeftOut) {
-  google::rpc::BadRequest br;
+  std::vector<FieldViolation> violations;
   for (int i = 0; i < 10000; ++i) {
-    auto* v = br.add_field_violations();
-    v->set_field("changes[" + std::to_string(i) + "].put_user.user.arn" + std::string(300, 'f'));
-    v->set_description(std::string(5000, 'd'));
+    violations.push_back(
+        {"changes[" + std::to_string(i) + "].put_user.user.arn" + std::string(300, 'f'),
+         std::string(5000, 'd')});
   }
-  absl::Status s(absl::StatusCode::kNotFound, std::string(100000, 'x'));
-  s.SetPayload(kBadRequestUrl, absl::Cord(br.SerializeAsString()));
+  absl::Status s = WithFieldViolations(
+      absl::Status(absl::StatusCode::kNotFound, std::string(100000, 'x')), violations);
   s = WithReason(s, std::string(100000, 'R'));
   grpc::Status g = ToGrpcStatus(s);
   EXPECT_EQ(g.error_code(), grpc::StatusCode::NOT_FOUND);
@@ -92,24 +95,44 @@ TEST(GrpcErrorsTest, ManyViolationsKeepTheFirstAndSayHowManyWereLeftOut) {
 TEST(GrpcErrorsTest, ABatchOfAHundredShortErrorsKeepsItsFirstOnes) {
   // What ApplyChanges reports at most (BatchErrors): 100 ordinary errors,
   // some 9 KB as they are: more than a gRPC client accepts.
-  google::rpc::BadRequest br;
+  std::vector<FieldViolation> violations;
   for (int i = 0; i < 100; ++i) {
-    auto* v = br.add_field_violations();
-    v->set_field("changes[" + std::to_string(i) + "].attach_policy.policy_arn");
-    v->set_description("arn:aws:iam::123456789012:policy/Missing does not exist");
+    violations.push_back({"changes[" + std::to_string(i) + "].attach_policy.policy_arn",
+                          "arn:aws:iam::123456789012:policy/Missing does not exist"});
   }
-  absl::Status s(absl::StatusCode::kNotFound, "changes[0].attach_policy.policy_arn: ...");
-  s.SetPayload(kBadRequestUrl, absl::Cord(br.SerializeAsString()));
+  absl::Status s = WithFieldViolations(
+      absl::Status(absl::StatusCode::kNotFound, "changes[0].attach_policy.policy_arn: ..."),
+      violations);
   grpc::Status g = ToGrpcStatus(s);
   EXPECT_LE(TrailerBytes(g), 4096u);
   google::rpc::BadRequest out = Violations(g);
   ASSERT_GE(out.field_violations_size(), 10);
   for (int i = 0; i < out.field_violations_size(); ++i) {
-    EXPECT_EQ(out.field_violations(i).field(), br.field_violations(i).field());
-    EXPECT_EQ(out.field_violations(i).description(), br.field_violations(i).description());
+    EXPECT_EQ(out.field_violations(i).field(), violations[i].field);
+    EXPECT_EQ(out.field_violations(i).description(), violations[i].description);
   }
   EXPECT_THAT(g.error_message(), HasSubstr(std::to_string(100 - out.field_violations_size()) +
                                            " more field violations left out"));
+}
+
+TEST(GrpcErrorsTest, AnEmptyReasonIsSentAndCorruptDetailsAreLeftOut) {
+  grpc::Status g = ToGrpcStatus(WithReason(absl::AbortedError("x"), ""));
+  google::rpc::Status rpc;
+  ASSERT_TRUE(rpc.ParseFromString(g.error_details()));
+  ASSERT_EQ(rpc.details_size(), 1);
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(rpc.details(0).UnpackTo(&info));
+  EXPECT_EQ(info.reason(), "");
+  EXPECT_EQ(info.domain(), "billing-pdp");
+
+  absl::Status corrupt = absl::InvalidArgumentError("f: bad");
+  corrupt.SetPayload(kFieldViolationsUrl, absl::Cord("\001\377"));
+  corrupt.SetPayload(kErrorReasonUrl, absl::Cord(""));
+  g = ToGrpcStatus(corrupt);
+  EXPECT_EQ(g.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(g.error_message(), "f: bad");
+  ASSERT_TRUE(rpc.ParseFromString(g.error_details()));
+  EXPECT_EQ(rpc.details_size(), 0);
 }
 
 }  // namespace

@@ -14,11 +14,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "common/engine/wire_decide.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/change_follower.h"
 #include "server/store/postgres_store.h"
+#include "server/wire/wire_decide.h"
 #include "server/world_state.h"
 #include "tests/common/test_support.h"
 #include "tests/support/server_process.h"

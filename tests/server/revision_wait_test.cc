@@ -44,9 +44,7 @@ TEST(WaitForRevisionTest, ReachedRevisionsReturnAtOnceAndNegativeOnesAreRefused)
   EXPECT_TRUE(state.WaitForRevision(1, absl::InfinitePast()).ok());
   absl::Status negative = state.WaitForRevision(-1, absl::InfiniteFuture());
   EXPECT_EQ(negative.code(), absl::StatusCode::kInvalidArgument);
-  google::rpc::BadRequest br;
-  ASSERT_TRUE(GetBadRequest(negative, &br));
-  EXPECT_EQ(br.field_violations(0).field(), "min_revision");
+  EXPECT_EQ(test::FieldOf(negative), "min_revision");
 }
 
 // A blocking WaitForRevision on a thread of its own. Destroying it before
@@ -424,9 +422,7 @@ TEST(WatchHandlerTest, ANegativeFromRevisionIsRefused) {
   absl::Status s = HandleWatch(
       state, request, [] { return false; }, [](const pdp::v1::WatchResponse&) { return true; });
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  google::rpc::BadRequest br;
-  ASSERT_TRUE(GetBadRequest(s, &br));
-  EXPECT_EQ(br.field_violations(0).field(), "from_revision");
+  EXPECT_EQ(test::FieldOf(s), "from_revision");
 }
 
 }  // namespace

@@ -56,9 +56,7 @@ TEST(WorldStateTest, BatchesAreAtomicAndCountRevisions) {
                   &WorldState::ChangeIndexPrefix);
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.status().code(), absl::StatusCode::kNotFound);
-  google::rpc::BadRequest br;
-  ASSERT_TRUE(GetBadRequest(failed.status(), &br));
-  EXPECT_EQ(br.field_violations(0).field(), "changes[1].put_user.user.arn");
+  EXPECT_EQ(test::FieldOf(failed.status()), "changes[1].put_user.user.arn");
   EXPECT_EQ(state.Current()->revision(), 1);
   EXPECT_EQ(state.Current()->FindAccount("222222222222"), nullptr);
 

@@ -1,71 +1,58 @@
 #include "common/base/errors.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/cord.h"
+#include "absl/strings/escaping.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/common/error_fields.h"
 
 namespace pdp {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Optional;
 using ::testing::StartsWith;
 
-std::vector<std::string> Fields(const absl::Status& status) {
-  google::rpc::BadRequest br;
-  std::vector<std::string> out;
-  if (!GetBadRequest(status, &br)) return out;
-  for (const auto& v : br.field_violations()) out.push_back(v.field());
-  return out;
-}
+using test::FieldsOf;
 
-google::rpc::ErrorInfo Info(const absl::Status& status) {
-  google::rpc::ErrorInfo info;
-  auto payload = status.GetPayload(kErrorInfoUrl);
-  if (payload) info.ParseFromString(std::string(*payload));
-  return info;
-}
-
-TEST(FieldErrorTest, InvalidArgumentWithFieldPathAndBadRequest) {
+TEST(FieldErrorTest, InvalidArgumentWithFieldPathAndViolation) {
   absl::Status s = FieldError("user.arn", "must be a user ARN");
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(s.message()), StartsWith("user.arn"));
   EXPECT_THAT(std::string(s.message()), HasSubstr("must be a user ARN"));
-  google::rpc::BadRequest br;
-  ASSERT_TRUE(GetBadRequest(s, &br));
-  ASSERT_EQ(br.field_violations_size(), 1);
-  EXPECT_EQ(br.field_violations(0).field(), "user.arn");
-  EXPECT_EQ(br.field_violations(0).description(), "must be a user ARN");
+  EXPECT_THAT(GetFieldViolations(s),
+              Optional(ElementsAre(FieldViolation{"user.arn", "must be a user ARN"})));
   EXPECT_EQ(ErrorReason(s), "");
+  EXPECT_EQ(GetErrorReason(s), std::nullopt);
 }
 
 TEST(FieldErrorTest, OtherCodes) {
   absl::Status s =
       FieldError("account_id", "account 1 does not exist", absl::StatusCode::kNotFound);
   EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(Fields(s), ElementsAre("account_id"));
+  EXPECT_THAT(FieldsOf(s), ElementsAre("account_id"));
 }
 
-TEST(GetBadRequestTest, AbsentOnPlainErrors) {
-  google::rpc::BadRequest br;
-  EXPECT_FALSE(GetBadRequest(absl::InvalidArgumentError("plain"), &br));
-  EXPECT_FALSE(GetBadRequest(absl::OkStatus(), &br));
+TEST(GetFieldViolationsTest, AbsentOnPlainErrors) {
+  EXPECT_EQ(GetFieldViolations(absl::InvalidArgumentError("plain")), std::nullopt);
+  EXPECT_EQ(GetFieldViolations(absl::OkStatus()), std::nullopt);
+  EXPECT_EQ(GetFieldViolations(WithReason(absl::InternalError("x"), "R")), std::nullopt);
 }
 
-TEST(WithReasonTest, AttachesErrorInfoAndKeepsEverythingElse) {
+TEST(WithReasonTest, AttachesAReasonAndKeepsEverythingElse) {
   absl::Status base = FieldError("etag", "stale", absl::StatusCode::kAborted);
   absl::Status s = WithReason(base, "ETAG_MISMATCH");
   EXPECT_EQ(s.code(), absl::StatusCode::kAborted);
   EXPECT_EQ(s.message(), base.message());
   EXPECT_EQ(ErrorReason(s), "ETAG_MISMATCH");
-  google::rpc::ErrorInfo info = Info(s);
-  EXPECT_EQ(info.reason(), "ETAG_MISMATCH");
-  EXPECT_EQ(info.domain(), kErrorDomain);
-  EXPECT_THAT(Fields(s), ElementsAre("etag"));
+  EXPECT_EQ(GetErrorReason(s), "ETAG_MISMATCH");
+  EXPECT_THAT(FieldsOf(s), ElementsAre("etag"));
 }
 
 TEST(WithReasonTest, ReplacesAnEarlierReason) {
@@ -73,12 +60,17 @@ TEST(WithReasonTest, ReplacesAnEarlierReason) {
   EXPECT_EQ(ErrorReason(s), "B");
 }
 
-TEST(ErrorReasonTest, EmptyWithoutErrorInfo) {
+TEST(ErrorReasonTest, EmptyWithoutAReason) {
   EXPECT_EQ(ErrorReason(absl::OkStatus()), "");
   EXPECT_EQ(ErrorReason(absl::InternalError("x")), "");
-  absl::Status garbage = absl::InternalError("x");
-  garbage.SetPayload(kErrorInfoUrl, absl::Cord("\xff\xff\xff"));
-  EXPECT_EQ(ErrorReason(garbage), "");
+  EXPECT_EQ(GetErrorReason(absl::InternalError("x")), std::nullopt);
+  // An empty reason is still a reason attached.
+  EXPECT_EQ(GetErrorReason(WithReason(absl::InternalError("x"), "")), "");
+}
+
+TEST(ErrorReasonTest, OkStaysOk) {
+  EXPECT_TRUE(WithReason(absl::OkStatus(), "R").ok());
+  EXPECT_EQ(GetErrorReason(WithReason(absl::OkStatus(), "R")), std::nullopt);
 }
 
 TEST(AtFieldTest, OkStaysOk) { EXPECT_TRUE(AtField("principal", absl::OkStatus()).ok()); }
@@ -89,11 +81,9 @@ TEST(AtFieldTest, LabelsAPlainError) {
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(s.message()), StartsWith("principal"));
   EXPECT_THAT(std::string(s.message()), HasSubstr("bad partition"));
-  google::rpc::BadRequest br;
-  ASSERT_TRUE(GetBadRequest(s, &br));
-  ASSERT_EQ(br.field_violations_size(), 1);
-  EXPECT_EQ(br.field_violations(0).field(), "principal");
-  EXPECT_EQ(br.field_violations(0).description(), "malformed ARN \"x\": bad partition");
+  EXPECT_THAT(
+      GetFieldViolations(s),
+      Optional(ElementsAre(FieldViolation{"principal", "malformed ARN \"x\": bad partition"})));
 }
 
 TEST(AtFieldTest, KeepsCodeAndReasonOfAPlainError) {
@@ -101,14 +91,14 @@ TEST(AtFieldTest, KeepsCodeAndReasonOfAPlainError) {
   absl::Status s = AtField("actor", inner);
   EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(ErrorReason(s), "ROOT_USER_REQUIRED");
-  EXPECT_THAT(Fields(s), ElementsAre("actor"));
+  EXPECT_THAT(FieldsOf(s), ElementsAre("actor"));
 }
 
 TEST(AtFieldTest, NestsTheFieldPathsOfAFieldError) {
   absl::Status inner = WithReason(FieldError("Statement[1].Action[0]", "bad action"), "R");
   absl::Status s = AtField("user.inline_policies[0].document", inner);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(Fields(s), ElementsAre("user.inline_policies[0].document.Statement[1].Action[0]"));
+  EXPECT_THAT(FieldsOf(s), ElementsAre("user.inline_policies[0].document.Statement[1].Action[0]"));
   EXPECT_THAT(std::string(s.message()),
               StartsWith("user.inline_policies[0].document.Statement[1].Action[0]"));
   EXPECT_EQ(ErrorReason(s), "R");
@@ -117,28 +107,27 @@ TEST(AtFieldTest, NestsTheFieldPathsOfAFieldError) {
 TEST(AtFieldTest, AnErrorAboutTheWholeValueBecomesAboutTheField) {
   // A lower layer reports a problem with the value itself (field path "").
   absl::Status s = AtField("document", FieldError("", "document is too large"));
-  EXPECT_THAT(Fields(s), ElementsAre("document"));
+  EXPECT_THAT(FieldsOf(s), ElementsAre("document"));
   EXPECT_THAT(std::string(s.message()), StartsWith("document: "));
   EXPECT_THAT(std::string(s.message()), HasSubstr("document is too large"));
 }
 
 TEST(AtFieldTest, ArrayIndexPathsAttachWithoutADot) {
   absl::Status s = AtField("document", FieldError("[2]", "must be a string"));
-  EXPECT_THAT(Fields(s), ElementsAre("document[2]"));
+  EXPECT_THAT(FieldsOf(s), ElementsAre("document[2]"));
   EXPECT_THAT(std::string(s.message()), StartsWith("document[2]: "));
 }
 
 TEST(PrefixFieldPathsTest, PrefixesEveryViolationAndTheMessage) {
   absl::Status inner = FieldError("user.arn", "bad");
-  google::rpc::BadRequest br;
-  ASSERT_TRUE(GetBadRequest(inner, &br));
-  br.add_field_violations()->set_field("user.groups[0]");
-  inner.SetPayload(kBadRequestUrl, absl::Cord(br.SerializeAsString()));
+  inner = WithFieldViolations(inner, {{"user.arn", "bad"}, {"user.groups[0]", ""}});
   inner = WithReason(inner, "LIMIT_EXCEEDED");
 
   absl::Status s = PrefixFieldPaths("changes[3].", inner);
   EXPECT_EQ(s.code(), inner.code());
-  EXPECT_THAT(Fields(s), ElementsAre("changes[3].user.arn", "changes[3].user.groups[0]"));
+  EXPECT_THAT(GetFieldViolations(s),
+              Optional(ElementsAre(FieldViolation{"changes[3].user.arn", "bad"},
+                                   FieldViolation{"changes[3].user.groups[0]", ""})));
   EXPECT_THAT(std::string(s.message()), StartsWith("changes[3].user.arn"));
   EXPECT_EQ(ErrorReason(s), "LIMIT_EXCEEDED");
 }
@@ -162,9 +151,9 @@ TEST(FieldErrorUtf8Test, InvalidBytesAreEscapedSoProtosStayValid) {
   std::string message(s.message());
   EXPECT_NE(message.find("\\xff"), std::string::npos) << message;
   EXPECT_EQ(message.find('\xff'), std::string::npos);
-  google::rpc::BadRequest br;
-  ASSERT_TRUE(GetBadRequest(s, &br));
-  EXPECT_EQ(br.field_violations(0).description(), "malformed ARN \"arn:\\xff\"");
+  std::optional<std::vector<FieldViolation>> violations = GetFieldViolations(s);
+  ASSERT_TRUE(violations.has_value());
+  EXPECT_EQ(violations->front().description, "malformed ARN \"arn:\\xff\"");
   // Valid multi-byte text is kept as it is.
   EXPECT_EQ(std::string(FieldError("f", "caf\xc3\xa9").message()), "f: caf\xc3\xa9");
 }
@@ -225,12 +214,13 @@ TEST(FieldErrorBoundsTest, HugeFieldsAndDescriptionsAreCut) {
   absl::Status s = FieldError("context.keys[" + huge + "]", "is bad: " + huge);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_LE(s.message().size(), kMaxFieldPathBytes + 2 + kMaxDescriptionBytes);
-  google::rpc::BadRequest br;
-  ASSERT_TRUE(GetBadRequest(s, &br));
-  EXPECT_LE(br.field_violations(0).field().size(), kMaxFieldPathBytes);
-  EXPECT_THAT(br.field_violations(0).field(), ::testing::StartsWith("context.keys[ppp"));
-  EXPECT_THAT(br.field_violations(0).field(), EndsWith(kEllipsis));
-  EXPECT_LE(br.field_violations(0).description().size(), kMaxDescriptionBytes);
+  std::optional<std::vector<FieldViolation>> violations = GetFieldViolations(s);
+  ASSERT_TRUE(violations.has_value());
+  ASSERT_EQ(violations->size(), 1u);
+  EXPECT_LE(violations->front().field.size(), kMaxFieldPathBytes);
+  EXPECT_THAT(violations->front().field, ::testing::StartsWith("context.keys[ppp"));
+  EXPECT_THAT(violations->front().field, EndsWith(kEllipsis));
+  EXPECT_LE(violations->front().description.size(), kMaxDescriptionBytes);
 }
 
 TEST(FieldErrorBoundsTest, NestingAndPrefixingStayBounded) {
@@ -239,10 +229,93 @@ TEST(FieldErrorBoundsTest, NestingAndPrefixingStayBounded) {
   for (const absl::Status& s : {AtField(huge, inner), PrefixFieldPaths(huge, inner),
                                 AtField(huge, absl::InvalidArgumentError(huge))}) {
     EXPECT_LE(s.message().size(), kMaxFieldPathBytes + 2 + kMaxDescriptionBytes);
-    google::rpc::BadRequest br;
-    ASSERT_TRUE(GetBadRequest(s, &br));
-    EXPECT_LE(br.field_violations(0).field().size(), kMaxFieldPathBytes);
+    std::optional<std::vector<FieldViolation>> violations = GetFieldViolations(s);
+    ASSERT_TRUE(violations.has_value());
+    EXPECT_LE(violations->front().field.size(), kMaxFieldPathBytes);
   }
+}
+
+}  // namespace
+}  // namespace pdp
+
+namespace pdp {
+namespace {
+
+// The details' own encoding: any bytes survive, and a payload that is not
+// ours reads as no details, never as a crash or garbage.
+TEST(FieldViolationsPayloadTest, RoundTripsAnyBytes) {
+  const std::string all_bytes = [] {
+    std::string s;
+    for (int c = 0; c < 256; ++c) s.push_back(static_cast<char>(c));
+    return s;
+  }();
+  const std::vector<FieldViolation> violations = {{"a.b", "c"},
+                                                  {"", ""},
+                                                  {all_bytes, std::string("\x01\x00:;\n", 5)},
+                                                  {std::string(300, 'x'), all_bytes}};
+  absl::Status s = WithFieldViolations(absl::InvalidArgumentError("m"), violations);
+  EXPECT_THAT(GetFieldViolations(s), Optional(violations));
+  EXPECT_THAT(GetFieldViolations(WithFieldViolations(absl::InternalError("m"), {})),
+              Optional(::testing::IsEmpty()));
+  EXPECT_EQ(GetErrorReason(WithReason(absl::InternalError("m"), all_bytes)), all_bytes);
+  // Replacing, not appending.
+  EXPECT_THAT(GetFieldViolations(WithFieldViolations(s, {{"f", "d"}})),
+              Optional(ElementsAre(FieldViolation{"f", "d"})));
+  // OK stays OK.
+  EXPECT_TRUE(WithFieldViolations(absl::OkStatus(), violations).ok());
+}
+
+TEST(FieldViolationsPayloadTest, ACorruptPayloadIsNoDetails) {
+  const std::string good = [] {
+    absl::Status s = WithReason(FieldError("field", "description"), "REASON");
+    return std::string(*s.GetPayload(kFieldViolationsUrl));
+  }();
+  std::vector<std::string> corrupt = {
+      "",                                  // no version
+      "\x02",                              // another version
+      std::string("\x01\x05", 2) + "abc",  // a length beyond the end
+      "\x01\x80",                          // a truncated length
+      "\x01\xff\xff\xff\xff\xff\x01",      // an overlong length
+      good.substr(0, good.size() - 1),     // cut short
+      good + "\003ab",                     // a trailing string cut short
+  };
+  for (const std::string& payload : corrupt) {
+    absl::Status s = absl::InvalidArgumentError("field: description");
+    s.SetPayload(kFieldViolationsUrl, absl::Cord(payload));
+    s.SetPayload(kErrorReasonUrl, absl::Cord(payload));
+    EXPECT_EQ(GetFieldViolations(s), std::nullopt) << absl::CEscape(payload);
+    EXPECT_EQ(ErrorReason(s), "") << absl::CEscape(payload);
+    // The helpers that read the details treat it as a plain error.
+    EXPECT_THAT(FieldsOf(AtField("x", s)), ElementsAre("x"));
+    EXPECT_EQ(PrefixFieldPaths("p.", s), s);
+  }
+  // One string is a well-formed list, but field violations come in pairs.
+  absl::Status odd = absl::InvalidArgumentError("x");
+  odd.SetPayload(kFieldViolationsUrl, absl::Cord("\001\001a"));
+  EXPECT_EQ(GetFieldViolations(odd), std::nullopt);
+}
+
+TEST(FieldViolationsPayloadTest, AReasonIsExactlyOneString) {
+  absl::Status s = absl::InternalError("x");
+  s.SetPayload(kErrorReasonUrl, absl::Cord("\001\001A\001B"));
+  EXPECT_EQ(GetErrorReason(s), std::nullopt);
+  s.SetPayload(kErrorReasonUrl, absl::Cord(std::string("\x01", 1)));
+  EXPECT_EQ(GetErrorReason(s), std::nullopt);
+}
+
+TEST(FieldViolationsPayloadTest, PrefixingAndNestingKeepEveryDescription) {
+  absl::Status inner = WithFieldViolations(absl::NotFoundError("[0]: gone"),
+                                           {{"[0]", "gone"}, {"", "whole"}, {"name", "bad"}});
+  EXPECT_THAT(
+      GetFieldViolations(AtField("items", inner)),
+      Optional(ElementsAre(FieldViolation{"items[0]", "gone"}, FieldViolation{"items", "whole"},
+                           FieldViolation{"items.name", "bad"})));
+  EXPECT_THAT(GetFieldViolations(PrefixFieldPaths("changes[2].", inner)),
+              Optional(ElementsAre(FieldViolation{"changes[2].[0]", "gone"},
+                                   FieldViolation{"changes[2].", "whole"},
+                                   FieldViolation{"changes[2].name", "bad"})));
+  EXPECT_EQ(AtField("items", inner).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(AtField("items", inner).message(), "items[0]: gone");
 }
 
 }  // namespace

@@ -12,9 +12,9 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "common/engine/wire_decide.h"
 #include "common/world/world_file.h"
 #include "gtest/gtest.h"
+#include "server/wire/wire_decide.h"
 #include "tests/common/shipped_world.h"
 #include "tests/common/test_support.h"
 

@@ -6,10 +6,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/engine/principal_context.h"
-#include "common/engine/wire_decide.h"
 #include "common/world/world_file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/wire/wire_decide.h"
 #include "tests/common/shipped_world.h"
 #include "tests/common/test_support.h"
 

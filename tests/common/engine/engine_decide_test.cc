@@ -9,10 +9,10 @@
 #include "absl/strings/str_cat.h"
 #include "common/engine/decide.h"
 #include "common/engine/principal_context.h"
-#include "common/engine/questions.h"
-#include "common/engine/wire_decide.h"
 #include "common/world/world_file.h"
 #include "gtest/gtest.h"
+#include "server/wire/questions.h"
+#include "server/wire/wire_decide.h"
 #include "tests/common/shipped_world.h"
 #include "tests/common/test_support.h"
 
@@ -169,6 +169,13 @@ TEST(EngineDecideTest, AnUnknownPrincipalIsDeniedForEveryTargetWithItsReason) {
   EXPECT_EQ(trace.gates[0].outcome, GateOutcome::kDenied);
   EXPECT_NE(trace.gates[0].detail.find("nobody"), std::string::npos) << trace.gates[0].detail;
   EXPECT_TRUE(trace.context.empty());
+}
+
+TEST(EngineDecideTest, ReasonNamesAreTheApis) {
+  for (int r = 0; r <= static_cast<int>(kLastReason); ++r) {
+    const Reason reason = static_cast<Reason>(r);
+    EXPECT_EQ(std::string(ReasonName(reason)), pdp::v1::Reason_Name(ToWire(reason))) << r;
+  }
 }
 
 }  // namespace

@@ -4,11 +4,11 @@
 #include <string>
 #include <vector>
 
-#include "common/engine/record_protos.h"
-#include "common/engine/wire_decide.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "server/wire/record_protos.h"
+#include "server/wire/wire_decide.h"
 #include "tests/common/test_support.h"
 
 namespace pdp {

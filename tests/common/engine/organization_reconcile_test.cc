@@ -5,11 +5,11 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "common/engine/record_protos.h"
 #include "common/engine/snapshot_builder.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "server/wire/record_protos.h"
 #include "tests/common/test_support.h"
 
 namespace pdp {

@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/common/error_fields.h"
 
 namespace pdp {
 namespace {
@@ -21,11 +22,7 @@ using Json = nlohmann::ordered_json;
 
 const std::string kCatalogPath = std::string(PDP_SOURCE_DIR) + "/data/page-catalog.json";
 
-std::string FieldOf(const absl::Status& status) {
-  google::rpc::BadRequest br;
-  if (!GetBadRequest(status, &br) || br.field_violations_size() == 0) return "<none>";
-  return br.field_violations(0).field();
-}
+using test::FieldOf;
 
 std::vector<std::string> Lower(const google::protobuf::RepeatedPtrField<std::string>& list) {
   std::vector<std::string> out;

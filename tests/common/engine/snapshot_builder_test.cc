@@ -6,11 +6,11 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "common/engine/record_protos.h"
-#include "common/engine/wire_decide.h"
 #include "common/policy/policy_compiler.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/wire/record_protos.h"
+#include "server/wire/wire_decide.h"
 #include "tests/common/test_support.h"
 
 namespace pdp {
@@ -880,6 +880,19 @@ TEST_F(AccountSettingsTest, ConsoleActionSetRefusedWithoutTheAction) {
         ApplyOne(test::UpdateSettings(kA, actor, {"console_action_set"}, false, pdp::v1::LEGACY)),
         absl::StatusCode::kPermissionDenied, "actor", "NOT_AUTHORIZED");
   }
+  // The message says what the decision was, as Authorize would answer.
+  const std::string alice = "arn:aws:iam::111111111111:user/alice",
+                    denied = "arn:aws:iam::111111111111:user/denied";
+  EXPECT_EQ(
+      ApplyOne(test::UpdateSettings(kA, alice, {"console_action_set"}, false, pdp::v1::LEGACY))
+          .message(),
+      "actor: " + alice +
+          " is not allowed aws-portal:UpdateConsoleActionSetEnforced (needed to change "
+          "console_action_set; decision: IMPLICIT_DENY)");
+  EXPECT_THAT(std::string(ApplyOne(test::UpdateSettings(kA, denied, {"console_action_set"}, false,
+                                                        pdp::v1::LEGACY))
+                              .message()),
+              HasSubstr("; decision: EXPLICIT_DENY)"));
   // The permission is checked on the state before the batch.
   SnapshotBuilder b(base_);
   ASSERT_TRUE(

@@ -6,10 +6,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "common/engine/record_protos.h"
 #include "common/engine/snapshot_builder.h"
-#include "common/engine/wire_decide.h"
 #include "gtest/gtest.h"
+#include "server/wire/record_protos.h"
+#include "server/wire/wire_decide.h"
 #include "tests/common/test_support.h"
 
 namespace pdp {

@@ -10,6 +10,7 @@
 #include "common/policy/policy_json.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/common/error_fields.h"
 
 namespace pdp {
 
@@ -49,11 +50,7 @@ absl::StatusOr<std::shared_ptr<const CompiledCondition>> CompileText(const std::
   return CompiledCondition::Compile(*json, kPath, variables);
 }
 
-std::string FieldOf(const absl::Status& status) {
-  google::rpc::BadRequest br;
-  if (!GetBadRequest(status, &br) || br.field_violations_size() == 0) return "<none>";
-  return br.field_violations(0).field();
-}
+using test::FieldOf;
 
 struct EvalCase {
   const char* name;

@@ -13,6 +13,7 @@
 #include "common/policy/policy_json.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/common/error_fields.h"
 
 namespace pdp {
 namespace {
@@ -49,11 +50,7 @@ std::string CodeOf(absl::string_view pattern) {
   return w ? w->first : "OK";
 }
 
-std::string FieldOf(const absl::Status& status) {
-  google::rpc::BadRequest br;
-  if (!GetBadRequest(status, &br) || br.field_violations_size() == 0) return "<none>";
-  return br.field_violations(0).field();
-}
+using test::FieldOf;
 
 TEST(KnownActionsTest, LoadsTheShippedFile) {
   ASSERT_NE(Shipped(), nullptr);

@@ -7,17 +7,14 @@
 #include "common/base/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/common/error_fields.h"
 
 namespace pdp {
 namespace {
 
 using ::testing::HasSubstr;
 
-std::string FieldOf(const absl::Status& status) {
-  google::rpc::BadRequest br;
-  if (!GetBadRequest(status, &br) || br.field_violations_size() == 0) return "<none>";
-  return br.field_violations(0).field();
-}
+using test::FieldOf;
 
 // A policy with one statement given as the body of a JSON object.
 std::string One(const std::string& statement_body) {

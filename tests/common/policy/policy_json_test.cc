@@ -6,18 +6,14 @@
 #include "common/base/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/common/error_fields.h"
 
 namespace pdp {
 namespace {
 
 using ::testing::HasSubstr;
 
-// The BadRequest field of an error ("<none>" if it has none).
-std::string FieldOf(const absl::Status& status) {
-  google::rpc::BadRequest br;
-  if (!GetBadRequest(status, &br) || br.field_violations_size() == 0) return "<none>";
-  return br.field_violations(0).field();
-}
+using test::FieldOf;
 
 absl::Status ErrorOf(absl::string_view text) {
   absl::StatusOr<Json> j = ParseStrictJson(text);

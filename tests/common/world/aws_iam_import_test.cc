@@ -9,12 +9,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "common/engine/record_protos.h"
 #include "common/engine/snapshot_builder.h"
-#include "common/engine/wire_decide.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "server/wire/record_protos.h"
+#include "server/wire/wire_decide.h"
 #include "tests/common/test_support.h"
 
 namespace pdp {

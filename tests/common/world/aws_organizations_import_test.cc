@@ -9,9 +9,9 @@
 
 #include "absl/strings/str_replace.h"
 #include "common/engine/snapshot_builder.h"
-#include "common/engine/wire_decide.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/wire/wire_decide.h"
 #include "tests/common/test_support.h"
 
 namespace pdp {

@@ -5,11 +5,11 @@
 
 #include "absl/status/status.h"
 #include "common/engine/snapshot_builder.h"
-#include "common/engine/wire_decide.h"
 #include "common/policy/policy_compiler.h"
 #include "common/policy/policy_json.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/wire/wire_decide.h"
 #include "tests/common/test_support.h"
 
 namespace pdp {

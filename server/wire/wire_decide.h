@@ -1,11 +1,11 @@
 // The wire API of the decision engine: pdp.v1 requests, decisions and
-// explanations mapped to and from the engine's own types (decide.h), in one
-// place. The server's handlers, the questions (questions.h), the access
-// matrix, pdpctl and the tests use it; the engine itself never does.
-// (Issue 14: it moves out of the engine library with the other wire
-// mappings.) Thread-safe like Decide().
-#ifndef PDP_COMMON_ENGINE_WIRE_DECIDE_H_
-#define PDP_COMMON_ENGINE_WIRE_DECIDE_H_
+// explanations mapped to and from the engine's own types
+// (common/engine/decide.h), in one place. The server's handlers, the
+// questions (questions.h), the access matrix, pdpctl and the tests use it;
+// the engine itself never does (it is in pdp_wire, which the engine does not
+// link: issue 14). Thread-safe like Decide().
+#ifndef PDP_SERVER_WIRE_WIRE_DECIDE_H_
+#define PDP_SERVER_WIRE_WIRE_DECIDE_H_
 
 #include <vector>
 
@@ -88,4 +88,4 @@ absl::StatusOr<std::vector<PageDecision>> DecidePages(const Snapshot& snapshot,
 
 }  // namespace pdp
 
-#endif  // PDP_COMMON_ENGINE_WIRE_DECIDE_H_
+#endif  // PDP_SERVER_WIRE_WIRE_DECIDE_H_

@@ -1,4 +1,4 @@
-#include "common/engine/access_matrix.h"
+#include "server/wire/access_matrix.h"
 
 #include <string>
 #include <utility>
@@ -10,7 +10,7 @@
 #include "common/base/strings.h"
 #include "common/engine/organization_state.h"
 #include "common/engine/principal_context.h"
-#include "common/engine/questions.h"
+#include "server/wire/questions.h"
 
 namespace pdp {
 namespace {

@@ -1,4 +1,4 @@
-#include "common/engine/access_matrix.h"
+#include "server/wire/access_matrix.h"
 
 #include <map>
 #include <string>
@@ -6,11 +6,11 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "common/engine/questions.h"
-#include "common/engine/wire_decide.h"
 #include "common/world/world_file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/wire/questions.h"
+#include "server/wire/wire_decide.h"
 #include "tests/common/test_support.h"
 
 namespace pdp {

@@ -1,4 +1,4 @@
-#include "common/engine/questions.h"
+#include "server/wire/questions.h"
 
 #include <set>
 #include <string>
@@ -9,10 +9,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/base/strings.h"
-#include "common/engine/wire_decide.h"
 #include "common/world/world_file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/wire/wire_decide.h"
 #include "tests/common/test_support.h"
 
 namespace pdp {

@@ -1,4 +1,4 @@
-#include "common/engine/record_protos.h"
+#include "server/wire/record_protos.h"
 
 #include <algorithm>
 

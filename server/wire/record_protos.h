@@ -1,6 +1,6 @@
 // Snapshot records as API messages (what Get and List return).
-#ifndef PDP_COMMON_ENGINE_RECORD_PROTOS_H_
-#define PDP_COMMON_ENGINE_RECORD_PROTOS_H_
+#ifndef PDP_SERVER_WIRE_RECORD_PROTOS_H_
+#define PDP_SERVER_WIRE_RECORD_PROTOS_H_
 
 #include "common/engine/snapshot.h"
 #include "pdp/v1/organization.pb.h"
@@ -24,4 +24,4 @@ pdp::v1::ManagedPolicy PolicyToProto(const ManagedPolicyRecord& policy,
 
 }  // namespace pdp
 
-#endif  // PDP_COMMON_ENGINE_RECORD_PROTOS_H_
+#endif  // PDP_SERVER_WIRE_RECORD_PROTOS_H_

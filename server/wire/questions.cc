@@ -1,4 +1,4 @@
-#include "common/engine/questions.h"
+#include "server/wire/questions.h"
 
 #include <algorithm>
 #include <tuple>

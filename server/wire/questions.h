@@ -8,8 +8,8 @@
 //                     perform an action
 //   AccessDifferences the page access that differs between two snapshots
 //                     (WhatIf: the current state and a proposed one)
-#ifndef PDP_COMMON_ENGINE_QUESTIONS_H_
-#define PDP_COMMON_ENGINE_QUESTIONS_H_
+#ifndef PDP_SERVER_WIRE_QUESTIONS_H_
+#define PDP_SERVER_WIRE_QUESTIONS_H_
 
 #include <cstddef>
 #include <string>
@@ -17,8 +17,8 @@
 
 #include "absl/status/statusor.h"
 #include "common/engine/snapshot.h"
-#include "common/engine/wire_decide.h"
 #include "pdp/v1/authorization.pb.h"
+#include "server/wire/wire_decide.h"
 
 namespace pdp {
 
@@ -88,4 +88,4 @@ absl::StatusOr<std::vector<pdp::v1::AccessDifference>> AccessDifferences(
 
 }  // namespace pdp
 
-#endif  // PDP_COMMON_ENGINE_QUESTIONS_H_
+#endif  // PDP_SERVER_WIRE_QUESTIONS_H_

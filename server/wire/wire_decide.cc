@@ -1,4 +1,4 @@
-#include "common/engine/wire_decide.h"
+#include "server/wire/wire_decide.h"
 
 #include <string>
 #include <utility>

@@ -21,16 +21,16 @@
 //                principal's explanations are shared by the pages that
 //                require the same actions (for an allow: the same first
 //                action, whose trace holds the first statement that allowed).
-#ifndef PDP_COMMON_ENGINE_ACCESS_MATRIX_H_
-#define PDP_COMMON_ENGINE_ACCESS_MATRIX_H_
+#ifndef PDP_SERVER_WIRE_ACCESS_MATRIX_H_
+#define PDP_SERVER_WIRE_ACCESS_MATRIX_H_
 
 #include <cstddef>
 #include <functional>
 
 #include "absl/status/status.h"
 #include "common/engine/snapshot.h"
-#include "common/engine/wire_decide.h"
 #include "pdp/v1/authorization.pb.h"
+#include "server/wire/wire_decide.h"
 
 namespace pdp {
 
@@ -73,4 +73,4 @@ absl::Status AccessMatrix(const Snapshot& snapshot, const pdp::v1::AccessMatrixR
 
 }  // namespace pdp
 
-#endif  // PDP_COMMON_ENGINE_ACCESS_MATRIX_H_
+#endif  // PDP_SERVER_WIRE_ACCESS_MATRIX_H_
