@@ -11,7 +11,7 @@
 #include "common/policy/policy_compiler.h"
 #include "server/audit_handler.h"
 #include "server/call_context.h"
-#include "server/grpc_errors.h"
+#include "server/grpc/grpc_errors.h"
 #include "server/pagination.h"
 #include "server/watch_handler.h"
 #include "server/write_scope.h"

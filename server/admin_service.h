@@ -16,7 +16,7 @@
 #include "pdp/v1/admin.grpc.pb.h"
 #include "server/authenticator.h"
 #include "server/concurrency_limit.h"
-#include "server/grpc_errors.h"
+#include "server/grpc/grpc_errors.h"
 #include "server/world_state.h"
 
 namespace pdp {

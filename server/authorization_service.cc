@@ -12,7 +12,7 @@
 #include "server/access_matrix_handler.h"
 #include "server/authorization_handlers.h"
 #include "server/call_context.h"
-#include "server/grpc_errors.h"
+#include "server/grpc/grpc_errors.h"
 #include "server/log/refused_calls.h"
 #include "server/question_handlers.h"
 #include "server/simulated_time.h"

@@ -2,7 +2,7 @@
 
 #include <optional>
 
-#include "server/grpc_errors.h"
+#include "server/grpc/grpc_errors.h"
 #include "server/log/refused_calls.h"
 
 namespace pdp {

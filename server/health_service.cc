@@ -4,7 +4,7 @@
 #include "absl/time/time.h"
 #include "common/base/errors.h"
 #include "common/base/version.h"
-#include "server/grpc_errors.h"
+#include "server/grpc/grpc_errors.h"
 #include "server/revision_gate.h"
 
 namespace pdp {

@@ -5,7 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/base/errors.h"
-#include "server/grpc_errors.h"
+#include "server/grpc/grpc_errors.h"
 
 namespace pdp {
 
@@ -33,7 +33,7 @@ bool Convert(const From& from, To* to) {
 ReflectionServices::ReflectionServices(std::vector<std::string> services, ReflectionOptions options)
     : options_(options),
       // error_details.proto: the BadRequest, ErrorInfo... that errors carry
-      // (server/grpc_errors.h), which no service's file imports.
+      // (server/grpc/grpc_errors.h), which no service's file imports.
       catalog_(google::protobuf::DescriptorPool::generated_pool(),
                WithReflection(std::move(services)), {"google/rpc/error_details.proto"}),
       streams_(options.max_streams, "reflection streams open", "--max-watches",

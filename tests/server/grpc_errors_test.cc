@@ -1,7 +1,7 @@
 // ToGrpcStatus / ToRpcStatus: whatever an error holds, what reaches the
 // wire stays far under gRPC's default 8 KiB trailer limit, and keeps the
 // code, the reason and the first field paths.
-#include "server/grpc_errors.h"
+#include "server/grpc/grpc_errors.h"
 
 #include <string>
 

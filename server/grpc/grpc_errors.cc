@@ -1,4 +1,4 @@
-#include "server/grpc_errors.h"
+#include "server/grpc/grpc_errors.h"
 
 #include <string>
 #include <utility>
