@@ -9,7 +9,7 @@
 #include "common/engine/principal_context.h"
 #include "common/engine/questions.h"
 #include "common/engine/wire_decide.h"
-#include "server/grpc/grpc_errors.h"
+#include "server/app/rpc_status.h"
 
 namespace pdp {
 namespace {

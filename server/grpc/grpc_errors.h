@@ -1,39 +1,18 @@
 // absl::Status -> grpc::Status at the gRPC edge: the canonical code, the
-// message, and a google.rpc.Status (with the ErrorInfo and BadRequest
-// payloads) in grpc-status-details-bin, so any client can read the reason
-// and the field paths.
-//
-// Bounded whatever the status holds: gRPC sends the message and the details
-// as trailers, which clients refuse beyond 8 KiB by default
-// (GRPC_ARG_MAX_METADATA_SIZE); the call would then fail with a transport
-// RESOURCE_EXHAUSTED instead of its own error. The message is cut to
-// kMaxGrpcMessageBytes as gRPC encodes it, each field violation's path and
-// description to kMaxViolationBytes, and the BadRequest keeps the first
-// violations that fit in kMaxBadRequestBytes (the message then says how many
-// were left out): at most about 4 KiB of trailers in all.
+// message, and the google.rpc.Status of server/app/rpc_status.h (with the
+// ErrorInfo and BadRequest payloads, bounded as that header says) in
+// grpc-status-details-bin, so any client can read the reason and the field
+// paths.
 #ifndef PDP_SERVER_GRPC_ERRORS_H_
 #define PDP_SERVER_GRPC_ERRORS_H_
 
-#include <cstddef>
-
 #include "absl/status/status.h"
-#include "google/rpc/status.pb.h"
 #include "grpcpp/support/status.h"
 
 namespace pdp {
 
-// grpc-message, percent-encoded as gRPC sends it (the same text is in the
-// details, base64-encoded).
-inline constexpr size_t kMaxGrpcMessageBytes = 768;
-// A field violation's field path, and its description.
-inline constexpr size_t kMaxViolationBytes = 256;
-// The serialized BadRequest.
-inline constexpr size_t kMaxBadRequestBytes = 1536;
-
-// The google.rpc.Status form of `status` (code, message, details), bounded
-// as above. Thread-safe.
-google::rpc::Status ToRpcStatus(const absl::Status& status);
-
+// OK for an OK status; otherwise the code, ToRpcStatus's (bounded) message
+// and its serialized google.rpc.Status as the details. Thread-safe.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 }  // namespace pdp

@@ -9,6 +9,7 @@
 #include "common/base/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/app/rpc_status.h"
 
 namespace pdp {
 namespace {
