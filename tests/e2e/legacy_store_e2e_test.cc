@@ -13,8 +13,8 @@
 #include "billing_pdp/authorization_client.h"
 #include "common/engine/wire_decide.h"
 #include "gtest/gtest.h"
+#include "server/app/world_state.h"
 #include "server/store/sqlite_store.h"
-#include "server/world_state.h"
 #include "tests/common/test_support.h"
 #include "tests/support/server_process.h"
 

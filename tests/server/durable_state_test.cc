@@ -19,13 +19,13 @@
 #include "common/engine/wire_decide.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "server/app/watch_handler.h"
+#include "server/app/world_state.h"
 #include "server/store/batch_codec.h"
 #include "server/store/checkpoint_io.h"
 #include "server/store/memory_store.h"
 #include "server/store/sqlite_store.h"
 #include "server/store/state_codec.h"
-#include "server/watch_handler.h"
-#include "server/world_state.h"
 #include "tests/common/test_support.h"
 
 namespace pdp {
