@@ -30,12 +30,12 @@
 #include "absl/time/clock.h"
 #include "common/engine/page_catalog.h"
 #include "common/engine/snapshot.h"
-#include "server/change_follower.h"
-#include "server/checkpointer.h"
+#include "server/app/change_follower.h"
+#include "server/app/checkpointer.h"
+#include "server/app/thread_priority.h"
+#include "server/app/world_state.h"
 #include "server/store/checkpoint_io.h"
 #include "server/store/open_store.h"
-#include "server/thread_priority.h"
-#include "server/world_state.h"
 
 namespace {
 

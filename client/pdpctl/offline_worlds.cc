@@ -7,7 +7,7 @@
 #include "common/engine/page_catalog.h"
 #include "common/engine/snapshot_builder.h"
 #include "common/world/world_file.h"
-#include "server/data_dir.h"
+#include "server/app/data_dir.h"
 
 namespace pdpctl {
 namespace {

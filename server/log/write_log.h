@@ -13,7 +13,7 @@
 
 #include "absl/strings/string_view.h"
 #include "pdp/v1/changes.pb.h"
-#include "server/batch_origin.h"
+#include "server/app/batch_origin.h"
 
 namespace pdp {
 

@@ -7,7 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/base/errors.h"
-#include "server/listen_address.h"
+#include "server/grpc/listen_address.h"
 
 namespace pdp {
 namespace {

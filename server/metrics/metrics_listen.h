@@ -19,7 +19,7 @@ namespace pdp {
 // for anything else (a host name, an IPv6 address, a unix socket, a bad
 // port); FAILED_PRECONDITION for an address that
 // is not loopback while `tls_configured` is false, the message saying why
-// (server/listen_address.h's rule). Thread-safe; no I/O.
+// (server/grpc/listen_address.h's rule). Thread-safe; no I/O.
 absl::StatusOr<std::string> CheckMetricsListenAddress(absl::string_view address,
                                                       bool tls_configured);
 

@@ -11,8 +11,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "server/app/world_state.h"
 #include "server/metrics/server_metrics.h"
-#include "server/world_state.h"
 
 namespace prometheus {
 class Exposer;

@@ -2,7 +2,7 @@
 // (AdminService, Health, reflection) for ServerMetrics: gRPC's server
 // interceptors see each call's method and the status it ends with, so no
 // handler needs to know about metrics. AuthorizationService counts its own
-// calls where they finish (server/authorization_service.cc): no interceptor
+// calls where they finish (server/grpc/authorization_service.cc): no interceptor
 // is created for them, keeping the Authorize path to the cost of gRPC's
 // per-call interceptor check.
 #ifndef PDP_SERVER_METRICS_RPC_INTERCEPTOR_H_

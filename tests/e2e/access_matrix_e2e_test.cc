@@ -24,7 +24,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "pdp/v1/authorization.grpc.pb.h"
-#include "server/caller_registry.h"
+#include "server/app/caller_registry.h"
 #include "tests/support/server_process.h"
 
 namespace pdp::testing {

@@ -25,7 +25,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "server/caller_registry.h"
+#include "server/app/caller_registry.h"
 #include "tests/support/server_process.h"
 #include "tests/support/test_pki.h"
 

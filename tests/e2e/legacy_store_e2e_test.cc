@@ -12,9 +12,9 @@
 
 #include "billing_pdp/authorization_client.h"
 #include "gtest/gtest.h"
+#include "server/app/world_state.h"
 #include "server/store/sqlite_store.h"
 #include "server/wire/wire_decide.h"
-#include "server/world_state.h"
 #include "tests/common/test_support.h"
 #include "tests/support/server_process.h"
 

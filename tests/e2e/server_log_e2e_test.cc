@@ -21,7 +21,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "server/caller_registry.h"
+#include "server/app/caller_registry.h"
 #include "server/log/logger.h"
 #include "tests/support/server_process.h"
 

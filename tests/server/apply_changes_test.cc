@@ -8,8 +8,8 @@
 #include "common/base/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/app/world_state.h"
 #include "server/store/memory_store.h"
-#include "server/world_state.h"
 #include "tests/common/test_support.h"
 #include "tests/support/server_process.h"
 

@@ -1,14 +1,14 @@
 // The AuthorizationService handlers, without gRPC: BatchAuthorize never runs
 // past its deadline; called directly, every handler waits for its
 // min_revision.
-#include "server/authorization_handlers.h"
+#include "server/app/authorization_handlers.h"
 
 #include "absl/strings/str_cat.h"
 #include "common/base/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/app/world_state.h"
 #include "server/store/memory_store.h"
-#include "server/world_state.h"
 #include "tests/common/shipped_world.h"
 #include "tests/common/test_support.h"
 

@@ -11,8 +11,8 @@
 #include "gtest/gtest.h"
 #include "pdp/v1/admin.grpc.pb.h"
 #include "pdp/v1/authorization.grpc.pb.h"
-#include "server/caller_registry.h"
-#include "server/method_access.h"
+#include "server/app/caller_registry.h"
+#include "server/grpc/method_access.h"
 
 namespace pdp {
 namespace {

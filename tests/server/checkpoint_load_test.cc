@@ -10,9 +10,9 @@
 #include "common/policy/policy_compiler.h"
 #include "common/world/world_file.h"
 #include "gtest/gtest.h"
+#include "server/app/world_state.h"
 #include "server/store/checkpoint_io.h"
 #include "server/store/memory_store.h"
-#include "server/world_state.h"
 #include "tests/common/test_support.h"
 
 namespace pdp {

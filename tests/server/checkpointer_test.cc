@@ -1,10 +1,10 @@
-// The background checkpointer (server/checkpointer.h) while writes go on:
+// The background checkpointer (server/app/checkpointer.h) while writes go on:
 // it writes a checkpoint once the state is far enough past the newest,
 // prunes and compacts, and a restart from what it wrote equals the state.
 // In the ThreadSanitizer set (its thread reads snapshots the writer
 // publishes); changes are built without protobuf map fields, which GCC's
 // TSan build cannot share with Debian's libprotobuf (client/CMakeLists.txt).
-#include "server/checkpointer.h"
+#include "server/app/checkpointer.h"
 
 #include <string>
 #include <vector>
@@ -12,9 +12,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "server/app/world_state.h"
 #include "server/store/checkpoint_io.h"
 #include "server/store/memory_store.h"
-#include "server/world_state.h"
 #include "tests/common/test_support.h"
 
 namespace pdp {

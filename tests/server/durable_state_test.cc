@@ -18,14 +18,14 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "server/app/watch_handler.h"
+#include "server/app/world_state.h"
 #include "server/store/batch_codec.h"
 #include "server/store/checkpoint_io.h"
 #include "server/store/memory_store.h"
 #include "server/store/sqlite_store.h"
 #include "server/store/state_codec.h"
-#include "server/watch_handler.h"
 #include "server/wire/wire_decide.h"
-#include "server/world_state.h"
 #include "tests/common/test_support.h"
 
 namespace pdp {

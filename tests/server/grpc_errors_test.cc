@@ -1,7 +1,7 @@
 // ToGrpcStatus / ToRpcStatus: whatever an error holds, what reaches the
 // wire stays far under gRPC's default 8 KiB trailer limit, and keeps the
 // code, the reason and the first field paths.
-#include "server/grpc_errors.h"
+#include "server/grpc/grpc_errors.h"
 
 #include <string>
 #include <vector>
@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
+#include "server/app/rpc_status.h"
 
 namespace pdp {
 namespace {

@@ -1,5 +1,5 @@
 // Which --listen addresses may serve without TLS and an admin token.
-#include "server/listen_address.h"
+#include "server/grpc/listen_address.h"
 
 #include <string>
 

@@ -1,6 +1,6 @@
 // QuestionExecutor: where WhoCan and WhatIf run. Its queue is bounded, its
 // threads run at a lower priority, and Stop() answers what it never ran.
-#include "server/question_executor.h"
+#include "server/app/question_executor.h"
 
 #include <sys/resource.h>
 #include <sys/syscall.h>

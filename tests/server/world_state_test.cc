@@ -1,6 +1,6 @@
 // The write path: WorldState over a Store. Batches are atomic, durable in the
 // store before they are published, and replayable at start-up.
-#include "server/world_state.h"
+#include "server/app/world_state.h"
 
 #include <atomic>
 #include <thread>

@@ -3,7 +3,7 @@
 // with an organization (o-aaaaaaaaaa: 222… manages, 333… is a member), a
 // listed standalone account (111…), and others outside (444…, and
 // o-bbbbbbbbbb managed by 555…).
-#include "server/write_scope.h"
+#include "server/app/write_scope.h"
 
 #include <string>
 #include <vector>
