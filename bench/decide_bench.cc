@@ -75,14 +75,18 @@ absl::StatusOr<SnapshotPtr> ApplyAll(const std::vector<pdp::v1::Change>& changes
   return builder.Finish();
 }
 
-// data/demo-world.yaml, built once.
-const absl::StatusOr<SnapshotPtr>& DemoSnapshot() {
-  static const absl::StatusOr<SnapshotPtr>* demo = [] {
-    auto changes = ReadWorldFile(DataPath("demo-world.yaml"));
-    if (!changes.ok()) return new absl::StatusOr<SnapshotPtr>(changes.status());
-    return new absl::StatusOr<SnapshotPtr>(ApplyAll(*changes));
-  }();
-  return *demo;
+// A world file of data/ (demo-world.yaml, demo-org-world.yaml), built once.
+const absl::StatusOr<SnapshotPtr>& DataWorld(const std::string& file) {
+  static auto* worlds = new std::map<std::string, absl::StatusOr<SnapshotPtr>>();
+  auto it = worlds->find(file);
+  if (it == worlds->end()) {
+    auto changes = ReadWorldFile(DataPath(file));
+    it = worlds
+             ->emplace(file, changes.ok() ? ApplyAll(*changes)
+                                          : absl::StatusOr<SnapshotPtr>(changes.status()))
+             .first;
+  }
+  return it->second;
 }
 
 AuthorizeRequest PageRequest(absl::string_view principal, absl::string_view page,
@@ -103,14 +107,15 @@ AuthorizeRequest ActionRequest(absl::string_view principal, absl::string_view ac
   return r;
 }
 
-// The demo world, or null after marking `state` skipped with why.
-const Snapshot* DemoOrSkip(benchmark::State& state) {
-  const absl::StatusOr<SnapshotPtr>& demo = DemoSnapshot();
-  if (!demo.ok()) {
-    state.SkipWithError(demo.status().ToString().c_str());
+// A data/ world (by default the demo world), or null after marking `state`
+// skipped with why.
+const Snapshot* DemoOrSkip(benchmark::State& state, const std::string& file = "demo-world.yaml") {
+  const absl::StatusOr<SnapshotPtr>& world = DataWorld(file);
+  if (!world.ok()) {
+    state.SkipWithError(world.status().ToString().c_str());
     return nullptr;
   }
-  return demo->get();
+  return world->get();
 }
 
 // Empty when `request` gets `effect`/`reason` on `snapshot`, else what it got.
@@ -203,11 +208,11 @@ BENCHMARK_CAPTURE(BM_DemoDecide, h_dave_view_billing_bills_explained,
 // principal resolved, the page target found, a Verdict (features as bits)
 // — every step per iteration, without the wire request or Decision. The
 // same requests as the BM_DemoDecide cases of the same letter.
-void BM_EngineDecide(benchmark::State& state, absl::string_view principal,
-                     absl::string_view page_id, pdp::Access access, pdp::Reason reason) {
-  const Snapshot* demo = DemoOrSkip(state);
-  if (demo == nullptr) return;
-  const Snapshot& snapshot = *demo;
+// One engine decision per iteration (resolve, target, decide), checked
+// first against `reason`.
+void EngineDecideLoop(benchmark::State& state, const Snapshot& snapshot,
+                      absl::string_view principal, absl::string_view page_id, pdp::Access access,
+                      pdp::Reason reason, const DecideOptions& options = {}) {
   const EmptyCallerContext context;
   auto decide = [&]() -> absl::StatusOr<Verdict> {
     ResolvedPrincipal resolved;
@@ -215,7 +220,7 @@ void BM_EngineDecide(benchmark::State& state, absl::string_view principal,
     absl::Status s = ResolvePrincipal(snapshot, principal, "", resolved);
     if (s.ok()) s = PageTarget(snapshot.catalog(), page_id, access, target);
     if (!s.ok()) return s;
-    return pdp::Decide(snapshot, resolved, target, context);
+    return pdp::Decide(snapshot, resolved, target, context, options);
   };
   absl::StatusOr<Verdict> first = decide();
   if (!first.ok() || first->reason != reason) {
@@ -230,9 +235,15 @@ void BM_EngineDecide(benchmark::State& state, absl::string_view principal,
     Target target;
     benchmark::DoNotOptimize(ResolvePrincipal(snapshot, principal, "", resolved).ok());
     benchmark::DoNotOptimize(PageTarget(snapshot.catalog(), page_id, access, target).ok());
-    Verdict v = pdp::Decide(snapshot, resolved, target, context);
+    Verdict v = pdp::Decide(snapshot, resolved, target, context, options);
     benchmark::DoNotOptimize(v);
   }
+}
+
+void BM_EngineDecide(benchmark::State& state, absl::string_view principal,
+                     absl::string_view page_id, pdp::Access access, pdp::Reason reason) {
+  const Snapshot* demo = DemoOrSkip(state);
+  if (demo != nullptr) EngineDecideLoop(state, *demo, principal, page_id, access, reason);
 }
 BENCHMARK_CAPTURE(BM_EngineDecide, a_dave_view_billing_bills, kDave, "billing_bills",
                   pdp::Access::kView, pdp::Reason::kAllowedByPolicy);
@@ -244,6 +255,21 @@ BENCHMARK_CAPTURE(BM_EngineDecide, d_iam_access_gate_deny, kNewcomerAdmin, "bill
                   pdp::Access::kView, pdp::Reason::kIamAccessNotActivated);
 BENCHMARK_CAPTURE(BM_EngineDecide, e_bob_explicit_deny_payment_methods, kBob,
                   "billing_payment_methods", pdp::Access::kView, pdp::Reason::kExplicitDeny);
+
+// (h) a member account's administrator, bound by the SCPs of three levels
+// (data/demo-org-world.yaml: FullAWSAccess at the root, an OU's guardrails,
+// a nested OU's Cost Explorer deny), VIEW of billing_bills: SCPs and
+// identity policies from digests, next to the same decision evaluating
+// statements.
+void BM_OrgMemberDecide(benchmark::State& state, bool evaluate_statements) {
+  const Snapshot* org = DemoOrSkip(state, "demo-org-world.yaml");
+  if (org == nullptr) return;
+  EngineDecideLoop(state, *org, "arn:aws:iam::444444444444:user/admin", "billing_bills",
+                   pdp::Access::kView, pdp::Reason::kAllowedByPolicy,
+                   {.evaluate_statements = evaluate_statements});
+}
+BENCHMARK_CAPTURE(BM_OrgMemberDecide, h_scp_bound_admin_digests, false);
+BENCHMARK_CAPTURE(BM_OrgMemberDecide, h_scp_bound_admin_statements, true);
 
 // (g) a batch as the server's BatchAuthorize runs it: one principal resolved
 // once, then VIEW of 20 pages, each a Verdict. items_per_second counts

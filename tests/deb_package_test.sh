@@ -3,10 +3,12 @@
 # directory), its control fields and contents (dpkg-deb -f / -c), and the
 # server it carries, unpacked into a temporary root (dpkg-deb -x, not
 # installed), starting and finding its data there.
-#   tests/deb_package_test.sh BUILD_DIR PROJECT_VERSION
+#   tests/deb_package_test.sh BUILD_DIR PROJECT_VERSION [MORE_DEPENDS...]
+# MORE_DEPENDS: packages the build adds to Depends (tcmalloc's, when linked).
 set -euo pipefail
 BUILD=${1:?build dir}
 VERSION=${2:?project version}
+MORE_DEPENDS=("${@:3}")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -33,7 +35,7 @@ field() { dpkg-deb -f "$deb" "$1"; }
 description=$(field Description)
 grep -q "policy decision point" <<<"$description" || fail "Description: $description"
 depends=$(field Depends)
-for lib in 'libgrpc++1' libprotobuf libc6 libstdc++6 libsqlite3 libpq5; do
+for lib in 'libgrpc++1' libprotobuf libc6 libstdc++6 libsqlite3 libpq5 "${MORE_DEPENDS[@]}"; do
   grep -qF "$lib" <<<"$depends" || fail "Depends lacks $lib: $depends"
 done
 ok
