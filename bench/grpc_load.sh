@@ -6,9 +6,10 @@
 # shared grpcload, interleaved, ROUNDS times:
 #   - Authorize (dave VIEW billing_bills, checked: ALLOW / ALLOWED_BY_POLICY)
 #     at each concurrency in CONCURRENCY, billing-pdp and no-op side by side;
-#   - BatchAuthorize with 20 pages per request (each of the 20 decisions
-#     checked) at each concurrency in BATCH_CONCURRENCY, also next to no-op
-#     (which answers the same request bytes without decoding them).
+#   - BatchAuthorize with 20 and with 100 pages per request (BATCH_SIZES;
+#     each decision checked) at each concurrency in BATCH_CONCURRENCY, also
+#     next to no-op (which answers the same request bytes without decoding
+#     them).
 #   - ListAccessiblePages for dave with include_denied (every page of the
 #     catalogue, VIEW and MODIFY: 84 page decisions per call, each page's two
 #     decisions checked) at each concurrency in BATCH_CONCURRENCY. billing-pdp
@@ -26,6 +27,7 @@
 #   BUILD_DIR=<repo>/build       billing-pdp build tree (server binary, proto/pdp.pb)
 #   SHARED_BENCH=<repo>/../shared/bench   grpcload, noopserver, perf-table.py
 #   WARMUP=2 DURATION=10 ROUNDS=1 CONCURRENCY="1 16 64" BATCH_CONCURRENCY="1 16 64"
+#   BATCH_SIZES="20 100"
 #   CHANNELS=1                   grpcload --channels
 #   WORK=/tmp/billing-pdp-grpc-load   tools build (kept between runs)
 #   OUT=$WORK/<timestamp>        logs, runs.jsonl, table.md
@@ -65,7 +67,9 @@ CERBOS=${CERBOS:-1}
 CERBOS_VERSION=${CERBOS_VERSION:-0.55.0}
 CERBOS_API_VERSION=${CERBOS_API_VERSION:-0.8.0}
 CERBOS_LOG_LEVEL=${CERBOS_LOG_LEVEL:-warn}
-BATCH_SIZE=20
+# Pages per BatchAuthorize request: requests/batch_dave_<N>_pages.json and
+# its _expect.json exist for 20 and 100 (Cerbos's check_<N>.json for 20).
+BATCH_SIZES=${BATCH_SIZES:-20 100}
 # ListAccessiblePages with include_denied decides VIEW and MODIFY for every
 # page of data/page-catalog.json.
 LIST_DECISIONS=$((2 * $(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["pages"]))' "$REPO/data/page-catalog.json")))
@@ -88,6 +92,11 @@ if [ "$CERBOS" = 1 ]; then
   done
 fi
 mkdir -p "$WORK" "$OUT"
+
+for n in $BATCH_SIZES; do
+  [ -f "$REQ/batch_dave_${n}_pages.json" ] && [ -f "$REQ/batch_dave_${n}_pages_expect.json" ] ||
+    die "no requests/batch_dave_${n}_pages{,_expect}.json for BATCH_SIZES=$n"
+done
 
 # ---- tools
 log "building grpcload and noopserver in $WORK/tools"
@@ -235,7 +244,6 @@ measure() { # label port server-pid grpcload-args...
 }
 
 AUTH=(--descriptor-set "$DESC" --method "$METHOD/Authorize" --request-json "$REQ/authorize_dave_billing_bills.json")
-BATCH=(--descriptor-set "$DESC" --method "$METHOD/BatchAuthorize" --request-json "$REQ/batch_dave_${BATCH_SIZE}_pages.json")
 LIST=(--descriptor-set "$DESC" --method "$METHOD/ListAccessiblePages" --request-json "$REQ/list_accessible_pages_dave.json")
 # Cerbos's CheckResources answers for 1 or 20 billing pages per request.
 CHECK=(--descriptor-set "${CERBOS_DESC:-}" --method /cerbos.svc.v1.CerbosService/CheckResources)
@@ -251,16 +259,19 @@ for ROUND in $(seq "$ROUNDS"); do
         --concurrency "$c"
     fi
   done
-  for c in $BATCH_CONCURRENCY; do
-    measure "noop BatchAuthorize x$BATCH_SIZE" "$NOOP_PORT" "$NOOP_PID" "${BATCH[@]}" \
-      --concurrency "$c"
-    measure "billing-pdp BatchAuthorize x$BATCH_SIZE" "$PDP_PORT" "$PDP_PID" "${BATCH[@]}" \
-      --concurrency "$c" --expect-json "$REQ/batch_dave_${BATCH_SIZE}_pages_expect.json"
-    if [ "$CERBOS" = 1 ]; then
-      measure "cerbos BatchAuthorize x$BATCH_SIZE" "$CERBOS_PORT" "$CERBOS_PID" "${CHECK[@]}" \
-        --request-json "$CERBOS_DIR/check_$BATCH_SIZE.json" \
-        --expect-json "$CERBOS_DIR/expect_$BATCH_SIZE.json" --concurrency "$c"
-    fi
+  for n in $BATCH_SIZES; do
+    BATCH=(--descriptor-set "$DESC" --method "$METHOD/BatchAuthorize"
+      --request-json "$REQ/batch_dave_${n}_pages.json")
+    for c in $BATCH_CONCURRENCY; do
+      measure "noop BatchAuthorize x$n" "$NOOP_PORT" "$NOOP_PID" "${BATCH[@]}" --concurrency "$c"
+      measure "billing-pdp BatchAuthorize x$n" "$PDP_PORT" "$PDP_PID" "${BATCH[@]}" \
+        --concurrency "$c" --expect-json "$REQ/batch_dave_${n}_pages_expect.json"
+      if [ "$CERBOS" = 1 ] && [ -f "$CERBOS_DIR/check_$n.json" ]; then
+        measure "cerbos BatchAuthorize x$n" "$CERBOS_PORT" "$CERBOS_PID" "${CHECK[@]}" \
+          --request-json "$CERBOS_DIR/check_$n.json" \
+          --expect-json "$CERBOS_DIR/expect_$n.json" --concurrency "$c"
+      fi
+    done
   done
   for c in $BATCH_CONCURRENCY; do
     measure "billing-pdp ListAccessiblePages x$LIST_DECISIONS" "$PDP_PORT" "$PDP_PID" "${LIST[@]}" \
