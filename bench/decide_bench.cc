@@ -107,15 +107,18 @@ AuthorizeRequest ActionRequest(absl::string_view principal, absl::string_view ac
   return r;
 }
 
-// A data/ world (by default the demo world), or null after marking `state`
-// skipped with why.
-const Snapshot* DemoOrSkip(benchmark::State& state, const std::string& file = "demo-world.yaml") {
-  const absl::StatusOr<SnapshotPtr>& world = DataWorld(file);
+// `world`, or null after marking `state` skipped with why it is missing.
+const Snapshot* WorldOrSkip(benchmark::State& state, const absl::StatusOr<SnapshotPtr>& world) {
   if (!world.ok()) {
     state.SkipWithError(world.status().ToString().c_str());
     return nullptr;
   }
   return world->get();
+}
+
+// A data/ world (by default the demo world), or null (see WorldOrSkip).
+const Snapshot* DemoOrSkip(benchmark::State& state, const std::string& file = "demo-world.yaml") {
+  return WorldOrSkip(state, DataWorld(file));
 }
 
 // Empty when `request` gets `effect`/`reason` on `snapshot`, else what it got.
@@ -477,12 +480,9 @@ const absl::StatusOr<SnapshotPtr>& SyntheticSnapshot(int users) {
 void BM_SyntheticDecide(benchmark::State& state) {
   const int users = static_cast<int>(state.range(0));
   const bool rotate = state.range(1) != 0;
-  const absl::StatusOr<SnapshotPtr>& world = SyntheticSnapshot(users);
-  if (!world.ok()) {
-    state.SkipWithError(world.status().ToString().c_str());
-    return;
-  }
-  const Snapshot& snapshot = **world;
+  const Snapshot* world = WorldOrSkip(state, SyntheticSnapshot(users));
+  if (world == nullptr) return;
+  const Snapshot& snapshot = *world;
   std::vector<AuthorizeRequest> requests;
   const int distinct = rotate ? users : 1;
   requests.reserve(distinct);
@@ -535,12 +535,9 @@ BENCHMARK(BM_SyntheticDecide)
 void BM_SyntheticEngine(benchmark::State& state) {
   const int users = static_cast<int>(state.range(0));
   const bool rotate = state.range(1) != 0;
-  const absl::StatusOr<SnapshotPtr>& world = SyntheticSnapshot(users);
-  if (!world.ok()) {
-    state.SkipWithError(world.status().ToString().c_str());
-    return;
-  }
-  const Snapshot& snapshot = **world;
+  const Snapshot* world = WorldOrSkip(state, SyntheticSnapshot(users));
+  if (world == nullptr) return;
+  const Snapshot& snapshot = *world;
   const EmptyCallerContext context;
   std::vector<std::string> principals;
   for (int i = 0; i < (rotate ? users : 1); ++i) {

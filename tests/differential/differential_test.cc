@@ -854,30 +854,48 @@ void CompareDigestsWithStatements(const Json& world, const Snapshot& snapshot,
   }
 }
 
-// Every user and role of each generated world (conditions, wildcards,
-// NotAction, resource patterns, boundaries, missing policies).
-TEST_F(DifferentialTest, DigestsDecideAsEvaluatingStatementsDoes) {
-  const CatalogInfo info = ReadCatalogInfo(*catalog_json_);
+// CompareDigestsWithStatements over the generated worlds (PDP_DIFF_SEED,
+// PDP_DIFF_WORLDS, at most 400): every user and role of each. With
+// `with_organization`, each world's account is first put in a generated
+// organization (Generator::AddOrganization) and its root user is decided
+// too (SCPs bind a member's root user).
+void CompareDigestsOverWorlds(const Json& catalog_json, const Json& aws_json,
+                              absl::StatusOr<SnapshotPtr> (*build)(const Json&),
+                              bool with_organization, uint32_t& worlds, DigestComparison& out) {
+  const CatalogInfo info = ReadCatalogInfo(catalog_json);
   std::vector<std::string> aws_arns;
-  for (const Json& p : (*aws_json_)["policies"]) aws_arns.push_back(p["arn"].get<std::string>());
+  for (const Json& p : aws_json["policies"]) aws_arns.push_back(p["arn"].get<std::string>());
   const uint32_t base_seed = EnvOr("PDP_DIFF_SEED", kDefaultSeed);
-  const uint32_t worlds = std::min<uint32_t>(EnvOr("PDP_DIFF_WORLDS", kDefaultWorlds), 400);
-  DigestComparison counts;
-  for (uint32_t w = 0; w < worlds && counts.mismatches < 5; ++w) {
+  worlds = std::min<uint32_t>(EnvOr("PDP_DIFF_WORLDS", kDefaultWorlds), 400);
+  for (uint32_t w = 0; w < worlds && out.mismatches < 5; ++w) {
     const uint32_t seed = base_seed + w;
     Generator gen(seed, info, aws_arns);
-    const Json world = gen.MakeWorld();
-    absl::StatusOr<SnapshotPtr> snapshot = Build(world);
-    ASSERT_TRUE(snapshot.ok()) << "seed " << seed << ": " << snapshot.status();
+    Json world = gen.MakeWorld();
+    std::vector<std::string> principals;
+    if (with_organization) {
+      gen.AddOrganization(world);
+      principals.push_back(absl::StrCat("arn:aws:iam::", kAccount, ":root"));
+    }
+    absl::StatusOr<SnapshotPtr> snapshot = build(world);
+    ASSERT_TRUE(snapshot.ok()) << "seed " << seed << ": " << snapshot.status() << "\n"
+                               << world.dump(2);
     const pdp::v1::RequestContext wire_context = WireContext(gen.RequestContext());
     const ProtoCallerContext context(wire_context);
     ASSERT_TRUE(ValidateCallerContext(context).ok());
-    std::vector<std::string> principals;
     for (const char* kind : {"users", "roles"}) {
       for (const Json& e : world[kind]) principals.push_back(e["arn"].get<std::string>());
     }
-    CompareDigestsWithStatements(world, **snapshot, context, principals, seed, counts);
+    CompareDigestsWithStatements(world, **snapshot, context, principals, seed, out);
   }
+}
+
+// Conditions, wildcards, NotAction, resource patterns, boundaries, missing
+// policies: the principals' digests.
+TEST_F(DifferentialTest, DigestsDecideAsEvaluatingStatementsDoes) {
+  uint32_t worlds = 0;
+  DigestComparison counts;
+  CompareDigestsOverWorlds(*catalog_json_, *aws_json_, Build, false, worlds, counts);
+  if (HasFatalFailure()) return;
   std::cout << "digests: " << counts.decisions << " decisions over " << worlds << " worlds, "
             << counts.settled << " VIEW decisions settled by the digest alone\n";
   EXPECT_EQ(counts.mismatches, 0);
@@ -887,33 +905,13 @@ TEST_F(DifferentialTest, DigestsDecideAsEvaluatingStatementsDoes) {
   EXPECT_LT(counts.settled, counts.decisions / 2);
 }
 
-// The same with the world's account a member of an organization with
-// generated SCPs (gate 3's digest, organization_state.h), its root user
-// included (SCPs bind a member's root user too).
+// The same in an organization with generated SCPs: gate 3's digest
+// (organization_state.h).
 TEST_F(DifferentialTest, ScpDigestsDecideAsEvaluatingStatementsDoes) {
-  const CatalogInfo info = ReadCatalogInfo(*catalog_json_);
-  std::vector<std::string> aws_arns;
-  for (const Json& p : (*aws_json_)["policies"]) aws_arns.push_back(p["arn"].get<std::string>());
-  const uint32_t base_seed = EnvOr("PDP_DIFF_SEED", kDefaultSeed);
-  const uint32_t worlds = std::min<uint32_t>(EnvOr("PDP_DIFF_WORLDS", kDefaultWorlds), 400);
+  uint32_t worlds = 0;
   DigestComparison counts;
-  for (uint32_t w = 0; w < worlds && counts.mismatches < 5; ++w) {
-    const uint32_t seed = base_seed + w;
-    Generator gen(seed, info, aws_arns);
-    Json world = gen.MakeWorld();
-    gen.AddOrganization(world);
-    absl::StatusOr<SnapshotPtr> snapshot = Build(world);
-    ASSERT_TRUE(snapshot.ok()) << "seed " << seed << ": " << snapshot.status() << "\n"
-                               << world.dump(2);
-    const pdp::v1::RequestContext wire_context = WireContext(gen.RequestContext());
-    const ProtoCallerContext context(wire_context);
-    ASSERT_TRUE(ValidateCallerContext(context).ok());
-    std::vector<std::string> principals = {absl::StrCat("arn:aws:iam::", kAccount, ":root")};
-    for (const char* kind : {"users", "roles"}) {
-      for (const Json& e : world[kind]) principals.push_back(e["arn"].get<std::string>());
-    }
-    CompareDigestsWithStatements(world, **snapshot, context, principals, seed, counts);
-  }
+  CompareDigestsOverWorlds(*catalog_json_, *aws_json_, Build, true, worlds, counts);
+  if (HasFatalFailure()) return;
   std::cout << "SCP digests: " << counts.decisions << " decisions over " << worlds << " worlds, "
             << counts.scp_bound << " VIEW decisions bound by SCPs, " << counts.scp_settled
             << " of them settled by the SCP digest alone\n";
