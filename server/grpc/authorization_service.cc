@@ -93,16 +93,9 @@ class UnaryCall final : public CallBase {
   // `metric_id`: the method's ServerMetrics id (when metrics are on).
   UnaryCall(const Services* services, const MethodT* method, grpc::ServerCompletionQueue* cq,
             int metric_id)
-      : services_(services),
-        method_(method),
-        cq_(cq),
-        metric_id_(metric_id),
-        request_(std::make_unique<Request>()),
-        response_(std::make_unique<Response>()),
-        responder_(&ctx_) {
+      : services_(services), method_(method), cq_(cq), metric_id_(metric_id), responder_(&ctx_) {
     ctx_.AsyncNotifyWhenDone(&done_tag_);  // must precede the request
-    (services_->service->*method_->request)(&ctx_, request_.get(), &responder_, cq_, cq_,
-                                            &call_tag_);
+    (services_->service->*method_->request)(&ctx_, &request_, &responder_, cq_, cq_, &call_tag_);
   }
 
   ~UnaryCall() override = default;
@@ -131,10 +124,10 @@ class UnaryCall final : public CallBase {
  private:
   void Start() {
     if (method_->admit != nullptr) {
-      absl::Status admitted = method_->admit(*services_, ctx_, *request_);
+      absl::Status admitted = method_->admit(*services_, ctx_, request_);
       if (!admitted.ok()) return Finish(std::move(admitted));
     }
-    absl::StatusOr<int64_t> min_revision = method_->min_revision(*request_);
+    absl::StatusOr<int64_t> min_revision = method_->min_revision(request_);
     if (!min_revision.ok()) return Finish(min_revision.status());
     deadline_ = WaitDeadline(ctx_);
     // Reached (the common case): answered now, here, by the deadline just
@@ -174,7 +167,7 @@ class UnaryCall final : public CallBase {
   }
 
   void Answer(absl::Time deadline) {
-    Finish(method_->handle(*services_, *request_, deadline, response_.get()));
+    Finish(method_->handle(*services_, request_, deadline, &response_));
   }
 
   // Any thread (see Start). The queue thread reads what Finish hands to
@@ -187,10 +180,10 @@ class UnaryCall final : public CallBase {
                          std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
     }
     if (status.ok()) {
-      SetRevisionTrailer(ctx_, method_->revision(*services_, *response_),
+      SetRevisionTrailer(ctx_, method_->revision(*services_, response_),
                          services_->state->Staleness());
       WritesHandedToGrpc handed;
-      responder_.Finish(*response_, grpc::Status::OK, &call_tag_);
+      responder_.Finish(response_, grpc::Status::OK, &call_tag_);
     } else {
       MarkNotRetryable(ctx_, status);
       LogRefusedCall(
@@ -214,13 +207,13 @@ class UnaryCall final : public CallBase {
   // Set by Start before the call is parked (then its deadline is read again).
   bool waited_ = false;
   grpc::ServerContext ctx_;
-  // On the heap, not on a per-call protobuf arena: with the call's request
-  // and response on an arena whose first block lived inside the call, the
-  // arena's cleanup crashed in a RequestContext map field's destructor under
-  // TSan (e2e tests, 2026-12-05), so the arena is out until that is
-  // understood.
-  const std::unique_ptr<Request> request_;
-  const std::unique_ptr<Response> response_;
+  // Inside the call (no allocation of their own), not on a per-call protobuf
+  // arena: under TSan, protobuf 3.21's map fields have two more members
+  // than in Debian's uninstrumented libprotobuf, whose arena cleanup then
+  // crashes (bench/README.md, "the per-call arena"). Declared before
+  // responder_, so they outlive it.
+  Request request_;
+  Response response_;
   grpc::ServerAsyncResponseWriter<Response> responder_;
   Tag call_tag_{this, false};
   Tag done_tag_{this, true};
