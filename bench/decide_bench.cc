@@ -22,12 +22,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
-#include "common/engine/decide.h"
-#include "common/engine/snapshot_builder.h"
-#include "common/world/world_file.h"
+#include "engine/decide/decide.h"
+#include "engine/write/snapshot_builder.h"
 #include "nlohmann/json.hpp"
 #include "pdp/v1/authorization.pb.h"
 #include "server/wire/wire_decide.h"
+#include "world/world_file.h"
 
 #ifndef PDP_SOURCE_DIR
 #error "PDP_SOURCE_DIR must name the source tree (for data/)"

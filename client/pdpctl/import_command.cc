@@ -1,6 +1,6 @@
 // `pdpctl import aws-iam FILE` and `pdpctl import aws-organizations DIR`:
 // AWS's own output (docs/data-formats.md, "Importing from AWS") turned
-// into one atomic batch by common/world/aws_*_import and applied.
+// into one atomic batch by world/aws_*_import and applied.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -13,13 +13,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "base/bounded_file.h"
 #include "billing_pdp/admin_client.h"
 #include "billing_pdp/status.h"
 #include "client/pdpctl/admin_reads.h"
 #include "client/pdpctl/cli.h"
-#include "common/base/bounded_file.h"
-#include "common/world/aws_iam_import.h"
-#include "common/world/aws_organizations_import.h"
+#include "world/aws_iam_import.h"
+#include "world/aws_organizations_import.h"
 
 namespace pdpctl {
 namespace {

@@ -10,10 +10,10 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "base/version.h"
 #include "billing_pdp/client_options.h"
 #include "client/pdpctl/cli.h"
 #include "client/pdpctl/org_commands.h"
-#include "common/base/version.h"
 
 namespace {
 

@@ -4,10 +4,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "common/engine/page_catalog.h"
-#include "common/engine/snapshot_builder.h"
-#include "common/world/world_file.h"
+#include "engine/model/page_catalog.h"
+#include "engine/write/snapshot_builder.h"
 #include "server/app/data_dir.h"
+#include "world/world_file.h"
 
 namespace pdpctl {
 namespace {

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "common/engine/snapshot.h"
+#include "engine/model/snapshot.h"
 
 namespace pdpctl {
 

@@ -23,8 +23,8 @@
 #include "client/pdpctl/cli.h"
 #include "client/pdpctl/offline_worlds.h"
 #include "client/pdpctl/test_report.h"
-#include "common/world/decision_tests.h"
 #include "server/wire/wire_decide.h"
+#include "world/decision_tests.h"
 
 namespace pdpctl {
 namespace {

@@ -9,7 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "client/pdpctl/markup_escape.h"
-#include "common/world/decision_tests.h"
+#include "world/decision_tests.h"
 
 namespace pdpctl {
 namespace {

@@ -9,9 +9,9 @@
 #include "billing_pdp/admin_client.h"
 #include "client/pdpctl/cli.h"
 #include "client/pdpctl/org_commands.h"
-#include "common/world/world_file.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "world/world_file.h"
 
 namespace pdpctl {
 namespace {

@@ -5,8 +5,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "common/base/errors.h"
-#include "common/base/strings.h"
+#include "base/errors.h"
+#include "base/strings.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/app/batch_audit.h"
 #include "server/app/caller_registry.h"

@@ -4,9 +4,9 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
-#include "common/base/errors.h"
-#include "common/base/version.h"
-#include "common/engine/principal_context.h"
+#include "base/errors.h"
+#include "base/version.h"
+#include "engine/decide/principal_context.h"
 #include "server/app/rpc_status.h"
 #include "server/wire/questions.h"
 #include "server/wire/wire_decide.h"

@@ -8,9 +8,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "common/base/errors.h"
-#include "common/base/strings.h"
-#include "common/engine/organization_state.h"
+#include "base/errors.h"
+#include "base/strings.h"
+#include "engine/model/organization_state.h"
 #include "server/store/sha256.h"
 #include "yaml-cpp/yaml.h"
 

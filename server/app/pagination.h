@@ -14,8 +14,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "common/base/errors.h"
-#include "common/base/strings.h"
+#include "base/errors.h"
+#include "base/strings.h"
 #include "pdp/v1/admin.pb.h"
 
 namespace pdp {

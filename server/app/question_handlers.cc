@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "common/base/errors.h"
-#include "common/base/strings.h"
+#include "base/errors.h"
+#include "base/strings.h"
 #include "server/wire/questions.h"
 #include "server/wire/wire_decide.h"
 

@@ -17,7 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "common/engine/snapshot_builder.h"
+#include "engine/write/snapshot_builder.h"
 #include "pdp/v1/authorization.pb.h"
 #include "server/app/world_state.h"
 

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "common/base/errors.h"
+#include "base/errors.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "server/store/sha256.h"

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "common/base/errors.h"
+#include "base/errors.h"
 
 namespace pdp {
 

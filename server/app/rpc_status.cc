@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "common/base/errors.h"
+#include "base/errors.h"
 #include "google/rpc/error_details.pb.h"
 
 namespace pdp {

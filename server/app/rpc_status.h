@@ -1,6 +1,6 @@
 // absl::Status -> google.rpc.Status: the canonical code, the message, and
 // details, so any client can read the reason and the field paths: the
-// status's reason and field violations (common/base/errors.h) become a
+// status's reason and field violations (base/errors.h) become a
 // google.rpc.ErrorInfo and a google.rpc.BadRequest here, and only here. The
 // gRPC edge sends it as a call's status (server/grpc/grpc_errors.h);
 // BatchAuthorize puts one in each failed item

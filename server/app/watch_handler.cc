@@ -1,7 +1,7 @@
 #include "server/app/watch_handler.h"
 
 #include "absl/strings/str_cat.h"
-#include "common/base/errors.h"
+#include "base/errors.h"
 #include "server/app/batch_audit.h"
 
 namespace pdp {

@@ -5,9 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "common/base/arn.h"
-#include "common/base/errors.h"
-#include "common/engine/change_address.h"
+#include "base/arn.h"
+#include "base/errors.h"
+#include "engine/write/change_address.h"
 
 namespace pdp {
 namespace {

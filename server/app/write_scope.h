@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "common/engine/snapshot.h"
+#include "engine/model/snapshot.h"
 #include "pdp/v1/changes.pb.h"
 #include "server/app/caller.h"
 

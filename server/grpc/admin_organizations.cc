@@ -1,8 +1,8 @@
 // AdminService reads of organizations. Organizations are written through
 // ApplyChanges (organization and SCP changes in changes.proto).
 #include "absl/strings/str_cat.h"
-#include "common/base/errors.h"
-#include "common/engine/organization_state.h"
+#include "base/errors.h"
+#include "engine/model/organization_state.h"
 #include "server/app/pagination.h"
 #include "server/grpc/admin_service.h"
 #include "server/wire/record_protos.h"

@@ -5,10 +5,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "common/base/arn.h"
-#include "common/base/errors.h"
-#include "common/base/strings.h"
-#include "common/policy/policy_compiler.h"
+#include "base/arn.h"
+#include "base/errors.h"
+#include "base/strings.h"
+#include "engine/policy/policy_compiler.h"
 #include "server/app/audit_handler.h"
 #include "server/app/pagination.h"
 #include "server/app/watch_handler.h"

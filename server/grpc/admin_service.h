@@ -11,8 +11,8 @@
 #ifndef PDP_SERVER_GRPC_ADMIN_SERVICE_H_
 #define PDP_SERVER_GRPC_ADMIN_SERVICE_H_
 
-#include "common/base/arn.h"
-#include "common/policy/known_actions.h"
+#include "base/arn.h"
+#include "engine/policy/known_actions.h"
 #include "pdp/v1/admin.grpc.pb.h"
 #include "server/app/concurrency_limit.h"
 #include "server/app/world_state.h"

@@ -3,7 +3,7 @@
 #include <iterator>
 #include <vector>
 
-#include "common/base/errors.h"
+#include "base/errors.h"
 #include "server/grpc/method_access.h"
 
 namespace pdp {

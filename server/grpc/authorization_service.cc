@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "common/base/errors.h"
+#include "base/errors.h"
 #include "server/app/access_matrix_handler.h"
 #include "server/app/authorization_handlers.h"
 #include "server/app/question_handlers.h"

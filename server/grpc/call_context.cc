@@ -4,7 +4,7 @@
 #include <chrono>
 #include <string>
 
-#include "common/base/errors.h"
+#include "base/errors.h"
 
 namespace pdp {
 namespace {

@@ -2,8 +2,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "common/base/errors.h"
-#include "common/base/version.h"
+#include "base/errors.h"
+#include "base/version.h"
 #include "server/app/revision_gate.h"
 #include "server/grpc/grpc_errors.h"
 

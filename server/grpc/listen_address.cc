@@ -9,7 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "common/base/errors.h"
+#include "base/errors.h"
 
 namespace pdp {
 namespace {

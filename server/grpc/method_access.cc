@@ -3,7 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "common/base/errors.h"
+#include "base/errors.h"
 
 namespace pdp {
 namespace {

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "common/engine/snapshot_builder.h"
+#include "engine/write/snapshot_builder.h"
 
 namespace pdp {
 

@@ -15,11 +15,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
-#include "common/base/version.h"
-#include "common/engine/page_catalog.h"
-#include "common/engine/snapshot.h"
-#include "common/policy/known_actions.h"
-#include "common/world/world_file.h"
+#include "base/version.h"
+#include "engine/model/page_catalog.h"
+#include "engine/model/snapshot.h"
+#include "engine/policy/known_actions.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -46,6 +45,7 @@
 #include "server/metrics/metrics_server.h"
 #include "server/metrics/rpc_interceptor.h"
 #include "server/store/open_store.h"
+#include "world/world_file.h"
 
 #ifndef PDP_DEFAULT_DATA_DIR
 #define PDP_DEFAULT_DATA_DIR "data"

@@ -3,7 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "common/base/errors.h"
+#include "base/errors.h"
 
 namespace pdp::log {
 namespace {

@@ -17,7 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "common/engine/snapshot.h"
+#include "engine/model/snapshot.h"
 #include "server/store/state_codec.h"
 #include "server/store/store.h"
 

@@ -4,7 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "common/policy/policy_compiler.h"
+#include "engine/policy/policy_compiler.h"
 
 namespace pdp {
 namespace {

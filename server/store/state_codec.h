@@ -21,8 +21,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "common/engine/snapshot.h"
-#include "common/engine/snapshot_builder.h"
+#include "engine/model/snapshot.h"
+#include "engine/write/snapshot_builder.h"
 #include "pdp/store/v1/records.pb.h"
 
 namespace pdp {

@@ -6,10 +6,10 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "common/base/errors.h"
-#include "common/base/strings.h"
-#include "common/engine/organization_state.h"
-#include "common/engine/principal_context.h"
+#include "base/errors.h"
+#include "base/strings.h"
+#include "engine/decide/principal_context.h"
+#include "engine/model/organization_state.h"
 #include "server/wire/questions.h"
 
 namespace pdp {

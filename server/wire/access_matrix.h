@@ -28,7 +28,7 @@
 #include <functional>
 
 #include "absl/status/status.h"
-#include "common/engine/snapshot.h"
+#include "engine/model/snapshot.h"
 #include "pdp/v1/authorization.pb.h"
 #include "server/wire/wire_decide.h"
 

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "common/engine/snapshot.h"
+#include "engine/model/snapshot.h"
 #include "pdp/v1/authorization.pb.h"
 #include "server/wire/wire_decide.h"
 

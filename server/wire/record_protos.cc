@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_map.h"
-#include "common/base/strings.h"
+#include "base/strings.h"
 
 namespace pdp {
 namespace {

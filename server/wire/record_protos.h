@@ -2,7 +2,7 @@
 #ifndef PDP_SERVER_WIRE_RECORD_PROTOS_H_
 #define PDP_SERVER_WIRE_RECORD_PROTOS_H_
 
-#include "common/engine/snapshot.h"
+#include "engine/model/snapshot.h"
 #include "pdp/v1/organization.pb.h"
 #include "pdp/v1/types.pb.h"
 

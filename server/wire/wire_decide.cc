@@ -3,8 +3,8 @@
 #include <string>
 #include <utility>
 
-#include "common/base/errors.h"
-#include "common/engine/principal_context.h"
+#include "base/errors.h"
+#include "engine/decide/principal_context.h"
 
 namespace pdp {
 namespace {

@@ -1,6 +1,6 @@
 // The wire API of the decision engine: pdp.v1 requests, decisions and
 // explanations mapped to and from the engine's own types
-// (common/engine/decide.h), in one place. The server's handlers, the
+// (engine/decide/decide.h), in one place. The server's handlers, the
 // questions (questions.h), the access matrix, pdpctl and the tests use it;
 // the engine itself never does (it is in pdp_wire, which the engine does not
 // link: issue 14). Thread-safe like Decide().
@@ -12,11 +12,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "common/engine/caller_context.h"
-#include "common/engine/decide.h"
-#include "common/engine/decision_trace.h"
-#include "common/engine/decision_types.h"
-#include "common/engine/snapshot.h"
+#include "engine/decide/caller_context.h"
+#include "engine/decide/decide.h"
+#include "engine/decide/decision_trace.h"
+#include "engine/decide/decision_types.h"
+#include "engine/model/snapshot.h"
 #include "pdp/v1/decision.pb.h"
 
 namespace pdp {

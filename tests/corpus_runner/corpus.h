@@ -1,6 +1,6 @@
 // The decision corpus (tests/corpus/*.json, format in docs/data-formats.md):
 // worlds, requests and the decisions they must get. Parsed by the one
-// decision-test parser (common/world/decision_tests.h) that `pdpctl test`
+// decision-test parser (world/decision_tests.h) that `pdpctl test`
 // uses too; this only gathers a directory and puts inline worlds on disk.
 #ifndef PDP_TESTS_CORPUS_RUNNER_CORPUS_H_
 #define PDP_TESTS_CORPUS_RUNNER_CORPUS_H_
@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "common/world/decision_tests.h"
+#include "world/decision_tests.h"
 
 namespace pdp::testing {
 

@@ -3,12 +3,12 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
-#include "common/world/world_file.h"
 #include "gtest/gtest.h"
 #include "server/wire/wire_decide.h"
-#include "tests/common/test_support.h"
 #include "tests/corpus_runner/corpus.h"
 #include "tests/support/server_process.h"
+#include "tests/support/test_support.h"
+#include "world/world_file.h"
 
 namespace pdp::testing {
 namespace {

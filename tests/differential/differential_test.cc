@@ -22,16 +22,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "common/engine/decide.h"
-#include "common/engine/page_catalog.h"
-#include "common/engine/principal_context.h"
-#include "common/engine/snapshot.h"
-#include "common/engine/snapshot_builder.h"
-#include "common/world/world_file.h"
+#include "engine/decide/decide.h"
+#include "engine/decide/principal_context.h"
+#include "engine/model/page_catalog.h"
+#include "engine/model/snapshot.h"
+#include "engine/write/snapshot_builder.h"
 #include "gtest/gtest.h"
 #include "pdp/v1/decision.pb.h"
 #include "server/wire/wire_decide.h"
 #include "tests/differential/reference_evaluator.h"
+#include "world/world_file.h"
 
 namespace pdp::difftest {
 namespace {

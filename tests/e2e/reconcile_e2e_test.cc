@@ -12,10 +12,10 @@
 #include "billing_pdp/admin_client.h"
 #include "billing_pdp/change_watch.h"
 #include "billing_pdp/status.h"
-#include "common/world/world_file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/server_process.h"
+#include "world/world_file.h"
 
 namespace pdp::testing {
 namespace {

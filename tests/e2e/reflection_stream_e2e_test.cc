@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "base/version.h"
 #include "billing_pdp/authorization_client.h"
-#include "common/base/version.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "grpc/reflection/v1/reflection.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"

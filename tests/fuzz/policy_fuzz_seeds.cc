@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "common/world/world_file.h"
 #include "nlohmann/json.hpp"
+#include "world/world_file.h"
 
 namespace {
 

@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "common/policy/compiled_policy.h"
-#include "common/policy/condition.h"
-#include "common/policy/policy_compiler.h"
-#include "common/policy/request_context.h"
+#include "engine/policy/compiled_policy.h"
+#include "engine/policy/condition.h"
+#include "engine/policy/policy_compiler.h"
+#include "engine/policy/request_context.h"
 
 namespace {
 

@@ -12,14 +12,14 @@
 #include <vector>
 
 #include "absl/strings/str_join.h"
-#include "common/engine/page_catalog.h"
-#include "common/engine/snapshot.h"
-#include "common/engine/snapshot_builder.h"
-#include "common/world/world_file.h"
+#include "engine/model/page_catalog.h"
+#include "engine/model/snapshot.h"
+#include "engine/write/snapshot_builder.h"
 #include "pdp/v1/decision.pb.h"
 #include "server/wire/wire_decide.h"
 #include "tests/differential/reference_evaluator.h"
 #include "tests/fuzz/request_codec.h"
+#include "world/world_file.h"
 
 #ifndef PDP_SOURCE_DIR
 #error "PDP_SOURCE_DIR must name the source tree (data/ and tests/fuzz/)"

@@ -5,13 +5,13 @@
 #include <thread>
 #include <vector>
 
-#include "common/base/errors.h"
+#include "base/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/app/world_state.h"
 #include "server/store/memory_store.h"
-#include "tests/common/test_support.h"
 #include "tests/support/server_process.h"
+#include "tests/support/test_support.h"
 
 namespace pdp {
 namespace {

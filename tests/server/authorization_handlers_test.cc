@@ -4,13 +4,13 @@
 #include "server/app/authorization_handlers.h"
 
 #include "absl/strings/str_cat.h"
-#include "common/base/errors.h"
+#include "base/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/app/world_state.h"
 #include "server/store/memory_store.h"
-#include "tests/common/shipped_world.h"
-#include "tests/common/test_support.h"
+#include "tests/support/shipped_world.h"
+#include "tests/support/test_support.h"
 
 namespace pdp {
 namespace {

@@ -7,13 +7,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "common/policy/policy_compiler.h"
-#include "common/world/world_file.h"
+#include "engine/policy/policy_compiler.h"
 #include "gtest/gtest.h"
 #include "server/app/world_state.h"
 #include "server/store/checkpoint_io.h"
 #include "server/store/memory_store.h"
-#include "tests/common/test_support.h"
+#include "tests/support/test_support.h"
+#include "world/world_file.h"
 
 namespace pdp {
 namespace {

@@ -15,7 +15,7 @@
 #include "server/app/world_state.h"
 #include "server/store/checkpoint_io.h"
 #include "server/store/memory_store.h"
-#include "tests/common/test_support.h"
+#include "tests/support/test_support.h"
 
 namespace pdp {
 namespace {

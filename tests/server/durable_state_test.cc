@@ -26,7 +26,7 @@
 #include "server/store/sqlite_store.h"
 #include "server/store/state_codec.h"
 #include "server/wire/wire_decide.h"
-#include "tests/common/test_support.h"
+#include "tests/support/test_support.h"
 
 namespace pdp {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
-#include "common/base/errors.h"
+#include "base/errors.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"

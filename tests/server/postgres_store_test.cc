@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "common/base/errors.h"
+#include "base/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pdp/v1/admin.pb.h"

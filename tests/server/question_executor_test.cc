@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "absl/synchronization/notification.h"
-#include "common/base/errors.h"
+#include "base/errors.h"
 #include "gtest/gtest.h"
 
 namespace pdp {

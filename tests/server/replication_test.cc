@@ -20,9 +20,9 @@
 #include "server/app/world_state.h"
 #include "server/store/postgres_store.h"
 #include "server/wire/wire_decide.h"
-#include "tests/common/test_support.h"
 #include "tests/support/server_process.h"
 #include "tests/support/test_postgres.h"
+#include "tests/support/test_support.h"
 
 namespace pdp {
 namespace {

@@ -9,15 +9,15 @@
 #include <vector>
 
 #include "absl/synchronization/notification.h"
-#include "common/base/errors.h"
+#include "base/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/app/watch_handler.h"
 #include "server/app/world_state.h"
 #include "server/store/memory_store.h"
-#include "tests/common/test_support.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/server_process.h"
+#include "tests/support/test_support.h"
 
 namespace pdp {
 namespace {

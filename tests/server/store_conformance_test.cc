@@ -9,7 +9,7 @@
 #include <limits>
 #include <memory>
 
-#include "common/base/errors.h"
+#include "base/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/app/world_state.h"
@@ -17,9 +17,9 @@
 #include "server/store/memory_store.h"
 #include "server/store/postgres_store.h"
 #include "server/store/sqlite_store.h"
-#include "tests/common/test_support.h"
 #include "tests/support/server_process.h"
 #include "tests/support/test_postgres.h"
+#include "tests/support/test_support.h"
 
 namespace pdp {
 namespace {

@@ -6,12 +6,12 @@
 #include <thread>
 #include <vector>
 
-#include "common/base/errors.h"
+#include "base/errors.h"
 #include "gtest/gtest.h"
 #include "server/store/memory_store.h"
-#include "tests/common/test_support.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/server_process.h"
+#include "tests/support/test_support.h"
 
 namespace pdp {
 namespace {

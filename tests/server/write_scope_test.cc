@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "common/base/errors.h"
+#include "base/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/common/test_support.h"
+#include "tests/support/test_support.h"
 
 namespace pdp {
 namespace {

@@ -4,7 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "common/base/errors.h"
+#include "base/errors.h"
 #include "server/grpc/grpc_errors.h"
 
 namespace pdp {

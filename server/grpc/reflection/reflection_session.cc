@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "common/base/errors.h"
+#include "base/errors.h"
 #include "google/protobuf/descriptor.pb.h"
 
 namespace pdp {

@@ -6,12 +6,12 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "common/world/world_file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/wire/questions.h"
 #include "server/wire/wire_decide.h"
-#include "tests/common/test_support.h"
+#include "tests/support/test_support.h"
+#include "world/world_file.h"
 
 namespace pdp {
 namespace {

@@ -8,12 +8,12 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "common/base/strings.h"
-#include "common/world/world_file.h"
+#include "base/strings.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/wire/wire_decide.h"
-#include "tests/common/test_support.h"
+#include "tests/support/test_support.h"
+#include "world/world_file.h"
 
 namespace pdp {
 namespace {

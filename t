@@ -1,1 +1,0 @@
-ops-admin-token-0123456789
