@@ -2,7 +2,7 @@
 // a real server (tests/support/server_process.h) or none, its standard
 // output and error captured together, its exit code returned. Also a temp
 // file name of the running test's own, since CTest runs every test case as
-// a process of its own, side by side.
+// a process of its own, side by side, removed when the test program exits.
 //
 // Header-only (gtest-dependent helpers do not belong in pdp_test_support,
 // which the non-gtest tools link too). Not thread-safe beyond what
@@ -12,7 +12,9 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -40,8 +42,24 @@ inline int RunPdpctl(const ServerProcess& server, std::vector<std::string> args,
   return RunPdpctl(&server, std::move(args), out);
 }
 
+// The paths TestTempPath handed out, removed (files or whole folders) when
+// the test program exits, so that runs do not pile files up in TempDir().
+class TempPathsRemovedAtExit {
+ public:
+  ~TempPathsRemovedAtExit() {
+    std::error_code ignored;  // a path the test never created, or removed itself
+    for (const std::string& path : paths_) std::filesystem::remove_all(path, ignored);
+  }
+  void Add(const std::string& path) { paths_.push_back(path); }
+
+ private:
+  std::vector<std::string> paths_;
+};
+inline TempPathsRemovedAtExit temp_paths_removed_at_exit;
+
 // TempDir()/<suite>.<test>-<pid>-<suffix>: a path no other test case (or a
-// repeat of this one in another process) writes at the same time.
+// repeat of this one in another process) writes at the same time. Removed
+// when the test program exits.
 inline std::string TestTempPath(const std::string& suffix) {
   const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string name = info == nullptr ? std::string("no-test")
@@ -51,7 +69,9 @@ inline std::string TestTempPath(const std::string& suffix) {
   }
   std::string dir = ::testing::TempDir();
   if (!dir.empty() && dir.back() != '/') dir += '/';
-  return dir + name + "-" + std::to_string(getpid()) + "-" + suffix;
+  std::string path = dir + name + "-" + std::to_string(getpid()) + "-" + suffix;
+  temp_paths_removed_at_exit.Add(path);
+  return path;
 }
 
 // A test with a server of its own, started with `server_args` (none: empty,
