@@ -1,5 +1,6 @@
 #include "engine/decide/resolved_principal.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -96,12 +97,19 @@ const AccountState* ResolveStored(const Snapshot& snapshot, absl::string_view pr
   } else {
     s.view = home->FindViewByArn(principal);
     if (s.view == nullptr) return nullptr;
-    // user/<path>name or role/<path>name: the path runs from the first slash
-    // to the last, both included.
-    const size_t first = resource.find('/'), last = resource.rfind('/');
-    s.arn.kind = s.view->entity->kind;
-    const absl::string_view path = resource.substr(first, last - first + 1);
-    const absl::string_view name = resource.substr(last + 1);
+    // user/<path>name or role/<path>name, equal to the stored ARN: the
+    // path runs from the slash after the kind to the one before the stored
+    // name, both included. Cut by lengths, without searching the text.
+    const EntityRecord& entity = *s.view->entity;
+    const size_t path_begin = IamArnKindName(entity.kind).size();
+    const size_t name_begin = resource.size() - std::min(resource.size(), entity.name.size());
+    if (name_begin <= path_begin || resource[path_begin] != '/' ||
+        resource[name_begin - 1] != '/') {
+      return nullptr;  // cannot happen for a stored ARN; the full parse decides
+    }
+    s.arn.kind = entity.kind;
+    const absl::string_view path = resource.substr(path_begin, name_begin - path_begin);
+    const absl::string_view name = resource.substr(name_begin);
     s.arn.path.assign(path.data(), path.size());
     s.arn.name.assign(name.data(), name.size());
   }
