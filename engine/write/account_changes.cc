@@ -19,13 +19,16 @@
 namespace pdp {
 namespace {
 
-// Settings as stored: the defaults of unset fields made explicit.
-pdp::v1::AccountSettings WithDefaults(pdp::v1::AccountSettings settings) {
-  if (settings.console_action_set() == pdp::v1::CONSOLE_ACTION_SET_UNSPECIFIED) {
-    settings.set_console_action_set(pdp::v1::FINE_GRAINED);
-  }
-  if (!settings.has_linked_account_access()) settings.set_linked_account_access(true);
-  return settings;
+// The action set a request names (checked known): unset is the default,
+// FINE_GRAINED.
+ConsoleActionSet ActionSetOf(const pdp::v1::AccountSettings& settings) {
+  return settings.console_action_set() == pdp::v1::LEGACY ? ConsoleActionSet::kLegacy
+                                                          : ConsoleActionSet::kFineGrained;
+}
+
+// Unset in a request means on, as when Cost Explorer is enabled.
+bool LinkedAccountAccessOf(const pdp::v1::AccountSettings& settings) {
+  return !settings.has_linked_account_access() || settings.linked_account_access();
 }
 
 }  // namespace
@@ -42,10 +45,13 @@ absl::Status SnapshotBuilder::Ops::CreateAccount(const pdp::v1::CreateAccountReq
   auto state = std::make_shared<AccountState>();
   state->id = a.id();
   state->name = a.name();
-  state->settings = WithDefaults(a.settings());
-  if (!pdp::v1::ConsoleActionSet_IsValid(state->settings.console_action_set())) {
+  if (!pdp::v1::ConsoleActionSet_IsValid(a.settings().console_action_set())) {
     return FieldError("account.settings.console_action_set", "unknown action set");
   }
+  state->settings = {.iam_access_to_billing = a.settings().iam_access_to_billing(),
+                     .console_action_set = ActionSetOf(a.settings()),
+                     .cost_explorer_enabled = a.settings().cost_explorer_enabled(),
+                     .linked_account_access = LinkedAccountAccessOf(a.settings())};
   state->modified_revision = b_.revision_;
   b_.touched_[a.id()] = state;
   b_.written_.insert(a.id());
@@ -184,18 +190,12 @@ absl::Status SnapshotBuilder::Ops::UpdateAccountSettings(
   }
   absl::Status s = CheckEtag("etag", c.etag(), (*account)->etag());
   if (!s.ok()) return s;
-  pdp::v1::AccountSettings settings = (*account)->settings;
-  if (set_iam) settings.set_iam_access_to_billing(c.settings().iam_access_to_billing());
-  if (set_action_set) {
-    settings.set_console_action_set(WithDefaults(c.settings()).console_action_set());
-  }
-  if (set_ce) settings.set_cost_explorer_enabled(c.settings().cost_explorer_enabled());
-  if (set_linked) {
-    // Unset in the request means on, as when Cost Explorer is enabled.
-    settings.set_linked_account_access(!c.settings().has_linked_account_access() ||
-                                       c.settings().linked_account_access());
-  }
-  if (settings.SerializeAsString() == (*account)->settings.SerializeAsString()) {
+  AccountSettings settings = (*account)->settings;
+  if (set_iam) settings.iam_access_to_billing = c.settings().iam_access_to_billing();
+  if (set_action_set) settings.console_action_set = ActionSetOf(c.settings());
+  if (set_ce) settings.cost_explorer_enabled = c.settings().cost_explorer_enabled();
+  if (set_linked) settings.linked_account_access = LinkedAccountAccessOf(c.settings());
+  if (settings == (*account)->settings) {
     return b_.Unchanged();  // already so: the etag stays
   }
   (*account)->settings = std::move(settings);

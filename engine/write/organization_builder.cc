@@ -98,7 +98,7 @@ absl::Status SnapshotBuilder::OrgOps::CreateOrganization(
   org->nodes[root] = OrgNode{root, "Root", "", {}};
   org->scps[kFullAwsAccessId] = FullAwsAccess();
   org->members[c.management_account_id()] =
-      OrgMember{c.management_account_id(), root, pdp::v1::MANAGEMENT, {}};
+      OrgMember{c.management_account_id(), root, JoinMethod::kManagement, {}};
   if (org->scps_enabled) {
     org->nodes[root].policy_ids.push_back(kFullAwsAccessId);
     org->members[c.management_account_id()].policy_ids.push_back(kFullAwsAccessId);
@@ -255,7 +255,7 @@ absl::Status SnapshotBuilder::OrgOps::CreateMemberAccount(
   *change.mutable_create_account() = create;
   absl::Status s = b_.ApplyKind(change);
   if (!s.ok()) return s;
-  AddMember(**org, c.account_id(), parent, pdp::v1::CREATED);
+  AddMember(**org, c.account_id(), parent, JoinMethod::kCreated);
   return absl::OkStatus();
 }
 
@@ -274,7 +274,7 @@ absl::Status SnapshotBuilder::OrgOps::InviteAccount(const pdp::v1::InviteAccount
   absl::StatusOr<AccountState*> account = StandaloneAccount("account_id", c.account_id());
   if (!account.ok()) return account.status();
   Join(**account, (*org)->id);
-  AddMember(**org, c.account_id(), parent, pdp::v1::INVITED);
+  AddMember(**org, c.account_id(), parent, JoinMethod::kInvited);
   return absl::OkStatus();
 }
 
@@ -297,7 +297,7 @@ absl::Status SnapshotBuilder::OrgOps::RemoveAccount(const pdp::v1::RemoveAccount
   if (!org.ok()) return org.status();
   absl::StatusOr<OrgMember*> member = ExistingMember(**org, c.account_id());
   if (!member.ok()) return member.status();
-  if ((*member)->joined == pdp::v1::MANAGEMENT) {
+  if ((*member)->joined == JoinMethod::kManagement) {
     return Refuse(absl::StatusCode::kFailedPrecondition, "account_id",
                   "the management account cannot leave its organization; delete the "
                   "organization instead",
@@ -493,7 +493,7 @@ absl::Status SnapshotBuilder::OrgOps::KeepMember(OrganizationState& org,
                                account->organization_id),
                   "ACCOUNT_IN_ORGANIZATION");
   }
-  if (member->second.joined == pdp::v1::MANAGEMENT) {
+  if (member->second.joined == JoinMethod::kManagement) {
     return Refuse(absl::StatusCode::kFailedPrecondition, "account_id",
                   absl::StrCat("account ", account_id, " is the management account of ", org.id,
                                ", not a member to create or invite"),
@@ -671,7 +671,7 @@ void SnapshotBuilder::OrgOps::Touch(const std::string& account_id) {
 }
 
 void SnapshotBuilder::OrgOps::AddMember(OrganizationState& org, const std::string& account_id,
-                                        const std::string& parent, pdp::v1::JoinMethod joined) {
+                                        const std::string& parent, JoinMethod joined) {
   OrgMember member{account_id, parent, joined, {}};
   if (org.scps_enabled) {
     member.policy_ids.push_back(kFullAwsAccessId);

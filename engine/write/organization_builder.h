@@ -148,7 +148,7 @@ class SnapshotBuilder::OrgOps {
   void Touch(const std::string& account_id);
 
   void AddMember(OrganizationState& org, const std::string& account_id, const std::string& parent,
-                 pdp::v1::JoinMethod joined);
+                 JoinMethod joined);
 
   std::vector<std::string> TargetsOf(const OrganizationState& org, const std::string& policy);
 

@@ -71,17 +71,14 @@ absl::Status SnapshotBuilder::Ops::AddVersion(ManagedPolicyRecord& p, const std:
                                  " versions; delete a non-default version first"),
                     "LIMIT_EXCEEDED");
     }
-    auto oldest = std::find_if(p.versions.begin(), p.versions.end(), [&](const auto& v) {
-      return v.version_id() != p.default_version_id;
-    });
+    auto oldest = std::find_if(p.versions.begin(), p.versions.end(),
+                               [&](const auto& v) { return v.version_id != p.default_version_id; });
     if (oldest != p.versions.end()) p.versions.erase(oldest);
   }
-  pdp::v1::PolicyVersion v;
-  v.set_version_id(absl::StrCat("v", p.next_version++));
-  v.set_document(document);
-  p.versions.push_back(v);
+  const PolicyVersionRecord& v =
+      p.versions.emplace_back(PolicyVersionRecord{absl::StrCat("v", p.next_version++), document});
   if (set_default) {
-    p.default_version_id = v.version_id();
+    p.default_version_id = v.version_id;
     p.default_compiled = std::move(compiled);
   }
   return absl::OkStatus();
@@ -110,7 +107,7 @@ absl::Status SnapshotBuilder::Ops::CreatePolicy(const pdp::v1::CreatePolicyReque
     const ManagedPolicyRecord& current = *(*account)->policies.at(key);
     if (current.arn == c.arn() && current.description == c.description()) {
       for (const auto& v : current.versions) {
-        if (v.version_id() == current.default_version_id && v.document() == c.document()) {
+        if (v.version_id == current.default_version_id && v.document == c.document()) {
           return b_.Unchanged();  // keep the record (and its etag)
         }
       }
@@ -120,7 +117,7 @@ absl::Status SnapshotBuilder::Ops::CreatePolicy(const pdp::v1::CreatePolicyReque
     ManagedPolicyRecord* p = found->policy;
     p->description = c.description();
     for (const auto& v : p->versions) {
-      if (v.version_id() == p->default_version_id && v.document() == c.document()) {
+      if (v.version_id == p->default_version_id && v.document == c.document()) {
         return absl::OkStatus();
       }
     }
@@ -186,9 +183,7 @@ absl::StatusOr<std::shared_ptr<ManagedPolicyRecord>> SnapshotBuilder::Ops::Recor
   rec->modified_revision = b_.revision_;
   rec->next_version = static_cast<int>(numbered.back().first) + 1;
   for (const auto& [n, v] : numbered) {
-    pdp::v1::PolicyVersion& out = rec->versions.emplace_back();
-    out.set_version_id(v->version_id());
-    out.set_document(v->document());
+    rec->versions.push_back({v->version_id(), v->document()});
   }
   rec->default_version_id = default_version->version_id();
   rec->default_compiled = std::move(default_compiled);
@@ -203,10 +198,7 @@ bool SnapshotBuilder::Ops::SameContent(const ManagedPolicyRecord& current,
     return false;
   }
   for (size_t i = 0; i < put.versions.size(); ++i) {
-    if (current.versions[i].version_id() != put.versions[i].version_id() ||
-        current.versions[i].document() != put.versions[i].document()) {
-      return false;
-    }
+    if (current.versions[i] != put.versions[i]) return false;
   }
   return true;
 }
@@ -331,11 +323,11 @@ absl::Status SnapshotBuilder::Ops::SetDefaultPolicyVersion(
   if (!found.ok()) return found.status();
   ManagedPolicyRecord* p = found->policy;
   for (const auto& v : p->versions) {
-    if (v.version_id() == c.version_id()) {
-      if (p->default_version_id == v.version_id()) return Keep(*found);  // already the default
-      absl::StatusOr<CompiledPolicyPtr> compiled = CompileManaged("version_id", v.document());
+    if (v.version_id == c.version_id()) {
+      if (p->default_version_id == v.version_id) return Keep(*found);  // already the default
+      absl::StatusOr<CompiledPolicyPtr> compiled = CompileManaged("version_id", v.document);
       if (!compiled.ok()) return compiled.status();
-      p->default_version_id = v.version_id();
+      p->default_version_id = v.version_id;
       p->default_compiled = *compiled;
       return absl::OkStatus();
     }
@@ -354,8 +346,9 @@ absl::Status SnapshotBuilder::Ops::DeletePolicyVersion(
                   "or delete the policy",
                   "DELETE_CONFLICT");
   }
-  auto it = std::find_if(p->versions.begin(), p->versions.end(),
-                         [&](const auto& v) { return v.version_id() == c.version_id(); });
+  auto it = std::find_if(p->versions.begin(), p->versions.end(), [&](const PolicyVersionRecord& v) {
+    return v.version_id == c.version_id();
+  });
   if (it == p->versions.end())
     return NotFound("version_id", absl::StrCat("version ", ShortInput(c.version_id())));
   p->versions.erase(it);

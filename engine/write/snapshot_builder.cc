@@ -288,8 +288,7 @@ void SnapshotBuilder::DropUnchangedCopies() {
     if (before != base_->accounts_.end()) {
       const AccountState& b = *before->second;
       if (b.modified_revision == after.modified_revision && b.name == after.name &&
-          b.organization_id == after.organization_id &&
-          b.settings.SerializeAsString() == after.settings.SerializeAsString() &&
+          b.organization_id == after.organization_id && b.settings == after.settings &&
           same_records(b.entities, after.entities) && same_records(b.policies, after.policies) &&
           same_records(b.sessions, after.sessions)) {
         next_->accounts_.Set(it->first, before->second);

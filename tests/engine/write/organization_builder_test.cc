@@ -114,13 +114,13 @@ TEST_F(OrganizationBuilderTest, StructureAndDefaultScpsAsWritten) {
 }
 
 TEST_F(OrganizationBuilderTest, CreatedAccountsGetIamAccessUnlessDenyInvitedKeepTheirOwn) {
-  EXPECT_TRUE(base_->FindAccount("333333333333")->settings.iam_access_to_billing());
-  EXPECT_FALSE(base_->FindAccount("444444444444")->settings.iam_access_to_billing());
+  EXPECT_TRUE(base_->FindAccount("333333333333")->settings.iam_access_to_billing);
+  EXPECT_FALSE(base_->FindAccount("444444444444")->settings.iam_access_to_billing);
   ASSERT_TRUE(ApplyOne(absl::StrCat("invite_account { organization_id: '", kOrg, "' account_id: '",
                                     kOther, "' }"))
                   .ok());
   const AccountState* invited = next_->FindAccount(kOther);
-  EXPECT_FALSE(invited->settings.iam_access_to_billing());
+  EXPECT_FALSE(invited->settings.iam_access_to_billing);
   EXPECT_EQ(invited->organization_id, kOrg);
 }
 
@@ -281,8 +281,8 @@ TEST_F(OrganizationBuilderTest, CostExplorerSettingsBelongToTheManagementAccount
               absl::StatusCode::kFailedPrecondition, "update_mask", "MANAGED_BY_ORGANIZATION");
   ASSERT_TRUE(set_ce(kMgmt, "arn:aws:iam::111111111111:root").ok());
   EXPECT_TRUE(
-      next_->CostExplorerSettingsOf(*next_->FindAccount("333333333333")).cost_explorer_enabled());
-  EXPECT_TRUE(next_->FindAccount(kMgmt)->settings.linked_account_access());  // on by default
+      next_->CostExplorerSettingsOf(*next_->FindAccount("333333333333")).cost_explorer_enabled);
+  EXPECT_TRUE(next_->FindAccount(kMgmt)->settings.linked_account_access);  // on by default
   // An administrator of the management account: allowed ce:UpdatePreferences.
   EXPECT_TRUE(set_ce(kMgmt, "arn:aws:iam::111111111111:user/admin").ok());
   // A user without ce:UpdatePreferences is refused with the reason.
@@ -304,8 +304,9 @@ TEST_F(OrganizationBuilderTest, CostExplorerSettingsBelongToTheManagementAccount
                        "console_action_set: LEGACY } update_mask: 'iam_access_to_billing' "
                        "update_mask: 'console_action_set' }")
                   .ok());
-  EXPECT_FALSE(next_->FindAccount("333333333333")->settings.cost_explorer_enabled());
-  EXPECT_EQ(next_->FindAccount("333333333333")->settings.console_action_set(), pdp::v1::LEGACY);
+  EXPECT_FALSE(next_->FindAccount("333333333333")->settings.cost_explorer_enabled);
+  EXPECT_EQ(next_->FindAccount("333333333333")->settings.console_action_set,
+            ConsoleActionSet::kLegacy);
 }
 
 TEST_F(OrganizationBuilderTest, ScpsLimitTheActorOfAMemberSettingsChange) {

@@ -277,8 +277,7 @@ TEST_F(OrganizationReconcileTest, InviteAccount) {
   EXPECT_EQ(Member(Org(next_), kInvited)->parent_id(), kOu);
   EXPECT_EQ(Member(Org(next_), kInvited)->joined(), pdp::v1::INVITED);
   EXPECT_EQ(next_->FindAccount(kInvited)->name, "invited");
-  EXPECT_EQ(next_->FindAccount(kInvited)->settings.SerializeAsString(),
-            base_->FindAccount(kInvited)->settings.SerializeAsString());
+  EXPECT_TRUE(next_->FindAccount(kInvited)->settings == base_->FindAccount(kInvited)->settings);
   // A standalone account is invited as without the flag.
   ASSERT_TRUE(ApplyOne(InOrg("invite_account",
                              absl::StrCat("account_id: '", kStandalone, "' allow_existing: true")))
