@@ -146,7 +146,7 @@ void SnapshotBuilder::RestoreErasedOrganization(absl::string_view id) {
   next_->organizations_.erase(std::string(id));
 }
 
-absl::Status SnapshotBuilder::Apply(const Change& change, pdp::v1::ChangeResult* result) {
+absl::Status SnapshotBuilder::Apply(const Change& change, ChangeResult* result) {
   ChangeAddress address = AddressOf(change);
   if (!change.etag().empty()) {
     std::optional<std::string> current = EtagOf(*next_, address);
@@ -164,7 +164,7 @@ absl::Status SnapshotBuilder::Apply(const Change& change, pdp::v1::ChangeResult*
   if (!s.ok()) return s;
   if (!unchanged_) changed_ = true;
   if (result != nullptr) {
-    result->set_unchanged(unchanged_);
+    result->unchanged = unchanged_;
     if (!assigned_name_.empty()) {
       if (address.kind == ChangeAddress::Kind::kScp) address.scp_id = assigned_name_;
       if (change.kind_case() == Change::kCreateOrganization) {
@@ -172,7 +172,7 @@ absl::Status SnapshotBuilder::Apply(const Change& change, pdp::v1::ChangeResult*
       }
       address.name = assigned_name_;
     }
-    result->set_name(address.name);
+    result->name = address.name;
     results_.emplace_back(result, std::move(address));
   }
   return absl::OkStatus();
@@ -318,7 +318,7 @@ SnapshotPtr SnapshotBuilder::Finish() {
   if (aws_copy_ != nullptr) next_->DigestAwsPolicies();  // before any view is rebuilt
   RebuildViewsOfAwsPolicyUsers();
   IndexUniqueIds();
-  for (auto& [result, address] : results_) result->set_etag(EtagOf(*next_, address).value_or(""));
+  for (auto& [result, address] : results_) result->etag = EtagOf(*next_, address).value_or("");
   results_.clear();
   std::vector<AccountState*> dirty;
   for (auto& [id, account] : touched_) {

@@ -65,7 +65,7 @@ class OrganizationBuilderTest : public ::testing::Test {
     base_ = *s;
   }
 
-  absl::Status ApplyOne(const std::string& text, pdp::v1::ChangeResult* result = nullptr) {
+  absl::Status ApplyOne(const std::string& text, ChangeResult* result = nullptr) {
     SnapshotBuilder b(base_);
     absl::Status s = b.Apply(Ch(text), result);
     if (s.ok()) next_ = b.Finish();
@@ -125,20 +125,20 @@ TEST_F(OrganizationBuilderTest, CreatedAccountsGetIamAccessUnlessDenyInvitedKeep
 }
 
 TEST_F(OrganizationBuilderTest, AssignsIdsDeterministicallyAndReportsThem) {
-  pdp::v1::ChangeResult r1, r2;
+  ChangeResult r1, r2;
   std::string ou = absl::StrCat("create_organizational_unit { organization_id: '", kOrg,
                                 "' parent_id: '", kRoot, "' name: 'Finance' }");
   ASSERT_TRUE(ApplyOne(ou, &r1).ok());
   ASSERT_TRUE(ApplyOne(ou, &r2).ok());
-  EXPECT_EQ(r1.name(), r2.name());  // same base, same revision: same id
-  EXPECT_THAT(r1.name(), ::testing::StartsWith("ou-ex12-"));
-  EXPECT_EQ(r1.etag(), std::to_string(base_->revision() + 1));
-  pdp::v1::ChangeResult org;
+  EXPECT_EQ(r1.name, r2.name);  // same base, same revision: same id
+  EXPECT_THAT(r1.name, ::testing::StartsWith("ou-ex12-"));
+  EXPECT_EQ(r1.etag, std::to_string(base_->revision() + 1));
+  ChangeResult org;
   ASSERT_TRUE(
       ApplyOne(absl::StrCat("create_organization { management_account_id: '", kOther, "' }"), &org)
           .ok());
-  EXPECT_THAT(org.name(), ::testing::MatchesRegex("o-[a-z0-9]{10}"));
-  EXPECT_NE(next_->FindOrganization(org.name()), nullptr);
+  EXPECT_THAT(org.name, ::testing::MatchesRegex("o-[a-z0-9]{10}"));
+  EXPECT_NE(next_->FindOrganization(org.name), nullptr);
 }
 
 TEST_F(OrganizationBuilderTest, RefusesBadStructure) {
@@ -331,10 +331,10 @@ TEST_F(OrganizationBuilderTest, ChangeEtagPreconditionOnTheAddressedObject) {
   ExpectError(stale.Apply(rename), absl::StatusCode::kAborted, "etag", "ETAG_MISMATCH");
   rename.set_etag(etag);
   SnapshotBuilder fresh(base_);
-  pdp::v1::ChangeResult result;
+  ChangeResult result;
   ASSERT_TRUE(fresh.Apply(rename, &result).ok());
-  EXPECT_EQ(result.name(), "ou-ex12-engineer");
-  EXPECT_NE(result.etag(), etag);
+  EXPECT_EQ(result.name, "ou-ex12-engineer");
+  EXPECT_NE(result.etag, etag);
 }
 
 }  // namespace

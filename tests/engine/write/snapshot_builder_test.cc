@@ -139,13 +139,13 @@ TEST_F(SnapshotBuilderTest, CreateAccountAllowExistingTakesOnlyTheName) {
   same.mutable_create_account()->set_allow_existing(true);
   {
     SnapshotBuilder b(base_);
-    pdp::v1::ChangeResult result;
+    ChangeResult result;
     ASSERT_TRUE(b.Apply(same, &result).ok());
     EXPECT_TRUE(b.last_change_unchanged());
     EXPECT_FALSE(b.changed());
     SnapshotPtr s = b.Finish();
-    EXPECT_TRUE(result.unchanged());
-    EXPECT_EQ(result.etag(), "1");
+    EXPECT_TRUE(result.unchanged);
+    EXPECT_EQ(result.etag, "1");
     EXPECT_EQ(s->FindAccount(kA), base_->FindAccount(kA));  // the base's record, not a copy
   }
   // Other settings, same name: a no-op too (settings are not taken).
@@ -811,7 +811,7 @@ TEST_F(AccountSettingsTest, AMissingMaskIsRefusedNotAReset) {
 // Settings set to the values they have: unchanged, the etag stays.
 TEST_F(AccountSettingsTest, SettingsToTheirValuesAreUnchanged) {
   SnapshotBuilder b(base_);
-  pdp::v1::ChangeResult result;
+  ChangeResult result;
   ASSERT_TRUE(b.Apply(test::UpdateSettings(kA, kRootA, {"iam_access_to_billing"}, true,
                                            pdp::v1::CONSOLE_ACTION_SET_UNSPECIFIED),
                       &result)
@@ -829,8 +829,8 @@ TEST_F(AccountSettingsTest, SettingsToTheirValuesAreUnchanged) {
                   .ok());
   EXPECT_FALSE(again.changed());
   SnapshotPtr s = again.Finish();
-  EXPECT_TRUE(result.unchanged());
-  EXPECT_EQ(result.etag(), base_->FindAccount(kA)->etag());
+  EXPECT_TRUE(result.unchanged);
+  EXPECT_EQ(result.etag, base_->FindAccount(kA)->etag());
   EXPECT_EQ(s->FindAccount(kA), base_->FindAccount(kA));
   // A real change is not marked.
   SnapshotBuilder real(base_);
@@ -840,7 +840,7 @@ TEST_F(AccountSettingsTest, SettingsToTheirValuesAreUnchanged) {
                   .ok());
   EXPECT_FALSE(real.last_change_unchanged());
   EXPECT_TRUE(real.changed());
-  EXPECT_FALSE(result.unchanged());
+  EXPECT_FALSE(result.unchanged);
 }
 
 // The zero value in the mask means the default, FINE_GRAINED, as on
