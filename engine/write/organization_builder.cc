@@ -11,6 +11,7 @@
 #include "base/strings.h"
 #include "engine/policy/policy_compiler.h"
 #include "engine/write/builder_errors.h"
+#include "engine/write/snapshot_builder_ops.h"
 
 namespace pdp {
 namespace {
@@ -229,13 +230,13 @@ absl::Status SnapshotBuilder::OrgOps::CreateMemberAccount(
   if (!pdp::v1::IamUserAccessToBilling_IsValid(c.iam_user_access_to_billing())) {
     return FieldError("iam_user_access_to_billing", "must be ALLOW or DENY");
   }
-  pdp::v1::CreateAccountRequest create;
-  create.mutable_account()->set_id(c.account_id());
-  create.mutable_account()->set_name(c.name());
+  CreateAccountChange create;
+  create.account.id = c.account_id();
+  create.account.name = c.name();
   // As Organizations' CreateAccount: IAM access to billing is on unless
   // the request says DENY.
-  create.mutable_account()->mutable_settings()->set_iam_access_to_billing(
-      c.iam_user_access_to_billing() != pdp::v1::IAM_USER_ACCESS_DENY);
+  create.account.settings.iam_access_to_billing =
+      c.iam_user_access_to_billing() != pdp::v1::IAM_USER_ACCESS_DENY;
   std::string parent = c.parent_id().empty() ? (*org)->root_id : c.parent_id();
   absl::StatusOr<int> depth = ParentDepth(**org, "parent_id", parent);
   if (!depth.ok()) return depth.status();
@@ -251,9 +252,7 @@ absl::Status SnapshotBuilder::OrgOps::CreateMemberAccount(
                                    " already exists (invite_account brings an existing one in)"),
                       absl::StatusCode::kAlreadyExists);
   }
-  pdp::v1::Change change;
-  *change.mutable_create_account() = create;
-  absl::Status s = b_.ApplyKind(change);
+  absl::Status s = Ops(b_).CreateAccount(create);
   if (!s.ok()) return s;
   AddMember(**org, c.account_id(), parent, JoinMethod::kCreated);
   return absl::OkStatus();

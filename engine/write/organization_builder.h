@@ -19,7 +19,7 @@
 //   and modified_revision (accounts are made writable with views_change
 //   false: membership does not change principals' views).
 //   create_member_account makes its account as create_account does
-//   (through ApplyKind), then adds it.
+//   (Ops::CreateAccount), then adds it.
 // - An organization a handler changes is reached through Existing() (or
 //   created), which makes it writable (SnapshotBuilder::MutableOrganization:
 //   its every account becomes affected) and records it as the change's

@@ -16,6 +16,7 @@
 #include "base/errors.h"
 #include "engine/write/builder_errors.h"
 #include "engine/write/change_address.h"
+#include "engine/write/change_from_wire.h"
 #include "engine/write/snapshot_builder_ops.h"
 
 namespace pdp {
@@ -183,13 +184,13 @@ absl::Status SnapshotBuilder::ApplyKind(const Change& change) {
   using pdp::v1::Change;
   switch (change.kind_case()) {
     case Change::kCreateAccount:
-      return ops.CreateAccount(change.create_account());
+      return ops.CreateAccount(FromWire(change.create_account()));
     case Change::kUpdateAccount:
-      return ops.UpdateAccount(change.update_account());
+      return ops.UpdateAccount(FromWire(change.update_account()));
     case Change::kDeleteAccount:
-      return ops.DeleteAccount(change.delete_account());
+      return ops.DeleteAccount(FromWire(change.delete_account()));
     case Change::kUpdateAccountSettings:
-      return ops.UpdateAccountSettings(change.update_account_settings());
+      return ops.UpdateAccountSettings(FromWire(change.update_account_settings()));
     case Change::kPutUser: {
       const auto& c = change.put_user();
       return ops.PutEntity({IamArnKind::kUser, "user", &c.user().arn(), &c.user().groups(),

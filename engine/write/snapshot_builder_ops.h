@@ -21,6 +21,7 @@
 #include "base/arn.h"
 #include "engine/model/snapshot.h"
 #include "engine/policy/compiled_policy.h"
+#include "engine/write/account_change_types.h"
 #include "engine/write/snapshot_builder.h"
 #include "pdp/v1/changes.pb.h"
 
@@ -29,37 +30,38 @@ namespace pdp {
 // The per-change handlers; a nested class so they may use the builder's
 // copy-on-write helpers.
 //
-// Contract: ApplyKind makes an Ops for one change; it holds only the
-// builder. A handler checks its change against the state as changed so far
-// (b_.next_) and, if the change is valid, changes that state through the
-// builder's copy-on-write helpers (MutableAccount via ExistingAccount,
-// MutableEntity, MutablePolicy, PutAwsPolicy), stamping what it writes
-// with b_.revision_. A change that changes nothing returns b_.Unchanged()
-// (Keep() puts back a record made writable). On an error the caller drops
-// the whole batch, so a handler may return one after changing the copy.
-// Not thread-safe: the builder is single-writer.
+// Contract: ApplyKind makes an Ops for one change (and OrgOps one for the
+// account create_member_account makes); it holds only the builder.
+// Handlers take the engine's change types where a kind has one
+// (account_change_types.h; the rest still take pdp.v1 messages). A handler checks its change
+// against the state as changed so far (b_.next_) and, if the change is valid, changes that state
+// through the builder's copy-on-write helpers (MutableAccount via ExistingAccount, MutableEntity,
+// MutablePolicy, PutAwsPolicy), stamping what it writes with b_.revision_. A change that changes
+// nothing returns b_.Unchanged() (Keep() puts back a record made writable). On an error the caller
+// drops the whole batch, so a handler may return one after changing the copy. Not thread-safe: the
+// builder is single-writer.
 class SnapshotBuilder::Ops {
  public:
   explicit Ops(SnapshotBuilder& b) : b_(b) {}
 
   // ---- accounts (account_changes.cc) ---------------------------------------
-  absl::Status CreateAccount(const pdp::v1::CreateAccountRequest& c);
+  absl::Status CreateAccount(const CreateAccountChange& c);
 
   // create_account with allow_existing on an existing account: its settings
   // are never changed here (they need UpdateAccountSettings, whose actor
   // rules say who may change each one; a world file re-applied must not
   // undo what the root user turned on). Only a name given and different is
   // taken; otherwise the change is a no-op.
-  absl::Status KeepExisting(const pdp::v1::CreateAccountRequest& c);
+  absl::Status KeepExisting(const CreateAccountChange& c);
 
   absl::StatusOr<AccountState*> ExistingAccount(absl::string_view field, absl::string_view id,
                                                 bool views_change = true);
 
-  absl::Status UpdateAccount(const pdp::v1::UpdateAccountRequest& c);
+  absl::Status UpdateAccount(const UpdateAccountChange& c);
 
-  absl::Status DeleteAccount(const pdp::v1::DeleteAccountRequest& c);
+  absl::Status DeleteAccount(const DeleteAccountChange& c);
 
-  absl::Status UpdateAccountSettings(const pdp::v1::UpdateAccountSettingsRequest& c);
+  absl::Status UpdateAccountSettings(const UpdateAccountSettingsChange& c);
 
   absl::Status CheckActorAllowed(const std::string& actor, const std::string& action,
                                  absl::string_view what);

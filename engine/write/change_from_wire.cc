@@ -1,0 +1,40 @@
+#include "engine/write/change_from_wire.h"
+
+namespace pdp {
+namespace {
+
+SettingsInput SettingsFromWire(const pdp::v1::AccountSettings& s) {
+  SettingsInput out;
+  out.iam_access_to_billing = s.iam_access_to_billing();
+  out.console_action_set = s.console_action_set();
+  out.cost_explorer_enabled = s.cost_explorer_enabled();
+  if (s.has_linked_account_access()) out.linked_account_access = s.linked_account_access();
+  return out;
+}
+
+}  // namespace
+
+CreateAccountChange FromWire(const pdp::v1::CreateAccountRequest& c) {
+  return {.account = {.id = c.account().id(),
+                      .name = c.account().name(),
+                      .settings = SettingsFromWire(c.account().settings())},
+          .allow_existing = c.allow_existing()};
+}
+
+UpdateAccountChange FromWire(const pdp::v1::UpdateAccountRequest& c) {
+  return {.account_id = c.account_id(), .name = c.name(), .etag = c.etag()};
+}
+
+DeleteAccountChange FromWire(const pdp::v1::DeleteAccountRequest& c) {
+  return {.account_id = c.account_id(), .etag = c.etag()};
+}
+
+UpdateAccountSettingsChange FromWire(const pdp::v1::UpdateAccountSettingsRequest& c) {
+  return {.account_id = c.account_id(),
+          .settings = SettingsFromWire(c.settings()),
+          .update_mask = {c.update_mask().begin(), c.update_mask().end()},
+          .actor = c.actor(),
+          .etag = c.etag()};
+}
+
+}  // namespace pdp

@@ -1,0 +1,21 @@
+// pdp.v1 change messages -> the engine's change types, kind by kind.
+// Transitional (issue 14): SnapshotBuilder::Apply still takes a
+// pdp.v1.Change and maps each kind here as it switches to engine types;
+// when every kind has, this file moves to server/wire and Apply takes the
+// engine's change. Pure functions; values are copied as sent (no checks).
+#ifndef PDP_ENGINE_WRITE_CHANGE_FROM_WIRE_H_
+#define PDP_ENGINE_WRITE_CHANGE_FROM_WIRE_H_
+
+#include "engine/write/account_change_types.h"
+#include "pdp/v1/changes.pb.h"
+
+namespace pdp {
+
+CreateAccountChange FromWire(const pdp::v1::CreateAccountRequest& c);
+UpdateAccountChange FromWire(const pdp::v1::UpdateAccountRequest& c);
+DeleteAccountChange FromWire(const pdp::v1::DeleteAccountRequest& c);
+UpdateAccountSettingsChange FromWire(const pdp::v1::UpdateAccountSettingsRequest& c);
+
+}  // namespace pdp
+
+#endif  // PDP_ENGINE_WRITE_CHANGE_FROM_WIRE_H_
