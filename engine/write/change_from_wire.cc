@@ -37,4 +37,42 @@ UpdateAccountSettingsChange FromWire(const pdp::v1::UpdateAccountSettingsRequest
           .etag = c.etag()};
 }
 
+CreatePolicyChange FromWire(const pdp::v1::CreatePolicyRequest& c) {
+  return {.arn = c.arn(),
+          .description = c.description(),
+          .document = c.document(),
+          .allow_existing = c.allow_existing()};
+}
+
+PutPolicyChange FromWire(const pdp::v1::PutPolicyRequest& c) {
+  PutPolicyChange out{.arn = c.arn(), .description = c.description(), .etag = c.etag()};
+  out.versions.reserve(c.versions_size());
+  for (const pdp::v1::PolicyVersion& v : c.versions()) {
+    out.versions.push_back(
+        {.version_id = v.version_id(), .document = v.document(), .is_default = v.is_default()});
+  }
+  return out;
+}
+
+UpdatePolicyChange FromWire(const pdp::v1::UpdatePolicyRequest& c) {
+  return {.arn = c.arn(), .description = c.description(), .etag = c.etag()};
+}
+
+DeletePolicyChange FromWire(const pdp::v1::DeletePolicyRequest& c) {
+  return {.arn = c.arn(), .etag = c.etag()};
+}
+
+CreatePolicyVersionChange FromWire(const pdp::v1::CreatePolicyVersionRequest& c) {
+  return {
+      .policy_arn = c.policy_arn(), .document = c.document(), .set_as_default = c.set_as_default()};
+}
+
+SetDefaultPolicyVersionChange FromWire(const pdp::v1::SetDefaultPolicyVersionRequest& c) {
+  return {.policy_arn = c.policy_arn(), .version_id = c.version_id()};
+}
+
+DeletePolicyVersionChange FromWire(const pdp::v1::DeletePolicyVersionRequest& c) {
+  return {.policy_arn = c.policy_arn(), .version_id = c.version_id()};
+}
+
 }  // namespace pdp

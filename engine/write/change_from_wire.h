@@ -7,6 +7,7 @@
 #define PDP_ENGINE_WRITE_CHANGE_FROM_WIRE_H_
 
 #include "engine/write/account_change_types.h"
+#include "engine/write/policy_change_types.h"
 #include "pdp/v1/changes.pb.h"
 
 namespace pdp {
@@ -15,6 +16,13 @@ CreateAccountChange FromWire(const pdp::v1::CreateAccountRequest& c);
 UpdateAccountChange FromWire(const pdp::v1::UpdateAccountRequest& c);
 DeleteAccountChange FromWire(const pdp::v1::DeleteAccountRequest& c);
 UpdateAccountSettingsChange FromWire(const pdp::v1::UpdateAccountSettingsRequest& c);
+CreatePolicyChange FromWire(const pdp::v1::CreatePolicyRequest& c);
+PutPolicyChange FromWire(const pdp::v1::PutPolicyRequest& c);
+UpdatePolicyChange FromWire(const pdp::v1::UpdatePolicyRequest& c);
+DeletePolicyChange FromWire(const pdp::v1::DeletePolicyRequest& c);
+CreatePolicyVersionChange FromWire(const pdp::v1::CreatePolicyVersionRequest& c);
+SetDefaultPolicyVersionChange FromWire(const pdp::v1::SetDefaultPolicyVersionRequest& c);
+DeletePolicyVersionChange FromWire(const pdp::v1::DeletePolicyVersionRequest& c);
 
 }  // namespace pdp
 

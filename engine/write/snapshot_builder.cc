@@ -215,21 +215,21 @@ absl::Status SnapshotBuilder::ApplyKind(const Change& change) {
     case Change::kDeleteEntity:
       return ops.DeleteEntity(change.delete_entity());
     case Change::kCreatePolicy:
-      return ops.CreatePolicy(change.create_policy());
+      return ops.CreatePolicy(FromWire(change.create_policy()));
     case Change::kUpdatePolicy:
-      return ops.UpdatePolicy(change.update_policy());
+      return ops.UpdatePolicy(FromWire(change.update_policy()));
     case Change::kDeletePolicy:
-      return ops.DeletePolicy(change.delete_policy());
+      return ops.DeletePolicy(FromWire(change.delete_policy()));
     case Change::kPutPolicy:
-      return ops.PutPolicy(change.put_policy());
+      return ops.PutPolicy(FromWire(change.put_policy()));
     case Change::kPutAwsManagedPolicy:
-      return ops.PutAwsManagedPolicy(change.put_aws_managed_policy());
+      return ops.PutAwsManagedPolicy(FromWire(change.put_aws_managed_policy()));
     case Change::kCreatePolicyVersion:
-      return ops.CreatePolicyVersion(change.create_policy_version());
+      return ops.CreatePolicyVersion(FromWire(change.create_policy_version()));
     case Change::kSetDefaultPolicyVersion:
-      return ops.SetDefaultPolicyVersion(change.set_default_policy_version());
+      return ops.SetDefaultPolicyVersion(FromWire(change.set_default_policy_version()));
     case Change::kDeletePolicyVersion:
-      return ops.DeletePolicyVersion(change.delete_policy_version());
+      return ops.DeletePolicyVersion(FromWire(change.delete_policy_version()));
     case Change::kPutInlinePolicy:
       return ops.PutInlinePolicy(change.put_inline_policy());
     case Change::kDeleteInlinePolicy:

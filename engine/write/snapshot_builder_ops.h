@@ -22,6 +22,7 @@
 #include "engine/model/snapshot.h"
 #include "engine/policy/compiled_policy.h"
 #include "engine/write/account_change_types.h"
+#include "engine/write/policy_change_types.h"
 #include "engine/write/snapshot_builder.h"
 #include "pdp/v1/changes.pb.h"
 
@@ -180,34 +181,35 @@ class SnapshotBuilder::Ops {
   absl::Status AddVersion(ManagedPolicyRecord& p, const std::string& document,
                           CompiledPolicyPtr compiled, bool set_default, bool make_room);
 
-  absl::Status CreatePolicy(const pdp::v1::CreatePolicyRequest& c);
+  absl::Status CreatePolicy(const CreatePolicyChange& c);
 
   // A put's versions checked (ids "v<N>", none twice, exactly one
   // default, each document compiled within `max_chars`) as a new record of
   // `arn` with its versions in number order. Field paths are the put's own.
-  absl::StatusOr<std::shared_ptr<ManagedPolicyRecord>> RecordFromPut(
-      const pdp::v1::PutPolicyRequest& c, const IamArn& arn, size_t max_chars);
+  absl::StatusOr<std::shared_ptr<ManagedPolicyRecord>> RecordFromPut(const PutPolicyChange& c,
+                                                                     const IamArn& arn,
+                                                                     size_t max_chars);
 
   // Whether a put would leave `current` as it is: the same description,
   // versions (ids and documents, in order) and default.
   static bool SameContent(const ManagedPolicyRecord& current, const ManagedPolicyRecord& put);
 
-  absl::Status PutPolicy(const pdp::v1::PutPolicyRequest& c);
+  absl::Status PutPolicy(const PutPolicyChange& c);
 
   // An AWS managed policy for every account. The same checks as PutPolicy
   // but the document size, whose quota is AWS's own policies' (their
   // documents are larger than a customer's may be).
-  absl::Status PutAwsManagedPolicy(const pdp::v1::PutPolicyRequest& c);
+  absl::Status PutAwsManagedPolicy(const PutPolicyChange& c);
 
-  absl::Status UpdatePolicy(const pdp::v1::UpdatePolicyRequest& c);
+  absl::Status UpdatePolicy(const UpdatePolicyChange& c);
 
-  absl::Status DeletePolicy(const pdp::v1::DeletePolicyRequest& c);
+  absl::Status DeletePolicy(const DeletePolicyChange& c);
 
-  absl::Status CreatePolicyVersion(const pdp::v1::CreatePolicyVersionRequest& c);
+  absl::Status CreatePolicyVersion(const CreatePolicyVersionChange& c);
 
-  absl::Status SetDefaultPolicyVersion(const pdp::v1::SetDefaultPolicyVersionRequest& c);
+  absl::Status SetDefaultPolicyVersion(const SetDefaultPolicyVersionChange& c);
 
-  absl::Status DeletePolicyVersion(const pdp::v1::DeletePolicyVersionRequest& c);
+  absl::Status DeletePolicyVersion(const DeletePolicyVersionChange& c);
 
  private:
   SnapshotBuilder& b_;
