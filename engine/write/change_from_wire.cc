@@ -75,4 +75,36 @@ DeletePolicyVersionChange FromWire(const pdp::v1::DeletePolicyVersionRequest& c)
   return {.policy_arn = c.policy_arn(), .version_id = c.version_id()};
 }
 
+DeleteEntityChange FromWire(const pdp::v1::DeleteEntityRequest& c) {
+  return {.arn = c.arn(), .etag = c.etag()};
+}
+
+PutInlinePolicyChange FromWire(const pdp::v1::PutInlinePolicyRequest& c) {
+  return {.entity_arn = c.entity_arn(), .name = c.name(), .document = c.document()};
+}
+
+DeleteInlinePolicyChange FromWire(const pdp::v1::DeleteInlinePolicyRequest& c) {
+  return {.entity_arn = c.entity_arn(), .name = c.name()};
+}
+
+PolicyAttachmentChange FromWire(const pdp::v1::AttachPolicyRequest& c) {
+  return {.entity_arn = c.entity_arn(), .policy_arn = c.policy_arn()};
+}
+
+PolicyAttachmentChange FromWire(const pdp::v1::DetachPolicyRequest& c) {
+  return {.entity_arn = c.entity_arn(), .policy_arn = c.policy_arn()};
+}
+
+GroupMembershipChange FromWire(const pdp::v1::AddUserToGroupRequest& c) {
+  return {.user_arn = c.user_arn(), .group_name = c.group_name()};
+}
+
+GroupMembershipChange FromWire(const pdp::v1::RemoveUserFromGroupRequest& c) {
+  return {.user_arn = c.user_arn(), .group_name = c.group_name()};
+}
+
+DeleteRoleSessionChange FromWire(const pdp::v1::DeleteRoleSessionRequest& c) {
+  return {.arn = c.arn()};
+}
+
 }  // namespace pdp

@@ -7,7 +7,9 @@
 #define PDP_ENGINE_WRITE_CHANGE_FROM_WIRE_H_
 
 #include "engine/write/account_change_types.h"
+#include "engine/write/entity_change_types.h"
 #include "engine/write/policy_change_types.h"
+#include "engine/write/session_change_types.h"
 #include "pdp/v1/changes.pb.h"
 
 namespace pdp {
@@ -23,6 +25,14 @@ DeletePolicyChange FromWire(const pdp::v1::DeletePolicyRequest& c);
 CreatePolicyVersionChange FromWire(const pdp::v1::CreatePolicyVersionRequest& c);
 SetDefaultPolicyVersionChange FromWire(const pdp::v1::SetDefaultPolicyVersionRequest& c);
 DeletePolicyVersionChange FromWire(const pdp::v1::DeletePolicyVersionRequest& c);
+DeleteEntityChange FromWire(const pdp::v1::DeleteEntityRequest& c);
+PutInlinePolicyChange FromWire(const pdp::v1::PutInlinePolicyRequest& c);
+DeleteInlinePolicyChange FromWire(const pdp::v1::DeleteInlinePolicyRequest& c);
+PolicyAttachmentChange FromWire(const pdp::v1::AttachPolicyRequest& c);
+PolicyAttachmentChange FromWire(const pdp::v1::DetachPolicyRequest& c);
+GroupMembershipChange FromWire(const pdp::v1::AddUserToGroupRequest& c);
+GroupMembershipChange FromWire(const pdp::v1::RemoveUserFromGroupRequest& c);
+DeleteRoleSessionChange FromWire(const pdp::v1::DeleteRoleSessionRequest& c);
 
 }  // namespace pdp
 

@@ -243,11 +243,11 @@ absl::StatusOr<SnapshotBuilder::Ops::EntityRef> SnapshotBuilder::Ops::MutableEnt
   return EntityRef{*account, raw, std::move(previous_etag), std::move(original), &it->second};
 }
 
-absl::Status SnapshotBuilder::Ops::DeleteEntity(const pdp::v1::DeleteEntityRequest& c) {
-  auto found = MutableEntity("arn", c.arn());
+absl::Status SnapshotBuilder::Ops::DeleteEntity(const DeleteEntityChange& c) {
+  auto found = MutableEntity("arn", c.arn);
   if (!found.ok()) return found.status();
   auto [account, entity, previous_etag, original, slot] = *found;
-  absl::Status s = CheckEtag("etag", c.etag(), previous_etag);
+  absl::Status s = CheckEtag("etag", c.etag, previous_etag);
   if (!s.ok()) return s;
   if (entity->kind == IamArnKind::kGroup) {
     std::string group_lower = AsciiLower(entity->name);
@@ -274,10 +274,10 @@ absl::Status SnapshotBuilder::Ops::DeleteEntity(const pdp::v1::DeleteEntityReque
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::Ops::PutInlinePolicy(const pdp::v1::PutInlinePolicyRequest& c) {
-  auto found = MutableEntity("entity_arn", c.entity_arn());
+absl::Status SnapshotBuilder::Ops::PutInlinePolicy(const PutInlinePolicyChange& c) {
+  auto found = MutableEntity("entity_arn", c.entity_arn);
   if (!found.ok()) return found.status();
-  absl::StatusOr<InlinePolicyRecord> r = MakeInline("", c.name(), c.document());
+  absl::StatusOr<InlinePolicyRecord> r = MakeInline("", c.name, c.document);
   if (!r.ok()) {
     // MakeInline's paths start with '.', drop it for a top-level message.
     std::optional<std::vector<FieldViolation>> violations = GetFieldViolations(r.status());
@@ -289,7 +289,7 @@ absl::Status SnapshotBuilder::Ops::PutInlinePolicy(const pdp::v1::PutInlinePolic
   }
   auto& list = found->entity->inline_policies;
   auto same = std::find_if(list.begin(), list.end(),
-                           [&](const InlinePolicyRecord& p) { return p.name == c.name(); });
+                           [&](const InlinePolicyRecord& p) { return p.name == c.name; });
   if (same != list.end() && same->document == r->document) return Keep(*found);
   if (same != list.end()) {
     *same = std::move(*r);
@@ -299,50 +299,51 @@ absl::Status SnapshotBuilder::Ops::PutInlinePolicy(const pdp::v1::PutInlinePolic
   return CheckInlineTotal(*found->entity, "document");
 }
 
-absl::Status SnapshotBuilder::Ops::DeleteInlinePolicy(const pdp::v1::DeleteInlinePolicyRequest& c) {
-  auto found = MutableEntity("entity_arn", c.entity_arn());
+absl::Status SnapshotBuilder::Ops::DeleteInlinePolicy(const DeleteInlinePolicyChange& c) {
+  auto found = MutableEntity("entity_arn", c.entity_arn);
   if (!found.ok()) return found.status();
   auto& list = found->entity->inline_policies;
   size_t before = list.size();
-  std::erase_if(list, [&](const InlinePolicyRecord& p) { return p.name == c.name(); });
+  std::erase_if(list, [&](const InlinePolicyRecord& p) { return p.name == c.name; });
   if (list.size() == before)
-    return NotFound("name", absl::StrCat("inline policy ", ShortInput(c.name())));
+    return NotFound("name", absl::StrCat("inline policy ", ShortInput(c.name)));
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::Ops::AttachPolicy(const pdp::v1::AttachPolicyRequest& c) {
-  auto found = MutableEntity("entity_arn", c.entity_arn());
+absl::Status SnapshotBuilder::Ops::AttachPolicy(const PolicyAttachmentChange& c) {
+  auto found = MutableEntity("entity_arn", c.entity_arn);
   if (!found.ok()) return found.status();
   EntityRecord* entity = found->entity;
-  absl::Status s = CheckAttachable("policy_arn", c.policy_arn(), found->account->id);
+  absl::Status s = CheckAttachable("policy_arn", c.policy_arn, found->account->id);
   if (!s.ok()) return s;
-  if (std::find(entity->attached.begin(), entity->attached.end(), c.policy_arn()) !=
+  if (std::find(entity->attached.begin(), entity->attached.end(), c.policy_arn) !=
       entity->attached.end()) {
     return Keep(*found);  // attaching twice is a no-op, as in IAM
   }
   if (entity->attached.size() >= b_.limits_.max_attached_policies) {
     return Refuse(absl::StatusCode::kFailedPrecondition, "policy_arn",
-                  absl::StrCat(c.entity_arn(), " already has ", b_.limits_.max_attached_policies,
+                  absl::StrCat(c.entity_arn, " already has ", b_.limits_.max_attached_policies,
                                " managed policies attached"),
                   "LIMIT_EXCEEDED");
   }
-  entity->attached.push_back(c.policy_arn());
+  entity->attached.push_back(c.policy_arn);
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::Ops::DetachPolicy(const pdp::v1::DetachPolicyRequest& c) {
-  auto found = MutableEntity("entity_arn", c.entity_arn());
+absl::Status SnapshotBuilder::Ops::DetachPolicy(const PolicyAttachmentChange& c) {
+  auto found = MutableEntity("entity_arn", c.entity_arn);
   if (!found.ok()) return found.status();
   auto& list = found->entity->attached;
-  auto it = std::find(list.begin(), list.end(), c.policy_arn());
+  auto it = std::find(list.begin(), list.end(), c.policy_arn);
   if (it == list.end())
-    return NotFound("policy_arn", absl::StrCat(ShortInput(c.policy_arn()), " attachment"));
+    return NotFound("policy_arn", absl::StrCat(ShortInput(c.policy_arn), " attachment"));
   list.erase(it);
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::Ops::Membership(const std::string& user_arn, const std::string& group,
-                                              bool add) {
+absl::Status SnapshotBuilder::Ops::Membership(const GroupMembershipChange& c, bool add) {
+  const std::string& user_arn = c.user_arn;
+  const std::string& group = c.group_name;
   absl::StatusOr<IamArn> arn = ParseIamArnOfKind(user_arn, IamArnKind::kUser);
   if (!arn.ok()) return AtField("user_arn", arn.status());
   auto found = MutableEntity("user_arn", user_arn, true);

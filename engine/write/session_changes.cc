@@ -63,13 +63,13 @@ absl::Status SnapshotBuilder::Ops::PutRoleSession(const pdp::v1::PutRoleSessionR
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::Ops::DeleteRoleSession(const pdp::v1::DeleteRoleSessionRequest& c) {
-  absl::StatusOr<IamArn> arn = ParseIamArnOfKind(c.arn(), IamArnKind::kAssumedRole);
+absl::Status SnapshotBuilder::Ops::DeleteRoleSession(const DeleteRoleSessionChange& c) {
+  absl::StatusOr<IamArn> arn = ParseIamArnOfKind(c.arn, IamArnKind::kAssumedRole);
   if (!arn.ok()) return AtField("arn", arn.status());
   absl::StatusOr<AccountState*> account = ExistingAccount("arn", arn->account);
   if (!account.ok()) return account.status();
   if ((*account)->sessions.erase(SessionKey(arn->name, arn->session)) == 0) {
-    return NotFound("arn", ShortInput(c.arn()));
+    return NotFound("arn", ShortInput(c.arn));
   }
   return absl::OkStatus();
 }

@@ -213,7 +213,7 @@ absl::Status SnapshotBuilder::ApplyKind(const Change& change) {
                             &c.role().permissions_boundary(), &c.role().unique_id()});
     }
     case Change::kDeleteEntity:
-      return ops.DeleteEntity(change.delete_entity());
+      return ops.DeleteEntity(FromWire(change.delete_entity()));
     case Change::kCreatePolicy:
       return ops.CreatePolicy(FromWire(change.create_policy()));
     case Change::kUpdatePolicy:
@@ -231,23 +231,21 @@ absl::Status SnapshotBuilder::ApplyKind(const Change& change) {
     case Change::kDeletePolicyVersion:
       return ops.DeletePolicyVersion(FromWire(change.delete_policy_version()));
     case Change::kPutInlinePolicy:
-      return ops.PutInlinePolicy(change.put_inline_policy());
+      return ops.PutInlinePolicy(FromWire(change.put_inline_policy()));
     case Change::kDeleteInlinePolicy:
-      return ops.DeleteInlinePolicy(change.delete_inline_policy());
+      return ops.DeleteInlinePolicy(FromWire(change.delete_inline_policy()));
     case Change::kAttachPolicy:
-      return ops.AttachPolicy(change.attach_policy());
+      return ops.AttachPolicy(FromWire(change.attach_policy()));
     case Change::kDetachPolicy:
-      return ops.DetachPolicy(change.detach_policy());
+      return ops.DetachPolicy(FromWire(change.detach_policy()));
     case Change::kAddUserToGroup:
-      return ops.Membership(change.add_user_to_group().user_arn(),
-                            change.add_user_to_group().group_name(), true);
+      return ops.Membership(FromWire(change.add_user_to_group()), true);
     case Change::kRemoveUserFromGroup:
-      return ops.Membership(change.remove_user_from_group().user_arn(),
-                            change.remove_user_from_group().group_name(), false);
+      return ops.Membership(FromWire(change.remove_user_from_group()), false);
     case Change::kPutRoleSession:
       return ops.PutRoleSession(change.put_role_session());
     case Change::kDeleteRoleSession:
-      return ops.DeleteRoleSession(change.delete_role_session());
+      return ops.DeleteRoleSession(FromWire(change.delete_role_session()));
     case Change::kCreateOrganization:
     case Change::kUpdateOrganization:
     case Change::kDeleteOrganization:

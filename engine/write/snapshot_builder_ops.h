@@ -22,7 +22,9 @@
 #include "engine/model/snapshot.h"
 #include "engine/policy/compiled_policy.h"
 #include "engine/write/account_change_types.h"
+#include "engine/write/entity_change_types.h"
 #include "engine/write/policy_change_types.h"
+#include "engine/write/session_change_types.h"
 #include "engine/write/snapshot_builder.h"
 #include "pdp/v1/changes.pb.h"
 
@@ -127,17 +129,18 @@ class SnapshotBuilder::Ops {
   absl::StatusOr<EntityRef> MutableEntity(absl::string_view field, const std::string& arn_text,
                                           bool principals_only = false);
 
-  absl::Status DeleteEntity(const pdp::v1::DeleteEntityRequest& c);
+  absl::Status DeleteEntity(const DeleteEntityChange& c);
 
-  absl::Status PutInlinePolicy(const pdp::v1::PutInlinePolicyRequest& c);
+  absl::Status PutInlinePolicy(const PutInlinePolicyChange& c);
 
-  absl::Status DeleteInlinePolicy(const pdp::v1::DeleteInlinePolicyRequest& c);
+  absl::Status DeleteInlinePolicy(const DeleteInlinePolicyChange& c);
 
-  absl::Status AttachPolicy(const pdp::v1::AttachPolicyRequest& c);
+  absl::Status AttachPolicy(const PolicyAttachmentChange& c);
 
-  absl::Status DetachPolicy(const pdp::v1::DetachPolicyRequest& c);
+  absl::Status DetachPolicy(const PolicyAttachmentChange& c);
 
-  absl::Status Membership(const std::string& user_arn, const std::string& group, bool add);
+  // add_user_to_group (`add`) or remove_user_from_group.
+  absl::Status Membership(const GroupMembershipChange& c, bool add);
 
   // ---- unique ids (unique_ids.cc) ------------------------------------------
   static absl::string_view UniqueIdPrefix(IamArnKind kind);
@@ -157,7 +160,7 @@ class SnapshotBuilder::Ops {
   // ---- role sessions (session_changes.cc) ----------------------------------
   absl::Status PutRoleSession(const pdp::v1::PutRoleSessionRequest& c);
 
-  absl::Status DeleteRoleSession(const pdp::v1::DeleteRoleSessionRequest& c);
+  absl::Status DeleteRoleSession(const DeleteRoleSessionChange& c);
 
   // ---- managed policies (policy_changes.cc) --------------------------------
   struct PolicyRef {
