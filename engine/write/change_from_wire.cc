@@ -12,6 +12,26 @@ SettingsInput SettingsFromWire(const pdp::v1::AccountSettings& s) {
   return out;
 }
 
+std::vector<std::string> Strings(const google::protobuf::RepeatedPtrField<std::string>& list) {
+  return {list.begin(), list.end()};
+}
+
+// In the map's own iteration order (see TagsInput).
+TagsInput Tags(const google::protobuf::Map<std::string, std::string>& tags) {
+  TagsInput out;
+  out.reserve(tags.size());
+  for (const auto& [k, v] : tags) out.emplace_back(k, v);
+  return out;
+}
+
+std::vector<InlinePolicyInput> InlinePolicies(
+    const google::protobuf::RepeatedPtrField<pdp::v1::InlinePolicy>& list) {
+  std::vector<InlinePolicyInput> out;
+  out.reserve(list.size());
+  for (const pdp::v1::InlinePolicy& p : list) out.push_back({p.name(), p.document()});
+  return out;
+}
+
 }  // namespace
 
 CreateAccountChange FromWire(const pdp::v1::CreateAccountRequest& c) {
@@ -32,7 +52,7 @@ DeleteAccountChange FromWire(const pdp::v1::DeleteAccountRequest& c) {
 UpdateAccountSettingsChange FromWire(const pdp::v1::UpdateAccountSettingsRequest& c) {
   return {.account_id = c.account_id(),
           .settings = SettingsFromWire(c.settings()),
-          .update_mask = {c.update_mask().begin(), c.update_mask().end()},
+          .update_mask = Strings(c.update_mask()),
           .actor = c.actor(),
           .etag = c.etag()};
 }
@@ -73,6 +93,53 @@ SetDefaultPolicyVersionChange FromWire(const pdp::v1::SetDefaultPolicyVersionReq
 
 DeletePolicyVersionChange FromWire(const pdp::v1::DeletePolicyVersionRequest& c) {
   return {.policy_arn = c.policy_arn(), .version_id = c.version_id()};
+}
+
+PutUserChange FromWire(const pdp::v1::PutUserRequest& c) {
+  const pdp::v1::User& u = c.user();
+  return {.user = {.arn = u.arn(),
+                   .groups = Strings(u.groups()),
+                   .attached_policies = Strings(u.attached_policies()),
+                   .inline_policies = InlinePolicies(u.inline_policies()),
+                   .tags = Tags(u.tags()),
+                   .etag = u.etag(),
+                   .permissions_boundary = u.permissions_boundary(),
+                   .unique_id = u.unique_id()},
+          .replace = c.replace(),
+          .allow_missing = c.allow_missing()};
+}
+
+PutGroupChange FromWire(const pdp::v1::PutGroupRequest& c) {
+  const pdp::v1::Group& g = c.group();
+  return {.group = {.arn = g.arn(),
+                    .attached_policies = Strings(g.attached_policies()),
+                    .inline_policies = InlinePolicies(g.inline_policies()),
+                    .etag = g.etag(),
+                    .unique_id = g.unique_id()},
+          .replace = c.replace(),
+          .allow_missing = c.allow_missing()};
+}
+
+PutRoleChange FromWire(const pdp::v1::PutRoleRequest& c) {
+  const pdp::v1::Role& r = c.role();
+  return {.role = {.arn = r.arn(),
+                   .attached_policies = Strings(r.attached_policies()),
+                   .inline_policies = InlinePolicies(r.inline_policies()),
+                   .tags = Tags(r.tags()),
+                   .etag = r.etag(),
+                   .permissions_boundary = r.permissions_boundary(),
+                   .unique_id = r.unique_id()},
+          .replace = c.replace(),
+          .allow_missing = c.allow_missing()};
+}
+
+PutRoleSessionChange FromWire(const pdp::v1::PutRoleSessionRequest& c) {
+  const pdp::v1::RoleSession& s = c.session();
+  return {.session = {.arn = s.arn(),
+                      .policy_arns = Strings(s.policy_arns()),
+                      .policy = s.policy(),
+                      .tags = Tags(s.tags()),
+                      .etag = s.etag()}};
 }
 
 DeleteEntityChange FromWire(const pdp::v1::DeleteEntityRequest& c) {

@@ -69,16 +69,16 @@ absl::Status SnapshotBuilder::Ops::PutEntity(const EntityInput& in) {
     rec->permissions_boundary = *in.boundary;
   }
   if (in.groups != nullptr) {
-    if (static_cast<size_t>(in.groups->size()) > b_.limits_.max_groups_per_user) {
+    if (in.groups->size() > b_.limits_.max_groups_per_user) {
       return Refuse(
           absl::StatusCode::kFailedPrecondition, f + ".groups",
           absl::StrCat("a user can be in at most ", b_.limits_.max_groups_per_user, " groups"),
           "LIMIT_EXCEEDED");
     }
     absl::flat_hash_set<std::string> seen;
-    for (int i = 0; i < in.groups->size(); ++i) {
+    for (size_t i = 0; i < in.groups->size(); ++i) {
       std::string gpath = absl::StrCat(f, ".groups[", i, "]");
-      const std::string& g = in.groups->Get(i);
+      const std::string& g = (*in.groups)[i];
       if (!IsValidIamName(g, 128)) return FieldError(gpath, "must be a group name");
       if ((*account)->FindEntity(IamArnKind::kGroup, g) == nullptr) {
         return NotFound(gpath, absl::StrCat("group ", g, " in account ", arn->account));
@@ -89,12 +89,12 @@ absl::Status SnapshotBuilder::Ops::PutEntity(const EntityInput& in) {
   absl::Status s = SetAttached(*rec, **account, *in.attached, f + ".attached_policies");
   if (!s.ok()) return s;
   absl::flat_hash_set<std::string> names;
-  for (int i = 0; i < in.inline_policies->size(); ++i) {
-    const pdp::v1::InlinePolicy& p = in.inline_policies->Get(i);
+  for (size_t i = 0; i < in.inline_policies->size(); ++i) {
+    const InlinePolicyInput& p = (*in.inline_policies)[i];
     std::string ipath = absl::StrCat(f, ".inline_policies[", i, "]");
-    absl::StatusOr<InlinePolicyRecord> r = MakeInline(ipath, p.name(), p.document());
+    absl::StatusOr<InlinePolicyRecord> r = MakeInline(ipath, p.name, p.document);
     if (!r.ok()) return r.status();
-    if (!names.insert(p.name()).second) return FieldError(ipath + ".name", "duplicate name");
+    if (!names.insert(p.name).second) return FieldError(ipath + ".name", "duplicate name");
     rec->inline_policies.push_back(std::move(*r));
   }
   if (in.tags != nullptr) {
@@ -110,9 +110,8 @@ absl::Status SnapshotBuilder::Ops::PutEntity(const EntityInput& in) {
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::Ops::CopyTags(
-    const std::string& field, const google::protobuf::Map<std::string, std::string>& tags,
-    std::map<std::string, std::string>& out) const {
+absl::Status SnapshotBuilder::Ops::CopyTags(const std::string& field, const TagsInput& tags,
+                                            std::map<std::string, std::string>& out) const {
   if (tags.size() > b_.limits_.max_tags) {
     return Refuse(absl::StatusCode::kFailedPrecondition, field,
                   absl::StrCat("at most ", b_.limits_.max_tags, " tags"), "LIMIT_EXCEEDED");
@@ -169,22 +168,21 @@ bool SnapshotBuilder::Ops::SameContent(const EntityRecord& a, const EntityRecord
   return true;
 }
 
-absl::Status SnapshotBuilder::Ops::SetAttached(
-    EntityRecord& rec, const AccountState& account,
-    const google::protobuf::RepeatedPtrField<std::string>& attached, const std::string& field) {
-  if (static_cast<size_t>(attached.size()) > b_.limits_.max_attached_policies) {
+absl::Status SnapshotBuilder::Ops::SetAttached(EntityRecord& rec, const AccountState& account,
+                                               const std::vector<std::string>& attached,
+                                               const std::string& field) {
+  if (attached.size() > b_.limits_.max_attached_policies) {
     return Refuse(absl::StatusCode::kFailedPrecondition, field,
                   absl::StrCat("at most ", b_.limits_.max_attached_policies,
                                " managed policies can be attached"),
                   "LIMIT_EXCEEDED");
   }
-  for (int i = 0; i < attached.size(); ++i) {
+  for (size_t i = 0; i < attached.size(); ++i) {
     std::string apath = absl::StrCat(field, "[", i, "]");
-    absl::Status s = CheckAttachable(apath, attached.Get(i), account.id);
+    absl::Status s = CheckAttachable(apath, attached[i], account.id);
     if (!s.ok()) return s;
-    if (std::find(rec.attached.begin(), rec.attached.end(), attached.Get(i)) ==
-        rec.attached.end()) {
-      rec.attached.push_back(attached.Get(i));
+    if (std::find(rec.attached.begin(), rec.attached.end(), attached[i]) == rec.attached.end()) {
+      rec.attached.push_back(attached[i]);
     }
   }
   return absl::OkStatus();

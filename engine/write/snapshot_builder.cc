@@ -192,25 +192,25 @@ absl::Status SnapshotBuilder::ApplyKind(const Change& change) {
     case Change::kUpdateAccountSettings:
       return ops.UpdateAccountSettings(FromWire(change.update_account_settings()));
     case Change::kPutUser: {
-      const auto& c = change.put_user();
-      return ops.PutEntity({IamArnKind::kUser, "user", &c.user().arn(), &c.user().groups(),
-                            &c.user().attached_policies(), &c.user().inline_policies(),
-                            &c.user().tags(), &c.user().etag(), c.replace(), c.allow_missing(),
-                            &c.user().permissions_boundary(), &c.user().unique_id()});
+      const PutUserChange c = FromWire(change.put_user());
+      return ops.PutEntity({IamArnKind::kUser, "user", &c.user.arn, &c.user.groups,
+                            &c.user.attached_policies, &c.user.inline_policies, &c.user.tags,
+                            &c.user.etag, c.replace, c.allow_missing, &c.user.permissions_boundary,
+                            &c.user.unique_id});
     }
     case Change::kPutGroup: {
-      const auto& c = change.put_group();
-      return ops.PutEntity({IamArnKind::kGroup, "group", &c.group().arn(), nullptr,
-                            &c.group().attached_policies(), &c.group().inline_policies(), nullptr,
-                            &c.group().etag(), c.replace(), c.allow_missing(), nullptr,
-                            &c.group().unique_id()});
+      const PutGroupChange c = FromWire(change.put_group());
+      return ops.PutEntity({IamArnKind::kGroup, "group", &c.group.arn, nullptr,
+                            &c.group.attached_policies, &c.group.inline_policies, nullptr,
+                            &c.group.etag, c.replace, c.allow_missing, nullptr,
+                            &c.group.unique_id});
     }
     case Change::kPutRole: {
-      const auto& c = change.put_role();
-      return ops.PutEntity({IamArnKind::kRole, "role", &c.role().arn(), nullptr,
-                            &c.role().attached_policies(), &c.role().inline_policies(),
-                            &c.role().tags(), &c.role().etag(), c.replace(), c.allow_missing(),
-                            &c.role().permissions_boundary(), &c.role().unique_id()});
+      const PutRoleChange c = FromWire(change.put_role());
+      return ops.PutEntity({IamArnKind::kRole, "role", &c.role.arn, nullptr,
+                            &c.role.attached_policies, &c.role.inline_policies, &c.role.tags,
+                            &c.role.etag, c.replace, c.allow_missing, &c.role.permissions_boundary,
+                            &c.role.unique_id});
     }
     case Change::kDeleteEntity:
       return ops.DeleteEntity(FromWire(change.delete_entity()));
@@ -243,7 +243,7 @@ absl::Status SnapshotBuilder::ApplyKind(const Change& change) {
     case Change::kRemoveUserFromGroup:
       return ops.Membership(FromWire(change.remove_user_from_group()), false);
     case Change::kPutRoleSession:
-      return ops.PutRoleSession(change.put_role_session());
+      return ops.PutRoleSession(FromWire(change.put_role_session()));
     case Change::kDeleteRoleSession:
       return ops.DeleteRoleSession(FromWire(change.delete_role_session()));
     case Change::kCreateOrganization:

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -26,7 +27,6 @@
 #include "engine/write/policy_change_types.h"
 #include "engine/write/session_change_types.h"
 #include "engine/write/snapshot_builder.h"
-#include "pdp/v1/changes.pb.h"
 
 namespace pdp {
 
@@ -35,8 +35,9 @@ namespace pdp {
 //
 // Contract: ApplyKind makes an Ops for one change (and OrgOps one for the
 // account create_member_account makes); it holds only the builder.
-// Handlers take the engine's change types where a kind has one
-// (account_change_types.h; the rest still take pdp.v1 messages). A handler checks its change
+// Handlers take the engine's change types (account_, entity_, policy_ and
+// session_change_types.h), which ApplyKind maps from pdp.v1 for now
+// (change_from_wire.h). A handler checks its change
 // against the state as changed so far (b_.next_) and, if the change is valid, changes that state
 // through the builder's copy-on-write helpers (MutableAccount via ExistingAccount, MutableEntity,
 // MutablePolicy, PutAwsPolicy), stamping what it writes with b_.revision_. A change that changes
@@ -74,10 +75,10 @@ class SnapshotBuilder::Ops {
     IamArnKind kind;
     absl::string_view field;  // "user", "group", "role"
     const std::string* arn;
-    const google::protobuf::RepeatedPtrField<std::string>* groups;  // users only
-    const google::protobuf::RepeatedPtrField<std::string>* attached;
-    const google::protobuf::RepeatedPtrField<pdp::v1::InlinePolicy>* inline_policies;
-    const google::protobuf::Map<std::string, std::string>* tags;  // may be null
+    const std::vector<std::string>* groups;  // users only
+    const std::vector<std::string>* attached;
+    const std::vector<InlinePolicyInput>* inline_policies;
+    const TagsInput* tags;  // may be null
     const std::string* etag;
     bool replace;
     bool allow_missing;
@@ -91,8 +92,7 @@ class SnapshotBuilder::Ops {
   // to 128 characters, values at most 256, no two keys that differ only in
   // case (aws:PrincipalTag/<key> is matched case-insensitively, so which of
   // the two a policy saw would be arbitrary). `field` names the tags map.
-  absl::Status CopyTags(const std::string& field,
-                        const google::protobuf::Map<std::string, std::string>& tags,
+  absl::Status CopyTags(const std::string& field, const TagsInput& tags,
                         std::map<std::string, std::string>& out) const;
 
   // IAM's aggregate limit on an entity's inline policies.
@@ -101,8 +101,7 @@ class SnapshotBuilder::Ops {
   static bool SameContent(const EntityRecord& a, const EntityRecord& b);
 
   absl::Status SetAttached(EntityRecord& rec, const AccountState& account,
-                           const google::protobuf::RepeatedPtrField<std::string>& attached,
-                           const std::string& field);
+                           const std::vector<std::string>& attached, const std::string& field);
 
   absl::Status CheckAttachable(const std::string& field, const std::string& policy_arn,
                                const std::string& account_id);
@@ -158,7 +157,7 @@ class SnapshotBuilder::Ops {
   std::string MadeUpUniqueId(IamArnKind kind, const std::string& arn, int attempt) const;
 
   // ---- role sessions (session_changes.cc) ----------------------------------
-  absl::Status PutRoleSession(const pdp::v1::PutRoleSessionRequest& c);
+  absl::Status PutRoleSession(const PutRoleSessionChange& c);
 
   absl::Status DeleteRoleSession(const DeleteRoleSessionChange& c);
 
