@@ -3,6 +3,12 @@
 namespace pdp {
 namespace {
 
+static_assert(kIamUserAccessUnspecified == pdp::v1::IAM_USER_ACCESS_TO_BILLING_UNSPECIFIED);
+static_assert(kIamUserAccessAllow == pdp::v1::IAM_USER_ACCESS_ALLOW);
+static_assert(kIamUserAccessDeny == pdp::v1::IAM_USER_ACCESS_DENY);
+static_assert(pdp::v1::IamUserAccessToBilling_MIN == kIamUserAccessUnspecified &&
+              pdp::v1::IamUserAccessToBilling_MAX == kIamUserAccessDeny);
+
 SettingsInput SettingsFromWire(const pdp::v1::AccountSettings& s) {
   SettingsInput out;
   out.iam_access_to_billing = s.iam_access_to_billing();
@@ -172,6 +178,101 @@ GroupMembershipChange FromWire(const pdp::v1::RemoveUserFromGroupRequest& c) {
 
 DeleteRoleSessionChange FromWire(const pdp::v1::DeleteRoleSessionRequest& c) {
   return {.arn = c.arn()};
+}
+
+CreateOrganizationChange FromWire(const pdp::v1::CreateOrganizationRequest& c) {
+  return {.organization_id = c.organization_id(),
+          .management_account_id = c.management_account_id(),
+          .root_id = c.root_id(),
+          .scps_enabled = c.scps_enabled(),
+          .allow_existing = c.allow_existing()};
+}
+
+UpdateOrganizationChange FromWire(const pdp::v1::UpdateOrganizationRequest& c) {
+  return {
+      .organization_id = c.organization_id(), .scps_enabled = c.scps_enabled(), .etag = c.etag()};
+}
+
+DeleteOrganizationChange FromWire(const pdp::v1::DeleteOrganizationRequest& c) {
+  return {.organization_id = c.organization_id(), .etag = c.etag()};
+}
+
+CreateOrganizationalUnitChange FromWire(const pdp::v1::CreateOrganizationalUnitRequest& c) {
+  return {.organization_id = c.organization_id(),
+          .parent_id = c.parent_id(),
+          .name = c.name(),
+          .ou_id = c.ou_id(),
+          .allow_existing = c.allow_existing()};
+}
+
+UpdateOrganizationalUnitChange FromWire(const pdp::v1::UpdateOrganizationalUnitRequest& c) {
+  return {.organization_id = c.organization_id(), .ou_id = c.ou_id(), .name = c.name()};
+}
+
+DeleteOrganizationalUnitChange FromWire(const pdp::v1::DeleteOrganizationalUnitRequest& c) {
+  return {.organization_id = c.organization_id(), .ou_id = c.ou_id()};
+}
+
+CreateMemberAccountChange FromWire(const pdp::v1::CreateMemberAccountRequest& c) {
+  return {.organization_id = c.organization_id(),
+          .account_id = c.account_id(),
+          .name = c.name(),
+          .parent_id = c.parent_id(),
+          .iam_user_access_to_billing = c.iam_user_access_to_billing(),
+          .allow_existing = c.allow_existing()};
+}
+
+InviteAccountChange FromWire(const pdp::v1::InviteAccountRequest& c) {
+  return {.organization_id = c.organization_id(),
+          .account_id = c.account_id(),
+          .parent_id = c.parent_id(),
+          .allow_existing = c.allow_existing()};
+}
+
+MoveAccountChange FromWire(const pdp::v1::MoveAccountRequest& c) {
+  return {.organization_id = c.organization_id(),
+          .account_id = c.account_id(),
+          .destination_parent_id = c.destination_parent_id()};
+}
+
+RemoveAccountChange FromWire(const pdp::v1::RemoveAccountRequest& c) {
+  return {.organization_id = c.organization_id(), .account_id = c.account_id()};
+}
+
+CreateScpChange FromWire(const pdp::v1::CreateScpRequest& c) {
+  return {.organization_id = c.organization_id(),
+          .policy_id = c.policy_id(),
+          .name = c.name(),
+          .description = c.description(),
+          .document = c.document(),
+          .allow_existing = c.allow_existing()};
+}
+
+UpdateScpChange FromWire(const pdp::v1::UpdateScpRequest& c) {
+  return {.organization_id = c.organization_id(),
+          .policy_id = c.policy_id(),
+          .name = c.name(),
+          .description = c.description(),
+          .document = c.document(),
+          .etag = c.etag()};
+}
+
+DeleteScpChange FromWire(const pdp::v1::DeleteScpRequest& c) {
+  return {.organization_id = c.organization_id(), .policy_id = c.policy_id(), .etag = c.etag()};
+}
+
+AttachScpChange FromWire(const pdp::v1::AttachScpRequest& c) {
+  return {.organization_id = c.organization_id(),
+          .policy_id = c.policy_id(),
+          .target_id = c.target_id(),
+          .allow_existing = c.allow_existing()};
+}
+
+DetachScpChange FromWire(const pdp::v1::DetachScpRequest& c) {
+  return {.organization_id = c.organization_id(),
+          .policy_id = c.policy_id(),
+          .target_id = c.target_id(),
+          .allow_missing = c.allow_missing()};
 }
 
 }  // namespace pdp

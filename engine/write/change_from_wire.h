@@ -8,6 +8,7 @@
 
 #include "engine/write/account_change_types.h"
 #include "engine/write/entity_change_types.h"
+#include "engine/write/organization_change_types.h"
 #include "engine/write/policy_change_types.h"
 #include "engine/write/session_change_types.h"
 #include "pdp/v1/changes.pb.h"
@@ -37,6 +38,21 @@ PolicyAttachmentChange FromWire(const pdp::v1::DetachPolicyRequest& c);
 GroupMembershipChange FromWire(const pdp::v1::AddUserToGroupRequest& c);
 GroupMembershipChange FromWire(const pdp::v1::RemoveUserFromGroupRequest& c);
 DeleteRoleSessionChange FromWire(const pdp::v1::DeleteRoleSessionRequest& c);
+CreateOrganizationChange FromWire(const pdp::v1::CreateOrganizationRequest& c);
+UpdateOrganizationChange FromWire(const pdp::v1::UpdateOrganizationRequest& c);
+DeleteOrganizationChange FromWire(const pdp::v1::DeleteOrganizationRequest& c);
+CreateOrganizationalUnitChange FromWire(const pdp::v1::CreateOrganizationalUnitRequest& c);
+UpdateOrganizationalUnitChange FromWire(const pdp::v1::UpdateOrganizationalUnitRequest& c);
+DeleteOrganizationalUnitChange FromWire(const pdp::v1::DeleteOrganizationalUnitRequest& c);
+CreateMemberAccountChange FromWire(const pdp::v1::CreateMemberAccountRequest& c);
+InviteAccountChange FromWire(const pdp::v1::InviteAccountRequest& c);
+MoveAccountChange FromWire(const pdp::v1::MoveAccountRequest& c);
+RemoveAccountChange FromWire(const pdp::v1::RemoveAccountRequest& c);
+CreateScpChange FromWire(const pdp::v1::CreateScpRequest& c);
+UpdateScpChange FromWire(const pdp::v1::UpdateScpRequest& c);
+DeleteScpChange FromWire(const pdp::v1::DeleteScpRequest& c);
+AttachScpChange FromWire(const pdp::v1::AttachScpRequest& c);
+DetachScpChange FromWire(const pdp::v1::DetachScpRequest& c);
 
 }  // namespace pdp
 
