@@ -327,10 +327,10 @@ void BM_DemoDecideAllPages(benchmark::State& state) {
     int viewable = 0;
     for (const PageDecision& pd : *all) {
       absl::StatusOr<Decision> one =
-          Decide(snapshot, PageRequest(kDave, pd.page->proto.id(), pdp::v1::VIEW));
+          Decide(snapshot, PageRequest(kDave, pd.page->id, pdp::v1::VIEW));
       if (!one.ok() || one->effect() != pd.view.effect() || one->reason() != pd.view.reason()) {
         state.SkipWithError(
-            absl::StrCat("DecideAllPages disagrees with Decide on ", pd.page->proto.id()).c_str());
+            absl::StrCat("DecideAllPages disagrees with Decide on ", pd.page->id).c_str());
         return;
       }
       viewable += pd.view.effect() == pdp::v1::ALLOW;

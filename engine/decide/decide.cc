@@ -92,10 +92,10 @@ Reason ScpReason(const ResolvedPrincipal& subject, absl::Span<const CatalogActio
 // `detail` (may be null: nothing is explained) says why it refused.
 Reason CostExplorerGate(const Snapshot& snapshot, const ResolvedPrincipal& subject,
                         std::string* detail) {
-  const pdp::v1::AccountSettings& ce = snapshot.CostExplorerSettingsOf(*subject.account);
+  const AccountSettings& ce = snapshot.CostExplorerSettingsOf(*subject.account);
   const bool member = subject.organization != nullptr &&
                       subject.organization->management_account_id != subject.account->id;
-  if (!ce.cost_explorer_enabled()) {
+  if (!ce.cost_explorer_enabled) {
     if (detail == nullptr) return Reason::kCostExplorerNotEnabled;
     *detail = member ? absl::StrCat("Cost Explorer is not enabled in organization ",
                                     subject.organization->id, " (its management account ",
@@ -103,7 +103,7 @@ Reason CostExplorerGate(const Snapshot& snapshot, const ResolvedPrincipal& subje
                      : "Cost Explorer is not enabled in this account";
     return Reason::kCostExplorerNotEnabled;
   }
-  if (member && !ce.linked_account_access()) {
+  if (member && !ce.linked_account_access) {
     if (detail == nullptr) return Reason::kLinkedAccountAccessDisabled;
     *detail = absl::StrCat("the management account ", subject.organization->management_account_id,
                            " has turned off member accounts' access to Cost Explorer data");
@@ -191,12 +191,12 @@ Reason PolicyReason(const ResolvedPrincipal& subject, absl::Span<const CatalogAc
 // Bit i of the result: page.features[i] is available too.
 uint32_t AvailableFeatures(const ResolvedPrincipal& subject, const Target& target,
                            LazyContext& context, bool digests) {
-  const bool legacy = subject.account->settings.console_action_set() == pdp::v1::LEGACY;
+  const bool legacy = subject.account->settings.console_action_set == ConsoleActionSet::kLegacy;
   uint32_t features = 0;
   const std::vector<CatalogFeature>& all = target.page->features;
   for (size_t i = 0; i < all.size(); ++i) {
     const CatalogFeature& f = all[i];
-    if (f.access == pdp::v1::MODIFY && target.access != Access::kModify) continue;
+    if (f.access == Access::kModify && target.access != Access::kModify) continue;
     const std::vector<CatalogAction>& actions = legacy ? f.legacy : f.fine_grained;
     const ActionSet* need = digests ? (legacy ? &f.legacy_ids : &f.fine_grained_ids) : nullptr;
     const bool ok = (!subject.scp_bound || ScpReason(subject, actions, need, kAnyResource,
@@ -250,12 +250,11 @@ void DecideTarget(const Snapshot& snapshot, const ResolvedPrincipal& subject, co
   absl::Span<const CatalogAction> actions;
   const ActionSet* need = nullptr;  // the actions by number, when digests apply
   if (target.page != nullptr) {
-    const ActionRequirements& req =
-        target.page->For(subject.account->settings.console_action_set());
+    const ActionRequirements& req = target.page->For(subject.account->settings.console_action_set);
     if (target.access == Access::kModify && !req.offers_modify) {
       if (tr) {
         AddGate(tr, "resolve", GateOutcome::kDenied,
-                absl::StrCat("page ", target.page->proto.id(), " has nothing to modify"));
+                absl::StrCat("page ", target.page->id, " has nothing to modify"));
       }
       return Set(v, Effect::kDeny, Reason::kAccessLevelNotOffered);
     }
@@ -323,7 +322,7 @@ void DecideTarget(const Snapshot& snapshot, const ResolvedPrincipal& subject, co
   }
 
   const bool cost_explorer = target.page != nullptr
-                                 ? target.page->proto.shows_cost_explorer_data()
+                                 ? target.page->shows_cost_explorer_data
                                  : IsCostExplorerDataAction(target.action->lower);
   if (cost_explorer) {
     std::string detail;
@@ -342,8 +341,8 @@ void DecideTarget(const Snapshot& snapshot, const ResolvedPrincipal& subject, co
     Set(v, Effect::kAllow, Reason::kRootUser);
   } else {
     AddGate(tr, "root_user", GateOutcome::kSkipped, "not the root user");
-    if (target.page != nullptr && target.page->proto.iam_access_gated()) {
-      if (!subject.account->settings.iam_access_to_billing()) {
+    if (target.page != nullptr && target.page->iam_access_gated) {
+      if (!subject.account->settings.iam_access_to_billing) {
         AddGate(tr, "iam_access", GateOutcome::kDenied,
                 "\"Activate IAM Access\" is off for this account; only its root user can turn "
                 "it on");

@@ -2,7 +2,8 @@
 // what is answered (a Verdict). Plain values: no heap, no wire types. The
 // server maps them to and from pdp.v1 in one place
 // (server/wire/wire_decide.h); the enumerators are numbered as their
-// pdp.v1 counterparts so that mapping is a checked cast.
+// pdp.v1 counterparts so that mapping is a checked cast. Access is the
+// catalogue's (page_catalog.h).
 #ifndef PDP_ENGINE_DECIDE_DECISION_TYPES_H_
 #define PDP_ENGINE_DECIDE_DECISION_TYPES_H_
 
@@ -38,8 +39,6 @@ enum class Reason : uint8_t {
   kImplicitDeny = 16,
 };
 inline constexpr Reason kLastReason = Reason::kImplicitDeny;
-
-enum class Access : uint8_t { kView = 1, kModify = 2 };
 
 // How one gate treated the request (a trace's vocabulary).
 enum class GateOutcome : uint8_t { kPassed = 1, kDenied = 2, kAllowed = 3, kSkipped = 4 };

@@ -17,7 +17,6 @@
 #include "engine/model/policy_binding.h"
 #include "engine/model/principal_digest.h"
 #include "engine/policy/compiled_policy.h"
-#include "pdp/v1/types.pb.h"
 
 namespace pdp {
 
@@ -49,10 +48,19 @@ struct OrgNode {
   std::vector<std::string> policy_ids;  // attached SCPs, in attachment order
 };
 
+// How an account came into its organization, numbered as pdp.v1.JoinMethod
+// and the store's records (their mappings are checked casts).
+enum class JoinMethod : uint8_t {
+  kUnspecified = 0,
+  kManagement = 1,  // the organization's management account
+  kCreated = 2,     // created through the organization
+  kInvited = 3,     // an existing account that accepted an invitation
+};
+
 struct OrgMember {
   std::string account_id;
   std::string parent_id;
-  pdp::v1::JoinMethod joined = pdp::v1::JOIN_METHOD_UNSPECIFIED;
+  JoinMethod joined = JoinMethod::kUnspecified;
   std::vector<std::string> policy_ids;
 };
 

@@ -26,9 +26,11 @@ absl::StatusOr<std::string> GetString(const Json& obj, const std::string& path,
   return obj[std::string(key)].get<std::string>();
 }
 
+// Appends `key`'s actions to `out`, and their names as written to `listed`
+// when given.
 absl::Status ReadActions(const Json& obj, const std::string& path, absl::string_view key,
                          std::vector<CatalogAction>& out,
-                         google::protobuf::RepeatedPtrField<std::string>* proto_out) {
+                         std::vector<std::string>* listed = nullptr) {
   std::string kpath = absl::StrCat(path, ".", key);
   if (!obj.contains(key)) return absl::OkStatus();
   const Json& list = obj[std::string(key)];
@@ -43,20 +45,20 @@ absl::Status ReadActions(const Json& obj, const std::string& path, absl::string_
     }
     std::string lower = AsciiLower(a);
     if (!seen.insert(lower).second) return FieldError(ipath, "duplicate action");
-    out.push_back({lower, a});
-    if (proto_out) proto_out->Add(std::string(a));
+    if (listed != nullptr) listed->push_back(a);
+    out.push_back({lower, std::move(a)});
   }
   return absl::OkStatus();
 }
 
 absl::Status ReadActionSet(const Json& page, const std::string& path, absl::string_view key,
-                           ActionRequirements& req, pdp::v1::ActionSetRequirements* proto) {
+                           ActionRequirements& req) {
   std::string kpath = absl::StrCat(path, ".", key);
   if (!page.contains(key)) return FieldError(kpath, "is required");
   const Json& set = page[std::string(key)];
   absl::Status s = CheckKnownFields(set, kpath, {"view", "modify"});
   if (!s.ok()) return s;
-  s = ReadActions(set, kpath, "view", req.view, proto->mutable_view());
+  s = ReadActions(set, kpath, "view", req.view);
   if (!s.ok()) return s;
   if (req.view.empty()) {
     return FieldError(absl::StrCat(kpath, ".view"),
@@ -64,7 +66,7 @@ absl::Status ReadActionSet(const Json& page, const std::string& path, absl::stri
                       "page to everybody)");
   }
   std::vector<CatalogAction> modify_only;
-  s = ReadActions(set, kpath, "modify", modify_only, proto->mutable_modify());
+  s = ReadActions(set, kpath, "modify", modify_only, &req.modify_listed);
   if (!s.ok()) return s;
   req.offers_modify = !modify_only.empty();
   req.modify = req.view;
@@ -110,20 +112,24 @@ absl::StatusOr<std::shared_ptr<const PageCatalog>> PageCatalog::FromJson(absl::s
       if (!IsPageIdChar(c)) return FieldError(path + ".id", "may contain only a-z, 0-9 and _");
     }
     if (catalog->index_.contains(*id)) return FieldError(path + ".id", "duplicate page id");
-    page.proto.set_id(*id);
+    page.id = *id;
     absl::StatusOr<std::string> console = GetString(p, path, "console", true);
     if (!console.ok()) return console.status();
-    pdp::v1::Console c;
-    if (!pdp::v1::Console_Parse(*console, &c) || c == pdp::v1::CONSOLE_UNSPECIFIED) {
+    if (*console == "BILLING") {
+      page.console = Console::kBilling;
+    } else if (*console == "COST_MANAGEMENT") {
+      page.console = Console::kCostManagement;
+    } else if (*console == "OTHER") {
+      page.console = Console::kOther;
+    } else {
       return FieldError(path + ".console", "must be BILLING, COST_MANAGEMENT or OTHER");
     }
-    page.proto.set_console(c);
     for (absl::string_view key : {"title", "notes", "source"}) {
       absl::StatusOr<std::string> v = GetString(p, path, key, key == "title");
       if (!v.ok()) return v.status();
-      if (key == "title") page.proto.set_title(*v);
-      if (key == "notes") page.proto.set_notes(*v);
-      if (key == "source") page.proto.set_source(*v);
+      if (key == "title") page.title = *v;
+      if (key == "notes") page.notes = *v;
+      if (key == "source") page.source = *v;
     }
     for (absl::string_view key : {"iam_access_gated", "shows_cost_explorer_data"}) {
       std::string kpath = absl::StrCat(path, ".", key);
@@ -132,20 +138,19 @@ absl::StatusOr<std::shared_ptr<const PageCatalog>> PageCatalog::FromJson(absl::s
       }
       bool v = p[std::string(key)].get<bool>();
       if (key == "iam_access_gated")
-        page.proto.set_iam_access_gated(v);
+        page.iam_access_gated = v;
       else
-        page.proto.set_shows_cost_explorer_data(v);
+        page.shows_cost_explorer_data = v;
     }
     absl::StatusOr<std::string> confidence = GetString(p, path, "confidence", true);
     if (!confidence.ok()) return confidence.status();
     if (*confidence != "documented" && *confidence != "derived") {
       return FieldError(path + ".confidence", "must be \"documented\" or \"derived\"");
     }
-    page.proto.set_confidence(*confidence);
-    s = ReadActionSet(p, path, "fine_grained", page.fine_grained,
-                      page.proto.mutable_fine_grained());
+    page.confidence = *confidence;
+    s = ReadActionSet(p, path, "fine_grained", page.fine_grained);
     if (!s.ok()) return s;
-    s = ReadActionSet(p, path, "legacy", page.legacy, page.proto.mutable_legacy());
+    s = ReadActionSet(p, path, "legacy", page.legacy);
     if (!s.ok()) return s;
     if (p.contains("features")) {
       const Json& features = p["features"];
@@ -161,26 +166,21 @@ absl::StatusOr<std::shared_ptr<const PageCatalog>> PageCatalog::FromJson(absl::s
                              {"id", "title", "access", "fine_grained", "legacy"});
         if (!s.ok()) return s;
         CatalogFeature feature;
-        pdp::v1::PageFeature* fp = page.proto.add_features();
         absl::StatusOr<std::string> fid = GetString(features[f], fpath, "id", true);
         if (!fid.ok()) return fid.status();
         absl::StatusOr<std::string> title = GetString(features[f], fpath, "title", false);
         if (!title.ok()) return title.status();
         absl::StatusOr<std::string> access = GetString(features[f], fpath, "access", true);
         if (!access.ok()) return access.status();
-        pdp::v1::Access acc;
-        if (!pdp::v1::Access_Parse(*access, &acc) || acc == pdp::v1::ACCESS_UNSPECIFIED) {
+        if (*access != "VIEW" && *access != "MODIFY") {
           return FieldError(fpath + ".access", "must be VIEW or MODIFY");
         }
         feature.id = *fid;
-        feature.access = acc;
-        fp->set_id(*fid);
-        fp->set_title(*title);
-        fp->set_access(acc);
-        s = ReadActions(features[f], fpath, "fine_grained", feature.fine_grained,
-                        fp->mutable_fine_grained());
+        feature.title = *title;
+        feature.access = *access == "MODIFY" ? Access::kModify : Access::kView;
+        s = ReadActions(features[f], fpath, "fine_grained", feature.fine_grained);
         if (!s.ok()) return s;
-        s = ReadActions(features[f], fpath, "legacy", feature.legacy, fp->mutable_legacy());
+        s = ReadActions(features[f], fpath, "legacy", feature.legacy);
         if (!s.ok()) return s;
         if (feature.fine_grained.empty() || feature.legacy.empty()) {
           return FieldError(fpath, "needs at least one action in fine_grained and in legacy");

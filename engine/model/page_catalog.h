@@ -4,6 +4,7 @@
 #ifndef PDP_ENGINE_MODEL_PAGE_CATALOG_H_
 #define PDP_ENGINE_MODEL_PAGE_CATALOG_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -14,9 +15,17 @@
 #include "absl/strings/string_view.h"
 #include "engine/model/action_set.h"
 #include "engine/policy/action_key.h"
-#include "pdp/v1/types.pb.h"
 
 namespace pdp {
+
+// The catalogue's vocabulary, numbered as its pdp.v1 counterparts (Access,
+// ConsoleActionSet, Console) so the server's mapping (server/wire) is a
+// checked cast; none has an "unspecified" value: the engine never holds one.
+enum class Access : uint8_t { kView = 1, kModify = 2 };
+// Which actions an account's console checks: the fine-grained ones
+// (billing:, invoicing:, ...) or the retired aws-portal: ones.
+enum class ConsoleActionSet : uint8_t { kFineGrained = 1, kLegacy = 2 };
+enum class Console : uint8_t { kBilling = 1, kCostManagement = 2, kOther = 3 };
 
 // An action as the engine uses it: lower-cased for matching, original case
 // for explanations. The hash of `lower` is computed once, here, because a
@@ -50,6 +59,9 @@ struct ActionRequirements {
   std::vector<CatalogAction> view;    // needed for VIEW
   std::vector<CatalogAction> modify;  // view + modify actions: needed for MODIFY
   bool offers_modify = false;
+  // The catalogue's "modify" list as written (display case, in order, a
+  // view action included if it is named again), for the API's Page.
+  std::vector<std::string> modify_listed;
   // The same actions by number (empty when the catalogue numbers none).
   ActionSet view_ids;
   ActionSet modify_ids;
@@ -57,7 +69,8 @@ struct ActionRequirements {
 
 struct CatalogFeature {
   std::string id;
-  pdp::v1::Access access = pdp::v1::VIEW;
+  std::string title;
+  Access access = Access::kView;
   std::vector<CatalogAction> fine_grained;
   std::vector<CatalogAction> legacy;
   ActionSet fine_grained_ids;  // by number, as ActionRequirements
@@ -68,14 +81,23 @@ struct CatalogFeature {
 // catalogue refuses a page with more.
 inline constexpr size_t kMaxFeaturesPerPage = 32;
 
+// One page as the catalogue describes it (docs/data-formats.md); the API's
+// pdp.v1.Page is built from it at the server's edge (server/wire).
 struct CatalogPage {
-  pdp::v1::Page proto;
+  std::string id;
+  Console console = Console::kOther;
+  std::string title;
+  bool iam_access_gated = false;
+  bool shows_cost_explorer_data = false;
+  std::string confidence;  // "documented" or "derived"
+  std::string notes;
+  std::string source;
   ActionRequirements fine_grained;
   ActionRequirements legacy;
   std::vector<CatalogFeature> features;
 
-  const ActionRequirements& For(pdp::v1::ConsoleActionSet set) const {
-    return set == pdp::v1::LEGACY ? legacy : fine_grained;
+  const ActionRequirements& For(ConsoleActionSet set) const {
+    return set == ConsoleActionSet::kLegacy ? legacy : fine_grained;
   }
 };
 

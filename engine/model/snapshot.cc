@@ -96,8 +96,7 @@ const OrganizationState* Snapshot::FindOrganization(absl::string_view id) const 
   return it == organizations_.end() ? nullptr : it->second.get();
 }
 
-const pdp::v1::AccountSettings& Snapshot::CostExplorerSettingsOf(
-    const AccountState& account) const {
+const AccountSettings& Snapshot::CostExplorerSettingsOf(const AccountState& account) const {
   const OrganizationState* org = OrganizationOf(account);
   if (org != nullptr && org->management_account_id != account.id) {
     const AccountState* management = FindAccount(org->management_account_id);
@@ -155,10 +154,7 @@ absl::StatusOr<std::shared_ptr<const AwsPolicyMap>> LoadAwsManagedPolicies(absl:
     if (!compiled.ok()) return AtField(path + ".document", compiled.status());
     rec->default_compiled = *compiled;
     rec->aws_managed = true;
-    pdp::v1::PolicyVersion v;
-    v.set_version_id(rec->default_version_id);
-    v.set_document(document);
-    rec->versions.push_back(v);
+    rec->versions.push_back({rec->default_version_id, std::move(document)});
     if (map->contains(rec->arn)) return FieldError(path + ".arn", "duplicate policy");
     (*map)[rec->arn] = std::move(rec);
   }

@@ -22,7 +22,6 @@
 #include "engine/model/principal_digest.h"
 #include "engine/model/shared_map.h"
 #include "engine/policy/compiled_policy.h"
-#include "pdp/v1/types.pb.h"
 
 namespace pdp {
 
@@ -65,11 +64,20 @@ struct SessionRecord {
 // Session keys: "<lower-case role name>/<session name>".
 std::string SessionKey(absl::string_view role_name, absl::string_view session_name);
 
+// One version of a managed policy (whether it is the default is the
+// policy's default_version_id).
+struct PolicyVersionRecord {
+  std::string version_id;  // v1, v2, ...
+  std::string document;
+
+  bool operator==(const PolicyVersionRecord&) const = default;
+};
+
 struct ManagedPolicyRecord {
   std::string arn;
   std::string description;
   bool aws_managed = false;
-  std::vector<pdp::v1::PolicyVersion> versions;  // is_default not kept here
+  std::vector<PolicyVersionRecord> versions;  // in number order
   std::string default_version_id;
   CompiledPolicyPtr default_compiled;
   int next_version = 2;  // number of the next version id (v2, v3, ...)
@@ -98,10 +106,25 @@ struct PrincipalView {
 // without regard to case, as in IAM).
 std::string EntityKey(IamArnKind kind, absl::string_view name);
 
+// An account's settings (docs/access-model.md, "Settings and who may change
+// them"), every one explicit: the API's unset values are their defaults
+// here.
+struct AccountSettings {
+  // "Activate IAM Access": without it no IAM user or role opens the pages it
+  // controls.
+  bool iam_access_to_billing = false;
+  ConsoleActionSet console_action_set = ConsoleActionSet::kFineGrained;
+  bool cost_explorer_enabled = false;
+  // Whether member accounts may see Cost Explorer data (on unless turned off).
+  bool linked_account_access = true;
+
+  bool operator==(const AccountSettings&) const = default;
+};
+
 struct AccountState {
   std::string id;
   std::string name;
-  pdp::v1::AccountSettings settings;
+  AccountSettings settings;
   std::string organization_id;    // empty for a standalone account
   int64_t modified_revision = 0;  // of the account record and settings
   absl::btree_map<std::string, std::shared_ptr<const EntityRecord>> entities;
@@ -164,7 +187,7 @@ class Snapshot {
   }
   // The Cost Explorer settings in force for an account: its own when
   // standalone or management, its management account's when a member.
-  const pdp::v1::AccountSettings& CostExplorerSettingsOf(const AccountState& account) const;
+  const AccountSettings& CostExplorerSettingsOf(const AccountState& account) const;
 
  private:
   friend class SnapshotBuilder;

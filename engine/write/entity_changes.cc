@@ -69,16 +69,16 @@ absl::Status SnapshotBuilder::Ops::PutEntity(const EntityInput& in) {
     rec->permissions_boundary = *in.boundary;
   }
   if (in.groups != nullptr) {
-    if (static_cast<size_t>(in.groups->size()) > b_.limits_.max_groups_per_user) {
+    if (in.groups->size() > b_.limits_.max_groups_per_user) {
       return Refuse(
           absl::StatusCode::kFailedPrecondition, f + ".groups",
           absl::StrCat("a user can be in at most ", b_.limits_.max_groups_per_user, " groups"),
           "LIMIT_EXCEEDED");
     }
     absl::flat_hash_set<std::string> seen;
-    for (int i = 0; i < in.groups->size(); ++i) {
+    for (size_t i = 0; i < in.groups->size(); ++i) {
       std::string gpath = absl::StrCat(f, ".groups[", i, "]");
-      const std::string& g = in.groups->Get(i);
+      const std::string& g = (*in.groups)[i];
       if (!IsValidIamName(g, 128)) return FieldError(gpath, "must be a group name");
       if ((*account)->FindEntity(IamArnKind::kGroup, g) == nullptr) {
         return NotFound(gpath, absl::StrCat("group ", g, " in account ", arn->account));
@@ -89,12 +89,12 @@ absl::Status SnapshotBuilder::Ops::PutEntity(const EntityInput& in) {
   absl::Status s = SetAttached(*rec, **account, *in.attached, f + ".attached_policies");
   if (!s.ok()) return s;
   absl::flat_hash_set<std::string> names;
-  for (int i = 0; i < in.inline_policies->size(); ++i) {
-    const pdp::v1::InlinePolicy& p = in.inline_policies->Get(i);
+  for (size_t i = 0; i < in.inline_policies->size(); ++i) {
+    const InlinePolicyInput& p = (*in.inline_policies)[i];
     std::string ipath = absl::StrCat(f, ".inline_policies[", i, "]");
-    absl::StatusOr<InlinePolicyRecord> r = MakeInline(ipath, p.name(), p.document());
+    absl::StatusOr<InlinePolicyRecord> r = MakeInline(ipath, p.name, p.document);
     if (!r.ok()) return r.status();
-    if (!names.insert(p.name()).second) return FieldError(ipath + ".name", "duplicate name");
+    if (!names.insert(p.name).second) return FieldError(ipath + ".name", "duplicate name");
     rec->inline_policies.push_back(std::move(*r));
   }
   if (in.tags != nullptr) {
@@ -110,9 +110,8 @@ absl::Status SnapshotBuilder::Ops::PutEntity(const EntityInput& in) {
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::Ops::CopyTags(
-    const std::string& field, const google::protobuf::Map<std::string, std::string>& tags,
-    std::map<std::string, std::string>& out) const {
+absl::Status SnapshotBuilder::Ops::CopyTags(const std::string& field, const TagsInput& tags,
+                                            std::map<std::string, std::string>& out) const {
   if (tags.size() > b_.limits_.max_tags) {
     return Refuse(absl::StatusCode::kFailedPrecondition, field,
                   absl::StrCat("at most ", b_.limits_.max_tags, " tags"), "LIMIT_EXCEEDED");
@@ -169,22 +168,21 @@ bool SnapshotBuilder::Ops::SameContent(const EntityRecord& a, const EntityRecord
   return true;
 }
 
-absl::Status SnapshotBuilder::Ops::SetAttached(
-    EntityRecord& rec, const AccountState& account,
-    const google::protobuf::RepeatedPtrField<std::string>& attached, const std::string& field) {
-  if (static_cast<size_t>(attached.size()) > b_.limits_.max_attached_policies) {
+absl::Status SnapshotBuilder::Ops::SetAttached(EntityRecord& rec, const AccountState& account,
+                                               const std::vector<std::string>& attached,
+                                               const std::string& field) {
+  if (attached.size() > b_.limits_.max_attached_policies) {
     return Refuse(absl::StatusCode::kFailedPrecondition, field,
                   absl::StrCat("at most ", b_.limits_.max_attached_policies,
                                " managed policies can be attached"),
                   "LIMIT_EXCEEDED");
   }
-  for (int i = 0; i < attached.size(); ++i) {
+  for (size_t i = 0; i < attached.size(); ++i) {
     std::string apath = absl::StrCat(field, "[", i, "]");
-    absl::Status s = CheckAttachable(apath, attached.Get(i), account.id);
+    absl::Status s = CheckAttachable(apath, attached[i], account.id);
     if (!s.ok()) return s;
-    if (std::find(rec.attached.begin(), rec.attached.end(), attached.Get(i)) ==
-        rec.attached.end()) {
-      rec.attached.push_back(attached.Get(i));
+    if (std::find(rec.attached.begin(), rec.attached.end(), attached[i]) == rec.attached.end()) {
+      rec.attached.push_back(attached[i]);
     }
   }
   return absl::OkStatus();
@@ -243,11 +241,11 @@ absl::StatusOr<SnapshotBuilder::Ops::EntityRef> SnapshotBuilder::Ops::MutableEnt
   return EntityRef{*account, raw, std::move(previous_etag), std::move(original), &it->second};
 }
 
-absl::Status SnapshotBuilder::Ops::DeleteEntity(const pdp::v1::DeleteEntityRequest& c) {
-  auto found = MutableEntity("arn", c.arn());
+absl::Status SnapshotBuilder::Ops::DeleteEntity(const DeleteEntityChange& c) {
+  auto found = MutableEntity("arn", c.arn);
   if (!found.ok()) return found.status();
   auto [account, entity, previous_etag, original, slot] = *found;
-  absl::Status s = CheckEtag("etag", c.etag(), previous_etag);
+  absl::Status s = CheckEtag("etag", c.etag, previous_etag);
   if (!s.ok()) return s;
   if (entity->kind == IamArnKind::kGroup) {
     std::string group_lower = AsciiLower(entity->name);
@@ -274,10 +272,10 @@ absl::Status SnapshotBuilder::Ops::DeleteEntity(const pdp::v1::DeleteEntityReque
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::Ops::PutInlinePolicy(const pdp::v1::PutInlinePolicyRequest& c) {
-  auto found = MutableEntity("entity_arn", c.entity_arn());
+absl::Status SnapshotBuilder::Ops::PutInlinePolicy(const PutInlinePolicyChange& c) {
+  auto found = MutableEntity("entity_arn", c.entity_arn);
   if (!found.ok()) return found.status();
-  absl::StatusOr<InlinePolicyRecord> r = MakeInline("", c.name(), c.document());
+  absl::StatusOr<InlinePolicyRecord> r = MakeInline("", c.name, c.document);
   if (!r.ok()) {
     // MakeInline's paths start with '.', drop it for a top-level message.
     std::optional<std::vector<FieldViolation>> violations = GetFieldViolations(r.status());
@@ -289,7 +287,7 @@ absl::Status SnapshotBuilder::Ops::PutInlinePolicy(const pdp::v1::PutInlinePolic
   }
   auto& list = found->entity->inline_policies;
   auto same = std::find_if(list.begin(), list.end(),
-                           [&](const InlinePolicyRecord& p) { return p.name == c.name(); });
+                           [&](const InlinePolicyRecord& p) { return p.name == c.name; });
   if (same != list.end() && same->document == r->document) return Keep(*found);
   if (same != list.end()) {
     *same = std::move(*r);
@@ -299,50 +297,51 @@ absl::Status SnapshotBuilder::Ops::PutInlinePolicy(const pdp::v1::PutInlinePolic
   return CheckInlineTotal(*found->entity, "document");
 }
 
-absl::Status SnapshotBuilder::Ops::DeleteInlinePolicy(const pdp::v1::DeleteInlinePolicyRequest& c) {
-  auto found = MutableEntity("entity_arn", c.entity_arn());
+absl::Status SnapshotBuilder::Ops::DeleteInlinePolicy(const DeleteInlinePolicyChange& c) {
+  auto found = MutableEntity("entity_arn", c.entity_arn);
   if (!found.ok()) return found.status();
   auto& list = found->entity->inline_policies;
   size_t before = list.size();
-  std::erase_if(list, [&](const InlinePolicyRecord& p) { return p.name == c.name(); });
+  std::erase_if(list, [&](const InlinePolicyRecord& p) { return p.name == c.name; });
   if (list.size() == before)
-    return NotFound("name", absl::StrCat("inline policy ", ShortInput(c.name())));
+    return NotFound("name", absl::StrCat("inline policy ", ShortInput(c.name)));
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::Ops::AttachPolicy(const pdp::v1::AttachPolicyRequest& c) {
-  auto found = MutableEntity("entity_arn", c.entity_arn());
+absl::Status SnapshotBuilder::Ops::AttachPolicy(const PolicyAttachmentChange& c) {
+  auto found = MutableEntity("entity_arn", c.entity_arn);
   if (!found.ok()) return found.status();
   EntityRecord* entity = found->entity;
-  absl::Status s = CheckAttachable("policy_arn", c.policy_arn(), found->account->id);
+  absl::Status s = CheckAttachable("policy_arn", c.policy_arn, found->account->id);
   if (!s.ok()) return s;
-  if (std::find(entity->attached.begin(), entity->attached.end(), c.policy_arn()) !=
+  if (std::find(entity->attached.begin(), entity->attached.end(), c.policy_arn) !=
       entity->attached.end()) {
     return Keep(*found);  // attaching twice is a no-op, as in IAM
   }
   if (entity->attached.size() >= b_.limits_.max_attached_policies) {
     return Refuse(absl::StatusCode::kFailedPrecondition, "policy_arn",
-                  absl::StrCat(c.entity_arn(), " already has ", b_.limits_.max_attached_policies,
+                  absl::StrCat(c.entity_arn, " already has ", b_.limits_.max_attached_policies,
                                " managed policies attached"),
                   "LIMIT_EXCEEDED");
   }
-  entity->attached.push_back(c.policy_arn());
+  entity->attached.push_back(c.policy_arn);
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::Ops::DetachPolicy(const pdp::v1::DetachPolicyRequest& c) {
-  auto found = MutableEntity("entity_arn", c.entity_arn());
+absl::Status SnapshotBuilder::Ops::DetachPolicy(const PolicyAttachmentChange& c) {
+  auto found = MutableEntity("entity_arn", c.entity_arn);
   if (!found.ok()) return found.status();
   auto& list = found->entity->attached;
-  auto it = std::find(list.begin(), list.end(), c.policy_arn());
+  auto it = std::find(list.begin(), list.end(), c.policy_arn);
   if (it == list.end())
-    return NotFound("policy_arn", absl::StrCat(ShortInput(c.policy_arn()), " attachment"));
+    return NotFound("policy_arn", absl::StrCat(ShortInput(c.policy_arn), " attachment"));
   list.erase(it);
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::Ops::Membership(const std::string& user_arn, const std::string& group,
-                                              bool add) {
+absl::Status SnapshotBuilder::Ops::Membership(const GroupMembershipChange& c, bool add) {
+  const std::string& user_arn = c.user_arn;
+  const std::string& group = c.group_name;
   absl::StatusOr<IamArn> arn = ParseIamArnOfKind(user_arn, IamArnKind::kUser);
   if (!arn.ok()) return AtField("user_arn", arn.status());
   auto found = MutableEntity("user_arn", user_arn, true);

@@ -11,6 +11,8 @@
 #include "base/strings.h"
 #include "engine/policy/policy_compiler.h"
 #include "engine/write/builder_errors.h"
+#include "engine/write/change_from_wire.h"
+#include "engine/write/snapshot_builder_ops.h"
 
 namespace pdp {
 namespace {
@@ -63,45 +65,44 @@ absl::Status CheckName(absl::string_view field, const std::string& name) {
 
 }  // namespace
 
-absl::Status SnapshotBuilder::OrgOps::CreateOrganization(
-    const pdp::v1::CreateOrganizationRequest& c) {
-  std::string id = c.organization_id();
+absl::Status SnapshotBuilder::OrgOps::CreateOrganization(const CreateOrganizationChange& c) {
+  std::string id = c.organization_id;
   if (!id.empty() && !IsOrganizationId(id)) {
     return FieldError("organization_id", "must match o-[a-z0-9]{10,32}");
   }
-  if (c.allow_existing()) {
-    std::string existing = id.empty() ? OrganizationManagedBy(c.management_account_id()) : id;
+  if (c.allow_existing) {
+    std::string existing = id.empty() ? OrganizationManagedBy(c.management_account_id) : id;
     if (!existing.empty() && b_.next_->FindOrganization(existing) != nullptr) {
       return KeepOrganization(c, existing);
     }
   }
-  if (id.empty()) id = Generate("o-", 10, c.management_account_id());
+  if (id.empty()) id = Generate("o-", 10, c.management_account_id);
   if (b_.next_->FindOrganization(id) != nullptr) {
     return FieldError("organization_id", absl::StrCat("organization ", id, " already exists"),
                       absl::StatusCode::kAlreadyExists);
   }
-  std::string root = c.root_id();
+  std::string root = c.root_id;
   if (root.empty()) {
     root = Generate("r-", 4, id);
   } else if (!Matches(root, kRootIdPattern)) {
     return FieldError("root_id", "must match r-[0-9a-z]{4,32}");
   }
   absl::StatusOr<AccountState*> account =
-      StandaloneAccount("management_account_id", c.management_account_id());
+      StandaloneAccount("management_account_id", c.management_account_id);
   if (!account.ok()) return account.status();
   auto org = std::make_shared<OrganizationState>();
   org->id = id;
-  org->management_account_id = c.management_account_id();
+  org->management_account_id = c.management_account_id;
   org->root_id = root;
-  org->scps_enabled = c.scps_enabled();
+  org->scps_enabled = c.scps_enabled;
   org->modified_revision = b_.revision_;
   org->nodes[root] = OrgNode{root, "Root", "", {}};
   org->scps[kFullAwsAccessId] = FullAwsAccess();
-  org->members[c.management_account_id()] =
-      OrgMember{c.management_account_id(), root, pdp::v1::MANAGEMENT, {}};
+  org->members[c.management_account_id] =
+      OrgMember{c.management_account_id, root, JoinMethod::kManagement, {}};
   if (org->scps_enabled) {
     org->nodes[root].policy_ids.push_back(kFullAwsAccessId);
-    org->members[c.management_account_id()].policy_ids.push_back(kFullAwsAccessId);
+    org->members[c.management_account_id].policy_ids.push_back(kFullAwsAccessId);
     // Its targets are new: without this its etag would be the shared
     // record's "0", the same as in any earlier organization of this id.
     TouchScp(*org, kFullAwsAccessId);
@@ -113,48 +114,46 @@ absl::Status SnapshotBuilder::OrgOps::CreateOrganization(
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::OrgOps::UpdateOrganization(
-    const pdp::v1::UpdateOrganizationRequest& c) {
-  absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
+absl::Status SnapshotBuilder::OrgOps::UpdateOrganization(const UpdateOrganizationChange& c) {
+  absl::StatusOr<OrganizationState*> org = Existing(c.organization_id);
   if (!org.ok()) return org.status();
-  absl::Status s = CheckEtag("etag", c.etag(), (*org)->etag());
+  absl::Status s = CheckEtag("etag", c.etag, (*org)->etag());
   if (!s.ok()) return s;
   OrganizationState& o = **org;
-  if (o.scps_enabled == c.scps_enabled()) return b_.Unchanged();
-  SetScpsEnabled(o, c.scps_enabled());
+  if (o.scps_enabled == c.scps_enabled) return b_.Unchanged();
+  SetScpsEnabled(o, c.scps_enabled);
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::OrgOps::DeleteOrganization(
-    const pdp::v1::DeleteOrganizationRequest& c) {
-  absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
+absl::Status SnapshotBuilder::OrgOps::DeleteOrganization(const DeleteOrganizationChange& c) {
+  absl::StatusOr<OrganizationState*> org = Existing(c.organization_id);
   if (!org.ok()) return org.status();
-  absl::Status s = CheckEtag("etag", c.etag(), (*org)->etag());
+  absl::Status s = CheckEtag("etag", c.etag, (*org)->etag());
   if (!s.ok()) return s;
   if ((*org)->members.size() > 1) {
     return Refuse(absl::StatusCode::kFailedPrecondition, "organization_id",
-                  absl::StrCat("organization ", c.organization_id(), " still has ",
+                  absl::StrCat("organization ", c.organization_id, " still has ",
                                (*org)->members.size() - 1, " member accounts; remove them first"),
                   "ORGANIZATION_NOT_EMPTY");
   }
   Leave((*org)->management_account_id);
   b_.change_org_ = nullptr;  // about to be destroyed
-  b_.next_->organizations_.erase(c.organization_id());
-  b_.touched_orgs_.erase(c.organization_id());
+  b_.next_->organizations_.erase(c.organization_id);
+  b_.touched_orgs_.erase(c.organization_id);
   return absl::OkStatus();
 }
 
 absl::Status SnapshotBuilder::OrgOps::CreateOrganizationalUnit(
-    const pdp::v1::CreateOrganizationalUnitRequest& c) {
-  absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
+    const CreateOrganizationalUnitChange& c) {
+  absl::StatusOr<OrganizationState*> org = Existing(c.organization_id);
   if (!org.ok()) return org.status();
   OrganizationState& o = **org;
-  absl::Status s = CheckName("name", c.name());
+  absl::Status s = CheckName("name", c.name);
   if (!s.ok()) return s;
-  absl::StatusOr<int> depth = ParentDepth(o, "parent_id", c.parent_id());
+  absl::StatusOr<int> depth = ParentDepth(o, "parent_id", c.parent_id);
   if (!depth.ok()) return depth.status();
-  if (c.allow_existing()) {
-    std::string existing = c.ou_id().empty() ? OuNamed(o, c.parent_id(), c.name()) : c.ou_id();
+  if (c.allow_existing) {
+    std::string existing = c.ou_id.empty() ? OuNamed(o, c.parent_id, c.name) : c.ou_id;
     auto it = o.nodes.find(existing);
     if (!existing.empty() && existing != o.root_id && it != o.nodes.end()) {
       return KeepOu(o, it->second, c);
@@ -165,12 +164,12 @@ absl::Status SnapshotBuilder::OrgOps::CreateOrganizationalUnit(
                   absl::StrCat("OUs nest at most ", kMaxOuDepth, " levels below the root"),
                   "LIMIT_EXCEEDED");
   }
-  s = CheckSiblingName(o, c.parent_id(), c.name(), "");
+  s = CheckSiblingName(o, c.parent_id, c.name, "");
   if (!s.ok()) return s;
-  std::string id = c.ou_id();
+  std::string id = c.ou_id;
   if (id.empty()) {
     id = absl::StrCat("ou-", o.root_id.substr(2), "-",
-                      Generate("", 8, absl::StrCat(o.id, "/", c.parent_id(), "/", c.name())));
+                      Generate("", 8, absl::StrCat(o.id, "/", c.parent_id, "/", c.name)));
   } else if (!IsOuId(id, o.root_id)) {
     return FieldError("ou_id", absl::StrCat("must be ou-", o.root_id.substr(2),
                                             "-<8 to 32 of [a-z0-9]> in this organization"));
@@ -179,7 +178,7 @@ absl::Status SnapshotBuilder::OrgOps::CreateOrganizationalUnit(
     return FieldError("ou_id", absl::StrCat("OU ", id, " already exists"),
                       absl::StatusCode::kAlreadyExists);
   }
-  OrgNode node{id, c.name(), c.parent_id(), {}};
+  OrgNode node{id, c.name, c.parent_id, {}};
   if (o.scps_enabled) {
     node.policy_ids.push_back(kFullAwsAccessId);
     TouchScp(o, kFullAwsAccessId);
@@ -190,151 +189,148 @@ absl::Status SnapshotBuilder::OrgOps::CreateOrganizationalUnit(
 }
 
 absl::Status SnapshotBuilder::OrgOps::UpdateOrganizationalUnit(
-    const pdp::v1::UpdateOrganizationalUnitRequest& c) {
-  absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
+    const UpdateOrganizationalUnitChange& c) {
+  absl::StatusOr<OrganizationState*> org = Existing(c.organization_id);
   if (!org.ok()) return org.status();
-  absl::StatusOr<OrgNode*> ou = ExistingOu(**org, c.ou_id());
+  absl::StatusOr<OrgNode*> ou = ExistingOu(**org, c.ou_id);
   if (!ou.ok()) return ou.status();
-  absl::Status s = CheckName("name", c.name());
+  absl::Status s = CheckName("name", c.name);
   if (!s.ok()) return s;
-  s = CheckSiblingName(**org, (*ou)->parent_id, c.name(), c.ou_id());
+  s = CheckSiblingName(**org, (*ou)->parent_id, c.name, c.ou_id);
   if (!s.ok()) return s;
-  if ((*ou)->name == c.name()) return b_.Unchanged();
-  (*ou)->name = c.name();
+  if ((*ou)->name == c.name) return b_.Unchanged();
+  (*ou)->name = c.name;
   return absl::OkStatus();
 }
 
 absl::Status SnapshotBuilder::OrgOps::DeleteOrganizationalUnit(
-    const pdp::v1::DeleteOrganizationalUnitRequest& c) {
-  absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
+    const DeleteOrganizationalUnitChange& c) {
+  absl::StatusOr<OrganizationState*> org = Existing(c.organization_id);
   if (!org.ok()) return org.status();
   OrganizationState& o = **org;
-  absl::StatusOr<OrgNode*> ou = ExistingOu(o, c.ou_id());
+  absl::StatusOr<OrgNode*> ou = ExistingOu(o, c.ou_id);
   if (!ou.ok()) return ou.status();
   for (const auto& [id, node] : o.nodes) {
-    if (node.parent_id == c.ou_id()) return NotEmpty(c.ou_id(), absl::StrCat("OU ", id));
+    if (node.parent_id == c.ou_id) return NotEmpty(c.ou_id, absl::StrCat("OU ", id));
   }
   for (const auto& [id, member] : o.members) {
-    if (member.parent_id == c.ou_id()) return NotEmpty(c.ou_id(), absl::StrCat("account ", id));
+    if (member.parent_id == c.ou_id) return NotEmpty(c.ou_id, absl::StrCat("account ", id));
   }
   for (const std::string& p : (*ou)->policy_ids) TouchScp(o, p);
-  o.nodes.erase(c.ou_id());
+  o.nodes.erase(c.ou_id);
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::OrgOps::CreateMemberAccount(
-    const pdp::v1::CreateMemberAccountRequest& c) {
-  absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
+absl::Status SnapshotBuilder::OrgOps::CreateMemberAccount(const CreateMemberAccountChange& c) {
+  absl::StatusOr<OrganizationState*> org = Existing(c.organization_id);
   if (!org.ok()) return org.status();
-  if (!pdp::v1::IamUserAccessToBilling_IsValid(c.iam_user_access_to_billing())) {
+  if (c.iam_user_access_to_billing < kIamUserAccessUnspecified ||
+      c.iam_user_access_to_billing > kIamUserAccessDeny) {
     return FieldError("iam_user_access_to_billing", "must be ALLOW or DENY");
   }
-  pdp::v1::CreateAccountRequest create;
-  create.mutable_account()->set_id(c.account_id());
-  create.mutable_account()->set_name(c.name());
+  CreateAccountChange create;
+  create.account.id = c.account_id;
+  create.account.name = c.name;
   // As Organizations' CreateAccount: IAM access to billing is on unless
   // the request says DENY.
-  create.mutable_account()->mutable_settings()->set_iam_access_to_billing(
-      c.iam_user_access_to_billing() != pdp::v1::IAM_USER_ACCESS_DENY);
-  std::string parent = c.parent_id().empty() ? (*org)->root_id : c.parent_id();
+  create.account.settings.iam_access_to_billing =
+      c.iam_user_access_to_billing != kIamUserAccessDeny;
+  std::string parent = c.parent_id.empty() ? (*org)->root_id : c.parent_id;
   absl::StatusOr<int> depth = ParentDepth(**org, "parent_id", parent);
   if (!depth.ok()) return depth.status();
-  if (!IsAccountId(c.account_id())) return FieldError("account_id", "must be exactly 12 digits");
-  if (c.name().size() > 256) return FieldError("name", "is longer than 256 characters");
-  const AccountState* existing = b_.next_->FindAccount(c.account_id());
-  if (existing != nullptr && c.allow_existing() && !existing->organization_id.empty()) {
-    return KeepMember(**org, c.account_id(), parent, c.name());
+  if (!IsAccountId(c.account_id)) return FieldError("account_id", "must be exactly 12 digits");
+  if (c.name.size() > 256) return FieldError("name", "is longer than 256 characters");
+  const AccountState* existing = b_.next_->FindAccount(c.account_id);
+  if (existing != nullptr && c.allow_existing && !existing->organization_id.empty()) {
+    return KeepMember(**org, c.account_id, parent, c.name);
   }
   if (existing != nullptr) {
     return FieldError("account_id",
-                      absl::StrCat("account ", c.account_id(),
+                      absl::StrCat("account ", c.account_id,
                                    " already exists (invite_account brings an existing one in)"),
                       absl::StatusCode::kAlreadyExists);
   }
-  pdp::v1::Change change;
-  *change.mutable_create_account() = create;
-  absl::Status s = b_.ApplyKind(change);
+  absl::Status s = Ops(b_).CreateAccount(create);
   if (!s.ok()) return s;
-  AddMember(**org, c.account_id(), parent, pdp::v1::CREATED);
+  AddMember(**org, c.account_id, parent, JoinMethod::kCreated);
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::OrgOps::InviteAccount(const pdp::v1::InviteAccountRequest& c) {
-  absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
+absl::Status SnapshotBuilder::OrgOps::InviteAccount(const InviteAccountChange& c) {
+  absl::StatusOr<OrganizationState*> org = Existing(c.organization_id);
   if (!org.ok()) return org.status();
-  std::string parent = c.parent_id().empty() ? (*org)->root_id : c.parent_id();
+  std::string parent = c.parent_id.empty() ? (*org)->root_id : c.parent_id;
   absl::StatusOr<int> depth = ParentDepth(**org, "parent_id", parent);
   if (!depth.ok()) return depth.status();
-  if (c.allow_existing() && IsAccountId(c.account_id())) {
-    const AccountState* existing = b_.next_->FindAccount(c.account_id());
+  if (c.allow_existing && IsAccountId(c.account_id)) {
+    const AccountState* existing = b_.next_->FindAccount(c.account_id);
     if (existing != nullptr && !existing->organization_id.empty()) {
-      return KeepMember(**org, c.account_id(), parent, "");
+      return KeepMember(**org, c.account_id, parent, "");
     }
   }
-  absl::StatusOr<AccountState*> account = StandaloneAccount("account_id", c.account_id());
+  absl::StatusOr<AccountState*> account = StandaloneAccount("account_id", c.account_id);
   if (!account.ok()) return account.status();
   Join(**account, (*org)->id);
-  AddMember(**org, c.account_id(), parent, pdp::v1::INVITED);
+  AddMember(**org, c.account_id, parent, JoinMethod::kInvited);
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::OrgOps::MoveAccount(const pdp::v1::MoveAccountRequest& c) {
-  absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
+absl::Status SnapshotBuilder::OrgOps::MoveAccount(const MoveAccountChange& c) {
+  absl::StatusOr<OrganizationState*> org = Existing(c.organization_id);
   if (!org.ok()) return org.status();
-  absl::StatusOr<OrgMember*> member = ExistingMember(**org, c.account_id());
+  absl::StatusOr<OrgMember*> member = ExistingMember(**org, c.account_id);
   if (!member.ok()) return member.status();
-  absl::StatusOr<int> depth =
-      ParentDepth(**org, "destination_parent_id", c.destination_parent_id());
+  absl::StatusOr<int> depth = ParentDepth(**org, "destination_parent_id", c.destination_parent_id);
   if (!depth.ok()) return depth.status();
-  if ((*member)->parent_id == c.destination_parent_id()) return b_.Unchanged();
-  (*member)->parent_id = c.destination_parent_id();
-  Touch(c.account_id());
+  if ((*member)->parent_id == c.destination_parent_id) return b_.Unchanged();
+  (*member)->parent_id = c.destination_parent_id;
+  Touch(c.account_id);
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::OrgOps::RemoveAccount(const pdp::v1::RemoveAccountRequest& c) {
-  absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
+absl::Status SnapshotBuilder::OrgOps::RemoveAccount(const RemoveAccountChange& c) {
+  absl::StatusOr<OrganizationState*> org = Existing(c.organization_id);
   if (!org.ok()) return org.status();
-  absl::StatusOr<OrgMember*> member = ExistingMember(**org, c.account_id());
+  absl::StatusOr<OrgMember*> member = ExistingMember(**org, c.account_id);
   if (!member.ok()) return member.status();
-  if ((*member)->joined == pdp::v1::MANAGEMENT) {
+  if ((*member)->joined == JoinMethod::kManagement) {
     return Refuse(absl::StatusCode::kFailedPrecondition, "account_id",
                   "the management account cannot leave its organization; delete the "
                   "organization instead",
                   "MANAGEMENT_ACCOUNT");
   }
   for (const std::string& p : (*member)->policy_ids) TouchScp(**org, p);
-  (*org)->members.erase(c.account_id());
-  Leave(c.account_id());
+  (*org)->members.erase(c.account_id);
+  Leave(c.account_id);
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::OrgOps::CreateScp(const pdp::v1::CreateScpRequest& c) {
-  absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
+absl::Status SnapshotBuilder::OrgOps::CreateScp(const CreateScpChange& c) {
+  absl::StatusOr<OrganizationState*> org = Existing(c.organization_id);
   if (!org.ok()) return org.status();
   OrganizationState& o = **org;
-  std::string id = c.policy_id();
+  std::string id = c.policy_id;
   if (!id.empty() && !Matches(id, kPolicyIdPattern)) {
     return FieldError("policy_id", "must match p-[0-9a-zA-Z_]{8,128}");
   }
-  if (c.allow_existing()) {
+  if (c.allow_existing) {
     std::string existing = id;
     for (const auto& [scp_id, scp] : o.scps) {
-      if (existing.empty() && scp->name == c.name()) existing = scp_id;
+      if (existing.empty() && scp->name == c.name) existing = scp_id;
     }
     if (!existing.empty() && o.scps.contains(existing)) {
       b_.assigned_name_ = existing;
-      return ReplaceScp(o, existing, "", c.name(), c.description(), c.document());
+      return ReplaceScp(o, existing, "", c.name, c.description, c.document);
     }
   }
-  if (id.empty()) id = Generate("p-", 8, absl::StrCat(o.id, "/", c.name()));
+  if (id.empty()) id = Generate("p-", 8, absl::StrCat(o.id, "/", c.name));
   if (o.scps.contains(id)) {
     return FieldError("policy_id", absl::StrCat("SCP ", id, " already exists"),
                       absl::StatusCode::kAlreadyExists);
   }
   auto scp = std::make_shared<ScpRecord>();
   scp->id = id;
-  absl::Status s = SetScpContent(o, *scp, c.name(), c.description(), c.document());
+  absl::Status s = SetScpContent(o, *scp, c.name, c.description, c.document);
   if (!s.ok()) return s;
   scp->modified_revision = b_.revision_;
   o.scps[id] = std::move(scp);
@@ -342,37 +338,36 @@ absl::Status SnapshotBuilder::OrgOps::CreateScp(const pdp::v1::CreateScpRequest&
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::OrgOps::UpdateScp(const pdp::v1::UpdateScpRequest& c) {
-  absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
+absl::Status SnapshotBuilder::OrgOps::UpdateScp(const UpdateScpChange& c) {
+  absl::StatusOr<OrganizationState*> org = Existing(c.organization_id);
   if (!org.ok()) return org.status();
-  auto current = (*org)->scps.find(c.policy_id());
+  auto current = (*org)->scps.find(c.policy_id);
   const ScpRecord* found = current == (*org)->scps.end() ? nullptr : current->second.get();
   // Empty name or document: the current one (ReplaceScp refuses a
   // missing SCP before it reads these).
-  return ReplaceScp(**org, c.policy_id(), c.etag(),
-                    c.name().empty() && found ? found->name : c.name(), c.description(),
-                    c.document().empty() && found ? found->document : c.document());
+  return ReplaceScp(**org, c.policy_id, c.etag, c.name.empty() && found ? found->name : c.name,
+                    c.description, c.document.empty() && found ? found->document : c.document);
 }
 
-absl::Status SnapshotBuilder::OrgOps::DeleteScp(const pdp::v1::DeleteScpRequest& c) {
-  absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
+absl::Status SnapshotBuilder::OrgOps::DeleteScp(const DeleteScpChange& c) {
+  absl::StatusOr<OrganizationState*> org = Existing(c.organization_id);
   if (!org.ok()) return org.status();
-  absl::StatusOr<ScpRecord*> scp = MutableScp(**org, c.policy_id(), c.etag());
+  absl::StatusOr<ScpRecord*> scp = MutableScp(**org, c.policy_id, c.etag);
   if (!scp.ok()) return scp.status();
-  std::vector<std::string> targets = TargetsOf(**org, c.policy_id());
+  std::vector<std::string> targets = TargetsOf(**org, c.policy_id);
   if (!targets.empty()) {
     return Refuse(absl::StatusCode::kFailedPrecondition, "policy_id",
-                  absl::StrCat("SCP ", c.policy_id(), " is attached to ", targets.size(),
+                  absl::StrCat("SCP ", c.policy_id, " is attached to ", targets.size(),
                                " targets (", targets.front(), " ...); detach it first"),
                   "DELETE_CONFLICT");
   }
-  (*org)->scps.erase(c.policy_id());
+  (*org)->scps.erase(c.policy_id);
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::OrgOps::AttachScp(const pdp::v1::AttachScpRequest& c, bool attach,
+absl::Status SnapshotBuilder::OrgOps::AttachScp(const AttachScpChange& c, bool attach,
                                                 bool tolerant) {
-  absl::StatusOr<OrganizationState*> org = Existing(c.organization_id());
+  absl::StatusOr<OrganizationState*> org = Existing(c.organization_id);
   if (!org.ok()) return org.status();
   OrganizationState& o = **org;
   if (!o.scps_enabled) {
@@ -381,43 +376,42 @@ absl::Status SnapshotBuilder::OrgOps::AttachScp(const pdp::v1::AttachScpRequest&
                                " (update_organization with scps_enabled)"),
                   "SCPS_NOT_ENABLED");
   }
-  if (!o.scps.contains(c.policy_id())) {
-    return NotFound("policy_id", absl::StrCat("SCP ", ShortInput(c.policy_id())));
+  if (!o.scps.contains(c.policy_id)) {
+    return NotFound("policy_id", absl::StrCat("SCP ", ShortInput(c.policy_id)));
   }
-  absl::StatusOr<std::vector<std::string>*> list = TargetPolicies(o, c.target_id());
+  absl::StatusOr<std::vector<std::string>*> list = TargetPolicies(o, c.target_id);
   if (!list.ok()) return list.status();
-  auto it = std::find((*list)->begin(), (*list)->end(), c.policy_id());
+  auto it = std::find((*list)->begin(), (*list)->end(), c.policy_id);
   if (attach) {
     if (it != (*list)->end()) {
       if (tolerant) return b_.Unchanged();
-      return FieldError(
-          "policy_id",
-          absl::StrCat("SCP ", c.policy_id(), " is already attached to ", c.target_id()),
-          absl::StatusCode::kAlreadyExists);
+      return FieldError("policy_id",
+                        absl::StrCat("SCP ", c.policy_id, " is already attached to ", c.target_id),
+                        absl::StatusCode::kAlreadyExists);
     }
     if ((*list)->size() >= b_.limits_.max_scps_per_target) {
       return Refuse(absl::StatusCode::kFailedPrecondition, "target_id",
                     absl::StrCat("at most ", b_.limits_.max_scps_per_target,
-                                 " SCPs can be attached to ", c.target_id()),
+                                 " SCPs can be attached to ", c.target_id),
                     "LIMIT_EXCEEDED");
     }
-    (*list)->push_back(c.policy_id());
+    (*list)->push_back(c.policy_id);
   } else {
     if (it == (*list)->end()) {
       if (tolerant) return b_.Unchanged();
       return NotFound("policy_id",
-                      absl::StrCat("an attachment of ", c.policy_id(), " to ", c.target_id()));
+                      absl::StrCat("an attachment of ", c.policy_id, " to ", c.target_id));
     }
     if ((*list)->size() == 1) {
       return Refuse(absl::StatusCode::kFailedPrecondition, "policy_id",
-                    absl::StrCat(c.target_id(),
+                    absl::StrCat(c.target_id,
                                  " must keep at least one SCP (attach another first; "
                                  "without any, nothing would be allowed)"),
                     "MIN_POLICY_ATTACHMENT");
     }
     (*list)->erase(it);
   }
-  TouchScp(o, c.policy_id());
+  TouchScp(o, c.policy_id);
   return absl::OkStatus();
 }
 
@@ -429,22 +423,22 @@ std::string SnapshotBuilder::OrgOps::OrganizationManagedBy(const std::string& ac
   return org->id;
 }
 
-absl::Status SnapshotBuilder::OrgOps::KeepOrganization(const pdp::v1::CreateOrganizationRequest& c,
+absl::Status SnapshotBuilder::OrgOps::KeepOrganization(const CreateOrganizationChange& c,
                                                        const std::string& id) {
   const OrganizationState* current = b_.next_->FindOrganization(id);
-  if (current->management_account_id != c.management_account_id()) {
+  if (current->management_account_id != c.management_account_id) {
     return Conflict("management_account_id",
                     absl::StrCat("organization ", id, " exists with management account ",
                                  current->management_account_id, ", not ",
-                                 ShortInput(c.management_account_id())));
+                                 ShortInput(c.management_account_id)));
   }
-  if (!c.root_id().empty() && current->root_id != c.root_id()) {
+  if (!c.root_id.empty() && current->root_id != c.root_id) {
     return Conflict("root_id", absl::StrCat("organization ", id, " exists with root ",
-                                            current->root_id, ", not ", ShortInput(c.root_id())));
+                                            current->root_id, ", not ", ShortInput(c.root_id)));
   }
   b_.assigned_name_ = id;
-  if (current->scps_enabled == c.scps_enabled()) return b_.Unchanged();
-  if (!c.scps_enabled()) {
+  if (current->scps_enabled == c.scps_enabled) return b_.Unchanged();
+  if (!c.scps_enabled) {
     // Disabling detaches every SCP (every guardrail): never from a field
     // a file may simply have left out.
     return Conflict("scps_enabled",
@@ -467,17 +461,17 @@ std::string SnapshotBuilder::OrgOps::OuNamed(const OrganizationState& org,
 }
 
 absl::Status SnapshotBuilder::OrgOps::KeepOu(OrganizationState& org, OrgNode& ou,
-                                             const pdp::v1::CreateOrganizationalUnitRequest& c) {
-  if (ou.parent_id != c.parent_id()) {
+                                             const CreateOrganizationalUnitChange& c) {
+  if (ou.parent_id != c.parent_id) {
     return Conflict("parent_id",
                     absl::StrCat("OU ", ou.id, " exists under ", ou.parent_id, ", not ",
-                                 ShortInput(c.parent_id()), " (OUs do not move)"));
+                                 ShortInput(c.parent_id), " (OUs do not move)"));
   }
   b_.assigned_name_ = ou.id;
-  if (ou.name == c.name()) return b_.Unchanged();
-  absl::Status s = CheckSiblingName(org, ou.parent_id, c.name(), ou.id);
+  if (ou.name == c.name) return b_.Unchanged();
+  absl::Status s = CheckSiblingName(org, ou.parent_id, c.name, ou.id);
   if (!s.ok()) return s;
-  ou.name = c.name();
+  ou.name = c.name;
   return absl::OkStatus();
 }
 
@@ -493,7 +487,7 @@ absl::Status SnapshotBuilder::OrgOps::KeepMember(OrganizationState& org,
                                account->organization_id),
                   "ACCOUNT_IN_ORGANIZATION");
   }
-  if (member->second.joined == pdp::v1::MANAGEMENT) {
+  if (member->second.joined == JoinMethod::kManagement) {
     return Refuse(absl::StatusCode::kFailedPrecondition, "account_id",
                   absl::StrCat("account ", account_id, " is the management account of ", org.id,
                                ", not a member to create or invite"),
@@ -671,7 +665,7 @@ void SnapshotBuilder::OrgOps::Touch(const std::string& account_id) {
 }
 
 void SnapshotBuilder::OrgOps::AddMember(OrganizationState& org, const std::string& account_id,
-                                        const std::string& parent, pdp::v1::JoinMethod joined) {
+                                        const std::string& parent, JoinMethod joined) {
   OrgMember member{account_id, parent, joined, {}};
   if (org.scps_enabled) {
     member.policy_ids.push_back(kFullAwsAccessId);
@@ -777,39 +771,41 @@ absl::Status SnapshotBuilder::ApplyOrganizationKind(const Change& change) {
   OrgOps ops(*this);
   switch (change.kind_case()) {
     case Change::kCreateOrganization:
-      return ops.CreateOrganization(change.create_organization());
+      return ops.CreateOrganization(FromWire(change.create_organization()));
     case Change::kUpdateOrganization:
-      return ops.UpdateOrganization(change.update_organization());
+      return ops.UpdateOrganization(FromWire(change.update_organization()));
     case Change::kDeleteOrganization:
-      return ops.DeleteOrganization(change.delete_organization());
+      return ops.DeleteOrganization(FromWire(change.delete_organization()));
     case Change::kCreateOrganizationalUnit:
-      return ops.CreateOrganizationalUnit(change.create_organizational_unit());
+      return ops.CreateOrganizationalUnit(FromWire(change.create_organizational_unit()));
     case Change::kUpdateOrganizationalUnit:
-      return ops.UpdateOrganizationalUnit(change.update_organizational_unit());
+      return ops.UpdateOrganizationalUnit(FromWire(change.update_organizational_unit()));
     case Change::kDeleteOrganizationalUnit:
-      return ops.DeleteOrganizationalUnit(change.delete_organizational_unit());
+      return ops.DeleteOrganizationalUnit(FromWire(change.delete_organizational_unit()));
     case Change::kCreateMemberAccount:
-      return ops.CreateMemberAccount(change.create_member_account());
+      return ops.CreateMemberAccount(FromWire(change.create_member_account()));
     case Change::kInviteAccount:
-      return ops.InviteAccount(change.invite_account());
+      return ops.InviteAccount(FromWire(change.invite_account()));
     case Change::kMoveAccount:
-      return ops.MoveAccount(change.move_account());
+      return ops.MoveAccount(FromWire(change.move_account()));
     case Change::kRemoveAccount:
-      return ops.RemoveAccount(change.remove_account());
+      return ops.RemoveAccount(FromWire(change.remove_account()));
     case Change::kCreateScp:
-      return ops.CreateScp(change.create_scp());
+      return ops.CreateScp(FromWire(change.create_scp()));
     case Change::kUpdateScp:
-      return ops.UpdateScp(change.update_scp());
+      return ops.UpdateScp(FromWire(change.update_scp()));
     case Change::kDeleteScp:
-      return ops.DeleteScp(change.delete_scp());
-    case Change::kAttachScp:
-      return ops.AttachScp(change.attach_scp(), true, change.attach_scp().allow_existing());
+      return ops.DeleteScp(FromWire(change.delete_scp()));
+    case Change::kAttachScp: {
+      const AttachScpChange attach = FromWire(change.attach_scp());
+      return ops.AttachScp(attach, true, attach.allow_existing);
+    }
     case Change::kDetachScp: {
-      pdp::v1::AttachScpRequest detach;
-      detach.set_organization_id(change.detach_scp().organization_id());
-      detach.set_policy_id(change.detach_scp().policy_id());
-      detach.set_target_id(change.detach_scp().target_id());
-      return ops.AttachScp(detach, false, change.detach_scp().allow_missing());
+      const DetachScpChange c = FromWire(change.detach_scp());
+      return ops.AttachScp({.organization_id = c.organization_id,
+                            .policy_id = c.policy_id,
+                            .target_id = c.target_id},
+                           false, c.allow_missing);
     }
     default:
       return FieldError("kind", "not an organization change");

@@ -19,7 +19,7 @@
 //   and modified_revision (accounts are made writable with views_change
 //   false: membership does not change principals' views).
 //   create_member_account makes its account as create_account does
-//   (through ApplyKind), then adds it.
+//   (Ops::CreateAccount), then adds it.
 // - An organization a handler changes is reached through Existing() (or
 //   created), which makes it writable (SnapshotBuilder::MutableOrganization:
 //   its every account becomes affected) and records it as the change's
@@ -43,8 +43,8 @@
 #include "absl/strings/string_view.h"
 #include "engine/model/organization_state.h"
 #include "engine/model/snapshot.h"
+#include "engine/write/organization_change_types.h"
 #include "engine/write/snapshot_builder.h"
-#include "pdp/v1/changes.pb.h"
 
 namespace pdp {
 
@@ -54,49 +54,48 @@ class SnapshotBuilder::OrgOps {
  public:
   explicit OrgOps(SnapshotBuilder& b) : b_(b) {}
 
-  absl::Status CreateOrganization(const pdp::v1::CreateOrganizationRequest& c);
+  absl::Status CreateOrganization(const CreateOrganizationChange& c);
 
-  absl::Status UpdateOrganization(const pdp::v1::UpdateOrganizationRequest& c);
+  absl::Status UpdateOrganization(const UpdateOrganizationChange& c);
 
-  absl::Status DeleteOrganization(const pdp::v1::DeleteOrganizationRequest& c);
+  absl::Status DeleteOrganization(const DeleteOrganizationChange& c);
 
-  absl::Status CreateOrganizationalUnit(const pdp::v1::CreateOrganizationalUnitRequest& c);
+  absl::Status CreateOrganizationalUnit(const CreateOrganizationalUnitChange& c);
 
-  absl::Status UpdateOrganizationalUnit(const pdp::v1::UpdateOrganizationalUnitRequest& c);
+  absl::Status UpdateOrganizationalUnit(const UpdateOrganizationalUnitChange& c);
 
-  absl::Status DeleteOrganizationalUnit(const pdp::v1::DeleteOrganizationalUnitRequest& c);
+  absl::Status DeleteOrganizationalUnit(const DeleteOrganizationalUnitChange& c);
 
-  absl::Status CreateMemberAccount(const pdp::v1::CreateMemberAccountRequest& c);
+  absl::Status CreateMemberAccount(const CreateMemberAccountChange& c);
 
-  absl::Status InviteAccount(const pdp::v1::InviteAccountRequest& c);
+  absl::Status InviteAccount(const InviteAccountChange& c);
 
-  absl::Status MoveAccount(const pdp::v1::MoveAccountRequest& c);
+  absl::Status MoveAccount(const MoveAccountChange& c);
 
-  absl::Status RemoveAccount(const pdp::v1::RemoveAccountRequest& c);
+  absl::Status RemoveAccount(const RemoveAccountChange& c);
 
-  absl::Status CreateScp(const pdp::v1::CreateScpRequest& c);
+  absl::Status CreateScp(const CreateScpChange& c);
 
-  absl::Status UpdateScp(const pdp::v1::UpdateScpRequest& c);
+  absl::Status UpdateScp(const UpdateScpChange& c);
 
-  absl::Status DeleteScp(const pdp::v1::DeleteScpRequest& c);
+  absl::Status DeleteScp(const DeleteScpChange& c);
 
   // `tolerant`: attach's allow_existing / detach's allow_missing (an
   // attachment already as asked is a no-op rather than an error).
-  absl::Status AttachScp(const pdp::v1::AttachScpRequest& c, bool attach, bool tolerant);
+  absl::Status AttachScp(const AttachScpChange& c, bool attach, bool tolerant);
 
  private:
   // ---- allow_existing: an object that exists as asked ------------------
   // The organization `account_id` manages, or "".
   std::string OrganizationManagedBy(const std::string& account_id) const;
 
-  absl::Status KeepOrganization(const pdp::v1::CreateOrganizationRequest& c, const std::string& id);
+  absl::Status KeepOrganization(const CreateOrganizationChange& c, const std::string& id);
 
   // The OU named `name` directly under `parent`, or "".
   static std::string OuNamed(const OrganizationState& org, const std::string& parent,
                              const std::string& name);
 
-  absl::Status KeepOu(OrganizationState& org, OrgNode& ou,
-                      const pdp::v1::CreateOrganizationalUnitRequest& c);
+  absl::Status KeepOu(OrganizationState& org, OrgNode& ou, const CreateOrganizationalUnitChange& c);
 
   // A create_member_account or invite_account with allow_existing of an
   // account that is in an organization: fine when it is a (non-management)
@@ -148,7 +147,7 @@ class SnapshotBuilder::OrgOps {
   void Touch(const std::string& account_id);
 
   void AddMember(OrganizationState& org, const std::string& account_id, const std::string& parent,
-                 pdp::v1::JoinMethod joined);
+                 JoinMethod joined);
 
   std::vector<std::string> TargetsOf(const OrganizationState& org, const std::string& policy);
 

@@ -71,91 +71,88 @@ absl::Status SnapshotBuilder::Ops::AddVersion(ManagedPolicyRecord& p, const std:
                                  " versions; delete a non-default version first"),
                     "LIMIT_EXCEEDED");
     }
-    auto oldest = std::find_if(p.versions.begin(), p.versions.end(), [&](const auto& v) {
-      return v.version_id() != p.default_version_id;
-    });
+    auto oldest = std::find_if(p.versions.begin(), p.versions.end(),
+                               [&](const auto& v) { return v.version_id != p.default_version_id; });
     if (oldest != p.versions.end()) p.versions.erase(oldest);
   }
-  pdp::v1::PolicyVersion v;
-  v.set_version_id(absl::StrCat("v", p.next_version++));
-  v.set_document(document);
-  p.versions.push_back(v);
+  const PolicyVersionRecord& v =
+      p.versions.emplace_back(PolicyVersionRecord{absl::StrCat("v", p.next_version++), document});
   if (set_default) {
-    p.default_version_id = v.version_id();
+    p.default_version_id = v.version_id;
     p.default_compiled = std::move(compiled);
   }
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::Ops::CreatePolicy(const pdp::v1::CreatePolicyRequest& c) {
-  absl::StatusOr<IamArn> arn = ParseIamArnOfKind(c.arn(), IamArnKind::kPolicy);
+absl::Status SnapshotBuilder::Ops::CreatePolicy(const CreatePolicyChange& c) {
+  absl::StatusOr<IamArn> arn = ParseIamArnOfKind(c.arn, IamArnKind::kPolicy);
   if (!arn.ok()) return AtField("arn", arn.status());
   if (arn->account == "aws") {
     return Refuse(absl::StatusCode::kPermissionDenied, "arn",
                   "AWS managed policies are shipped as data and cannot be created",
                   "AWS_MANAGED_READ_ONLY");
   }
-  if (c.description().size() > 1000)
+  if (c.description.size() > 1000)
     return FieldError("description", "is longer than 1000 characters");
   absl::StatusOr<AccountState*> account = ExistingAccount("arn", arn->account);
   if (!account.ok()) return account.status();
-  absl::StatusOr<CompiledPolicyPtr> compiled = CompileManaged("document", c.document());
+  absl::StatusOr<CompiledPolicyPtr> compiled = CompileManaged("document", c.document);
   if (!compiled.ok()) return compiled.status();
   std::string key = EntityKey(IamArnKind::kPolicy, arn->name);
   if ((*account)->policies.contains(key)) {
-    if (!c.allow_existing()) {
+    if (!c.allow_existing) {
       return FieldError("arn", absl::StrCat("policy ", arn->name, " already exists"),
                         absl::StatusCode::kAlreadyExists);
     }
     const ManagedPolicyRecord& current = *(*account)->policies.at(key);
-    if (current.arn == c.arn() && current.description == c.description()) {
+    if (current.arn == c.arn && current.description == c.description) {
       for (const auto& v : current.versions) {
-        if (v.version_id() == current.default_version_id && v.document() == c.document()) {
+        if (v.version_id == current.default_version_id && v.document == c.document) {
           return b_.Unchanged();  // keep the record (and its etag)
         }
       }
     }
-    auto found = MutablePolicy("arn", c.arn());
+    auto found = MutablePolicy("arn", c.arn);
     if (!found.ok()) return found.status();
     ManagedPolicyRecord* p = found->policy;
-    p->description = c.description();
+    p->description = c.description;
     for (const auto& v : p->versions) {
-      if (v.version_id() == p->default_version_id && v.document() == c.document()) {
+      if (v.version_id == p->default_version_id && v.document == c.document) {
         return absl::OkStatus();
       }
     }
-    return AddVersion(*p, c.document(), *compiled, true, true);
+    return AddVersion(*p, c.document, *compiled, true, true);
   }
   auto rec = std::make_shared<ManagedPolicyRecord>();
   rec->arn = arn->ToString();
-  rec->description = c.description();
+  rec->description = c.description;
   rec->modified_revision = b_.revision_;
   rec->next_version = 1;
-  absl::Status s = AddVersion(*rec, c.document(), *compiled, true, false);
+  absl::Status s = AddVersion(*rec, c.document, *compiled, true, false);
   if (!s.ok()) return s;
   (*account)->policies[key] = std::move(rec);
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::shared_ptr<ManagedPolicyRecord>> SnapshotBuilder::Ops::RecordFromPut(
-    const pdp::v1::PutPolicyRequest& c, const IamArn& arn, size_t max_chars) {
-  if (c.description().size() > 1000)
+    const PutPolicyChange& c, const IamArn& arn, size_t max_chars) {
+  if (c.description.size() > 1000)
     return FieldError("description", "is longer than 1000 characters");
-  if (c.versions().empty()) return FieldError("versions", "a policy needs at least one version");
-  if (static_cast<size_t>(c.versions_size()) > b_.limits_.max_policy_versions) {
+  if (c.versions.empty()) return FieldError("versions", "a policy needs at least one version");
+  if (c.versions.size() > b_.limits_.max_policy_versions) {
     return Refuse(absl::StatusCode::kFailedPrecondition, "versions",
                   absl::StrCat("a managed policy keeps at most ", b_.limits_.max_policy_versions,
                                " versions"),
                   "LIMIT_EXCEEDED");
   }
   // Versions in number order, each checked; exactly one default.
-  std::vector<std::pair<int64_t, const pdp::v1::PolicyVersion*>> numbered;
-  const pdp::v1::PolicyVersion* default_version = nullptr;
+  std::vector<std::pair<int64_t, const PolicyVersionInput*>> numbered;
+  const PolicyVersionInput* default_version = nullptr;
   CompiledPolicyPtr default_compiled;
-  for (int i = 0; i < c.versions_size(); ++i) {
-    const pdp::v1::PolicyVersion& v = c.versions(i);
+  for (size_t i = 0; i < c.versions.size(); ++i) {
+    const PolicyVersionInput& v = c.versions[i];
     const std::string vpath = absl::StrCat("versions[", i, "]");
-    absl::string_view id = v.version_id();
+    absl::string_view id = v.version_id;
     int64_t n = 0;
     if (id.size() < 2 || id.size() > 10 || id[0] != 'v' || id[1] == '0' ||
         !absl::SimpleAtoi(id.substr(1), &n) ||
@@ -166,9 +163,9 @@ absl::StatusOr<std::shared_ptr<ManagedPolicyRecord>> SnapshotBuilder::Ops::Recor
       if (m == n) return FieldError(vpath + ".version_id", "appears twice");
     }
     absl::StatusOr<CompiledPolicyPtr> compiled =
-        CompileManaged(vpath + ".document", v.document(), max_chars);
+        CompileManaged(vpath + ".document", v.document, max_chars);
     if (!compiled.ok()) return compiled.status();
-    if (v.is_default()) {
+    if (v.is_default) {
       if (default_version != nullptr) {
         return FieldError(vpath + ".is_default", "only one version can be the default");
       }
@@ -182,15 +179,13 @@ absl::StatusOr<std::shared_ptr<ManagedPolicyRecord>> SnapshotBuilder::Ops::Recor
             [](const auto& a, const auto& b) { return a.first < b.first; });
   auto rec = std::make_shared<ManagedPolicyRecord>();
   rec->arn = arn.ToString();
-  rec->description = c.description();
+  rec->description = c.description;
   rec->modified_revision = b_.revision_;
   rec->next_version = static_cast<int>(numbered.back().first) + 1;
   for (const auto& [n, v] : numbered) {
-    pdp::v1::PolicyVersion& out = rec->versions.emplace_back();
-    out.set_version_id(v->version_id());
-    out.set_document(v->document());
+    rec->versions.push_back({v->version_id, v->document});
   }
-  rec->default_version_id = default_version->version_id();
+  rec->default_version_id = default_version->version_id;
   rec->default_compiled = std::move(default_compiled);
   return rec;
 }
@@ -203,16 +198,13 @@ bool SnapshotBuilder::Ops::SameContent(const ManagedPolicyRecord& current,
     return false;
   }
   for (size_t i = 0; i < put.versions.size(); ++i) {
-    if (current.versions[i].version_id() != put.versions[i].version_id() ||
-        current.versions[i].document() != put.versions[i].document()) {
-      return false;
-    }
+    if (current.versions[i] != put.versions[i]) return false;
   }
   return true;
 }
 
-absl::Status SnapshotBuilder::Ops::PutPolicy(const pdp::v1::PutPolicyRequest& c) {
-  absl::StatusOr<IamArn> arn = ParseIamArnOfKind(c.arn(), IamArnKind::kPolicy);
+absl::Status SnapshotBuilder::Ops::PutPolicy(const PutPolicyChange& c) {
+  absl::StatusOr<IamArn> arn = ParseIamArnOfKind(c.arn, IamArnKind::kPolicy);
   if (!arn.ok()) return AtField("arn", arn.status());
   if (arn->account == "aws") {
     return Refuse(absl::StatusCode::kPermissionDenied, "arn",
@@ -220,7 +212,7 @@ absl::Status SnapshotBuilder::Ops::PutPolicy(const pdp::v1::PutPolicyRequest& c)
                   "put_aws_managed_policy, admins only)",
                   "AWS_MANAGED_READ_ONLY");
   }
-  if (c.description().size() > 1000)
+  if (c.description.size() > 1000)
     return FieldError("description", "is longer than 1000 characters");
   absl::StatusOr<AccountState*> account = ExistingAccount("arn", arn->account);
   if (!account.ok()) return account.status();
@@ -232,13 +224,13 @@ absl::Status SnapshotBuilder::Ops::PutPolicy(const pdp::v1::PutPolicyRequest& c)
   auto it = (*account)->policies.find(key);
   if (it != (*account)->policies.end()) {
     const ManagedPolicyRecord& current = *it->second;
-    if (current.arn != c.arn()) {
+    if (current.arn != c.arn) {
       return FieldError("arn",
                         absl::StrCat("policy ", arn->name, " already exists as ", current.arn,
                                      " (names are unique ignoring case)"),
                         absl::StatusCode::kAlreadyExists);
     }
-    absl::Status s = CheckEtag("etag", c.etag(), current.etag());
+    absl::Status s = CheckEtag("etag", c.etag, current.etag());
     if (!s.ok()) return s;
     if (SameContent(current, **rec)) return b_.Unchanged();
     (*rec)->next_version = std::max((*rec)->next_version, current.next_version);
@@ -247,15 +239,15 @@ absl::Status SnapshotBuilder::Ops::PutPolicy(const pdp::v1::PutPolicyRequest& c)
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::Ops::PutAwsManagedPolicy(const pdp::v1::PutPolicyRequest& c) {
-  absl::StatusOr<IamArn> arn = ParseIamArnOfKind(c.arn(), IamArnKind::kPolicy);
+absl::Status SnapshotBuilder::Ops::PutAwsManagedPolicy(const PutPolicyChange& c) {
+  absl::StatusOr<IamArn> arn = ParseIamArnOfKind(c.arn, IamArnKind::kPolicy);
   if (!arn.ok()) return AtField("arn", arn.status());
   if (arn->account != "aws") {
     return FieldError("arn",
                       "must be an AWS managed policy ARN, arn:<partition>:iam::aws:policy/... "
                       "(a customer managed policy is put with put_policy)");
   }
-  if (arn->ToString() != c.arn()) {
+  if (arn->ToString() != c.arn) {
     return FieldError("arn", absl::StrCat("must be written as ", arn->ToString()));
   }
   absl::StatusOr<std::shared_ptr<ManagedPolicyRecord>> rec =
@@ -263,10 +255,10 @@ absl::Status SnapshotBuilder::Ops::PutAwsManagedPolicy(const pdp::v1::PutPolicyR
   if (!rec.ok()) return rec.status();
   (*rec)->aws_managed = true;
   const AwsPolicyMap& current_map = b_.next_->aws_policies();
-  auto it = current_map.find(c.arn());
+  auto it = current_map.find(c.arn);
   if (it != current_map.end()) {
     const ManagedPolicyRecord& current = *it->second;
-    absl::Status s = CheckEtag("etag", c.etag(), current.etag());
+    absl::Status s = CheckEtag("etag", c.etag, current.etag());
     if (!s.ok()) return s;
     if (SameContent(current, **rec)) return b_.Unchanged();
     (*rec)->next_version = std::max((*rec)->next_version, current.next_version);
@@ -275,27 +267,27 @@ absl::Status SnapshotBuilder::Ops::PutAwsManagedPolicy(const pdp::v1::PutPolicyR
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::Ops::UpdatePolicy(const pdp::v1::UpdatePolicyRequest& c) {
-  auto found = MutablePolicy("arn", c.arn());
+absl::Status SnapshotBuilder::Ops::UpdatePolicy(const UpdatePolicyChange& c) {
+  auto found = MutablePolicy("arn", c.arn);
   if (!found.ok()) return found.status();
-  absl::Status s = CheckEtag("etag", c.etag(), found->previous_etag);
+  absl::Status s = CheckEtag("etag", c.etag, found->previous_etag);
   if (!s.ok()) return s;
-  if (c.description().size() > 1000)
+  if (c.description.size() > 1000)
     return FieldError("description", "is longer than 1000 characters");
-  if (found->policy->description == c.description()) return Keep(*found);
-  found->policy->description = c.description();
+  if (found->policy->description == c.description) return Keep(*found);
+  found->policy->description = c.description;
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::Ops::DeletePolicy(const pdp::v1::DeletePolicyRequest& c) {
-  auto found = MutablePolicy("arn", c.arn());
+absl::Status SnapshotBuilder::Ops::DeletePolicy(const DeletePolicyChange& c) {
+  auto found = MutablePolicy("arn", c.arn);
   if (!found.ok()) return found.status();
-  absl::Status s = CheckEtag("etag", c.etag(), found->previous_etag);
+  absl::Status s = CheckEtag("etag", c.etag, found->previous_etag);
   if (!s.ok()) return s;
   AccountState* account = found->account;
   for (const auto& [key, e] : account->entities) {
-    if (std::find(e->attached.begin(), e->attached.end(), c.arn()) != e->attached.end() ||
-        e->permissions_boundary == c.arn()) {
+    if (std::find(e->attached.begin(), e->attached.end(), c.arn) != e->attached.end() ||
+        e->permissions_boundary == c.arn) {
       return Refuse(absl::StatusCode::kFailedPrecondition, "arn",
                     absl::StrCat("policy is still attached to ", e->arn,
                                  " (as a policy or permissions boundary); detach it first"),
@@ -304,60 +296,58 @@ absl::Status SnapshotBuilder::Ops::DeletePolicy(const pdp::v1::DeletePolicyReque
   }
   for (const auto& [key, session] : account->sessions) {
     const auto& arns = session->policy_arns;
-    if (std::find(arns.begin(), arns.end(), c.arn()) != arns.end()) {
+    if (std::find(arns.begin(), arns.end(), c.arn) != arns.end()) {
       return Refuse(absl::StatusCode::kFailedPrecondition, "arn",
                     absl::StrCat("policy is a session policy of ", session->arn,
                                  "; delete the session first"),
                     "DELETE_CONFLICT");
     }
   }
-  absl::StatusOr<IamArn> arn = ParseIamArn(c.arn());
+  absl::StatusOr<IamArn> arn = ParseIamArn(c.arn);
   account->policies.erase(EntityKey(IamArnKind::kPolicy, arn->name));
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::Ops::CreatePolicyVersion(
-    const pdp::v1::CreatePolicyVersionRequest& c) {
-  auto found = MutablePolicy("policy_arn", c.policy_arn());
+absl::Status SnapshotBuilder::Ops::CreatePolicyVersion(const CreatePolicyVersionChange& c) {
+  auto found = MutablePolicy("policy_arn", c.policy_arn);
   if (!found.ok()) return found.status();
-  absl::StatusOr<CompiledPolicyPtr> compiled = CompileManaged("document", c.document());
+  absl::StatusOr<CompiledPolicyPtr> compiled = CompileManaged("document", c.document);
   if (!compiled.ok()) return compiled.status();
-  return AddVersion(*found->policy, c.document(), *compiled, c.set_as_default(), false);
+  return AddVersion(*found->policy, c.document, *compiled, c.set_as_default, false);
 }
 
-absl::Status SnapshotBuilder::Ops::SetDefaultPolicyVersion(
-    const pdp::v1::SetDefaultPolicyVersionRequest& c) {
-  auto found = MutablePolicy("policy_arn", c.policy_arn());
+absl::Status SnapshotBuilder::Ops::SetDefaultPolicyVersion(const SetDefaultPolicyVersionChange& c) {
+  auto found = MutablePolicy("policy_arn", c.policy_arn);
   if (!found.ok()) return found.status();
   ManagedPolicyRecord* p = found->policy;
   for (const auto& v : p->versions) {
-    if (v.version_id() == c.version_id()) {
-      if (p->default_version_id == v.version_id()) return Keep(*found);  // already the default
-      absl::StatusOr<CompiledPolicyPtr> compiled = CompileManaged("version_id", v.document());
+    if (v.version_id == c.version_id) {
+      if (p->default_version_id == v.version_id) return Keep(*found);  // already the default
+      absl::StatusOr<CompiledPolicyPtr> compiled = CompileManaged("version_id", v.document);
       if (!compiled.ok()) return compiled.status();
-      p->default_version_id = v.version_id();
+      p->default_version_id = v.version_id;
       p->default_compiled = *compiled;
       return absl::OkStatus();
     }
   }
-  return NotFound("version_id", absl::StrCat("version ", ShortInput(c.version_id())));
+  return NotFound("version_id", absl::StrCat("version ", ShortInput(c.version_id)));
 }
 
-absl::Status SnapshotBuilder::Ops::DeletePolicyVersion(
-    const pdp::v1::DeletePolicyVersionRequest& c) {
-  auto found = MutablePolicy("policy_arn", c.policy_arn());
+absl::Status SnapshotBuilder::Ops::DeletePolicyVersion(const DeletePolicyVersionChange& c) {
+  auto found = MutablePolicy("policy_arn", c.policy_arn);
   if (!found.ok()) return found.status();
   ManagedPolicyRecord* p = found->policy;
-  if (c.version_id() == p->default_version_id) {
+  if (c.version_id == p->default_version_id) {
     return Refuse(absl::StatusCode::kFailedPrecondition, "version_id",
                   "the default version cannot be deleted; make another version the default "
                   "or delete the policy",
                   "DELETE_CONFLICT");
   }
-  auto it = std::find_if(p->versions.begin(), p->versions.end(),
-                         [&](const auto& v) { return v.version_id() == c.version_id(); });
+  auto it = std::find_if(p->versions.begin(), p->versions.end(), [&](const PolicyVersionRecord& v) {
+    return v.version_id == c.version_id;
+  });
   if (it == p->versions.end())
-    return NotFound("version_id", absl::StrCat("version ", ShortInput(c.version_id())));
+    return NotFound("version_id", absl::StrCat("version ", ShortInput(c.version_id)));
   p->versions.erase(it);
   return absl::OkStatus();
 }

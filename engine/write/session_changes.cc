@@ -13,9 +13,9 @@
 
 namespace pdp {
 
-absl::Status SnapshotBuilder::Ops::PutRoleSession(const pdp::v1::PutRoleSessionRequest& c) {
-  const pdp::v1::RoleSession& in = c.session();
-  absl::StatusOr<IamArn> arn = ParseIamArnOfKind(in.arn(), IamArnKind::kAssumedRole);
+absl::Status SnapshotBuilder::Ops::PutRoleSession(const PutRoleSessionChange& c) {
+  const RoleSessionInput& in = c.session;
+  absl::StatusOr<IamArn> arn = ParseIamArnOfKind(in.arn, IamArnKind::kAssumedRole);
   if (!arn.ok()) return AtField("session.arn", arn.status());
   absl::StatusOr<AccountState*> account = ExistingAccount("session.arn", arn->account);
   if (!account.ok()) return account.status();
@@ -25,7 +25,7 @@ absl::Status SnapshotBuilder::Ops::PutRoleSession(const pdp::v1::PutRoleSessionR
   std::string key = SessionKey(arn->name, arn->session);
   auto existing = (*account)->sessions.find(key);
   if (existing != (*account)->sessions.end()) {
-    absl::Status s = CheckEtag("session.etag", in.etag(), existing->second->etag());
+    absl::Status s = CheckEtag("session.etag", in.etag, existing->second->etag());
     if (!s.ok()) return s;
   }
   auto rec = std::make_shared<SessionRecord>();
@@ -33,23 +33,23 @@ absl::Status SnapshotBuilder::Ops::PutRoleSession(const pdp::v1::PutRoleSessionR
   rec->role_name = arn->name;
   rec->session_name = arn->session;
   rec->modified_revision = b_.revision_;
-  if (in.policy_arns_size() > 10) {
+  if (in.policy_arns.size() > 10) {
     return Refuse(absl::StatusCode::kFailedPrecondition, "session.policy_arns",
                   "at most 10 managed session policies", "LIMIT_EXCEEDED");
   }
-  for (int i = 0; i < in.policy_arns_size(); ++i) {
+  for (size_t i = 0; i < in.policy_arns.size(); ++i) {
     absl::Status s = CheckAttachable(absl::StrCat("session.policy_arns[", i, "]"),
-                                     in.policy_arns(i), arn->account);
+                                     in.policy_arns[i], arn->account);
     if (!s.ok()) return s;
-    rec->policy_arns.push_back(in.policy_arns(i));
+    rec->policy_arns.push_back(in.policy_arns[i]);
   }
-  if (!in.policy().empty()) {
-    absl::StatusOr<CompiledPolicyPtr> compiled = CompilePolicy(in.policy());
+  if (!in.policy.empty()) {
+    absl::StatusOr<CompiledPolicyPtr> compiled = CompilePolicy(in.policy);
     if (!compiled.ok()) return AtField("session.policy", compiled.status());
-    rec->policy = in.policy();
+    rec->policy = in.policy;
     rec->policy_compiled = *compiled;
   }
-  absl::Status tags = CopyTags("session.tags", in.tags(), rec->tags);
+  absl::Status tags = CopyTags("session.tags", in.tags, rec->tags);
   if (!tags.ok()) return tags;
   if (existing != (*account)->sessions.end()) {
     const SessionRecord& old = *existing->second;
@@ -63,13 +63,13 @@ absl::Status SnapshotBuilder::Ops::PutRoleSession(const pdp::v1::PutRoleSessionR
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::Ops::DeleteRoleSession(const pdp::v1::DeleteRoleSessionRequest& c) {
-  absl::StatusOr<IamArn> arn = ParseIamArnOfKind(c.arn(), IamArnKind::kAssumedRole);
+absl::Status SnapshotBuilder::Ops::DeleteRoleSession(const DeleteRoleSessionChange& c) {
+  absl::StatusOr<IamArn> arn = ParseIamArnOfKind(c.arn, IamArnKind::kAssumedRole);
   if (!arn.ok()) return AtField("arn", arn.status());
   absl::StatusOr<AccountState*> account = ExistingAccount("arn", arn->account);
   if (!account.ok()) return account.status();
   if ((*account)->sessions.erase(SessionKey(arn->name, arn->session)) == 0) {
-    return NotFound("arn", ShortInput(c.arn()));
+    return NotFound("arn", ShortInput(c.arn));
   }
   return absl::OkStatus();
 }

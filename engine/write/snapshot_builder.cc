@@ -16,6 +16,7 @@
 #include "base/errors.h"
 #include "engine/write/builder_errors.h"
 #include "engine/write/change_address.h"
+#include "engine/write/change_from_wire.h"
 #include "engine/write/snapshot_builder_ops.h"
 
 namespace pdp {
@@ -146,7 +147,7 @@ void SnapshotBuilder::RestoreErasedOrganization(absl::string_view id) {
   next_->organizations_.erase(std::string(id));
 }
 
-absl::Status SnapshotBuilder::Apply(const Change& change, pdp::v1::ChangeResult* result) {
+absl::Status SnapshotBuilder::Apply(const Change& change, ChangeResult* result) {
   ChangeAddress address = AddressOf(change);
   if (!change.etag().empty()) {
     std::optional<std::string> current = EtagOf(*next_, address);
@@ -164,7 +165,7 @@ absl::Status SnapshotBuilder::Apply(const Change& change, pdp::v1::ChangeResult*
   if (!s.ok()) return s;
   if (!unchanged_) changed_ = true;
   if (result != nullptr) {
-    result->set_unchanged(unchanged_);
+    result->unchanged = unchanged_;
     if (!assigned_name_.empty()) {
       if (address.kind == ChangeAddress::Kind::kScp) address.scp_id = assigned_name_;
       if (change.kind_case() == Change::kCreateOrganization) {
@@ -172,7 +173,7 @@ absl::Status SnapshotBuilder::Apply(const Change& change, pdp::v1::ChangeResult*
       }
       address.name = assigned_name_;
     }
-    result->set_name(address.name);
+    result->name = address.name;
     results_.emplace_back(result, std::move(address));
   }
   return absl::OkStatus();
@@ -183,70 +184,68 @@ absl::Status SnapshotBuilder::ApplyKind(const Change& change) {
   using pdp::v1::Change;
   switch (change.kind_case()) {
     case Change::kCreateAccount:
-      return ops.CreateAccount(change.create_account());
+      return ops.CreateAccount(FromWire(change.create_account()));
     case Change::kUpdateAccount:
-      return ops.UpdateAccount(change.update_account());
+      return ops.UpdateAccount(FromWire(change.update_account()));
     case Change::kDeleteAccount:
-      return ops.DeleteAccount(change.delete_account());
+      return ops.DeleteAccount(FromWire(change.delete_account()));
     case Change::kUpdateAccountSettings:
-      return ops.UpdateAccountSettings(change.update_account_settings());
+      return ops.UpdateAccountSettings(FromWire(change.update_account_settings()));
     case Change::kPutUser: {
-      const auto& c = change.put_user();
-      return ops.PutEntity({IamArnKind::kUser, "user", &c.user().arn(), &c.user().groups(),
-                            &c.user().attached_policies(), &c.user().inline_policies(),
-                            &c.user().tags(), &c.user().etag(), c.replace(), c.allow_missing(),
-                            &c.user().permissions_boundary(), &c.user().unique_id()});
+      const PutUserChange c = FromWire(change.put_user());
+      return ops.PutEntity({IamArnKind::kUser, "user", &c.user.arn, &c.user.groups,
+                            &c.user.attached_policies, &c.user.inline_policies, &c.user.tags,
+                            &c.user.etag, c.replace, c.allow_missing, &c.user.permissions_boundary,
+                            &c.user.unique_id});
     }
     case Change::kPutGroup: {
-      const auto& c = change.put_group();
-      return ops.PutEntity({IamArnKind::kGroup, "group", &c.group().arn(), nullptr,
-                            &c.group().attached_policies(), &c.group().inline_policies(), nullptr,
-                            &c.group().etag(), c.replace(), c.allow_missing(), nullptr,
-                            &c.group().unique_id()});
+      const PutGroupChange c = FromWire(change.put_group());
+      return ops.PutEntity({IamArnKind::kGroup, "group", &c.group.arn, nullptr,
+                            &c.group.attached_policies, &c.group.inline_policies, nullptr,
+                            &c.group.etag, c.replace, c.allow_missing, nullptr,
+                            &c.group.unique_id});
     }
     case Change::kPutRole: {
-      const auto& c = change.put_role();
-      return ops.PutEntity({IamArnKind::kRole, "role", &c.role().arn(), nullptr,
-                            &c.role().attached_policies(), &c.role().inline_policies(),
-                            &c.role().tags(), &c.role().etag(), c.replace(), c.allow_missing(),
-                            &c.role().permissions_boundary(), &c.role().unique_id()});
+      const PutRoleChange c = FromWire(change.put_role());
+      return ops.PutEntity({IamArnKind::kRole, "role", &c.role.arn, nullptr,
+                            &c.role.attached_policies, &c.role.inline_policies, &c.role.tags,
+                            &c.role.etag, c.replace, c.allow_missing, &c.role.permissions_boundary,
+                            &c.role.unique_id});
     }
     case Change::kDeleteEntity:
-      return ops.DeleteEntity(change.delete_entity());
+      return ops.DeleteEntity(FromWire(change.delete_entity()));
     case Change::kCreatePolicy:
-      return ops.CreatePolicy(change.create_policy());
+      return ops.CreatePolicy(FromWire(change.create_policy()));
     case Change::kUpdatePolicy:
-      return ops.UpdatePolicy(change.update_policy());
+      return ops.UpdatePolicy(FromWire(change.update_policy()));
     case Change::kDeletePolicy:
-      return ops.DeletePolicy(change.delete_policy());
+      return ops.DeletePolicy(FromWire(change.delete_policy()));
     case Change::kPutPolicy:
-      return ops.PutPolicy(change.put_policy());
+      return ops.PutPolicy(FromWire(change.put_policy()));
     case Change::kPutAwsManagedPolicy:
-      return ops.PutAwsManagedPolicy(change.put_aws_managed_policy());
+      return ops.PutAwsManagedPolicy(FromWire(change.put_aws_managed_policy()));
     case Change::kCreatePolicyVersion:
-      return ops.CreatePolicyVersion(change.create_policy_version());
+      return ops.CreatePolicyVersion(FromWire(change.create_policy_version()));
     case Change::kSetDefaultPolicyVersion:
-      return ops.SetDefaultPolicyVersion(change.set_default_policy_version());
+      return ops.SetDefaultPolicyVersion(FromWire(change.set_default_policy_version()));
     case Change::kDeletePolicyVersion:
-      return ops.DeletePolicyVersion(change.delete_policy_version());
+      return ops.DeletePolicyVersion(FromWire(change.delete_policy_version()));
     case Change::kPutInlinePolicy:
-      return ops.PutInlinePolicy(change.put_inline_policy());
+      return ops.PutInlinePolicy(FromWire(change.put_inline_policy()));
     case Change::kDeleteInlinePolicy:
-      return ops.DeleteInlinePolicy(change.delete_inline_policy());
+      return ops.DeleteInlinePolicy(FromWire(change.delete_inline_policy()));
     case Change::kAttachPolicy:
-      return ops.AttachPolicy(change.attach_policy());
+      return ops.AttachPolicy(FromWire(change.attach_policy()));
     case Change::kDetachPolicy:
-      return ops.DetachPolicy(change.detach_policy());
+      return ops.DetachPolicy(FromWire(change.detach_policy()));
     case Change::kAddUserToGroup:
-      return ops.Membership(change.add_user_to_group().user_arn(),
-                            change.add_user_to_group().group_name(), true);
+      return ops.Membership(FromWire(change.add_user_to_group()), true);
     case Change::kRemoveUserFromGroup:
-      return ops.Membership(change.remove_user_from_group().user_arn(),
-                            change.remove_user_from_group().group_name(), false);
+      return ops.Membership(FromWire(change.remove_user_from_group()), false);
     case Change::kPutRoleSession:
-      return ops.PutRoleSession(change.put_role_session());
+      return ops.PutRoleSession(FromWire(change.put_role_session()));
     case Change::kDeleteRoleSession:
-      return ops.DeleteRoleSession(change.delete_role_session());
+      return ops.DeleteRoleSession(FromWire(change.delete_role_session()));
     case Change::kCreateOrganization:
     case Change::kUpdateOrganization:
     case Change::kDeleteOrganization:
@@ -288,8 +287,7 @@ void SnapshotBuilder::DropUnchangedCopies() {
     if (before != base_->accounts_.end()) {
       const AccountState& b = *before->second;
       if (b.modified_revision == after.modified_revision && b.name == after.name &&
-          b.organization_id == after.organization_id &&
-          b.settings.SerializeAsString() == after.settings.SerializeAsString() &&
+          b.organization_id == after.organization_id && b.settings == after.settings &&
           same_records(b.entities, after.entities) && same_records(b.policies, after.policies) &&
           same_records(b.sessions, after.sessions)) {
         next_->accounts_.Set(it->first, before->second);
@@ -319,7 +317,7 @@ SnapshotPtr SnapshotBuilder::Finish() {
   if (aws_copy_ != nullptr) next_->DigestAwsPolicies();  // before any view is rebuilt
   RebuildViewsOfAwsPolicyUsers();
   IndexUniqueIds();
-  for (auto& [result, address] : results_) result->set_etag(EtagOf(*next_, address).value_or(""));
+  for (auto& [result, address] : results_) result->etag = EtagOf(*next_, address).value_or("");
   results_.clear();
   std::vector<AccountState*> dirty;
   for (auto& [id, account] : touched_) {

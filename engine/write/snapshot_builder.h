@@ -21,6 +21,7 @@
 #include "absl/strings/string_view.h"
 #include "engine/model/snapshot.h"
 #include "engine/write/change_address.h"
+#include "engine/write/change_result.h"
 #include "pdp/v1/changes.pb.h"
 
 namespace pdp {
@@ -74,7 +75,7 @@ class SnapshotBuilder {
   // applied as a no-op: no record is replaced and no modified_revision
   // (etag) moves; `result` is marked unchanged and last_change_unchanged()
   // says so. Its checks (etags, actors, validation) still apply.
-  absl::Status Apply(const pdp::v1::Change& change, pdp::v1::ChangeResult* result = nullptr);
+  absl::Status Apply(const pdp::v1::Change& change, ChangeResult* result = nullptr);
 
   // After a successful Apply: whether that change changed nothing.
   bool last_change_unchanged() const { return unchanged_; }
@@ -205,7 +206,7 @@ class SnapshotBuilder {
   // modified_revision only when they change something); null when deleted.
   OrganizationState* change_org_ = nullptr;
   // Results whose etag Finish() fills in, with what they address.
-  std::vector<std::pair<pdp::v1::ChangeResult*, ChangeAddress>> results_;
+  std::vector<std::pair<ChangeResult*, ChangeAddress>> results_;
 };
 
 }  // namespace pdp

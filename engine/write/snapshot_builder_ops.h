@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -21,45 +22,50 @@
 #include "base/arn.h"
 #include "engine/model/snapshot.h"
 #include "engine/policy/compiled_policy.h"
+#include "engine/write/account_change_types.h"
+#include "engine/write/entity_change_types.h"
+#include "engine/write/policy_change_types.h"
+#include "engine/write/session_change_types.h"
 #include "engine/write/snapshot_builder.h"
-#include "pdp/v1/changes.pb.h"
 
 namespace pdp {
 
 // The per-change handlers; a nested class so they may use the builder's
 // copy-on-write helpers.
 //
-// Contract: ApplyKind makes an Ops for one change; it holds only the
-// builder. A handler checks its change against the state as changed so far
-// (b_.next_) and, if the change is valid, changes that state through the
-// builder's copy-on-write helpers (MutableAccount via ExistingAccount,
-// MutableEntity, MutablePolicy, PutAwsPolicy), stamping what it writes
-// with b_.revision_. A change that changes nothing returns b_.Unchanged()
-// (Keep() puts back a record made writable). On an error the caller drops
-// the whole batch, so a handler may return one after changing the copy.
-// Not thread-safe: the builder is single-writer.
+// Contract: ApplyKind makes an Ops for one change (and OrgOps one for the
+// account create_member_account makes); it holds only the builder.
+// Handlers take the engine's change types (account_, entity_, policy_ and
+// session_change_types.h), which ApplyKind maps from pdp.v1 for now
+// (change_from_wire.h). A handler checks its change
+// against the state as changed so far (b_.next_) and, if the change is valid, changes that state
+// through the builder's copy-on-write helpers (MutableAccount via ExistingAccount, MutableEntity,
+// MutablePolicy, PutAwsPolicy), stamping what it writes with b_.revision_. A change that changes
+// nothing returns b_.Unchanged() (Keep() puts back a record made writable). On an error the caller
+// drops the whole batch, so a handler may return one after changing the copy. Not thread-safe: the
+// builder is single-writer.
 class SnapshotBuilder::Ops {
  public:
   explicit Ops(SnapshotBuilder& b) : b_(b) {}
 
   // ---- accounts (account_changes.cc) ---------------------------------------
-  absl::Status CreateAccount(const pdp::v1::CreateAccountRequest& c);
+  absl::Status CreateAccount(const CreateAccountChange& c);
 
   // create_account with allow_existing on an existing account: its settings
   // are never changed here (they need UpdateAccountSettings, whose actor
   // rules say who may change each one; a world file re-applied must not
   // undo what the root user turned on). Only a name given and different is
   // taken; otherwise the change is a no-op.
-  absl::Status KeepExisting(const pdp::v1::CreateAccountRequest& c);
+  absl::Status KeepExisting(const CreateAccountChange& c);
 
   absl::StatusOr<AccountState*> ExistingAccount(absl::string_view field, absl::string_view id,
                                                 bool views_change = true);
 
-  absl::Status UpdateAccount(const pdp::v1::UpdateAccountRequest& c);
+  absl::Status UpdateAccount(const UpdateAccountChange& c);
 
-  absl::Status DeleteAccount(const pdp::v1::DeleteAccountRequest& c);
+  absl::Status DeleteAccount(const DeleteAccountChange& c);
 
-  absl::Status UpdateAccountSettings(const pdp::v1::UpdateAccountSettingsRequest& c);
+  absl::Status UpdateAccountSettings(const UpdateAccountSettingsChange& c);
 
   absl::Status CheckActorAllowed(const std::string& actor, const std::string& action,
                                  absl::string_view what);
@@ -69,10 +75,10 @@ class SnapshotBuilder::Ops {
     IamArnKind kind;
     absl::string_view field;  // "user", "group", "role"
     const std::string* arn;
-    const google::protobuf::RepeatedPtrField<std::string>* groups;  // users only
-    const google::protobuf::RepeatedPtrField<std::string>* attached;
-    const google::protobuf::RepeatedPtrField<pdp::v1::InlinePolicy>* inline_policies;
-    const google::protobuf::Map<std::string, std::string>* tags;  // may be null
+    const std::vector<std::string>* groups;  // users only
+    const std::vector<std::string>* attached;
+    const std::vector<InlinePolicyInput>* inline_policies;
+    const TagsInput* tags;  // may be null
     const std::string* etag;
     bool replace;
     bool allow_missing;
@@ -86,8 +92,7 @@ class SnapshotBuilder::Ops {
   // to 128 characters, values at most 256, no two keys that differ only in
   // case (aws:PrincipalTag/<key> is matched case-insensitively, so which of
   // the two a policy saw would be arbitrary). `field` names the tags map.
-  absl::Status CopyTags(const std::string& field,
-                        const google::protobuf::Map<std::string, std::string>& tags,
+  absl::Status CopyTags(const std::string& field, const TagsInput& tags,
                         std::map<std::string, std::string>& out) const;
 
   // IAM's aggregate limit on an entity's inline policies.
@@ -96,8 +101,7 @@ class SnapshotBuilder::Ops {
   static bool SameContent(const EntityRecord& a, const EntityRecord& b);
 
   absl::Status SetAttached(EntityRecord& rec, const AccountState& account,
-                           const google::protobuf::RepeatedPtrField<std::string>& attached,
-                           const std::string& field);
+                           const std::vector<std::string>& attached, const std::string& field);
 
   absl::Status CheckAttachable(const std::string& field, const std::string& policy_arn,
                                const std::string& account_id);
@@ -124,17 +128,18 @@ class SnapshotBuilder::Ops {
   absl::StatusOr<EntityRef> MutableEntity(absl::string_view field, const std::string& arn_text,
                                           bool principals_only = false);
 
-  absl::Status DeleteEntity(const pdp::v1::DeleteEntityRequest& c);
+  absl::Status DeleteEntity(const DeleteEntityChange& c);
 
-  absl::Status PutInlinePolicy(const pdp::v1::PutInlinePolicyRequest& c);
+  absl::Status PutInlinePolicy(const PutInlinePolicyChange& c);
 
-  absl::Status DeleteInlinePolicy(const pdp::v1::DeleteInlinePolicyRequest& c);
+  absl::Status DeleteInlinePolicy(const DeleteInlinePolicyChange& c);
 
-  absl::Status AttachPolicy(const pdp::v1::AttachPolicyRequest& c);
+  absl::Status AttachPolicy(const PolicyAttachmentChange& c);
 
-  absl::Status DetachPolicy(const pdp::v1::DetachPolicyRequest& c);
+  absl::Status DetachPolicy(const PolicyAttachmentChange& c);
 
-  absl::Status Membership(const std::string& user_arn, const std::string& group, bool add);
+  // add_user_to_group (`add`) or remove_user_from_group.
+  absl::Status Membership(const GroupMembershipChange& c, bool add);
 
   // ---- unique ids (unique_ids.cc) ------------------------------------------
   static absl::string_view UniqueIdPrefix(IamArnKind kind);
@@ -152,9 +157,9 @@ class SnapshotBuilder::Ops {
   std::string MadeUpUniqueId(IamArnKind kind, const std::string& arn, int attempt) const;
 
   // ---- role sessions (session_changes.cc) ----------------------------------
-  absl::Status PutRoleSession(const pdp::v1::PutRoleSessionRequest& c);
+  absl::Status PutRoleSession(const PutRoleSessionChange& c);
 
-  absl::Status DeleteRoleSession(const pdp::v1::DeleteRoleSessionRequest& c);
+  absl::Status DeleteRoleSession(const DeleteRoleSessionChange& c);
 
   // ---- managed policies (policy_changes.cc) --------------------------------
   struct PolicyRef {
@@ -178,34 +183,35 @@ class SnapshotBuilder::Ops {
   absl::Status AddVersion(ManagedPolicyRecord& p, const std::string& document,
                           CompiledPolicyPtr compiled, bool set_default, bool make_room);
 
-  absl::Status CreatePolicy(const pdp::v1::CreatePolicyRequest& c);
+  absl::Status CreatePolicy(const CreatePolicyChange& c);
 
   // A put's versions checked (ids "v<N>", none twice, exactly one
   // default, each document compiled within `max_chars`) as a new record of
   // `arn` with its versions in number order. Field paths are the put's own.
-  absl::StatusOr<std::shared_ptr<ManagedPolicyRecord>> RecordFromPut(
-      const pdp::v1::PutPolicyRequest& c, const IamArn& arn, size_t max_chars);
+  absl::StatusOr<std::shared_ptr<ManagedPolicyRecord>> RecordFromPut(const PutPolicyChange& c,
+                                                                     const IamArn& arn,
+                                                                     size_t max_chars);
 
   // Whether a put would leave `current` as it is: the same description,
   // versions (ids and documents, in order) and default.
   static bool SameContent(const ManagedPolicyRecord& current, const ManagedPolicyRecord& put);
 
-  absl::Status PutPolicy(const pdp::v1::PutPolicyRequest& c);
+  absl::Status PutPolicy(const PutPolicyChange& c);
 
   // An AWS managed policy for every account. The same checks as PutPolicy
   // but the document size, whose quota is AWS's own policies' (their
   // documents are larger than a customer's may be).
-  absl::Status PutAwsManagedPolicy(const pdp::v1::PutPolicyRequest& c);
+  absl::Status PutAwsManagedPolicy(const PutPolicyChange& c);
 
-  absl::Status UpdatePolicy(const pdp::v1::UpdatePolicyRequest& c);
+  absl::Status UpdatePolicy(const UpdatePolicyChange& c);
 
-  absl::Status DeletePolicy(const pdp::v1::DeletePolicyRequest& c);
+  absl::Status DeletePolicy(const DeletePolicyChange& c);
 
-  absl::Status CreatePolicyVersion(const pdp::v1::CreatePolicyVersionRequest& c);
+  absl::Status CreatePolicyVersion(const CreatePolicyVersionChange& c);
 
-  absl::Status SetDefaultPolicyVersion(const pdp::v1::SetDefaultPolicyVersionRequest& c);
+  absl::Status SetDefaultPolicyVersion(const SetDefaultPolicyVersionChange& c);
 
-  absl::Status DeletePolicyVersion(const pdp::v1::DeletePolicyVersionRequest& c);
+  absl::Status DeletePolicyVersion(const DeletePolicyVersionChange& c);
 
  private:
   SnapshotBuilder& b_;

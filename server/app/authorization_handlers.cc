@@ -9,6 +9,7 @@
 #include "engine/decide/principal_context.h"
 #include "server/app/rpc_status.h"
 #include "server/wire/questions.h"
+#include "server/wire/record_protos.h"
 #include "server/wire/wire_decide.h"
 
 namespace pdp {
@@ -180,7 +181,8 @@ absl::Status HandleListPages(const WorldState& state, pdp::v1::ListPagesResponse
   SnapshotPtr snapshot = state.Current();
   response->set_catalog_version(snapshot->catalog().version());
   response->set_server_version(VersionString());
-  for (const CatalogPage& page : snapshot->catalog().pages()) *response->add_pages() = page.proto;
+  for (const CatalogPage& page : snapshot->catalog().pages())
+    *response->add_pages() = PageToProto(page);
   return absl::OkStatus();
 }
 

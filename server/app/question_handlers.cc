@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/errors.h"
 #include "base/strings.h"
+#include "server/wire/change_wire.h"
 #include "server/wire/questions.h"
 #include "server/wire/wire_decide.h"
 
@@ -187,16 +188,19 @@ absl::Status HandleWhatIf(const WorldState& state, const WorldLimits& limits,
   const SnapshotPtr base = state.Current();
   response->set_base_revision(base->revision());
   SnapshotBuilder builder(base, limits);
-  response->mutable_change_results()->Reserve(request.changes_size());
+  // Filled by Apply and Finish (etags), then answered.
+  std::vector<ChangeResult> results(request.changes_size());
   for (int i = 0; i < request.changes_size(); ++i) {
     const pdp::v1::Change& change = request.changes(i);
     const std::string prefix = WorldState::ErrorPrefix(builder, i, change);
-    absl::Status s = builder.Apply(change, response->add_change_results());
+    absl::Status s = builder.Apply(change, &results[i]);
     if (!s.ok()) return PrefixFieldPaths(prefix, s);
   }
   const std::vector<std::string> affected(builder.affected_accounts().begin(),
                                           builder.affected_accounts().end());
   const SnapshotPtr proposed = builder.Finish();
+  response->mutable_change_results()->Reserve(request.changes_size());
+  for (const ChangeResult& r : results) *response->add_change_results() = ChangeResultToProto(r);
 
   const DecideOptions options{absl::Now()};  // one instant for both sides
   absl::Status answered = AnswerQuestions(*base, *proposed, request, options, response);

@@ -15,12 +15,12 @@
 #include "server/log/write_log.h"
 #include "server/store/checkpoint_io.h"
 #include "server/store/state_codec.h"
+#include "server/wire/change_wire.h"
 
 namespace pdp {
 namespace {
 
 using pdp::v1::Change;
-using pdp::v1::ChangeResult;
 
 // Would the builder refuse `change` for its own Change.etag precondition
 // (which it checks first, against the addressed object's etag)? Such an
@@ -198,7 +198,7 @@ void WorldState::RememberOutcome(const StoredBatch& batch) {
   response->set_revision(batch.revision);
   response->mutable_results()->Reserve(batch.outcome.results_size());
   for (const pdp::store::v1::ChangeOutcome& r : batch.outcome.results()) {
-    ChangeResult* out = response->add_results();
+    pdp::v1::ChangeResult* out = response->add_results();
     out->set_name(r.name());
     out->set_etag(r.etag());
     out->set_unchanged(r.unchanged());
@@ -215,9 +215,9 @@ void WorldState::SetOutcome(StoredBatch& batch, const ChangesFingerprint& finger
   batch.outcome.set_changes_sha256(fingerprint.sha256);
   for (const ChangeResult& r : results) {
     pdp::store::v1::ChangeOutcome* out = batch.outcome.add_results();
-    out->set_name(r.name());
-    out->set_etag(r.etag());
-    out->set_unchanged(r.unchanged());
+    out->set_name(r.name);
+    out->set_etag(r.etag);
+    out->set_unchanged(r.unchanged);
   }
 }
 
@@ -343,7 +343,7 @@ absl::StatusOr<SnapshotPtr> WorldState::Commit(StoredBatch& batch, const PathPre
     // write, no Watch event; the state stays `base`.
     batch.changes.clear();
     for (size_t i = 0; i < requested.size(); ++i) {
-      if (!(*results)[i].unchanged()) batch.changes.push_back(requested[i]);
+      if (!(*results)[i].unchanged) batch.changes.push_back(requested[i]);
     }
     if (batch.changes.empty()) return base;
     batch.revision = (*next)->revision();
@@ -459,7 +459,7 @@ absl::StatusOr<pdp::v1::ApplyChangesResponse> WorldState::ApplyChanges(
   auto response = std::make_shared<pdp::v1::ApplyChangesResponse>();
   response->set_revision((*next)->revision());
   response->mutable_results()->Reserve(static_cast<int>(results.size()));
-  for (ChangeResult& r : results) *response->add_results() = std::move(r);
+  for (const ChangeResult& r : results) *response->add_results() = ChangeResultToProto(r);
   // Nothing committed (every change unchanged): nothing to remember, so a
   // retry is judged again (proto/pdp/v1/admin.proto, request_id).
   if (has_id && !batch.changes.empty()) {

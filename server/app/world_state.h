@@ -184,7 +184,7 @@ class WorldState {
   absl::StatusOr<SnapshotPtr> Build(const SnapshotPtr& base,
                                     const std::vector<pdp::v1::Change>& changes,
                                     const PathPrefixFn& prefix, bool every_error,
-                                    std::vector<pdp::v1::ChangeResult>* results,
+                                    std::vector<ChangeResult>* results,
                                     pdp::store::v1::StateDelta* delta,
                                     const WorldLimits& limits) const;
   // Builds, commits and publishes `batch` (its revision is set here). With
@@ -196,7 +196,7 @@ class WorldState {
   // has a request id.
   // `origin` may refuse the batch and fills its audit entry.
   absl::StatusOr<SnapshotPtr> Commit(StoredBatch& batch, const PathPrefixFn& prefix,
-                                     std::vector<pdp::v1::ChangeResult>* results,
+                                     std::vector<ChangeResult>* results,
                                      const ChangesFingerprint& fingerprint,
                                      const BatchOrigin& origin,
                                      const std::function<bool()>& done_elsewhere = nullptr)
@@ -222,7 +222,7 @@ class WorldState {
   void RememberOutcome(const StoredBatch& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Fills batch.outcome (when it has a request id).
   static void SetOutcome(StoredBatch& batch, const ChangesFingerprint& fingerprint,
-                         const std::vector<pdp::v1::ChangeResult>& results);
+                         const std::vector<ChangeResult>& results);
   absl::Status CatchUpLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   Store* store_;

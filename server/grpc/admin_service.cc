@@ -451,10 +451,9 @@ grpc::Status AdminServiceImpl::GetPolicyVersion(Ctx* ctx,
   if (!s.ok()) return ToGrpcStatus(s.status());
   absl::StatusOr<const ManagedPolicyRecord*> p = LookupPolicy(**s, "policy_arn", req->policy_arn());
   if (!p.ok()) return ToGrpcStatus(p.status());
-  for (const auto& v : (*p)->versions) {
-    if (v.version_id() == req->version_id()) {
-      *resp = v;
-      resp->set_is_default(v.version_id() == (*p)->default_version_id);
+  for (const PolicyVersionRecord& v : (*p)->versions) {
+    if (v.version_id == req->version_id()) {
+      *resp = PolicyVersionToProto(v, **p);
       return grpc::Status::OK;
     }
   }
@@ -470,10 +469,8 @@ grpc::Status AdminServiceImpl::ListPolicyVersions(Ctx* ctx, const pdp::v1::GetRe
   const SnapshotPtr& s = *read;
   absl::StatusOr<const ManagedPolicyRecord*> p = LookupPolicy(*s, "name", req->name());
   if (!p.ok()) return ToGrpcStatus(p.status());
-  for (const auto& v : (*p)->versions) {
-    auto* out = resp->add_versions();
-    *out = v;
-    out->set_is_default(v.version_id() == (*p)->default_version_id);
+  for (const PolicyVersionRecord& v : (*p)->versions) {
+    *resp->add_versions() = PolicyVersionToProto(v, **p);
   }
   resp->set_revision(s->revision());
   return grpc::Status::OK;

@@ -11,6 +11,12 @@ namespace {
 
 namespace rec = pdp::store::v1;
 
+// Join methods are stored by the engine's numbers.
+static_assert(static_cast<int>(JoinMethod::kUnspecified) == rec::JOIN_METHOD_UNSPECIFIED);
+static_assert(static_cast<int>(JoinMethod::kManagement) == rec::MANAGEMENT);
+static_assert(static_cast<int>(JoinMethod::kCreated) == rec::CREATED);
+static_assert(static_cast<int>(JoinMethod::kInvited) == rec::INVITED);
+
 // ---- engine -> record -------------------------------------------------
 
 rec::EntityKind KindToRecord(IamArnKind kind) {
@@ -57,10 +63,10 @@ void PolicyToRecord(const std::string& key, const ManagedPolicyRecord& p, rec::M
   out->set_key(key);
   out->set_arn(p.arn);
   out->set_description(p.description);
-  for (const pdp::v1::PolicyVersion& v : p.versions) {
+  for (const PolicyVersionRecord& v : p.versions) {
     rec::PolicyVersion* r = out->add_versions();
-    r->set_version_id(v.version_id());
-    r->set_document(v.document());
+    r->set_version_id(v.version_id);
+    r->set_document(v.document);
   }
   out->set_default_version_id(p.default_version_id);
   out->set_next_version(p.next_version);
@@ -81,22 +87,18 @@ void SessionToRecord(const std::string& key, const SessionRecord& s, rec::RoleSe
 void HeaderToRecord(const AccountState& a, rec::AccountHeader* out) {
   out->set_name(a.name);
   rec::Settings* s = out->mutable_settings();
-  s->set_iam_access_to_billing(a.settings.iam_access_to_billing());
-  s->set_console_action_set(a.settings.console_action_set() == pdp::v1::LEGACY ? rec::LEGACY
-                                                                               : rec::FINE_GRAINED);
-  s->set_cost_explorer_enabled(a.settings.cost_explorer_enabled());
-  s->set_linked_account_access(a.settings.linked_account_access());
+  s->set_iam_access_to_billing(a.settings.iam_access_to_billing);
+  s->set_console_action_set(
+      a.settings.console_action_set == ConsoleActionSet::kLegacy ? rec::LEGACY : rec::FINE_GRAINED);
+  s->set_cost_explorer_enabled(a.settings.cost_explorer_enabled);
+  s->set_linked_account_access(a.settings.linked_account_access);
   out->set_organization_id(a.organization_id);
   out->set_modified_revision(a.modified_revision);
 }
 
 bool SameHeader(const AccountState& a, const AccountState& b) {
   return a.name == b.name && a.organization_id == b.organization_id &&
-         a.modified_revision == b.modified_revision &&
-         a.settings.iam_access_to_billing() == b.settings.iam_access_to_billing() &&
-         a.settings.console_action_set() == b.settings.console_action_set() &&
-         a.settings.cost_explorer_enabled() == b.settings.cost_explorer_enabled() &&
-         a.settings.linked_account_access() == b.settings.linked_account_access();
+         a.modified_revision == b.modified_revision && a.settings == b.settings;
 }
 
 void NodeToRecord(const OrgNode& n, rec::OrgNode* out) {
@@ -368,9 +370,7 @@ absl::StatusOr<std::shared_ptr<ManagedPolicyRecord>> StateRestorer::PolicyFromRe
   p->description = r.description();
   p->versions.reserve(r.versions_size());
   for (const rec::PolicyVersion& v : r.versions()) {
-    pdp::v1::PolicyVersion& out = p->versions.emplace_back();
-    out.set_version_id(v.version_id());
-    out.set_document(v.document());
+    p->versions.push_back({v.version_id(), v.document()});
     if (v.version_id() == r.default_version_id()) {
       p->default_compiled = Compile(v.document(), r.arn());
     }
@@ -388,11 +388,12 @@ absl::Status StateRestorer::PutAccountRecords(const rec::AccountDelta& d, Accoun
   if (d.has_header()) {
     const rec::AccountHeader& h = d.header();
     a->name = h.name();
-    a->settings.set_iam_access_to_billing(h.settings().iam_access_to_billing());
-    a->settings.set_console_action_set(
-        h.settings().console_action_set() == rec::LEGACY ? pdp::v1::LEGACY : pdp::v1::FINE_GRAINED);
-    a->settings.set_cost_explorer_enabled(h.settings().cost_explorer_enabled());
-    a->settings.set_linked_account_access(h.settings().linked_account_access());
+    a->settings = {.iam_access_to_billing = h.settings().iam_access_to_billing(),
+                   .console_action_set = h.settings().console_action_set() == rec::LEGACY
+                                             ? ConsoleActionSet::kLegacy
+                                             : ConsoleActionSet::kFineGrained,
+                   .cost_explorer_enabled = h.settings().cost_explorer_enabled(),
+                   .linked_account_access = h.settings().linked_account_access()};
     a->organization_id = h.organization_id();
     a->modified_revision = h.modified_revision();
   }
@@ -476,7 +477,7 @@ absl::Status StateRestorer::ApplyOrganization(const rec::OrganizationDelta& d,
   for (const rec::OrgMember& r : d.put_members()) {
     if (r.account_id().empty()) return Unusable("an organization member without an account id");
     o->members[r.account_id()] =
-        OrgMember{r.account_id(), r.parent_id(), static_cast<pdp::v1::JoinMethod>(r.joined()),
+        OrgMember{r.account_id(), r.parent_id(), static_cast<JoinMethod>(r.joined()),
                   std::vector<std::string>(r.policy_ids().begin(), r.policy_ids().end())};
   }
   for (const rec::Scp& r : d.put_scps()) {

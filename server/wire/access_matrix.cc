@@ -11,6 +11,7 @@
 #include "engine/decide/principal_context.h"
 #include "engine/model/organization_state.h"
 #include "server/wire/questions.h"
+#include "server/wire/record_protos.h"
 
 namespace pdp {
 namespace {
@@ -143,7 +144,7 @@ class MatrixWriter {
     context_ = &explain_.context();
     message_.set_revision(snapshot.revision());
     message_.mutable_pages()->Reserve(static_cast<int>(columns.size()));
-    for (const CatalogPage* page : columns) *message_.add_pages() = page->proto;
+    for (const CatalogPage* page : columns) *message_.add_pages() = PageToProto(*page);
   }
 
   absl::Status Account(const AccountState& account) {
@@ -216,7 +217,7 @@ class MatrixWriter {
   // page), the page itself is explained.
   std::string Statement(const AccountState& account, const std::string& principal,
                         const CatalogPage& page, pdp::v1::Access access, Reason reason) {
-    const ActionRequirements& required = page.For(account.settings.console_action_set());
+    const ActionRequirements& required = page.For(account.settings.console_action_set);
     const std::vector<CatalogAction>& actions =
         access == pdp::v1::MODIFY ? required.modify : required.view;
     if (actions.empty()) return "";
@@ -237,7 +238,7 @@ class MatrixWriter {
     std::string key = absl::StrCat(static_cast<int>(reason));
     for (const CatalogAction& a : actions) absl::StrAppend(&key, "\n", a.lower);
     if (auto it = statements_.find(key); it != statements_.end()) return it->second;
-    explain_.mutable_page()->set_page_id(page.proto.id());
+    explain_.mutable_page()->set_page_id(page.id);
     explain_.mutable_page()->set_access(access);
     std::string statement = Explained(reason);
     statements_.emplace(std::move(key), statement);

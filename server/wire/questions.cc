@@ -170,9 +170,9 @@ absl::StatusOr<pdp::v1::ListAccessiblePagesResponse> AccessiblePages(
                  [&](const CatalogPage& page, const Verdict& view, const Verdict& modify) {
                    if (!request.include_denied() && !view.allowed() && !modify.allowed()) return;
                    pdp::v1::PageAccess* access = response.add_pages();
-                   access->set_page_id(page.proto.id());
-                   access->set_title(page.proto.title());
-                   access->set_console(page.proto.console());
+                   access->set_page_id(page.id);
+                   access->set_title(page.title);
+                   access->set_console(static_cast<pdp::v1::Console>(page.console));
                    ToWire(view, &page, *access->mutable_view());
                    ToWire(modify, &page, *access->mutable_modify());
                  });
@@ -315,7 +315,7 @@ absl::StatusOr<std::vector<AccessDifference>> AccessDifferences(
       for (size_t i = 0; i < was->size(); ++i) {
         const PageDecision& b = (*was)[i];
         const PageDecision& a = (*will)[i];
-        if (b.page->proto.id() != a.page->proto.id()) {
+        if (b.page->id != a.page->id) {
           return absl::FailedPreconditionError("the snapshots have different page catalogues");
         }
         for (const auto& [access, old_decision, new_decision] :
@@ -329,7 +329,7 @@ absl::StatusOr<std::vector<AccessDifference>> AccessDifferences(
           AccessDifference& d = out.emplace_back();
           d.set_principal(p.arn);
           d.set_account_id(account_id);
-          d.set_page_id(b.page->proto.id());
+          d.set_page_id(b.page->id);
           d.set_access(access);
           *d.mutable_before() = *old_decision;
           *d.mutable_after() = *new_decision;

@@ -8,6 +8,24 @@
 namespace pdp {
 namespace {
 
+static_assert(static_cast<int>(ConsoleActionSet::kFineGrained) == pdp::v1::FINE_GRAINED);
+static_assert(static_cast<int>(ConsoleActionSet::kLegacy) == pdp::v1::LEGACY);
+static_assert(static_cast<int>(Console::kBilling) == pdp::v1::BILLING);
+static_assert(static_cast<int>(Console::kCostManagement) == pdp::v1::COST_MANAGEMENT);
+static_assert(static_cast<int>(Console::kOther) == pdp::v1::OTHER);
+static_assert(static_cast<int>(JoinMethod::kUnspecified) == pdp::v1::JOIN_METHOD_UNSPECIFIED);
+static_assert(static_cast<int>(JoinMethod::kManagement) == pdp::v1::MANAGEMENT);
+static_assert(static_cast<int>(JoinMethod::kCreated) == pdp::v1::CREATED);
+static_assert(static_cast<int>(JoinMethod::kInvited) == pdp::v1::INVITED);
+// Access: server/wire/wire_decide.cc.
+
+pdp::v1::JoinMethod ToProto(JoinMethod joined) { return static_cast<pdp::v1::JoinMethod>(joined); }
+
+void FillActionSet(const ActionRequirements& req, pdp::v1::ActionSetRequirements& out) {
+  for (const CatalogAction& a : req.view) out.add_view(a.display);
+  for (const std::string& a : req.modify_listed) out.add_modify(a);
+}
+
 template <typename Proto>
 void FillCommon(const EntityRecord& e, Proto& p) {
   p.set_arn(e.arn);
@@ -27,7 +45,7 @@ pdp::v1::Account AccountToProto(const AccountState& account,
   pdp::v1::Account a;
   a.set_id(account.id);
   a.set_name(account.name);
-  *a.mutable_settings() = account.settings;
+  *a.mutable_settings() = SettingsToProto(account.settings);
   a.set_etag(account.etag());
   if (organization != nullptr) {
     auto member = organization->members.find(account.id);
@@ -35,7 +53,7 @@ pdp::v1::Account AccountToProto(const AccountState& account,
     m->set_organization_id(organization->id);
     if (member != organization->members.end()) {
       m->set_parent_id(member->second.parent_id);
-      m->set_joined(member->second.joined);
+      m->set_joined(ToProto(member->second.joined));
     }
   }
   return a;
@@ -65,7 +83,7 @@ pdp::v1::Organization OrganizationToProto(const OrganizationState& org) {
     pdp::v1::OrganizationAccount* a = o.add_accounts();
     a->set_account_id(id);
     a->set_parent_id(member.parent_id);
-    a->set_joined(member.joined);
+    a->set_joined(ToProto(member.joined));
     for (const std::string& p : member.policy_ids) {
       a->add_policy_ids(p);
       targets[p].push_back(id);
@@ -137,10 +155,8 @@ pdp::v1::ManagedPolicy PolicyToProto(const ManagedPolicyRecord& policy,
   p.set_aws_managed(policy.aws_managed);
   p.set_bundled(policy.aws_managed && policy.modified_revision == 0);
   p.set_etag(policy.etag());
-  for (const auto& v : policy.versions) {
-    auto* pv = p.add_versions();
-    *pv = v;
-    pv->set_is_default(v.version_id() == policy.default_version_id);
+  for (const PolicyVersionRecord& v : policy.versions) {
+    *p.add_versions() = PolicyVersionToProto(v, policy);
   }
   if (account != nullptr) {
     int count = 0;
@@ -149,6 +165,47 @@ pdp::v1::ManagedPolicy PolicyToProto(const ManagedPolicyRecord& policy,
     }
     p.set_attachment_count(count);
   }
+  return p;
+}
+
+pdp::v1::PolicyVersion PolicyVersionToProto(const PolicyVersionRecord& version,
+                                            const ManagedPolicyRecord& policy) {
+  pdp::v1::PolicyVersion v;
+  v.set_version_id(version.version_id);
+  v.set_document(version.document);
+  v.set_is_default(version.version_id == policy.default_version_id);
+  return v;
+}
+
+pdp::v1::AccountSettings SettingsToProto(const AccountSettings& settings) {
+  pdp::v1::AccountSettings s;
+  s.set_iam_access_to_billing(settings.iam_access_to_billing);
+  s.set_console_action_set(static_cast<pdp::v1::ConsoleActionSet>(settings.console_action_set));
+  s.set_cost_explorer_enabled(settings.cost_explorer_enabled);
+  s.set_linked_account_access(settings.linked_account_access);
+  return s;
+}
+
+pdp::v1::Page PageToProto(const CatalogPage& page) {
+  pdp::v1::Page p;
+  p.set_id(page.id);
+  p.set_console(static_cast<pdp::v1::Console>(page.console));
+  p.set_title(page.title);
+  p.set_iam_access_gated(page.iam_access_gated);
+  p.set_shows_cost_explorer_data(page.shows_cost_explorer_data);
+  p.set_confidence(page.confidence);
+  FillActionSet(page.fine_grained, *p.mutable_fine_grained());
+  FillActionSet(page.legacy, *p.mutable_legacy());
+  for (const CatalogFeature& f : page.features) {
+    pdp::v1::PageFeature* out = p.add_features();
+    out->set_id(f.id);
+    out->set_title(f.title);
+    out->set_access(static_cast<pdp::v1::Access>(f.access));
+    for (const CatalogAction& a : f.fine_grained) out->add_fine_grained(a.display);
+    for (const CatalogAction& a : f.legacy) out->add_legacy(a.display);
+  }
+  p.set_notes(page.notes);
+  p.set_source(page.source);
   return p;
 }
 

@@ -1,4 +1,6 @@
-// Snapshot records as API messages (what Get and List return).
+// Snapshot records and catalogue pages as API messages (what Get and List
+// return). The engine's enums are numbered as pdp.v1's (checked here), so
+// they map by cast.
 #ifndef PDP_SERVER_WIRE_RECORD_PROTOS_H_
 #define PDP_SERVER_WIRE_RECORD_PROTOS_H_
 
@@ -21,6 +23,12 @@ pdp::v1::RoleSession SessionToProto(const SessionRecord& session);
 // Attachment count over `account` (null for AWS managed policies: not counted).
 pdp::v1::ManagedPolicy PolicyToProto(const ManagedPolicyRecord& policy,
                                      const AccountState* account);
+// One version of `policy`, is_default set from the policy's default.
+pdp::v1::PolicyVersion PolicyVersionToProto(const PolicyVersionRecord& version,
+                                            const ManagedPolicyRecord& policy);
+pdp::v1::AccountSettings SettingsToProto(const AccountSettings& settings);
+// A catalogue page as ListPages and AccessMatrix return it.
+pdp::v1::Page PageToProto(const CatalogPage& page);
 
 }  // namespace pdp
 

@@ -66,7 +66,7 @@ TEST(CorpusEngineTest, EveryCaseGetsItsExpectedDecision) {
         ASSERT_TRUE(all.ok()) << all.status();
         bool found = false;
         for (const PageDecision& pd : *all) {
-          if (pd.page->proto.id() != c.request.page().page_id()) continue;
+          if (pd.page->id != c.request.page().page_id()) continue;
           found = true;
           const auto& mine = c.request.page().access() == pdp::v1::MODIFY ? pd.modify : pd.view;
           EXPECT_EQ(pdp::v1::Reason_Name(mine.reason()), pdp::v1::Reason_Name(d->reason()));

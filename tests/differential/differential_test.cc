@@ -825,7 +825,7 @@ void CompareDigestsWithStatements(const Json& world, const Snapshot& snapshot,
     size_t i = 0;
     const PrincipalDigest* digest = principal.view ? principal.view->digest.get() : nullptr;
     ASSERT_TRUE(principal.is_root || digest != nullptr) << arn;
-    const bool legacy = principal.account->settings.console_action_set() == pdp::v1::LEGACY;
+    const bool legacy = principal.account->settings.console_action_set == ConsoleActionSet::kLegacy;
     const bool scp_bound = principal.scp_bound && principal.placement != nullptr;
     DecideAllPages(
         snapshot, principal, context, {},
@@ -843,13 +843,12 @@ void CompareDigestsWithStatements(const Json& world, const Snapshot& snapshot,
           }
           if (view == want_view && modify == want_modify) return;
           ++out.mismatches;
-          ADD_FAILURE() << "seed " << seed << " " << arn << " " << page.proto.id()
-                        << ": digests gave view " << static_cast<int>(view.reason) << "/"
-                        << view.features << ", modify " << static_cast<int>(modify.reason) << "/"
-                        << modify.features << "; statements gave view "
-                        << static_cast<int>(want_view.reason) << "/" << want_view.features
-                        << ", modify " << static_cast<int>(want_modify.reason) << "/"
-                        << want_modify.features << "\nworld: " << world.dump(2);
+          ADD_FAILURE() << "seed " << seed << " " << arn << " " << page.id << ": digests gave view "
+                        << static_cast<int>(view.reason) << "/" << view.features << ", modify "
+                        << static_cast<int>(modify.reason) << "/" << modify.features
+                        << "; statements gave view " << static_cast<int>(want_view.reason) << "/"
+                        << want_view.features << ", modify " << static_cast<int>(want_modify.reason)
+                        << "/" << want_modify.features << "\nworld: " << world.dump(2);
         });
   }
 }

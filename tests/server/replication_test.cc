@@ -19,6 +19,7 @@
 #include "server/app/change_follower.h"
 #include "server/app/world_state.h"
 #include "server/store/postgres_store.h"
+#include "server/wire/record_protos.h"
 #include "server/wire/wire_decide.h"
 #include "tests/support/server_process.h"
 #include "tests/support/test_postgres.h"
@@ -57,7 +58,7 @@ std::string Digest(const Snapshot& s) {
   std::string out = absl::StrCat("revision ", s.revision(), "\n");
   for (const auto& [id, account] : s.accounts()) {
     absl::StrAppend(&out, "account ", id, " etag ", account->etag(), " settings {",
-                    account->settings.ShortDebugString(), "}\n");
+                    SettingsToProto(account->settings).ShortDebugString(), "}\n");
     for (const auto& [key, entity] : account->entities) {
       absl::StrAppend(&out, "  ", key, " etag ", entity->etag(), " id ", entity->unique_id, "\n");
     }

@@ -184,8 +184,8 @@ TEST(WorldToChangesTest, UnspecifiedConsoleActionSetIsTheDefault) {
   ASSERT_EQ(changes.size(), 1u);
   absl::StatusOr<SnapshotPtr> s = test::ApplyBatch(test::EmptyShippedSnapshot(), changes);
   ASSERT_TRUE(s.ok()) << s.status();
-  EXPECT_EQ((*s)->FindAccount("111111111111")->settings.console_action_set(),
-            pdp::v1::FINE_GRAINED);
+  EXPECT_EQ((*s)->FindAccount("111111111111")->settings.console_action_set,
+            ConsoleActionSet::kFineGrained);
 }
 
 // AWS's unique ids travel with users, groups and roles; re-applying the
@@ -435,9 +435,10 @@ TEST_F(DemoWorldTest, AppliesThroughTheSnapshotBuilder) {
   const AccountState* payer = snapshot.FindAccount("111111111111");
   ASSERT_NE(payer, nullptr);
   EXPECT_EQ(payer->name, "demo-payer");
-  EXPECT_TRUE(payer->settings.iam_access_to_billing());
-  EXPECT_FALSE(snapshot.FindAccount("222222222222")->settings.iam_access_to_billing());
-  EXPECT_EQ(snapshot.FindAccount("333333333333")->settings.console_action_set(), pdp::v1::LEGACY);
+  EXPECT_TRUE(payer->settings.iam_access_to_billing);
+  EXPECT_FALSE(snapshot.FindAccount("222222222222")->settings.iam_access_to_billing);
+  EXPECT_EQ(snapshot.FindAccount("333333333333")->settings.console_action_set,
+            ConsoleActionSet::kLegacy);
   EXPECT_NE(snapshot.FindPolicy("arn:aws:iam::111111111111:policy/DenyPaymentMethods"), nullptr);
   const EntityRecord* dave = payer->FindEntity(IamArnKind::kUser, "dave");
   ASSERT_NE(dave, nullptr);
@@ -485,7 +486,7 @@ TEST_F(DemoWorldTest, ApplyingItTwiceChangesNothing) {
     const AccountState* other = b.FindAccount(id);
     ASSERT_NE(other, nullptr);
     EXPECT_EQ(other->name, acc->name);
-    EXPECT_EQ(other->settings.SerializeAsString(), acc->settings.SerializeAsString());
+    EXPECT_TRUE(other->settings == acc->settings);
     EXPECT_EQ(other->etag(), acc->etag());
     ASSERT_EQ(other->entities.size(), acc->entities.size());
     for (const auto& [key, e] : acc->entities) {
@@ -560,7 +561,7 @@ managed_policies:
   // when it creates the account (changing them is UpdateAccountSettings,
   // whose actor rules keep IAM access the root user's to turn on).
   EXPECT_EQ((*second)->FindAccount("222222222222")->name, "demo-newcomer");
-  EXPECT_FALSE((*second)->FindAccount("222222222222")->settings.iam_access_to_billing());
+  EXPECT_FALSE((*second)->FindAccount("222222222222")->settings.iam_access_to_billing);
   const ManagedPolicyRecord* p =
       (*second)->FindPolicy("arn:aws:iam::111111111111:policy/DenyPaymentMethods");
   ASSERT_NE(p, nullptr);

@@ -876,11 +876,11 @@ void ExpectAllPagesAgree(const Snapshot& snapshot, const std::string& principal,
     ASSERT_EQ(pd.page, &pages[i]);
     for (auto access : {pdp::v1::VIEW, pdp::v1::MODIFY}) {
       absl::StatusOr<pdp::v1::Decision> one =
-          Decide(snapshot, PageRequest(principal, pages[i].proto.id(), access, account));
+          Decide(snapshot, PageRequest(principal, pages[i].id, access, account));
       ASSERT_TRUE(one.ok()) << one.status();
       const pdp::v1::Decision& many = access == pdp::v1::VIEW ? pd.view : pd.modify;
       EXPECT_EQ(many.SerializeAsString(), one->SerializeAsString())
-          << pages[i].proto.id() << " " << pdp::v1::Access_Name(access) << ": all-pages "
+          << pages[i].id << " " << pdp::v1::Access_Name(access) << ": all-pages "
           << many.ShortDebugString() << " vs one " << one->ShortDebugString();
     }
   }

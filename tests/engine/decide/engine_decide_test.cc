@@ -62,10 +62,10 @@ TEST(EngineDecideTest, OnePrincipalResolvedOnceDecidesEveryPageAsSeparateRequest
             for (const auto& [access, verdict] :
                  {std::pair{pdp::v1::VIEW, view}, std::pair{pdp::v1::MODIFY, modify}}) {
               absl::StatusOr<pdp::v1::Decision> alone =
-                  Decide(*demo, PageRequest(p.arn, page.proto.id(), access));
+                  Decide(*demo, PageRequest(p.arn, page.id, access));
               ASSERT_TRUE(alone.ok()) << alone.status();
               EXPECT_EQ(ToWire(verdict, &page).SerializeAsString(), alone->SerializeAsString())
-                  << p.arn << " " << page.proto.id();
+                  << p.arn << " " << page.id;
               allowed += verdict.allowed();
               with_features += verdict.features != 0;
             }

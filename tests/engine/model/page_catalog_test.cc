@@ -24,7 +24,7 @@ const std::string kCatalogPath = std::string(PDP_SOURCE_DIR) + "/data/page-catal
 
 using test::FieldOf;
 
-std::vector<std::string> Lower(const google::protobuf::RepeatedPtrField<std::string>& list) {
+std::vector<std::string> Lower(const std::vector<std::string>& list) {
   std::vector<std::string> out;
   for (const std::string& a : list) out.push_back(AsciiLower(a));
   return out;
@@ -60,36 +60,30 @@ TEST_F(ShippedCatalogTest, Has42UniquePagesAndAVersion) {
   EXPECT_FALSE(catalog().version().empty());
   absl::flat_hash_set<std::string> ids;
   for (const CatalogPage& p : catalog().pages()) {
-    EXPECT_TRUE(ids.insert(p.proto.id()).second) << p.proto.id();
-    EXPECT_EQ(catalog().Find(p.proto.id()), &p);
+    EXPECT_TRUE(ids.insert(p.id).second) << p.id;
+    EXPECT_EQ(catalog().Find(p.id), &p);
   }
-  EXPECT_EQ(catalog().Find("billing_bills")->proto.title(), "Bills");
+  EXPECT_EQ(catalog().Find("billing_bills")->title, "Bills");
   EXPECT_EQ(catalog().Find("no_such_page"), nullptr);
   EXPECT_EQ(catalog().Find(""), nullptr);
 }
 
 TEST_F(ShippedCatalogTest, EveryPageViewIsNonEmptyInBothActionSets) {
   for (const CatalogPage& p : catalog().pages()) {
-    EXPECT_FALSE(p.fine_grained.view.empty()) << p.proto.id();
-    EXPECT_FALSE(p.legacy.view.empty()) << p.proto.id();
-    EXPECT_EQ(p.fine_grained.view.size(), static_cast<size_t>(p.proto.fine_grained().view_size()))
-        << p.proto.id();
-    EXPECT_EQ(p.legacy.view.size(), static_cast<size_t>(p.proto.legacy().view_size()))
-        << p.proto.id();
+    EXPECT_FALSE(p.fine_grained.view.empty()) << p.id;
+    EXPECT_FALSE(p.legacy.view.empty()) << p.id;
   }
 }
 
 TEST_F(ShippedCatalogTest, ModifyIsViewPlusModify) {
   for (const CatalogPage& p : catalog().pages()) {
-    for (const auto& [req, proto] : {std::pair{&p.fine_grained, &p.proto.fine_grained()},
-                                     std::pair{&p.legacy, &p.proto.legacy()}}) {
-      std::vector<std::string> expected = Lower(proto->view());
-      for (const std::string& m : Lower(proto->modify())) {
+    for (const ActionRequirements* req : {&p.fine_grained, &p.legacy}) {
+      std::vector<std::string> expected = Lower(req->view);
+      for (const std::string& m : Lower(req->modify_listed)) {
         if (std::find(expected.begin(), expected.end(), m) == expected.end()) expected.push_back(m);
       }
-      EXPECT_EQ(Lower(req->modify), expected) << p.proto.id();
-      EXPECT_EQ(Lower(req->view), Lower(proto->view())) << p.proto.id();
-      EXPECT_EQ(req->offers_modify, proto->modify_size() > 0) << p.proto.id();
+      EXPECT_EQ(Lower(req->modify), expected) << p.id;
+      EXPECT_EQ(req->offers_modify, !req->modify_listed.empty()) << p.id;
     }
   }
 }
@@ -106,7 +100,7 @@ TEST_F(ShippedCatalogTest, ActionsKeepDisplayCaseAndAreLowerCasedForMatching) {
     for (const auto* set : {&p.fine_grained, &p.legacy}) {
       for (const CatalogAction& a : set->modify) {
         EXPECT_EQ(a.lower, AsciiLower(a.display));
-        EXPECT_EQ(a.display.find('*'), std::string::npos) << p.proto.id();
+        EXPECT_EQ(a.display.find('*'), std::string::npos) << p.id;
       }
     }
   }
@@ -127,13 +121,12 @@ TEST_F(ShippedCatalogTest, FeaturesHaveActionsInBothSets) {
   const CatalogPage* bills = catalog().Find("billing_bills");
   ASSERT_NE(bills, nullptr);
   ASSERT_FALSE(bills->features.empty());
-  EXPECT_EQ(bills->features.size(), static_cast<size_t>(bills->proto.features_size()));
   for (const CatalogPage& p : catalog().pages()) {
     for (const CatalogFeature& f : p.features) {
       EXPECT_FALSE(f.id.empty());
-      EXPECT_FALSE(f.fine_grained.empty()) << p.proto.id() << "/" << f.id;
-      EXPECT_FALSE(f.legacy.empty()) << p.proto.id() << "/" << f.id;
-      EXPECT_TRUE(f.access == pdp::v1::VIEW || f.access == pdp::v1::MODIFY);
+      EXPECT_FALSE(f.fine_grained.empty()) << p.id << "/" << f.id;
+      EXPECT_FALSE(f.legacy.empty()) << p.id << "/" << f.id;
+      EXPECT_TRUE(f.access == Access::kView || f.access == Access::kModify);
     }
   }
 }
@@ -179,19 +172,25 @@ TEST(PageCatalogValidationTest, TheBaseCatalogIsValid) {
   EXPECT_EQ((*c)->version(), "test");
   const CatalogPage* a = (*c)->Find("a");
   ASSERT_NE(a, nullptr);
-  EXPECT_EQ(a->proto.console(), pdp::v1::BILLING);
-  EXPECT_TRUE(a->proto.iam_access_gated());
+  EXPECT_EQ(a->console, Console::kBilling);
+  EXPECT_EQ(a->title, "Page a");
+  EXPECT_TRUE(a->iam_access_gated);
+  EXPECT_FALSE(a->shows_cost_explorer_data);
+  EXPECT_EQ(a->confidence, "derived");
+  EXPECT_EQ(a->notes, "n");
+  EXPECT_EQ(a->source, "s");
+  EXPECT_EQ(a->fine_grained.modify_listed,
+            std::vector<std::string>{"billing:UpdateBillingPreferences"});
   EXPECT_EQ(
       Lower(a->fine_grained.modify),
       (std::vector<std::string>{"billing:getbillingdata", "billing:updatebillingpreferences"}));
   EXPECT_TRUE(a->fine_grained.offers_modify);
   ASSERT_EQ(a->features.size(), 1u);
   EXPECT_EQ(a->features[0].id, "pdf");
-  EXPECT_EQ(a->features[0].access, pdp::v1::VIEW);
-  EXPECT_EQ(a->For(pdp::v1::LEGACY).view[0].display, "aws-portal:ViewBilling");
-  EXPECT_EQ(a->For(pdp::v1::FINE_GRAINED).view[0].display, "billing:GetBillingData");
-  EXPECT_EQ(a->For(pdp::v1::CONSOLE_ACTION_SET_UNSPECIFIED).view[0].display,
-            "billing:GetBillingData");
+  EXPECT_EQ(a->features[0].title, "PDF");
+  EXPECT_EQ(a->features[0].access, Access::kView);
+  EXPECT_EQ(a->For(ConsoleActionSet::kLegacy).view[0].display, "aws-portal:ViewBilling");
+  EXPECT_EQ(a->For(ConsoleActionSet::kFineGrained).view[0].display, "billing:GetBillingData");
 }
 
 TEST(PageCatalogValidationTest, EmptyModifyMeansNoModify) {

@@ -65,7 +65,7 @@ class OrganizationBuilderTest : public ::testing::Test {
     base_ = *s;
   }
 
-  absl::Status ApplyOne(const std::string& text, pdp::v1::ChangeResult* result = nullptr) {
+  absl::Status ApplyOne(const std::string& text, ChangeResult* result = nullptr) {
     SnapshotBuilder b(base_);
     absl::Status s = b.Apply(Ch(text), result);
     if (s.ok()) next_ = b.Finish();
@@ -114,31 +114,31 @@ TEST_F(OrganizationBuilderTest, StructureAndDefaultScpsAsWritten) {
 }
 
 TEST_F(OrganizationBuilderTest, CreatedAccountsGetIamAccessUnlessDenyInvitedKeepTheirOwn) {
-  EXPECT_TRUE(base_->FindAccount("333333333333")->settings.iam_access_to_billing());
-  EXPECT_FALSE(base_->FindAccount("444444444444")->settings.iam_access_to_billing());
+  EXPECT_TRUE(base_->FindAccount("333333333333")->settings.iam_access_to_billing);
+  EXPECT_FALSE(base_->FindAccount("444444444444")->settings.iam_access_to_billing);
   ASSERT_TRUE(ApplyOne(absl::StrCat("invite_account { organization_id: '", kOrg, "' account_id: '",
                                     kOther, "' }"))
                   .ok());
   const AccountState* invited = next_->FindAccount(kOther);
-  EXPECT_FALSE(invited->settings.iam_access_to_billing());
+  EXPECT_FALSE(invited->settings.iam_access_to_billing);
   EXPECT_EQ(invited->organization_id, kOrg);
 }
 
 TEST_F(OrganizationBuilderTest, AssignsIdsDeterministicallyAndReportsThem) {
-  pdp::v1::ChangeResult r1, r2;
+  ChangeResult r1, r2;
   std::string ou = absl::StrCat("create_organizational_unit { organization_id: '", kOrg,
                                 "' parent_id: '", kRoot, "' name: 'Finance' }");
   ASSERT_TRUE(ApplyOne(ou, &r1).ok());
   ASSERT_TRUE(ApplyOne(ou, &r2).ok());
-  EXPECT_EQ(r1.name(), r2.name());  // same base, same revision: same id
-  EXPECT_THAT(r1.name(), ::testing::StartsWith("ou-ex12-"));
-  EXPECT_EQ(r1.etag(), std::to_string(base_->revision() + 1));
-  pdp::v1::ChangeResult org;
+  EXPECT_EQ(r1.name, r2.name);  // same base, same revision: same id
+  EXPECT_THAT(r1.name, ::testing::StartsWith("ou-ex12-"));
+  EXPECT_EQ(r1.etag, std::to_string(base_->revision() + 1));
+  ChangeResult org;
   ASSERT_TRUE(
       ApplyOne(absl::StrCat("create_organization { management_account_id: '", kOther, "' }"), &org)
           .ok());
-  EXPECT_THAT(org.name(), ::testing::MatchesRegex("o-[a-z0-9]{10}"));
-  EXPECT_NE(next_->FindOrganization(org.name()), nullptr);
+  EXPECT_THAT(org.name, ::testing::MatchesRegex("o-[a-z0-9]{10}"));
+  EXPECT_NE(next_->FindOrganization(org.name), nullptr);
 }
 
 TEST_F(OrganizationBuilderTest, RefusesBadStructure) {
@@ -281,8 +281,8 @@ TEST_F(OrganizationBuilderTest, CostExplorerSettingsBelongToTheManagementAccount
               absl::StatusCode::kFailedPrecondition, "update_mask", "MANAGED_BY_ORGANIZATION");
   ASSERT_TRUE(set_ce(kMgmt, "arn:aws:iam::111111111111:root").ok());
   EXPECT_TRUE(
-      next_->CostExplorerSettingsOf(*next_->FindAccount("333333333333")).cost_explorer_enabled());
-  EXPECT_TRUE(next_->FindAccount(kMgmt)->settings.linked_account_access());  // on by default
+      next_->CostExplorerSettingsOf(*next_->FindAccount("333333333333")).cost_explorer_enabled);
+  EXPECT_TRUE(next_->FindAccount(kMgmt)->settings.linked_account_access);  // on by default
   // An administrator of the management account: allowed ce:UpdatePreferences.
   EXPECT_TRUE(set_ce(kMgmt, "arn:aws:iam::111111111111:user/admin").ok());
   // A user without ce:UpdatePreferences is refused with the reason.
@@ -304,8 +304,9 @@ TEST_F(OrganizationBuilderTest, CostExplorerSettingsBelongToTheManagementAccount
                        "console_action_set: LEGACY } update_mask: 'iam_access_to_billing' "
                        "update_mask: 'console_action_set' }")
                   .ok());
-  EXPECT_FALSE(next_->FindAccount("333333333333")->settings.cost_explorer_enabled());
-  EXPECT_EQ(next_->FindAccount("333333333333")->settings.console_action_set(), pdp::v1::LEGACY);
+  EXPECT_FALSE(next_->FindAccount("333333333333")->settings.cost_explorer_enabled);
+  EXPECT_EQ(next_->FindAccount("333333333333")->settings.console_action_set,
+            ConsoleActionSet::kLegacy);
 }
 
 TEST_F(OrganizationBuilderTest, ScpsLimitTheActorOfAMemberSettingsChange) {
@@ -330,10 +331,10 @@ TEST_F(OrganizationBuilderTest, ChangeEtagPreconditionOnTheAddressedObject) {
   ExpectError(stale.Apply(rename), absl::StatusCode::kAborted, "etag", "ETAG_MISMATCH");
   rename.set_etag(etag);
   SnapshotBuilder fresh(base_);
-  pdp::v1::ChangeResult result;
+  ChangeResult result;
   ASSERT_TRUE(fresh.Apply(rename, &result).ok());
-  EXPECT_EQ(result.name(), "ou-ex12-engineer");
-  EXPECT_NE(result.etag(), etag);
+  EXPECT_EQ(result.name, "ou-ex12-engineer");
+  EXPECT_NE(result.etag, etag);
 }
 
 }  // namespace

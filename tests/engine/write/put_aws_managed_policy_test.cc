@@ -82,7 +82,7 @@ TEST(PutAwsManagedPolicyTest, AttachableFromEveryAccountAfterThePut) {
   EXPECT_TRUE(p->aws_managed);
   EXPECT_EQ(p->description, "view only");
   ASSERT_EQ(p->versions.size(), 2u);
-  EXPECT_EQ(p->versions[0].version_id(), "v1");
+  EXPECT_EQ(p->versions[0].version_id, "v1");
   EXPECT_EQ(p->default_version_id, "v2");
   EXPECT_GT(p->modified_revision, 0);  // put, so stored (bundled ones are 0)
   EXPECT_EQ(s->aws_policies().count(kViewOnly), 1u);
@@ -140,7 +140,7 @@ TEST(PutAwsManagedPolicyTest, ReplacesABundledPolicy) {
   ASSERT_EQ(bundled->versions.size(), 1u);
   {
     SnapshotBuilder b(base);
-    ASSERT_TRUE(b.Apply(Put({{bundled->default_version_id, bundled->versions[0].document(), true}},
+    ASSERT_TRUE(b.Apply(Put({{bundled->default_version_id, bundled->versions[0].document, true}},
                             kBundled, bundled->description))
                     .ok());
     EXPECT_TRUE(b.last_change_unchanged());

@@ -58,8 +58,8 @@ TEST(PutPolicyTest, KeepsVersionIdsAndTheDefault) {
   const ManagedPolicyRecord* p = s->FindPolicy(kPolicy);
   ASSERT_NE(p, nullptr);
   ASSERT_EQ(p->versions.size(), 2u);
-  EXPECT_EQ(p->versions[0].version_id(), "v2");
-  EXPECT_EQ(p->versions[1].version_id(), "v5");
+  EXPECT_EQ(p->versions[0].version_id, "v2");
+  EXPECT_EQ(p->versions[1].version_id, "v5");
   EXPECT_EQ(p->default_version_id, "v5");
   EXPECT_EQ(ViewBilling(*s), pdp::v1::ALLOW);  // the default (v5) decides
   // The next version is numbered after the highest.
@@ -68,7 +68,7 @@ TEST(PutPolicyTest, KeepsVersionIdsAndTheDefault) {
   more.mutable_create_policy_version()->set_document(kNone);
   absl::StatusOr<SnapshotPtr> next = ApplyBatch(s, {more});
   ASSERT_TRUE(next.ok()) << next.status();
-  EXPECT_EQ((*next)->FindPolicy(kPolicy)->versions.back().version_id(), "v6");
+  EXPECT_EQ((*next)->FindPolicy(kPolicy)->versions.back().version_id, "v6");
 }
 
 TEST(PutPolicyTest, PuttingWhatIsThereChangesNothingAndADifferenceReplaces) {

@@ -49,7 +49,7 @@ std::vector<std::string> BindingNames(const PrincipalView* view) {
 
 std::vector<std::string> VersionIds(const ManagedPolicyRecord* p) {
   std::vector<std::string> out;
-  for (const auto& v : p->versions) out.push_back(v.version_id());
+  for (const auto& v : p->versions) out.push_back(v.version_id);
   return out;
 }
 
@@ -93,12 +93,12 @@ TEST_F(SnapshotBuilderTest, CreatesAccountsWithTheirSettings) {
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(a->id, kA);
   EXPECT_EQ(a->name, "account 111111111111");
-  EXPECT_TRUE(a->settings.iam_access_to_billing());
-  EXPECT_EQ(a->settings.console_action_set(), pdp::v1::FINE_GRAINED);
+  EXPECT_TRUE(a->settings.iam_access_to_billing);
+  EXPECT_EQ(a->settings.console_action_set, ConsoleActionSet::kFineGrained);
   EXPECT_EQ(a->etag(), "1");
   const AccountState* b = base_->FindAccount(kB);
   ASSERT_NE(b, nullptr);
-  EXPECT_FALSE(b->settings.iam_access_to_billing());
+  EXPECT_FALSE(b->settings.iam_access_to_billing);
   EXPECT_EQ(base_->FindAccount("333333333333"), nullptr);
   EXPECT_EQ(base_->accounts().size(), 2u);
 
@@ -112,8 +112,9 @@ TEST_F(SnapshotBuilderTest, UnspecifiedActionSetBecomesFineGrained) {
   SnapshotPtr s =
       Apply({test::CreateAccount("333333333333", false, pdp::v1::CONSOLE_ACTION_SET_UNSPECIFIED),
              test::CreateAccount("444444444444", true, pdp::v1::LEGACY)});
-  EXPECT_EQ(s->FindAccount("333333333333")->settings.console_action_set(), pdp::v1::FINE_GRAINED);
-  EXPECT_EQ(s->FindAccount("444444444444")->settings.console_action_set(), pdp::v1::LEGACY);
+  EXPECT_EQ(s->FindAccount("333333333333")->settings.console_action_set,
+            ConsoleActionSet::kFineGrained);
+  EXPECT_EQ(s->FindAccount("444444444444")->settings.console_action_set, ConsoleActionSet::kLegacy);
 }
 
 TEST_F(SnapshotBuilderTest, CreateAccountRejections) {
@@ -138,13 +139,13 @@ TEST_F(SnapshotBuilderTest, CreateAccountAllowExistingTakesOnlyTheName) {
   same.mutable_create_account()->set_allow_existing(true);
   {
     SnapshotBuilder b(base_);
-    pdp::v1::ChangeResult result;
+    ChangeResult result;
     ASSERT_TRUE(b.Apply(same, &result).ok());
     EXPECT_TRUE(b.last_change_unchanged());
     EXPECT_FALSE(b.changed());
     SnapshotPtr s = b.Finish();
-    EXPECT_TRUE(result.unchanged());
-    EXPECT_EQ(result.etag(), "1");
+    EXPECT_TRUE(result.unchanged);
+    EXPECT_EQ(result.etag, "1");
     EXPECT_EQ(s->FindAccount(kA), base_->FindAccount(kA));  // the base's record, not a copy
   }
   // Other settings, same name: a no-op too (settings are not taken).
@@ -154,8 +155,8 @@ TEST_F(SnapshotBuilderTest, CreateAccountAllowExistingTakesOnlyTheName) {
   ASSERT_TRUE(b.Apply(settings).ok());
   EXPECT_TRUE(b.last_change_unchanged());
   SnapshotPtr kept = b.Finish();
-  EXPECT_TRUE(kept->FindAccount(kA)->settings.iam_access_to_billing());
-  EXPECT_EQ(kept->FindAccount(kA)->settings.console_action_set(), pdp::v1::FINE_GRAINED);
+  EXPECT_TRUE(kept->FindAccount(kA)->settings.iam_access_to_billing);
+  EXPECT_EQ(kept->FindAccount(kA)->settings.console_action_set, ConsoleActionSet::kFineGrained);
   EXPECT_EQ(kept->FindAccount(kA)->name, absl::StrCat("account ", kA));  // no name given: kept
 
   pdp::v1::Change c = test::CreateAccount(kA, false, pdp::v1::LEGACY, "renamed");
@@ -163,8 +164,8 @@ TEST_F(SnapshotBuilderTest, CreateAccountAllowExistingTakesOnlyTheName) {
   SnapshotPtr s = Apply({c});
   const AccountState* a = s->FindAccount(kA);
   EXPECT_EQ(a->name, "renamed");
-  EXPECT_TRUE(a->settings.iam_access_to_billing());
-  EXPECT_EQ(a->settings.console_action_set(), pdp::v1::FINE_GRAINED);
+  EXPECT_TRUE(a->settings.iam_access_to_billing);
+  EXPECT_EQ(a->settings.console_action_set, ConsoleActionSet::kFineGrained);
   EXPECT_EQ(a->etag(), "2");
 }
 
@@ -786,16 +787,16 @@ TEST_F(AccountSettingsTest, IamAccessOnlyByTheRootUser) {
   }
   SnapshotPtr s = Apply({test::UpdateSettings(kA, kRootA, {"iam_access_to_billing"}, false,
                                               pdp::v1::CONSOLE_ACTION_SET_UNSPECIFIED)});
-  EXPECT_FALSE(s->FindAccount(kA)->settings.iam_access_to_billing());
+  EXPECT_FALSE(s->FindAccount(kA)->settings.iam_access_to_billing);
   // Only the masked field changed.
-  EXPECT_EQ(s->FindAccount(kA)->settings.console_action_set(), pdp::v1::FINE_GRAINED);
+  EXPECT_EQ(s->FindAccount(kA)->settings.console_action_set, ConsoleActionSet::kFineGrained);
   EXPECT_EQ(s->FindAccount(kA)->etag(), std::to_string(s->revision()));
-  EXPECT_TRUE(base_->FindAccount(kA)->settings.iam_access_to_billing());
+  EXPECT_TRUE(base_->FindAccount(kA)->settings.iam_access_to_billing);
 
   SnapshotPtr b = Apply({test::UpdateSettings(
       kB, kRootB, {"iam_access_to_billing", "console_action_set"}, true, pdp::v1::LEGACY)});
-  EXPECT_TRUE(b->FindAccount(kB)->settings.iam_access_to_billing());
-  EXPECT_EQ(b->FindAccount(kB)->settings.console_action_set(), pdp::v1::LEGACY);
+  EXPECT_TRUE(b->FindAccount(kB)->settings.iam_access_to_billing);
+  EXPECT_EQ(b->FindAccount(kB)->settings.console_action_set, ConsoleActionSet::kLegacy);
 }
 
 // Omitted is not "reset": without a mask nothing says which settings the
@@ -810,7 +811,7 @@ TEST_F(AccountSettingsTest, AMissingMaskIsRefusedNotAReset) {
 // Settings set to the values they have: unchanged, the etag stays.
 TEST_F(AccountSettingsTest, SettingsToTheirValuesAreUnchanged) {
   SnapshotBuilder b(base_);
-  pdp::v1::ChangeResult result;
+  ChangeResult result;
   ASSERT_TRUE(b.Apply(test::UpdateSettings(kA, kRootA, {"iam_access_to_billing"}, true,
                                            pdp::v1::CONSOLE_ACTION_SET_UNSPECIFIED),
                       &result)
@@ -828,8 +829,8 @@ TEST_F(AccountSettingsTest, SettingsToTheirValuesAreUnchanged) {
                   .ok());
   EXPECT_FALSE(again.changed());
   SnapshotPtr s = again.Finish();
-  EXPECT_TRUE(result.unchanged());
-  EXPECT_EQ(result.etag(), base_->FindAccount(kA)->etag());
+  EXPECT_TRUE(result.unchanged);
+  EXPECT_EQ(result.etag, base_->FindAccount(kA)->etag());
   EXPECT_EQ(s->FindAccount(kA), base_->FindAccount(kA));
   // A real change is not marked.
   SnapshotBuilder real(base_);
@@ -839,7 +840,7 @@ TEST_F(AccountSettingsTest, SettingsToTheirValuesAreUnchanged) {
                   .ok());
   EXPECT_FALSE(real.last_change_unchanged());
   EXPECT_TRUE(real.changed());
-  EXPECT_FALSE(result.unchanged());
+  EXPECT_FALSE(result.unchanged);
 }
 
 // The zero value in the mask means the default, FINE_GRAINED, as on
@@ -847,27 +848,27 @@ TEST_F(AccountSettingsTest, SettingsToTheirValuesAreUnchanged) {
 TEST_F(AccountSettingsTest, UnspecifiedConsoleActionSetInTheMaskResetsToFineGrained) {
   SnapshotPtr legacy =
       Apply({test::UpdateSettings(kA, kRootA, {"console_action_set"}, true, pdp::v1::LEGACY)});
-  ASSERT_EQ(legacy->FindAccount(kA)->settings.console_action_set(), pdp::v1::LEGACY);
+  ASSERT_EQ(legacy->FindAccount(kA)->settings.console_action_set, ConsoleActionSet::kLegacy);
   absl::StatusOr<SnapshotPtr> reset =
       ApplyBatch(legacy, {test::UpdateSettings(kA, kRootA, {"console_action_set"}, true,
                                                pdp::v1::CONSOLE_ACTION_SET_UNSPECIFIED)});
   ASSERT_TRUE(reset.ok()) << reset.status();
-  EXPECT_EQ((*reset)->FindAccount(kA)->settings.console_action_set(), pdp::v1::FINE_GRAINED);
+  EXPECT_EQ((*reset)->FindAccount(kA)->settings.console_action_set, ConsoleActionSet::kFineGrained);
 }
 
 TEST_F(AccountSettingsTest, ConsoleActionSetByAPrincipalAllowedTheAction) {
   SnapshotPtr s = Apply({test::UpdateSettings(kA, "arn:aws:iam::111111111111:user/setter",
                                               {"console_action_set"}, false, pdp::v1::LEGACY)});
-  EXPECT_EQ(s->FindAccount(kA)->settings.console_action_set(), pdp::v1::LEGACY);
-  EXPECT_TRUE(s->FindAccount(kA)->settings.iam_access_to_billing());  // not in the mask
+  EXPECT_EQ(s->FindAccount(kA)->settings.console_action_set, ConsoleActionSet::kLegacy);
+  EXPECT_TRUE(s->FindAccount(kA)->settings.iam_access_to_billing);  // not in the mask
 
   SnapshotPtr admin = Apply({test::UpdateSettings(kA, "arn:aws:iam::111111111111:user/admin",
                                                   {"console_action_set"}, false, pdp::v1::LEGACY)});
-  EXPECT_EQ(admin->FindAccount(kA)->settings.console_action_set(), pdp::v1::LEGACY);
+  EXPECT_EQ(admin->FindAccount(kA)->settings.console_action_set, ConsoleActionSet::kLegacy);
 
   SnapshotPtr root =
       Apply({test::UpdateSettings(kA, kRootA, {"console_action_set"}, false, pdp::v1::LEGACY)});
-  EXPECT_EQ(root->FindAccount(kA)->settings.console_action_set(), pdp::v1::LEGACY);
+  EXPECT_EQ(root->FindAccount(kA)->settings.console_action_set, ConsoleActionSet::kLegacy);
 }
 
 TEST_F(AccountSettingsTest, ConsoleActionSetRefusedWithoutTheAction) {
@@ -966,8 +967,8 @@ TEST_F(SnapshotBuilderTest, AFailedBatchLeavesTheBaseSnapshotUnchanged) {
   ASSERT_NE(base_->FindAccount(kB), nullptr);
   const AccountState* a = base_->FindAccount(kA);
   EXPECT_EQ(a, a_before);
-  EXPECT_TRUE(a->settings.iam_access_to_billing());
-  EXPECT_EQ(a->settings.console_action_set(), pdp::v1::FINE_GRAINED);
+  EXPECT_TRUE(a->settings.iam_access_to_billing);
+  EXPECT_EQ(a->settings.console_action_set, ConsoleActionSet::kFineGrained);
   const EntityRecord* alice = a->FindEntity(IamArnKind::kUser, "alice");
   EXPECT_EQ(alice, alice_before);
   EXPECT_EQ(alice->inline_policies[0].document, alice_doc);

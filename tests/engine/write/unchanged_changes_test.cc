@@ -106,14 +106,14 @@ class UnchangedChangesTest : public ::testing::TestWithParam<Case> {
 TEST_P(UnchangedChangesTest, ANoOpIsMarkedAndKeepsEveryRecord) {
   const SnapshotPtr base = Base();
   SnapshotBuilder b(base);
-  pdp::v1::ChangeResult result;
+  ChangeResult result;
   absl::Status s = b.Apply(GetParam().noop, &result);
   ASSERT_TRUE(s.ok()) << s;
   EXPECT_TRUE(b.last_change_unchanged());
   EXPECT_FALSE(b.changed());
   SnapshotPtr after = b.Finish();
   EXPECT_TRUE(b.written_accounts().empty());  // nothing for the store to write
-  EXPECT_TRUE(result.unchanged());
+  EXPECT_TRUE(result.unchanged);
   // The base's records themselves: nothing copied, no etag moved.
   for (const auto& [id, account] : base->accounts()) {
     EXPECT_EQ(after->FindAccount(id), account.get()) << id;
@@ -126,14 +126,14 @@ TEST_P(UnchangedChangesTest, ANoOpIsMarkedAndKeepsEveryRecord) {
 
 TEST_P(UnchangedChangesTest, TheSameKindWithADifferenceIsNotMarked) {
   SnapshotBuilder b(Base());
-  pdp::v1::ChangeResult result;
+  ChangeResult result;
   absl::Status s = b.Apply(GetParam().real, &result);
   ASSERT_TRUE(s.ok()) << s;
   EXPECT_FALSE(b.last_change_unchanged());
   EXPECT_TRUE(b.changed());
   const SnapshotPtr base = Base();
   SnapshotPtr after = b.Finish();
-  EXPECT_FALSE(result.unchanged());
+  EXPECT_FALSE(result.unchanged);
   // Something of the base was replaced.
   bool replaced = false;
   for (const auto& [id, account] : base->accounts()) {
@@ -265,7 +265,7 @@ TEST(UnchangedChangesBatchTest, MixedBatchMarksEachChange) {
   ASSERT_TRUE(s.ok()) << s.status();
   base = *s;
   SnapshotBuilder b(base);
-  std::vector<pdp::v1::ChangeResult> results(4);
+  std::vector<ChangeResult> results(4);
   ASSERT_TRUE(b.Apply(test::Attach(kAlice, kBillingRO), &results[0]).ok());  // no-op
   EXPECT_FALSE(b.changed());
   ASSERT_TRUE(b.Apply(test::Attach(kAlice, kAdminAccess), &results[1]).ok());  // real
@@ -274,10 +274,10 @@ TEST(UnchangedChangesBatchTest, MixedBatchMarksEachChange) {
   EXPECT_TRUE(b.last_change_unchanged());
   ASSERT_TRUE(b.Apply(WithAllowExisting(test::CreateAccount(kA, false)), &results[3]).ok());
   SnapshotPtr after = b.Finish();
-  EXPECT_TRUE(results[0].unchanged());
-  EXPECT_FALSE(results[1].unchanged());
-  EXPECT_TRUE(results[2].unchanged());
-  EXPECT_TRUE(results[3].unchanged());
+  EXPECT_TRUE(results[0].unchanged);
+  EXPECT_FALSE(results[1].unchanged);
+  EXPECT_TRUE(results[2].unchanged);
+  EXPECT_TRUE(results[3].unchanged);
   const EntityRecord* alice = after->FindAccount(kA)->FindEntity(IamArnKind::kUser, "alice");
   EXPECT_THAT(alice->attached, ::testing::ElementsAre(kBillingRO, kAdminAccess));
   EXPECT_EQ(alice->etag(), std::to_string(after->revision()));

@@ -174,7 +174,7 @@ TEST_P(MatrixAgreesWithWhoCan, EveryCellEveryPageBothAccesses) {
   const auto& pages = world->catalog().pages();
   ASSERT_EQ(run.messages[0].pages_size(), static_cast<int>(pages.size()));
   for (size_t i = 0; i < pages.size(); ++i) {
-    EXPECT_EQ(run.messages[0].pages(static_cast<int>(i)).id(), pages[i].proto.id());
+    EXPECT_EQ(run.messages[0].pages(static_cast<int>(i)).id(), pages[i].id);
   }
   for (const auto& m : run.messages) EXPECT_EQ(m.revision(), world->revision());
 
@@ -184,8 +184,8 @@ TEST_P(MatrixAgreesWithWhoCan, EveryCellEveryPageBothAccesses) {
   for (const std::string account : {k111, k222, k444}) {  // id order
     std::map<std::string, std::vector<pdp::v1::PrincipalDecision>> view, modify;
     for (const CatalogPage& page : pages) {
-      view[page.proto.id()] = WhoCanAll(*world, account, page.proto.id(), pdp::v1::VIEW);
-      modify[page.proto.id()] = WhoCanAll(*world, account, page.proto.id(), pdp::v1::MODIFY);
+      view[page.id] = WhoCanAll(*world, account, page.id, pdp::v1::VIEW);
+      modify[page.id] = WhoCanAll(*world, account, page.id, pdp::v1::MODIFY);
     }
     const auto& principals = view.begin()->second;
     for (size_t p = 0; p < principals.size(); ++p, ++next) {
@@ -196,7 +196,7 @@ TEST_P(MatrixAgreesWithWhoCan, EveryCellEveryPageBothAccesses) {
       EXPECT_EQ(row.kind(), principals[p].kind());
       ASSERT_EQ(row.cells_size(), static_cast<int>(pages.size()));
       for (size_t c = 0; c < pages.size(); ++c) {
-        const std::string& id = pages[c].proto.id();
+        const std::string& id = pages[c].id;
         const pdp::v1::Decision& v = view[id][p].decision();
         const pdp::v1::Decision& mo = modify[id][p].decision();
         ASSERT_EQ(modify[id][p].principal(), row.principal());
@@ -394,7 +394,7 @@ TEST(AccessMatrixTest, RequestErrorsNameTheFieldAndSendNothing) {
   empty_id.add_page_ids("");
   expect(empty_id, absl::StatusCode::kInvalidArgument, "page_ids[0]");
   AccessMatrixRequest too_many = ForAccount(k222);
-  for (const CatalogPage& p : world->catalog().pages()) too_many.add_page_ids(p.proto.id());
+  for (const CatalogPage& p : world->catalog().pages()) too_many.add_page_ids(p.id);
   too_many.add_page_ids("billing_home");
   expect(too_many, absl::StatusCode::kInvalidArgument, "page_ids");
   // A request error wins over an unknown account (as WhoCan).

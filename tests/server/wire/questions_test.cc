@@ -356,14 +356,14 @@ TEST(AccessDifferencesTest, TurningIamAccessOnGivesUsersTheGatedPages) {
   // AdministratorAccess was held back by the setting alone).
   std::set<std::string> viewable_after;
   for (const CatalogPage& page : test::ShippedCatalog()->pages()) {
-    if (!page.proto.iam_access_gated()) continue;
+    if (!page.iam_access_gated) continue;
     pdp::v1::AuthorizeRequest ask;
     ask.set_principal(kAdminB);
-    ask.mutable_page()->set_page_id(page.proto.id());
+    ask.mutable_page()->set_page_id(page.id);
     ask.mutable_page()->set_access(pdp::v1::VIEW);
     absl::StatusOr<pdp::v1::Decision> d = Decide(*after, ask);
     ASSERT_TRUE(d.ok()) << d.status();
-    if (d->effect() == ALLOW) viewable_after.insert(page.proto.id());
+    if (d->effect() == ALLOW) viewable_after.insert(page.id);
   }
   EXPECT_THAT(viewable_after, ::testing::Contains("billing_bills"));
   std::set<std::string> view_gains;
@@ -371,7 +371,7 @@ TEST(AccessDifferencesTest, TurningIamAccessOnGivesUsersTheGatedPages) {
     // Only the administrator of 222222222222 changes; root and 111111111111 do not.
     EXPECT_EQ(d.principal(), kAdminB);
     EXPECT_EQ(d.account_id(), kB);
-    EXPECT_TRUE(Page(d.page_id()).proto.iam_access_gated()) << d.page_id();
+    EXPECT_TRUE(Page(d.page_id()).iam_access_gated) << d.page_id();
     EXPECT_EQ(d.before().reason(), pdp::v1::IAM_ACCESS_NOT_ACTIVATED) << d.page_id();
     EXPECT_NE(d.after().reason(), pdp::v1::IAM_ACCESS_NOT_ACTIVATED) << d.page_id();
     EXPECT_EQ(d.before().revision(), before->revision());
@@ -431,7 +431,7 @@ TEST(AccessDifferencesTest, OrderedByAccountPrincipalPageAndAccessAndLimited) {
   auto page_index = [](const std::string& id) {
     const auto& pages = test::ShippedCatalog()->pages();
     for (size_t i = 0; i < pages.size(); ++i) {
-      if (pages[i].proto.id() == id) return i;
+      if (pages[i].id == id) return i;
     }
     return pages.size();
   };
