@@ -26,6 +26,7 @@
 #include "engine/write/snapshot_builder.h"
 #include "nlohmann/json.hpp"
 #include "pdp/v1/authorization.pb.h"
+#include "server/wire/change_from_wire.h"
 #include "server/wire/wire_decide.h"
 #include "world/world_file.h"
 
@@ -69,7 +70,7 @@ absl::StatusOr<SnapshotPtr> ApplyAll(const std::vector<pdp::v1::Change>& changes
   // default quotas (3 groups per user, at most 3 policies per group).
   SnapshotBuilder builder(*initial);
   for (const pdp::v1::Change& c : changes) {
-    absl::Status s = builder.Apply(c);
+    absl::Status s = ApplyWireChange(builder, c);
     if (!s.ok()) return s;
   }
   return builder.Finish();

@@ -7,6 +7,7 @@
 #include "engine/model/page_catalog.h"
 #include "engine/write/snapshot_builder.h"
 #include "server/app/data_dir.h"
+#include "server/wire/change_from_wire.h"
 #include "world/world_file.h"
 
 namespace pdpctl {
@@ -23,7 +24,7 @@ absl::StatusOr<pdp::SnapshotPtr> Build(const pdp::SnapshotPtr& empty,
   }
   pdp::SnapshotBuilder builder(empty);
   for (size_t i = 0; i < changes->size(); ++i) {
-    absl::Status s = builder.Apply((*changes)[i]);
+    absl::Status s = pdp::ApplyWireChange(builder, (*changes)[i]);
     if (!s.ok()) {
       const std::string item = i < item_paths.size() ? item_paths[i] : absl::StrCat("[", i, "]");
       return absl::InvalidArgumentError(

@@ -1,5 +1,7 @@
 #include "engine/write/change_address.h"
 
+#include <variant>
+
 #include "base/arn.h"
 
 namespace pdp {
@@ -16,99 +18,116 @@ ChangeAddress Scp(const std::string& org, const std::string& id) {
   return Of(Kind::kScp, id, org, id);
 }
 
+// One overload per kind (every alternative of ChangeKind by its exact type).
+struct AddressVisitor {
+  ChangeAddress operator()(const std::monostate&) const { return {}; }
+  ChangeAddress operator()(const CreateAccountChange& c) const {
+    return Of(Kind::kAccount, c.account.id);
+  }
+  ChangeAddress operator()(const UpdateAccountChange& c) const {
+    return Of(Kind::kAccount, c.account_id);
+  }
+  ChangeAddress operator()(const DeleteAccountChange& c) const {
+    return Of(Kind::kAccount, c.account_id);
+  }
+  ChangeAddress operator()(const UpdateAccountSettingsChange& c) const {
+    return Of(Kind::kAccount, c.account_id);
+  }
+  ChangeAddress operator()(const PutUserChange& c) const { return Of(Kind::kEntity, c.user.arn); }
+  ChangeAddress operator()(const PutGroupChange& c) const { return Of(Kind::kEntity, c.group.arn); }
+  ChangeAddress operator()(const PutRoleChange& c) const { return Of(Kind::kEntity, c.role.arn); }
+  ChangeAddress operator()(const DeleteEntityChange& c) const { return Of(Kind::kEntity, c.arn); }
+  ChangeAddress operator()(const CreatePolicyChange& c) const { return Of(Kind::kPolicy, c.arn); }
+  ChangeAddress operator()(const PutPolicyChange& c) const { return Of(Kind::kPolicy, c.arn); }
+  ChangeAddress operator()(const PutAwsManagedPolicyChange& c) const {
+    return Of(Kind::kPolicy, c.arn);
+  }
+  ChangeAddress operator()(const UpdatePolicyChange& c) const { return Of(Kind::kPolicy, c.arn); }
+  ChangeAddress operator()(const DeletePolicyChange& c) const { return Of(Kind::kPolicy, c.arn); }
+  ChangeAddress operator()(const CreatePolicyVersionChange& c) const {
+    return Of(Kind::kPolicy, c.policy_arn);
+  }
+  ChangeAddress operator()(const SetDefaultPolicyVersionChange& c) const {
+    return Of(Kind::kPolicy, c.policy_arn);
+  }
+  ChangeAddress operator()(const DeletePolicyVersionChange& c) const {
+    return Of(Kind::kPolicy, c.policy_arn);
+  }
+  ChangeAddress operator()(const PutInlinePolicyChange& c) const {
+    return Of(Kind::kEntity, c.entity_arn);
+  }
+  ChangeAddress operator()(const DeleteInlinePolicyChange& c) const {
+    return Of(Kind::kEntity, c.entity_arn);
+  }
+  ChangeAddress operator()(const AttachPolicyChange& c) const {
+    return Of(Kind::kEntity, c.entity_arn);
+  }
+  ChangeAddress operator()(const DetachPolicyChange& c) const {
+    return Of(Kind::kEntity, c.entity_arn);
+  }
+  ChangeAddress operator()(const AddUserToGroupChange& c) const {
+    return Of(Kind::kEntity, c.user_arn);
+  }
+  ChangeAddress operator()(const RemoveUserFromGroupChange& c) const {
+    return Of(Kind::kEntity, c.user_arn);
+  }
+  ChangeAddress operator()(const PutRoleSessionChange& c) const {
+    return Of(Kind::kSession, c.session.arn);
+  }
+  ChangeAddress operator()(const DeleteRoleSessionChange& c) const {
+    return Of(Kind::kSession, c.arn);
+  }
+  ChangeAddress operator()(const CreateOrganizationChange& c) const {
+    return Of(Kind::kOrganization, c.organization_id, c.organization_id);
+  }
+  ChangeAddress operator()(const UpdateOrganizationChange& c) const {
+    return Of(Kind::kOrganization, c.organization_id, c.organization_id);
+  }
+  ChangeAddress operator()(const DeleteOrganizationChange& c) const {
+    return Of(Kind::kOrganization, c.organization_id, c.organization_id);
+  }
+  ChangeAddress operator()(const CreateOrganizationalUnitChange& c) const {
+    return Of(Kind::kOrganization, c.ou_id, c.organization_id);
+  }
+  ChangeAddress operator()(const UpdateOrganizationalUnitChange& c) const {
+    return Of(Kind::kOrganization, c.ou_id, c.organization_id);
+  }
+  ChangeAddress operator()(const DeleteOrganizationalUnitChange& c) const {
+    return Of(Kind::kOrganization, c.ou_id, c.organization_id);
+  }
+  ChangeAddress operator()(const CreateMemberAccountChange& c) const {
+    return Of(Kind::kAccount, c.account_id);
+  }
+  ChangeAddress operator()(const InviteAccountChange& c) const {
+    return Of(Kind::kAccount, c.account_id);
+  }
+  ChangeAddress operator()(const MoveAccountChange& c) const {
+    return Of(Kind::kAccount, c.account_id);
+  }
+  ChangeAddress operator()(const RemoveAccountChange& c) const {
+    return Of(Kind::kAccount, c.account_id);
+  }
+  ChangeAddress operator()(const CreateScpChange& c) const {
+    return Scp(c.organization_id, c.policy_id);
+  }
+  ChangeAddress operator()(const UpdateScpChange& c) const {
+    return Scp(c.organization_id, c.policy_id);
+  }
+  ChangeAddress operator()(const DeleteScpChange& c) const {
+    return Scp(c.organization_id, c.policy_id);
+  }
+  ChangeAddress operator()(const AttachScpChange& c) const {
+    return Scp(c.organization_id, c.policy_id);
+  }
+  ChangeAddress operator()(const DetachScpChange& c) const {
+    return Scp(c.organization_id, c.policy_id);
+  }
+};
+
 }  // namespace
 
-ChangeAddress AddressOf(const pdp::v1::Change& c) {
-  using pdp::v1::Change;
-  switch (c.kind_case()) {
-    case Change::kCreateAccount:
-      return Of(Kind::kAccount, c.create_account().account().id());
-    case Change::kUpdateAccount:
-      return Of(Kind::kAccount, c.update_account().account_id());
-    case Change::kDeleteAccount:
-      return Of(Kind::kAccount, c.delete_account().account_id());
-    case Change::kUpdateAccountSettings:
-      return Of(Kind::kAccount, c.update_account_settings().account_id());
-    case Change::kPutUser:
-      return Of(Kind::kEntity, c.put_user().user().arn());
-    case Change::kPutGroup:
-      return Of(Kind::kEntity, c.put_group().group().arn());
-    case Change::kPutRole:
-      return Of(Kind::kEntity, c.put_role().role().arn());
-    case Change::kDeleteEntity:
-      return Of(Kind::kEntity, c.delete_entity().arn());
-    case Change::kCreatePolicy:
-      return Of(Kind::kPolicy, c.create_policy().arn());
-    case Change::kPutPolicy:
-      return Of(Kind::kPolicy, c.put_policy().arn());
-    case Change::kPutAwsManagedPolicy:
-      return Of(Kind::kPolicy, c.put_aws_managed_policy().arn());
-    case Change::kUpdatePolicy:
-      return Of(Kind::kPolicy, c.update_policy().arn());
-    case Change::kDeletePolicy:
-      return Of(Kind::kPolicy, c.delete_policy().arn());
-    case Change::kCreatePolicyVersion:
-      return Of(Kind::kPolicy, c.create_policy_version().policy_arn());
-    case Change::kSetDefaultPolicyVersion:
-      return Of(Kind::kPolicy, c.set_default_policy_version().policy_arn());
-    case Change::kDeletePolicyVersion:
-      return Of(Kind::kPolicy, c.delete_policy_version().policy_arn());
-    case Change::kPutInlinePolicy:
-      return Of(Kind::kEntity, c.put_inline_policy().entity_arn());
-    case Change::kDeleteInlinePolicy:
-      return Of(Kind::kEntity, c.delete_inline_policy().entity_arn());
-    case Change::kAttachPolicy:
-      return Of(Kind::kEntity, c.attach_policy().entity_arn());
-    case Change::kDetachPolicy:
-      return Of(Kind::kEntity, c.detach_policy().entity_arn());
-    case Change::kAddUserToGroup:
-      return Of(Kind::kEntity, c.add_user_to_group().user_arn());
-    case Change::kRemoveUserFromGroup:
-      return Of(Kind::kEntity, c.remove_user_from_group().user_arn());
-    case Change::kPutRoleSession:
-      return Of(Kind::kSession, c.put_role_session().session().arn());
-    case Change::kDeleteRoleSession:
-      return Of(Kind::kSession, c.delete_role_session().arn());
-    case Change::kCreateOrganization:
-      return Of(Kind::kOrganization, c.create_organization().organization_id(),
-                c.create_organization().organization_id());
-    case Change::kUpdateOrganization:
-      return Of(Kind::kOrganization, c.update_organization().organization_id(),
-                c.update_organization().organization_id());
-    case Change::kDeleteOrganization:
-      return Of(Kind::kOrganization, c.delete_organization().organization_id(),
-                c.delete_organization().organization_id());
-    case Change::kCreateOrganizationalUnit:
-      return Of(Kind::kOrganization, c.create_organizational_unit().ou_id(),
-                c.create_organizational_unit().organization_id());
-    case Change::kUpdateOrganizationalUnit:
-      return Of(Kind::kOrganization, c.update_organizational_unit().ou_id(),
-                c.update_organizational_unit().organization_id());
-    case Change::kDeleteOrganizationalUnit:
-      return Of(Kind::kOrganization, c.delete_organizational_unit().ou_id(),
-                c.delete_organizational_unit().organization_id());
-    case Change::kCreateMemberAccount:
-      return Of(Kind::kAccount, c.create_member_account().account_id());
-    case Change::kInviteAccount:
-      return Of(Kind::kAccount, c.invite_account().account_id());
-    case Change::kMoveAccount:
-      return Of(Kind::kAccount, c.move_account().account_id());
-    case Change::kRemoveAccount:
-      return Of(Kind::kAccount, c.remove_account().account_id());
-    case Change::kCreateScp:
-      return Scp(c.create_scp().organization_id(), c.create_scp().policy_id());
-    case Change::kUpdateScp:
-      return Scp(c.update_scp().organization_id(), c.update_scp().policy_id());
-    case Change::kDeleteScp:
-      return Scp(c.delete_scp().organization_id(), c.delete_scp().policy_id());
-    case Change::kAttachScp:
-      return Scp(c.attach_scp().organization_id(), c.attach_scp().policy_id());
-    case Change::kDetachScp:
-      return Scp(c.detach_scp().organization_id(), c.detach_scp().policy_id());
-    case Change::KIND_NOT_SET:
-      break;
-  }
-  return {};
+ChangeAddress AddressOf(const EngineChange& change) {
+  return std::visit(AddressVisitor{}, change.kind);
 }
 
 std::optional<std::string> EtagOf(const Snapshot& snapshot, const ChangeAddress& a) {

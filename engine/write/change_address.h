@@ -7,7 +7,7 @@
 #include <string>
 
 #include "engine/model/snapshot.h"
-#include "pdp/v1/changes.pb.h"
+#include "engine/write/change.h"
 
 namespace pdp {
 
@@ -24,7 +24,8 @@ struct ChangeAddress {
   std::string scp_id;
 };
 
-ChangeAddress AddressOf(const pdp::v1::Change& change);
+// Kind kNone for a change without a kind.
+ChangeAddress AddressOf(const EngineChange& change);
 
 // The current etag of the addressed object, or nullopt when it does not
 // exist (or the address is malformed).

@@ -1,6 +1,6 @@
 // What one applied change reports (ApplyChanges' and WhatIf's per-change
 // results): the engine's own type, mapped to pdp.v1.ChangeResult at the
-// server's edge (server/wire/change_from_wire.h). A plain value.
+// server's edge (server/wire/change_wire.h). A plain value.
 #ifndef PDP_ENGINE_WRITE_CHANGE_RESULT_H_
 #define PDP_ENGINE_WRITE_CHANGE_RESULT_H_
 

@@ -98,6 +98,12 @@ struct GroupMembershipChange {
   std::string group_name;
 };
 
+// Each kind its own type, so an EngineChange (change.h) says which it is.
+struct AttachPolicyChange : PolicyAttachmentChange {};
+struct DetachPolicyChange : PolicyAttachmentChange {};
+struct AddUserToGroupChange : GroupMembershipChange {};
+struct RemoveUserFromGroupChange : GroupMembershipChange {};
+
 }  // namespace pdp
 
 #endif  // PDP_ENGINE_WRITE_ENTITY_CHANGE_TYPES_H_

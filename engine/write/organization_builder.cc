@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <regex>
+#include <type_traits>
+#include <variant>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -11,13 +13,10 @@
 #include "base/strings.h"
 #include "engine/policy/policy_compiler.h"
 #include "engine/write/builder_errors.h"
-#include "engine/write/change_from_wire.h"
 #include "engine/write/snapshot_builder_ops.h"
 
 namespace pdp {
 namespace {
-
-using pdp::v1::Change;
 
 constexpr int kMaxOuDepth = 5;  // AWS: OUs nest at most five levels under the root
 constexpr char kFullAwsAccessDocument[] =
@@ -761,55 +760,56 @@ absl::Status SnapshotBuilder::OrgOps::SetScpContent(const OrganizationState& org
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::ApplyOrganizationChange(const Change& change) {
-  absl::Status s = ApplyOrganizationKind(change);
+absl::Status SnapshotBuilder::ApplyOrganizationChange(const ChangeKind& kind) {
+  absl::Status s = ApplyOrganizationKind(kind);
   if (s.ok() && !unchanged_ && change_org_ != nullptr) change_org_->modified_revision = revision_;
   return s;
 }
 
-absl::Status SnapshotBuilder::ApplyOrganizationKind(const Change& change) {
+absl::Status SnapshotBuilder::ApplyOrganizationKind(const ChangeKind& kind) {
   OrgOps ops(*this);
-  switch (change.kind_case()) {
-    case Change::kCreateOrganization:
-      return ops.CreateOrganization(FromWire(change.create_organization()));
-    case Change::kUpdateOrganization:
-      return ops.UpdateOrganization(FromWire(change.update_organization()));
-    case Change::kDeleteOrganization:
-      return ops.DeleteOrganization(FromWire(change.delete_organization()));
-    case Change::kCreateOrganizationalUnit:
-      return ops.CreateOrganizationalUnit(FromWire(change.create_organizational_unit()));
-    case Change::kUpdateOrganizationalUnit:
-      return ops.UpdateOrganizationalUnit(FromWire(change.update_organizational_unit()));
-    case Change::kDeleteOrganizationalUnit:
-      return ops.DeleteOrganizationalUnit(FromWire(change.delete_organizational_unit()));
-    case Change::kCreateMemberAccount:
-      return ops.CreateMemberAccount(FromWire(change.create_member_account()));
-    case Change::kInviteAccount:
-      return ops.InviteAccount(FromWire(change.invite_account()));
-    case Change::kMoveAccount:
-      return ops.MoveAccount(FromWire(change.move_account()));
-    case Change::kRemoveAccount:
-      return ops.RemoveAccount(FromWire(change.remove_account()));
-    case Change::kCreateScp:
-      return ops.CreateScp(FromWire(change.create_scp()));
-    case Change::kUpdateScp:
-      return ops.UpdateScp(FromWire(change.update_scp()));
-    case Change::kDeleteScp:
-      return ops.DeleteScp(FromWire(change.delete_scp()));
-    case Change::kAttachScp: {
-      const AttachScpChange attach = FromWire(change.attach_scp());
-      return ops.AttachScp(attach, true, attach.allow_existing);
-    }
-    case Change::kDetachScp: {
-      const DetachScpChange c = FromWire(change.detach_scp());
-      return ops.AttachScp({.organization_id = c.organization_id,
-                            .policy_id = c.policy_id,
-                            .target_id = c.target_id},
-                           false, c.allow_missing);
-    }
-    default:
-      return FieldError("kind", "not an organization change");
-  }
+  // Exact types, as in ApplyKind.
+  return std::visit(
+      [&](const auto& c) -> absl::Status {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<T, CreateOrganizationChange>) {
+          return ops.CreateOrganization(c);
+        } else if constexpr (std::is_same_v<T, UpdateOrganizationChange>) {
+          return ops.UpdateOrganization(c);
+        } else if constexpr (std::is_same_v<T, DeleteOrganizationChange>) {
+          return ops.DeleteOrganization(c);
+        } else if constexpr (std::is_same_v<T, CreateOrganizationalUnitChange>) {
+          return ops.CreateOrganizationalUnit(c);
+        } else if constexpr (std::is_same_v<T, UpdateOrganizationalUnitChange>) {
+          return ops.UpdateOrganizationalUnit(c);
+        } else if constexpr (std::is_same_v<T, DeleteOrganizationalUnitChange>) {
+          return ops.DeleteOrganizationalUnit(c);
+        } else if constexpr (std::is_same_v<T, CreateMemberAccountChange>) {
+          return ops.CreateMemberAccount(c);
+        } else if constexpr (std::is_same_v<T, InviteAccountChange>) {
+          return ops.InviteAccount(c);
+        } else if constexpr (std::is_same_v<T, MoveAccountChange>) {
+          return ops.MoveAccount(c);
+        } else if constexpr (std::is_same_v<T, RemoveAccountChange>) {
+          return ops.RemoveAccount(c);
+        } else if constexpr (std::is_same_v<T, CreateScpChange>) {
+          return ops.CreateScp(c);
+        } else if constexpr (std::is_same_v<T, UpdateScpChange>) {
+          return ops.UpdateScp(c);
+        } else if constexpr (std::is_same_v<T, DeleteScpChange>) {
+          return ops.DeleteScp(c);
+        } else if constexpr (std::is_same_v<T, AttachScpChange>) {
+          return ops.AttachScp(c, true, c.allow_existing);
+        } else if constexpr (std::is_same_v<T, DetachScpChange>) {
+          return ops.AttachScp({.organization_id = c.organization_id,
+                                .policy_id = c.policy_id,
+                                .target_id = c.target_id},
+                               false, c.allow_missing);
+        } else {
+          return FieldError("kind", "not an organization change");
+        }
+      },
+      kind);
 }
 
 void SnapshotBuilder::FinishOrganizations() {

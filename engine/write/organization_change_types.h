@@ -48,7 +48,7 @@ struct DeleteOrganizationalUnitChange {
 };
 
 // CreateMemberAccountChange::iam_user_access_to_billing's values: pdp.v1's
-// numbers (change_from_wire.cc checks them).
+// numbers (server/wire/change_from_wire.cc checks them).
 inline constexpr int kIamUserAccessUnspecified = 0;  // as allow
 inline constexpr int kIamUserAccessAllow = 1;
 inline constexpr int kIamUserAccessDeny = 2;

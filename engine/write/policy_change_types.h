@@ -34,6 +34,9 @@ struct PutPolicyChange {
   std::vector<PolicyVersionInput> versions;
   std::string etag;
 };
+// put_aws_managed_policy as its own type, so an EngineChange (change.h)
+// says which kind it is.
+struct PutAwsManagedPolicyChange : PutPolicyChange {};
 
 struct UpdatePolicyChange {
   std::string arn;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -16,15 +17,9 @@
 #include "base/errors.h"
 #include "engine/write/builder_errors.h"
 #include "engine/write/change_address.h"
-#include "engine/write/change_from_wire.h"
 #include "engine/write/snapshot_builder_ops.h"
 
 namespace pdp {
-namespace {
-
-using pdp::v1::Change;
-
-}  // namespace
 
 absl::Status SetWorldLimit(WorldLimits& limits, absl::string_view name, size_t value) {
   if (value == 0) return absl::InvalidArgumentError(absl::StrCat("quota ", name, " must be > 0"));
@@ -147,28 +142,28 @@ void SnapshotBuilder::RestoreErasedOrganization(absl::string_view id) {
   next_->organizations_.erase(std::string(id));
 }
 
-absl::Status SnapshotBuilder::Apply(const Change& change, ChangeResult* result) {
+absl::Status SnapshotBuilder::Apply(const EngineChange& change, ChangeResult* result) {
   ChangeAddress address = AddressOf(change);
-  if (!change.etag().empty()) {
+  if (!change.etag.empty()) {
     std::optional<std::string> current = EtagOf(*next_, address);
     if (!current.has_value()) {
       return NotFound(
           "etag", absl::StrCat("the object the change addresses (", ShortInput(address.name), ")"));
     }
-    absl::Status s = CheckEtag("etag", change.etag(), *current);
+    absl::Status s = CheckEtag("etag", change.etag, *current);
     if (!s.ok()) return s;
   }
   assigned_name_.clear();
   unchanged_ = false;
   change_org_ = nullptr;
-  absl::Status s = ApplyKind(change);
+  absl::Status s = ApplyKind(change.kind);
   if (!s.ok()) return s;
   if (!unchanged_) changed_ = true;
   if (result != nullptr) {
     result->unchanged = unchanged_;
     if (!assigned_name_.empty()) {
       if (address.kind == ChangeAddress::Kind::kScp) address.scp_id = assigned_name_;
-      if (change.kind_case() == Change::kCreateOrganization) {
+      if (std::holds_alternative<CreateOrganizationChange>(change.kind)) {
         address.organization_id = assigned_name_;
       }
       address.name = assigned_name_;
@@ -179,93 +174,76 @@ absl::Status SnapshotBuilder::Apply(const Change& change, ChangeResult* result) 
   return absl::OkStatus();
 }
 
-absl::Status SnapshotBuilder::ApplyKind(const Change& change) {
+absl::Status SnapshotBuilder::ApplyKind(const ChangeKind& kind) {
   Ops ops(*this);
-  using pdp::v1::Change;
-  switch (change.kind_case()) {
-    case Change::kCreateAccount:
-      return ops.CreateAccount(FromWire(change.create_account()));
-    case Change::kUpdateAccount:
-      return ops.UpdateAccount(FromWire(change.update_account()));
-    case Change::kDeleteAccount:
-      return ops.DeleteAccount(FromWire(change.delete_account()));
-    case Change::kUpdateAccountSettings:
-      return ops.UpdateAccountSettings(FromWire(change.update_account_settings()));
-    case Change::kPutUser: {
-      const PutUserChange c = FromWire(change.put_user());
-      return ops.PutEntity({IamArnKind::kUser, "user", &c.user.arn, &c.user.groups,
-                            &c.user.attached_policies, &c.user.inline_policies, &c.user.tags,
-                            &c.user.etag, c.replace, c.allow_missing, &c.user.permissions_boundary,
-                            &c.user.unique_id});
-    }
-    case Change::kPutGroup: {
-      const PutGroupChange c = FromWire(change.put_group());
-      return ops.PutEntity({IamArnKind::kGroup, "group", &c.group.arn, nullptr,
-                            &c.group.attached_policies, &c.group.inline_policies, nullptr,
-                            &c.group.etag, c.replace, c.allow_missing, nullptr,
-                            &c.group.unique_id});
-    }
-    case Change::kPutRole: {
-      const PutRoleChange c = FromWire(change.put_role());
-      return ops.PutEntity({IamArnKind::kRole, "role", &c.role.arn, nullptr,
-                            &c.role.attached_policies, &c.role.inline_policies, &c.role.tags,
-                            &c.role.etag, c.replace, c.allow_missing, &c.role.permissions_boundary,
-                            &c.role.unique_id});
-    }
-    case Change::kDeleteEntity:
-      return ops.DeleteEntity(FromWire(change.delete_entity()));
-    case Change::kCreatePolicy:
-      return ops.CreatePolicy(FromWire(change.create_policy()));
-    case Change::kUpdatePolicy:
-      return ops.UpdatePolicy(FromWire(change.update_policy()));
-    case Change::kDeletePolicy:
-      return ops.DeletePolicy(FromWire(change.delete_policy()));
-    case Change::kPutPolicy:
-      return ops.PutPolicy(FromWire(change.put_policy()));
-    case Change::kPutAwsManagedPolicy:
-      return ops.PutAwsManagedPolicy(FromWire(change.put_aws_managed_policy()));
-    case Change::kCreatePolicyVersion:
-      return ops.CreatePolicyVersion(FromWire(change.create_policy_version()));
-    case Change::kSetDefaultPolicyVersion:
-      return ops.SetDefaultPolicyVersion(FromWire(change.set_default_policy_version()));
-    case Change::kDeletePolicyVersion:
-      return ops.DeletePolicyVersion(FromWire(change.delete_policy_version()));
-    case Change::kPutInlinePolicy:
-      return ops.PutInlinePolicy(FromWire(change.put_inline_policy()));
-    case Change::kDeleteInlinePolicy:
-      return ops.DeleteInlinePolicy(FromWire(change.delete_inline_policy()));
-    case Change::kAttachPolicy:
-      return ops.AttachPolicy(FromWire(change.attach_policy()));
-    case Change::kDetachPolicy:
-      return ops.DetachPolicy(FromWire(change.detach_policy()));
-    case Change::kAddUserToGroup:
-      return ops.Membership(FromWire(change.add_user_to_group()), true);
-    case Change::kRemoveUserFromGroup:
-      return ops.Membership(FromWire(change.remove_user_from_group()), false);
-    case Change::kPutRoleSession:
-      return ops.PutRoleSession(FromWire(change.put_role_session()));
-    case Change::kDeleteRoleSession:
-      return ops.DeleteRoleSession(FromWire(change.delete_role_session()));
-    case Change::kCreateOrganization:
-    case Change::kUpdateOrganization:
-    case Change::kDeleteOrganization:
-    case Change::kCreateOrganizationalUnit:
-    case Change::kUpdateOrganizationalUnit:
-    case Change::kDeleteOrganizationalUnit:
-    case Change::kCreateMemberAccount:
-    case Change::kInviteAccount:
-    case Change::kMoveAccount:
-    case Change::kRemoveAccount:
-    case Change::kCreateScp:
-    case Change::kUpdateScp:
-    case Change::kDeleteScp:
-    case Change::kAttachScp:
-    case Change::kDetachScp:
-      return ApplyOrganizationChange(change);
-    case Change::KIND_NOT_SET:
-      break;
-  }
-  return FieldError("kind", "the change is empty");
+  // Exact types (not overloads): several kinds derive from a shared struct.
+  return std::visit(
+      [&](const auto& c) -> absl::Status {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<T, std::monostate>) {
+          return FieldError("kind", "the change is empty");
+        } else if constexpr (std::is_same_v<T, CreateAccountChange>) {
+          return ops.CreateAccount(c);
+        } else if constexpr (std::is_same_v<T, UpdateAccountChange>) {
+          return ops.UpdateAccount(c);
+        } else if constexpr (std::is_same_v<T, DeleteAccountChange>) {
+          return ops.DeleteAccount(c);
+        } else if constexpr (std::is_same_v<T, UpdateAccountSettingsChange>) {
+          return ops.UpdateAccountSettings(c);
+        } else if constexpr (std::is_same_v<T, PutUserChange>) {
+          return ops.PutEntity({IamArnKind::kUser, "user", &c.user.arn, &c.user.groups,
+                                &c.user.attached_policies, &c.user.inline_policies, &c.user.tags,
+                                &c.user.etag, c.replace, c.allow_missing,
+                                &c.user.permissions_boundary, &c.user.unique_id});
+        } else if constexpr (std::is_same_v<T, PutGroupChange>) {
+          return ops.PutEntity({IamArnKind::kGroup, "group", &c.group.arn, nullptr,
+                                &c.group.attached_policies, &c.group.inline_policies, nullptr,
+                                &c.group.etag, c.replace, c.allow_missing, nullptr,
+                                &c.group.unique_id});
+        } else if constexpr (std::is_same_v<T, PutRoleChange>) {
+          return ops.PutEntity({IamArnKind::kRole, "role", &c.role.arn, nullptr,
+                                &c.role.attached_policies, &c.role.inline_policies, &c.role.tags,
+                                &c.role.etag, c.replace, c.allow_missing,
+                                &c.role.permissions_boundary, &c.role.unique_id});
+        } else if constexpr (std::is_same_v<T, DeleteEntityChange>) {
+          return ops.DeleteEntity(c);
+        } else if constexpr (std::is_same_v<T, CreatePolicyChange>) {
+          return ops.CreatePolicy(c);
+        } else if constexpr (std::is_same_v<T, UpdatePolicyChange>) {
+          return ops.UpdatePolicy(c);
+        } else if constexpr (std::is_same_v<T, DeletePolicyChange>) {
+          return ops.DeletePolicy(c);
+        } else if constexpr (std::is_same_v<T, PutPolicyChange>) {
+          return ops.PutPolicy(c);
+        } else if constexpr (std::is_same_v<T, PutAwsManagedPolicyChange>) {
+          return ops.PutAwsManagedPolicy(c);
+        } else if constexpr (std::is_same_v<T, CreatePolicyVersionChange>) {
+          return ops.CreatePolicyVersion(c);
+        } else if constexpr (std::is_same_v<T, SetDefaultPolicyVersionChange>) {
+          return ops.SetDefaultPolicyVersion(c);
+        } else if constexpr (std::is_same_v<T, DeletePolicyVersionChange>) {
+          return ops.DeletePolicyVersion(c);
+        } else if constexpr (std::is_same_v<T, PutInlinePolicyChange>) {
+          return ops.PutInlinePolicy(c);
+        } else if constexpr (std::is_same_v<T, DeleteInlinePolicyChange>) {
+          return ops.DeleteInlinePolicy(c);
+        } else if constexpr (std::is_same_v<T, AttachPolicyChange>) {
+          return ops.AttachPolicy(c);
+        } else if constexpr (std::is_same_v<T, DetachPolicyChange>) {
+          return ops.DetachPolicy(c);
+        } else if constexpr (std::is_same_v<T, AddUserToGroupChange>) {
+          return ops.Membership(c, true);
+        } else if constexpr (std::is_same_v<T, RemoveUserFromGroupChange>) {
+          return ops.Membership(c, false);
+        } else if constexpr (std::is_same_v<T, PutRoleSessionChange>) {
+          return ops.PutRoleSession(c);
+        } else if constexpr (std::is_same_v<T, DeleteRoleSessionChange>) {
+          return ops.DeleteRoleSession(c);
+        } else {
+          return ApplyOrganizationChange(kind);  // the rest (organization_builder.cc)
+        }
+      },
+      kind);
 }
 
 void SnapshotBuilder::DropUnchangedCopies() {

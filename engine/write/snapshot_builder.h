@@ -20,9 +20,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "engine/model/snapshot.h"
+#include "engine/write/change.h"
 #include "engine/write/change_address.h"
 #include "engine/write/change_result.h"
-#include "pdp/v1/changes.pb.h"
 
 namespace pdp {
 
@@ -57,8 +57,10 @@ class SnapshotBuilder {
  public:
   explicit SnapshotBuilder(SnapshotPtr base, WorldLimits limits = {});
 
-  // Applies one change. Errors carry field paths relative to the change's
-  // own message (e.g. "user.arn"; "etag" for Change.etag); reasons
+  // Applies one change (the server maps a pdp.v1.Change to it with
+  // server/wire/change_from_wire.h). Errors carry field paths relative to
+  // the change's own message, named as the API names it (e.g. "user.arn" for
+  // put_user; "etag" for EngineChange::etag; "kind" when it has none); reasons
   // (ErrorInfo) for the documented refusals: ROOT_USER_REQUIRED,
   // NOT_AUTHORIZED, ETAG_MISMATCH, DELETE_CONFLICT, LIMIT_EXCEEDED,
   // AWS_MANAGED_READ_ONLY, MANAGED_BY_ORGANIZATION, ACCOUNT_IN_ORGANIZATION,
@@ -75,7 +77,7 @@ class SnapshotBuilder {
   // applied as a no-op: no record is replaced and no modified_revision
   // (etag) moves; `result` is marked unchanged and last_change_unchanged()
   // says so. Its checks (etags, actors, validation) still apply.
-  absl::Status Apply(const pdp::v1::Change& change, ChangeResult* result = nullptr);
+  absl::Status Apply(const EngineChange& change, ChangeResult* result = nullptr);
 
   // After a successful Apply: whether that change changed nothing.
   bool last_change_unchanged() const { return unchanged_; }
@@ -145,10 +147,10 @@ class SnapshotBuilder {
   // need not rebuild that account's views for them.
   AccountState* MutableAccount(absl::string_view id, bool views_change = true);
   OrganizationState* MutableOrganization(absl::string_view id);
-  absl::Status ApplyKind(const pdp::v1::Change& change);
+  absl::Status ApplyKind(const ChangeKind& kind);
   // Organization and SCP changes (organization_builder.h).
-  absl::Status ApplyOrganizationChange(const pdp::v1::Change& change);
-  absl::Status ApplyOrganizationKind(const pdp::v1::Change& change);
+  absl::Status ApplyOrganizationChange(const ChangeKind& kind);
+  absl::Status ApplyOrganizationKind(const ChangeKind& kind);
   // Derives placements of the organizations the batch touched.
   void FinishOrganizations();
   // Derives the account's principals' views (principal_views.cc).

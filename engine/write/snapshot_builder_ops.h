@@ -36,8 +36,8 @@ namespace pdp {
 // Contract: ApplyKind makes an Ops for one change (and OrgOps one for the
 // account create_member_account makes); it holds only the builder.
 // Handlers take the engine's change types (account_, entity_, policy_ and
-// session_change_types.h), which ApplyKind maps from pdp.v1 for now
-// (change_from_wire.h). A handler checks its change
+// session_change_types.h), the alternatives of EngineChange (change.h)
+// ApplyKind dispatches on. A handler checks its change
 // against the state as changed so far (b_.next_) and, if the change is valid, changes that state
 // through the builder's copy-on-write helpers (MutableAccount via ExistingAccount, MutableEntity,
 // MutablePolicy, PutAwsPolicy), stamping what it writes with b_.revision_. A change that changes

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/errors.h"
 #include "base/strings.h"
+#include "server/wire/change_from_wire.h"
 #include "server/wire/change_wire.h"
 #include "server/wire/questions.h"
 #include "server/wire/wire_decide.h"
@@ -193,7 +194,7 @@ absl::Status HandleWhatIf(const WorldState& state, const WorldLimits& limits,
   for (int i = 0; i < request.changes_size(); ++i) {
     const pdp::v1::Change& change = request.changes(i);
     const std::string prefix = WorldState::ErrorPrefix(builder, i, change);
-    absl::Status s = builder.Apply(change, &results[i]);
+    absl::Status s = ApplyWireChange(builder, change, &results[i]);
     if (!s.ok()) return PrefixFieldPaths(prefix, s);
   }
   const std::vector<std::string> affected(builder.affected_accounts().begin(),

@@ -15,6 +15,7 @@
 #include "server/log/write_log.h"
 #include "server/store/checkpoint_io.h"
 #include "server/store/state_codec.h"
+#include "server/wire/change_from_wire.h"
 #include "server/wire/change_wire.h"
 
 namespace pdp {
@@ -67,7 +68,7 @@ absl::StatusOr<SnapshotPtr> WorldState::Build(const SnapshotPtr& base,
     // After a failure the builder is doomed (never finished); applying the
     // rest to it only finds their errors too.
     const bool about_change = prefix && ChangeEtagFails(builder, changes[i]);
-    absl::Status s = builder.Apply(changes[i], results ? &(*results)[i] : nullptr);
+    absl::Status s = ApplyWireChange(builder, changes[i], results ? &(*results)[i] : nullptr);
     if (s.ok()) continue;
     if (prefix) s = PrefixFieldPaths(prefix(i, about_change ? Change() : changes[i]), s);
     if (!every_error) return s;

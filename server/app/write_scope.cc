@@ -8,6 +8,7 @@
 #include "base/arn.h"
 #include "base/errors.h"
 #include "engine/write/change_address.h"
+#include "server/wire/change_from_wire.h"
 
 namespace pdp {
 namespace {

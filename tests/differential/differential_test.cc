@@ -29,6 +29,7 @@
 #include "engine/write/snapshot_builder.h"
 #include "gtest/gtest.h"
 #include "pdp/v1/decision.pb.h"
+#include "server/wire/change_from_wire.h"
 #include "server/wire/wire_decide.h"
 #include "tests/differential/reference_evaluator.h"
 #include "world/world_file.h"
@@ -692,7 +693,7 @@ class DifferentialTest : public ::testing::Test {
     if (!changes.ok()) return changes.status();
     SnapshotBuilder builder(*initial_);
     for (const pdp::v1::Change& c : *changes) {
-      absl::Status s = builder.Apply(c);
+      absl::Status s = ApplyWireChange(builder, c);
       if (!s.ok()) return s;
     }
     return builder.Finish();

@@ -16,6 +16,7 @@
 #include "engine/model/snapshot.h"
 #include "engine/write/snapshot_builder.h"
 #include "pdp/v1/decision.pb.h"
+#include "server/wire/change_from_wire.h"
 #include "server/wire/wire_decide.h"
 #include "tests/differential/reference_evaluator.h"
 #include "tests/fuzz/request_codec.h"
@@ -151,7 +152,7 @@ const Fixture& GetFixture() {
     if (!changes.ok()) SetupFailed(changes.status().ToString());
     SnapshotBuilder builder(Snapshot::Initial(*catalog, *aws));
     for (const pdp::v1::Change& c : *changes) {
-      absl::Status s = builder.Apply(c);
+      absl::Status s = ApplyWireChange(builder, c);
       if (!s.ok()) SetupFailed("the world was refused: " + s.ToString());
     }
     f->snapshot = builder.Finish();

@@ -20,6 +20,7 @@
 #include "engine/write/snapshot_builder.h"
 #include "gtest/gtest.h"
 #include "pdp/v1/changes.pb.h"
+#include "server/wire/change_from_wire.h"
 #include "tests/support/error_fields.h"
 
 namespace pdp::test {
@@ -66,7 +67,7 @@ inline absl::StatusOr<SnapshotPtr> ApplyBatch(SnapshotPtr base,
                                               const std::vector<pdp::v1::Change>& changes) {
   SnapshotBuilder builder(std::move(base));
   for (size_t i = 0; i < changes.size(); ++i) {
-    absl::Status s = builder.Apply(changes[i]);
+    absl::Status s = ApplyWireChange(builder, changes[i]);
     if (!s.ok()) {
       absl::Status out(s.code(), absl::StrCat("changes[", i, "]: ", s.message()));
       s.ForEachPayload(

@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "server/wire/change_from_wire.h"
 #include "server/wire/record_protos.h"
 #include "server/wire/wire_decide.h"
 #include "tests/support/test_support.h"
@@ -146,7 +147,7 @@ TEST(AwsIamImportTest, ImportingTheSameDataAgainChangesNothing) {
   ASSERT_TRUE(s.ok()) << s.status();
   SnapshotBuilder again(*s);
   for (const pdp::v1::Change& c : MustImport(kDetails).changes) {
-    ASSERT_TRUE(again.Apply(c).ok()) << c.ShortDebugString();
+    ASSERT_TRUE(ApplyWireChange(again, c).ok()) << c.ShortDebugString();
     EXPECT_TRUE(again.last_change_unchanged()) << c.ShortDebugString();
   }
   EXPECT_FALSE(again.changed());
@@ -291,7 +292,7 @@ TEST(AwsIamImportTest, AwsManagedPoliciesTheFileCarriesArePutFirst) {
   // Importing it again changes nothing, the AWS managed puts included.
   SnapshotBuilder again(*s);
   for (const pdp::v1::Change& c : MustImport(json).changes) {
-    ASSERT_TRUE(again.Apply(c).ok()) << c.ShortDebugString();
+    ASSERT_TRUE(ApplyWireChange(again, c).ok()) << c.ShortDebugString();
     EXPECT_TRUE(again.last_change_unchanged()) << c.ShortDebugString();
   }
   EXPECT_FALSE(again.changed());

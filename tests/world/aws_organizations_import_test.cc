@@ -11,6 +11,7 @@
 #include "engine/write/snapshot_builder.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/wire/change_from_wire.h"
 #include "server/wire/wire_decide.h"
 #include "tests/support/test_support.h"
 
@@ -108,7 +109,7 @@ TEST(AwsOrganizationsImportTest, TheOrganizationComesOutAsAwsHasIt) {
   ASSERT_TRUE(second.ok()) << second.status();
   SnapshotBuilder again(*s);
   for (const pdp::v1::Change& c : second->changes) {
-    ASSERT_TRUE(again.Apply(c).ok()) << c.ShortDebugString();
+    ASSERT_TRUE(ApplyWireChange(again, c).ok()) << c.ShortDebugString();
     EXPECT_TRUE(again.last_change_unchanged()) << c.ShortDebugString();
   }
   EXPECT_FALSE(again.changed());

@@ -9,6 +9,7 @@
 #include "engine/write/snapshot_builder.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/wire/change_from_wire.h"
 #include "server/wire/wire_decide.h"
 #include "tests/support/test_support.h"
 
@@ -235,7 +236,7 @@ managed_policies:
   ASSERT_EQ(p->versions.size(), 2u);
   SnapshotBuilder again(*s);
   for (const pdp::v1::Change& c : MustParse(world)) {
-    ASSERT_TRUE(again.Apply(c).ok());
+    ASSERT_TRUE(ApplyWireChange(again, c).ok());
     EXPECT_TRUE(again.last_change_unchanged()) << c.DebugString();
   }
   absl::StatusOr<std::vector<pdp::v1::Change>> both = WorldToChanges(
@@ -284,7 +285,7 @@ users:
   EXPECT_EQ(p->description, "view only");
   SnapshotBuilder again(*s);
   for (const pdp::v1::Change& c : MustParse(world)) {
-    ASSERT_TRUE(again.Apply(c).ok());
+    ASSERT_TRUE(ApplyWireChange(again, c).ok());
     EXPECT_TRUE(again.last_change_unchanged()) << c.DebugString();
   }
 }
@@ -636,7 +637,7 @@ TEST(WorldToChangesTest, OrganizationChangesReconcile) {
   ASSERT_TRUE(first.ok()) << first.status();
   SnapshotBuilder again(*first);
   for (const pdp::v1::Change& c : *changes) {
-    ASSERT_TRUE(again.Apply(c).ok()) << c.ShortDebugString();
+    ASSERT_TRUE(ApplyWireChange(again, c).ok()) << c.ShortDebugString();
     EXPECT_TRUE(again.last_change_unchanged()) << c.ShortDebugString();
   }
   EXPECT_FALSE(again.changed());

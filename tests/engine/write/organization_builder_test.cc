@@ -7,6 +7,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "server/wire/change_from_wire.h"
 #include "server/wire/record_protos.h"
 #include "server/wire/wire_decide.h"
 #include "tests/support/test_support.h"
@@ -67,7 +68,7 @@ class OrganizationBuilderTest : public ::testing::Test {
 
   absl::Status ApplyOne(const std::string& text, ChangeResult* result = nullptr) {
     SnapshotBuilder b(base_);
-    absl::Status s = b.Apply(Ch(text), result);
+    absl::Status s = ApplyWireChange(b, Ch(text), result);
     if (s.ok()) next_ = b.Finish();
     return s;
   }
@@ -75,7 +76,7 @@ class OrganizationBuilderTest : public ::testing::Test {
   absl::Status ApplyAll(const std::vector<std::string>& texts) {
     SnapshotBuilder b(base_);
     for (const std::string& t : texts) {
-      absl::Status s = b.Apply(Ch(t));
+      absl::Status s = ApplyWireChange(b, Ch(t));
       if (!s.ok()) return s;
     }
     next_ = b.Finish();
@@ -252,11 +253,12 @@ TEST_F(OrganizationBuilderTest, DisablingScpsDetachesAllEnablingAttachesFullAwsA
 
 TEST_F(OrganizationBuilderTest, ScpChangesAffectEveryAccountOfTheOrganization) {
   SnapshotBuilder b(base_);
-  ASSERT_TRUE(b.Apply(Ch(absl::StrCat("create_scp { organization_id: '", kOrg,
-                                      "' policy_id: 'p-denyce000' name: 'DenyCe' document: '",
-                                      DenyDoc({"ce:*"}), "' }")))
-                  .ok());
-  ASSERT_TRUE(b.Apply(Ch(Attach("p-denyce000", kRoot))).ok());
+  ASSERT_TRUE(
+      ApplyWireChange(b, Ch(absl::StrCat("create_scp { organization_id: '", kOrg,
+                                         "' policy_id: 'p-denyce000' name: 'DenyCe' document: '",
+                                         DenyDoc({"ce:*"}), "' }")))
+          .ok());
+  ASSERT_TRUE(ApplyWireChange(b, Ch(Attach("p-denyce000", kRoot))).ok());
   EXPECT_THAT(b.affected_accounts(), IsSupersetOf({std::string(kMgmt), std::string("333333333333"),
                                                    std::string("444444444444")}));
   SnapshotPtr s = b.Finish();
@@ -328,11 +330,11 @@ TEST_F(OrganizationBuilderTest, ChangeEtagPreconditionOnTheAddressedObject) {
                                            "' ou_id: 'ou-ex12-engineer' name: 'Engineering' }"));
   rename.set_etag("12345");
   SnapshotBuilder stale(base_);
-  ExpectError(stale.Apply(rename), absl::StatusCode::kAborted, "etag", "ETAG_MISMATCH");
+  ExpectError(ApplyWireChange(stale, rename), absl::StatusCode::kAborted, "etag", "ETAG_MISMATCH");
   rename.set_etag(etag);
   SnapshotBuilder fresh(base_);
   ChangeResult result;
-  ASSERT_TRUE(fresh.Apply(rename, &result).ok());
+  ASSERT_TRUE(ApplyWireChange(fresh, rename, &result).ok());
   EXPECT_EQ(result.name, "ou-ex12-engineer");
   EXPECT_NE(result.etag, etag);
 }

@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "server/wire/change_from_wire.h"
 #include "server/wire/record_protos.h"
 #include "tests/support/test_support.h"
 
@@ -70,7 +71,7 @@ class OrganizationReconcileTest : public ::testing::Test {
   absl::Status ApplyOne(const std::string& text, ChangeResult* result = nullptr) {
     SnapshotBuilder b(base_);
     ChangeResult local;
-    absl::Status s = b.Apply(Ch(text), result != nullptr ? result : &local);
+    absl::Status s = ApplyWireChange(b, Ch(text), result != nullptr ? result : &local);
     if (s.ok()) next_ = b.Finish();
     return s;
   }

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/write/snapshot_builder.h"
 #include "gtest/gtest.h"
+#include "server/wire/change_from_wire.h"
 #include "server/wire/wire_decide.h"
 #include "tests/support/test_support.h"
 
@@ -72,8 +73,8 @@ TEST(PutAwsManagedPolicyTest, AttachableFromEveryAccountAfterThePut) {
         ApplyBatch(test::EmptyShippedSnapshot(), {test::CreateAccount(kA, true)});
     ASSERT_TRUE(base.ok()) << base.status();
     SnapshotBuilder b(*base);
-    ExpectError(b.Apply(test::PutUser(kAlice, {}, {kViewOnly})), absl::StatusCode::kNotFound,
-                "user.attached_policies[0]");
+    ExpectError(ApplyWireChange(b, test::PutUser(kAlice, {}, {kViewOnly})),
+                absl::StatusCode::kNotFound, "user.attached_policies[0]");
   }
   SnapshotPtr s = World();
   ASSERT_NE(s, nullptr);
@@ -99,7 +100,7 @@ TEST(PutAwsManagedPolicyTest, PuttingWhatIsThereChangesNothing) {
   ASSERT_NE(s, nullptr);
   SnapshotBuilder b(s);
   // Versions in another order are the same policy.
-  ASSERT_TRUE(b.Apply(Put({{"v2", kCurrent, true}, {"v1", kOld}})).ok());
+  ASSERT_TRUE(ApplyWireChange(b, Put({{"v2", kCurrent, true}, {"v1", kOld}})).ok());
   EXPECT_TRUE(b.last_change_unchanged());
   EXPECT_FALSE(b.changed());
   EXPECT_TRUE(b.affected_accounts().empty());
@@ -113,7 +114,7 @@ TEST(PutAwsManagedPolicyTest, ADifferenceReplacesItInEveryAccount) {
   const std::string etag = s->FindPolicy(kViewOnly)->etag();
   // AWS moved the default back to v1 (which lacks Cost Optimization Hub).
   SnapshotBuilder b(s);
-  ASSERT_TRUE(b.Apply(Put({{"v1", kOld, true}, {"v2", kCurrent}})).ok());
+  ASSERT_TRUE(ApplyWireChange(b, Put({{"v1", kOld, true}, {"v2", kCurrent}})).ok());
   EXPECT_FALSE(b.last_change_unchanged());
   EXPECT_EQ(b.affected_accounts(), (absl::btree_set<std::string>{kA, kB}));
   EXPECT_TRUE(b.written_accounts().empty());  // no account record changes
@@ -140,9 +141,10 @@ TEST(PutAwsManagedPolicyTest, ReplacesABundledPolicy) {
   ASSERT_EQ(bundled->versions.size(), 1u);
   {
     SnapshotBuilder b(base);
-    ASSERT_TRUE(b.Apply(Put({{bundled->default_version_id, bundled->versions[0].document, true}},
-                            kBundled, bundled->description))
-                    .ok());
+    ASSERT_TRUE(
+        ApplyWireChange(b, Put({{bundled->default_version_id, bundled->versions[0].document, true}},
+                               kBundled, bundled->description))
+            .ok());
     EXPECT_TRUE(b.last_change_unchanged());
   }
   absl::StatusOr<SnapshotPtr> s =
@@ -163,7 +165,7 @@ TEST(PutAwsManagedPolicyTest, BadInputIsRefusedWithItsField) {
   auto refused = [&](const pdp::v1::Change& c, absl::StatusCode code, const std::string& field,
                      const std::string& reason = "") {
     SnapshotBuilder b(s);
-    ExpectError(b.Apply(c), code, field, reason);
+    ExpectError(ApplyWireChange(b, c), code, field, reason);
   };
   const auto bad = absl::StatusCode::kInvalidArgument;
   refused(Put({{"v1", kOld, true}}, "arn:aws:iam::111111111111:policy/Mine"), bad, "arn");
@@ -208,11 +210,11 @@ TEST(PutAwsManagedPolicyTest, SizeHasItsOwnQuota) {
   const std::string large = AllowDoc(actions);
   ASSERT_GT(large.size(), WorldLimits().max_managed_policy_chars);
   SnapshotBuilder ok(test::EmptyShippedSnapshot());
-  EXPECT_TRUE(ok.Apply(Put({{"v1", large, true}})).ok());
+  EXPECT_TRUE(ApplyWireChange(ok, Put({{"v1", large, true}})).ok());
   WorldLimits small;
   small.max_aws_managed_policy_chars = 1000;
   SnapshotBuilder refused(test::EmptyShippedSnapshot(), small);
-  absl::Status s = refused.Apply(Put({{"v1", kOld, true}, {"v2", large}}));
+  absl::Status s = ApplyWireChange(refused, Put({{"v1", kOld, true}, {"v2", large}}));
   EXPECT_EQ(test::FieldOf(s), "versions[1].document") << s;
   EXPECT_NE(s.code(), absl::StatusCode::kOk);
 }

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/write/snapshot_builder.h"
 #include "gtest/gtest.h"
+#include "server/wire/change_from_wire.h"
 #include "server/wire/wire_decide.h"
 #include "tests/support/test_support.h"
 
@@ -77,7 +78,7 @@ TEST(PutPolicyTest, PuttingWhatIsThereChangesNothingAndADifferenceReplaces) {
   const std::string etag = s->FindPolicy(kPolicy)->etag();
   {
     SnapshotBuilder b(s);  // same versions, given in another order
-    ASSERT_TRUE(b.Apply(Put({{"v5", kView, true}, {"v2", kNone}}, kPolicy, etag)).ok());
+    ASSERT_TRUE(ApplyWireChange(b, Put({{"v5", kView, true}, {"v2", kNone}}, kPolicy, etag)).ok());
     EXPECT_TRUE(b.last_change_unchanged());
   }
   // Another default: v2 now decides, and v5 is still there.
@@ -98,7 +99,7 @@ TEST(PutPolicyTest, BadVersionsAreRefusedWithTheirField) {
   auto refused = [&](const pdp::v1::Change& c, absl::StatusCode code, const std::string& field,
                      const std::string& reason = "") {
     SnapshotBuilder b(s);
-    ExpectError(b.Apply(c), code, field, reason);
+    ExpectError(ApplyWireChange(b, c), code, field, reason);
   };
   const auto bad = absl::StatusCode::kInvalidArgument;
   refused(Put({}), bad, "versions");

@@ -9,6 +9,7 @@
 #include "engine/policy/policy_compiler.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/wire/change_from_wire.h"
 #include "server/wire/record_protos.h"
 #include "server/wire/wire_decide.h"
 #include "tests/support/test_support.h"
@@ -71,7 +72,7 @@ class SnapshotBuilderTest : public ::testing::Test {
   // Applies one change to base_ in its own batch; returns the error, if any.
   absl::Status ApplyOne(const pdp::v1::Change& change) {
     SnapshotBuilder b(base_);
-    return b.Apply(change);
+    return ApplyWireChange(b, change);
   }
 
   // Applies changes to base_ and expects success.
@@ -126,9 +127,9 @@ TEST_F(SnapshotBuilderTest, CreateAccountRejections) {
               "account.id");
   // Within one batch too.
   SnapshotBuilder b(base_);
-  ASSERT_TRUE(b.Apply(test::CreateAccount("333333333333", true)).ok());
-  ExpectError(b.Apply(test::CreateAccount("333333333333", true)), absl::StatusCode::kAlreadyExists,
-              "account.id");
+  ASSERT_TRUE(ApplyWireChange(b, test::CreateAccount("333333333333", true)).ok());
+  ExpectError(ApplyWireChange(b, test::CreateAccount("333333333333", true)),
+              absl::StatusCode::kAlreadyExists, "account.id");
 }
 
 // allow_existing never changes an existing account's settings (they need
@@ -140,7 +141,7 @@ TEST_F(SnapshotBuilderTest, CreateAccountAllowExistingTakesOnlyTheName) {
   {
     SnapshotBuilder b(base_);
     ChangeResult result;
-    ASSERT_TRUE(b.Apply(same, &result).ok());
+    ASSERT_TRUE(ApplyWireChange(b, same, &result).ok());
     EXPECT_TRUE(b.last_change_unchanged());
     EXPECT_FALSE(b.changed());
     SnapshotPtr s = b.Finish();
@@ -152,7 +153,7 @@ TEST_F(SnapshotBuilderTest, CreateAccountAllowExistingTakesOnlyTheName) {
   pdp::v1::Change settings = test::CreateAccount(kA, false, pdp::v1::LEGACY, "");
   settings.mutable_create_account()->set_allow_existing(true);
   SnapshotBuilder b(base_);
-  ASSERT_TRUE(b.Apply(settings).ok());
+  ASSERT_TRUE(ApplyWireChange(b, settings).ok());
   EXPECT_TRUE(b.last_change_unchanged());
   SnapshotPtr kept = b.Finish();
   EXPECT_TRUE(kept->FindAccount(kA)->settings.iam_access_to_billing);
@@ -329,12 +330,12 @@ TEST_F(SnapshotBuilderTest, UserGroupsMustExistAndAreLimited) {
   }
   SnapshotPtr s = Apply(changes);
   SnapshotBuilder b(s);
-  ExpectError(b.Apply(test::PutUser(kBob, groups)), absl::StatusCode::kFailedPrecondition,
-              "user.groups", "LIMIT_EXCEEDED");
+  ExpectError(ApplyWireChange(b, test::PutUser(kBob, groups)),
+              absl::StatusCode::kFailedPrecondition, "user.groups", "LIMIT_EXCEEDED");
   groups.pop_back();
-  EXPECT_TRUE(b.Apply(test::PutUser(kBob, groups)).ok());
-  ExpectError(b.Apply(test::AddToGroup(kBob, "g10")), absl::StatusCode::kFailedPrecondition,
-              "group_name", "LIMIT_EXCEEDED");
+  EXPECT_TRUE(ApplyWireChange(b, test::PutUser(kBob, groups)).ok());
+  ExpectError(ApplyWireChange(b, test::AddToGroup(kBob, "g10")),
+              absl::StatusCode::kFailedPrecondition, "group_name", "LIMIT_EXCEEDED");
 }
 
 TEST_F(SnapshotBuilderTest, AttachedPoliciesMustExistInTheAccountAndAreLimited) {
@@ -347,8 +348,8 @@ TEST_F(SnapshotBuilderTest, AttachedPoliciesMustExistInTheAccountAndAreLimited) 
               absl::StatusCode::kInvalidArgument, "user.attached_policies[0]");
   SnapshotPtr with_b_policy = Apply({test::CreatePolicy(kPolicyB, AllowDoc({"s3:*"}))});
   SnapshotBuilder b(with_b_policy);
-  ExpectError(b.Apply(test::PutUser(kBob, {}, {kPolicyB})), absl::StatusCode::kInvalidArgument,
-              "user.attached_policies[0]");
+  ExpectError(ApplyWireChange(b, test::PutUser(kBob, {}, {kPolicyB})),
+              absl::StatusCode::kInvalidArgument, "user.attached_policies[0]");
 
   std::vector<std::string> eleven;
   for (const auto& [arn, p] : base_->aws_policies()) eleven.push_back(arn);
@@ -495,12 +496,12 @@ TEST_F(SnapshotBuilderTest, AttachLimit) {
   int attached = 0;
   for (const auto& [arn, p] : base_->aws_policies()) {
     if (attached == 10) break;
-    ASSERT_TRUE(b.Apply(test::Attach(kAuditor, arn)).ok()) << arn;
+    ASSERT_TRUE(ApplyWireChange(b, test::Attach(kAuditor, arn)).ok()) << arn;
     ++attached;
   }
   ASSERT_EQ(attached, 10);  // one was already attached: the no-op does not count
-  ExpectError(b.Apply(test::Attach(kAuditor, kPolicyP)), absl::StatusCode::kFailedPrecondition,
-              "policy_arn", "LIMIT_EXCEEDED");
+  ExpectError(ApplyWireChange(b, test::Attach(kAuditor, kPolicyP)),
+              absl::StatusCode::kFailedPrecondition, "policy_arn", "LIMIT_EXCEEDED");
 }
 
 TEST_F(SnapshotBuilderTest, PutAndDeleteInlinePolicies) {
@@ -583,43 +584,44 @@ TEST_F(SnapshotBuilderTest, ManagedPolicySizeLimitIgnoresWhiteSpace) {
   WorldLimits roomy;
   roomy.max_inline_chars_user = 100000;
   SnapshotBuilder r(base_, roomy);
-  EXPECT_TRUE(r.Apply(test::PutInline(kAlice, "big", big)).ok());
+  EXPECT_TRUE(ApplyWireChange(r, test::PutInline(kAlice, "big", big)).ok());
 
   WorldLimits limits;
   limits.max_managed_policy_chars = 20;
   SnapshotBuilder b(base_, limits);
-  ExpectError(b.Apply(test::CreatePolicy("arn:aws:iam::111111111111:policy/Small",
-                                         AllowDoc({"budgets:ViewBudget"}))),
+  ExpectError(ApplyWireChange(b, test::CreatePolicy("arn:aws:iam::111111111111:policy/Small",
+                                                    AllowDoc({"budgets:ViewBudget"}))),
               absl::StatusCode::kInvalidArgument, "document");
 }
 
 TEST_F(SnapshotBuilderTest, PolicyVersionsUpToFive) {
   SnapshotBuilder b(base_);
   for (int i = 2; i <= 5; ++i) {
-    ASSERT_TRUE(
-        b.Apply(test::CreatePolicyVersion(kPolicyP, AllowDoc({absl::StrCat("tax:Get", i)}), false))
-            .ok())
+    ASSERT_TRUE(ApplyWireChange(b, test::CreatePolicyVersion(
+                                       kPolicyP, AllowDoc({absl::StrCat("tax:Get", i)}), false))
+                    .ok())
         << i;
   }
   const ManagedPolicyRecord* p = b.current().FindPolicy(kPolicyP);
   EXPECT_THAT(VersionIds(p), ElementsAre("v1", "v2", "v3", "v4", "v5"));
   EXPECT_EQ(p->default_version_id, "v1");
-  ExpectError(b.Apply(test::CreatePolicyVersion(kPolicyP, AllowDoc({"*"}), false)),
+  ExpectError(ApplyWireChange(b, test::CreatePolicyVersion(kPolicyP, AllowDoc({"*"}), false)),
               absl::StatusCode::kFailedPrecondition, "policy_arn", "LIMIT_EXCEEDED");
 
   // The default version cannot be deleted.
-  ExpectError(b.Apply(test::DeletePolicyVersion(kPolicyP, "v1")),
+  ExpectError(ApplyWireChange(b, test::DeletePolicyVersion(kPolicyP, "v1")),
               absl::StatusCode::kFailedPrecondition, "version_id", "DELETE_CONFLICT");
-  ASSERT_TRUE(b.Apply(test::SetDefaultVersion(kPolicyP, "v3")).ok());
-  ExpectError(b.Apply(test::DeletePolicyVersion(kPolicyP, "v3")),
+  ASSERT_TRUE(ApplyWireChange(b, test::SetDefaultVersion(kPolicyP, "v3")).ok());
+  ExpectError(ApplyWireChange(b, test::DeletePolicyVersion(kPolicyP, "v3")),
               absl::StatusCode::kFailedPrecondition, "version_id", "DELETE_CONFLICT");
-  ASSERT_TRUE(b.Apply(test::DeletePolicyVersion(kPolicyP, "v1")).ok());
-  ExpectError(b.Apply(test::DeletePolicyVersion(kPolicyP, "v1")), absl::StatusCode::kNotFound,
-              "version_id");
-  ExpectError(b.Apply(test::SetDefaultVersion(kPolicyP, "v9")), absl::StatusCode::kNotFound,
-              "version_id");
+  ASSERT_TRUE(ApplyWireChange(b, test::DeletePolicyVersion(kPolicyP, "v1")).ok());
+  ExpectError(ApplyWireChange(b, test::DeletePolicyVersion(kPolicyP, "v1")),
+              absl::StatusCode::kNotFound, "version_id");
+  ExpectError(ApplyWireChange(b, test::SetDefaultVersion(kPolicyP, "v9")),
+              absl::StatusCode::kNotFound, "version_id");
   // Room again; version ids keep counting.
-  ASSERT_TRUE(b.Apply(test::CreatePolicyVersion(kPolicyP, AllowDoc({"tax:Get6"}), true)).ok());
+  ASSERT_TRUE(
+      ApplyWireChange(b, test::CreatePolicyVersion(kPolicyP, AllowDoc({"tax:Get6"}), true)).ok());
   SnapshotPtr s = b.Finish();
   p = s->FindPolicy(kPolicyP);
   EXPECT_THAT(VersionIds(p), ElementsAre("v2", "v3", "v4", "v5", "v6"));
@@ -639,8 +641,9 @@ TEST_F(SnapshotBuilderTest, TheVersionLimitIsConfigurable) {
   WorldLimits limits;
   limits.max_policy_versions = 2;
   SnapshotBuilder b(base_, limits);
-  ASSERT_TRUE(b.Apply(test::CreatePolicyVersion(kPolicyP, AllowDoc({"a:b"}), false)).ok());
-  ExpectError(b.Apply(test::CreatePolicyVersion(kPolicyP, AllowDoc({"a:c"}), false)),
+  ASSERT_TRUE(
+      ApplyWireChange(b, test::CreatePolicyVersion(kPolicyP, AllowDoc({"a:b"}), false)).ok());
+  ExpectError(ApplyWireChange(b, test::CreatePolicyVersion(kPolicyP, AllowDoc({"a:c"}), false)),
               absl::StatusCode::kFailedPrecondition, "policy_arn", "LIMIT_EXCEEDED");
 }
 
@@ -672,11 +675,11 @@ TEST_F(SnapshotBuilderTest, CreatePolicyAllowExistingAddsADefaultVersionOnlyWhen
   // With five versions the oldest non-default one makes room.
   SnapshotBuilder b(base_);
   for (int i = 2; i <= 5; ++i) {
-    ASSERT_TRUE(
-        b.Apply(test::CreatePolicyVersion(kPolicyP, AllowDoc({absl::StrCat("a:b", i)}), false))
-            .ok());
+    ASSERT_TRUE(ApplyWireChange(b, test::CreatePolicyVersion(
+                                       kPolicyP, AllowDoc({absl::StrCat("a:b", i)}), false))
+                    .ok());
   }
-  ASSERT_TRUE(b.Apply(test::CreatePolicy(kPolicyP, AllowDoc({"a:new"}), true)).ok());
+  ASSERT_TRUE(ApplyWireChange(b, test::CreatePolicy(kPolicyP, AllowDoc({"a:new"}), true)).ok());
   EXPECT_THAT(VersionIds(b.current().FindPolicy(kPolicyP)),
               ElementsAre("v1", "v3", "v4", "v5", "v6"));
   EXPECT_EQ(b.current().FindPolicy(kPolicyP)->default_version_id, "v6");
@@ -685,11 +688,11 @@ TEST_F(SnapshotBuilderTest, CreatePolicyAllowExistingAddsADefaultVersionOnlyWhen
 TEST_F(SnapshotBuilderTest, DeletePolicyWhileAttachedIsRefused) {
   SnapshotPtr s = Apply({test::Attach(kAdmins, kPolicyP)});
   SnapshotBuilder b(s);
-  absl::Status refused = b.Apply(test::DeletePolicy(kPolicyP));
+  absl::Status refused = ApplyWireChange(b, test::DeletePolicy(kPolicyP));
   ExpectError(refused, absl::StatusCode::kFailedPrecondition, "arn", "DELETE_CONFLICT");
   EXPECT_THAT(std::string(refused.message()), HasSubstr(kAdmins));
-  ASSERT_TRUE(b.Apply(test::Detach(kAdmins, kPolicyP)).ok());
-  ASSERT_TRUE(b.Apply(test::DeletePolicy(kPolicyP)).ok());
+  ASSERT_TRUE(ApplyWireChange(b, test::Detach(kAdmins, kPolicyP)).ok());
+  ASSERT_TRUE(ApplyWireChange(b, test::DeletePolicy(kPolicyP)).ok());
   SnapshotPtr after = b.Finish();
   EXPECT_EQ(after->FindPolicy(kPolicyP), nullptr);
   EXPECT_NE(s->FindPolicy(kPolicyP), nullptr);
@@ -722,7 +725,7 @@ TEST_F(SnapshotBuilderTest, StaleEtagsAreAbortedWithEtagMismatch) {
 
   auto expect_stale = [&](const pdp::v1::Change& c, const std::string& field) {
     SnapshotBuilder b(s);
-    absl::Status st = b.Apply(c);
+    absl::Status st = ApplyWireChange(b, c);
     EXPECT_EQ(st.code(), absl::StatusCode::kAborted) << c.DebugString() << st;
     EXPECT_EQ(ErrorReason(st), "ETAG_MISMATCH") << c.DebugString();
     EXPECT_EQ(FieldOf(st), field) << c.DebugString();
@@ -812,20 +815,22 @@ TEST_F(AccountSettingsTest, AMissingMaskIsRefusedNotAReset) {
 TEST_F(AccountSettingsTest, SettingsToTheirValuesAreUnchanged) {
   SnapshotBuilder b(base_);
   ChangeResult result;
-  ASSERT_TRUE(b.Apply(test::UpdateSettings(kA, kRootA, {"iam_access_to_billing"}, true,
-                                           pdp::v1::CONSOLE_ACTION_SET_UNSPECIFIED),
-                      &result)
+  ASSERT_TRUE(ApplyWireChange(b,
+                              test::UpdateSettings(kA, kRootA, {"iam_access_to_billing"}, true,
+                                                   pdp::v1::CONSOLE_ACTION_SET_UNSPECIFIED),
+                              &result)
                   .ok());
   EXPECT_TRUE(b.last_change_unchanged());
   // Still judged: a no-op by the wrong actor is refused all the same.
-  ExpectError(b.Apply(test::UpdateSettings(kA, "arn:aws:iam::111111111111:user/admin",
-                                           {"iam_access_to_billing"}, true, pdp::v1::FINE_GRAINED)),
+  ExpectError(ApplyWireChange(
+                  b, test::UpdateSettings(kA, "arn:aws:iam::111111111111:user/admin",
+                                          {"iam_access_to_billing"}, true, pdp::v1::FINE_GRAINED)),
               absl::StatusCode::kPermissionDenied, "actor", "ROOT_USER_REQUIRED");
   SnapshotBuilder again(base_);
-  ASSERT_TRUE(again
-                  .Apply(test::UpdateSettings(kA, kRootA, {"iam_access_to_billing"}, true,
-                                              pdp::v1::FINE_GRAINED),
-                         &result)
+  ASSERT_TRUE(ApplyWireChange(again,
+                              test::UpdateSettings(kA, kRootA, {"iam_access_to_billing"}, true,
+                                                   pdp::v1::FINE_GRAINED),
+                              &result)
                   .ok());
   EXPECT_FALSE(again.changed());
   SnapshotPtr s = again.Finish();
@@ -834,9 +839,10 @@ TEST_F(AccountSettingsTest, SettingsToTheirValuesAreUnchanged) {
   EXPECT_EQ(s->FindAccount(kA), base_->FindAccount(kA));
   // A real change is not marked.
   SnapshotBuilder real(base_);
-  ASSERT_TRUE(real.Apply(test::UpdateSettings(kA, kRootA, {"iam_access_to_billing"}, false,
-                                              pdp::v1::FINE_GRAINED),
-                         &result)
+  ASSERT_TRUE(ApplyWireChange(real,
+                              test::UpdateSettings(kA, kRootA, {"iam_access_to_billing"}, false,
+                                                   pdp::v1::FINE_GRAINED),
+                              &result)
                   .ok());
   EXPECT_FALSE(real.last_change_unchanged());
   EXPECT_TRUE(real.changed());
@@ -896,11 +902,13 @@ TEST_F(AccountSettingsTest, ConsoleActionSetRefusedWithoutTheAction) {
               HasSubstr("; decision: EXPLICIT_DENY)"));
   // The permission is checked on the state before the batch.
   SnapshotBuilder b(base_);
-  ASSERT_TRUE(
-      b.Apply(test::PutUser("arn:aws:iam::111111111111:user/newcomer", {}, {kAdminAccess})).ok());
-  ExpectError(b.Apply(test::UpdateSettings(kA, "arn:aws:iam::111111111111:user/newcomer",
-                                           {"console_action_set"}, false, pdp::v1::LEGACY)),
-              absl::StatusCode::kPermissionDenied, "actor", "NOT_AUTHORIZED");
+  ASSERT_TRUE(ApplyWireChange(
+                  b, test::PutUser("arn:aws:iam::111111111111:user/newcomer", {}, {kAdminAccess}))
+                  .ok());
+  ExpectError(
+      ApplyWireChange(b, test::UpdateSettings(kA, "arn:aws:iam::111111111111:user/newcomer",
+                                              {"console_action_set"}, false, pdp::v1::LEGACY)),
+      absl::StatusCode::kPermissionDenied, "actor", "NOT_AUTHORIZED");
 }
 
 TEST_F(AccountSettingsTest, ActorMustBeOfTheAccount) {
@@ -942,24 +950,25 @@ TEST_F(SnapshotBuilderTest, AFailedBatchLeavesTheBaseSnapshotUnchanged) {
   const std::string alice_doc = alice_before->inline_policies[0].document;
 
   SnapshotBuilder b(base_);
-  ASSERT_TRUE(b.Apply(test::PutInline(kAlice, "own", AllowDoc({"*"}))).ok());
-  ASSERT_TRUE(b.Apply(test::Attach(kAlice, kPolicyP)).ok());
-  ASSERT_TRUE(b.Apply(test::DeleteEntity(kAuditor)).ok());
-  ASSERT_TRUE(b.Apply(test::CreateAccount("333333333333", true)).ok());
+  ASSERT_TRUE(ApplyWireChange(b, test::PutInline(kAlice, "own", AllowDoc({"*"}))).ok());
+  ASSERT_TRUE(ApplyWireChange(b, test::Attach(kAlice, kPolicyP)).ok());
+  ASSERT_TRUE(ApplyWireChange(b, test::DeleteEntity(kAuditor)).ok());
+  ASSERT_TRUE(ApplyWireChange(b, test::CreateAccount("333333333333", true)).ok());
+  ASSERT_TRUE(ApplyWireChange(b, test::UpdateSettings(
+                                     kA, kRootA, {"iam_access_to_billing", "console_action_set"},
+                                     false, pdp::v1::LEGACY))
+                  .ok());
   ASSERT_TRUE(
-      b.Apply(test::UpdateSettings(kA, kRootA, {"iam_access_to_billing", "console_action_set"},
-                                   false, pdp::v1::LEGACY))
-          .ok());
-  ASSERT_TRUE(b.Apply(test::CreatePolicyVersion(kPolicyP, AllowDoc({"x:y"}), true)).ok());
+      ApplyWireChange(b, test::CreatePolicyVersion(kPolicyP, AllowDoc({"x:y"}), true)).ok());
   pdp::v1::Change del_b;
   del_b.mutable_delete_account()->set_account_id(kB);
-  ASSERT_TRUE(b.Apply(del_b).ok());
+  ASSERT_TRUE(ApplyWireChange(b, del_b).ok());
   // The builder sees its own changes...
   EXPECT_NE(b.current().FindAccount("333333333333"), nullptr);
   EXPECT_EQ(b.current().FindAccount(kB), nullptr);
   EXPECT_EQ(b.revision(), 2);
   // ...then a change fails and the caller drops the builder.
-  EXPECT_FALSE(b.Apply(test::PutUser(kAlice)).ok());
+  EXPECT_FALSE(ApplyWireChange(b, test::PutUser(kAlice)).ok());
 
   EXPECT_EQ(base_->revision(), 1);
   EXPECT_EQ(base_->accounts().size(), 2u);
@@ -985,8 +994,8 @@ TEST_F(SnapshotBuilderTest, RevisionsIncreaseByOnePerFinish) {
   SnapshotBuilder b(base_);
   EXPECT_EQ(b.revision(), 2);
   EXPECT_EQ(b.current().revision(), 2);
-  ASSERT_TRUE(b.Apply(test::PutUser(kBob)).ok());
-  ASSERT_TRUE(b.Apply(test::PutRole("arn:aws:iam::111111111111:role/r2")).ok());
+  ASSERT_TRUE(ApplyWireChange(b, test::PutUser(kBob)).ok());
+  ASSERT_TRUE(ApplyWireChange(b, test::PutRole("arn:aws:iam::111111111111:role/r2")).ok());
   SnapshotPtr s2 = b.Finish();
   EXPECT_EQ(s2->revision(), 2);  // one batch, one revision
   EXPECT_EQ(s2->FindAccount(kA)->FindEntity(IamArnKind::kUser, "bob")->etag(), "2");

@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "server/wire/change_from_wire.h"
 #include "tests/support/test_support.h"
 
 namespace pdp {
@@ -107,7 +108,7 @@ TEST_P(UnchangedChangesTest, ANoOpIsMarkedAndKeepsEveryRecord) {
   const SnapshotPtr base = Base();
   SnapshotBuilder b(base);
   ChangeResult result;
-  absl::Status s = b.Apply(GetParam().noop, &result);
+  absl::Status s = ApplyWireChange(b, GetParam().noop, &result);
   ASSERT_TRUE(s.ok()) << s;
   EXPECT_TRUE(b.last_change_unchanged());
   EXPECT_FALSE(b.changed());
@@ -127,7 +128,7 @@ TEST_P(UnchangedChangesTest, ANoOpIsMarkedAndKeepsEveryRecord) {
 TEST_P(UnchangedChangesTest, TheSameKindWithADifferenceIsNotMarked) {
   SnapshotBuilder b(Base());
   ChangeResult result;
-  absl::Status s = b.Apply(GetParam().real, &result);
+  absl::Status s = ApplyWireChange(b, GetParam().real, &result);
   ASSERT_TRUE(s.ok()) << s;
   EXPECT_FALSE(b.last_change_unchanged());
   EXPECT_TRUE(b.changed());
@@ -266,13 +267,15 @@ TEST(UnchangedChangesBatchTest, MixedBatchMarksEachChange) {
   base = *s;
   SnapshotBuilder b(base);
   std::vector<ChangeResult> results(4);
-  ASSERT_TRUE(b.Apply(test::Attach(kAlice, kBillingRO), &results[0]).ok());  // no-op
+  ASSERT_TRUE(ApplyWireChange(b, test::Attach(kAlice, kBillingRO), &results[0]).ok());  // no-op
   EXPECT_FALSE(b.changed());
-  ASSERT_TRUE(b.Apply(test::Attach(kAlice, kAdminAccess), &results[1]).ok());  // real
+  ASSERT_TRUE(ApplyWireChange(b, test::Attach(kAlice, kAdminAccess), &results[1]).ok());  // real
   EXPECT_TRUE(b.changed());
-  ASSERT_TRUE(b.Apply(test::Attach(kAlice, kAdminAccess), &results[2]).ok());  // no-op now
+  ASSERT_TRUE(
+      ApplyWireChange(b, test::Attach(kAlice, kAdminAccess), &results[2]).ok());  // no-op now
   EXPECT_TRUE(b.last_change_unchanged());
-  ASSERT_TRUE(b.Apply(WithAllowExisting(test::CreateAccount(kA, false)), &results[3]).ok());
+  ASSERT_TRUE(
+      ApplyWireChange(b, WithAllowExisting(test::CreateAccount(kA, false)), &results[3]).ok());
   SnapshotPtr after = b.Finish();
   EXPECT_TRUE(results[0].unchanged);
   EXPECT_FALSE(results[1].unchanged);
@@ -294,7 +297,7 @@ TEST(UnchangedChangesBatchTest, ANoOpIsStillChecked) {
   pdp::v1::Change c = UpdateAccount("n");
   c.mutable_update_account()->set_etag("7");
   SnapshotBuilder b(*base);
-  test::ExpectError(b.Apply(c), absl::StatusCode::kAborted, "etag", "ETAG_MISMATCH");
+  test::ExpectError(ApplyWireChange(b, c), absl::StatusCode::kAborted, "etag", "ETAG_MISMATCH");
 }
 
 }  // namespace

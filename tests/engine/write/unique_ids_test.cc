@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/write/snapshot_builder.h"
 #include "gtest/gtest.h"
+#include "server/wire/change_from_wire.h"
 #include "server/wire/record_protos.h"
 #include "server/wire/wire_decide.h"
 #include "tests/support/test_support.h"
@@ -92,7 +93,8 @@ TEST(UniqueIdsTest, MalformedIdsAreRefusedWithTheirField) {
         std::string("AIDAshort"), std::string("AIDAjqablzs4a3qdu576q"),
         std::string("AIDAJQABLZS4A3QDU576Q "), "AIDA" + std::string(125, 'X')}) {
     SnapshotBuilder b(s);
-    ExpectError(b.Apply(User(kAlice, bad)), absl::StatusCode::kInvalidArgument, "user.unique_id");
+    ExpectError(ApplyWireChange(b, User(kAlice, bad)), absl::StatusCode::kInvalidArgument,
+                "user.unique_id");
   }
 }
 
@@ -100,13 +102,13 @@ TEST(UniqueIdsTest, AnIdHeldAnywhereCannotBeGivenAgain) {
   SnapshotPtr s = World({User(kAlice, kAliceId)});
   {
     SnapshotBuilder b(s);  // same account: the holder is named
-    absl::Status st = b.Apply(User(kBob, kAliceId));
+    absl::Status st = ApplyWireChange(b, User(kBob, kAliceId));
     ExpectError(st, absl::StatusCode::kAlreadyExists, "user.unique_id");
     EXPECT_NE(st.message().find(kAlice), std::string::npos) << st;
   }
   {
     SnapshotBuilder b(s);  // another account: not named
-    absl::Status st = b.Apply(User(kCarol, kAliceId));
+    absl::Status st = ApplyWireChange(b, User(kCarol, kAliceId));
     ExpectError(st, absl::StatusCode::kAlreadyExists, "user.unique_id");
     EXPECT_EQ(st.message().find(kAlice), std::string::npos) << st;
   }
@@ -120,7 +122,7 @@ TEST(UniqueIdsTest, IdsNeverChangeButADeletedEntitysIdCanBeReused) {
   SnapshotPtr s = World({User(kAlice, kAliceId)});
   {
     SnapshotBuilder b(s);
-    ExpectError(b.Apply(ReplaceUser(kAlice, "AIDAJQABLZS4A3QDU5777")),
+    ExpectError(ApplyWireChange(b, ReplaceUser(kAlice, "AIDAJQABLZS4A3QDU5777")),
                 absl::StatusCode::kFailedPrecondition, "user.unique_id", "UNIQUE_ID_CHANGED");
   }
   // Replacing with the same id or none keeps it.

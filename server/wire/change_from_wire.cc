@@ -1,4 +1,4 @@
-#include "engine/write/change_from_wire.h"
+#include "server/wire/change_from_wire.h"
 
 namespace pdp {
 namespace {
@@ -37,8 +37,6 @@ std::vector<InlinePolicyInput> InlinePolicies(
   for (const pdp::v1::InlinePolicy& p : list) out.push_back({p.name(), p.document()});
   return out;
 }
-
-}  // namespace
 
 CreateAccountChange FromWire(const pdp::v1::CreateAccountRequest& c) {
   return {.account = {.id = c.account().id(),
@@ -273,6 +271,142 @@ DetachScpChange FromWire(const pdp::v1::DetachScpRequest& c) {
           .policy_id = c.policy_id(),
           .target_id = c.target_id(),
           .allow_missing = c.allow_missing()};
+}
+
+}  // namespace
+
+EngineChange ChangeFromWire(const pdp::v1::Change& c) {
+  using pdp::v1::Change;
+  EngineChange out{.etag = c.etag()};
+  switch (c.kind_case()) {
+    case Change::kCreateAccount:
+      out.kind = FromWire(c.create_account());
+      break;
+    case Change::kUpdateAccount:
+      out.kind = FromWire(c.update_account());
+      break;
+    case Change::kDeleteAccount:
+      out.kind = FromWire(c.delete_account());
+      break;
+    case Change::kUpdateAccountSettings:
+      out.kind = FromWire(c.update_account_settings());
+      break;
+    case Change::kPutUser:
+      out.kind = FromWire(c.put_user());
+      break;
+    case Change::kPutGroup:
+      out.kind = FromWire(c.put_group());
+      break;
+    case Change::kPutRole:
+      out.kind = FromWire(c.put_role());
+      break;
+    case Change::kDeleteEntity:
+      out.kind = FromWire(c.delete_entity());
+      break;
+    case Change::kCreatePolicy:
+      out.kind = FromWire(c.create_policy());
+      break;
+    case Change::kPutPolicy:
+      out.kind = FromWire(c.put_policy());
+      break;
+    case Change::kPutAwsManagedPolicy:
+      out.kind = PutAwsManagedPolicyChange{FromWire(c.put_aws_managed_policy())};
+      break;
+    case Change::kUpdatePolicy:
+      out.kind = FromWire(c.update_policy());
+      break;
+    case Change::kDeletePolicy:
+      out.kind = FromWire(c.delete_policy());
+      break;
+    case Change::kCreatePolicyVersion:
+      out.kind = FromWire(c.create_policy_version());
+      break;
+    case Change::kSetDefaultPolicyVersion:
+      out.kind = FromWire(c.set_default_policy_version());
+      break;
+    case Change::kDeletePolicyVersion:
+      out.kind = FromWire(c.delete_policy_version());
+      break;
+    case Change::kPutInlinePolicy:
+      out.kind = FromWire(c.put_inline_policy());
+      break;
+    case Change::kDeleteInlinePolicy:
+      out.kind = FromWire(c.delete_inline_policy());
+      break;
+    case Change::kAttachPolicy:
+      out.kind = AttachPolicyChange{FromWire(c.attach_policy())};
+      break;
+    case Change::kDetachPolicy:
+      out.kind = DetachPolicyChange{FromWire(c.detach_policy())};
+      break;
+    case Change::kAddUserToGroup:
+      out.kind = AddUserToGroupChange{FromWire(c.add_user_to_group())};
+      break;
+    case Change::kRemoveUserFromGroup:
+      out.kind = RemoveUserFromGroupChange{FromWire(c.remove_user_from_group())};
+      break;
+    case Change::kPutRoleSession:
+      out.kind = FromWire(c.put_role_session());
+      break;
+    case Change::kDeleteRoleSession:
+      out.kind = FromWire(c.delete_role_session());
+      break;
+    case Change::kCreateOrganization:
+      out.kind = FromWire(c.create_organization());
+      break;
+    case Change::kUpdateOrganization:
+      out.kind = FromWire(c.update_organization());
+      break;
+    case Change::kDeleteOrganization:
+      out.kind = FromWire(c.delete_organization());
+      break;
+    case Change::kCreateOrganizationalUnit:
+      out.kind = FromWire(c.create_organizational_unit());
+      break;
+    case Change::kUpdateOrganizationalUnit:
+      out.kind = FromWire(c.update_organizational_unit());
+      break;
+    case Change::kDeleteOrganizationalUnit:
+      out.kind = FromWire(c.delete_organizational_unit());
+      break;
+    case Change::kCreateMemberAccount:
+      out.kind = FromWire(c.create_member_account());
+      break;
+    case Change::kInviteAccount:
+      out.kind = FromWire(c.invite_account());
+      break;
+    case Change::kMoveAccount:
+      out.kind = FromWire(c.move_account());
+      break;
+    case Change::kRemoveAccount:
+      out.kind = FromWire(c.remove_account());
+      break;
+    case Change::kCreateScp:
+      out.kind = FromWire(c.create_scp());
+      break;
+    case Change::kUpdateScp:
+      out.kind = FromWire(c.update_scp());
+      break;
+    case Change::kDeleteScp:
+      out.kind = FromWire(c.delete_scp());
+      break;
+    case Change::kAttachScp:
+      out.kind = FromWire(c.attach_scp());
+      break;
+    case Change::kDetachScp:
+      out.kind = FromWire(c.detach_scp());
+      break;
+    case Change::KIND_NOT_SET:
+      break;  // std::monostate: the builder refuses it
+  }
+  return out;
+}
+
+ChangeAddress AddressOf(const pdp::v1::Change& change) { return AddressOf(ChangeFromWire(change)); }
+
+absl::Status ApplyWireChange(SnapshotBuilder& builder, const pdp::v1::Change& change,
+                             ChangeResult* result) {
+  return builder.Apply(ChangeFromWire(change), result);
 }
 
 }  // namespace pdp
