@@ -27,10 +27,13 @@ using pdp::v1::Change;
 // (which it checks first, against the addressed object's etag)? Such an
 // error is about the Change message, not the request inside it, and its
 // path must say so.
-bool ChangeEtagFails(const SnapshotBuilder& builder, const Change& change) {
-  if (change.etag().empty()) return false;
+bool ChangeEtagFails(const SnapshotBuilder& builder, const EngineChange& change) {
+  if (change.etag.empty()) return false;
   std::optional<std::string> current = EtagOf(builder.current(), AddressOf(change));
-  return !current.has_value() || *current != change.etag();
+  return !current.has_value() || *current != change.etag;
+}
+bool ChangeEtagFails(const SnapshotBuilder& builder, const Change& change) {
+  return !change.etag().empty() && ChangeEtagFails(builder, ChangeFromWire(change));
 }
 
 }  // namespace
@@ -67,8 +70,10 @@ absl::StatusOr<SnapshotPtr> WorldState::Build(const SnapshotPtr& base,
   for (size_t i = 0; i < changes.size(); ++i) {
     // After a failure the builder is doomed (never finished); applying the
     // rest to it only finds their errors too.
-    const bool about_change = prefix && ChangeEtagFails(builder, changes[i]);
-    absl::Status s = ApplyWireChange(builder, changes[i], results ? &(*results)[i] : nullptr);
+    // Converted once: the etag check and the apply read the same engine change.
+    const EngineChange change = ChangeFromWire(changes[i]);
+    const bool about_change = prefix && ChangeEtagFails(builder, change);
+    absl::Status s = builder.Apply(change, results ? &(*results)[i] : nullptr);
     if (s.ok()) continue;
     if (prefix) s = PrefixFieldPaths(prefix(i, about_change ? Change() : changes[i]), s);
     if (!every_error) return s;
