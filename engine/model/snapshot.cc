@@ -43,6 +43,14 @@ std::string SessionKey(absl::string_view role_name, absl::string_view session_na
   return absl::StrCat(AsciiLower(role_name), "/", session_name);
 }
 
+const EntityRecord* AccountState::FindByUniqueId(absl::string_view unique_id) const {
+  if (unique_id.empty()) return nullptr;
+  for (const auto& [key, entity] : entities) {
+    if (entity->unique_id == unique_id) return entity.get();
+  }
+  return nullptr;
+}
+
 const SessionRecord* AccountState::FindSession(absl::string_view role_name,
                                                absl::string_view session_name) const {
   auto it = sessions.find(SessionKey(role_name, session_name));
@@ -80,15 +88,13 @@ const AccountState* Snapshot::FindAccount(absl::string_view id) const {
 }
 
 const EntityRecord* Snapshot::FindByUniqueId(absl::string_view unique_id) const {
-  auto it = unique_ids_.find(unique_id);
-  if (it == unique_ids_.end()) return nullptr;
-  const std::string& where = it->second;  // "<account id>/<entity key>"
-  const size_t slash = where.find('/');
-  const AccountState* account = FindAccount(absl::string_view(where).substr(0, slash));
-  if (account == nullptr) return nullptr;
-  auto e = account->entities.find(absl::string_view(where).substr(slash + 1));
-  return e == account->entities.end() || e->second->unique_id != unique_id ? nullptr
-                                                                           : e->second.get();
+  const EntityRecord* holder = nullptr;
+  unique_ids_.AnyAccount(unique_id, [&](absl::string_view account_id) {
+    const AccountState* account = FindAccount(account_id);
+    holder = account == nullptr ? nullptr : account->FindByUniqueId(unique_id);
+    return holder != nullptr;
+  });
+  return holder;
 }
 
 const OrganizationState* Snapshot::FindOrganization(absl::string_view id) const {

@@ -14,6 +14,8 @@
 
 #include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "base/arn.h"
@@ -21,6 +23,7 @@
 #include "engine/model/page_catalog.h"
 #include "engine/model/principal_digest.h"
 #include "engine/model/shared_map.h"
+#include "engine/model/unique_id_index.h"
 #include "engine/policy/compiled_policy.h"
 
 namespace pdp {
@@ -101,6 +104,23 @@ struct PrincipalView {
   std::shared_ptr<const PrincipalDigest> digest;
 };
 
+// Hash and equality of PrincipalView pointers by their entity's ARN, and
+// of an ARN against one: AccountState::views_by_arn is looked up by text.
+struct ViewArnHash {
+  using is_transparent = void;
+  size_t operator()(absl::string_view arn) const { return absl::Hash<absl::string_view>{}(arn); }
+  size_t operator()(const PrincipalView* view) const { return (*this)(view->entity->arn); }
+};
+struct ViewArnEq {
+  using is_transparent = void;
+  static absl::string_view ArnOf(absl::string_view arn) { return arn; }
+  static absl::string_view ArnOf(const PrincipalView* view) { return view->entity->arn; }
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    return ArnOf(a) == ArnOf(b);
+  }
+};
+
 // Entity keys: "user/<lower-case name>", "group/...", "role/...";
 // policy keys: "policy/<lower-case name>" (names are unique per account
 // without regard to case, as in IAM).
@@ -132,10 +152,11 @@ struct AccountState {
   absl::btree_map<std::string, std::shared_ptr<const SessionRecord>> sessions;
   // Derived: users and roles by entity key.
   absl::btree_map<std::string, std::shared_ptr<const PrincipalView>> views;
-  // Derived with `views`: the same views by their exact ARN (keys point
-  // into each view's entity), so a request naming a principal as stored is
-  // resolved with one hash lookup and no parsing.
-  absl::flat_hash_map<absl::string_view, const PrincipalView*> views_by_arn;
+  // Derived with `views`: the same views by their exact ARN, so a request
+  // naming a principal as stored is resolved with one hash lookup and no
+  // parsing. A set of pointers hashed and compared by their entity's ARN
+  // (8 bytes a slot, not a copy of the ARN's view: 1M principals).
+  absl::flat_hash_set<const PrincipalView*, ViewArnHash, ViewArnEq> views_by_arn;
 
   std::string etag() const { return std::to_string(modified_revision); }
   const EntityRecord* FindEntity(IamArnKind kind, absl::string_view name) const;
@@ -144,8 +165,11 @@ struct AccountState {
   // or null.
   const PrincipalView* FindViewByArn(absl::string_view arn) const {
     auto it = views_by_arn.find(arn);
-    return it == views_by_arn.end() ? nullptr : it->second;
+    return it == views_by_arn.end() ? nullptr : *it;
   }
+  // The user, group or role holding `unique_id`, or null. Looks at every
+  // entity: for the index's rare hits, not for requests.
+  const EntityRecord* FindByUniqueId(absl::string_view unique_id) const;
   const SessionRecord* FindSession(absl::string_view role_name,
                                    absl::string_view session_name) const;
 };
@@ -198,9 +222,9 @@ class Snapshot {
   void DigestAwsPolicies();
   // Shared between snapshots: a write copies only the chunk it touches.
   SharedMap<std::shared_ptr<const AccountState>> accounts_;
-  // Every entity's unique id -> "<account id>/<entity key>", kept by
-  // SnapshotBuilder::Finish() from the accounts a batch wrote.
-  SharedMap<std::string> unique_ids_;
+  // Where each entity's unique id is held, kept by SnapshotBuilder::Finish()
+  // from the accounts a batch wrote.
+  UniqueIdIndex unique_ids_;
   absl::btree_map<std::string, std::shared_ptr<const OrganizationState>> organizations_;
 };
 

@@ -129,7 +129,7 @@ void SnapshotBuilder::RebuildViews(AccountState& account) const {
       if (group != nullptr) add_policies(*group, *view);
     }
     view->digest = digest_of(*view);
-    account.views_by_arn.emplace(entity->arn, view.get());
+    account.views_by_arn.insert(view.get());
     account.views.emplace_hint(account.views.end(), key, std::move(view));  // in key order
   }
 }

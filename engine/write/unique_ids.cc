@@ -4,6 +4,8 @@
 // brings the snapshot's unique-id index up to date at Finish().
 #include <algorithm>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -92,19 +94,23 @@ std::string SnapshotBuilder::Ops::MadeUpUniqueId(IamArnKind kind, const std::str
 const EntityRecord* SnapshotBuilder::HolderOfUniqueId(absl::string_view unique_id) const {
   // Where the id was given out, this batch or before; the entity there
   // holds it only if this batch has not since deleted it.
-  auto holds = [&](absl::string_view where) -> const EntityRecord* {
-    const size_t slash = where.find('/');
-    const AccountState* account = next_->FindAccount(where.substr(0, slash));
-    if (account == nullptr) return nullptr;
-    auto e = account->entities.find(where.substr(slash + 1));
-    return e != account->entities.end() && e->second->unique_id == unique_id ? e->second.get()
-                                                                             : nullptr;
-  };
   if (auto it = new_unique_ids_.find(unique_id); it != new_unique_ids_.end()) {
-    if (const EntityRecord* e = holds(it->second)) return e;
+    const absl::string_view where = it->second;  // "<account id>/<entity key>"
+    const size_t slash = where.find('/');
+    if (const AccountState* account = next_->FindAccount(where.substr(0, slash))) {
+      auto e = account->entities.find(where.substr(slash + 1));
+      if (e != account->entities.end() && e->second->unique_id == unique_id) {
+        return e->second.get();
+      }
+    }
   }
-  auto it = base_->unique_ids_.find(unique_id);
-  return it == base_->unique_ids_.end() ? nullptr : holds(it->second);
+  const EntityRecord* holder = nullptr;
+  base_->unique_ids_.AnyAccount(unique_id, [&](absl::string_view account_id) {
+    const AccountState* account = next_->FindAccount(account_id);
+    holder = account == nullptr ? nullptr : account->FindByUniqueId(unique_id);
+    return holder != nullptr;
+  });
+  return holder;
 }
 
 void SnapshotBuilder::IndexUniqueIds() {
@@ -113,33 +119,36 @@ void SnapshotBuilder::IndexUniqueIds() {
     auto it = a->entities.find(key);
     return it == a->entities.end() ? nullptr : it->second.get();
   };
-  SharedMap<std::string>& index = next_->unique_ids_;
-  // Ids that left: removed only where the index still points at the entity
-  // that had them (another account of the batch may have taken one over).
+  // One entry per entity holding an id: an entity whose id left (deleted,
+  // or its key now holds another) takes one out, one whose id is new puts
+  // one in, so each account's entries stay exactly its entities' ids.
+  std::vector<UniqueIdIndex::Entry> added, removed;
+  auto note = [](std::vector<UniqueIdIndex::Entry>& to, const EntityRecord& e,
+                 const std::string& account_id) {
+    if (e.unique_id.empty()) return;
+    // Every account id in a snapshot is 12 digits (CreateAccount and the
+    // restorer refuse others).
+    if (auto entry = UniqueIdIndex::EntryFor(e.unique_id, account_id)) to.push_back(*entry);
+  };
   for (const std::string& id : written_) {
     const AccountState* before = base_->FindAccount(id);
     const AccountState* after = next_->FindAccount(id);
-    if (before == nullptr) continue;
-    for (const auto& [key, e] : before->entities) {
-      const EntityRecord* now = find(after, key);
-      if (now == e.get() || (now != nullptr && now->unique_id == e->unique_id)) continue;
-      auto at = index.find(e->unique_id);
-      if (at != index.end() && at->second == absl::StrCat(id, "/", key)) index.Erase(e->unique_id);
-    }
-  }
-  for (const std::string& id : written_) {
-    const AccountState* before = base_->FindAccount(id);
-    const AccountState* after = next_->FindAccount(id);
-    if (after == nullptr) continue;
-    for (const auto& [key, e] : after->entities) {
-      const EntityRecord* was = find(before, key);
-      if (was == e.get() || e->unique_id.empty() ||
-          (was != nullptr && was->unique_id == e->unique_id)) {
-        continue;
+    if (before != nullptr) {
+      for (const auto& [key, e] : before->entities) {
+        const EntityRecord* now = find(after, key);
+        if (now == e.get() || (now != nullptr && now->unique_id == e->unique_id)) continue;
+        note(removed, *e, id);
       }
-      index.Set(e->unique_id, absl::StrCat(id, "/", key));
+    }
+    if (after != nullptr) {
+      for (const auto& [key, e] : after->entities) {
+        const EntityRecord* was = find(before, key);
+        if (was == e.get() || (was != nullptr && was->unique_id == e->unique_id)) continue;
+        note(added, *e, id);
+      }
     }
   }
+  next_->unique_ids_.Update(std::move(added), std::move(removed));
   new_unique_ids_.clear();
 }
 

@@ -2,8 +2,10 @@
 
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/strings.h"
 #include "engine/policy/policy_compiler.h"
 
 namespace pdp {
@@ -209,6 +211,17 @@ absl::Status Unusable(absl::string_view what) {
   return absl::DataLossError(absl::StrCat("stored state record: ", what));
 }
 
+// Every account id the server writes is 12 digits; the unique-id index
+// (engine/model/unique_id_index.h) relies on it.
+absl::Status CheckAccountId(const std::string& id) {
+  if (id.empty()) return Unusable("an account without an id");
+  if (!IsAccountId(id)) {
+    return Unusable(
+        absl::StrCat("account id \"", absl::CHexEscape(id.substr(0, 64)), "\" is not 12 digits"));
+  }
+  return absl::OkStatus();
+}
+
 template <typename Repeated>
 std::map<std::string, std::string> TagsFromRecord(const Repeated& tags) {
   std::map<std::string, std::string> out;
@@ -333,7 +346,7 @@ absl::Status StateRestorer::Apply(const rec::StateDelta& delta, SnapshotBuilder&
 }
 
 absl::Status StateRestorer::ApplyAccount(const rec::AccountDelta& d, SnapshotBuilder& builder) {
-  if (d.id().empty()) return Unusable("an account without an id");
+  if (absl::Status s = CheckAccountId(d.id()); !s.ok()) return s;
   if (d.deleted()) {
     builder.RestoreErasedAccount(d.id());
     return absl::OkStatus();
@@ -352,7 +365,7 @@ absl::Status StateRestorer::ApplyAccount(const rec::AccountDelta& d, SnapshotBui
 
 absl::StatusOr<std::shared_ptr<AccountState>> StateRestorer::DecodeAccountImage(
     const rec::AccountDelta& image) {
-  if (image.id().empty()) return Unusable("an account without an id");
+  if (absl::Status s = CheckAccountId(image.id()); !s.ok()) return s;
   if (image.deleted())
     return Unusable(absl::StrCat("account ", image.id(), " deleted in an image"));
   auto account = std::make_shared<AccountState>();

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/policy/policy_compiler.h"
+#include "engine/write/snapshot_builder.h"
 #include "gtest/gtest.h"
 #include "server/app/world_state.h"
 #include "server/store/checkpoint_io.h"
@@ -220,6 +221,30 @@ TEST(CheckpointLoadDamageTest, ADamagedChunkAmongManyFailsTheLoad) {
   }
   StateRestorer restorer;
   EXPECT_TRUE(LoadCheckpoint(store, test::EmptyShippedSnapshot(), revision, restorer).ok());
+}
+
+// Account ids are 12 digits wherever the server writes them, and the
+// unique-id index counts on it: a stored record with any other is damage.
+TEST(StateRestorerTest, AnAccountIdThatIsNotTwelveDigitsIsDataLoss) {
+  for (const std::string id : {"12345", "11111111111a", "1111111111111", ""}) {
+    StateRestorer restorer;
+    rec::StateDelta delta;
+    delta.add_accounts()->set_id(id);
+    SnapshotBuilder builder(test::EmptyShippedSnapshot());
+    absl::Status applied = restorer.Apply(delta, builder);
+    EXPECT_EQ(applied.code(), absl::StatusCode::kDataLoss) << id;
+    rec::AccountDelta image;
+    image.set_id(id);
+    absl::StatusOr<std::shared_ptr<AccountState>> decoded = restorer.DecodeAccountImage(image);
+    EXPECT_EQ(decoded.status().code(), absl::StatusCode::kDataLoss) << id;
+    if (!id.empty()) {
+      EXPECT_NE(applied.message().find("is not 12 digits"), std::string::npos) << applied;
+    }
+  }
+  StateRestorer restorer;
+  rec::AccountDelta image;
+  image.set_id("000000000042");
+  EXPECT_TRUE(restorer.DecodeAccountImage(image).ok());
 }
 
 }  // namespace

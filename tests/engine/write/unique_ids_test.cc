@@ -184,5 +184,41 @@ TEST(UniqueIdsTest, AwsUseridConditionsMatchTheGivenId) {
   }
 }
 
+// Many ids over several batches and both accounts (the index spreads them
+// over its buckets): every held id is found and refused to another
+// principal, every freed one can be given again.
+TEST(UniqueIdsTest, ManyIdsOverManyBatchesStayExact) {
+  auto arn = [](int i) {
+    return absl::StrCat("arn:aws:iam::", i % 2 == 0 ? kA : kB, ":user/u", i);
+  };
+  auto id = [](int i) { return absl::StrCat("AIDAMANYIDS", 100000 + i); };
+  SnapshotPtr s = World({});
+  ASSERT_NE(s, nullptr);
+  for (int batch = 0; batch < 6; ++batch) {
+    std::vector<pdp::v1::Change> changes;
+    for (int i = batch * 200; i < (batch + 1) * 200; ++i) changes.push_back(User(arn(i), id(i)));
+    absl::StatusOr<SnapshotPtr> next = ApplyBatch(s, changes);
+    ASSERT_TRUE(next.ok()) << next.status();
+    s = *next;
+  }
+  std::vector<pdp::v1::Change> deletes;
+  for (int i = 0; i < 1200; i += 3) deletes.push_back(DeleteEntity(arn(i)));
+  absl::StatusOr<SnapshotPtr> pruned = ApplyBatch(s, deletes);
+  ASSERT_TRUE(pruned.ok()) << pruned.status();
+  for (int i = 0; i < 1200; ++i) {
+    const EntityRecord* holder = (*pruned)->FindByUniqueId(id(i));
+    SnapshotBuilder b(*pruned);
+    absl::Status again = ApplyWireChange(b, User("arn:aws:iam::111111111111:user/newcomer", id(i)));
+    if (i % 3 == 0) {
+      EXPECT_EQ(holder, nullptr) << id(i);
+      EXPECT_TRUE(again.ok()) << id(i) << " " << again;
+    } else {
+      ASSERT_NE(holder, nullptr) << id(i);
+      EXPECT_EQ(holder->arn, arn(i));
+      ExpectError(again, absl::StatusCode::kAlreadyExists, "user.unique_id");
+    }
+  }
+}
+
 }  // namespace
 }  // namespace pdp

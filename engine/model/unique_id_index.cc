@@ -1,0 +1,92 @@
+#include "engine/model/unique_id_index.h"
+
+#include <algorithm>
+#include <iterator>
+#include <utility>
+
+#include "absl/hash/hash.h"
+#include "base/strings.h"
+
+namespace pdp {
+namespace {
+
+constexpr size_t kAccountDigits = 12;
+
+}  // namespace
+
+uint64_t UniqueIdIndex::HashOf(absl::string_view unique_id) {
+  return absl::Hash<absl::string_view>{}(unique_id);
+}
+
+std::optional<UniqueIdIndex::Entry> UniqueIdIndex::EntryFor(absl::string_view unique_id,
+                                                            absl::string_view account_id) {
+  if (!IsAccountId(account_id)) return std::nullopt;
+  uint64_t account = 0;
+  for (char c : account_id) account = account * 10 + static_cast<uint64_t>(c - '0');
+  return Entry{HashOf(unique_id), account};
+}
+
+bool UniqueIdIndex::AnyAccount(absl::string_view unique_id,
+                               absl::FunctionRef<bool(absl::string_view)> visit) const {
+  if (top_ == nullptr) return false;
+  const uint64_t h = HashOf(unique_id);
+  const Page* page = (*top_)[PageOf(h)].get();
+  if (page == nullptr) return false;
+  const Bucket* bucket = (*page)[SlotOf(h)].get();
+  if (bucket == nullptr) return false;
+  auto it = std::lower_bound(bucket->begin(), bucket->end(), Entry{h, 0});
+  for (; it != bucket->end() && it->id_hash == h; ++it) {
+    if (it != bucket->begin() && *std::prev(it) == *it) continue;  // counted twice
+    char digits[kAccountDigits];
+    uint64_t n = it->account;
+    for (size_t i = kAccountDigits; i-- > 0; n /= 10) digits[i] = static_cast<char>('0' + n % 10);
+    if (visit(absl::string_view(digits, kAccountDigits))) return true;
+  }
+  return false;
+}
+
+void UniqueIdIndex::Update(std::vector<Entry> added, std::vector<Entry> removed) {
+  if (added.empty() && removed.empty()) return;
+  std::sort(added.begin(), added.end());
+  std::sort(removed.begin(), removed.end());
+  auto top = top_ != nullptr ? std::make_shared<Top>(*top_) : std::make_shared<Top>();
+  // The pages this update copied (the others are still shared).
+  std::array<std::shared_ptr<Page>, kFanout> copied;
+  // Entries sorted by hash are sorted by bucket: walk both lists a bucket
+  // at a time.
+  auto a = added.begin();
+  auto r = removed.begin();
+  auto bucket_key = [](const Entry& e) { return e.id_hash >> (64 - 2 * kFanoutBits); };
+  while (a != added.end() || r != removed.end()) {
+    const uint64_t key = r == removed.end() ? bucket_key(*a)
+                         : a == added.end() ? bucket_key(*r)
+                                            : std::min(bucket_key(*a), bucket_key(*r));
+    auto a_end = std::find_if(a, added.end(), [&](const Entry& e) { return bucket_key(e) != key; });
+    auto r_end =
+        std::find_if(r, removed.end(), [&](const Entry& e) { return bucket_key(e) != key; });
+    const size_t p = key >> kFanoutBits, s = key & (kFanout - 1);
+    if (copied[p] == nullptr) {
+      copied[p] =
+          (*top)[p] != nullptr ? std::make_shared<Page>(*(*top)[p]) : std::make_shared<Page>();
+      (*top)[p] = copied[p];
+    }
+    const Bucket* old = (*copied[p])[s].get();
+    static const Bucket kEmpty;
+    if (old == nullptr) old = &kEmpty;
+    // The old entries less one per removed (a multiset difference), merged
+    // with the added ones.
+    Bucket kept;
+    kept.reserve(old->size());
+    std::set_difference(old->begin(), old->end(), r, r_end, std::back_inserter(kept));
+    auto next = std::make_shared<Bucket>();
+    next->reserve(kept.size() + static_cast<size_t>(a_end - a));
+    std::merge(kept.begin(), kept.end(), a, a_end, std::back_inserter(*next));
+    size_ = size_ - old->size() + next->size();
+    (*copied[p])[s] = next->empty() ? nullptr : std::shared_ptr<const Bucket>(std::move(next));
+    a = a_end;
+    r = r_end;
+  }
+  top_ = std::move(top);
+}
+
+}  // namespace pdp
