@@ -266,7 +266,7 @@ void DecideTarget(const Snapshot& snapshot, const ResolvedPrincipal& subject, co
   if (tr) {
     for (const CatalogAction& a : actions) tr->required_actions.push_back(a.display);
     AddGate(tr, "resolve", GateOutcome::kPassed,
-            absl::StrCat(subject.arn.ToString(), " in account ", subject.account->id));
+            absl::StrCat(ArnText(subject), " in account ", subject.account->id));
   }
 
   for (const CatalogAction& a : actions) {

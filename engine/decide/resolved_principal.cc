@@ -1,6 +1,5 @@
 #include "engine/decide/resolved_principal.h"
 
-#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -71,13 +70,14 @@ absl::Status ResolveParsed(const Snapshot& snapshot, absl::string_view principal
 }
 
 // The principal as most requests name it: the exact ARN of a user or role
-// this world holds, or an account's root user, in the aws partition. Fills
-// s.arn, s.is_root and s.view and returns the principal's account without
-// parsing or validating the text: it equals a stored, canonical ARN (or
-// arn:aws:iam::<account>:root of a stored account), so the full parse in
-// Resolve would accept it and reach the same account and view. Null when
-// the principal is anything else; Resolve then parses it as before, so
-// every error and deny detail stays the same.
+// this world holds, or an account's root user, in the aws partition. Sets
+// s.arn's kind and account, s.is_root, s.view and s.named_as_stored, and
+// returns the principal's account, without parsing or validating the text:
+// it equals a stored, canonical ARN (or arn:aws:iam::<account>:root of a
+// stored account), so the full parse in Resolve would accept it and reach
+// the same account and view. Null when the principal is anything else;
+// Resolve then parses it as before, so every error and deny detail stays
+// the same.
 const AccountState* ResolveStored(const Snapshot& snapshot, absl::string_view principal,
                                   ResolvedPrincipal& s) {
   constexpr absl::string_view kPrefix = "arn:aws:iam::";
@@ -90,35 +90,25 @@ const AccountState* ResolveStored(const Snapshot& snapshot, absl::string_view pr
   if (!IsAccountId(account_id)) return nullptr;
   const AccountState* home = snapshot.FindAccount(account_id);
   if (home == nullptr) return nullptr;
-  const absl::string_view resource = principal.substr(kAccountEnd + 1);
-  if (resource == "root") {
+  if (principal.substr(kAccountEnd + 1) == "root") {
     s.arn.kind = IamArnKind::kRoot;
     s.is_root = true;
   } else {
     s.view = home->FindViewByArn(principal);
     if (s.view == nullptr) return nullptr;
-    // user/<path>name or role/<path>name, equal to the stored ARN: the
-    // path runs from the slash after the kind to the one before the stored
-    // name, both included. Cut by lengths, without searching the text.
-    const EntityRecord& entity = *s.view->entity;
-    const size_t path_begin = IamArnKindName(entity.kind).size();
-    const size_t name_begin = resource.size() - std::min(resource.size(), entity.name.size());
-    if (name_begin <= path_begin || resource[path_begin] != '/' ||
-        resource[name_begin - 1] != '/') {
-      return nullptr;  // cannot happen for a stored ARN; the full parse decides
-    }
-    s.arn.kind = entity.kind;
-    const absl::string_view path = resource.substr(path_begin, name_begin - path_begin);
-    const absl::string_view name = resource.substr(name_begin);
-    s.arn.path.assign(path.data(), path.size());
-    s.arn.name.assign(name.data(), name.size());
+    s.arn.kind = s.view->entity->kind;
   }
-  s.arn.partition.assign("aws");
+  s.named_as_stored = true;
   s.arn.account.assign(account_id.data(), account_id.size());
   return home;
 }
 
 }  // namespace
+
+std::string ArnText(const ResolvedPrincipal& s) {
+  if (!s.named_as_stored) return s.arn.ToString();
+  return s.view != nullptr ? s.view->entity->arn : RootArn(s.arn.account);
+}
 
 // Fills `s` in place rather than returning it: a ResolvedPrincipal holds
 // several strings, and this runs on every request.

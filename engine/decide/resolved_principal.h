@@ -19,7 +19,13 @@ namespace pdp {
 // Points into the snapshot it was resolved against, which must outlive it.
 // Immutable once resolved: safe to share between threads.
 struct ResolvedPrincipal {
+  // The principal. Its kind and account are always set. Its partition,
+  // path, name and (role sessions) session are set only when it was parsed:
+  // a user, role or root named exactly as stored is resolved without
+  // parsing and copying them (`named_as_stored`; the stored entity has
+  // them). ArnText() gives the ARN's text either way.
   IamArn arn;
+  bool named_as_stored = false;
   const AccountState* account = nullptr;   // the target account
   const PrincipalView* view = nullptr;     // users and roles
   const SessionRecord* session = nullptr;  // a registered role session
@@ -41,6 +47,9 @@ struct ResolvedPrincipal {
 // out.deny (UNKNOWN_PRINCIPAL, UNKNOWN_ACCOUNT, CROSS_ACCOUNT). Allocates
 // nothing for a user, role or root named exactly as stored with short path
 // and name.
+// The principal's canonical ARN (for explanations).
+std::string ArnText(const ResolvedPrincipal& principal);
+
 absl::Status ResolvePrincipal(const Snapshot& snapshot, absl::string_view principal,
                               absl::string_view account_id, ResolvedPrincipal& out);
 

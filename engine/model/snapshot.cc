@@ -83,8 +83,8 @@ void Snapshot::DigestAwsPolicies() {
 }
 
 const AccountState* Snapshot::FindAccount(absl::string_view id) const {
-  auto it = accounts_.find(id);
-  return it == accounts_.end() ? nullptr : it->second.get();
+  const std::shared_ptr<const AccountState>* account = accounts_.FindValue(id);
+  return account == nullptr ? nullptr : account->get();
 }
 
 const EntityRecord* Snapshot::FindByUniqueId(absl::string_view unique_id) const {
