@@ -170,11 +170,7 @@ absl::Status AnswerListAccessiblePages(const WorldState& state,
                                        const pdp::v1::ListAccessiblePagesRequest& request,
                                        pdp::v1::ListAccessiblePagesResponse* response) {
   SnapshotPtr snapshot = state.Current();
-  absl::StatusOr<pdp::v1::ListAccessiblePagesResponse> pages =
-      AccessiblePages(*snapshot, request, Now());
-  if (!pages.ok()) return pages.status();
-  *response = std::move(*pages);
-  return absl::OkStatus();
+  return FillAccessiblePages(*snapshot, request, Now(), response);
 }
 
 absl::Status HandleListPages(const WorldState& state, pdp::v1::ListPagesResponse* response) {

@@ -5,6 +5,7 @@
 #include <system_error>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -36,6 +37,45 @@ using Services = AuthorizationServiceImpl::Services;
 // clients never waits for the queue thread to post the next one.
 constexpr int kPendingHotCalls = 64;   // Authorize, BatchAuthorize
 constexpr int kPendingOtherCalls = 8;  // the rest
+
+// Request and response messages kept, cleared, for the next call of the
+// same method on this thread. A batch's 20 requests and 20 decisions (and
+// their strings) are allocated once and parsed and filled again in place,
+// instead of allocated and freed on every call. Thread-local: calls are
+// made and deleted on their queue's thread (the first ones on the thread
+// that starts the service, which only takes). Bounded so that no caller can
+// make the server hold much: at most kMaxKept messages of each type per
+// thread, none of whose encoding was over kMaxKeptBytes (a cleared message
+// keeps its elements' and strings' room). Protobuf's Clear() resets every
+// field, so nothing of one call reaches the next (tests/server:
+// message_reuse_e2e_test).
+template <typename Message>
+class MessagePool {
+ public:
+  static std::unique_ptr<Message> Take() {
+    std::vector<std::unique_ptr<Message>>& kept = Kept();
+    if (kept.empty()) return std::make_unique<Message>();
+    std::unique_ptr<Message> message = std::move(kept.back());
+    kept.pop_back();
+    return message;
+  }
+  static void Give(std::unique_ptr<Message> message) {
+    std::vector<std::unique_ptr<Message>>& kept = Kept();
+    if (message == nullptr || kept.size() >= kMaxKept || message->ByteSizeLong() > kMaxKeptBytes) {
+      return;  // freed
+    }
+    message->Clear();
+    kept.push_back(std::move(message));
+  }
+
+ private:
+  static constexpr size_t kMaxKept = 16;
+  static constexpr size_t kMaxKeptBytes = 16 * 1024;
+  static std::vector<std::unique_ptr<Message>>& Kept() {
+    thread_local std::vector<std::unique_ptr<Message>> kept;
+    return kept;
+  }
+};
 
 // A call in flight on a completion queue. Two kinds of completions come
 // back for it: its own (accepted, then finished) and the server context's
@@ -95,10 +135,16 @@ class UnaryCall final : public CallBase {
             int metric_id)
       : services_(services), method_(method), cq_(cq), metric_id_(metric_id), responder_(&ctx_) {
     ctx_.AsyncNotifyWhenDone(&done_tag_);  // must precede the request
-    (services_->service->*method_->request)(&ctx_, &request_, &responder_, cq_, cq_, &call_tag_);
+    (services_->service->*method_->request)(&ctx_, request_.get(), &responder_, cq_, cq_,
+                                            &call_tag_);
   }
 
-  ~UnaryCall() override = default;
+  // gRPC holds neither message once both completions are back (or the
+  // call was never accepted): they can serve the next call.
+  ~UnaryCall() override {
+    MessagePool<Request>::Give(std::move(request_));
+    MessagePool<Response>::Give(std::move(response_));
+  }
 
   bool OnEvent(bool done_notice, bool ok) override {
     if (done_notice) {
@@ -124,10 +170,10 @@ class UnaryCall final : public CallBase {
  private:
   void Start() {
     if (method_->admit != nullptr) {
-      absl::Status admitted = method_->admit(*services_, ctx_, request_);
+      absl::Status admitted = method_->admit(*services_, ctx_, *request_);
       if (!admitted.ok()) return Finish(std::move(admitted));
     }
-    absl::StatusOr<int64_t> min_revision = method_->min_revision(request_);
+    absl::StatusOr<int64_t> min_revision = method_->min_revision(*request_);
     if (!min_revision.ok()) return Finish(min_revision.status());
     deadline_ = WaitDeadline(ctx_);
     // Reached (the common case): answered now, here, by the deadline just
@@ -167,7 +213,7 @@ class UnaryCall final : public CallBase {
   }
 
   void Answer(absl::Time deadline) {
-    Finish(method_->handle(*services_, request_, deadline, &response_));
+    Finish(method_->handle(*services_, *request_, deadline, response_.get()));
   }
 
   // Any thread (see Start). The queue thread reads what Finish hands to
@@ -180,10 +226,10 @@ class UnaryCall final : public CallBase {
                          std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
     }
     if (status.ok()) {
-      SetRevisionTrailer(ctx_, method_->revision(*services_, response_),
+      SetRevisionTrailer(ctx_, method_->revision(*services_, *response_),
                          services_->state->Staleness());
       WritesHandedToGrpc handed;
-      responder_.Finish(response_, grpc::Status::OK, &call_tag_);
+      responder_.Finish(*response_, grpc::Status::OK, &call_tag_);
     } else {
       MarkNotRetryable(ctx_, status);
       LogRefusedCall(
@@ -207,13 +253,13 @@ class UnaryCall final : public CallBase {
   // Set by Start before the call is parked (then its deadline is read again).
   bool waited_ = false;
   grpc::ServerContext ctx_;
-  // Inside the call (no allocation of their own), not on a per-call protobuf
-  // arena: under TSan, protobuf 3.21's map fields have two more members
-  // than in Debian's uninstrumented libprotobuf, whose arena cleanup then
-  // crashes (bench/README.md, "the per-call arena"). Declared before
-  // responder_, so they outlive it.
-  Request request_;
-  Response response_;
+  // From this thread's MessagePool, not on a per-call protobuf arena: under
+  // TSan, protobuf 3.21's map fields have two more members than in Debian's
+  // uninstrumented libprotobuf, whose arena cleanup then crashes
+  // (bench/README.md, "the per-call arena"). Declared before responder_,
+  // so they outlive it.
+  std::unique_ptr<Request> request_ = MessagePool<Request>::Take();
+  std::unique_ptr<Response> response_ = MessagePool<Response>::Take();
   grpc::ServerAsyncResponseWriter<Response> responder_;
   Tag call_tag_{this, false};
   Tag done_tag_{this, true};

@@ -157,6 +157,16 @@ std::vector<PrincipalRef> PrincipalsAfter(const AccountState& account, const std
 absl::StatusOr<pdp::v1::ListAccessiblePagesResponse> AccessiblePages(
     const Snapshot& snapshot, const pdp::v1::ListAccessiblePagesRequest& request,
     const DecideOptions& options) {
+  pdp::v1::ListAccessiblePagesResponse response;
+  absl::Status status = FillAccessiblePages(snapshot, request, options, &response);
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::Status FillAccessiblePages(const Snapshot& snapshot,
+                                 const pdp::v1::ListAccessiblePagesRequest& request,
+                                 const DecideOptions& options,
+                                 pdp::v1::ListAccessiblePagesResponse* response) {
   ResolvedPrincipal principal;
   absl::Status status =
       ResolvePrincipal(snapshot, request.principal(), request.account_id(), principal);
@@ -164,19 +174,18 @@ absl::StatusOr<pdp::v1::ListAccessiblePagesResponse> AccessiblePages(
   const ProtoCallerContext context(request.context());
   status = ValidateCallerContext(context);
   if (!status.ok()) return status;
-  pdp::v1::ListAccessiblePagesResponse response;
-  response.set_revision(snapshot.revision());
+  response->set_revision(snapshot.revision());
   DecideAllPages(snapshot, principal, context, options,
                  [&](const CatalogPage& page, const Verdict& view, const Verdict& modify) {
                    if (!request.include_denied() && !view.allowed() && !modify.allowed()) return;
-                   pdp::v1::PageAccess* access = response.add_pages();
+                   pdp::v1::PageAccess* access = response->add_pages();
                    access->set_page_id(page.id);
                    access->set_title(page.title);
                    access->set_console(static_cast<pdp::v1::Console>(page.console));
                    ToWire(view, &page, *access->mutable_view());
                    ToWire(modify, &page, *access->mutable_modify());
                  });
-  return response;
+  return absl::OkStatus();
 }
 
 std::vector<AccountPrincipal> PrincipalsOf(const AccountState& account) {

@@ -28,6 +28,12 @@ namespace pdp {
 absl::StatusOr<pdp::v1::ListAccessiblePagesResponse> AccessiblePages(
     const Snapshot& snapshot, const pdp::v1::ListAccessiblePagesRequest& request,
     const DecideOptions& options = {});
+// The same, filled into `response` (empty: the server's reused message),
+// which holds a partial answer after an error.
+absl::Status FillAccessiblePages(const Snapshot& snapshot,
+                                 const pdp::v1::ListAccessiblePagesRequest& request,
+                                 const DecideOptions& options,
+                                 pdp::v1::ListAccessiblePagesResponse* response);
 
 // A principal of an account as WhoCan reports it.
 struct AccountPrincipal {
