@@ -59,9 +59,10 @@ class MessagePool {
     kept.pop_back();
     return message;
   }
-  static void Give(std::unique_ptr<Message> message) {
+  // `encoded_bytes`: the message's encoded size (what it last held).
+  static void Give(std::unique_ptr<Message> message, size_t encoded_bytes) {
     std::vector<std::unique_ptr<Message>>& kept = Kept();
-    if (message == nullptr || kept.size() >= kMaxKept || message->ByteSizeLong() > kMaxKeptBytes) {
+    if (message == nullptr || kept.size() >= kMaxKept || encoded_bytes > kMaxKeptBytes) {
       return;  // freed
     }
     message->Clear();
@@ -141,9 +142,15 @@ class UnaryCall final : public CallBase {
 
   // gRPC holds neither message once both completions are back (or the
   // call was never accepted): they can serve the next call.
+  // A response is kept only if it was sent: its size was computed then
+  // (GetCachedSize), and one filled for a call that failed is dropped.
   ~UnaryCall() override {
-    MessagePool<Request>::Give(std::move(request_));
-    MessagePool<Response>::Give(std::move(response_));
+    const size_t request_bytes = request_->ByteSizeLong();
+    MessagePool<Request>::Give(std::move(request_), request_bytes);
+    if (response_sent_) {
+      const size_t response_bytes = static_cast<size_t>(response_->GetCachedSize());
+      MessagePool<Response>::Give(std::move(response_), response_bytes);
+    }
   }
 
   bool OnEvent(bool done_notice, bool ok) override {
@@ -228,6 +235,7 @@ class UnaryCall final : public CallBase {
     if (status.ok()) {
       SetRevisionTrailer(ctx_, method_->revision(*services_, *response_),
                          services_->state->Staleness());
+      response_sent_ = true;  // before the hand-off: the deleting thread reads it
       WritesHandedToGrpc handed;
       responder_.Finish(*response_, grpc::Status::OK, &call_tag_);
     } else {
@@ -252,6 +260,9 @@ class UnaryCall final : public CallBase {
   absl::Time deadline_ = absl::InfiniteFuture();
   // Set by Start before the call is parked (then its deadline is read again).
   bool waited_ = false;
+  // Set by Finish when the response is handed to gRPC (serialized, its
+  // size cached).
+  bool response_sent_ = false;
   grpc::ServerContext ctx_;
   // From this thread's MessagePool, not on a per-call protobuf arena: under
   // TSan, protobuf 3.21's map fields have two more members than in Debian's
