@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/arn.h"
@@ -114,11 +115,6 @@ const EntityRecord* SnapshotBuilder::HolderOfUniqueId(absl::string_view unique_i
 }
 
 void SnapshotBuilder::IndexUniqueIds() {
-  auto find = [](const AccountState* a, const std::string& key) -> const EntityRecord* {
-    if (a == nullptr) return nullptr;
-    auto it = a->entities.find(key);
-    return it == a->entities.end() ? nullptr : it->second.get();
-  };
   // One entry per entity holding an id: an entity whose id left (deleted,
   // or its key now holds another) takes one out, one whose id is new puts
   // one in, so each account's entries stay exactly its entities' ids.
@@ -130,21 +126,34 @@ void SnapshotBuilder::IndexUniqueIds() {
     // restorer refuse others).
     if (auto entry = UniqueIdIndex::EntryFor(e.unique_id, account_id)) to.push_back(*entry);
   };
+  using Entities = absl::btree_map<std::string, std::shared_ptr<const EntityRecord>>;
+  static const Entities kNone;
   for (const std::string& id : written_) {
     const AccountState* before = base_->FindAccount(id);
-    const AccountState* after = next_->FindAccount(id);
-    if (before != nullptr) {
-      for (const auto& [key, e] : before->entities) {
-        const EntityRecord* now = find(after, key);
-        if (now == e.get() || (now != nullptr && now->unique_id == e->unique_id)) continue;
-        note(removed, *e, id);
-      }
-    }
-    if (after != nullptr) {
-      for (const auto& [key, e] : after->entities) {
-        const EntityRecord* was = find(before, key);
-        if (was == e.get() || (was != nullptr && was->unique_id == e->unique_id)) continue;
-        note(added, *e, id);
+    // The batch's copy when it has one (a hash lookup: a checkpoint load
+    // writes every account), else what the snapshot holds.
+    auto copy = touched_.find(id);
+    const AccountState* after =
+        copy != touched_.end() ? copy->second.get() : next_->FindAccount(id);
+    // Both maps are in key order: walk them side by side (most written
+    // accounts, e.g. by a settings change, hold the very same records).
+    const Entities& was = before != nullptr ? before->entities : kNone;
+    const Entities& now = after != nullptr ? after->entities : kNone;
+    auto b = was.begin(), a = now.begin();
+    while (b != was.end() || a != now.end()) {
+      if (a == now.end() || (b != was.end() && b->first < a->first)) {
+        note(removed, *b->second, id);  // the key is gone
+        ++b;
+      } else if (b == was.end() || a->first < b->first) {
+        note(added, *a->second, id);  // a new key
+        ++a;
+      } else {
+        if (b->second != a->second && b->second->unique_id != a->second->unique_id) {
+          note(removed, *b->second, id);
+          note(added, *a->second, id);
+        }
+        ++b;
+        ++a;
       }
     }
   }
