@@ -45,13 +45,12 @@ struct ResolvedPrincipal {
 // freshly constructed. INVALID_ARGUMENT naming `principal` or `account_id`
 // for malformed input; an unknown or foreign principal is not an error but
 // out.deny (UNKNOWN_PRINCIPAL, UNKNOWN_ACCOUNT, CROSS_ACCOUNT). Allocates
-// nothing for a user, role or root named exactly as stored with short path
-// and name.
-// The principal's canonical ARN (for explanations).
-std::string ArnText(const ResolvedPrincipal& principal);
-
+// nothing for a user, role or root named exactly as stored.
 absl::Status ResolvePrincipal(const Snapshot& snapshot, absl::string_view principal,
                               absl::string_view account_id, ResolvedPrincipal& out);
+
+// The principal's canonical ARN (for explanations).
+std::string ArnText(const ResolvedPrincipal& principal);
 
 }  // namespace pdp
 

@@ -87,14 +87,19 @@ const AccountState* Snapshot::FindAccount(absl::string_view id) const {
   return account == nullptr ? nullptr : account->get();
 }
 
-const EntityRecord* Snapshot::FindByUniqueId(absl::string_view unique_id) const {
+const EntityRecord* Snapshot::HolderOfUniqueId(const UniqueIdIndex& index, const Snapshot& state,
+                                               absl::string_view unique_id) {
   const EntityRecord* holder = nullptr;
-  unique_ids_.AnyAccount(unique_id, [&](absl::string_view account_id) {
-    const AccountState* account = FindAccount(account_id);
+  index.AnyAccount(unique_id, [&](absl::string_view account_id) {
+    const AccountState* account = state.FindAccount(account_id);
     holder = account == nullptr ? nullptr : account->FindByUniqueId(unique_id);
     return holder != nullptr;
   });
   return holder;
+}
+
+const EntityRecord* Snapshot::FindByUniqueId(absl::string_view unique_id) const {
+  return HolderOfUniqueId(unique_ids_, *this, unique_id);
 }
 
 const OrganizationState* Snapshot::FindOrganization(absl::string_view id) const {

@@ -224,6 +224,11 @@ class Snapshot {
 
  private:
   friend class SnapshotBuilder;
+  // The entity holding `unique_id` among the accounts of `state` that
+  // `index` names (the builder asks its base's index about the state it is
+  // changing), or null.
+  static const EntityRecord* HolderOfUniqueId(const UniqueIdIndex& index, const Snapshot& state,
+                                              absl::string_view unique_id);
   int64_t revision_ = 0;
   std::shared_ptr<const PageCatalog> catalog_;
   std::shared_ptr<const AwsPolicyMap> aws_policies_;

@@ -30,9 +30,10 @@ bool UniqueIdIndex::AnyAccount(absl::string_view unique_id,
                                absl::FunctionRef<bool(absl::string_view)> visit) const {
   if (top_ == nullptr) return false;
   const uint64_t h = HashOf(unique_id);
-  const Page* page = (*top_)[PageOf(h)].get();
+  const size_t b = BucketOf(h);
+  const Page* page = (*top_)[b >> kFanoutBits].get();
   if (page == nullptr) return false;
-  const Bucket* bucket = (*page)[SlotOf(h)].get();
+  const Bucket* bucket = (*page)[b & (kFanout - 1)].get();
   if (bucket == nullptr) return false;
   auto it = std::lower_bound(bucket->begin(), bucket->end(), Entry{h, 0});
   for (; it != bucket->end() && it->id_hash == h; ++it) {
@@ -56,14 +57,14 @@ void UniqueIdIndex::Update(std::vector<Entry> added, std::vector<Entry> removed)
   // at a time.
   auto a = added.begin();
   auto r = removed.begin();
-  auto bucket_key = [](const Entry& e) { return e.id_hash >> (64 - 2 * kFanoutBits); };
   while (a != added.end() || r != removed.end()) {
-    const uint64_t key = r == removed.end() ? bucket_key(*a)
-                         : a == added.end() ? bucket_key(*r)
-                                            : std::min(bucket_key(*a), bucket_key(*r));
-    auto a_end = std::find_if(a, added.end(), [&](const Entry& e) { return bucket_key(e) != key; });
+    const uint64_t key = r == removed.end() ? BucketOf(a->id_hash)
+                         : a == added.end() ? BucketOf(r->id_hash)
+                                            : std::min(BucketOf(a->id_hash), BucketOf(r->id_hash));
+    auto a_end =
+        std::find_if(a, added.end(), [&](const Entry& e) { return BucketOf(e.id_hash) != key; });
     auto r_end =
-        std::find_if(r, removed.end(), [&](const Entry& e) { return bucket_key(e) != key; });
+        std::find_if(r, removed.end(), [&](const Entry& e) { return BucketOf(e.id_hash) != key; });
     const size_t p = key >> kFanoutBits, s = key & (kFanout - 1);
     if (copied[p] == nullptr) {
       copied[p] =

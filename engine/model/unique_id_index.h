@@ -70,11 +70,9 @@ class UniqueIdIndex {
   using Top = std::array<std::shared_ptr<const Page>, kFanout>;
 
   static uint64_t HashOf(absl::string_view unique_id);
-  // The bucket an id hash falls in: page and slot from its top 12 bits.
-  static size_t PageOf(uint64_t id_hash) { return id_hash >> (64 - kFanoutBits); }
-  static size_t SlotOf(uint64_t id_hash) {
-    return (id_hash >> (64 - 2 * kFanoutBits)) & (kFanout - 1);
-  }
+  // The bucket an id hash falls in: its top 12 bits, the page's number
+  // (bucket >> kFanoutBits) and the slot in the page (its low bits).
+  static size_t BucketOf(uint64_t id_hash) { return id_hash >> (64 - 2 * kFanoutBits); }
 
   std::shared_ptr<const Top> top_;  // null while empty
   size_t size_ = 0;

@@ -105,13 +105,7 @@ const EntityRecord* SnapshotBuilder::HolderOfUniqueId(absl::string_view unique_i
       }
     }
   }
-  const EntityRecord* holder = nullptr;
-  base_->unique_ids_.AnyAccount(unique_id, [&](absl::string_view account_id) {
-    const AccountState* account = next_->FindAccount(account_id);
-    holder = account == nullptr ? nullptr : account->FindByUniqueId(unique_id);
-    return holder != nullptr;
-  });
-  return holder;
+  return Snapshot::HolderOfUniqueId(base_->unique_ids_, *next_, unique_id);
 }
 
 void SnapshotBuilder::IndexUniqueIds() {

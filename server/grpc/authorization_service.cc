@@ -47,8 +47,8 @@ constexpr int kPendingOtherCalls = 8;  // the rest
 // make the server hold much: at most kMaxKept messages of each type per
 // thread, none of whose encoding was over kMaxKeptBytes (a cleared message
 // keeps its elements' and strings' room). Protobuf's Clear() resets every
-// field, so nothing of one call reaches the next (tests/server:
-// message_reuse_e2e_test).
+// field, so nothing of one call reaches the next
+// (tests/e2e/message_reuse_e2e_test.cc).
 template <typename Message>
 class MessagePool {
  public:
