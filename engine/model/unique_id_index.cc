@@ -1,6 +1,7 @@
 #include "engine/model/unique_id_index.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <iterator>
 #include <utility>
 
@@ -26,6 +27,29 @@ std::optional<UniqueIdIndex::Entry> UniqueIdIndex::EntryFor(absl::string_view un
   return Entry{HashOf(unique_id), account};
 }
 
+void UniqueIdIndex::Sort(std::vector<Entry>& entries) {
+  constexpr size_t kBuckets = kFanout * kFanout;
+  // A checkpoint's load puts a million entries in one update. Entries in
+  // hash order are in bucket order, so one pass places each in its
+  // bucket's range and each range, a few hundred entries that fit in
+  // cache, is sorted on its own: about half the time of one std::sort.
+  if (entries.size() < 8 * kBuckets) {
+    std::sort(entries.begin(), entries.end());
+    return;
+  }
+  std::vector<size_t> begin(kBuckets + 1, 0);
+  for (const Entry& e : entries) ++begin[BucketOf(e.id_hash) + 1];
+  for (size_t b = 0; b < kBuckets; ++b) begin[b + 1] += begin[b];
+  std::vector<Entry> placed(entries.size());
+  std::vector<size_t> next(begin.begin(), begin.end() - 1);
+  for (const Entry& e : entries) placed[next[BucketOf(e.id_hash)]++] = e;
+  for (size_t b = 0; b < kBuckets; ++b) {
+    std::sort(placed.begin() + static_cast<ptrdiff_t>(begin[b]),
+              placed.begin() + static_cast<ptrdiff_t>(begin[b + 1]));
+  }
+  entries.swap(placed);
+}
+
 bool UniqueIdIndex::AnyAccount(absl::string_view unique_id,
                                absl::FunctionRef<bool(absl::string_view)> visit) const {
   if (top_ == nullptr) return false;
@@ -48,8 +72,8 @@ bool UniqueIdIndex::AnyAccount(absl::string_view unique_id,
 
 void UniqueIdIndex::Update(std::vector<Entry> added, std::vector<Entry> removed) {
   if (added.empty() && removed.empty()) return;
-  std::sort(added.begin(), added.end());
-  std::sort(removed.begin(), removed.end());
+  Sort(added);
+  Sort(removed);
   auto top = top_ != nullptr ? std::make_shared<Top>(*top_) : std::make_shared<Top>();
   // The pages this update copied (the others are still shared).
   std::array<std::shared_ptr<Page>, kFanout> copied;

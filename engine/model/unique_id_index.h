@@ -70,6 +70,8 @@ class UniqueIdIndex {
   using Top = std::array<std::shared_ptr<const Page>, kFanout>;
 
   static uint64_t HashOf(absl::string_view unique_id);
+  // Sorts `entries` (as std::sort would).
+  static void Sort(std::vector<Entry>& entries);
   // The bucket an id hash falls in: its top 12 bits, the page's number
   // (bucket >> kFanoutBits) and the slot in the page (its low bits).
   static size_t BucketOf(uint64_t id_hash) { return id_hash >> (64 - 2 * kFanoutBits); }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -52,7 +53,43 @@ void SnapshotBuilder::RebuildViewsOfAwsPolicyUsers() {
   }
 }
 
-void SnapshotBuilder::RebuildViews(AccountState& account) const {
+// Digests are shared as far as the policies are: one per distinct policy,
+// one per distinct pair of policy lists (identity, boundary). Users in the
+// same groups share one, and so do principals of different accounts whose
+// documents are the same text (the restorer compiles each text once, so a
+// checkpoint's templated accounts share their policies).
+//
+// Keys are the policies' addresses: every policy digested is held by a view
+// rebuilt in this Finish(), and nothing frees or makes a compiled policy
+// while views are rebuilt, so an address cannot name two policies.
+struct SnapshotBuilder::DigestMemo {
+  using PolicyList = std::vector<const CompiledPolicy*>;
+  absl::flat_hash_map<const CompiledPolicy*, PolicyDigest> policies;
+  absl::flat_hash_map<std::pair<PolicyList, PolicyList>, std::shared_ptr<const PrincipalDigest>>
+      principals;
+};
+
+void SnapshotBuilder::RebuildViews(const std::vector<AccountState*>& accounts) const {
+  // Each account's views depend only on its own state and the policies
+  // (which no rebuild changes), so threads need share nothing but reads;
+  // each has its own memo (a policy two threads meet is digested twice,
+  // which costs less than a lock on every lookup).
+  const size_t threads = accounts.size() < kParallelAccounts
+                             ? 1
+                             : std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
+  auto rebuild_slice = [&](size_t slice) {
+    DigestMemo memo;
+    for (size_t i = slice; i < accounts.size(); i += threads) {
+      RebuildAccountViews(*accounts[i], memo);
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(rebuild_slice, t);
+  rebuild_slice(0);
+  for (std::thread& h : helpers) h.join();
+}
+
+void SnapshotBuilder::RebuildAccountViews(AccountState& account, DigestMemo& memo) const {
   account.views.clear();
   account.views_by_arn.clear();
   // An account's principals mostly share a few policies (their groups',
@@ -78,20 +115,14 @@ void SnapshotBuilder::RebuildViews(AccountState& account) const {
       view.policies.push_back({compiled(arn), arn, e.arn});
     }
   };
-  // Digests: one per distinct policy, one per distinct list of policies
-  // (users in the same groups share it).
   const PageCatalog& catalog = next_->catalog();
-  absl::flat_hash_map<const CompiledPolicy*, PolicyDigest> policy_digests;
-  using PolicyList = std::vector<const CompiledPolicy*>;
-  absl::flat_hash_map<std::pair<PolicyList, PolicyList>, std::shared_ptr<const PrincipalDigest>>
-      principal_digests;
   auto digest_of = [&](const PrincipalView& view) -> std::shared_ptr<const PrincipalDigest> {
     if (catalog.numbered_actions().empty()) return nullptr;
-    std::pair<PolicyList, PolicyList> key;  // identity, boundary
+    std::pair<DigestMemo::PolicyList, DigestMemo::PolicyList> key;  // identity, boundary
     key.first.reserve(view.policies.size());
     for (const PolicyBinding& b : view.policies) key.first.push_back(b.policy.get());
     for (const PolicyBinding& b : view.boundary) key.second.push_back(b.policy.get());
-    auto [it, inserted] = principal_digests.try_emplace(std::move(key));
+    auto [it, inserted] = memo.principals.try_emplace(std::move(key));
     if (!inserted) return it->second;
     auto digest_set = [&](const std::vector<PolicyBinding>& bindings) {
       PolicySetDigester set;
@@ -101,7 +132,7 @@ void SnapshotBuilder::RebuildViews(AccountState& account) const {
           set.Add(aws->second);
           continue;
         }
-        auto [p, fresh] = policy_digests.try_emplace(b.policy.get());
+        auto [p, fresh] = memo.policies.try_emplace(b.policy.get());
         if (fresh) p->second = DigestPolicy(b.policy.get(), catalog);
         set.Add(p->second);
       }

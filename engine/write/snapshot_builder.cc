@@ -294,7 +294,6 @@ SnapshotPtr SnapshotBuilder::Finish() {
   DropUnchangedCopies();
   if (aws_copy_ != nullptr) next_->DigestAwsPolicies();  // before any view is rebuilt
   RebuildViewsOfAwsPolicyUsers();
-  IndexUniqueIds();
   for (auto& [result, address] : results_) result->etag = EtagOf(*next_, address).value_or("");
   results_.clear();
   std::vector<AccountState*> dirty;
@@ -302,18 +301,19 @@ SnapshotPtr SnapshotBuilder::Finish() {
     if (views_dirty_.contains(id)) dirty.push_back(account.get());
   }
   views_dirty_.clear();
-  // Each account's views depend only on its own state and the policies
-  // (which no rebuild changes), so a large batch (a checkpoint's every
-  // account) is rebuilt on all cores, each thread a slice of accounts.
-  const size_t threads =
-      dirty.size() < 4096 ? 1 : std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
-  auto rebuild_slice = [&](size_t slice) {
-    for (size_t i = slice; i < dirty.size(); i += threads) RebuildViews(*dirty[i]);
-  };
-  std::vector<std::thread> helpers;
-  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(rebuild_slice, t);
-  rebuild_slice(0);
-  for (std::thread& h : helpers) h.join();
+  // The unique-id index and the views read the same records and write
+  // different things (the snapshot's index; each account's views), and
+  // nothing else changes while both run: when many views are rebuilt (a
+  // checkpoint's load), the index is brought up to date on a thread of its
+  // own meanwhile instead of before.
+  std::thread indexer;
+  if (dirty.size() >= kParallelAccounts) {
+    indexer = std::thread([this] { IndexUniqueIds(); });
+  } else {
+    IndexUniqueIds();
+  }
+  RebuildViews(dirty);
+  if (indexer.joinable()) indexer.join();
   FinishOrganizations();
   touched_.clear();
   return std::move(next_);

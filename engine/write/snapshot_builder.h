@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
@@ -153,8 +154,17 @@ class SnapshotBuilder {
   absl::Status ApplyOrganizationKind(const ChangeKind& kind);
   // Derives placements of the organizations the batch touched.
   void FinishOrganizations();
-  // Derives the account's principals' views (principal_views.cc).
-  void RebuildViews(AccountState& account) const;
+  // From this many accounts on, Finish() works on several threads.
+  static constexpr size_t kParallelAccounts = 4096;
+  // Finish(): derives the principals' views of `accounts` (principal_views.cc).
+  // A large batch (a checkpoint's every account) is rebuilt on all cores,
+  // each thread a slice of the accounts.
+  void RebuildViews(const std::vector<AccountState*>& accounts) const;
+  // What one thread of RebuildViews has digested (principal_views.cc).
+  struct DigestMemo;
+  // Derives one account's principals' views, their digests taken from or
+  // added to `memo`.
+  void RebuildAccountViews(AccountState& account, DigestMemo& memo) const;
   // Puts an AWS managed policy into this batch's copy of the world-wide
   // map (copied on the first put) and notes its ARN; accounts whose
   // principals it reaches become affected.
@@ -171,7 +181,8 @@ class SnapshotBuilder {
   // null (unique_ids.cc, like IndexUniqueIds).
   const EntityRecord* HolderOfUniqueId(absl::string_view unique_id) const;
   // Finish(): brings the snapshot's unique-id index up to date with the
-  // accounts the batch wrote.
+  // accounts the batch wrote. It reads records and writes only the index
+  // and new_unique_ids_, so it may run while RebuildViews does.
   void IndexUniqueIds();
   // Finish(): puts back the base's account / organization where the batch
   // copied one but changed nothing in it.

@@ -1,10 +1,12 @@
 // Loading a checkpoint (server/store/checkpoint_io.h) gives back exactly the
 // state it was written from: every record, and every principal's derived
-// views, whatever the chunking (chunks are decoded on several threads and
-// put in order). A damaged chunk among many fails the load, never hangs it.
+// views and their digests, whatever the chunking (chunks are decoded on
+// several threads and put in order). A damaged chunk among many fails the
+// load, never hangs it.
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/policy/policy_compiler.h"
@@ -119,6 +121,23 @@ std::string Describe(const PolicyBinding& b) {
                       b.policy == DenyEverythingPolicy() ? " (deny everything)" : "");
 }
 
+void ExpectSameSets(const PolicySetDigest& want, const PolicySetDigest& got,
+                    const std::string& what) {
+  EXPECT_TRUE(want.allow == got.allow) << what;
+  EXPECT_TRUE(want.deny == got.deny) << what;
+  EXPECT_TRUE(want.unsure == got.unsure) << what;
+}
+
+// A view's digest, what page decisions settle with: the same sets.
+void ExpectSameDigest(const PrincipalDigest* want, const PrincipalDigest* got,
+                      const std::string& view) {
+  ASSERT_EQ(want == nullptr, got == nullptr) << view;
+  if (want == nullptr) return;
+  ExpectSameSets(want->identity, got->identity, view + " identity");
+  EXPECT_EQ(want->has_boundary, got->has_boundary) << view;
+  ExpectSameSets(want->boundary, got->boundary, view + " boundary");
+}
+
 void ExpectSameViews(const AccountState& want, const AccountState& got) {
   ASSERT_EQ(want.views.size(), got.views.size()) << want.id;
   auto w = want.views.begin();
@@ -134,6 +153,7 @@ void ExpectSameViews(const AccountState& want, const AccountState& got) {
     for (size_t i = 0; i < w->second->boundary.size(); ++i) {
       EXPECT_EQ(Describe(w->second->boundary[i]), Describe(g->second->boundary[i]));
     }
+    ExpectSameDigest(w->second->digest.get(), g->second->digest.get(), g->first);
   }
 }
 
@@ -174,6 +194,20 @@ TEST_P(CheckpointLoadTest, LoadedStateEqualsTheWrittenOne) {
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   ExpectSameState(*written, **loaded);
   EXPECT_EQ(restorer.failed_closed(), 0u) << restorer.last_failure();
+  // The restorer compiles each document once, so the accounts' principals
+  // with the same policies share one digest (a handful of policy lists
+  // here, at most once per rebuilding thread) instead of one per account.
+  absl::flat_hash_set<const PrincipalDigest*> digests;
+  size_t views = 0;
+  for (const auto& [id, account] : (*loaded)->accounts()) {
+    for (const auto& [key, view] : account->views) {
+      ++views;
+      digests.insert(view->digest.get());
+    }
+  }
+  EXPECT_GT(views, 15000u);
+  EXPECT_FALSE(digests.contains(nullptr));
+  EXPECT_LT(digests.size(), 500u);
 
   // And through start-up: the checkpoint is used, and a write after it is
   // replayed on top.

@@ -146,5 +146,47 @@ TEST(UniqueIdIndexTest, AgreesWithAMultisetOverRandomUpdates) {
   EXPECT_EQ(history.front().size(), 0u);
 }
 
+// Updates as large as a checkpoint's load (tens of thousands of entries at
+// once) against the same model: adds, then removes and adds together, then
+// removes of entries some of which are not there.
+TEST(UniqueIdIndexTest, LargeUpdatesAgreeWithAMultiset) {
+  std::mt19937 rng(1206);
+  constexpr int kIds = 90000, kAccounts = 7;
+  std::uniform_int_distribution<int> id_of(0, kIds - 1), account_of(0, kAccounts - 1);
+  auto account = [](int a) { return absl::StrFormat("%012d", a * 104729); };
+  auto id = [](int i) { return absl::StrFormat("AIDA%07d", i); };
+  std::multiset<std::pair<int, int>> model;
+  UniqueIdIndex index;
+  const std::vector<std::pair<int, int>> updates = {{60000, 0}, {45000, 40000}, {0, 50000}};
+  for (const auto& [adds, removes] : updates) {
+    std::vector<UniqueIdIndex::Entry> added, removed;
+    std::vector<std::pair<int, int>> add_pairs, remove_pairs;
+    for (int n = 0; n < removes; ++n) {
+      const int i = id_of(rng), a = account_of(rng);
+      removed.push_back(E(id(i), account(a)));
+      remove_pairs.emplace_back(i, a);
+    }
+    for (int n = 0; n < adds; ++n) {
+      const int i = id_of(rng), a = account_of(rng);
+      added.push_back(E(id(i), account(a)));
+      add_pairs.emplace_back(i, a);
+    }
+    for (const auto& p : remove_pairs) {
+      if (auto it = model.find(p); it != model.end()) model.erase(it);
+    }
+    model.insert(add_pairs.begin(), add_pairs.end());
+    index.Update(added, removed);
+    ASSERT_EQ(index.size(), model.size()) << adds << " added, " << removes << " removed";
+    for (int i = 0; i < kIds; i += 7) {
+      std::set<std::string> expected;
+      for (int a = 0; a < kAccounts; ++a) {
+        if (model.count({i, a}) > 0) expected.insert(account(a));
+      }
+      const std::vector<std::string> got = Accounts(index, id(i));
+      ASSERT_EQ(std::set<std::string>(got.begin(), got.end()), expected) << id(i);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace pdp
