@@ -18,7 +18,8 @@
 #     CheckResources with 1 page per request next to Authorize and with 20
 #     pages per request next to BatchAuthorize, same concurrencies (CERBOS=0
 #     leaves it out).
-# Prints a summary table (qps, p50, p99, billing-pdp/no-op ratio, decisions/s)
+# Prints a summary table (qps, p50, p99, billing-pdp/no-op ratio as the median of
+# the rounds' own ratios, decisions/s)
 # and the per-workload detail table of ../shared/bench/perf-table.py. Every
 # process it starts is stopped on exit; nothing listens beyond 127.0.0.1.
 #
@@ -243,6 +244,25 @@ measure() { # label port server-pid grpcload-args...
   echo "{\"label\":\"$label\",\"round\":$ROUND,${result:1}" | tee -a "$OUT/runs.jsonl" >&2
 }
 
+# One workload on no-op and on billing-pdp, back to back: no-op first in odd
+# rounds, billing-pdp first in even ones, so neither always runs on the
+# machine the other has just warmed (load_table.py pairs them by round).
+# usage: side_by_side WORKLOAD grpcload-args... -- billing-pdp-only-args...
+side_by_side() {
+  local workload=$1 common=() own=()
+  shift
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do common+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  own=("$@")
+  if ((ROUND % 2 == 1)); then
+    measure "noop $workload" "$NOOP_PORT" "$NOOP_PID" "${common[@]}"
+    measure "billing-pdp $workload" "$PDP_PORT" "$PDP_PID" "${common[@]}" "${own[@]}"
+  else
+    measure "billing-pdp $workload" "$PDP_PORT" "$PDP_PID" "${common[@]}" "${own[@]}"
+    measure "noop $workload" "$NOOP_PORT" "$NOOP_PID" "${common[@]}"
+  fi
+}
+
 AUTH=(--descriptor-set "$DESC" --method "$METHOD/Authorize" --request-json "$REQ/authorize_dave_billing_bills.json")
 LIST=(--descriptor-set "$DESC" --method "$METHOD/ListAccessiblePages" --request-json "$REQ/list_accessible_pages_dave.json")
 # Cerbos's CheckResources answers for 1 or 20 billing pages per request.
@@ -250,8 +270,7 @@ CHECK=(--descriptor-set "${CERBOS_DESC:-}" --method /cerbos.svc.v1.CerbosService
 for ROUND in $(seq "$ROUNDS"); do
   log "round $ROUND of $ROUNDS"
   for c in $CONCURRENCY; do
-    measure "noop Authorize" "$NOOP_PORT" "$NOOP_PID" "${AUTH[@]}" --concurrency "$c"
-    measure "billing-pdp Authorize" "$PDP_PORT" "$PDP_PID" "${AUTH[@]}" --concurrency "$c" \
+    side_by_side "Authorize" "${AUTH[@]}" --concurrency "$c" -- \
       --expect-json "$REQ/authorize_expect_allow.json"
     if [ "$CERBOS" = 1 ]; then
       measure "cerbos Authorize" "$CERBOS_PORT" "$CERBOS_PID" "${CHECK[@]}" \
@@ -263,9 +282,8 @@ for ROUND in $(seq "$ROUNDS"); do
     BATCH=(--descriptor-set "$DESC" --method "$METHOD/BatchAuthorize"
       --request-json "$REQ/batch_dave_${n}_pages.json")
     for c in $BATCH_CONCURRENCY; do
-      measure "noop BatchAuthorize x$n" "$NOOP_PORT" "$NOOP_PID" "${BATCH[@]}" --concurrency "$c"
-      measure "billing-pdp BatchAuthorize x$n" "$PDP_PORT" "$PDP_PID" "${BATCH[@]}" \
-        --concurrency "$c" --expect-json "$REQ/batch_dave_${n}_pages_expect.json"
+      side_by_side "BatchAuthorize x$n" "${BATCH[@]}" --concurrency "$c" -- \
+        --expect-json "$REQ/batch_dave_${n}_pages_expect.json"
       if [ "$CERBOS" = 1 ] && [ -f "$CERBOS_DIR/check_$n.json" ]; then
         measure "cerbos BatchAuthorize x$n" "$CERBOS_PORT" "$CERBOS_PID" "${CHECK[@]}" \
           --request-json "$CERBOS_DIR/check_$n.json" \
