@@ -98,15 +98,20 @@ void UniqueIdIndex::Update(std::vector<Entry> added, std::vector<Entry> removed)
     const Bucket* old = (*copied[p])[s].get();
     static const Bucket kEmpty;
     if (old == nullptr) old = &kEmpty;
+    const size_t was = old->size();
     // The old entries less one per removed (a multiset difference), merged
-    // with the added ones.
+    // with the added ones. Most updates only add to a bucket (a batch of
+    // new principals): then the old entries are merged as they are.
     Bucket kept;
-    kept.reserve(old->size());
-    std::set_difference(old->begin(), old->end(), r, r_end, std::back_inserter(kept));
+    if (r != r_end) {
+      kept.reserve(old->size());
+      std::set_difference(old->begin(), old->end(), r, r_end, std::back_inserter(kept));
+      old = &kept;
+    }
     auto next = std::make_shared<Bucket>();
-    next->reserve(kept.size() + static_cast<size_t>(a_end - a));
-    std::merge(kept.begin(), kept.end(), a, a_end, std::back_inserter(*next));
-    size_ = size_ - old->size() + next->size();
+    next->reserve(old->size() + static_cast<size_t>(a_end - a));
+    std::merge(old->begin(), old->end(), a, a_end, std::back_inserter(*next));
+    size_ = size_ - was + next->size();
     (*copied[p])[s] = next->empty() ? nullptr : std::shared_ptr<const Bucket>(std::move(next));
     a = a_end;
     r = r_end;
