@@ -2,6 +2,7 @@
 // share buckets, and a random model check against a std::multiset.
 #include "engine/model/unique_id_index.h"
 
+#include <functional>
 #include <optional>
 #include <random>
 #include <set>
@@ -102,63 +103,16 @@ TEST(UniqueIdIndexTest, ACopyIsNotChangedByUpdatesToTheOther) {
   }
 }
 
-// Random updates (batches of adds and removes, some of entries not there)
-// against a multiset of (id, account) pairs.
-TEST(UniqueIdIndexTest, AgreesWithAMultisetOverRandomUpdates) {
-  std::mt19937 rng(20261206);
-  std::uniform_int_distribution<int> id_of(0, 2999), account_of(0, 19), size_of(0, 400);
-  auto account = [](int a) { return absl::StrFormat("%012d", a * 7919); };
-  auto id = [](int i) { return absl::StrFormat("AROA%d", i); };
-  std::multiset<std::pair<int, int>> model;
-  UniqueIdIndex index;
-  std::vector<UniqueIdIndex> history;
-  for (int round = 0; round < 60; ++round) {
-    std::vector<UniqueIdIndex::Entry> added, removed;
-    std::vector<std::pair<int, int>> add_pairs, remove_pairs;
-    for (int n = size_of(rng); n > 0; --n) {
-      const int i = id_of(rng), a = account_of(rng);
-      removed.push_back(E(id(i), account(a)));
-      remove_pairs.emplace_back(i, a);
-    }
-    for (int n = size_of(rng); n > 0; --n) {
-      const int i = id_of(rng), a = account_of(rng);
-      added.push_back(E(id(i), account(a)));
-      add_pairs.emplace_back(i, a);
-    }
-    for (const auto& p : remove_pairs) {
-      if (auto it = model.find(p); it != model.end()) model.erase(it);
-    }
-    model.insert(add_pairs.begin(), add_pairs.end());
-    history.push_back(index);
-    index.Update(added, removed);
-    ASSERT_EQ(index.size(), model.size()) << "round " << round;
-  }
-  for (int i = 0; i < 3000; ++i) {
-    std::set<std::string> expected;
-    for (int a = 0; a < 20; ++a) {
-      if (model.count({i, a}) > 0) expected.insert(account(a));
-    }
-    const std::vector<std::string> got = Accounts(index, id(i));
-    EXPECT_EQ(std::set<std::string>(got.begin(), got.end()), expected) << id(i);
-    EXPECT_EQ(got.size(), expected.size()) << id(i);  // each account once
-  }
-  // Earlier copies kept their sizes.
-  EXPECT_EQ(history.front().size(), 0u);
-}
+// The index's model: a multiset of (id number, account number) pairs.
+struct Model {
+  std::function<std::string(int)> id, account;
+  int ids, accounts;
+  std::multiset<std::pair<int, int>> pairs;
 
-// Updates as large as a checkpoint's load (tens of thousands of entries at
-// once) against the same model: adds, then removes and adds together, then
-// removes of entries some of which are not there.
-TEST(UniqueIdIndexTest, LargeUpdatesAgreeWithAMultiset) {
-  std::mt19937 rng(1206);
-  constexpr int kIds = 90000, kAccounts = 7;
-  std::uniform_int_distribution<int> id_of(0, kIds - 1), account_of(0, kAccounts - 1);
-  auto account = [](int a) { return absl::StrFormat("%012d", a * 104729); };
-  auto id = [](int i) { return absl::StrFormat("AIDA%07d", i); };
-  std::multiset<std::pair<int, int>> model;
-  UniqueIdIndex index;
-  const std::vector<std::pair<int, int>> updates = {{60000, 0}, {45000, 40000}, {0, 50000}};
-  for (const auto& [adds, removes] : updates) {
+  // Takes `removes` random entries out of `index` and of the model (one
+  // each where there is one; some are not there), then puts `adds` in.
+  void RandomUpdate(std::mt19937& rng, int adds, int removes, UniqueIdIndex& index) {
+    std::uniform_int_distribution<int> id_of(0, ids - 1), account_of(0, accounts - 1);
     std::vector<UniqueIdIndex::Entry> added, removed;
     std::vector<std::pair<int, int>> add_pairs, remove_pairs;
     for (int n = 0; n < removes; ++n) {
@@ -172,18 +126,62 @@ TEST(UniqueIdIndexTest, LargeUpdatesAgreeWithAMultiset) {
       add_pairs.emplace_back(i, a);
     }
     for (const auto& p : remove_pairs) {
-      if (auto it = model.find(p); it != model.end()) model.erase(it);
+      if (auto it = pairs.find(p); it != pairs.end()) pairs.erase(it);
     }
-    model.insert(add_pairs.begin(), add_pairs.end());
+    pairs.insert(add_pairs.begin(), add_pairs.end());
     index.Update(added, removed);
-    ASSERT_EQ(index.size(), model.size()) << adds << " added, " << removes << " removed";
-    for (int i = 0; i < kIds; i += 7) {
-      std::set<std::string> expected;
-      for (int a = 0; a < kAccounts; ++a) {
-        if (model.count({i, a}) > 0) expected.insert(account(a));
-      }
-      const std::vector<std::string> got = Accounts(index, id(i));
-      ASSERT_EQ(std::set<std::string>(got.begin(), got.end()), expected) << id(i);
+  }
+
+  // The accounts holding id number `i`.
+  std::set<std::string> Holders(int i) const {
+    std::set<std::string> out;
+    for (int a = 0; a < accounts; ++a) {
+      if (pairs.count({i, a}) > 0) out.insert(account(a));
+    }
+    return out;
+  }
+};
+
+// Random updates (batches of adds and removes, some of entries not there)
+// against the model.
+TEST(UniqueIdIndexTest, AgreesWithAMultisetOverRandomUpdates) {
+  std::mt19937 rng(20261206);
+  std::uniform_int_distribution<int> size_of(0, 400);
+  Model model{[](int i) { return absl::StrFormat("AROA%d", i); },
+              [](int a) { return absl::StrFormat("%012d", a * 7919); }, 3000, 20};
+  UniqueIdIndex index;
+  std::vector<UniqueIdIndex> history;
+  for (int round = 0; round < 60; ++round) {
+    history.push_back(index);
+    const int removes = size_of(rng);
+    model.RandomUpdate(rng, size_of(rng), removes, index);
+    ASSERT_EQ(index.size(), model.pairs.size()) << "round " << round;
+  }
+  for (int i = 0; i < model.ids; ++i) {
+    const std::set<std::string> expected = model.Holders(i);
+    const std::vector<std::string> got = Accounts(index, model.id(i));
+    EXPECT_EQ(std::set<std::string>(got.begin(), got.end()), expected) << model.id(i);
+    EXPECT_EQ(got.size(), expected.size()) << model.id(i);  // each account once
+  }
+  // Earlier copies kept their sizes.
+  EXPECT_EQ(history.front().size(), 0u);
+}
+
+// Updates as large as a checkpoint's load (tens of thousands of entries at
+// once) against the same model: adds, then removes and adds together, then
+// removes of entries some of which are not there.
+TEST(UniqueIdIndexTest, LargeUpdatesAgreeWithAMultiset) {
+  std::mt19937 rng(1206);
+  Model model{[](int i) { return absl::StrFormat("AIDA%07d", i); },
+              [](int a) { return absl::StrFormat("%012d", a * 104729); }, 90000, 7};
+  UniqueIdIndex index;
+  const std::vector<std::pair<int, int>> updates = {{60000, 0}, {45000, 40000}, {0, 50000}};
+  for (const auto& [adds, removes] : updates) {
+    model.RandomUpdate(rng, adds, removes, index);
+    ASSERT_EQ(index.size(), model.pairs.size()) << adds << " added, " << removes << " removed";
+    for (int i = 0; i < model.ids; i += 7) {
+      const std::vector<std::string> got = Accounts(index, model.id(i));
+      ASSERT_EQ(std::set<std::string>(got.begin(), got.end()), model.Holders(i)) << model.id(i);
     }
   }
 }
