@@ -111,19 +111,68 @@ absl::Status WorldState::Recover() {
   }
   const int64_t covered = current_.load()->revision();
   if (absl::Status s = RememberOutcomesThrough(covered); !s.ok()) return s;
-  // The store calls back on this thread, under the lock taken above (which
+  absl::Status s = ReplayLog(covered, restorer);
+  recovery_.failed_closed_policies = restorer.failed_closed();
+  recovery_.last_failed_policy = restorer.last_failure();
+  return s;
+}
+
+absl::Status WorldState::ReplayLog(int64_t after, StateRestorer& restorer) {
+  std::optional<SnapshotBuilder> group;
+  int grouped = 0;
+  int64_t through = after;         // the newest revision applied
+  std::vector<StoredBatch> asked;  // the group's batches with a request id, outcome only
+  auto publish = [&] {
+    write_mu_.AssertHeld();
+    if (!group.has_value()) return;
+    group->RestoreRevision(through);
+    SnapshotPtr next = group->Finish();
+    group.reset();
+    grouped = 0;
+    for (const StoredBatch& b : asked) RememberOutcome(b);
+    asked.clear();
+    current_.store(next, std::memory_order_release);
+    gate_.Publish(through);
+  };
+  // The store calls back on this thread, under the caller's lock (which
   // thread-safety analysis cannot see inside a lambda: AssertHeld says so,
   // checked).
   absl::Status s = store_->ReadFrom(
-      covered + 1, std::numeric_limits<int64_t>::max(),
-      [&](const StoredBatch& batch) {
+      after + 1, std::numeric_limits<int64_t>::max(),
+      [&](const StoredBatch& batch) -> absl::Status {
         write_mu_.AssertHeld();
         ++recovery_.replayed_batches;
-        return ApplyCommitted(batch, restorer);
+        if (batch.legacy) {
+          publish();
+          absl::Status migrated = ApplyCommitted(batch, restorer);
+          through = current_.load()->revision();
+          return migrated;
+        }
+        if (batch.revision != through + 1) {
+          return absl::DataLossError(
+              absl::StrCat("store has revision ", batch.revision, " after ", through));
+        }
+        if (!group.has_value()) group.emplace(current_.load(), limits_);
+        // As committed: no quota, etag or permission is judged again.
+        if (absl::Status applied = restorer.Apply(batch.delta, *group); !applied.ok()) {
+          group.reset();
+          asked.clear();
+          return absl::DataLossError(
+              absl::StrCat("stored revision ", batch.revision, ": ", applied.message()));
+        }
+        through = batch.revision;
+        if (!batch.request_id.empty()) {
+          StoredBatch& outcome = asked.emplace_back();
+          outcome.revision = batch.revision;
+          outcome.request_id = batch.request_id;
+          outcome.outcome = batch.outcome;
+        }
+        if (++grouped == kReplayGroupBatches) publish();
+        return absl::OkStatus();
       },
       /*with_changes=*/false);
-  recovery_.failed_closed_policies = restorer.failed_closed();
-  recovery_.last_failed_policy = restorer.last_failure();
+  // What was applied whole, also when the store failed after it.
+  publish();
   return s;
 }
 

@@ -68,6 +68,8 @@ class WorldState {
   // when the log was compacted past every readable checkpoint or a record
   // is unusable; FAILED_PRECONDITION for records of a newer format.
   absl::Status Recover();
+  // How many stored batches Recover() replays into one snapshot.
+  static constexpr int kReplayGroupBatches = 256;
   RecoveryReport last_recovery() const {
     absl::MutexLock lock(&write_mu_);
     return recovery_;
@@ -203,6 +205,16 @@ class WorldState {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Applies a batch from the store (start-up, other writers) and publishes.
   absl::Status ApplyCommitted(const StoredBatch& batch, StateRestorer& restorer)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Start-up: applies the stored batches after `after`, as committed, up to
+  // kReplayGroupBatches of them into one builder, published together.
+  // Nobody reads while Recover() runs, and a snapshot per batch would have
+  // each batch copy what it touches of the structures snapshots share (a
+  // batch of new principals puts ids into nearly every bucket of the
+  // unique-id index). A legacy batch is migrated on its own. A group's
+  // request ids are remembered when it is published; a group holding an
+  // unusable batch is not published (start-up fails with DATA_LOSS).
+  absl::Status ReplayLog(int64_t after, StateRestorer& restorer)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // A legacy batch: builds it (quotas lifted) to learn its delta, rewrites
   // it in today's format, and returns the snapshot after it.

@@ -227,6 +227,95 @@ TEST_P(CheckpointLoadTest, LoadedStateEqualsTheWrittenOne) {
 INSTANTIATE_TEST_SUITE_P(ChunkSizes, CheckpointLoadTest,
                          ::testing::Values(kDefaultCheckpointChunkBytes * 64, size_t{4096}));
 
+// Start-up without a checkpoint replays the whole log, up to
+// WorldState::kReplayGroupBatches batches into one builder at a time: the
+// same state as the one written, every unique id held by the same principal
+// (and none that was freed), every request id remembered.
+TEST(LogReplayTest, ReplayingTheWholeLogGivesTheWrittenState) {
+  MemoryStore store;
+  WorldState state(test::EmptyShippedSnapshot(), &store);
+  for (const std::vector<Change>& batch : Batches(600)) ASSERT_TRUE(state.Apply(batch).ok());
+  // More batches than a replay group holds, each with a request id: each
+  // creates a user, and every third one deletes the one created before.
+  std::vector<SnapshotPtr> history;
+  std::vector<pdp::v1::ApplyChangesResponse> answers;
+  auto carol = [](int i) {
+    return absl::StrCat("arn:aws:iam::", Account(i % 600), ":user/carol", i);
+  };
+  for (int i = 0; i < 600; ++i) {
+    pdp::v1::ApplyChangesRequest request;
+    *request.add_changes() = test::PutUser(carol(i));
+    if (i % 3 == 2) *request.add_changes() = test::DeleteEntity(carol(i - 1));
+    request.set_request_id(absl::StrCat("replay-", i));
+    auto answer = state.ApplyChanges(request);
+    ASSERT_TRUE(answer.ok()) << answer.status();
+    answers.push_back(*answer);
+    history.push_back(state.Current());
+  }
+  SnapshotPtr written = state.Current();
+
+  WorldState restarted(test::EmptyShippedSnapshot(), &store);
+  ASSERT_TRUE(restarted.Recover().ok());
+  EXPECT_EQ(restarted.last_recovery().checkpoint_revision, 0);
+  EXPECT_EQ(restarted.last_recovery().replayed_batches, written->revision());
+  ExpectSameState(*written, *restarted.Current());
+
+  // Every id any revision gave out: held by the same principal now, or by
+  // nobody when that principal was deleted.
+  absl::flat_hash_set<std::string> checked;
+  for (const SnapshotPtr& snapshot : history) {
+    for (const auto& [id, account] : snapshot->accounts()) {
+      for (const auto& [key, entity] : account->entities) {
+        if (!checked.insert(entity->unique_id).second) continue;
+        const EntityRecord* want = written->FindByUniqueId(entity->unique_id);
+        const EntityRecord* got = restarted.Current()->FindByUniqueId(entity->unique_id);
+        ASSERT_EQ(want == nullptr, got == nullptr) << entity->arn;
+        if (want != nullptr) {
+          EXPECT_EQ(want->arn, got->arn);
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked.size(), 3000u);  // 600 accounts of 4 principals, 600 carols, the demo
+
+  // A retry of any of those requests gets its first answer back.
+  for (int i : {0, 1, 255, 256, 257, 599}) {
+    pdp::v1::ApplyChangesRequest request;
+    *request.add_changes() = test::PutUser(carol(i));
+    if (i % 3 == 2) *request.add_changes() = test::DeleteEntity(carol(i - 1));
+    request.set_request_id(absl::StrCat("replay-", i));
+    auto again = restarted.ApplyChanges(request);
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_TRUE(again->replayed()) << i;
+    EXPECT_EQ(again->revision(), answers[i].revision()) << i;
+  }
+  EXPECT_EQ(restarted.Current()->revision(), written->revision());
+}
+
+// A batch the store cannot use, after a few hundred good ones: start-up
+// fails with DATA_LOSS naming its revision, and the batches of its replay
+// group are not published.
+TEST(LogReplayTest, AnUnusableBatchFailsTheReplay) {
+  MemoryStore store;
+  WorldState state(test::EmptyShippedSnapshot(), &store);
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(state.Apply({test::CreateAccount(Account(i), false)}).ok());
+  }
+  StoredBatch bad;
+  bad.revision = state.revision() + 1;
+  bad.delta.add_accounts()->set_id("12345");  // not 12 digits
+  ASSERT_TRUE(store.Commit(bad).ok());
+
+  WorldState restarted(test::EmptyShippedSnapshot(), &store);
+  absl::Status s = restarted.Recover();
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_NE(s.message().find(absl::StrCat("stored revision ", bad.revision)), std::string::npos)
+      << s;
+  // The first group (kReplayGroupBatches batches) was published; the
+  // unusable batch's group was not.
+  EXPECT_EQ(restarted.Current()->revision(), WorldState::kReplayGroupBatches);
+}
+
 TEST(CheckpointLoadDamageTest, ADamagedChunkAmongManyFailsTheLoad) {
   MemoryStore store;
   WorldState state(test::EmptyShippedSnapshot(), &store);
