@@ -5,7 +5,6 @@
 #include <system_error>
 #include <thread>
 #include <utility>
-#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -17,6 +16,7 @@
 #include "server/app/thread_priority.h"
 #include "server/grpc/call_context.h"
 #include "server/grpc/grpc_errors.h"
+#include "server/grpc/message_pool.h"
 #include "server/grpc/tsan_handoff.h"
 #include "server/log/refused_calls.h"
 
@@ -37,46 +37,6 @@ using Services = AuthorizationServiceImpl::Services;
 // clients never waits for the queue thread to post the next one.
 constexpr int kPendingHotCalls = 64;   // Authorize, BatchAuthorize
 constexpr int kPendingOtherCalls = 8;  // the rest
-
-// Request and response messages kept, cleared, for the next call of the
-// same method on this thread. A batch's 20 requests and 20 decisions (and
-// their strings) are allocated once and parsed and filled again in place,
-// instead of allocated and freed on every call. Thread-local: calls are
-// made and deleted on their queue's thread (the first ones on the thread
-// that starts the service, which only takes). Bounded so that no caller can
-// make the server hold much: at most kMaxKept messages of each type per
-// thread, none of whose encoding was over kMaxKeptBytes (a cleared message
-// keeps its elements' and strings' room). Protobuf's Clear() resets every
-// field, so nothing of one call reaches the next
-// (tests/e2e/message_reuse_e2e_test.cc).
-template <typename Message>
-class MessagePool {
- public:
-  static std::unique_ptr<Message> Take() {
-    std::vector<std::unique_ptr<Message>>& kept = Kept();
-    if (kept.empty()) return std::make_unique<Message>();
-    std::unique_ptr<Message> message = std::move(kept.back());
-    kept.pop_back();
-    return message;
-  }
-  // `encoded_bytes`: the message's encoded size (what it last held).
-  static void Give(std::unique_ptr<Message> message, size_t encoded_bytes) {
-    std::vector<std::unique_ptr<Message>>& kept = Kept();
-    if (message == nullptr || kept.size() >= kMaxKept || encoded_bytes > kMaxKeptBytes) {
-      return;  // freed
-    }
-    message->Clear();
-    kept.push_back(std::move(message));
-  }
-
- private:
-  static constexpr size_t kMaxKept = 16;
-  static constexpr size_t kMaxKeptBytes = 16 * 1024;
-  static std::vector<std::unique_ptr<Message>>& Kept() {
-    thread_local std::vector<std::unique_ptr<Message>> kept;
-    return kept;
-  }
-};
 
 // A call in flight on a completion queue. Two kinds of completions come
 // back for it: its own (accepted, then finished) and the server context's
@@ -136,7 +96,7 @@ class UnaryCall final : public CallBase {
             int metric_id)
       : services_(services), method_(method), cq_(cq), metric_id_(metric_id), responder_(&ctx_) {
     ctx_.AsyncNotifyWhenDone(&done_tag_);  // must precede the request
-    (services_->service->*method_->request)(&ctx_, request_.get(), &responder_, cq_, cq_,
+    (services_->service->*method_->request)(&ctx_, request_.message.get(), &responder_, cq_, cq_,
                                             &call_tag_);
   }
 
@@ -145,10 +105,10 @@ class UnaryCall final : public CallBase {
   // A response is kept only if it was sent: its size was computed then
   // (GetCachedSize), and one filled for a call that failed is dropped.
   ~UnaryCall() override {
-    const size_t request_bytes = request_->ByteSizeLong();
+    const size_t request_bytes = request_.message->ByteSizeLong();
     MessagePool<Request>::Give(std::move(request_), request_bytes);
     if (response_sent_) {
-      const size_t response_bytes = static_cast<size_t>(response_->GetCachedSize());
+      const size_t response_bytes = static_cast<size_t>(response_.message->GetCachedSize());
       MessagePool<Response>::Give(std::move(response_), response_bytes);
     }
   }
@@ -177,10 +137,10 @@ class UnaryCall final : public CallBase {
  private:
   void Start() {
     if (method_->admit != nullptr) {
-      absl::Status admitted = method_->admit(*services_, ctx_, *request_);
+      absl::Status admitted = method_->admit(*services_, ctx_, *request_.message);
       if (!admitted.ok()) return Finish(std::move(admitted));
     }
-    absl::StatusOr<int64_t> min_revision = method_->min_revision(*request_);
+    absl::StatusOr<int64_t> min_revision = method_->min_revision(*request_.message);
     if (!min_revision.ok()) return Finish(min_revision.status());
     deadline_ = WaitDeadline(ctx_);
     // Reached (the common case): answered now, here, by the deadline just
@@ -220,7 +180,7 @@ class UnaryCall final : public CallBase {
   }
 
   void Answer(absl::Time deadline) {
-    Finish(method_->handle(*services_, *request_, deadline, response_.get()));
+    Finish(method_->handle(*services_, *request_.message, deadline, response_.message.get()));
   }
 
   // Any thread (see Start). The queue thread reads what Finish hands to
@@ -233,11 +193,11 @@ class UnaryCall final : public CallBase {
                          std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
     }
     if (status.ok()) {
-      SetRevisionTrailer(ctx_, method_->revision(*services_, *response_),
+      SetRevisionTrailer(ctx_, method_->revision(*services_, *response_.message),
                          services_->state->Staleness());
       response_sent_ = true;  // before the hand-off: the deleting thread reads it
       WritesHandedToGrpc handed;
-      responder_.Finish(*response_, grpc::Status::OK, &call_tag_);
+      responder_.Finish(*response_.message, grpc::Status::OK, &call_tag_);
     } else {
       MarkNotRetryable(ctx_, status);
       LogRefusedCall(
@@ -269,8 +229,8 @@ class UnaryCall final : public CallBase {
   // uninstrumented libprotobuf, whose arena cleanup then crashes
   // (bench/README.md, "the per-call arena"). Declared before responder_,
   // so they outlive it.
-  std::unique_ptr<Request> request_ = MessagePool<Request>::Take();
-  std::unique_ptr<Response> response_ = MessagePool<Response>::Take();
+  PooledMessage<Request> request_ = MessagePool<Request>::Take();
+  PooledMessage<Response> response_ = MessagePool<Response>::Take();
   grpc::ServerAsyncResponseWriter<Response> responder_;
   Tag call_tag_{this, false};
   Tag done_tag_{this, true};

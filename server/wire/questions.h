@@ -29,7 +29,7 @@ absl::StatusOr<pdp::v1::ListAccessiblePagesResponse> AccessiblePages(
     const Snapshot& snapshot, const pdp::v1::ListAccessiblePagesRequest& request,
     const DecideOptions& options = {});
 // The same, filled into `response` (empty: the server's reused message),
-// which holds a partial answer after an error.
+// which is left untouched when the principal or context is refused.
 absl::Status FillAccessiblePages(const Snapshot& snapshot,
                                  const pdp::v1::ListAccessiblePagesRequest& request,
                                  const DecideOptions& options,
